@@ -1,0 +1,58 @@
+/**
+ * What the conversation core needs from a Copilot agent. The core never sees the SDK: this
+ * interface is the seam, and tests of the core can pass any implementation.
+ */
+import type { SessionId } from '../core/thread.js';
+import type { TranscriptEvent } from '../core/history.js';
+
+export interface TurnOptions {
+  /** The turn is aborted and fails with `TurnTimeoutError` after this long. */
+  timeoutMs: number;
+  /** Called with each piece of the answer as the model streams it. */
+  onDelta?: (text: string) => void;
+}
+
+export interface TurnResult {
+  text: string;
+  /** True when this turn created the session (a new thread, or one that was forgotten). */
+  created: boolean;
+}
+
+export interface SessionSummary {
+  id: SessionId;
+  createdAt: Date | undefined;
+  modifiedAt: Date | undefined;
+  summary: string | undefined;
+}
+
+export interface Agent {
+  start(): Promise<void>;
+  /** Resumes the session if it exists, creates it otherwise, and runs one turn. */
+  send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult>;
+  exists(id: SessionId): Promise<boolean>;
+  /** The session's events, or undefined when there is no such session. */
+  history(id: SessionId): Promise<TranscriptEvent[] | undefined>;
+  /** Deletes the session and its data for good; false when there was none. */
+  forget(id: SessionId): Promise<boolean>;
+  list(): Promise<SessionSummary[]>;
+  /** Disconnects every session and stops the runtime; in-flight turns are aborted. */
+  stop(): Promise<void>;
+}
+
+export class TurnTimeoutError extends Error {
+  override name = 'TurnTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`the turn took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`);
+  }
+}
+
+export class TurnFailedError extends Error {
+  override name = 'TurnFailedError';
+}
+
+export class AgentStoppedError extends Error {
+  override name = 'AgentStoppedError';
+  constructor() {
+    super('the agent is shutting down');
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The Agent on `@github/copilot-sdk`: one CopilotClient per process in the SDK's multi-user
+ * `empty` mode, one live CopilotSession per thread at most (resuming a live session twice
+ * doubles its events), sessions disconnected when idle, and the runtime process recycled when
+ * it has grown too large (it never gives memory back). Sessions live on disk under
+ * COPILOT_HOME, so a recycle or a restart loses nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CopilotClient, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
+import type { Logger } from '../log.js';
+import type { ModelAuth } from '../config.js';
+import type { SessionId } from '../core/thread.js';
+import type { TranscriptEvent } from '../core/history.js';
+import { AgentStoppedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
+import { decidePermission, type PermissionAsk } from './permissions.js';
+
+export interface CopilotAgentOptions {
+  /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
+  home: string;
+  auth: ModelAuth | undefined;
+  model: string | undefined;
+  tools: readonly string[];
+  systemPrompt: string | undefined;
+  idleMs: number;
+  /** Recycle the runtime once its RSS passes this many MB (0: never). */
+  recycleMb: number;
+  /** Recycle the runtime once it has opened this many sessions (0: never). */
+  recycleSessions: number;
+  logger: Logger;
+}
+
+interface Live {
+  session: Promise<{ session: CopilotSession; created: boolean }>;
+  leases: number;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** Set after an aborted turn: the session is reopened from disk on next use. */
+  stale: boolean;
+}
+
+/** Variables the runtime may see. Everything else (chat tokens, store passwords) stays out of reach of any tool. */
+const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+
+export class CopilotAgent implements Agent {
+  private client: CopilotClient | undefined;
+  private readonly live = new Map<SessionId, Live>();
+  /** Disconnects under way: a session is reopened only once its old handle is gone. */
+  private readonly closing = new Map<SessionId, Promise<void>>();
+  private leases = 0;
+  private leasesDrained: Array<() => void> = [];
+  private recycling: Promise<void> | undefined;
+  private opened = 0;
+  private stopped = false;
+  private readonly allowedTools: ReadonlySet<string>;
+  private readonly workDir: string;
+  /** How many times the runtime was recycled (for logs, tests and benchmarks). */
+  recycles = 0;
+
+  constructor(private readonly options: CopilotAgentOptions) {
+    this.allowedTools = new Set(options.tools);
+    this.workDir = path.join(options.home, 'workspace');
+  }
+
+  async start(): Promise<void> {
+    fs.mkdirSync(this.workDir, { recursive: true });
+    this.client = this.newClient();
+    await this.client.start();
+  }
+
+  async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
+    const { live, session, created } = await this.acquire(id);
+    try {
+      const text = await this.runTurn(session, prompt, options).catch((err: unknown) => {
+        if (err instanceof TurnTimeoutError || err instanceof TurnFailedError) live.stale = true;
+        throw err;
+      });
+      return { text, created };
+    } finally {
+      this.release(id, live);
+      void this.maybeRecycle();
+    }
+  }
+
+  async exists(id: SessionId): Promise<boolean> {
+    return this.withClient(async (client) => this.live.has(id) || (await client.getSessionMetadata(id)) !== undefined);
+  }
+
+  async history(id: SessionId): Promise<TranscriptEvent[] | undefined> {
+    if (!(await this.exists(id))) return undefined;
+    const { live, session } = await this.acquire(id, { reading: true });
+    try {
+      return (await session.getEvents()) as TranscriptEvent[];
+    } finally {
+      this.release(id, live);
+    }
+  }
+
+  async forget(id: SessionId): Promise<boolean> {
+    await this.close(id);
+    return this.withClient(async (client) => {
+      if ((await client.getSessionMetadata(id)) === undefined) return false;
+      await client.deleteSession(id);
+      return true;
+    });
+  }
+
+  async list(): Promise<SessionSummary[]> {
+    return this.withClient(async (client) =>
+      (await client.listSessions()).map((s) => ({
+        id: s.sessionId as SessionId,
+        createdAt: s.startTime,
+        modifiedAt: s.modifiedTime,
+        summary: s.summary,
+      })),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.recycling?.catch(() => undefined);
+    await this.closeAll(true);
+    await this.client?.stop().catch((err: unknown) => this.options.logger.warn({ err }, 'runtime stop failed'));
+    this.client = undefined;
+  }
+
+  /** Number of sessions currently held open in the runtime. */
+  get liveSessions(): number {
+    return this.live.size;
+  }
+
+  /** Resident memory of the runtime process in MB, when the platform tells it (Linux). */
+  runtimeRssMb(): number | undefined {
+    const pid = (this.client as unknown as { cliProcess?: { pid?: number } } | undefined)?.cliProcess?.pid;
+    if (!pid) return undefined;
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+      return kb ? Number(kb) / 1024 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Drains in-flight work, stops the runtime and starts a fresh one. Calls that arrive
+   * meanwhile wait and then run in their original order against the new runtime.
+   */
+  recycle(reason: string): Promise<void> {
+    this.recycling ??= (async () => {
+      const log = this.options.logger;
+      log.info({ reason, liveSessions: this.live.size, rssMb: this.runtimeRssMb() }, 'recycling the Copilot runtime');
+      await this.leasesIdle();
+      await this.closeAll(false);
+      const old = this.client;
+      this.client = this.newClient();
+      await old?.stop().catch((err: unknown) => log.warn({ err }, 'old runtime stop failed'));
+      await this.client.start();
+      this.opened = 0;
+      this.recycles++;
+      log.info({ recycles: this.recycles }, 'Copilot runtime recycled');
+    })().finally(() => {
+      this.recycling = undefined;
+    });
+    return this.recycling;
+  }
+
+  private async maybeRecycle(): Promise<void> {
+    if (this.recycling || this.stopped) return;
+    const { recycleSessions, recycleMb } = this.options;
+    let reason: string | undefined;
+    if (recycleSessions > 0 && this.opened >= recycleSessions) reason = `opened ${this.opened} sessions`;
+    else if (recycleMb > 0) {
+      const rss = this.runtimeRssMb();
+      if (rss !== undefined && rss >= recycleMb) reason = `runtime RSS ${Math.round(rss)} MB`;
+    }
+    if (reason) await this.recycle(reason).catch((err: unknown) => this.options.logger.error({ err }, 'runtime recycle failed'));
+  }
+
+  private newClient(): CopilotClient {
+    const env: Record<string, string | undefined> = {};
+    for (const key of RUNTIME_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
+    const auth = this.options.auth;
+    return new CopilotClient({
+      mode: 'empty',
+      baseDirectory: this.options.home,
+      workingDirectory: this.workDir,
+      env,
+      logLevel: 'error',
+      useLoggedInUser: false,
+      ...(auth?.kind === 'github' ? { gitHubToken: auth.token } : {}),
+    });
+  }
+
+  /** Waits out a recycle, then runs `fn` on the current client, counted as in-flight work. */
+  private async withClient<T>(fn: (client: CopilotClient) => Promise<T>): Promise<T> {
+    await this.gate();
+    this.leases++;
+    try {
+      return await fn(this.client!);
+    } finally {
+      this.releaseLease();
+    }
+  }
+
+  private async gate(): Promise<void> {
+    while (this.recycling) await this.recycling.catch(() => undefined);
+    if (this.stopped || !this.client) throw new AgentStoppedError();
+  }
+
+  private async acquire(id: SessionId, how: { reading?: boolean } = {}): Promise<{ live: Live; session: CopilotSession; created: boolean }> {
+    await this.gate();
+    let live = this.live.get(id);
+    if (live?.stale && live.leases === 0) {
+      await this.close(id);
+      live = undefined;
+    }
+    if (!live) {
+      live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false };
+      this.live.set(id, live);
+      this.opened++;
+    }
+    const entry = live;
+    entry.leases++;
+    this.leases++;
+    clearTimeout(entry.idleTimer);
+    try {
+      const { session, created } = await entry.session;
+      return { live: entry, session, created };
+    } catch (err) {
+      this.release(id, entry);
+      if (this.live.get(id) === entry) this.live.delete(id);
+      throw err;
+    }
+  }
+
+  private release(id: SessionId, live: Live): void {
+    live.leases--;
+    this.releaseLease();
+    if (live.leases === 0 && this.live.get(id) === live) {
+      live.idleTimer = setTimeout(() => void this.close(id), live.stale ? 0 : this.options.idleMs);
+      live.idleTimer.unref();
+    }
+  }
+
+  private releaseLease(): void {
+    this.leases--;
+    if (this.leases === 0) {
+      const waiters = this.leasesDrained;
+      this.leasesDrained = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private leasesIdle(): Promise<void> {
+    if (this.leases === 0) return Promise.resolve();
+    return new Promise((resolve) => this.leasesDrained.push(resolve));
+  }
+
+  private async open(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
+    await this.closing.get(id);
+    const client = this.client!;
+    // Provider keys are never written to disk, so model and provider go with every resume too.
+    const config = this.sessionConfig();
+    if ((await client.getSessionMetadata(id)) !== undefined) {
+      // Reading history should not add a "resumed" event to the history it reads.
+      return { session: await client.resumeSession(id, { ...config, suppressResumeEvent: reading }), created: false };
+    }
+    return { session: await client.createSession({ ...config, sessionId: id }), created: true };
+  }
+
+  private sessionConfig(): SessionConfig {
+    const { auth, model, systemPrompt } = this.options;
+    return {
+      ...(model ? { model } : {}),
+      ...(auth?.kind === 'provider' ? { provider: { type: auth.type, baseUrl: auth.baseUrl, apiKey: auth.apiKey } } : {}),
+      availableTools: [...this.allowedTools],
+      workingDirectory: this.workDir,
+      streaming: true,
+      ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
+      onPermissionRequest: (request, invocation) => {
+        const answer = decidePermission(request as PermissionAsk, this.allowedTools);
+        const level = answer.kind === 'reject' ? 'warn' : 'info';
+        this.options.logger[level]({ sessionId: invocation.sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
+        return answer;
+      },
+    };
+  }
+
+  private runTurn(session: CopilotSession, prompt: string, options: TurnOptions): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      let answer = '';
+      let settled = false;
+      const finish = (err: Error | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        unsubscribe();
+        if (err) reject(err);
+        else resolve(answer);
+      };
+      const unsubscribe = session.on((event) => {
+        switch (event.type) {
+          case 'assistant.message_delta':
+            options.onDelta?.(event.data.deltaContent);
+            break;
+          case 'assistant.message':
+            if (event.data.content) answer = event.data.content;
+            break;
+          case 'session.error':
+            finish(new TurnFailedError(event.data.message));
+            break;
+          case 'session.idle':
+            finish(undefined);
+            break;
+          default:
+            break;
+        }
+      });
+      const timer = setTimeout(() => {
+        void session.abort().catch(() => undefined);
+        finish(new TurnTimeoutError(options.timeoutMs));
+      }, options.timeoutMs);
+      session.send({ prompt }).catch((err: unknown) => finish(err instanceof Error ? err : new TurnFailedError(String(err))));
+    });
+  }
+
+  /** Disconnects a live session (its data stays on disk). */
+  private close(id: SessionId): Promise<void> {
+    const live = this.live.get(id);
+    if (!live) return this.closing.get(id) ?? Promise.resolve();
+    this.live.delete(id);
+    clearTimeout(live.idleTimer);
+    const done = (async () => {
+      try {
+        const { session } = await live.session;
+        await session.disconnect();
+      } catch (err) {
+        this.options.logger.debug({ err, sessionId: id }, 'disconnect failed');
+      }
+    })().finally(() => {
+      if (this.closing.get(id) === done) this.closing.delete(id);
+    });
+    this.closing.set(id, done);
+    return done;
+  }
+
+  private async closeAll(abort: boolean): Promise<void> {
+    await Promise.all(
+      [...this.live.keys()].map(async (id) => {
+        if (abort) {
+          const live = this.live.get(id);
+          const opened = await live?.session.catch(() => undefined);
+          if (live && live.leases > 0) await opened?.session.abort().catch(() => undefined);
+        }
+        await this.close(id);
+      }),
+    );
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Wires the pieces every entry point shares (bot, console chat, admin CLI): store, agent and
+ * conversation core, with an orderly shutdown. Dependencies are built here and passed down;
+ * nothing below reaches for a global.
+ */
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { CopilotAgent } from './agent/copilot.js';
+import { Conversation } from './core/conversation.js';
+import { openStore, type Store } from './store/store.js';
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  agent: CopilotAgent;
+  conversation: Conversation;
+  /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  const store = await openStore(config.storeUrl);
+  const agent = new CopilotAgent({
+    home: config.copilotHome,
+    auth: config.auth,
+    model: config.model,
+    tools: config.tools,
+    systemPrompt: config.systemPrompt,
+    idleMs: config.idleSeconds * 1000,
+    recycleMb: config.recycleMb,
+    recycleSessions: config.recycleSessions,
+    logger: logger.child({ component: 'agent' }),
+  });
+  try {
+    await agent.start();
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw err;
+  }
+  const conversation = new Conversation({
+    agent,
+    registry: store.registry,
+    logger: logger.child({ component: 'core' }),
+    turnTimeoutMs: config.turnTimeoutSeconds * 1000,
+    admins: config.admins,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    store,
+    agent,
+    conversation,
+    shutdown(graceMs) {
+      closing ??= (async () => {
+        const pending = conversation.queue.size;
+        if (pending > 0) {
+          logger.info({ pending, graceMs }, 'waiting for in-flight turns');
+          const timedOut = await Promise.race([
+            conversation.queue.idle().then(() => false),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
+          ]);
+          if (timedOut) logger.warn({ pending: conversation.queue.size }, 'grace period over: aborting the remaining turns');
+        }
+        await agent.stop();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * Admin CLI: `copilot-threads sessions list|show ID|forget ID|prune [--older-than 30d] [--dry-run]`.
+ * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
+ * bot holds open at that moment may be written again (see README: one writer per session).
+ */
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../log.js';
+import { createApp } from '../app.js';
+import { ThreadIdError } from '../core/thread.js';
+import { forgetSession, listSessions, pruneSessions, showSession, type Out } from './sessions.js';
+
+export const USAGE = `Usage: copilot-threads sessions <command>
+
+Commands:
+  list [--json]                        every session: registry record and folder on disk
+  show ID                              one session: where it came from and its full history
+  forget ID                            delete a session and its registry record for good
+  prune [--older-than 30d] [--dry-run] delete sessions idle longer than that
+                                       (default: SESSION_RETENTION_DAYS)
+`;
+
+class UsageError extends Error {}
+
+export async function run(argv: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      'older-than': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [group, command, arg, ...extra] = positionals;
+  if (values.help || group === 'help' || !group) {
+    io.out(USAGE);
+    return values.help || group === 'help' ? 0 : 2;
+  }
+  if (group !== 'sessions' || !command) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const needsId = command === 'show' || command === 'forget';
+  if (needsId && !arg) throw new UsageError(`sessions ${command} needs a session id`);
+  if (!needsId && arg) throw new UsageError(`sessions ${command} takes no id`);
+  if (!['list', 'show', 'forget', 'prune'].includes(command)) throw new UsageError(`unknown sessions command: ${command}`);
+
+  const config = loadConfig(process.env, { needModel: false });
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', pino.destination(2));
+  const app = await createApp(config, logger);
+  try {
+    switch (command) {
+      case 'list':
+        return await listSessions(app, io, { json: values.json });
+      case 'show':
+        return await showSession(app, io, arg!);
+      case 'forget':
+        return await forgetSession(app, io, arg!);
+      default:
+        return await pruneSessions(app, io, { olderThan: values['older-than'], dryRun: values['dry-run'] });
+    }
+  } finally {
+    await app.shutdown(0);
+  }
+}
+
+const io: Out = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`copilot-threads: ${t}\n`) };
+
+run(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(err as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (err instanceof ConfigError) {
+      io.err(`invalid configuration: ${err.message}`);
+      process.exitCode = 1;
+    } else if (err instanceof ThreadIdError) {
+      io.err(err.message);
+      process.exitCode = 2;
+    } else {
+      io.err(err instanceof Error ? err.message : String(err));
+      process.exitCode = 1;
+    }
+  },
+);

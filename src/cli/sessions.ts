@@ -1,0 +1,115 @@
+/**
+ * `copilot-threads sessions …`: the operator's view of every session, from the registry and
+ * from the session folders on disk, with the same delete path the bot uses.
+ */
+import type { App } from '../app.js';
+import { describeSessionId, parseSessionId } from '../core/thread.js';
+import { renderTranscript, transcriptMarkdown } from '../core/history.js';
+import { retentionMs, sweep } from '../core/retention.js';
+import { parseDuration, shortDate, table } from './table.js';
+
+export interface Out {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export async function listSessions(app: App, io: Out, options: { json: boolean }): Promise<number> {
+  const [records, onDisk] = await Promise.all([app.store.registry.list(), app.agent.list()]);
+  const disk = new Map(onDisk.map((s) => [s.id as string, s]));
+  const ids = [...new Set([...records.map((r) => r.sessionId as string), ...disk.keys()])];
+  const byId = new Map(records.map((r) => [r.sessionId as string, r]));
+  const rows = ids.map((id) => {
+    const r = byId.get(id);
+    const s = disk.get(id);
+    const origin = describeSessionId(id);
+    return {
+      id,
+      platform: r?.platform ?? origin?.platform ?? '?',
+      where: r ? `${r.workspace}/${r.channel === r.thread ? r.thread : `${r.channel}/${r.thread}`}` : origin ? `${origin.workspace}/${origin.thread}` : '?',
+      startedBy: r?.startedBy ?? '-',
+      turns: r?.turns ?? 0,
+      lastActive: r?.lastActiveAt ?? s?.modifiedAt?.toISOString(),
+      onDisk: s !== undefined,
+      registered: r !== undefined,
+    };
+  });
+  rows.sort((a, b) => (b.lastActive ?? '').localeCompare(a.lastActive ?? ''));
+  if (options.json) {
+    io.out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.out('No sessions.');
+    return 0;
+  }
+  io.out(
+    table(
+      ['SESSION', 'PLATFORM', 'WHERE', 'STARTED BY', 'TURNS', 'LAST ACTIVE (UTC)', 'STATE'],
+      rows.map((r) => [r.id, r.platform, r.where, r.startedBy, String(r.turns), shortDate(r.lastActive), r.onDisk ? (r.registered ? 'ok' : 'no record') : 'no session']),
+    ),
+  );
+  io.out(`\n${rows.length} session${rows.length === 1 ? '' : 's'}`);
+  return 0;
+}
+
+export async function showSession(app: App, io: Out, rawId: string): Promise<number> {
+  const id = parseSessionId(rawId);
+  const record = await app.store.registry.get(id);
+  const events = await app.agent.history(id);
+  if (!record && !events) {
+    io.err(`no session ${id}`);
+    return 1;
+  }
+  if (record) {
+    io.out(
+      table(
+        ['FIELD', 'VALUE'],
+        [
+          ['session', id],
+          ['platform', record.platform],
+          ['workspace', record.workspace],
+          ['channel', record.channel],
+          ['thread', record.thread],
+          ['started by', record.startedBy],
+          ['created', shortDate(record.createdAt)],
+          ['last active', shortDate(record.lastActiveAt)],
+          ['turns', String(record.turns)],
+        ],
+      ),
+    );
+    io.out('');
+  }
+  if (!events) io.out('(the registry knows this thread, but its session folder is gone)');
+  else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(events)));
+  return 0;
+}
+
+export async function forgetSession(app: App, io: Out, rawId: string): Promise<number> {
+  const id = parseSessionId(rawId);
+  const removed = await app.conversation.forgetSession(id);
+  if (!removed.session && !removed.record) {
+    io.err(`no session ${id}`);
+    return 1;
+  }
+  io.out(`deleted ${id} (session folder: ${removed.session ? 'removed' : 'none'}, registry record: ${removed.record ? 'removed' : 'none'})`);
+  return 0;
+}
+
+export async function pruneSessions(app: App, io: Out, options: { olderThan: string | undefined; dryRun: boolean }): Promise<number> {
+  const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : retentionMs(app.config.retentionDays);
+  if (options.olderThan === undefined && olderThanMs <= 0) {
+    io.err('nothing to prune: retention is 0 (keep forever); pass --older-than to prune anyway');
+    return 2;
+  }
+  const expired = await sweep(
+    { agent: app.agent, registry: app.store.registry, forget: (id) => app.conversation.forgetSession(id), logger: app.logger },
+    { olderThanMs, now: new Date(), dryRun: options.dryRun },
+  );
+  if (expired.length === 0) {
+    io.out('Nothing to prune.');
+    return 0;
+  }
+  io.out(table(['SESSION', 'LAST ACTIVE (UTC)', 'KIND'], expired.map((e) => [e.id, shortDate(e.lastActive), e.source])));
+  io.out(`\n${options.dryRun ? 'would delete' : 'deleted'} ${expired.length} session${expired.length === 1 ? '' : 's'}`);
+  return 0;
+}

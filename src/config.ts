@@ -1,0 +1,187 @@
+/**
+ * Configuration from the environment (and `.env`), validated once at start.
+ * A bad or missing value stops the process with one line that names the key.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+  }
+}
+
+export type ProviderType = 'openai' | 'azure' | 'anthropic';
+
+/** How the runtime reaches a model: a Copilot subscription token or a BYOK provider. */
+export type ModelAuth =
+  | { kind: 'github'; token: string }
+  | { kind: 'provider'; type: ProviderType; baseUrl: string; apiKey: string | undefined };
+
+export interface Config {
+  model: string | undefined;
+  /** Undefined only for commands that never run a turn (admin CLI). */
+  auth: ModelAuth | undefined;
+  copilotHome: string;
+  storeUrl: string;
+  retentionDays: number;
+  idleSeconds: number;
+  turnTimeoutSeconds: number;
+  /** Agent tools the model may use; empty means pure conversation. */
+  tools: string[];
+  systemPrompt: string | undefined;
+  logLevel: LogLevel;
+  port: number;
+  recycleMb: number;
+  recycleSessions: number;
+  /** `platform:userId` entries allowed to forget any thread and list every session. */
+  admins: string[];
+  shutdownGraceSeconds: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const int = (min: number, fallback: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min, { error: `must be at least ${min}` })
+      .default(fallback),
+  );
+
+const optionalText = z.preprocess(blankToUndefined, z.string().optional());
+
+const list = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+);
+
+const schema = z.object({
+  COPILOT_MODEL: optionalText,
+  COPILOT_GITHUB_TOKEN: optionalText,
+  COPILOT_PROVIDER_TYPE: z.preprocess(
+    blankToUndefined,
+    z.enum(['openai', 'azure', 'anthropic'], { error: 'must be one of openai, azure, anthropic' }).optional(),
+  ),
+  COPILOT_PROVIDER_BASE_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
+  COPILOT_PROVIDER_API_KEY: optionalText,
+  COPILOT_HOME: z.preprocess(blankToUndefined, z.string().default('./data/copilot')),
+  STORE_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^(sqlite|redis|rediss|postgres|postgresql):\/\/.+/, {
+        error: 'must start with sqlite://, redis://, rediss://, postgres:// or postgresql://',
+      })
+      .default('sqlite://./data/copilot-threads.sqlite'),
+  ),
+  SESSION_RETENTION_DAYS: int(0, 30),
+  SESSION_IDLE_SECONDS: int(1, 300),
+  TURN_TIMEOUT_SECONDS: int(1, 120),
+  COPILOT_TOOLS: list.pipe(
+    z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must be a comma-separated list of tool names' })),
+  ),
+  COPILOT_SYSTEM_PROMPT: optionalText,
+  LOG_LEVEL: z.preprocess(
+    blankToUndefined,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+  PORT: int(0, 3000).pipe(z.number().max(65535, { error: 'must be at most 65535' })),
+  RUNTIME_RECYCLE_MB: int(0, 1024),
+  RUNTIME_RECYCLE_SESSIONS: int(0, 2000),
+  ADMIN_USERS: list.pipe(
+    z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:userId' })),
+  ),
+  SHUTDOWN_GRACE_SECONDS: int(0, 30),
+});
+
+export interface LoadOptions {
+  /** Require model credentials (the bot and the console chat do; the admin CLI does not). */
+  needModel: boolean;
+  cwd?: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'config');
+    const raw = env[key];
+    const shown = raw === undefined || /TOKEN|KEY|SECRET/.test(key) ? '' : ` (got "${raw.slice(0, 60)}")`;
+    throw new ConfigError(key, `${issue.message}${shown}`);
+  }
+  const e = parsed.data;
+  const cwd = options.cwd ?? process.cwd();
+  const auth = resolveAuth(e, options.needModel);
+  return {
+    model: e.COPILOT_MODEL,
+    auth,
+    copilotHome: path.resolve(cwd, e.COPILOT_HOME),
+    storeUrl: resolveSqlitePath(e.STORE_URL, cwd),
+    retentionDays: e.SESSION_RETENTION_DAYS,
+    idleSeconds: e.SESSION_IDLE_SECONDS,
+    turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
+    tools: e.COPILOT_TOOLS,
+    systemPrompt: e.COPILOT_SYSTEM_PROMPT,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    recycleMb: e.RUNTIME_RECYCLE_MB,
+    recycleSessions: e.RUNTIME_RECYCLE_SESSIONS,
+    admins: e.ADMIN_USERS,
+    shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+  };
+}
+
+function resolveAuth(e: z.infer<typeof schema>, needModel: boolean): ModelAuth | undefined {
+  if (e.COPILOT_PROVIDER_TYPE || e.COPILOT_PROVIDER_BASE_URL || e.COPILOT_PROVIDER_API_KEY) {
+    if (!e.COPILOT_PROVIDER_TYPE) throw new ConfigError('COPILOT_PROVIDER_TYPE', 'is required for a BYOK provider (openai, azure or anthropic)');
+    if (!e.COPILOT_PROVIDER_BASE_URL) throw new ConfigError('COPILOT_PROVIDER_BASE_URL', 'is required for a BYOK provider');
+    if (!e.COPILOT_MODEL) throw new ConfigError('COPILOT_MODEL', 'is required for a BYOK provider (the model name the provider serves)');
+    return { kind: 'provider', type: e.COPILOT_PROVIDER_TYPE, baseUrl: e.COPILOT_PROVIDER_BASE_URL, apiKey: e.COPILOT_PROVIDER_API_KEY };
+  }
+  if (e.COPILOT_GITHUB_TOKEN) return { kind: 'github', token: e.COPILOT_GITHUB_TOKEN };
+  if (needModel) {
+    throw new ConfigError(
+      'COPILOT_GITHUB_TOKEN',
+      'is missing: set it (Copilot subscription) or set COPILOT_PROVIDER_TYPE, COPILOT_PROVIDER_BASE_URL and COPILOT_MODEL (BYOK)',
+    );
+  }
+  return undefined;
+}
+
+/** Relative SQLite paths are relative to the working directory, not to wherever keyv resolves them. */
+function resolveSqlitePath(url: string, cwd: string): string {
+  if (!url.startsWith('sqlite://')) return url;
+  const file = url.slice('sqlite://'.length);
+  return `sqlite://${path.resolve(cwd, file)}`;
+}
+
+/** A safe one-line summary for the start-up log: never a secret. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    model: c.model ?? '(runtime default)',
+    auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
+    copilotHome: c.copilotHome,
+    store: c.storeUrl.replace(/\/\/[^@/]*@/, '//***@'),
+    tools: c.tools.length ? c.tools : 'none (conversation only)',
+    retentionDays: c.retentionDays,
+    turnTimeoutSeconds: c.turnTimeoutSeconds,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The commands a user can give in any thread, from chat text (`/history 2`, `history`) or from
+ * a platform's slash command (`/copilot forget`). Both forms parse into one `Command`.
+ */
+
+export type Command =
+  | { kind: 'history'; page: number }
+  | { kind: 'forget' }
+  | { kind: 'sessions' }
+  | { kind: 'help' };
+
+export type Parsed =
+  | { kind: 'command'; command: Command }
+  | { kind: 'prompt'; text: string }
+  /** Looked like a command (started with `/`) but was not a valid one. */
+  | { kind: 'invalid'; message: string };
+
+export const COMMAND_HELP: ReadonlyArray<readonly [usage: string, what: string]> = [
+  ['history [page]', "show what this thread's Copilot session holds (newest page last)"],
+  ['forget', "delete this thread's session for good; the next message starts fresh"],
+  ['sessions', 'list the threads in this workspace that have a session'],
+  ['help', 'show this help'],
+];
+
+const PREFIX = /^\s*(?:\/|!)?(?:copilot\s+)?/i;
+
+/**
+ * `explicit` is true when the text came from a slash command, or started with `/`: then anything
+ * that is not a valid command is an error to show, not a prompt for the model. Plain text is a
+ * command only when it is exactly one (so "history of Rome" is a prompt).
+ */
+export function parseInput(text: string, options: { explicit?: boolean } = {}): Parsed {
+  const trimmed = text.trim();
+  const explicit = options.explicit === true || trimmed.startsWith('/');
+  const body = trimmed.replace(PREFIX, '');
+  const [word = '', ...args] = body.split(/\s+/).filter(Boolean);
+  const command = toCommand(word.toLowerCase(), args);
+  if (command.ok) return { kind: 'command', command: command.value };
+  if (explicit) return { kind: 'invalid', message: command.error };
+  return { kind: 'prompt', text: trimmed };
+}
+
+type Result = { ok: true; value: Command } | { ok: false; error: string };
+
+function toCommand(word: string, args: string[]): Result {
+  switch (word) {
+    case 'history': {
+      if (args.length === 0) return { ok: true, value: { kind: 'history', page: 0 } };
+      const page = args.length === 1 && /^[1-9][0-9]{0,5}$/.test(args[0]!) ? Number(args[0]) : NaN;
+      if (Number.isNaN(page)) return { ok: false, error: 'Usage: `history [page]`, where page is a number from 1.' };
+      return { ok: true, value: { kind: 'history', page } };
+    }
+    case 'forget':
+    case 'sessions':
+    case 'help':
+      if (args.length > 0) return { ok: false, error: `\`${word}\` takes no arguments.` };
+      return { ok: true, value: { kind: word } };
+    case '':
+      return { ok: false, error: 'Which command? Try `help`.' };
+    default:
+      return { ok: false, error: `Unknown command \`${word.slice(0, 30)}\`. Try \`help\`.` };
+  }
+}

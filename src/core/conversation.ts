@@ -1,0 +1,202 @@
+/**
+ * The conversation core: the same for every platform. A message in a thread becomes either a
+ * command or one turn of that thread's Copilot session. Turns of one thread run one at a time
+ * in arrival order; different threads run in parallel. Every failure ends in a reply.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.js';
+import { AgentStoppedError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
+import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
+import { COMMAND_HELP, parseInput, type Command } from './commands.js';
+import { formatEntry, paginate, renderTranscript, transcriptMarkdown } from './history.js';
+import { KeyedQueue } from './queue.js';
+import type { Reply } from './reply.js';
+import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
+
+export interface ConversationOptions {
+  agent: Agent;
+  registry: ThreadRegistry;
+  logger: Logger;
+  turnTimeoutMs: number;
+  /** `platform:userId` of people who may forget any thread. */
+  admins: readonly string[];
+  historyPageSize?: number;
+  now?: () => Date;
+}
+
+export interface MessageOptions {
+  /** Streams the answer as it is written. */
+  onDelta?: (text: string) => void;
+  /** True when the text came from a slash command: invalid input is then an error, not a prompt. */
+  explicit?: boolean;
+}
+
+export const DEFAULT_HISTORY_PAGE_SIZE = 15;
+
+export class Conversation {
+  readonly queue = new KeyedQueue<SessionId>();
+  private readonly admins: ReadonlySet<string>;
+  private readonly now: () => Date;
+  private readonly pageSize: number;
+
+  constructor(private readonly options: ConversationOptions) {
+    this.admins = new Set(options.admins);
+    this.now = options.now ?? (() => new Date());
+    this.pageSize = options.historyPageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
+  }
+
+  /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
+  async handleMessage(thread: ThreadRef, text: string, options: MessageOptions = {}): Promise<Reply> {
+    const parsed = parseInput(text, { explicit: options.explicit });
+    switch (parsed.kind) {
+      case 'command':
+        return this.runCommand(thread, parsed.command);
+      case 'invalid':
+        return { kind: 'notice', text: parsed.message };
+      case 'prompt':
+        if (!parsed.text) return { kind: 'notice', text: 'Ask me something, or say `help`.' };
+        return this.turn(thread, parsed.text, options);
+    }
+  }
+
+  async runCommand(thread: ThreadRef, command: Command): Promise<Reply> {
+    switch (command.kind) {
+      case 'history':
+        return this.history(thread, command.page);
+      case 'forget':
+        return this.forget(thread);
+      case 'sessions':
+        return this.sessions(thread);
+      case 'help':
+        return { kind: 'notice', text: helpText() };
+    }
+  }
+
+  /** Whether `user` may forget the thread recorded as `record`. */
+  mayForget(record: ThreadRecord | undefined, thread: ThreadRef): boolean {
+    return !record || record.startedBy === thread.user || this.isAdmin(thread);
+  }
+
+  isAdmin(thread: Pick<ThreadRef, 'platform' | 'user'>): boolean {
+    return this.admins.has(`${thread.platform}:${thread.user}`);
+  }
+
+  /**
+   * Deletes a session and its registry record, in the thread's queue so it never races a turn.
+   * Used by `forget`, by retention and by the admin CLI.
+   */
+  forgetSession(id: SessionId): Promise<{ session: boolean; record: boolean }> {
+    return this.queue.run(id, async () => {
+      const session = await this.options.agent.forget(id);
+      const record = await this.options.registry.delete(id);
+      return { session, record };
+    });
+  }
+
+  private resolveId(thread: ThreadRef): SessionId | Reply {
+    try {
+      return sessionIdFor(thread);
+    } catch (err) {
+      if (err instanceof ThreadIdError) return { kind: 'error', text: `I can't keep a session for this thread: ${err.message}.` };
+      throw err;
+    }
+  }
+
+  private async turn(thread: ThreadRef, prompt: string, options: MessageOptions): Promise<Reply> {
+    const id = this.resolveId(thread);
+    if (typeof id !== 'string') return id;
+    const log = this.options.logger.child({ sessionId: id });
+    return this.queue.run(id, async (): Promise<Reply> => {
+      try {
+        // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
+        await this.options.registry.recordTurn(id, thread, this.now());
+        const result = await this.options.agent.send(id, prompt, {
+          timeoutMs: this.options.turnTimeoutMs,
+          onDelta: options.onDelta,
+        });
+        log.info({ created: result.created, chars: result.text.length }, 'turn answered');
+        return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
+      } catch (err) {
+        return this.turnError(err, log);
+      }
+    });
+  }
+
+  private turnError(err: unknown, log: Logger): Reply {
+    if (err instanceof TurnTimeoutError) {
+      log.warn({ timeoutMs: err.timeoutMs }, 'turn timed out');
+      return {
+        kind: 'error',
+        text: `⏱️ Copilot took longer than ${Math.round(err.timeoutMs / 1000)} s, so I stopped it. The thread is intact: ask again, perhaps in smaller steps.`,
+      };
+    }
+    if (err instanceof TurnFailedError) {
+      log.warn({ reason: err.message }, 'turn failed');
+      return { kind: 'error', text: `⚠️ Copilot could not answer (${clipReason(err.message)}). The thread is intact: please try again.` };
+    }
+    if (err instanceof AgentStoppedError) {
+      return { kind: 'error', text: '🔄 I am restarting. Please send that again in a minute.' };
+    }
+    const ref = randomUUID().slice(0, 8);
+    log.error({ err, ref }, 'turn crashed');
+    return { kind: 'error', text: `⚠️ Something went wrong on my side (ref \`${ref}\`). The thread is intact: please try again.` };
+  }
+
+  private async history(thread: ThreadRef, page: number): Promise<Reply> {
+    const id = this.resolveId(thread);
+    if (typeof id !== 'string') return id;
+    const events = await this.options.agent.history(id);
+    if (!events) return { kind: 'notice', text: 'This thread has no Copilot session yet.' };
+    const entries = renderTranscript(events);
+    const view = paginate(entries, page, this.pageSize);
+    const header = `*History of this thread* (page ${view.page} of ${view.pages}, ${view.total} entries)`;
+    const more = view.pages > 1 ? `\n_Other pages: \`history <1-${view.pages}>\`._` : '';
+    return {
+      kind: 'history',
+      sessionId: id,
+      page: view,
+      text: [header, ...view.entries.map((e) => formatEntry(e))].join('\n') + more,
+      transcript: transcriptMarkdown(`Copilot session ${id}`, entries),
+    };
+  }
+
+  private async forget(thread: ThreadRef): Promise<Reply> {
+    const id = this.resolveId(thread);
+    if (typeof id !== 'string') return id;
+    const record = await this.options.registry.get(id);
+    if (!this.mayForget(record, thread)) {
+      return { kind: 'notice', text: 'Only the person who started this thread’s session, or a bot admin, can forget it.' };
+    }
+    const removed = await this.forgetSession(id);
+    this.options.logger.info({ sessionId: id, by: `${thread.platform}:${thread.user}`, ...removed }, 'thread forgotten');
+    if (!removed.session && !removed.record) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };
+    return { kind: 'notice', text: '🧹 Forgotten: this thread’s Copilot session is deleted. The next message starts a fresh one.' };
+  }
+
+  private async sessions(thread: ThreadRef): Promise<Reply> {
+    const records = await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace });
+    if (records.length === 0) return { kind: 'sessions', records, text: 'No thread in this workspace has a Copilot session.' };
+    const lines = records
+      .slice(0, 50)
+      .map((r) => `• ${where(r)}: ${r.turns} turn${r.turns === 1 ? '' : 's'}, last active ${r.lastActiveAt.slice(0, 16).replace('T', ' ')} UTC, started by ${r.startedBy}`);
+    const more = records.length > 50 ? `\n…and ${records.length - 50} more.` : '';
+    return { kind: 'sessions', records, text: [`*Threads with a Copilot session* (${records.length})`, ...lines].join('\n') + more };
+  }
+}
+
+function where(r: ThreadRecord): string {
+  return r.channel === r.thread ? r.thread : `${r.channel} / ${r.thread}`;
+}
+
+function clipReason(message: string): string {
+  const one = message.replace(/\s+/g, ' ').trim();
+  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+}
+
+export function helpText(): string {
+  return [
+    'I keep one Copilot session per thread: mention me and I remember the whole thread, even days later.',
+    'Commands (in a thread):',
+    ...COMMAND_HELP.map(([usage, what]) => `• \`${usage}\`: ${what}`),
+  ].join('\n');
+}

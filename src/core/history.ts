@@ -1,0 +1,174 @@
+/**
+ * Renders a session's event log for people: what was said, which tools ran, and every other
+ * event kind through a default branch, so nothing the session holds is silently dropped.
+ * Pure: events in, Markdown lines out.
+ */
+
+/** The shape shared by every runtime event; kinds this file does not know still render. */
+export interface TranscriptEvent {
+  type: string;
+  timestamp?: string;
+  data?: unknown;
+}
+
+export type EntryKind = 'user' | 'assistant' | 'tool' | 'error' | 'system';
+
+export interface Entry {
+  kind: EntryKind;
+  at: string | undefined;
+  text: string;
+}
+
+/** Events that only mark progress inside a turn; they carry nothing a reader needs. */
+const TRANSIENT = new Set([
+  'assistant.message_delta',
+  'assistant.message_start',
+  'assistant.streaming_delta',
+  'assistant.reasoning_delta',
+  'assistant.tool_call_delta',
+  'tool.execution_partial_result',
+  'tool.execution_progress',
+  'session.usage_info',
+  'assistant.usage',
+]);
+
+const SHORT = 300;
+
+export function stripDatetime(text: string): string {
+  return text.replace(/^\s*<current_datetime>[\s\S]*?<\/current_datetime>\s*/, '');
+}
+
+function field(data: unknown, ...path: string[]): unknown {
+  let v: unknown = data;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+function text(data: unknown, ...path: string[]): string {
+  const v = field(data, ...path);
+  return typeof v === 'string' ? v : '';
+}
+
+export function clip(s: string, max = SHORT): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+function compactJson(v: unknown): string {
+  if (v === undefined) return '';
+  try {
+    return clip(typeof v === 'string' ? v : JSON.stringify(v), 120);
+  } catch {
+    return '[unprintable]';
+  }
+}
+
+/** One event → one entry, or undefined for transient progress events. */
+export function renderEvent(event: TranscriptEvent): Entry | undefined {
+  const at = event.timestamp;
+  const d = event.data;
+  switch (event.type) {
+    case 'user.message':
+      return { kind: 'user', at, text: stripDatetime(text(d, 'content')) };
+    case 'assistant.message': {
+      const content = text(d, 'content');
+      const tools = field(d, 'toolRequests');
+      if (!content && Array.isArray(tools) && tools.length) {
+        return { kind: 'tool', at, text: `asked for ${tools.map((t) => text(t, 'name') || '?').join(', ')}` };
+      }
+      return { kind: 'assistant', at, text: content };
+    }
+    case 'tool.execution_start':
+      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'}(${compactJson(field(d, 'arguments'))}) started` };
+    case 'tool.execution_complete': {
+      const ok = field(d, 'success') === true;
+      const detail = ok ? compactJson(field(d, 'result', 'content')) : text(d, 'error', 'message') || compactJson(field(d, 'error'));
+      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'} ${ok ? 'done' : 'failed'}${detail ? `: ${detail}` : ''}` };
+    }
+    case 'permission.requested':
+      return { kind: 'tool', at, text: `permission asked: ${text(d, 'permissionRequest', 'kind') || '?'}` };
+    case 'permission.completed':
+      return { kind: 'tool', at, text: `permission ${text(d, 'result', 'kind') || 'answered'}` };
+    case 'session.error':
+      return { kind: 'error', at, text: `error: ${clip(text(d, 'message') || compactJson(d))}` };
+    case 'session.start':
+      return { kind: 'system', at, text: `session started${text(d, 'selectedModel') ? ` (${text(d, 'selectedModel')})` : ''}` };
+    case 'session.resume':
+      return { kind: 'system', at, text: 'session resumed' };
+    case 'session.shutdown':
+      return { kind: 'system', at, text: 'session closed' };
+    case 'system.message':
+      return { kind: 'system', at, text: `system prompt (${text(d, 'content').length} chars)` };
+    case 'assistant.turn_start':
+      return { kind: 'system', at, text: 'turn started' };
+    case 'assistant.turn_end':
+      return { kind: 'system', at, text: 'turn ended' };
+    case 'abort':
+      return { kind: 'system', at, text: 'turn aborted' };
+    default:
+      if (TRANSIENT.has(event.type)) return undefined;
+      // Any kind we do not know (or that a newer runtime adds) still shows, by name.
+      return { kind: 'system', at, text: event.type || 'unknown event' };
+  }
+}
+
+/**
+ * Renders a log into entries, folding runs of system events into one line so a turn reads as
+ * question, tools, answer.
+ */
+export function renderTranscript(events: readonly TranscriptEvent[]): Entry[] {
+  const out: Entry[] = [];
+  for (const event of events) {
+    const entry = renderEvent(event);
+    if (!entry) continue;
+    const last = out.at(-1);
+    if (entry.kind === 'system' && last?.kind === 'system') {
+      last.text = `${last.text} · ${entry.text}`;
+    } else {
+      out.push(entry);
+    }
+  }
+  return out;
+}
+
+export interface Page {
+  entries: Entry[];
+  /** 1-based. */
+  page: number;
+  pages: number;
+  total: number;
+}
+
+/** Page 0 means "the newest page": that is what someone asking for history usually wants. */
+export function paginate(entries: readonly Entry[], page: number, pageSize: number): Page {
+  const pages = Math.max(1, Math.ceil(entries.length / pageSize));
+  const p = page === 0 ? pages : Math.min(Math.max(1, page), pages);
+  return { entries: entries.slice((p - 1) * pageSize, p * pageSize), page: p, pages, total: entries.length };
+}
+
+const LABEL: Record<EntryKind, string> = {
+  user: '*user*',
+  assistant: '*copilot*',
+  tool: '_tool_',
+  error: '_error_',
+  system: '_system_',
+};
+
+export function formatEntry(entry: Entry, maxChars = 600): string {
+  const body = entry.kind === 'system' || entry.kind === 'tool' ? entry.text : clip(entry.text, maxChars);
+  return `${LABEL[entry.kind]}: ${body}`;
+}
+
+/** The full transcript as Markdown, for a download. */
+export function transcriptMarkdown(title: string, entries: readonly Entry[]): string {
+  const lines = [`# ${title}`, ''];
+  for (const e of entries) {
+    const when = e.at ? ` (${e.at})` : '';
+    if (e.kind === 'user' || e.kind === 'assistant') lines.push(`## ${e.kind}${when}`, '', e.text, '');
+    else lines.push(`> ${e.kind}${when}: ${e.text}`, '');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,26 @@
+/** What the core answers; adapters decide how each kind looks on their platform. */
+import type { Page } from './history.js';
+import type { ThreadRecord } from '../store/registry.js';
+import type { SessionId } from './thread.js';
+
+export type Reply =
+  | { kind: 'answer'; text: string; sessionId: SessionId; created: boolean }
+  /** A turn that failed; the thread still works. */
+  | { kind: 'error'; text: string }
+  /** A command's outcome or a usage hint. */
+  | { kind: 'notice'; text: string }
+  | { kind: 'history'; text: string; sessionId: SessionId; page: Page; transcript: string }
+  | { kind: 'sessions'; text: string; records: ThreadRecord[] };
+
+/** History is shown only to whoever asked; answers and notices belong to the thread. */
+export function isPrivate(reply: Reply): boolean {
+  switch (reply.kind) {
+    case 'history':
+    case 'sessions':
+      return true;
+    case 'answer':
+    case 'error':
+    case 'notice':
+      return false;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Retention: sessions idle longer than SESSION_RETENTION_DAYS are deleted, registry record and
+ * session folder alike. Idleness comes from the registry (last turn); sessions the registry does
+ * not know (orphans, e.g. made before a crash) fall back to the session's own modified time.
+ */
+import type { Agent } from '../agent/agent.js';
+import type { Logger } from '../log.js';
+import type { ThreadRegistry } from '../store/registry.js';
+import type { SessionId } from './thread.js';
+
+export interface Expired {
+  id: SessionId;
+  lastActive: Date | undefined;
+  /** `registry`: known thread; `orphan`: a session with no registry record; `record`: a record with no session. */
+  source: 'registry' | 'orphan' | 'record';
+}
+
+export interface SweepDeps {
+  agent: Agent;
+  registry: ThreadRegistry;
+  /** Deletes one session and its record (serialised with that thread's turns). */
+  forget: (id: SessionId) => Promise<unknown>;
+  /** Threads with a turn queued or running are never swept. */
+  busy?: (id: SessionId) => boolean;
+  logger: Logger;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function findExpired(deps: Pick<SweepDeps, 'agent' | 'registry'>, olderThanMs: number, now: Date): Promise<Expired[]> {
+  const cutoff = now.getTime() - olderThanMs;
+  const [records, sessions] = await Promise.all([deps.registry.list(), deps.agent.list()]);
+  const onDisk = new Map(sessions.map((s) => [s.id, s]));
+  const known = new Set<string>();
+  const out: Expired[] = [];
+  for (const r of records) {
+    known.add(r.sessionId);
+    const last = new Date(r.lastActiveAt);
+    if (last.getTime() < cutoff) out.push({ id: r.sessionId, lastActive: last, source: onDisk.has(r.sessionId) ? 'registry' : 'record' });
+  }
+  for (const s of sessions) {
+    if (known.has(s.id)) continue;
+    const last = s.modifiedAt ?? s.createdAt;
+    if (last && last.getTime() < cutoff) out.push({ id: s.id, lastActive: last, source: 'orphan' });
+  }
+  return out;
+}
+
+export async function sweep(deps: SweepDeps, options: { olderThanMs: number; now: Date; dryRun: boolean }): Promise<Expired[]> {
+  const expired = (await findExpired(deps, options.olderThanMs, options.now)).filter((e) => !deps.busy?.(e.id));
+  if (options.dryRun) return expired;
+  const removed: Expired[] = [];
+  for (const e of expired) {
+    try {
+      await deps.forget(e.id);
+      removed.push(e);
+      deps.logger.info({ sessionId: e.id, lastActive: e.lastActive?.toISOString(), source: e.source }, 'retention: session deleted');
+    } catch (err) {
+      deps.logger.error({ err, sessionId: e.id }, 'retention: delete failed');
+    }
+  }
+  return removed;
+}
+
+export function retentionMs(days: number): number {
+  return days * DAY_MS;
+}
+
+/** Sweeps now and then every `everyMs`; returns a stop function. Retention 0 days means keep forever. */
+export function startSweeper(deps: SweepDeps, options: { days: number; everyMs: number; now?: () => Date }): () => Promise<void> {
+  if (options.days <= 0) return async () => undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const run = () => {
+    running = sweep(deps, { olderThanMs: retentionMs(options.days), now: options.now?.() ?? new Date(), dryRun: false }).catch((err: unknown) =>
+      deps.logger.error({ err }, 'retention sweep failed'),
+    );
+  };
+  run();
+  const timer = setInterval(run, options.everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The bot process: config, store, agent, retention sweeper, HTTP health endpoint and every chat
+ * adapter whose configuration is present. SIGINT/SIGTERM shut it down in order.
+ */
+import 'dotenv/config';
+import { ConfigError, describeConfig, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { createApp } from './app.js';
+import { startHttpServer } from './http/server.js';
+import { startSweeper } from './core/retention.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, { needModel: true });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`copilot-threads: invalid configuration: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  logger.info(describeConfig(config), 'starting');
+  const http = await startHttpServer({ port: config.port });
+  const app = await createApp(config, logger);
+  const stopSweeper = startSweeper(
+    {
+      agent: app.agent,
+      registry: app.store.registry,
+      forget: (id) => app.conversation.forgetSession(id),
+      busy: (id) => app.conversation.queue.pending(id) > 0,
+      logger: logger.child({ component: 'retention' }),
+    },
+    { days: config.retentionDays, everyMs: HOUR_MS },
+  );
+  // Chat adapters (Slack, Discord) start here when configured; the console chat is `npm run chat`.
+  logger.warn('no chat adapter is configured: this process serves /healthz and retention; chat in a terminal with `npm run chat -- --thread NAME`');
+  http.setReady(true);
+  logger.info({ port: http.port }, 'ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    http.setReady(false);
+    await stopSweeper();
+    await app.shutdown(config.shutdownGraceSeconds * 1000);
+    await http.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`copilot-threads: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

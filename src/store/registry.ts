@@ -1,0 +1,80 @@
+/**
+ * The thread registry: one record per thread that has a session. It answers "which threads
+ * have sessions here", "who started this one", and "when was it last used" (retention), without
+ * opening any session. A record is written before the session is created, so a crash mid-turn
+ * still leaves a trace that retention can clean up.
+ */
+import type Keyv from 'keyv';
+import type { SessionId, ThreadRef } from '../core/thread.js';
+
+export interface ThreadRecord {
+  sessionId: SessionId;
+  platform: string;
+  workspace: string;
+  channel: string;
+  thread: string;
+  /** The user whose message started the session. */
+  startedBy: string;
+  createdAt: string;
+  lastActiveAt: string;
+  turns: number;
+}
+
+export interface RegistryFilter {
+  platform?: string;
+  workspace?: string;
+  channel?: string;
+}
+
+export interface ThreadRegistry {
+  get(id: SessionId): Promise<ThreadRecord | undefined>;
+  /** Records a turn: creates the record for a new thread, or bumps `lastActiveAt` and `turns`. */
+  recordTurn(id: SessionId, ref: ThreadRef, at: Date): Promise<ThreadRecord>;
+  delete(id: SessionId): Promise<boolean>;
+  list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
+}
+
+export class KeyvThreadRegistry implements ThreadRegistry {
+  constructor(private readonly keyv: Keyv<ThreadRecord>) {}
+
+  async get(id: SessionId): Promise<ThreadRecord | undefined> {
+    return (await this.keyv.get(id)) ?? undefined;
+  }
+
+  async recordTurn(id: SessionId, ref: ThreadRef, at: Date): Promise<ThreadRecord> {
+    const existing = await this.get(id);
+    const record: ThreadRecord = existing
+      ? { ...existing, lastActiveAt: at.toISOString(), turns: existing.turns + 1 }
+      : {
+          sessionId: id,
+          platform: ref.platform,
+          workspace: ref.workspace,
+          channel: ref.channel,
+          thread: ref.thread,
+          startedBy: ref.user,
+          createdAt: at.toISOString(),
+          lastActiveAt: at.toISOString(),
+          turns: 1,
+        };
+    await this.keyv.set(id, record);
+    return record;
+  }
+
+  async delete(id: SessionId): Promise<boolean> {
+    return this.keyv.delete(id);
+  }
+
+  async list(filter: RegistryFilter = {}): Promise<ThreadRecord[]> {
+    if (!this.keyv.iterator) throw new Error('this store cannot list keys');
+    const out: ThreadRecord[] = [];
+    for await (const [, value] of this.keyv.iterator(undefined)) {
+      const r = value as ThreadRecord | undefined;
+      if (!r?.sessionId) continue;
+      if (filter.platform !== undefined && r.platform !== filter.platform) continue;
+      if (filter.workspace !== undefined && r.workspace !== filter.workspace) continue;
+      if (filter.channel !== undefined && r.channel !== filter.channel) continue;
+      out.push(r);
+    }
+    return out.sort((a, b) => b.lastActiveAt.localeCompare(a.lastActiveAt));
+  }
+}
