@@ -36,6 +36,8 @@ interface Live {
   idleTimer: NodeJS.Timeout | undefined;
   /** Set after an aborted turn: the session is reopened from disk on next use. */
   stale: boolean;
+  /** The session was just created and no turn has reported that yet. */
+  fresh: boolean;
 }
 
 /** Variables the runtime may see. Everything else (chat tokens, store passwords) stays out of reach of any tool. */
@@ -215,7 +217,7 @@ export class CopilotAgent implements Agent {
       live = undefined;
     }
     if (!live) {
-      live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false };
+      live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false, fresh: true };
       this.live.set(id, live);
       this.opened++;
     }
@@ -225,7 +227,10 @@ export class CopilotAgent implements Agent {
     clearTimeout(entry.idleTimer);
     try {
       const { session, created } = await entry.session;
-      return { live: entry, session, created };
+      // Only the first caller on a new session hears that it was created.
+      const first = created && entry.fresh;
+      entry.fresh = false;
+      return { live: entry, session, created: first };
     } catch (err) {
       this.release(id, entry);
       if (this.live.get(id) === entry) this.live.delete(id);
@@ -278,7 +283,7 @@ export class CopilotAgent implements Agent {
       streaming: true,
       ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
       onPermissionRequest: (request, invocation) => {
-        const answer = decidePermission(request as PermissionAsk, this.allowedTools);
+        const answer = decidePermission(request as PermissionAsk, { allowedTools: this.allowedTools, workspace: this.workDir });
         const level = answer.kind === 'reject' ? 'warn' : 'info';
         this.options.logger[level]({ sessionId: invocation.sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
         return answer;

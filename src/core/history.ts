@@ -66,8 +66,11 @@ function compactJson(v: unknown): string {
   }
 }
 
-/** One event → one entry, or undefined for transient progress events. */
-export function renderEvent(event: TranscriptEvent): Entry | undefined {
+/**
+ * One event → one entry, or undefined for transient progress events. `toolNames` maps tool
+ * call ids to names: completion events do not repeat the name their start event carried.
+ */
+export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<string, string> = new Map()): Entry | undefined {
   const at = event.timestamp;
   const d = event.data;
   switch (event.type) {
@@ -86,7 +89,8 @@ export function renderEvent(event: TranscriptEvent): Entry | undefined {
     case 'tool.execution_complete': {
       const ok = field(d, 'success') === true;
       const detail = ok ? compactJson(field(d, 'result', 'content')) : text(d, 'error', 'message') || compactJson(field(d, 'error'));
-      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'} ${ok ? 'done' : 'failed'}${detail ? `: ${detail}` : ''}` };
+      const name = text(d, 'toolName') || toolNames.get(text(d, 'toolCallId')) || 'tool';
+      return { kind: 'tool', at, text: `${name} ${ok ? 'done' : 'failed'}${detail ? `: ${clip(detail, 160)}` : ''}` };
     }
     case 'permission.requested':
       return { kind: 'tool', at, text: `permission asked: ${text(d, 'permissionRequest', 'kind') || '?'}` };
@@ -121,8 +125,10 @@ export function renderEvent(event: TranscriptEvent): Entry | undefined {
  */
 export function renderTranscript(events: readonly TranscriptEvent[]): Entry[] {
   const out: Entry[] = [];
+  const toolNames = new Map<string, string>();
   for (const event of events) {
-    const entry = renderEvent(event);
+    if (event.type === 'tool.execution_start') toolNames.set(text(event.data, 'toolCallId'), text(event.data, 'toolName'));
+    const entry = renderEvent(event, toolNames);
     if (!entry) continue;
     const last = out.at(-1);
     if (entry.kind === 'system' && last?.kind === 'system') {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from '../../src/config.js';
+
+const byok = { COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_BASE_URL: 'http://127.0.0.1:1/v1', COPILOT_MODEL: 'm', COPILOT_PROVIDER_API_KEY: 'sk-secret' };
+
+function errorOf(env: NodeJS.ProcessEnv, needModel = true): ConfigError {
+  try {
+    loadConfig(env, { needModel, cwd: '/app' });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has safe defaults', () => {
+    const c = loadConfig({ COPILOT_GITHUB_TOKEN: 'ghp_x' }, { needModel: true, cwd: '/app' });
+    expect(c).toMatchObject({
+      auth: { kind: 'github', token: 'ghp_x' },
+      copilotHome: '/app/data/copilot',
+      storeUrl: 'sqlite:///app/data/copilot-threads.sqlite',
+      retentionDays: 30,
+      idleSeconds: 300,
+      turnTimeoutSeconds: 120,
+      tools: [],
+      logLevel: 'info',
+      port: 3000,
+    });
+  });
+
+  it('reads BYOK providers, tool lists and admins', () => {
+    const c = loadConfig({ ...byok, COPILOT_TOOLS: 'view, web_fetch', ADMIN_USERS: 'slack:U1,discord:42', PORT: '8080' }, { needModel: true });
+    expect(c.auth).toEqual({ kind: 'provider', type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'sk-secret' });
+    expect(c.tools).toEqual(['view', 'web_fetch']);
+    expect(c.admins).toEqual(['slack:U1', 'discord:42']);
+    expect(c.port).toBe(8080);
+  });
+
+  it('names the key of a bad or missing value', () => {
+    expect(errorOf({}).key).toBe('COPILOT_GITHUB_TOKEN');
+    expect(errorOf({ ...byok, TURN_TIMEOUT_SECONDS: 'soon' }).message).toBe('TURN_TIMEOUT_SECONDS: must be a whole number (got "soon")');
+    expect(errorOf({ ...byok, SESSION_IDLE_SECONDS: '0' }).key).toBe('SESSION_IDLE_SECONDS');
+    expect(errorOf({ ...byok, COPILOT_PROVIDER_TYPE: 'llama' }).key).toBe('COPILOT_PROVIDER_TYPE');
+    expect(errorOf({ ...byok, COPILOT_PROVIDER_BASE_URL: 'not a url' }).key).toBe('COPILOT_PROVIDER_BASE_URL');
+    expect(errorOf({ ...byok, COPILOT_MODEL: '' }).key).toBe('COPILOT_MODEL');
+    expect(errorOf({ ...byok, STORE_URL: 'mysql://x' }).key).toBe('STORE_URL');
+    expect(errorOf({ ...byok, LOG_LEVEL: 'loud' }).key).toBe('LOG_LEVEL');
+    expect(errorOf({ ...byok, PORT: '70000' }).key).toBe('PORT');
+    expect(errorOf({ ...byok, ADMIN_USERS: 'U1' }).key).toBe('ADMIN_USERS');
+    expect(errorOf({ ...byok, COPILOT_TOOLS: 'bash;rm -rf' }).key).toBe('COPILOT_TOOLS');
+  });
+
+  it('never echoes a secret, in errors or in the start-up summary', () => {
+    const err = errorOf({ COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_API_KEY: 'sk-secret' });
+    expect(err.message).not.toContain('sk-secret');
+    const summary = JSON.stringify(describeConfig(loadConfig({ ...byok, STORE_URL: 'postgres://u:pw@db/x' }, { needModel: true })));
+    expect(summary).not.toContain('sk-secret');
+    expect(summary).not.toContain('pw@');
+  });
+
+  it('lets the admin CLI run without model credentials', () => {
+    expect(loadConfig({}, { needModel: false }).auth).toBeUndefined();
+  });
+});

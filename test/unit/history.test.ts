@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { formatEntry, paginate, renderEvent, renderTranscript, stripDatetime, transcriptMarkdown, type TranscriptEvent } from '../../src/core/history.js';
+
+const at = '2026-11-25T10:00:00.000Z';
+const ev = (type: string, data: unknown = {}): TranscriptEvent => ({ type, timestamp: at, data });
+
+describe('history rendering', () => {
+  it('shows what the user said without the runtime datetime block', () => {
+    expect(stripDatetime('<current_datetime>2026-11-25T10:00</current_datetime>\n\nhello')).toBe('hello');
+    expect(renderEvent(ev('user.message', { content: '<current_datetime>x</current_datetime>\n\nhello' }))).toEqual({ kind: 'user', at, text: 'hello' });
+    expect(renderEvent(ev('assistant.message', { content: 'hi there' }))).toEqual({ kind: 'assistant', at, text: 'hi there' });
+  });
+
+  it('renders tool calls and results compactly', () => {
+    expect(renderEvent(ev('tool.execution_start', { toolName: 'view', arguments: { path: '/x' } }))?.text).toBe('view({"path":"/x"}) started');
+    expect(renderEvent(ev('tool.execution_complete', { toolName: 'view', success: true, result: { content: 'file body' } }))?.text).toBe('view done: file body');
+    expect(renderEvent(ev('tool.execution_complete', { toolName: 'bash', success: false, error: { message: 'denied' } }))?.text).toBe('bash failed: denied');
+    expect(renderEvent(ev('assistant.message', { content: '', toolRequests: [{ name: 'bash' }] }))).toMatchObject({ kind: 'tool', text: 'asked for bash' });
+    expect(renderEvent(ev('session.error', { message: 'boom' }))).toMatchObject({ kind: 'error', text: 'error: boom' });
+  });
+
+  it('never drops an event kind it does not know', () => {
+    expect(renderEvent(ev('some.future_kind', { x: 1 }))).toEqual({ kind: 'system', at, text: 'some.future_kind' });
+    expect(renderEvent({ type: '' })).toMatchObject({ text: 'unknown event' });
+    // Streaming fragments are the only thing left out: the full message is its own event.
+    expect(renderEvent(ev('assistant.message_delta', { deltaContent: 'hi' }))).toBeUndefined();
+  });
+
+  it('folds runs of system events into one line', () => {
+    const entries = renderTranscript([
+      ev('session.start', { selectedModel: 'm' }),
+      ev('user.message', { content: 'q' }),
+      ev('system.message', { content: 'abc' }),
+      ev('assistant.turn_start'),
+      ev('brand.new_kind'),
+      ev('assistant.message', { content: 'a' }),
+      ev('assistant.turn_end'),
+    ]);
+    expect(entries.map((e) => `${e.kind}:${e.text}`)).toEqual([
+      'system:session started (m)',
+      'user:q',
+      'system:system prompt (3 chars) · turn started · brand.new_kind',
+      'assistant:a',
+      'system:turn ended',
+    ]);
+    expect(formatEntry(entries[1]!)).toBe('*user*: q');
+    expect(transcriptMarkdown('T', entries)).toContain('## assistant (2026-11-25T10:00:00.000Z)\n\na');
+  });
+
+  it('pages from the newest page by default and clamps out-of-range pages', () => {
+    const entries = Array.from({ length: 25 }, (_, i) => ({ kind: 'user' as const, at, text: `m${i}` }));
+    expect(paginate(entries, 0, 10)).toMatchObject({ page: 3, pages: 3, total: 25 });
+    expect(paginate(entries, 0, 10).entries.map((e) => e.text)).toEqual(['m20', 'm21', 'm22', 'm23', 'm24']);
+    expect(paginate(entries, 1, 10).entries[0]?.text).toBe('m0');
+    expect(paginate(entries, 99, 10).page).toBe(3);
+    expect(paginate([], 0, 10)).toMatchObject({ page: 1, pages: 1, total: 0 });
+  });
+});
