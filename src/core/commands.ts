@@ -31,7 +31,8 @@ const PREFIX = /^\s*(?:\/|!)?(?:copilot\s+)?/i;
  */
 export function parseInput(text: string, options: { explicit?: boolean } = {}): Parsed {
   const trimmed = text.trim();
-  const explicit = options.explicit === true || trimmed.startsWith('/');
+  // `/word` is a command attempt; `/etc/hosts, what is this?` is a prompt that starts with a path.
+  const explicit = options.explicit === true || /^\/[A-Za-z]+(?:\s|$)/.test(trimmed);
   const body = trimmed.replace(PREFIX, '');
   const [word = '', ...args] = body.split(/\s+/).filter(Boolean);
   const command = toCommand(word.toLowerCase(), args);

@@ -17,6 +17,7 @@ describe('parseInput', () => {
     expect(parseInput('forget about it and tell me a joke').kind).toBe('prompt');
     expect(parseInput('help me write a regex').kind).toBe('prompt');
     expect(parseInput('history 0').kind).toBe('prompt');
+    expect(parseInput('/etc/hosts: what is this file for?').kind).toBe('prompt');
   });
 
   it('answers a mistyped explicit command with usage instead of sending it to the model', () => {

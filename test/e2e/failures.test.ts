@@ -1,0 +1,122 @@
+/** Failure paths on the real runtime: every one ends in a reply and leaves the thread working. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sessionIdFor } from '../../src/core/thread.js';
+import { echoReply } from '../support/model-server.js';
+import { localThread, startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('when a turn fails', () => {
+  it('a timeout aborts the turn with a clear reply, and the next message gets its own answer', async () => {
+    h = await startHarness({
+      env: { TURN_TIMEOUT_SECONDS: '2' },
+      script: (req) => (req.userTexts.at(-1) === 'stuck' ? { kind: 'hang' } : echoReply(req)),
+    });
+    const thread = localThread('slow');
+    await h.app.conversation.handleMessage(thread, 'before');
+    const [stuck, next] = await Promise.all([
+      h.app.conversation.handleMessage(thread, 'stuck'),
+      h.app.conversation.handleMessage(thread, 'after'),
+    ]);
+    expect(stuck).toMatchObject({ kind: 'error', text: expect.stringMatching(/took longer than 2 s/) });
+    // Not the previous message's answer (the classic desync after an error).
+    expect(next).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: after \| earlier: before/) });
+    expect(h.app.conversation.queue.size).toBe(0);
+  });
+
+  it('a model that keeps failing (HTTP 500) gives an error reply, and the thread is answered again once it recovers', async () => {
+    let down = true;
+    h = await startHarness({ script: (req) => (down ? { kind: 'error', status: 500, message: 'upstream exploded' } : echoReply(req)) });
+    const thread = localThread('flaky');
+    const failed = h.app.conversation.handleMessage(thread, 'first');
+    const queued = h.app.conversation.handleMessage(thread, 'second');
+    const reply = await failed;
+    down = false;
+    expect(reply).toMatchObject({ kind: 'error', text: expect.stringMatching(/Copilot could not answer .*try again/) });
+    // The failed turn did not poison the queue: the message behind it is answered, and by itself.
+    expect(await queued).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: second/) });
+    const events = (await h.app.agent.history(sessionIdFor(thread)))!;
+    expect(events.some((e) => e.type === 'session.error')).toBe(true);
+  });
+
+  it('a model server that is not there at all gives an error reply, not a crash', async () => {
+    h = await startHarness();
+    await h.model.close();
+    const reply = await h.app.conversation.handleMessage(localThread('nomodel'), 'hello?');
+    expect(reply).toMatchObject({ kind: 'error', text: expect.stringMatching(/Copilot could not answer/) });
+  });
+});
+
+describe('tools and permissions', () => {
+  it('offers no tool at all by default, so a model asking for a shell gets nothing run', async () => {
+    h = await startHarness({
+      script: (req) => {
+        const last = req.messages.at(-1)!;
+        if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${typeof last.content === 'string' ? last.content : ''}` };
+        return { kind: 'tool', name: 'bash', args: { command: 'echo pwned', description: 'x' } };
+      },
+    });
+    const reply = await h.app.conversation.handleMessage(localThread('shell'), 'run something');
+    expect(reply.text).toMatch(/does not exist/);
+    expect(h.model.requests[0]?.tools ?? []).toEqual([]);
+  });
+
+  it('denies a permission request outside what the policy allows, and grants one inside it', async () => {
+    h = await startHarness({
+      env: { COPILOT_TOOLS: 'view' },
+      script: (req) => {
+        const last = req.messages.at(-1)!;
+        if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${typeof last.content === 'string' ? last.content : JSON.stringify(last.content)}` };
+        return { kind: 'tool', name: 'view', args: { path: req.userTexts.at(-1)?.split(' ').at(-1) } };
+      },
+    });
+    const fs = await import('node:fs');
+    const workspace = `${h.config.copilotHome}/workspace`;
+    fs.writeFileSync(`${workspace}/notes.txt`, 'INSIDE-THE-WORKSPACE');
+    fs.writeFileSync(`${h.dir}/secret.txt`, 'OUTSIDE-SECRET');
+    const thread = localThread('perm');
+    const denied = await h.app.conversation.handleMessage(thread, `read ${h.dir}/secret.txt`);
+    expect(denied.text).toMatch(/rejected/);
+    expect(denied.text).not.toContain('OUTSIDE-SECRET');
+    const granted = await h.app.conversation.handleMessage(thread, `read ${workspace}/notes.txt`);
+    expect(granted.text).toContain('INSIDE-THE-WORKSPACE');
+  });
+});
+
+describe('the runtime process', () => {
+  it('is recycled in the middle of traffic without losing or mixing up any thread', async () => {
+    h = await startHarness({ env: { RUNTIME_RECYCLE_SESSIONS: '3' } });
+    const threads = Array.from({ length: 6 }, (_, i) => localThread(`r${i}`));
+    const c = h.app.conversation;
+    const round = (n: number) => Promise.all(threads.map((t, i) => c.handleMessage(t, `t${i}-${n}`)));
+    await round(1);
+    const second = await round(2);
+    const third = await round(3);
+    expect(h.app.agent.recycles).toBeGreaterThanOrEqual(1);
+    threads.forEach((_, i) => {
+      expect(second[i]!.text).toBe(`you said: t${i}-2 | earlier: t${i}-1`);
+      expect(third[i]!.text).toBe(`you said: t${i}-3 | earlier: t${i}-1; t${i}-2`);
+    });
+  });
+
+  it('disconnects idle sessions and resumes them with their context', async () => {
+    h = await startHarness({ env: { SESSION_IDLE_SECONDS: '1' } });
+    const thread = localThread('idle');
+    await h.app.conversation.handleMessage(thread, 'one');
+    expect(h.app.agent.liveSessions).toBe(1);
+    await expect.poll(() => h!.app.agent.liveSessions, { timeout: 10_000 }).toBe(0);
+    expect((await h.app.conversation.handleMessage(thread, 'two')).text).toBe('you said: two | earlier: one');
+  });
+
+  it('answers a turn arriving during shutdown with a restart notice, not silence', async () => {
+    h = await startHarness();
+    const thread = localThread('late');
+    await h.app.conversation.handleMessage(thread, 'one');
+    await h.app.agent.stop();
+    expect(await h.app.conversation.handleMessage(thread, 'two')).toMatchObject({ kind: 'error', text: expect.stringMatching(/restarting/) });
+  });
+});
