@@ -1,5 +1,5 @@
 /** `npm run chat -- --thread NAME [--user NAME]`: chat with the bot in a terminal. */
-import 'dotenv/config';
+import '../../src/dotenv.js';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../../src/config.js';

@@ -4,7 +4,7 @@
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (see README: one writer per session).
  */
-import 'dotenv/config';
+import '../dotenv.js';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config.js';

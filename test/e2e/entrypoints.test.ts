@@ -1,0 +1,128 @@
+/** The console chat, the admin CLI and the bot process, run as separate processes like a user runs them. */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
+import { baseEnv, runEntry, startEntry } from '../support/process.js';
+
+let model: ModelServer;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  model = await startModelServer();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-entry-'));
+  env = baseEnv({
+    COPILOT_PROVIDER_TYPE: 'openai',
+    COPILOT_PROVIDER_BASE_URL: model.url,
+    COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value',
+    COPILOT_MODEL: 'test-model',
+    COPILOT_HOME: path.join(dir, 'copilot'),
+    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+  });
+});
+
+afterAll(async () => {
+  await model.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const chat = (input: string, thread = 'demo') => runEntry(['adapters/console/main.ts', '--thread', thread, '--user', 'ana'], env, input);
+const cli = (...args: string[]) => runEntry(['src/cli/main.ts', ...args], env);
+
+describe('console chat (npm run chat -- --thread NAME)', () => {
+  it('chats in a named thread and continues it after the process restarts', async () => {
+    const first = await chat('hello there\n/history\n/quit\n');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('session local-ana-demo');
+    expect(first.stdout).toContain('copilot › you said: hello there');
+    expect(first.stdout).toContain('*user*: hello there');
+
+    const second = await chat('and again\n');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('copilot › you said: and again | earlier: hello there');
+    expect(second.stdout + second.stderr).not.toContain('sk-test-secret-value');
+  });
+
+  it('forgets a thread on /forget', async () => {
+    await chat('keep this\n', 'temp');
+    const out = await chat('/forget\nnew start\n', 'temp');
+    expect(out.stdout).toContain('Forgotten');
+    expect(out.stdout).toContain('copilot › you said: new start\n');
+  });
+});
+
+describe('admin CLI (copilot-threads sessions …)', () => {
+  it('lists, shows, prunes and forgets sessions', async () => {
+    await chat('for the cli\n', 'cli');
+    const list = await cli('sessions', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/SESSION\s+PLATFORM\s+WHERE/);
+    expect(list.stdout).toMatch(/local-ana-cli\s+local\s+ana\/cli\s+ana\s+1/);
+
+    const json = JSON.parse((await cli('sessions', 'list', '--json')).stdout) as Array<{ id: string; onDisk: boolean }>;
+    expect(json.find((r) => r.id === 'local-ana-cli')).toMatchObject({ onDisk: true });
+
+    const show = await cli('sessions', 'show', 'local-ana-cli');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain('started by   ana');
+    expect(show.stdout).toContain('for the cli');
+
+    const dry = await cli('sessions', 'prune', '--older-than', '0s', '--dry-run');
+    expect(dry.stdout).toMatch(/would delete \d+ session/);
+    expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(true);
+    expect((await cli('sessions', 'prune', '--older-than', '30d')).stdout).toContain('Nothing to prune.');
+
+    const forget = await cli('sessions', 'forget', 'local-ana-cli');
+    expect(forget.code).toBe(0);
+    expect(forget.stdout).toContain('deleted local-ana-cli');
+    expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(false);
+    expect((await cli('sessions', 'show', 'local-ana-cli')).code).toBe(1);
+  });
+
+  it('rejects bad input with a usage line and a non-zero exit', async () => {
+    const traversal = await cli('sessions', 'forget', '../../etc');
+    expect(traversal.code).toBe(2);
+    expect(traversal.stderr).toContain('not a session id');
+    const unknown = await cli('sessions', 'explode');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Usage: copilot-threads sessions');
+    expect((await cli('sessions', 'prune', '--older-than', 'soon')).stderr).toContain('not a duration');
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('bot process (npm start)', () => {
+  it('stops at start with one line naming a bad key', async () => {
+    const bad = await runEntry(['src/main.ts'], { ...env, TURN_TIMEOUT_SECONDS: 'forever' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('copilot-threads: invalid configuration: TURN_TIMEOUT_SECONDS: must be a whole number (got "forever")');
+    const missing = await runEntry(['src/main.ts'], baseEnv({}));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toContain('COPILOT_GITHUB_TOKEN');
+  });
+
+  it('serves /healthz once ready and shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const bot = startEntry(['src/main.ts'], { ...env, PORT: String(port), LOG_LEVEL: 'info' });
+    await expect
+      .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 })
+      .toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(bot.output()).toContain('"msg":"stopped"');
+    expect(bot.output()).not.toContain('sk-test-secret-value');
+  });
+});

@@ -1,0 +1,65 @@
+/** Retention on real sessions: old threads go (folder and record), recent and busy ones stay. */
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findExpired, retentionMs, sweep } from '../../src/core/retention.js';
+import { sessionIdFor, type SessionId } from '../../src/core/thread.js';
+import { silentLogger } from '../../src/log.js';
+import { localThread, startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const DAY = 86_400_000;
+
+describe('retention', () => {
+  it('deletes sessions idle longer than the retention period, and only those', async () => {
+    h = await startHarness();
+    const c = h.app.conversation;
+    const old = localThread('old');
+    const recent = localThread('recent');
+    const orphan = localThread('orphan');
+    for (const t of [old, recent, orphan]) await c.handleMessage(t, 'hello');
+    const now = new Date(Date.now() + 31 * DAY);
+    // `recent` was used again a day before "now"; `orphan` lost its registry record (a crash, say).
+    await h.app.store.registry.recordTurn(sessionIdFor(recent), recent, new Date(now.getTime() - DAY));
+    await h.app.store.registry.delete(sessionIdFor(orphan));
+    const deps = {
+      agent: h.app.agent,
+      registry: h.app.store.registry,
+      forget: (id: SessionId) => c.forgetSession(id),
+      logger: silentLogger,
+    };
+
+    const preview = await sweep(deps, { olderThanMs: retentionMs(30), now, dryRun: true });
+    expect(preview.map((e) => [e.id, e.source]).sort()).toEqual([
+      ['local-team-old', 'registry'],
+      ['local-team-orphan', 'orphan'],
+    ]);
+    expect(fs.existsSync(h.sessionDir('local-team-old'))).toBe(true);
+
+    const removed = await sweep(deps, { olderThanMs: retentionMs(30), now, dryRun: false });
+    expect(removed).toHaveLength(2);
+    expect(fs.existsSync(h.sessionDir('local-team-old'))).toBe(false);
+    expect(fs.existsSync(h.sessionDir('local-team-orphan'))).toBe(false);
+    expect(fs.existsSync(h.sessionDir('local-team-recent'))).toBe(true);
+    expect(await h.app.store.registry.get(sessionIdFor(old))).toBeUndefined();
+    expect(await findExpired(deps, retentionMs(30), now)).toEqual([]);
+    expect((await c.handleMessage(recent, 'still there?')).text).toBe('you said: still there? | earlier: hello');
+  });
+
+  it('never sweeps a thread with a turn in flight', async () => {
+    h = await startHarness();
+    const t = localThread('busy');
+    await h.app.conversation.handleMessage(t, 'hello');
+    const now = new Date(Date.now() + 60 * DAY);
+    const removed = await sweep(
+      { agent: h.app.agent, registry: h.app.store.registry, forget: () => Promise.reject(new Error('must not run')), busy: () => true, logger: silentLogger },
+      { olderThanMs: retentionMs(30), now, dryRun: false },
+    );
+    expect(removed).toEqual([]);
+    expect(fs.existsSync(h.sessionDir('local-team-busy'))).toBe(true);
+  });
+});
