@@ -166,6 +166,11 @@ export class CopilotAgent implements Agent {
     return this.recycling;
   }
 
+  /** Resolves once no recycle is under way. */
+  async settled(): Promise<void> {
+    while (this.recycling) await this.recycling.catch(() => undefined);
+  }
+
   private async maybeRecycle(): Promise<void> {
     if (this.recycling || this.stopped) return;
     const { recycleSessions, recycleMb } = this.options;
@@ -205,7 +210,7 @@ export class CopilotAgent implements Agent {
   }
 
   private async gate(): Promise<void> {
-    while (this.recycling) await this.recycling.catch(() => undefined);
+    await this.settled();
     if (this.stopped || !this.client) throw new AgentStoppedError();
   }
 
