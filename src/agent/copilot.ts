@@ -53,6 +53,8 @@ export class CopilotAgent implements Agent {
   private recycling: Promise<void> | undefined;
   private opened = 0;
   private stopped = false;
+  /** Fails the turns in flight, for stop(): their callers hear why instead of an empty answer. */
+  private readonly inFlight = new Set<(err: Error) => void>();
   private readonly allowedTools: ReadonlySet<string>;
   private readonly workDir: string;
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
@@ -119,6 +121,7 @@ export class CopilotAgent implements Agent {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const fail of this.inFlight) fail(new AgentStoppedError());
     await this.recycling?.catch(() => undefined);
     await this.closeAll(true);
     await this.client?.stop().catch((err: unknown) => this.options.logger.warn({ err }, 'runtime stop failed'));
@@ -305,6 +308,7 @@ export class CopilotAgent implements Agent {
         settled = true;
         clearTimeout(timer);
         unsubscribe();
+        this.inFlight.delete(finish);
         if (err) reject(err);
         else resolve(answer);
       };
@@ -326,6 +330,7 @@ export class CopilotAgent implements Agent {
             break;
         }
       });
+      this.inFlight.add(finish);
       const timer = setTimeout(() => {
         void session.abort().catch(() => undefined);
         finish(new TurnTimeoutError(options.timeoutMs));

@@ -112,6 +112,18 @@ describe('the runtime process', () => {
     expect((await h.app.conversation.handleMessage(thread, 'two')).text).toBe('you said: two | earlier: one');
   });
 
+  it('on shutdown, waits for running turns up to the grace period, then aborts them with a restart notice', async () => {
+    h = await startHarness({
+      script: (req) => (req.userTexts.at(-1) === 'forever' ? { kind: 'hang' } : { kind: 'text', text: 'done', delayMs: 300 }),
+    });
+    const quick = h.app.conversation.handleMessage(localThread('quick'), 'quick');
+    const stuck = h.app.conversation.handleMessage(localThread('stuck'), 'forever');
+    await expect.poll(() => h!.model.requests.length).toBe(2);
+    await h.app.shutdown(1500);
+    expect(await quick).toMatchObject({ kind: 'answer', text: 'done' });
+    expect(await stuck).toMatchObject({ kind: 'error', text: expect.stringMatching(/restarting/) });
+  });
+
   it('answers a turn arriving during shutdown with a restart notice, not silence', async () => {
     h = await startHarness();
     const thread = localThread('late');

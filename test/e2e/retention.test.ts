@@ -1,7 +1,7 @@
 /** Retention on real sessions: old threads go (folder and record), recent and busy ones stay. */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findExpired, retentionMs, sweep } from '../../src/core/retention.js';
+import { findExpired, retentionMs, startSweeper, sweep } from '../../src/core/retention.js';
 import { sessionIdFor, type SessionId } from '../../src/core/thread.js';
 import { silentLogger } from '../../src/log.js';
 import { localThread, startHarness, type Harness } from '../support/harness.js';
@@ -61,5 +61,17 @@ describe('retention', () => {
     );
     expect(removed).toEqual([]);
     expect(fs.existsSync(h.sessionDir('local-team-busy'))).toBe(true);
+  });
+
+  it('sweeps at start (the bot runs it then and hourly), and not at all with retention 0', async () => {
+    h = await startHarness();
+    const t = localThread('swept');
+    await h.app.conversation.handleMessage(t, 'hello');
+    const deps = { agent: h.app.agent, registry: h.app.store.registry, forget: (id: SessionId) => h!.app.conversation.forgetSession(id), logger: silentLogger };
+    const future = () => new Date(Date.now() + 31 * DAY);
+    await startSweeper(deps, { days: 0, everyMs: 3_600_000, now: future })();
+    expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(true);
+    await startSweeper(deps, { days: 30, everyMs: 3_600_000, now: future })();
+    expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(false);
   });
 });
