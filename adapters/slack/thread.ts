@@ -1,0 +1,63 @@
+/** Slack's shapes → the core's `ThreadRef`, and the rules for which messages the bot answers. */
+import type { ThreadRef } from '../../src/core/thread.js';
+
+export interface SlackMessageLike {
+  type: string;
+  subtype?: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  ts: string;
+  thread_ts?: string;
+  channel: string;
+  channel_type?: string;
+}
+
+/** Where the answer goes: the thread the message is in, or a new thread under it. */
+export function threadOf(event: Pick<SlackMessageLike, 'ts' | 'thread_ts'>): string {
+  return event.thread_ts ?? event.ts;
+}
+
+/** Enterprise-grid installs may carry no team id; the enterprise id keeps the workspace distinct. */
+export function workspaceOf(ids: { teamId?: string; enterpriseId?: string }): string | undefined {
+  return ids.teamId ?? ids.enterpriseId;
+}
+
+export function slackThreadRef(workspace: string, channel: string, threadTs: string, user: string): ThreadRef {
+  return { platform: 'slack', workspace, channel, thread: threadTs, user };
+}
+
+/** Messages from people only: no edits, deletes, joins, bots, or the bot itself. */
+export function isFromPerson(event: SlackMessageLike, botUserId: string): boolean {
+  return event.subtype === undefined && !event.bot_id && !!event.user && event.user !== botUserId && typeof event.text === 'string';
+}
+
+export function mentions(text: string, botUserId: string): boolean {
+  return text.includes(`<@${botUserId}>`) || text.includes(`<@${botUserId}|`);
+}
+
+/** Removes the bot's own mention(s); other people's mentions stay part of the prompt. */
+export function stripMention(text: string, botUserId: string): string {
+  return text.replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), '').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A thread permalink → channel and thread ts:
+ * `https://x.slack.com/archives/C123/p1700000050000100?thread_ts=1700000050.000100&cid=C123`.
+ * The `p` number is the message ts without its dot; a reply's link carries the parent's ts in
+ * `thread_ts`.
+ */
+export function parsePermalink(text: string): { channel: string; thread: string } | undefined {
+  const raw = text.trim().replace(/^<|>$/g, '').split('|')[0]!;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  const m = /\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})\/?$/.exec(url.pathname);
+  if (!m) return undefined;
+  const threadTs = url.searchParams.get('thread_ts');
+  const thread = threadTs && /^\d{10}\.\d{6}$/.test(threadTs) ? threadTs : `${m[2]}.${m[3]}`;
+  return { channel: m[1]!, thread };
+}
