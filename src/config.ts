@@ -41,6 +41,19 @@ export interface Config {
   /** `platform:userId` entries allowed to forget any thread and list every session. */
   admins: string[];
   shutdownGraceSeconds: number;
+  /** Present when SLACK_BOT_TOKEN is set. */
+  slack: SlackConfig | undefined;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode (Events API at /slack/events). */
+  signingSecret: string | undefined;
+  /** Socket Mode, when set. */
+  appToken: string | undefined;
+  /** Web API base URL override (tests, proxies). */
+  apiUrl: string | undefined;
+  replyWithoutMention: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -56,6 +69,15 @@ const int = (min: number, fallback: number) =>
       .int({ error: 'must be a whole number' })
       .min(min, { error: `must be at least ${min}` })
       .default(fallback),
+  );
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+      .optional()
+      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v))),
   );
 
 const optionalText = z.preprocess(blankToUndefined, z.string().optional());
@@ -110,6 +132,11 @@ const schema = z.object({
     z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:userId' })),
   ),
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
+  SLACK_BOT_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xoxb-', { error: 'must be a bot token (xoxb-…)' }).optional()),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
+  SLACK_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
+  SLACK_REPLY_WITHOUT_MENTION: bool(true),
 });
 
 export interface LoadOptions {
@@ -146,6 +173,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     recycleSessions: e.RUNTIME_RECYCLE_SESSIONS,
     admins: e.ADMIN_USERS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    slack: resolveSlack(e),
+  };
+}
+
+function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
+  if (!e.SLACK_BOT_TOKEN) {
+    if (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+    return undefined;
+  }
+  if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    throw new ConfigError('SLACK_SIGNING_SECRET', 'is required for Slack (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  return {
+    botToken: e.SLACK_BOT_TOKEN,
+    signingSecret: e.SLACK_SIGNING_SECRET,
+    appToken: e.SLACK_APP_TOKEN,
+    apiUrl: e.SLACK_API_URL,
+    replyWithoutMention: e.SLACK_REPLY_WITHOUT_MENTION,
   };
 }
 
@@ -183,5 +228,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     tools: c.tools.length ? c.tools : 'none (conversation only)',
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,
+    slack: c.slack ? (c.slack.appToken ? 'socket-mode' : 'http') : 'off',
   };
 }

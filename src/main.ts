@@ -6,7 +6,8 @@ import './dotenv.js';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { createApp } from './app.js';
-import { startHttpServer } from './http/server.js';
+import { startHttpServer, type Route } from './http/server.js';
+import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
 import { startSweeper } from './core/retention.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -24,8 +25,31 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   logger.info(describeConfig(config), 'starting');
-  const http = await startHttpServer({ port: config.port });
+  const routes: Route[] = [];
+  const http = await startHttpServer({ port: config.port, routes });
   const app = await createApp(config, logger);
+  let slack: SlackAdapter | undefined;
+  if (config.slack) {
+    try {
+      slack = await createSlackAdapter({
+        config: config.slack,
+        conversation: app.conversation,
+        registry: app.store.registry,
+        dedupe: app.store.dedupe,
+        logger: logger.child({ component: 'slack' }),
+      });
+    } catch (err) {
+      await app.shutdown(0).catch(() => undefined);
+      await http.close();
+      if (err instanceof SlackStartError) {
+        process.stderr.write(`copilot-threads: ${err.message}\n`);
+        process.exit(1);
+      }
+      throw err;
+    }
+    if (slack.route) routes.push(slack.route);
+    await slack.start();
+  }
   const stopSweeper = startSweeper(
     {
       agent: app.agent,
@@ -36,8 +60,9 @@ async function main(): Promise<void> {
     },
     { days: config.retentionDays, everyMs: HOUR_MS },
   );
-  // Chat adapters (Slack, Discord) start here when configured; the console chat is `npm run chat`.
-  logger.warn('no chat adapter is configured: this process serves /healthz and retention; chat in a terminal with `npm run chat -- --thread NAME`');
+  if (!slack) {
+    logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
+  }
   http.setReady(true);
   logger.info({ port: http.port }, 'ready');
 
@@ -49,6 +74,7 @@ async function main(): Promise<void> {
     http.setReady(false);
     await stopSweeper();
     await app.shutdown(config.shutdownGraceSeconds * 1000);
+    await slack?.stop();
     await http.close();
     logger.info('stopped');
     logger.flush();

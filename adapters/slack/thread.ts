@@ -20,7 +20,7 @@ export function threadOf(event: Pick<SlackMessageLike, 'ts' | 'thread_ts'>): str
 
 /** Enterprise-grid installs may carry no team id; the enterprise id keeps the workspace distinct. */
 export function workspaceOf(ids: { teamId?: string; enterpriseId?: string }): string | undefined {
-  return ids.teamId ?? ids.enterpriseId;
+  return ids.teamId || ids.enterpriseId || undefined;
 }
 
 export function slackThreadRef(workspace: string, channel: string, threadTs: string, user: string): ThreadRef {

@@ -149,7 +149,7 @@ export class Conversation {
     if (!events) return { kind: 'notice', text: 'This thread has no Copilot session yet.' };
     const entries = renderTranscript(events);
     const view = paginate(entries, page, this.pageSize);
-    const header = `*History of this thread* (page ${view.page} of ${view.pages}, ${view.total} entries)`;
+    const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries)`;
     const more = view.pages > 1 ? `\n_Other pages: \`history <1-${view.pages}>\`._` : '';
     return {
       kind: 'history',
@@ -170,7 +170,7 @@ export class Conversation {
     const removed = await this.forgetSession(id);
     this.options.logger.info({ sessionId: id, by: `${thread.platform}:${thread.user}`, ...removed }, 'thread forgotten');
     if (!removed.session && !removed.record) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };
-    return { kind: 'notice', text: '🧹 Forgotten: this thread’s Copilot session is deleted. The next message starts a fresh one.' };
+    return { kind: 'forgotten', sessionId: id, text: '🧹 Forgotten: this thread’s Copilot session is deleted. The next message starts a fresh one.' };
   }
 
   private async sessions(thread: ThreadRef): Promise<Reply> {
@@ -180,7 +180,7 @@ export class Conversation {
       .slice(0, 50)
       .map((r) => `• ${where(r)}: ${r.turns} turn${r.turns === 1 ? '' : 's'}, last active ${r.lastActiveAt.slice(0, 16).replace('T', ' ')} UTC, started by ${r.startedBy}`);
     const more = records.length > 50 ? `\n…and ${records.length - 50} more.` : '';
-    return { kind: 'sessions', records, text: [`*Threads with a Copilot session* (${records.length})`, ...lines].join('\n') + more };
+    return { kind: 'sessions', records, text: [`**Threads with a Copilot session** (${records.length})`, ...lines].join('\n') + more };
   }
 }
 

@@ -156,8 +156,8 @@ export function paginate(entries: readonly Entry[], page: number, pageSize: numb
 }
 
 const LABEL: Record<EntryKind, string> = {
-  user: '*user*',
-  assistant: '*copilot*',
+  user: '**user**',
+  assistant: '**copilot**',
   tool: '_tool_',
   error: '_error_',
   system: '_system_',

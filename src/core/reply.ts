@@ -9,6 +9,8 @@ export type Reply =
   | { kind: 'error'; text: string }
   /** A command's outcome or a usage hint. */
   | { kind: 'notice'; text: string }
+  /** The thread's session was deleted on request. */
+  | { kind: 'forgotten'; text: string; sessionId: SessionId }
   | { kind: 'history'; text: string; sessionId: SessionId; page: Page; transcript: string }
   | { kind: 'sessions'; text: string; records: ThreadRecord[] };
 
@@ -21,6 +23,7 @@ export function isPrivate(reply: Reply): boolean {
     case 'answer':
     case 'error':
     case 'notice':
+    case 'forgotten':
       return false;
   }
 }

@@ -82,8 +82,8 @@ describe('a thread is one persisted Copilot session', () => {
     const reply = await h.app.conversation.handleMessage(thread, 'history');
     expect(reply.kind).toBe('history');
     if (reply.kind !== 'history') return;
-    expect(reply.text).toContain('*user*: hello');
-    expect(reply.text).toContain('*copilot*: you said: hello');
+    expect(reply.text).toContain('**user**: hello');
+    expect(reply.text).toContain('**copilot**: you said: hello');
     expect(reply.text).toContain('_tool_: view({"path":"/etc/hostname"}) started');
     expect(reply.text).toMatch(/_tool_: view failed: .*rejected/);
     expect(reply.text).not.toContain('<current_datetime>');
@@ -108,7 +108,7 @@ describe('a thread is one persisted Copilot session', () => {
     expect(newest.page.pages).toBeGreaterThan(1);
     expect(newest.page.page).toBe(newest.page.pages);
     expect(newest.text).toContain('q7');
-    expect(first.text).toContain('*user*: q0');
+    expect(first.text).toContain('**user**: q0');
     expect(first.text).not.toContain('q7');
   });
 
@@ -124,7 +124,7 @@ describe('a thread is one persisted Copilot session', () => {
     expect(fs.existsSync(h.sessionDir(id))).toBe(true);
 
     const forgot = await h.app.conversation.handleMessage(thread, 'forget');
-    expect(forgot).toMatchObject({ kind: 'notice', text: expect.stringMatching(/Forgotten/) });
+    expect(forgot).toMatchObject({ kind: 'forgotten', sessionId: id, text: expect.stringMatching(/Forgotten/) });
     expect(fs.existsSync(h.sessionDir(id))).toBe(false);
     expect(await h.app.store.registry.get(id)).toBeUndefined();
     expect((await h.app.agent.list()).map((s) => s.id)).not.toContain(id);

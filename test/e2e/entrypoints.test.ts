@@ -38,7 +38,7 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('session local-ana-demo');
     expect(first.stdout).toContain('copilot › you said: hello there');
-    expect(first.stdout).toContain('*user*: hello there');
+    expect(first.stdout).toContain('**user**: hello there');
 
     const second = await chat('and again\n');
     expect(second.code).toBe(0);

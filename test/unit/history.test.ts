@@ -43,7 +43,7 @@ describe('history rendering', () => {
       'assistant:a',
       'system:turn ended',
     ]);
-    expect(formatEntry(entries[1]!)).toBe('*user*: q');
+    expect(formatEntry(entries[1]!)).toBe('**user**: q');
     expect(transcriptMarkdown('T', entries)).toContain('## assistant (2026-11-25T10:00:00.000Z)\n\na');
   });
 

@@ -1,0 +1,54 @@
+/** What the slash command, the buttons and the shortcut do to one thread, shared by all three. */
+import type { RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { slackThreadRef } from './thread.js';
+import { historyBlocks, type Block, type ThreadTarget } from './blocks.js';
+import type { SlackContext } from './context.js';
+import { toMrkdwn } from './mrkdwn.js';
+
+export interface Actor {
+  workspace: string;
+  user: string;
+}
+
+export async function respondPrivately(respond: RespondFn, text: string, blocks?: Block[], replace = false): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: replace, text: toMrkdwn(text).slice(0, 3000), ...(blocks ? { blocks: blocks as never } : {}) });
+}
+
+export async function showHistory(ctx: SlackContext, respond: RespondFn, who: Actor, target: ThreadTarget, replace = false): Promise<void> {
+  const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
+  const reply = await ctx.conversation.runCommand(thread, { kind: 'history', page: target.p ?? 0 });
+  if (reply.kind !== 'history') return respondPrivately(respond, reply.text, undefined, replace);
+  await respondPrivately(respond, `History of thread ${target.t}`, historyBlocks(reply.text, target, reply.page.page, reply.page.pages), replace);
+}
+
+export async function forgetThread(ctx: SlackContext, client: WebClient, respond: RespondFn, who: Actor, target: ThreadTarget): Promise<void> {
+  const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
+  const reply = await ctx.conversation.runCommand(thread, { kind: 'forget' });
+  await respondPrivately(respond, reply.text, undefined, true);
+  if (reply.kind === 'forgotten') {
+    await client.chat.postMessage({
+      channel: target.c,
+      thread_ts: target.t,
+      text: `🧹 <@${who.user}> made me forget this thread: its Copilot session is deleted. The next mention starts fresh.`,
+    });
+  }
+}
+
+export async function sendTranscript(ctx: SlackContext, client: WebClient, respond: RespondFn, who: Actor, target: ThreadTarget): Promise<void> {
+  const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
+  const reply = await ctx.conversation.runCommand(thread, { kind: 'history', page: 0 });
+  if (reply.kind !== 'history') return respondPrivately(respond, reply.text);
+  // The transcript is as private as the history view: it goes to the asker's DM with the bot.
+  const dm = await client.conversations.open({ users: who.user });
+  const channel = dm.channel?.id;
+  if (!channel) throw new Error('conversations.open returned no channel');
+  await client.filesUploadV2({
+    channel_id: channel,
+    content: reply.transcript,
+    filename: `${reply.sessionId}.md`,
+    title: `Copilot thread transcript (${target.c} ${target.t})`,
+    initial_comment: `Transcript of the Copilot session for thread ${target.t} in <#${target.c}>.`,
+  });
+  await respondPrivately(respond, '📄 I sent you the transcript in a direct message.');
+}

@@ -1,0 +1,100 @@
+/**
+ * Block Kit for what the bot shows privately: history pages, the list of a channel's threads,
+ * and the forget confirmation. Limits are Slack's, named next to the code that obeys them.
+ */
+import type { ThreadRecord } from '../../src/store/registry.js';
+import { chunkMarkdown } from '../shared/chunk.js';
+import { toMrkdwn } from './mrkdwn.js';
+
+/** Section text limit is 3,000 characters; a message takes at most 50 blocks. */
+export const SECTION_TEXT_LIMIT = 2900;
+export const MAX_BLOCKS = 50;
+/** Markdown per thread message; mrkdwn escaping grows it, Slack's hard limit is 40,000. */
+export const MESSAGE_MARKDOWN_LIMIT = 3000;
+export const LISTED_THREADS = 15;
+
+export type Block = Record<string, unknown>;
+
+export const ACTION = {
+  history: 'copilot_history',
+  forget: 'copilot_forget',
+  transcript: 'copilot_transcript',
+} as const;
+
+export interface ThreadTarget {
+  /** channel */
+  c: string;
+  /** thread ts */
+  t: string;
+  /** page (history only) */
+  p?: number;
+}
+
+export function encodeTarget(target: ThreadTarget): string {
+  return JSON.stringify(target);
+}
+
+export function decodeTarget(value: string | undefined): ThreadTarget | undefined {
+  try {
+    const v = JSON.parse(value ?? '') as ThreadTarget;
+    if (typeof v.c === 'string' && /^[A-Z0-9]+$/.test(v.c) && typeof v.t === 'string' && /^\d+\.\d+$/.test(v.t)) return v;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+export function textSections(markdown: string): Block[] {
+  return chunkMarkdown(markdown, SECTION_TEXT_LIMIT)
+    .map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: toMrkdwn(chunk) } }))
+    .slice(0, MAX_BLOCKS - 2);
+}
+
+function button(text: string, actionId: string, value: string, extra: Block = {}): Block {
+  return { type: 'button', text: { type: 'plain_text', text, emoji: true }, action_id: actionId, value, ...extra };
+}
+
+export function forgetConfirm(): Block {
+  return {
+    title: { type: 'plain_text', text: 'Forget this thread?' },
+    text: { type: 'mrkdwn', text: "This deletes the thread's Copilot session for good. The next mention starts from scratch." },
+    confirm: { type: 'plain_text', text: 'Forget it' },
+    deny: { type: 'plain_text', text: 'Keep it' },
+    style: 'danger',
+  };
+}
+
+export function forgetButton(target: ThreadTarget): Block {
+  return button('Forget…', ACTION.forget, encodeTarget({ c: target.c, t: target.t }), { style: 'danger', confirm: forgetConfirm() });
+}
+
+export function historyBlocks(markdown: string, target: ThreadTarget, page: number, pages: number): Block[] {
+  const nav: Block[] = [];
+  if (page > 1) nav.push(button('◀ Older', `${ACTION.history}:older`, encodeTarget({ ...target, p: page - 1 })));
+  if (page < pages) nav.push(button('Newer ▶', `${ACTION.history}:newer`, encodeTarget({ ...target, p: page + 1 })));
+  nav.push(button('Download transcript', ACTION.transcript, encodeTarget({ c: target.c, t: target.t })));
+  return [...textSections(markdown), { type: 'actions', elements: nav }];
+}
+
+export function threadListBlocks(records: readonly ThreadRecord[], channel: string): Block[] {
+  if (records.length === 0) return textSections('No thread in this channel has a Copilot session yet.');
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*Threads with a Copilot session in <#${channel}>* (newest first)` } }];
+  for (const r of records.slice(0, LISTED_THREADS)) {
+    const when = r.lastActiveAt.slice(0, 16).replace('T', ' ');
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `Thread \`${r.thread}\` started by <@${r.startedBy}> · ${r.turns} turn${r.turns === 1 ? '' : 's'} · last active ${when} UTC` },
+    });
+    const target = { c: r.channel, t: r.thread };
+    blocks.push({ type: 'actions', elements: [button('History', ACTION.history, encodeTarget({ ...target, p: 0 })), forgetButton(target)] });
+  }
+  if (records.length > LISTED_THREADS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${records.length - LISTED_THREADS} older threads.` }] });
+  return blocks;
+}
+
+export function confirmForgetBlocks(target: ThreadTarget): Block[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: "Forget this thread? Its Copilot session will be deleted for good." } },
+    { type: 'actions', elements: [forgetButton(target)] },
+  ];
+}

@@ -1,0 +1,135 @@
+/**
+ * The Slack adapter on Bolt: every Slack thread is a Copilot session. HTTP mode mounts Bolt's
+ * receiver on the bot's own server at `/slack/events`; Socket Mode connects out with the app
+ * token. `auth.test` runs once at start: it names the bot (to strip its mention) and a bad
+ * token stops start-up with one clear line.
+ */
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { SlackConfig } from '../../src/config.js';
+import type { Conversation } from '../../src/core/conversation.js';
+import type { Route } from '../../src/http/server.js';
+import type { Logger } from '../../src/log.js';
+import type { Dedupe } from '../../src/store/dedupe.js';
+import type { ThreadRegistry } from '../../src/store/registry.js';
+import type { SlackContext } from './context.js';
+import { buttons } from './listeners/actions/buttons.js';
+import { copilotCommand } from './listeners/commands/copilot.js';
+import { appMention } from './listeners/events/app_mention.js';
+import { message } from './listeners/events/message.js';
+import { threadHistory } from './listeners/shortcuts/thread_history.js';
+import { describe } from './replier.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackDeps {
+  config: SlackConfig;
+  conversation: Conversation;
+  registry: ThreadRegistry;
+  dedupe: Dedupe;
+  logger: Logger;
+  /** Web API retry policy; tests use fewer retries. */
+  retries?: number;
+}
+
+export interface SlackAdapter {
+  botUserId: string;
+  teamId: string | undefined;
+  /** HTTP mode: serves `/slack/events` on the bot's server. */
+  route: Route | undefined;
+  start(): Promise<void>;
+  /** Waits for answers being posted, then disconnects. */
+  stop(): Promise<void>;
+}
+
+export class SlackStartError extends Error {
+  override name = 'SlackStartError';
+}
+
+export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter> {
+  const { config, logger } = deps;
+  const clientOptions: WebClientOptions = {
+    ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
+    // Slack's 429s are waited out (Retry-After); other failures get a few quick retries.
+    retryConfig: { retries: deps.retries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    logger: boltLogger(logger),
+  };
+  const web = new WebClient(config.botToken, clientOptions);
+  let auth;
+  try {
+    auth = await web.auth.test();
+  } catch (err) {
+    throw new SlackStartError(`Slack auth.test failed: ${describe(err)} (check SLACK_BOT_TOKEN${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
+  }
+  if (!auth.user_id) throw new SlackStartError('Slack auth.test returned no bot user id (is SLACK_BOT_TOKEN a bot token?)');
+
+  const socketMode = config.appToken !== undefined;
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.signingSecret!,
+        endpoints: SLACK_EVENTS_PATH,
+        processBeforeResponse: false,
+        logger: boltLogger(logger),
+      });
+  const app = new App({
+    token: config.botToken,
+    botId: auth.bot_id,
+    botUserId: auth.user_id,
+    clientOptions,
+    logger: boltLogger(logger),
+    ...(socketMode ? { appToken: config.appToken, socketMode: true } : { receiver }),
+  });
+  const ctx: SlackContext = {
+    conversation: deps.conversation,
+    registry: deps.registry,
+    dedupe: deps.dedupe,
+    logger,
+    botUserId: auth.user_id,
+    replyWithoutMention: config.replyWithoutMention,
+    claims: new Set(),
+    pending: new Set(),
+    client: web,
+  };
+  for (const register of [appMention, message, copilotCommand, buttons, threadHistory]) register(app, ctx);
+  app.error(async (err) => {
+    logger.error({ err: describe(err) }, 'Slack: unhandled listener error');
+  });
+
+  return {
+    botUserId: auth.user_id,
+    teamId: auth.team_id,
+    route: receiver
+      ? (req, res) => {
+          if ((req.url ?? '').split('?')[0] !== SLACK_EVENTS_PATH) return false;
+          receiver.requestListener(req, res);
+          return true;
+        }
+      : undefined,
+    async start() {
+      if (socketMode) await app.start();
+      logger.info({ mode: socketMode ? 'socket' : 'http', bot: auth.user_id, team: auth.team_id }, 'Slack adapter ready');
+    },
+    async stop() {
+      await Promise.allSettled([...ctx.pending]);
+      if (socketMode) await app.stop().catch((err: unknown) => logger.warn({ err: describe(err) }, 'Slack: stop failed'));
+    },
+  };
+}
+
+function boltLogger(logger: Logger): BoltLogger {
+  const log = logger.child({ component: 'slack' });
+  let level = LogLevel.INFO;
+  const text = (msgs: unknown[]) => msgs.map((m) => (typeof m === 'string' ? m : describe(m) || String(m))).join(' ');
+  return {
+    debug: (...m: unknown[]) => log.debug(text(m)),
+    info: (...m: unknown[]) => log.debug(text(m)),
+    warn: (...m: unknown[]) => log.warn(text(m)),
+    error: (...m: unknown[]) => log.error(text(m)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

@@ -1,0 +1,31 @@
+/** The buttons on private messages: history pages, forget (after Slack's confirm dialog), transcript. */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { ACTION, decodeTarget } from '../../blocks.js';
+import type { SlackContext } from '../../context.js';
+import { forgetThread, respondPrivately, sendTranscript, showHistory, type Actor } from '../../actions.js';
+import { describe } from '../../replier.js';
+
+export function buttons(app: App, ctx: SlackContext): void {
+  const on = (pattern: RegExp, run: (a: Parameters<Parameters<App['action']>[1]>[0], who: Actor, target: NonNullable<ReturnType<typeof decodeTarget>>) => Promise<void>) => {
+    app.action<BlockAction<ButtonAction>>(pattern, async (args) => {
+      await args.ack();
+      const { body, respond } = args;
+      const target = decodeTarget(args.action.value);
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const workspace = body.team?.id ?? body.enterprise?.id;
+      // A button only acts on a thread of the channel it was shown in.
+      if (!target || !workspace || (channel && channel !== target.c)) {
+        return respondPrivately(respond, 'That button is no longer valid.');
+      }
+      try {
+        await run(args as never, { workspace, user: body.user.id }, target);
+      } catch (err) {
+        ctx.logger.error({ err: describe(err), channel: target.c, thread: target.t }, 'Slack: button failed');
+        await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);
+      }
+    });
+  };
+  on(new RegExp(`^${ACTION.history}`), ({ respond }, who, target) => showHistory(ctx, respond, who, target, true));
+  on(new RegExp(`^${ACTION.forget}$`), ({ respond, client }, who, target) => forgetThread(ctx, client, respond, who, target));
+  on(new RegExp(`^${ACTION.transcript}$`), ({ respond, client }, who, target) => sendTranscript(ctx, client, respond, who, target));
+}

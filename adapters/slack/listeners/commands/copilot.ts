@@ -1,0 +1,62 @@
+/**
+ * `/copilot history|forget|sessions|help [thread link] [page]`. Acked at once (Slack allows 3 s),
+ * answered privately through `respond()`. Slack sends no thread with a slash command, so without
+ * a thread link `history` and `forget` list this channel's threads that have sessions.
+ */
+import type { App, RespondFn } from '@slack/bolt';
+import { COMMAND_HELP } from '../../../../src/core/commands.js';
+import { confirmForgetBlocks, textSections, threadListBlocks } from '../../blocks.js';
+import type { SlackContext } from '../../context.js';
+import { respondPrivately, showHistory, type Actor } from '../../actions.js';
+import { describe } from '../../replier.js';
+import { parsePermalink, workspaceOf } from '../../thread.js';
+
+export const SLASH_HELP = [
+  '*Copilot in this workspace* keeps one session per thread. Mention me in a thread to talk.',
+  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]')}\`: ${what}`),
+  'In a thread you can also write `@copilot history`, `@copilot forget` or `@copilot help`.',
+].join('\n');
+
+export function copilotCommand(app: App, ctx: SlackContext): void {
+  app.command('/copilot', async ({ command, ack, respond, context }) => {
+    await ack();
+    const workspace = workspaceOf(context) ?? command.team_id;
+    const who: Actor = { workspace, user: command.user_id };
+    try {
+      await run(ctx, respond, who, command.channel_id, command.text ?? '');
+    } catch (err) {
+      ctx.logger.error({ err: describe(err), channel: command.channel_id }, 'Slack: /copilot failed');
+      await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);
+    }
+  });
+}
+
+async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: string, text: string): Promise<void> {
+  const [sub = 'help', link, page, ...extra] = text.trim().split(/\s+/).filter(Boolean);
+  const usage = () => respondPrivately(respond, `Usage:\n${SLASH_HELP}`);
+  switch (sub.toLowerCase()) {
+    case 'help':
+      return respondPrivately(respond, SLASH_HELP, textSections(SLASH_HELP));
+    case 'sessions': {
+      const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'sessions' });
+      return respondPrivately(respond, reply.text, textSections(reply.text));
+    }
+    case 'history':
+    case 'forget': {
+      if (extra.length || (page !== undefined && !/^[1-9]\d{0,5}$/.test(page))) return usage();
+      if (!link) {
+        const records = await ctx.registry.list({ platform: 'slack', workspace: who.workspace, channel });
+        return respondPrivately(respond, `Threads with a Copilot session in this channel: ${records.length}`, threadListBlocks(records, channel));
+      }
+      const target = parsePermalink(link);
+      if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');
+      // Acting on another channel's thread from here would let anyone read any channel's history.
+      if (target.channel !== channel) return respondPrivately(respond, `Run this in <#${target.channel}>, where that thread is.`);
+      const t = { c: target.channel, t: target.thread };
+      if (sub.toLowerCase() === 'forget') return respondPrivately(respond, 'Forget this thread?', confirmForgetBlocks(t));
+      return showHistory(ctx, respond, who, { ...t, p: page ? Number(page) : 0 });
+    }
+    default:
+      return usage();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Posts one turn's answer into its thread: a "thinking" placeholder at once, updated with the
+ * answer as it streams (throttled), then the final answer in as many messages as it needs.
+ * Every call goes through one chain, so updates never overtake each other. A failure to update
+ * falls back to a new message; a failure to post is logged with the thread, never thrown away
+ * silently (the answer is in the session's history either way).
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../../src/log.js';
+import { chunkMarkdown } from '../shared/chunk.js';
+import { MESSAGE_MARKDOWN_LIMIT } from './blocks.js';
+import { toMrkdwn } from './mrkdwn.js';
+
+export const THINKING = '_Copilot is thinking…_';
+export const STREAM_UPDATE_MS = 1200;
+
+export class ThreadReplier {
+  private chain: Promise<void> = Promise.resolve();
+  private placeholder: string | undefined;
+  private partial = '';
+  private lastShown = '';
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly channel: string,
+    private readonly threadTs: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Shows the thinking state. */
+  start(): void {
+    this.enqueue(async () => {
+      const res = await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text: THINKING });
+      this.placeholder = res.ts;
+    }, 'post placeholder');
+  }
+
+  onDelta(text: string): void {
+    if (this.done) return;
+    this.partial += text;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const shown = this.partial;
+      if (this.done || shown === this.lastShown || shown.length > MESSAGE_MARKDOWN_LIMIT) return;
+      this.lastShown = shown;
+      this.enqueue(async () => {
+        if (!this.placeholder || this.done) return;
+        await this.client.chat.update({ channel: this.channel, ts: this.placeholder, text: `${toMrkdwn(shown)} …` });
+      }, 'stream update');
+    }, STREAM_UPDATE_MS);
+  }
+
+  /** Replaces the placeholder with the answer (or posts it), in chunks. */
+  finish(markdown: string): Promise<void> {
+    this.done = true;
+    clearTimeout(this.timer);
+    const chunks = chunkMarkdown(markdown, MESSAGE_MARKDOWN_LIMIT).map(toMrkdwn);
+    if (chunks.length === 0) chunks.push('_(empty answer)_');
+    this.enqueue(async () => {
+      const [first, ...rest] = chunks;
+      await this.replaceOrPost(first!);
+      for (const text of rest) await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
+    }, 'post answer');
+    return this.chain;
+  }
+
+  private async replaceOrPost(text: string): Promise<void> {
+    if (this.placeholder) {
+      try {
+        await this.client.chat.update({ channel: this.channel, ts: this.placeholder, text });
+        return;
+      } catch (err) {
+        this.log.warn({ err: describe(err), channel: this.channel, thread: this.threadTs }, 'placeholder update failed; posting instead');
+      }
+    }
+    await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
+  }
+
+  private enqueue(step: () => Promise<void>, what: string): void {
+    this.chain = this.chain.then(step).catch((err: unknown) => {
+      this.log.error({ err: describe(err), channel: this.channel, thread: this.threadTs }, `Slack: ${what} failed`);
+    });
+  }
+}
+
+/** Slack errors carry the API's error code; keep logs short and free of request bodies. */
+export function describe(err: unknown): string {
+  const e = err as { code?: string; data?: { error?: string }; statusCode?: number; message?: string };
+  return [e.code, e.data?.error, e.statusCode, e.message].filter(Boolean).join(' ');
+}

@@ -1,0 +1,148 @@
+/**
+ * A fake Slack Web API on 127.0.0.1 for real Bolt: records every call, answers like Slack,
+ * and can be told to fail (429 with Retry-After, 500, `ok: false`). Also receives `respond()`
+ * posts (response URLs) and file uploads.
+ */
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import querystring from 'node:querystring';
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** What the fake answered (absent when it was told to fail). */
+  result?: Record<string, unknown>;
+}
+
+export interface Fault {
+  status?: number;
+  retryAfter?: number;
+  error?: string;
+}
+
+export const BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T111' };
+
+export interface FakeSlack {
+  url: string;
+  apiUrl: string;
+  calls: ApiCall[];
+  responses: Array<{ id: string; body: Record<string, unknown> }>;
+  uploads: Array<{ id: string; body: string }>;
+  /** The next `times` calls to `method` fail as described. */
+  fail(method: string, fault: Fault, times?: number): void;
+  callsTo(method: string): ApiCall[];
+  responseUrl(id: string): string;
+  close(): Promise<void>;
+}
+
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const calls: ApiCall[] = [];
+  const responses: FakeSlack['responses'] = [];
+  const uploads: FakeSlack['uploads'] = [];
+  const faults = new Map<string, Array<Fault>>();
+  let seq = 0;
+  const nextTs = () => `1800000000.${String(++seq).padStart(6, '0')}`;
+  let base = '';
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const path = (req.url ?? '').split('?')[0]!;
+      const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (path.startsWith('/respond/')) {
+        responses.push({ id: path.slice('/respond/'.length), body: JSON.parse(raw || '{}') as Record<string, unknown> });
+        return send(200, { ok: true });
+      }
+      if (path.startsWith('/upload/')) {
+        uploads.push({ id: path.slice('/upload/'.length), body: raw });
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(`OK - ${raw.length}`);
+      }
+      const method = path.replace(/^\/api\//, '');
+      const args = parseArgs(raw, req.headers['content-type']);
+      const call: ApiCall = { method, args };
+      calls.push(call);
+      const fault = faults.get(method)?.shift();
+      if (fault) {
+        if (fault.status === 429) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter ?? 1) });
+        if (fault.status) return send(fault.status, { ok: false, error: 'internal_error' });
+        return send(200, { ok: false, error: fault.error ?? 'fatal_error' });
+      }
+      call.result = answer(method, args);
+      send(200, call.result);
+    });
+  });
+
+  function answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: BOT.userId, bot_id: BOT.botId, team_id: BOT.team, team: 'Test', user: 'copilot', url: 'https://test.slack.com/' };
+      case 'chat.postMessage':
+        return { ok: true, channel: args.channel, ts: nextTs(), message: { text: args.text } };
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: nextTs() };
+      case 'conversations.open':
+        return { ok: true, channel: { id: `D${String(args.users)}` } };
+      case 'files.getUploadURLExternal':
+        return { ok: true, upload_url: `${base}/upload/F${seq + 1}`, file_id: `F${++seq}` };
+      case 'files.completeUploadExternal':
+        return { ok: true, files: [{ id: 'F1', title: 'transcript' }] };
+      default:
+        return { ok: true };
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    apiUrl: `${base}/api/`,
+    calls,
+    responses,
+    uploads,
+    fail(method, fault, times = 1) {
+      faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: times }, () => fault)]);
+    },
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    responseUrl: (id) => `${base}/respond/${id}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function parseArgs(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const form = querystring.parse(raw);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(form)) {
+    const s = Array.isArray(v) ? v[0] : v;
+    out[k] = s !== undefined && /^[[{]/.test(s) ? safeJson(s) : s;
+  }
+  return out;
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Headers Slack signs its requests with (v0 HMAC of timestamp and exact body). */
+export function signed(rawBody: string, contentType: string, secret: string, tsSec = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const sig = `v0=${createHmac('sha256', secret).update(`v0:${tsSec}:${rawBody}`).digest('hex')}`;
+  return { 'content-type': contentType, 'x-slack-request-timestamp': String(tsSec), 'x-slack-signature': sig };
+}
