@@ -11,21 +11,22 @@ export interface Actor {
   user: string;
 }
 
-export async function respondPrivately(respond: RespondFn, text: string, blocks?: Block[], replace = false): Promise<void> {
-  await respond({ response_type: 'ephemeral', replace_original: replace, text: toMrkdwn(text).slice(0, 3000), ...(blocks ? { blocks: blocks as never } : {}) });
+/** `mrkdwn` is Slack text already; convert core replies (Markdown) with `toMrkdwn` first. */
+export async function respondPrivately(respond: RespondFn, mrkdwn: string, blocks?: Block[], replace = false): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: replace, text: mrkdwn.slice(0, 3000), ...(blocks ? { blocks: blocks as never } : {}) });
 }
 
 export async function showHistory(ctx: SlackContext, respond: RespondFn, who: Actor, target: ThreadTarget, replace = false): Promise<void> {
   const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
   const reply = await ctx.conversation.runCommand(thread, { kind: 'history', page: target.p ?? 0 });
-  if (reply.kind !== 'history') return respondPrivately(respond, reply.text, undefined, replace);
+  if (reply.kind !== 'history') return respondPrivately(respond, toMrkdwn(reply.text), undefined, replace);
   await respondPrivately(respond, `History of thread ${target.t}`, historyBlocks(reply.text, target, reply.page.page, reply.page.pages), replace);
 }
 
 export async function forgetThread(ctx: SlackContext, client: WebClient, respond: RespondFn, who: Actor, target: ThreadTarget): Promise<void> {
   const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
   const reply = await ctx.conversation.runCommand(thread, { kind: 'forget' });
-  await respondPrivately(respond, reply.text, undefined, true);
+  await respondPrivately(respond, toMrkdwn(reply.text), undefined, true);
   if (reply.kind === 'forgotten') {
     await client.chat.postMessage({
       channel: target.c,
@@ -38,7 +39,7 @@ export async function forgetThread(ctx: SlackContext, client: WebClient, respond
 export async function sendTranscript(ctx: SlackContext, client: WebClient, respond: RespondFn, who: Actor, target: ThreadTarget): Promise<void> {
   const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
   const reply = await ctx.conversation.runCommand(thread, { kind: 'history', page: 0 });
-  if (reply.kind !== 'history') return respondPrivately(respond, reply.text);
+  if (reply.kind !== 'history') return respondPrivately(respond, toMrkdwn(reply.text));
   // The transcript is as private as the history view: it goes to the asker's DM with the bot.
   const dm = await client.conversations.open({ users: who.user });
   const channel = dm.channel?.id;

@@ -43,7 +43,6 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
       registry: h.app.store.registry,
       dedupe: h.app.store.dedupe,
       logger: silentLogger,
-      retries: 0,
     });
     routes.length = 0;
     routes.push(adapter.route!);

@@ -9,10 +9,12 @@ import { confirmForgetBlocks, textSections, threadListBlocks } from '../../block
 import type { SlackContext } from '../../context.js';
 import { respondPrivately, showHistory, type Actor } from '../../actions.js';
 import { describe } from '../../replier.js';
+import { toMrkdwn } from '../../mrkdwn.js';
 import { parsePermalink, workspaceOf } from '../../thread.js';
 
+/** Markdown, like every core reply. */
 export const SLASH_HELP = [
-  '*Copilot in this workspace* keeps one session per thread. Mention me in a thread to talk.',
+  '**Copilot in this workspace** keeps one session per thread. Mention me in a thread to talk.',
   ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]')}\`: ${what}`),
   'In a thread you can also write `@copilot history`, `@copilot forget` or `@copilot help`.',
 ].join('\n');
@@ -33,13 +35,13 @@ export function copilotCommand(app: App, ctx: SlackContext): void {
 
 async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: string, text: string): Promise<void> {
   const [sub = 'help', link, page, ...extra] = text.trim().split(/\s+/).filter(Boolean);
-  const usage = () => respondPrivately(respond, `Usage:\n${SLASH_HELP}`);
+  const usage = () => respondPrivately(respond, toMrkdwn(`Usage:\n${SLASH_HELP}`));
   switch (sub.toLowerCase()) {
     case 'help':
-      return respondPrivately(respond, SLASH_HELP, textSections(SLASH_HELP));
+      return respondPrivately(respond, toMrkdwn(SLASH_HELP), textSections(SLASH_HELP));
     case 'sessions': {
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'sessions' });
-      return respondPrivately(respond, reply.text, textSections(reply.text));
+      return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
     }
     case 'history':
     case 'forget': {
