@@ -25,7 +25,8 @@ export interface ModelRequest {
 }
 
 export type ModelReply =
-  | { kind: 'text'; text: string; delayMs?: number }
+  /** `delayMs` before the answer; `pieceDelayMs` between streamed pieces (a slow, visible stream). */
+  | { kind: 'text'; text: string; delayMs?: number; pieceDelayMs?: number }
   | { kind: 'error'; status: number; message?: string }
   | { kind: 'tool'; name: string; args: Record<string, unknown> }
   /** Never answers until the client goes away (a stuck model). */
@@ -103,10 +104,10 @@ export async function startModelServer(initial: ModelScript = echoReply, listenP
       case 'text':
         if (reply.delayMs) await delay(reply.delayMs, res);
         if (res.destroyed) return;
-        sendCompletion(res, request, { content: reply.text });
+        await sendCompletion(res, request, { content: reply.text }, reply.pieceDelayMs);
         return;
       case 'tool':
-        sendCompletion(res, request, {
+        await sendCompletion(res, request, {
           toolCall: { id: `call_${requests.length}`, name: reply.name, args: JSON.stringify(reply.args) },
         });
         return;
@@ -151,7 +152,7 @@ interface Completion {
   toolCall?: { id: string; name: string; args: string };
 }
 
-function sendCompletion(res: http.ServerResponse, req: ModelRequest, out: Completion): void {
+async function sendCompletion(res: http.ServerResponse, req: ModelRequest, out: Completion, pieceDelayMs = 0): Promise<void> {
   const id = `chatcmpl-${Date.now()}`;
   const created = Math.floor(Date.now() / 1000);
   const finish = out.toolCall ? 'tool_calls' : 'stop';
@@ -178,7 +179,11 @@ function sendCompletion(res: http.ServerResponse, req: ModelRequest, out: Comple
   chunk({ role: 'assistant', content: '' }, null);
   if (out.content) {
     // Several deltas, so streaming consumers see partial text.
-    for (const piece of out.content.match(/[\s\S]{1,40}/g) ?? []) chunk({ content: piece }, null);
+    for (const piece of out.content.match(/[\s\S]{1,40}/g) ?? []) {
+      chunk({ content: piece }, null);
+      if (pieceDelayMs) await delay(pieceDelayMs, res);
+      if (res.destroyed) return;
+    }
   }
   if (toolCalls) chunk({ tool_calls: toolCalls }, null);
   chunk({}, finish, { usage });
