@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import querystring from 'node:querystring';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface ApiCall {
   method: string;
@@ -33,6 +34,10 @@ export interface FakeSlack {
   fail(method: string, fault: Fault, times?: number): void;
   callsTo(method: string): ApiCall[];
   responseUrl(id: string): string;
+  /** Socket Mode: sends an envelope to the connected app; resolves when the app acks it. */
+  socketSend(type: 'events_api' | 'slash_commands' | 'interactive', payload: unknown): Promise<unknown>;
+  /** Resolves once an app has opened a Socket Mode connection. */
+  socketConnected(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -93,12 +98,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, channel: { id: `D${String(args.users)}` } };
       case 'files.getUploadURLExternal':
         return { ok: true, upload_url: `${base}/upload/F${seq + 1}`, file_id: `F${++seq}` };
+      case 'apps.connections.open':
+        return { ok: true, url: `${base.replace('http', 'ws')}/link` };
       case 'files.completeUploadExternal':
         return { ok: true, files: [{ id: 'F1', title: 'transcript' }] };
       default:
         return { ok: true };
     }
   }
+
+  // Socket Mode: the app connects here after apps.connections.open.
+  const wss = new WebSocketServer({ server, path: '/link' });
+  let socket: WebSocket | undefined;
+  let connected: () => void = () => undefined;
+  const isConnected = new Promise<void>((resolve) => (connected = resolve));
+  const acks = new Map<string, (payload: unknown) => void>();
+  let envelopes = 0;
+  wss.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+      if (msg.envelope_id) acks.get(msg.envelope_id)?.(msg.payload);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A111' }, debug_info: { host: 'fake', approximate_connection_time: 18060 } }));
+    connected();
+  });
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -113,8 +137,19 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
     responseUrl: (id) => `${base}/respond/${id}`,
+    socketConnected: () => isConnected,
+    socketSend(type, payload) {
+      const id = `env-${++envelopes}`;
+      return new Promise((resolve, reject) => {
+        if (!socket) return reject(new Error('no Socket Mode connection'));
+        acks.set(id, resolve);
+        socket.send(JSON.stringify({ envelope_id: id, type, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '', payload }));
+      });
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

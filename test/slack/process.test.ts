@@ -1,0 +1,87 @@
+/** `npm start` with Slack configured: the real process, the fake Slack API, signed requests. */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signed, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
+import { baseEnv, runEntry, startEntry } from '../support/process.js';
+
+let model: ModelServer;
+let slack: FakeSlack;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  model = await startModelServer();
+  slack = await startFakeSlack();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-slack-proc-'));
+  env = baseEnv({
+    COPILOT_PROVIDER_TYPE: 'openai',
+    COPILOT_PROVIDER_BASE_URL: model.url,
+    COPILOT_MODEL: 'test-model',
+    COPILOT_HOME: path.join(dir, 'copilot'),
+    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+    SLACK_BOT_TOKEN: 'xoxb-secret-token-value',
+    SLACK_SIGNING_SECRET: 'proc-secret',
+    SLACK_API_URL: slack.apiUrl,
+  });
+});
+
+afterAll(async () => {
+  await slack.close();
+  await model.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the bot process with Slack', () => {
+  it('stops with one clear line when the bot token is rejected', async () => {
+    slack.fail('auth.test', { error: 'invalid_auth' });
+    const out = await runEntry(['src/main.ts'], { ...env, PORT: String(await freePort()) });
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim()).toMatch(/^copilot-threads: Slack auth\.test failed: .*invalid_auth.* \(check SLACK_BOT_TOKEN and SLACK_API_URL\)$/);
+    expect(out.stderr + out.stdout).not.toContain('xoxb-secret-token-value');
+  });
+
+  it('requires the signing secret or an app token', async () => {
+    const out = await runEntry(['src/main.ts'], { ...env, SLACK_SIGNING_SECRET: '' });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('SLACK_SIGNING_SECRET: is required for Slack');
+  });
+
+  it('serves /slack/events and /healthz on PORT and answers a mention in its thread', async () => {
+    const port = await freePort();
+    const bot = startEntry(['src/main.ts'], { ...env, PORT: String(port) });
+    try {
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 })
+        .toBe(200);
+      const body = JSON.stringify({
+        type: 'event_callback',
+        team_id: 'T111',
+        event_id: 'EvProc',
+        event: { type: 'app_mention', user: 'UHUMAN', text: '<@UBOT> from the process', ts: '1700000500.000100', channel: 'C222' },
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', 'proc-secret'), body });
+      expect(res.status).toBe(200);
+      await expect
+        .poll(() => slack.callsTo('chat.update').map((c) => c.args.text), { timeout: 30_000 })
+        .toContain('you said: from the process');
+      expect(slack.callsTo('chat.postMessage').at(-1)?.args).toMatchObject({ channel: 'C222', thread_ts: '1700000500.000100' });
+    } finally {
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited).toBe(0);
+    }
+    expect(bot.output()).not.toContain('xoxb-secret-token-value');
+  });
+});
