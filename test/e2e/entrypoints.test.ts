@@ -1,33 +1,19 @@
 /** The console chat, the admin CLI and the bot process, run as separate processes like a user runs them. */
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startModelServer, type ModelServer } from '../support/model-server.js';
-import { baseEnv, runEntry, startEntry } from '../support/process.js';
+import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
 
-let model: ModelServer;
+let fx: ProcessFixture;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  model = await startModelServer();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-entry-'));
-  env = baseEnv({
-    COPILOT_PROVIDER_TYPE: 'openai',
-    COPILOT_PROVIDER_BASE_URL: model.url,
-    COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value',
-    COPILOT_MODEL: 'test-model',
-    COPILOT_HOME: path.join(dir, 'copilot'),
-    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
-  });
+  fx = await processFixture({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
+  ({ dir, env } = fx);
 });
 
-afterAll(async () => {
-  await model.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fx.close());
 
 const chat = (input: string, thread = 'demo') => runEntry(['adapters/console/main.ts', '--thread', thread, '--user', 'ana'], env, input);
 const cli = (...args: string[]) => runEntry(['src/cli/main.ts', ...args], env);
@@ -93,14 +79,6 @@ describe('admin CLI (copilot-threads sessions …)', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('bot process (npm start)', () => {
   it('stops at start with one line naming a bad key', async () => {

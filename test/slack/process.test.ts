@@ -1,48 +1,22 @@
 /** `npm start` with Slack configured: the real process, the fake Slack API, signed requests. */
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signed, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startModelServer, type ModelServer } from '../support/model-server.js';
-import { baseEnv, runEntry, startEntry } from '../support/process.js';
+import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
 
-let model: ModelServer;
+let fx: ProcessFixture;
 let slack: FakeSlack;
-let dir: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  model = await startModelServer();
   slack = await startFakeSlack();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-slack-proc-'));
-  env = baseEnv({
-    COPILOT_PROVIDER_TYPE: 'openai',
-    COPILOT_PROVIDER_BASE_URL: model.url,
-    COPILOT_MODEL: 'test-model',
-    COPILOT_HOME: path.join(dir, 'copilot'),
-    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
-    SLACK_BOT_TOKEN: 'xoxb-secret-token-value',
-    SLACK_SIGNING_SECRET: 'proc-secret',
-    SLACK_API_URL: slack.apiUrl,
-  });
+  fx = await processFixture({ SLACK_BOT_TOKEN: 'xoxb-secret-token-value', SLACK_SIGNING_SECRET: 'proc-secret', SLACK_API_URL: slack.apiUrl });
+  env = fx.env;
 });
 
 afterAll(async () => {
   await slack.close();
-  await model.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the bot process with Slack', () => {
   it('stops with one clear line when the bot token is rejected', async () => {

@@ -1,5 +1,10 @@
 /** Runs the product's own entry points as a user would, with a clean, explicit environment. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startModelServer, type ModelServer } from './model-server.js';
 
 export interface Ran {
   code: number | null;
@@ -39,4 +44,44 @@ export function startEntry(args: string[], env: NodeJS.ProcessEnv): { child: Chi
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output: () => out, exited };
+}
+
+/** A loopback port nothing listens on right now, for a process that needs a fixed PORT. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ProcessFixture {
+  model: ModelServer;
+  dir: string;
+  /** A full environment for the product's entry points: local model, temp COPILOT_HOME and store. */
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function processFixture(extra: Record<string, string> = {}): Promise<ProcessFixture> {
+  const model = await startModelServer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-proc-'));
+  const env = baseEnv({
+    COPILOT_PROVIDER_TYPE: 'openai',
+    COPILOT_PROVIDER_BASE_URL: model.url,
+    COPILOT_MODEL: 'test-model',
+    COPILOT_HOME: path.join(dir, 'copilot'),
+    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+    ...extra,
+  });
+  return {
+    model,
+    dir,
+    env,
+    async close() {
+      await model.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
