@@ -1,5 +1,4 @@
 /** What every Slack listener needs, built once by the adapter and passed in. */
-import type { WebClient } from '@slack/web-api';
 import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
@@ -16,5 +15,4 @@ export interface SlackContext {
   claims: Set<string>;
   /** Turns whose answers are still being posted (for shutdown). */
   pending: Set<Promise<unknown>>;
-  client: WebClient;
 }

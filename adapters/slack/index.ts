@@ -89,7 +89,6 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     replyWithoutMention: config.replyWithoutMention,
     claims: new Set(),
     pending: new Set(),
-    client: web,
   };
   for (const register of [appMention, message, copilotCommand, buttons, threadHistory]) register(app, ctx);
   app.error(async (err) => {
