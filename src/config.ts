@@ -43,6 +43,17 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Present when SLACK_BOT_TOKEN is set. */
   slack: SlackConfig | undefined;
+  /** Present when DISCORD_TOKEN is set. */
+  discord: DiscordConfig | undefined;
+}
+
+export interface DiscordConfig {
+  token: string;
+  /** Register commands to this guild (instant) instead of globally. */
+  guildId: string | undefined;
+  /** REST base URL override, e.g. http://127.0.0.1:PORT/api (the gateway URL then comes from it). */
+  apiUrl: string | undefined;
+  replyWithoutMention: boolean;
 }
 
 export interface SlackConfig {
@@ -137,6 +148,10 @@ const schema = z.object({
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
   SLACK_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
   SLACK_REPLY_WITHOUT_MENTION: bool(true),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_GUILD_ID: z.preprocess(blankToUndefined, z.string().regex(/^\d{5,25}$/, { error: 'must be a guild id (digits)' }).optional()),
+  DISCORD_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
+  DISCORD_REPLY_WITHOUT_MENTION: bool(true),
 });
 
 export interface LoadOptions {
@@ -174,6 +189,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     admins: e.ADMIN_USERS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     slack: resolveSlack(e),
+    discord: e.DISCORD_TOKEN
+      ? { token: e.DISCORD_TOKEN, guildId: e.DISCORD_GUILD_ID, apiUrl: e.DISCORD_API_URL, replyWithoutMention: e.DISCORD_REPLY_WITHOUT_MENTION }
+      : undefined,
   };
 }
 
@@ -229,5 +247,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,
     slack: c.slack ? (c.slack.appToken ? 'socket-mode' : 'http') : 'off',
+    discord: c.discord ? 'on' : 'off',
   };
 }

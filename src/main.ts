@@ -8,6 +8,7 @@ import { createLogger } from './log.js';
 import { createApp } from './app.js';
 import { startHttpServer, type Route } from './http/server.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
+import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
 import { startSweeper } from './core/retention.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -29,26 +30,27 @@ async function main(): Promise<void> {
   const http = await startHttpServer({ port: config.port, routes });
   const app = await createApp(config, logger);
   let slack: SlackAdapter | undefined;
-  if (config.slack) {
-    try {
-      slack = await createSlackAdapter({
-        config: config.slack,
-        conversation: app.conversation,
-        registry: app.store.registry,
-        dedupe: app.store.dedupe,
-        logger: logger.child({ component: 'slack' }),
-      });
-    } catch (err) {
-      await app.shutdown(0).catch(() => undefined);
-      await http.close();
-      if (err instanceof SlackStartError) {
-        process.stderr.write(`copilot-threads: ${err.message}\n`);
-        process.exit(1);
-      }
-      throw err;
+  let discord: DiscordAdapter | undefined;
+  const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe };
+  try {
+    if (config.slack) {
+      slack = await createSlackAdapter({ ...shared, config: config.slack, logger: logger.child({ component: 'slack' }) });
+      if (slack.route) routes.push(slack.route);
+      await slack.start();
     }
-    if (slack.route) routes.push(slack.route);
-    await slack.start();
+    if (config.discord) {
+      discord = createDiscordAdapter({ ...shared, config: config.discord, logger: logger.child({ component: 'discord' }) });
+      await discord.start();
+    }
+  } catch (err) {
+    await slack?.stop().catch(() => undefined);
+    await app.shutdown(0).catch(() => undefined);
+    await http.close();
+    if (err instanceof SlackStartError || err instanceof DiscordStartError) {
+      process.stderr.write(`copilot-threads: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
   }
   const stopSweeper = startSweeper(
     {
@@ -60,8 +62,8 @@ async function main(): Promise<void> {
     },
     { days: config.retentionDays, everyMs: HOUR_MS },
   );
-  if (!slack) {
-    logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
+  if (!slack && !discord) {
+    logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
   }
   http.setReady(true);
   logger.info({ port: http.port }, 'ready');
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     http.setReady(false);
     await stopSweeper();
     await app.shutdown(config.shutdownGraceSeconds * 1000);
-    await slack?.stop();
+    await Promise.all([slack?.stop(), discord?.stop()]);
     await http.close();
     logger.info('stopped');
     logger.flush();

@@ -1,0 +1,26 @@
+/** The `/copilot` slash command: defined once, registered by `npm run discord:register`. */
+import { SlashCommandBuilder } from 'discord.js';
+
+export const COMMAND_NAME = 'copilot';
+
+export function copilotCommand() {
+  return new SlashCommandBuilder()
+    .setName(COMMAND_NAME)
+    .setDescription('Copilot thread sessions')
+    .addSubcommand((s) =>
+      s
+        .setName('history')
+        .setDescription("Show this thread's Copilot session history (only to you)")
+        .addIntegerOption((o) => o.setName('page').setDescription('Page number (default: newest)').setMinValue(1)),
+    )
+    .addSubcommand((s) => s.setName('forget').setDescription("Delete this thread's Copilot session for good"))
+    .addSubcommand((s) => s.setName('sessions').setDescription('List the threads in this server that have a session'))
+    .addSubcommand((s) => s.setName('help').setDescription('How to use Copilot here'));
+}
+
+/** Custom ids of the buttons the bot shows. */
+export const BUTTON = {
+  forgetYes: 'copilot:forget:yes',
+  forgetNo: 'copilot:forget:no',
+  historyPage: 'copilot:history:',
+} as const;

@@ -1,0 +1,82 @@
+/**
+ * The Discord adapter on discord.js: every Discord thread is a Copilot session. Connects to the
+ * gateway with Guilds, GuildMessages, MessageContent and DirectMessages; REST 429s are waited
+ * out by discord.js itself; a listener error is logged, never fatal.
+ */
+import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
+import type { DiscordConfig } from '../../src/config.js';
+import type { Conversation } from '../../src/core/conversation.js';
+import type { Logger } from '../../src/log.js';
+import type { Dedupe } from '../../src/store/dedupe.js';
+import type { ThreadRegistry } from '../../src/store/registry.js';
+import type { DiscordContext } from './context.js';
+import { interactionCreate } from './listeners/interactionCreate.js';
+import { messageCreate } from './listeners/messageCreate.js';
+import { NO_PINGS } from './send.js';
+
+export const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages];
+
+export interface DiscordDeps {
+  config: DiscordConfig;
+  conversation: Conversation;
+  registry: ThreadRegistry;
+  dedupe: Dedupe;
+  logger: Logger;
+}
+
+export interface DiscordAdapter {
+  client: Client;
+  start(): Promise<void>;
+  /** Waits for answers being sent, then leaves the gateway. */
+  stop(): Promise<void>;
+}
+
+export class DiscordStartError extends Error {
+  override name = 'DiscordStartError';
+}
+
+export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
+  const { config, logger } = deps;
+  const client = new Client({
+    intents: INTENTS,
+    // DM channels are not cached until their first message; partials let those messages through.
+    partials: [Partials.Channel],
+    allowedMentions: NO_PINGS,
+    rest: { ...(config.apiUrl ? { api: config.apiUrl } : {}), timeout: 15_000 },
+  });
+  const ctx: DiscordContext = {
+    conversation: deps.conversation,
+    registry: deps.registry,
+    dedupe: deps.dedupe,
+    logger,
+    replyWithoutMention: config.replyWithoutMention,
+    claims: new Set(),
+    pending: new Set(),
+  };
+  messageCreate(client, ctx);
+  interactionCreate(client, ctx);
+  // Without an 'error' listener an error in a listener would kill the process.
+  client.on(Events.Error, (err) => logger.error({ err: String(err) }, 'Discord client error'));
+  client.on(Events.ShardError, (err) => logger.warn({ err: String(err) }, 'Discord gateway error'));
+  client.on(Events.ShardReconnecting, () => logger.info('Discord gateway reconnecting'));
+  client.on(Events.ShardResume, () => logger.info('Discord gateway resumed'));
+
+  return {
+    client,
+    async start() {
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      try {
+        await client.login(config.token);
+      } catch (err) {
+        await client.destroy().catch(() => undefined);
+        throw new DiscordStartError(`Discord login failed: ${err instanceof Error ? err.message : String(err)} (check DISCORD_TOKEN${config.apiUrl ? ' and DISCORD_API_URL' : ''})`);
+      }
+      await ready;
+      logger.info({ bot: client.user?.id, guilds: client.guilds.cache.size }, 'Discord adapter ready');
+    },
+    async stop() {
+      await Promise.allSettled([...ctx.pending]);
+      await client.destroy();
+    },
+  };
+}

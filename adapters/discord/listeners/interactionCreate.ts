@@ -1,0 +1,116 @@
+/**
+ * `/copilot history [page] | forget | sessions | help` and the buttons the bot shows. Every
+ * interaction is deferred at once (Discord allows 3 s), then edited; what it shows is private
+ * (ephemeral) except the thread's own "forgotten" notice.
+ */
+import {
+  ChannelType,
+  Events,
+  MessageFlags,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Client,
+  type Interaction,
+} from 'discord.js';
+import type { Command } from '../../../src/core/commands.js';
+import { helpText } from '../../../src/core/conversation.js';
+import type { ThreadRef } from '../../../src/core/thread.js';
+import { BUTTON, COMMAND_NAME } from '../commands.js';
+import type { DiscordContext } from '../context.js';
+import { NO_PINGS } from '../send.js';
+import { dmThreadRef, guildThreadRef } from '../thread.js';
+import { forgetConfirmView, historyView, textView, type View } from '../views.js';
+
+export function interactionCreate(client: Client, ctx: DiscordContext): void {
+  client.on(Events.InteractionCreate, (interaction) => {
+    const work = onInteraction(ctx, interaction).catch(async (err: unknown) => {
+      ctx.logger.error({ err: String(err), channel: interaction.channelId }, 'Discord: interaction failed');
+      if (interaction.isRepliable() && (interaction.deferred || interaction.replied)) {
+        await interaction.followUp({ content: '⚠️ That did not work; the error was logged. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => undefined);
+      }
+    });
+    ctx.pending.add(work);
+    void work.finally(() => ctx.pending.delete(work));
+  });
+}
+
+async function onInteraction(ctx: DiscordContext, interaction: Interaction): Promise<void> {
+  if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) return slash(ctx, interaction);
+  if (interaction.isButton() && interaction.customId.startsWith('copilot:')) return button(ctx, interaction);
+}
+
+/** The thread an interaction happened in, if it is one the bot keeps sessions for. */
+function threadOf(interaction: ChatInputCommandInteraction | ButtonInteraction): ThreadRef | undefined {
+  const channel = interaction.channel;
+  const user = interaction.user.id;
+  if (channel?.isThread() && interaction.guildId) return guildThreadRef(interaction.guildId, channel.id, user);
+  if (channel?.type === ChannelType.DM || (!interaction.guildId && interaction.channelId)) return dmThreadRef(interaction.channelId!, user);
+  return undefined;
+}
+
+const NOT_A_THREAD = 'Use this inside a thread where I have a Copilot session (mention me in a channel to start one).';
+
+async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const sub = interaction.options.getSubcommand();
+  const thread = threadOf(interaction);
+  switch (sub) {
+    case 'help':
+      return show(interaction, textView(helpText()));
+    case 'sessions': {
+      const where = thread ?? { platform: 'discord', workspace: interaction.guildId ?? 'dm', channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id };
+      const reply = await ctx.conversation.runCommand(where, { kind: 'sessions' });
+      return show(interaction, textView(reply.text));
+    }
+    case 'history':
+      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      return show(interaction, await historyOf(ctx, thread, interaction.options.getInteger('page') ?? 0));
+    case 'forget':
+      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      return show(interaction, forgetConfirmView());
+    default:
+      return show(interaction, textView('Unknown subcommand. Try `/copilot help`.'));
+  }
+}
+
+async function button(ctx: DiscordContext, interaction: ButtonInteraction): Promise<void> {
+  const thread = threadOf(interaction);
+  if (interaction.customId === BUTTON.forgetNo) {
+    await interaction.update({ content: 'Kept: nothing was deleted.', components: [] });
+    return;
+  }
+  await interaction.deferUpdate();
+  if (!thread) {
+    await interaction.followUp({ content: NOT_A_THREAD, flags: MessageFlags.Ephemeral });
+    return;
+  }
+  if (interaction.customId === BUTTON.forgetYes) {
+    const reply = await ctx.conversation.runCommand(thread, { kind: 'forget' } satisfies Command);
+    if (reply.kind !== 'forgotten') {
+      // Refused or nothing to forget: tell the presser only, leave the question standing.
+      await interaction.followUp({ content: reply.text, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.editReply({ content: reply.text, components: [] });
+    if (interaction.message.flags.has(MessageFlags.Ephemeral) && interaction.channel?.isSendable()) {
+      await interaction.channel.send({ content: `🧹 <@${interaction.user.id}> made me forget this thread: its Copilot session is deleted. The next message starts fresh.`, allowedMentions: NO_PINGS });
+    }
+    return;
+  }
+  if (interaction.customId.startsWith(BUTTON.historyPage)) {
+    const page = Number(interaction.customId.slice(BUTTON.historyPage.length));
+    const view = await historyOf(ctx, thread, Number.isInteger(page) && page > 0 ? page : 0);
+    await interaction.editReply({ content: view.content, components: view.components, files: view.files });
+    for (const content of view.more) await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+  }
+}
+
+async function historyOf(ctx: DiscordContext, thread: ThreadRef, page: number): Promise<View> {
+  const reply = await ctx.conversation.runCommand(thread, { kind: 'history', page });
+  return reply.kind === 'history' ? historyView(reply) : textView(reply.text);
+}
+
+async function show(interaction: ChatInputCommandInteraction, view: View): Promise<void> {
+  await interaction.editReply({ content: view.content, components: view.components, files: view.files, allowedMentions: NO_PINGS });
+  for (const content of view.more) await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+}

@@ -1,0 +1,30 @@
+/** Discord's shapes → the core's `ThreadRef`; which messages the bot answers. Pure. */
+import type { ThreadRef } from '../../src/core/thread.js';
+
+/** Discord threads are channels: the thread id is globally unique, so it is the session's key. */
+export function guildThreadRef(guildId: string, threadId: string, user: string): ThreadRef {
+  return { platform: 'discord', workspace: guildId, channel: threadId, thread: threadId, user };
+}
+
+/** One session per DM channel: `discord-dm-<channel>`. */
+export function dmThreadRef(channelId: string, user: string): ThreadRef {
+  return { platform: 'discord', workspace: 'dm', channel: channelId, thread: channelId, user };
+}
+
+export function mentionsBot(content: string, botId: string): boolean {
+  return new RegExp(`<@!?${botId}>`).test(content);
+}
+
+export function stripMention(content: string, botId: string): string {
+  return content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').replace(/[ \t]+/g, ' ').trim();
+}
+
+/** Thread names are 1–100 characters; take the prompt's first line. */
+export const THREAD_NAME_LIMIT = 100;
+
+export function threadName(prompt: string): string {
+  const line = prompt.split('\n').find((l) => l.trim())?.trim() ?? '';
+  const clean = line.replace(/<[@#][!&]?\d+>/g, '').replace(/\s+/g, ' ').trim();
+  if (!clean) return 'Copilot';
+  return clean.length > THREAD_NAME_LIMIT ? `${clean.slice(0, THREAD_NAME_LIMIT - 1)}…` : clean;
+}

@@ -1,0 +1,38 @@
+/** What the bot shows privately on Discord: history pages with buttons, the forget confirmation. */
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
+import type { Reply } from '../../src/core/reply.js';
+import { BUTTON } from './commands.js';
+import { chunks } from './send.js';
+
+export interface View {
+  /** First message (editReply / update). */
+  content: string;
+  /** More messages, when the text did not fit in one (followUps). */
+  more: string[];
+  components: Array<ActionRowBuilder<ButtonBuilder>>;
+  files: AttachmentBuilder[];
+}
+
+export function historyView(reply: Extract<Reply, { kind: 'history' }>): View {
+  const [content = '', ...more] = chunks(reply.text);
+  const row = new ActionRowBuilder<ButtonBuilder>();
+  const { page, pages } = reply.page;
+  if (page > 1) row.addComponents(new ButtonBuilder().setCustomId(`${BUTTON.historyPage}${page - 1}`).setLabel('◀ Older').setStyle(ButtonStyle.Secondary));
+  if (page < pages) row.addComponents(new ButtonBuilder().setCustomId(`${BUTTON.historyPage}${page + 1}`).setLabel('Newer ▶').setStyle(ButtonStyle.Secondary));
+  // A long session also comes whole, as a Markdown file.
+  const files = pages > 1 ? [new AttachmentBuilder(Buffer.from(reply.transcript, 'utf8'), { name: `${reply.sessionId}.md` })] : [];
+  return { content, more, components: row.components.length ? [row] : [], files };
+}
+
+export function textView(text: string): View {
+  const [content = '', ...more] = chunks(text);
+  return { content, more, components: [], files: [] };
+}
+
+export function forgetConfirmView(): View {
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(BUTTON.forgetYes).setLabel('Forget it').setStyle(ButtonStyle.Danger),
+    new ButtonBuilder().setCustomId(BUTTON.forgetNo).setLabel('Keep it').setStyle(ButtonStyle.Secondary),
+  );
+  return { content: "**Forget this thread?** Its Copilot session will be deleted for good; the next message starts from scratch.", more: [], components: [row], files: [] };
+}

@@ -1,0 +1,173 @@
+/** The bot wired for Discord (real store, runtime, discord.js) against the fake Discord. */
+import { createDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import { silentLogger } from '../../src/log.js';
+import { IDS, nextId, startFakeDiscord, type FakeDiscord, type Guild } from './fake-discord.js';
+import { startHarness, type Harness } from './harness.js';
+import type { ModelScript } from './model-server.js';
+
+export const G1 = '100000000000000001';
+export const G2 = '100000000000000002';
+export const TEXT = '200000000000000001';
+export const TEXT2 = '200000000000000002';
+export const T1 = '300000000000000001';
+export const T2 = '300000000000000002';
+export const T3 = '300000000000000003';
+export const DM = '400000000000000001';
+
+export const GUILDS: Guild[] = [
+  { id: G1, channels: [{ id: TEXT, name: 'general' }], threads: [{ id: T1, parent_id: TEXT, name: 'thread one' }, { id: T2, parent_id: TEXT, name: 'thread two' }] },
+  { id: G2, channels: [{ id: TEXT2, name: 'general' }], threads: [{ id: T3, parent_id: TEXT2, name: 'other guild thread' }] },
+];
+
+const human = (id = IDS.human) => ({ id, username: `user${id.slice(-2)}`, discriminator: '0', global_name: null, avatar: null });
+const bot = { id: IDS.bot, username: 'copilot', discriminator: '0', global_name: null, avatar: null, bot: true };
+const member = (id = IDS.human) => ({ user: human(id), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 });
+
+export interface SayOptions {
+  channel?: string;
+  guild?: string | null;
+  author?: string;
+  mention?: boolean;
+  id?: string;
+  bot?: boolean;
+  type?: number;
+}
+
+export interface DiscordHarness {
+  h: Harness;
+  discord: FakeDiscord;
+  adapter: DiscordAdapter;
+  /** Dispatches MESSAGE_CREATE; returns the message id. */
+  say(content: string, o?: SayOptions): string;
+  slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number }): { token: string };
+  press(customId: string, o?: { channel?: string; user?: string; ephemeral?: boolean; guild?: string }): { token: string };
+  /** Contents the bot sent to a channel, in order (new messages and edits of them). */
+  sent(channel: string): string[];
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function channelPayload(channel: string, guild: string | null) {
+  if (!guild) return { id: channel, type: 1 };
+  const g = GUILDS.find((x) => x.id === guild)!;
+  const thread = g.threads.find((t) => t.id === channel);
+  return thread ? { id: channel, type: 11, guild_id: guild, parent_id: thread.parent_id, name: thread.name } : { id: channel, type: 0, guild_id: guild, name: 'general' };
+}
+
+export async function startDiscordHarness(options: { env?: Record<string, string>; script?: ModelScript } = {}): Promise<DiscordHarness> {
+  const discord = await startFakeDiscord(GUILDS);
+  const h = await startHarness({ env: { DISCORD_TOKEN: 'fake-discord-token', DISCORD_API_URL: discord.apiUrl, ...options.env }, script: options.script });
+  const adapterFor = async () => {
+    const adapter = createDiscordAdapter({ config: h.config.discord!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, logger: silentLogger });
+    await adapter.start();
+    return adapter;
+  };
+  let interactions = 0;
+  const d: DiscordHarness = {
+    h,
+    discord,
+    adapter: await adapterFor(),
+    say(content, o = {}) {
+      const id = o.id ?? nextId();
+      const guild = o.guild === undefined ? G1 : o.guild;
+      const author = o.bot ? bot : human(o.author);
+      discord.dispatch('MESSAGE_CREATE', {
+        id,
+        channel_id: o.channel ?? T1,
+        // Discord marks DM messages with channel_type 1; discord.js needs it to build the uncached DM channel.
+        ...(guild ? { guild_id: guild, member: { ...member(o.author), user: undefined } } : { channel_type: 1 }),
+        author,
+        content: o.mention === false ? content : `<@${IDS.bot}> ${content}`,
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        tts: false,
+        mention_everyone: false,
+        mentions: o.mention === false ? [] : [bot],
+        mention_roles: [],
+        attachments: [],
+        embeds: [],
+        pinned: false,
+        type: o.type ?? 0,
+        flags: 0,
+      });
+      return id;
+    },
+    slash(sub, o = {}) {
+      const token = `itoken-${++interactions}`;
+      const guild = o.guild === undefined ? G1 : o.guild;
+      const channel = o.channel ?? T1;
+      discord.dispatch('INTERACTION_CREATE', {
+        id: nextId(),
+        application_id: IDS.app,
+        type: 2,
+        token,
+        version: 1,
+        data: { id: nextId(), name: 'copilot', type: 1, options: [{ type: 1, name: sub, options: o.page ? [{ type: 4, name: 'page', value: o.page }] : [] }] },
+        ...(guild ? { guild_id: guild, member: member(o.user) } : { user: human(o.user) }),
+        channel_id: channel,
+        channel: channelPayload(channel, guild),
+        app_permissions: '2248473465835073',
+        locale: 'en-US',
+        ...(guild ? { guild_locale: 'en-US' } : {}),
+        entitlements: [],
+        authorizing_integration_owners: guild ? { '0': guild } : { '1': o.user ?? IDS.human },
+        context: guild ? 0 : 1,
+      });
+      return { token };
+    },
+    press(customId, o = {}) {
+      const token = `itoken-${++interactions}`;
+      const guild = o.guild ?? G1;
+      const channel = o.channel ?? T1;
+      discord.dispatch('INTERACTION_CREATE', {
+        id: nextId(),
+        application_id: IDS.app,
+        type: 3,
+        token,
+        version: 1,
+        data: { custom_id: customId, component_type: 2 },
+        guild_id: guild,
+        member: member(o.user),
+        channel_id: channel,
+        channel: channelPayload(channel, guild),
+        message: {
+          id: nextId(), channel_id: channel, author: bot, content: 'buttons', timestamp: new Date().toISOString(), edited_timestamp: null,
+          tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 0,
+          flags: o.ephemeral === false ? 0 : 64, components: [],
+        },
+        app_permissions: '2248473465835073',
+        locale: 'en-US',
+        guild_locale: 'en-US',
+        entitlements: [],
+        authorizing_integration_owners: { '0': guild },
+        context: 0,
+      });
+      return { token };
+    },
+    sent(channel) {
+      return discord.callsTo('POST', new RegExp(`^/channels/${channel}/messages$`)).map((c) => String((c.body as { content?: string }).content ?? ''));
+    },
+    async restart() {
+      await d.adapter.stop();
+      await h.restart();
+      d.adapter = await adapterFor();
+    },
+    async close() {
+      // discord.js must leave before the fake closes, or it reconnects forever.
+      await d.adapter.stop().catch(() => undefined);
+      await h.close();
+      await discord.close();
+    },
+  };
+  return d;
+}
+
+/** What an interaction showed: its edits of @original and follow-ups, in order. */
+export function interactionMessages(discord: FakeDiscord, token: string): Array<{ content: string; flags?: number; components?: unknown[]; files: string }> {
+  return discord.calls
+    .filter((c) => c.path.startsWith(`/webhooks/${IDS.app}/${token}`))
+    .map((c) => {
+      const b = c.body as { content?: string; flags?: number; components?: unknown[]; _files?: string };
+      return { content: String(b.content ?? ''), flags: b.flags, components: b.components, files: b._files ?? '' };
+    });
+}

@@ -1,0 +1,214 @@
+/**
+ * A fake Discord on 127.0.0.1 for real discord.js: REST under /api/v10 and the gateway (ws) on
+ * the same port. It enforces what real Discord enforces where it matters here: 2,000-character
+ * message content (400, code 50035), and it records the IDENTIFY intents so tests can check
+ * MessageContent was asked for. Faults (429 with Retry-After, 500) can be injected per route.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export const IDS = { app: '900000000000000001', bot: '900000000000000001', human: '800000000000000002', other: '800000000000000003' };
+
+export interface Guild {
+  id: string;
+  channels: Array<{ id: string; name: string }>;
+  threads: Array<{ id: string; parent_id: string; name: string; owner_id?: string }>;
+}
+
+export interface RestCall {
+  method: string;
+  path: string;
+  body: unknown;
+  raw: string;
+}
+
+export interface FakeDiscord {
+  url: string;
+  apiUrl: string;
+  calls: RestCall[];
+  identify: Array<{ intents: number }>;
+  /** Sends a gateway dispatch (op 0). */
+  dispatch(t: string, d: unknown): void;
+  /** Sends a raw frame, well-formed or not. */
+  sendRaw(frame: string): void;
+  fail(method: string, pathPattern: RegExp, fault: { status: number; retryAfter?: number }, times?: number): void;
+  callsTo(method: string, pathPattern: RegExp): RestCall[];
+  connected(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let snowflake = 1_000_000_000_000_000n;
+export const nextId = () => String(++snowflake);
+
+export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
+  const calls: RestCall[] = [];
+  const identify: Array<{ intents: number }> = [];
+  const faults: Array<{ method: string; path: RegExp; status: number; retryAfter?: number }> = [];
+  let socket: WebSocket | undefined;
+  let seq = 0;
+  let onReady: () => void = () => undefined;
+  let ready = new Promise<void>((r) => (onReady = r));
+  let base = '';
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const path = decodeURIComponent((req.url ?? '').split('?')[0]!).replace(/^\/api\/v10/, '');
+      const method = req.method ?? 'GET';
+      let body: unknown = raw;
+      if ((req.headers['content-type'] ?? '').includes('application/json') && raw) body = JSON.parse(raw);
+      else if ((req.headers['content-type'] ?? '').includes('multipart/form-data')) body = multipartJson(raw);
+      calls.push({ method, path, body, raw });
+      const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(payload === undefined ? '' : JSON.stringify(payload));
+      };
+      const fault = faults.find((f) => f.method === method && f.path.test(path));
+      if (fault) {
+        faults.splice(faults.indexOf(fault), 1);
+        if (fault.status === 429) return send(429, { message: 'You are being rate limited.', retry_after: fault.retryAfter ?? 0.2, global: false }, { 'retry-after': String(fault.retryAfter ?? 0.2) });
+        return send(fault.status, { message: 'Internal Server Error', code: 0 });
+      }
+      const b = (body ?? {}) as Record<string, unknown>;
+      let m: RegExpExecArray | null;
+      if (method === 'GET' && path === '/gateway/bot') {
+        return send(200, { url: base.replace('http', 'ws'), shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
+      }
+      if (method === 'GET' && path === '/applications/@me') return send(200, { id: IDS.app, name: 'copilot', flags: 0 });
+      if (method === 'PUT' && (m = /^\/applications\/(\d+)(?:\/guilds\/\d+)?\/commands$/.exec(path))) {
+        return send(200, (body as Array<Record<string, unknown>>).map((c) => ({ ...c, id: nextId(), application_id: m![1], version: '1', type: 1 })));
+      }
+      if (method === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) return send(204);
+      if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path))) {
+        const thread = { id: m[2], type: 11, guild_id: guildOf(m[1]!), parent_id: m[1], owner_id: IDS.bot, name: b.name, thread_metadata: threadMeta() };
+        return send(201, thread);
+      }
+      if ((method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) || (method === 'PATCH' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)))) {
+        if (typeof b.content === 'string' && b.content.length > 2000) {
+          return send(400, { code: 50035, message: 'Invalid Form Body', errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
+        }
+        return send(200, message(m[1]!, m[2] ?? nextId(), String(b.content ?? '')));
+      }
+      if (method === 'GET' && (m = /^\/channels\/(\d+)$/.exec(path))) {
+        const t = guilds.flatMap((g) => g.threads.map((th) => ({ ...th, guild_id: g.id }))).find((th) => th.id === m![1]);
+        return t ? send(200, { ...t, type: 11, thread_metadata: threadMeta() }) : send(404, { message: 'Unknown Channel', code: 10003 });
+      }
+      if (method === 'POST' && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return send(204);
+      if ((method === 'PATCH' || method === 'POST') && (m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) {
+        const content = String(b.content ?? '');
+        if (content.length > 2000) return send(400, { code: 50035, message: 'Invalid Form Body' });
+        return send(200, message('0', nextId(), content));
+      }
+      send(404, { message: `fake: no route ${method} ${path}`, code: 0 });
+    });
+  });
+
+  function guildOf(channel: string): string | undefined {
+    return guilds.find((g) => g.channels.some((c) => c.id === channel) || g.threads.some((t) => t.id === channel))?.id;
+  }
+
+  function message(channel: string, id: string, content: string) {
+    return {
+      id,
+      channel_id: channel,
+      author: { id: IDS.bot, username: 'copilot', discriminator: '0', global_name: null, avatar: null, bot: true },
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: 0,
+      flags: 0,
+    };
+  }
+
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => {
+    socket = ws;
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 45_000 } }));
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { op: number; d: { intents?: number } };
+      if (frame.op === 1) return ws.send(JSON.stringify({ op: 11 }));
+      if (frame.op === 2) {
+        identify.push({ intents: frame.d.intents ?? 0 });
+        send0('READY', {
+          v: 10,
+          user: { id: IDS.bot, username: 'copilot', discriminator: '0', global_name: null, avatar: null, bot: true },
+          guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
+          session_id: 'sess-1',
+          resume_gateway_url: base.replace('http', 'ws'),
+          shard: [0, 1],
+          application: { id: IDS.app, flags: 0 },
+          private_channels: [],
+          presences: [],
+        });
+        for (const g of guilds) {
+          send0('GUILD_CREATE', {
+            id: g.id,
+            name: `Guild ${g.id}`,
+            unavailable: false,
+            owner_id: IDS.human,
+            member_count: 2,
+            roles: [{ id: g.id, name: '@everyone', permissions: '1071698660929', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+            channels: g.channels.map((c) => ({ id: c.id, type: 0, name: c.name, position: 0, permission_overwrites: [] })),
+            threads: g.threads.map((t) => ({ id: t.id, type: 11, guild_id: g.id, parent_id: t.parent_id, owner_id: t.owner_id ?? IDS.human, name: t.name, thread_metadata: threadMeta(), message_count: 0, member_count: 1 })),
+            members: [],
+            emojis: [],
+            stickers: [],
+          });
+        }
+        onReady();
+      }
+      if (frame.op === 6) {
+        send0('RESUMED', {});
+        onReady();
+      }
+    });
+  });
+
+  function send0(t: string, d: unknown) {
+    socket?.send(JSON.stringify({ op: 0, t, s: ++seq, d }));
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    apiUrl: `${base}/api`,
+    calls,
+    identify,
+    dispatch: send0,
+    sendRaw: (frame) => socket?.send(frame),
+    fail(method, path, fault, times = 1) {
+      for (let i = 0; i < times; i++) faults.push({ method, path, ...fault });
+    },
+    callsTo: (method, path) => calls.filter((c) => c.method === method && path.test(c.path)),
+    connected: () => ready,
+    close: () =>
+      new Promise<void>((resolve) => {
+        ready = new Promise<void>((r) => (onReady = r));
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function threadMeta() {
+  return { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false };
+}
+
+/** The JSON part (`payload_json`) of a multipart body, plus the raw text of its files. */
+function multipartJson(raw: string): unknown {
+  const json = /name="payload_json"\r\n(?:[^\r\n]*\r\n)*\r\n([\s\S]*?)\r\n--/.exec(raw)?.[1];
+  return { ...(json ? (JSON.parse(json) as object) : {}), _files: raw };
+}
