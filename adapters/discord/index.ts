@@ -55,6 +55,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   };
   messageCreate(client, ctx);
   interactionCreate(client, ctx);
+  guardGateway(client, logger);
   // Without an 'error' listener an error in a listener would kill the process.
   client.on(Events.Error, (err) => logger.error({ err: String(err) }, 'Discord client error'));
   client.on(Events.ShardError, (err) => logger.warn({ err: String(err) }, 'Discord gateway error'));
@@ -78,5 +79,26 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
       await Promise.allSettled([...ctx.pending]);
       await client.destroy();
     },
+  };
+}
+
+/**
+ * discord.js parses gateway dispatches synchronously in the socket's event handler: a malformed
+ * payload throws there, outside any listener, and would take the whole process down. Wrapping
+ * its packet handler turns that into one log line. (`handlePacket` is discord.js's own
+ * per-packet entry point; if a future version renames it, this does nothing.)
+ */
+function guardGateway(client: Client, logger: Logger): void {
+  const ws = client.ws as unknown as { handlePacket?: (packet: unknown, shard: unknown) => boolean };
+  const original = ws.handlePacket;
+  if (typeof original !== 'function') return;
+  ws.handlePacket = function guarded(packet, shard) {
+    try {
+      return original.call(this, packet, shard);
+    } catch (err) {
+      const t = (packet as { t?: unknown } | undefined)?.t;
+      logger.warn({ err: String(err), event: typeof t === 'string' ? t : undefined }, 'Discord: malformed gateway payload ignored');
+      return true;
+    }
   };
 }

@@ -1,8 +1,7 @@
 /** The bot wired for Discord (real store, runtime, discord.js) against the fake Discord. */
 import { createDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
-import { silentLogger } from '../../src/log.js';
 import { IDS, nextId, startFakeDiscord, type FakeDiscord, type Guild } from './fake-discord.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, testLogger, type Harness } from './harness.js';
 import type { ModelScript } from './model-server.js';
 
 export const G1 = '100000000000000001';
@@ -41,7 +40,7 @@ export interface DiscordHarness {
   say(content: string, o?: SayOptions): string;
   slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number }): { token: string };
   press(customId: string, o?: { channel?: string; user?: string; ephemeral?: boolean; guild?: string }): { token: string };
-  /** Contents the bot sent to a channel, in order (new messages and edits of them). */
+  /** Contents of the messages the bot got into a channel (Discord accepted them), in order. */
   sent(channel: string): string[];
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -58,7 +57,7 @@ export async function startDiscordHarness(options: { env?: Record<string, string
   const discord = await startFakeDiscord(GUILDS);
   const h = await startHarness({ env: { DISCORD_TOKEN: 'fake-discord-token', DISCORD_API_URL: discord.apiUrl, ...options.env }, script: options.script });
   const adapterFor = async () => {
-    const adapter = createDiscordAdapter({ config: h.config.discord!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, logger: silentLogger });
+    const adapter = createDiscordAdapter({ config: h.config.discord!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, logger: testLogger() });
     await adapter.start();
     return adapter;
   };
@@ -145,7 +144,10 @@ export async function startDiscordHarness(options: { env?: Record<string, string
       return { token };
     },
     sent(channel) {
-      return discord.callsTo('POST', new RegExp(`^/channels/${channel}/messages$`)).map((c) => String((c.body as { content?: string }).content ?? ''));
+      return discord
+        .callsTo('POST', new RegExp(`^/channels/${channel}/messages$`))
+        .filter((c) => c.status === 200)
+        .map((c) => String((c.body as { content?: string }).content ?? ''));
     },
     async restart() {
       await d.adapter.stop();

@@ -21,6 +21,8 @@ export interface RestCall {
   path: string;
   body: unknown;
   raw: string;
+  /** The status the fake answered with. */
+  status?: number;
 }
 
 export interface FakeDiscord {
@@ -32,6 +34,9 @@ export interface FakeDiscord {
   dispatch(t: string, d: unknown): void;
   /** Sends a raw frame, well-formed or not. */
   sendRaw(frame: string): void;
+  /** Drops the gateway connection the way a network blip does; the client should resume. */
+  dropConnection(code?: number): void;
+  resumes: number;
   fail(method: string, pathPattern: RegExp, fault: { status: number; retryAfter?: number }, times?: number): void;
   callsTo(method: string, pathPattern: RegExp): RestCall[];
   connected(): Promise<void>;
@@ -61,9 +66,11 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       let body: unknown = raw;
       if ((req.headers['content-type'] ?? '').includes('application/json') && raw) body = JSON.parse(raw);
       else if ((req.headers['content-type'] ?? '').includes('multipart/form-data')) body = multipartJson(raw);
-      calls.push({ method, path, body, raw });
+      const call: RestCall = { method, path, body, raw };
+      calls.push(call);
       const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        call.status = status;
+        res.writeHead(status, payload === undefined ? headers : { 'content-type': 'application/json', ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
       const fault = faults.find((f) => f.method === method && f.path.test(path));
@@ -168,6 +175,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         onReady();
       }
       if (frame.op === 6) {
+        fake.resumes++;
         send0('RESUMED', {});
         onReady();
       }
@@ -180,9 +188,11 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const fake: FakeDiscord = {
     url: base,
     apiUrl: `${base}/api`,
+    resumes: 0,
+    dropConnection: (code = 4000) => socket?.close(code, 'fake: dropped'),
     calls,
     identify,
     dispatch: send0,
@@ -201,6 +211,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         server.close(() => resolve());
       }),
   };
+  return fake;
 }
 
 function threadMeta() {

@@ -36,8 +36,7 @@ export async function startHarness(options: { env?: Record<string, string>; scri
     ...options.env,
   };
   const config = loadConfig(env, { needModel: true });
-  // TEST_LOG_LEVEL=debug shows what the app logs while a test runs.
-  const logger = process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger;
+  const logger = testLogger();
   const h: Harness = {
     model,
     dir,
@@ -57,6 +56,11 @@ export async function startHarness(options: { env?: Record<string, string>; scri
     },
   };
   return h;
+}
+
+/** TEST_LOG_LEVEL=debug shows what the app logs while a test runs; silent otherwise. */
+export function testLogger() {
+  return process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger;
 }
 
 export function localThread(name: string, user = 'ana'): ThreadRef {

@@ -5,9 +5,8 @@
 import querystring from 'node:querystring';
 import { createSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
 import { startHttpServer, type HttpServer, type Route } from '../../src/http/server.js';
-import { silentLogger } from '../../src/log.js';
 import { startFakeSlack, signed, type FakeSlack } from './fake-slack.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, testLogger, type Harness } from './harness.js';
 import type { ModelScript } from './model-server.js';
 
 export const SECRET = 'test-signing-secret';
@@ -42,7 +41,7 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
       conversation: h.app.conversation,
       registry: h.app.store.registry,
       dedupe: h.app.store.dedupe,
-      logger: silentLogger,
+      logger: testLogger(),
     });
     routes.length = 0;
     routes.push(adapter.route!);

@@ -1,0 +1,118 @@
+/** /copilot history|forget|sessions|help, its buttons, and the text commands, on Discord. */
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BUTTON } from '../../adapters/discord/commands.js';
+import { IDS } from '../support/fake-discord.js';
+import { DM, G1, interactionMessages, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+
+let d: DiscordHarness | undefined;
+afterEach(async () => {
+  await d?.close();
+  d = undefined;
+});
+
+async function turns(d: DiscordHarness, channel: string, ...prompts: string[]): Promise<void> {
+  for (const [i, p] of prompts.entries()) {
+    d.say(p, { channel });
+    await expect.poll(() => d.sent(channel).length, { timeout: 30_000 }).toBe(i + 1);
+  }
+}
+
+async function shown(d: DiscordHarness, token: string, n = 1) {
+  await expect.poll(() => interactionMessages(d.discord, token).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(n);
+  return interactionMessages(d.discord, token);
+}
+
+const deferredEphemeral = (d: DiscordHarness, token: string) =>
+  d.discord.calls.find((c) => c.path.includes(`/${token}/callback`))?.body as { type: number; data?: { flags?: number } } | undefined;
+
+describe('/copilot on Discord', () => {
+  it('history is deferred at once, private, paged, with a transcript file for long sessions', async () => {
+    d = await startDiscordHarness();
+    await turns(d, T1, ...Array.from({ length: 6 }, (_, i) => `question ${i}`));
+    const { token } = d.slash('history');
+    const [first] = await shown(d, token);
+    expect(deferredEphemeral(d, token)).toEqual({ type: 5, data: { flags: 64 } });
+    expect(first!.content).toMatch(/History of this thread\*\* \(page (\d+) of \1/);
+    expect(first!.content.length).toBeLessThanOrEqual(2000);
+    expect(first!.files).toContain('question 0');
+    expect(JSON.stringify(first!.components)).toContain(`${BUTTON.historyPage}`);
+
+    const page1 = d.slash('history', { page: 1 });
+    expect((await shown(d, page1.token))[0]!.content).toContain('question 0');
+
+    const older = d.press(`${BUTTON.historyPage}1`);
+    expect((await shown(d, older.token))[0]!.content).toContain('(page 1 of');
+  });
+
+  it('forget asks with buttons, refuses others, then deletes the session and tells the thread', async () => {
+    d = await startDiscordHarness();
+    await turns(d, T1, 'remember me');
+    const { token } = d.slash('forget');
+    expect(JSON.stringify((await shown(d, token))[0]!.components)).toContain(BUTTON.forgetYes);
+
+    const intruder = d.press(BUTTON.forgetYes, { user: IDS.other });
+    expect((await shown(d, intruder.token))[0]).toMatchObject({ content: expect.stringMatching(/Only the person who started/), flags: 64 });
+    expect(fs.existsSync(d.h.sessionDir(`discord-${G1}-${T1}`))).toBe(true);
+
+    const yes = d.press(BUTTON.forgetYes);
+    expect((await shown(d, yes.token))[0]!.content).toMatch(/Forgotten/);
+    expect(fs.existsSync(d.h.sessionDir(`discord-${G1}-${T1}`))).toBe(false);
+    expect(await d.h.app.store.registry.get(`discord-${G1}-${T1}` as never)).toBeUndefined();
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 10_000 }).toMatch(/made me forget this thread/);
+
+    d.say('fresh start');
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toBe('you said: fresh start');
+  });
+
+  it('keep-it leaves the session alone', async () => {
+    d = await startDiscordHarness();
+    await turns(d, T1, 'stay');
+    d.press(BUTTON.forgetNo);
+    await expect
+      .poll(() => d!.discord.calls.filter((c) => c.path.includes('/callback')).map((c) => (c.body as { type: number }).type), { timeout: 10_000 })
+      .toContain(7);
+    expect(fs.existsSync(d.h.sessionDir(`discord-${G1}-${T1}`))).toBe(true);
+  });
+
+  it('sessions lists this guild’s threads; help explains; history outside a thread says where to use it', async () => {
+    d = await startDiscordHarness();
+    await turns(d, T1, 'one');
+    await turns(d, T2, 'two');
+    const sessions = d.slash('sessions', { channel: TEXT });
+    const text = (await shown(d, sessions.token))[0]!.content;
+    expect(text).toContain(T1);
+    expect(text).toContain(T2);
+    const help = d.slash('help');
+    expect((await shown(d, help.token))[0]!.content).toContain('`forget`');
+    const outside = d.slash('history', { channel: TEXT });
+    expect((await shown(d, outside.token))[0]!.content).toMatch(/inside a thread/);
+  });
+
+  it('works in DMs too', async () => {
+    d = await startDiscordHarness();
+    d.say('dm question', { channel: DM, guild: null, mention: false });
+    await expect.poll(() => d!.sent(DM).length, { timeout: 30_000 }).toBe(1);
+    const { token } = d.slash('history', { channel: DM, guild: null });
+    expect((await shown(d, token))[0]!.content).toContain('dm question');
+  });
+});
+
+describe('text commands in a thread', () => {
+  it('`@copilot history`, `help` and `forget` reach the same commands', async () => {
+    d = await startDiscordHarness();
+    await turns(d, T1, 'text command thread');
+    d.say('history');
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toMatch(/History of this thread[\s\S]*text command thread/);
+    d.say('help');
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toContain('`history [page]`');
+    d.say('forget');
+    await expect.poll(() => d!.discord.callsTo('POST', new RegExp(`^/channels/${T1}/messages$`)).at(-1)?.body, { timeout: 30_000 }).toMatchObject({
+      content: expect.stringMatching(/Forget this thread\?/),
+      components: [expect.objectContaining({ components: expect.arrayContaining([expect.objectContaining({ custom_id: BUTTON.forgetYes })]) })],
+    });
+    const yes = d.press(BUTTON.forgetYes, { ephemeral: false });
+    expect((await shown(d, yes.token))[0]!.content).toMatch(/Forgotten/);
+    expect(d.h.model.requests).toHaveLength(1);
+  });
+});

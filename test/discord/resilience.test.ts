@@ -1,0 +1,88 @@
+/** Long answers, pings, REST failures, rate limits, gateway trouble: the bot answers or logs, and lives on. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openFence } from '../../adapters/shared/chunk.js';
+import { echoReply, type ModelReply } from '../support/model-server.js';
+import { startDiscordHarness, T1, T2, type DiscordHarness } from '../support/discord-harness.js';
+
+let d: DiscordHarness | undefined;
+afterEach(async () => {
+  await d?.close();
+  d = undefined;
+});
+
+const posts = (d: DiscordHarness, channel: string) => d.discord.callsTo('POST', new RegExp(`^/channels/${channel}/messages$`));
+
+describe('Discord replies', () => {
+  it('a 2,500-character answer with a code block arrives as valid chunks within the 2,000 limit', async () => {
+    const code = ['```ts', ...Array.from({ length: 60 }, (_, i) => `const line${i} = ${i}; // padding padding padding`), '```'].join('\n');
+    const text = `Here is the plan.\n\n${code}\n\nThat is all.`;
+    expect(text.length).toBeGreaterThan(2500);
+    d = await startDiscordHarness({ script: (): ModelReply => ({ kind: 'text', text }) });
+    d.say('write code');
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toMatch(/That is all\.$/);
+    const parts = d.sent(T1);
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(2000);
+      expect(openFence(p)).toBeUndefined();
+    }
+    expect(parts[1]!.startsWith('```ts\n')).toBe(true);
+    for (const i of [0, 30, 59]) expect(parts.join('\n')).toContain(`const line${i} = ${i};`);
+  });
+
+  it('never lets model output ping anyone', async () => {
+    d = await startDiscordHarness({ script: () => ({ kind: 'text', text: '@everyone @here <@&555> <@111> look!' }) });
+    d.say('ping them');
+    await expect.poll(() => posts(d!, T1).length, { timeout: 30_000 }).toBe(1);
+    expect(posts(d, T1)[0]!.body).toMatchObject({ content: '@everyone @here <@&555> <@111> look!', allowed_mentions: { parse: [], replied_user: false } });
+  });
+
+  it('says so in the thread when a turn fails, and the thread keeps working', async () => {
+    let hang = true;
+    d = await startDiscordHarness({ env: { TURN_TIMEOUT_SECONDS: '2' }, script: (req) => (hang ? { kind: 'hang' } : echoReply(req)) });
+    d.say('slow');
+    await expect.poll(() => d!.sent(T1)[0], { timeout: 30_000 }).toMatch(/took longer than 2 s/);
+    hang = false;
+    d.say('fast');
+    await expect.poll(() => d!.sent(T1)[1], { timeout: 30_000 }).toMatch(/^you said: fast/);
+  });
+});
+
+describe('Discord failures', () => {
+  it('survives REST 500s on send and answers the next message', async () => {
+    d = await startDiscordHarness();
+    // discord.js retries a 500 three times: four failures lose this answer (logged), not the bot.
+    d.discord.fail('POST', new RegExp(`^/channels/${T1}/messages$`), { status: 500 }, 4);
+    d.say('lost');
+    await expect.poll(() => posts(d!, T1).length, { timeout: 30_000 }).toBe(4);
+    d.say('found');
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toMatch(/^you said: found \| earlier: lost/);
+  });
+
+  it('waits out a 429 (Retry-After) and delivers', async () => {
+    d = await startDiscordHarness();
+    d.discord.fail('POST', new RegExp(`^/channels/${T1}/messages$`), { status: 429, retryAfter: 0.3 });
+    d.say('rate limited');
+    await expect.poll(() => d!.sent(T1).filter((c) => c === 'you said: rate limited').length, { timeout: 30_000 }).toBe(1);
+    expect(posts(d, T1)).toHaveLength(2);
+  });
+
+  it('lives through malformed gateway payloads', async () => {
+    d = await startDiscordHarness();
+    d.discord.sendRaw('{"op":0,"t":"MESSAGE_CREATE","s":50,"d":{"id":"1"}}');
+    d.discord.sendRaw('{"op":0,"t":"INTERACTION_CREATE","s":51,"d":{"id":"2","type":2}}');
+    d.discord.sendRaw('{"op":0,"t":"THREAD_CREATE","s":52,"d":null}');
+    d.say('still there?', { channel: T2 });
+    await expect.poll(() => d!.sent(T2), { timeout: 30_000 }).toEqual(['you said: still there?']);
+  });
+
+  it('resumes after the gateway drops the connection', async () => {
+    d = await startDiscordHarness();
+    d.say('before');
+    await expect.poll(() => d!.sent(T1).length, { timeout: 30_000 }).toBe(1);
+    d.discord.dropConnection(4000);
+    await expect.poll(() => d!.discord.resumes, { timeout: 30_000 }).toBe(1);
+    d.say('after the blip');
+    await expect.poll(() => d!.sent(T1)[1], { timeout: 30_000 }).toBe('you said: after the blip | earlier: before');
+  });
+});
