@@ -79,6 +79,8 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         if (fault.status === 429) return send(429, { message: 'You are being rate limited.', retry_after: fault.retryAfter ?? 0.2, global: false }, { 'retry-after': String(fault.retryAfter ?? 0.2) });
         return send(fault.status, { message: 'Internal Server Error', code: 0 });
       }
+      // Real Discord answers 401 to a token it does not know.
+      if (/Bot bad-token/.test(String(req.headers.authorization ?? ''))) return send(401, { message: '401: Unauthorized', code: 0 });
       const b = (body ?? {}) as Record<string, unknown>;
       let m: RegExpExecArray | null;
       if (method === 'GET' && path === '/gateway/bot') {

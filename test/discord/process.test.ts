@@ -1,0 +1,90 @@
+/** `npm run discord:register` and `npm start` with Discord (and Slack beside it), as real processes. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IDS, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
+import { startFakeSlack, signed, type FakeSlack } from '../support/fake-slack.js';
+import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
+import { G1, GUILDS, T1 } from '../support/discord-harness.js';
+
+let fx: ProcessFixture;
+let discord: FakeDiscord;
+let slack: FakeSlack;
+
+beforeAll(async () => {
+  discord = await startFakeDiscord(GUILDS);
+  slack = await startFakeSlack();
+  fx = await processFixture({ DISCORD_TOKEN: 'fake-discord-token', DISCORD_API_URL: discord.apiUrl });
+});
+
+afterAll(async () => {
+  await discord.close();
+  await slack.close();
+  await fx.close();
+});
+
+const register = (env: NodeJS.ProcessEnv) => runEntry(['adapters/discord/register.ts'], env);
+
+describe('npm run discord:register', () => {
+  it('registers /copilot to a guild, or globally', async () => {
+    const guild = await register({ ...fx.env, DISCORD_GUILD_ID: G1 });
+    expect(guild.code).toBe(0);
+    expect(guild.stdout).toContain(`registered /copilot in guild ${G1}`);
+    const put = discord.callsTo('PUT', new RegExp(`^/applications/${IDS.app}/guilds/${G1}/commands$`))[0]!;
+    const [command] = put.body as Array<{ name: string; options: Array<{ name: string }> }>;
+    expect(command!.name).toBe('copilot');
+    expect(command!.options.map((o) => o.name)).toEqual(['history', 'forget', 'sessions', 'help']);
+
+    const global = await register(fx.env);
+    expect(global.stdout).toContain('globally');
+    expect(discord.callsTo('PUT', new RegExp(`^/applications/${IDS.app}/commands$`))).toHaveLength(1);
+  });
+
+  it('fails with one line without a token', async () => {
+    const out = await register({ ...fx.env, DISCORD_TOKEN: '' });
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim()).toBe('copilot-threads discord:register: DISCORD_TOKEN is required');
+  });
+});
+
+describe('npm start with Discord', () => {
+  it('stops with one clear line when the token is rejected', async () => {
+    const out = await runEntry(['src/main.ts'], { ...fx.env, DISCORD_TOKEN: 'bad-token', PORT: String(await freePort()) });
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim()).toMatch(/^copilot-threads: Discord login failed: .* \(check DISCORD_TOKEN and DISCORD_API_URL\)$/);
+  });
+
+  it('runs Slack and Discord side by side in one process', async () => {
+    const port = await freePort();
+    const bot = startEntry(['src/main.ts'], {
+      ...fx.env,
+      PORT: String(port),
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_SIGNING_SECRET: 'side-secret',
+      SLACK_API_URL: slack.apiUrl,
+    });
+    try {
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 })
+        .toBe(200);
+      await discord.connected();
+      discord.dispatch('MESSAGE_CREATE', {
+        id: '1000000000099999', channel_id: T1, guild_id: G1,
+        author: { id: IDS.human, username: 'ana', discriminator: '0', global_name: null, avatar: null },
+        content: `<@${IDS.bot}> from discord`, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false,
+        mention_everyone: false, mentions: [{ id: IDS.bot, username: 'copilot', discriminator: '0', bot: true }], mention_roles: [],
+        attachments: [], embeds: [], pinned: false, type: 0, flags: 0,
+      });
+      const body = JSON.stringify({
+        type: 'event_callback', team_id: 'T111', event_id: 'EvSide',
+        event: { type: 'app_mention', user: 'UHUMAN', text: '<@UBOT> from slack', ts: '1700000700.000100', channel: 'C222' },
+      });
+      await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', 'side-secret'), body });
+      await expect
+        .poll(() => discord.callsTo('POST', new RegExp(`^/channels/${T1}/messages$`)).map((c) => (c.body as { content: string }).content), { timeout: 30_000 })
+        .toContain('you said: from discord');
+      await expect.poll(() => slack.callsTo('chat.update').map((c) => c.args.text), { timeout: 30_000 }).toContain('you said: from slack');
+    } finally {
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited).toBe(0);
+    }
+  });
+});
