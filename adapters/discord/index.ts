@@ -3,7 +3,7 @@
  * gateway with Guilds, GuildMessages, MessageContent and DirectMessages; REST 429s are waited
  * out by discord.js itself; a listener error is logged, never fatal.
  */
-import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P } from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
@@ -15,6 +15,9 @@ import { messageCreate } from './listeners/messageCreate.js';
 import { NO_PINGS } from './send.js';
 
 export const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages];
+
+/** What the invite link asks for (README): read, answer, open and answer in threads, attach transcripts. */
+export const INVITE_PERMISSIONS = P.ViewChannel | P.SendMessages | P.SendMessagesInThreads | P.CreatePublicThreads | P.ReadMessageHistory | P.AttachFiles;
 
 export interface DiscordDeps {
   config: DiscordConfig;

@@ -69,6 +69,25 @@ describe.each(backends)('thread registry on %s', (_name, urlFor) => {
   });
 });
 
+describe.each(backends)('delivery de-duplication on %s', (_name, urlFor) => {
+  it('remembers a delivery key, and only that key', async () => {
+    const url = await urlFor();
+    if (!url) return;
+    const store = await openStore(url);
+    try {
+      const key = `slack:${run}:C1:1.1`;
+      expect(await store.dedupe.seen(key)).toBe(false);
+      await store.dedupe.remember(key);
+      expect(await store.dedupe.seen(key)).toBe(true);
+      expect(await store.dedupe.seen(`${key}0`)).toBe(false);
+      // Registry listings never see dedupe keys (separate namespaces in one backend).
+      expect((await store.registry.list()).some((r) => String(r.sessionId).includes(key))).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('SQLite durability', () => {
   it('keeps a registry write that returned, even when the process is killed right after', () => {
     const url = `sqlite://${sqliteFile()}`;

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { INVITE_PERMISSIONS } from '../../adapters/discord/index.js';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { dmThreadRef, guildThreadRef, stripMention, threadName } from '../../adapters/discord/thread.js';
 
@@ -17,5 +19,11 @@ describe('Discord threads and text', () => {
     expect(threadName('  How do I sort?\nmore text')).toBe('How do I sort?');
     expect(threadName('<@42>')).toBe('Copilot');
     expect(threadName('x'.repeat(300))).toHaveLength(100);
+  });
+});
+
+describe('Discord set-up docs', () => {
+  it('the README invite link asks for exactly the permissions the bot uses', () => {
+    expect(fs.readFileSync('README.md', 'utf8')).toContain(`permissions=${INVITE_PERMISSIONS}`);
   });
 });
