@@ -10,6 +10,7 @@ import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 import type { DiscordContext } from './context.js';
+import { Deliveries } from '../shared/deliveries.js';
 import { interactionCreate } from './listeners/interactionCreate.js';
 import { messageCreate } from './listeners/messageCreate.js';
 import { NO_PINGS } from './send.js';
@@ -50,11 +51,9 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   const ctx: DiscordContext = {
     conversation: deps.conversation,
     registry: deps.registry,
-    dedupe: deps.dedupe,
+    deliveries: new Deliveries(deps.dedupe, logger),
     logger,
     replyWithoutMention: config.replyWithoutMention,
-    claims: new Set(),
-    pending: new Set(),
   };
   messageCreate(client, ctx);
   interactionCreate(client, ctx);
@@ -79,7 +78,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
       logger.info({ bot: client.user?.id, guilds: client.guilds.cache.size }, 'Discord adapter ready');
     },
     async stop() {
-      await Promise.allSettled([...ctx.pending]);
+      await ctx.deliveries.settled();
       await client.destroy();
     },
   };

@@ -9,26 +9,15 @@ import type { ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, historyBlocks, textSections } from './blocks.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
-import { describe, ThreadReplier } from './replier.js';
+import { ThreadReplier } from './replier.js';
 import { slackThreadRef, stripMention, threadOf, type SlackMessageLike } from './thread.js';
 
 export async function handleIncoming(ctx: SlackContext, client: WebClient, event: SlackMessageLike, workspace: string): Promise<void> {
-  const key = `slack:${workspace}:${event.channel}:${event.ts}`;
-  if (ctx.claims.has(key)) return;
-  ctx.claims.add(key);
-  try {
-    if (await ctx.dedupe.seen(key)) {
-      ctx.logger.debug({ key }, 'duplicate delivery ignored');
-      return;
-    }
-    const thread = slackThreadRef(workspace, event.channel, threadOf(event), event.user!);
-    const text = stripMention(event.text ?? '', ctx.botUserId);
-    const work = respondTo(ctx, client, thread, text, () => ctx.dedupe.remember(key));
-    ctx.pending.add(work);
-    await work.finally(() => ctx.pending.delete(work));
-  } finally {
-    ctx.claims.delete(key);
-  }
+  const thread = slackThreadRef(workspace, event.channel, threadOf(event), event.user!);
+  const text = stripMention(event.text ?? '', ctx.botUserId);
+  await ctx.deliveries.once(`slack:${workspace}:${event.channel}:${event.ts}`, (queued) =>
+    ctx.deliveries.track(respondTo(ctx, client, thread, text, queued)),
+  );
 }
 
 async function respondTo(ctx: SlackContext, client: WebClient, thread: ThreadRef, text: string, queued: () => Promise<void>): Promise<void> {
@@ -47,7 +36,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, thread: ThreadRef
   const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger);
   // handleMessage queues the turn before its first await; only then is the delivery remembered.
   const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d) });
-  await queued().catch((err: unknown) => ctx.logger.warn({ err: describe(err) }, 'could not record delivery'));
+  await queued();
   replier.start();
   const reply = await answer;
   await replier.finish(reply.text);

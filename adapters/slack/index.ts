@@ -13,6 +13,7 @@ import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 import type { SlackContext } from './context.js';
+import { Deliveries } from '../shared/deliveries.js';
 import { buttons } from './listeners/actions/buttons.js';
 import { copilotCommand } from './listeners/commands/copilot.js';
 import { appMention } from './listeners/events/app_mention.js';
@@ -83,12 +84,10 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   const ctx: SlackContext = {
     conversation: deps.conversation,
     registry: deps.registry,
-    dedupe: deps.dedupe,
+    deliveries: new Deliveries(deps.dedupe, logger),
     logger,
     botUserId: auth.user_id,
     replyWithoutMention: config.replyWithoutMention,
-    claims: new Set(),
-    pending: new Set(),
   };
   for (const register of [appMention, message, copilotCommand, buttons, threadHistory]) register(app, ctx);
   app.error(async (err) => {
@@ -110,7 +109,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
       logger.info({ mode: socketMode ? 'socket' : 'http', bot: auth.user_id, team: auth.team_id }, 'Slack adapter ready');
     },
     async stop() {
-      await Promise.allSettled([...ctx.pending]);
+      await ctx.deliveries.settled();
       if (socketMode) await app.stop().catch((err: unknown) => logger.warn({ err: describe(err) }, 'Slack: stop failed'));
     },
   };

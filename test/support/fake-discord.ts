@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { withBody } from './http.js';
 
 export const IDS = { app: '900000000000000001', bot: '900000000000000001', human: '800000000000000002', other: '800000000000000003' };
 
@@ -56,11 +57,8 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   let ready = new Promise<void>((r) => (onReady = r));
   let base = '';
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+  const server = http.createServer(
+    withBody((req, res, raw) => {
       const path = decodeURIComponent((req.url ?? '').split('?')[0]!).replace(/^\/api\/v10/, '');
       const method = req.method ?? 'GET';
       let body: unknown = raw;
@@ -112,8 +110,8 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         return send(200, message('0', nextId(), content));
       }
       send(404, { message: `fake: no route ${method} ${path}`, code: 0 });
-    });
-  });
+    }),
+  );
 
   function guildOf(channel: string): string | undefined {
     return guilds.find((g) => g.channels.some((c) => c.id === channel) || g.threads.some((t) => t.id === channel))?.id;

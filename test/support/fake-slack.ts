@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import querystring from 'node:querystring';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { withBody } from './http.js';
 
 export interface ApiCall {
   method: string;
@@ -50,11 +51,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const nextTs = () => `1800000000.${String(++seq).padStart(6, '0')}`;
   let base = '';
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+  const server = http.createServer(
+    withBody((req, res, raw) => {
       const path = (req.url ?? '').split('?')[0]!;
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -81,8 +79,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
       call.result = answer(method, args);
       send(200, call.result);
-    });
-  });
+    }),
+  );
 
   function answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {

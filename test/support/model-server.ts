@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { withBody } from './http.js';
 
 export interface ChatMessage {
   role: string;
@@ -63,16 +64,14 @@ export interface ModelServer {
 export async function startModelServer(initial: ModelScript = echoReply, listenPort = 0): Promise<ModelServer> {
   let script = initial;
   const requests: ModelRequest[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => {
+  const server = http.createServer(
+    withBody((req, res, raw) => {
+      void handle(req, res, raw).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: String(err) } }));
       });
-    });
-  });
+    }),
+  );
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
     const path = (req.url ?? '').split('?')[0] ?? '';

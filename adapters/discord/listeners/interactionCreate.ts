@@ -23,14 +23,14 @@ import { forgetConfirmView, historyView, textView, type View } from '../views.js
 
 export function interactionCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.InteractionCreate, (interaction) => {
-    const work = onInteraction(ctx, interaction).catch(async (err: unknown) => {
-      ctx.logger.error({ err: String(err), channel: interaction.channelId }, 'Discord: interaction failed');
-      if (interaction.isRepliable() && (interaction.deferred || interaction.replied)) {
-        await interaction.followUp({ content: '⚠️ That did not work; the error was logged. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => undefined);
-      }
-    });
-    ctx.pending.add(work);
-    void work.finally(() => ctx.pending.delete(work));
+    void ctx.deliveries.track(
+      onInteraction(ctx, interaction).catch(async (err: unknown) => {
+        ctx.logger.error({ err: String(err), channel: interaction.channelId }, 'Discord: interaction failed');
+        if (interaction.isRepliable() && (interaction.deferred || interaction.replied)) {
+          await interaction.followUp({ content: '⚠️ That did not work; the error was logged. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => undefined);
+        }
+      }),
+    );
   });
 }
 

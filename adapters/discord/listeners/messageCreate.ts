@@ -14,11 +14,11 @@ import { forgetConfirmView } from '../views.js';
 
 export function messageCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.MessageCreate, (message) => {
-    const work = onMessage(client, ctx, message).catch((err: unknown) =>
-      ctx.logger.error({ err: String(err), channel: message.channelId, message: message.id }, 'Discord: message failed'),
+    void ctx.deliveries.track(
+      onMessage(client, ctx, message).catch((err: unknown) =>
+        ctx.logger.error({ err: String(err), channel: message.channelId, message: message.id }, 'Discord: message failed'),
+      ),
     );
-    ctx.pending.add(work);
-    void work.finally(() => ctx.pending.delete(work));
   });
 }
 
@@ -50,21 +50,14 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
     return;
   }
 
-  const key = `discord:${message.id}`;
-  if (ctx.claims.has(key)) return;
-  ctx.claims.add(key);
-  try {
-    if (await ctx.dedupe.seen(key)) return;
+  await ctx.deliveries.once(`discord:${message.id}`, async (queued) => {
     const where = await resolve().catch(async (err: unknown) => {
       ctx.logger.error({ err: String(err), channel: channel.id }, 'Discord: could not open a thread');
       await message.reply({ content: '⚠️ I could not open a thread for this. Please try again.', allowedMentions: NO_PINGS }).catch(() => undefined);
       return undefined;
     });
-    if (!where) return;
-    await answer(ctx, where.thread, where.target, stripMention(message.content, botId), () => ctx.dedupe.remember(key));
-  } finally {
-    ctx.claims.delete(key);
-  }
+    if (where) await answer(ctx, where.thread, where.target, stripMention(message.content, botId), queued);
+  });
 }
 
 async function answer(ctx: DiscordContext, thread: ThreadRef, target: SendableChannels, text: string, queued: () => Promise<void>): Promise<void> {
@@ -79,7 +72,7 @@ async function answer(ctx: DiscordContext, thread: ThreadRef, target: SendableCh
   try {
     // handleMessage queues the turn before its first await; only then is the delivery remembered.
     const pending = ctx.conversation.handleMessage(thread, text);
-    await queued().catch((err: unknown) => ctx.logger.warn({ err: String(err) }, 'could not record delivery'));
+    await queued();
     const reply = await pending;
     stopTyping();
     await sendChunks(target, reply.text);
