@@ -98,6 +98,17 @@ describe('Discord threads', () => {
     expect(fs.existsSync(d.h.sessionDir(`discord-${G2}-${T3}`))).toBe(true);
   });
 
+  it('keys sessions on the guild too: the same thread id under two guilds gives two sessions', async () => {
+    d = await startDiscordHarness();
+    d.say('in guild one');
+    await answered(d, T1, 1);
+    d.say('in guild two', { guild: G2 });
+    await answered(d, T1, 2);
+    expect(d.sent(T1)[1]).toBe('you said: in guild two');
+    expect(fs.existsSync(d.h.sessionDir(`discord-${G1}-${T1}`))).toBe(true);
+    expect(fs.existsSync(d.h.sessionDir(`discord-${G2}-${T1}`))).toBe(true);
+  });
+
   it('remembers a thread across a restart, also once an archived thread is unarchived', async () => {
     d = await startDiscordHarness();
     const msg = d.say('start in channel', { channel: TEXT });
