@@ -51,6 +51,23 @@ describe('a thread is one persisted Copilot session', () => {
     expect(events.filter((e) => e.type === 'user.message')).toHaveLength(5);
   });
 
+  it('opens one live session per id even when the agent is called concurrently (turns and history reads)', async () => {
+    h = await startHarness();
+    const id = sessionIdFor(localThread('agent-race'));
+    const sends = [0, 1, 2].map((i) => h!.app.agent.send(id, `direct ${i}`, { timeoutMs: 30_000 }));
+    const reads = [0, 1].map(() => h!.app.agent.history(id).catch(() => undefined));
+    const results = await Promise.all(sends);
+    await Promise.all(reads);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(h.app.agent.liveSessions).toBe(1);
+    await h.restart();
+    const events = (await h.app.agent.history(id))!;
+    // A session resumed twice in one runtime doubles its events; created twice, it forks.
+    expect(events.filter((e) => e.type === 'session.start')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'user.message')).toHaveLength(3);
+    expect(events.filter((e) => e.type === 'assistant.message')).toHaveLength(3);
+  });
+
   it('answers 20 concurrent messages on one thread in order, one turn at a time', async () => {
     h = await startHarness({
       script: (req) => {

@@ -103,6 +103,16 @@ describe('the runtime process', () => {
     });
   });
 
+  it('is recycled when its memory passes RUNTIME_RECYCLE_MB, and threads keep their context', async () => {
+    // Any runtime is bigger than 1 MB, so every turn is followed by a recycle.
+    h = await startHarness({ env: { RUNTIME_RECYCLE_MB: '1', RUNTIME_RECYCLE_SESSIONS: '0' } });
+    const thread = localThread('mem');
+    await h.app.conversation.handleMessage(thread, 'one');
+    await h.app.agent.settled();
+    expect(h.app.agent.recycles).toBeGreaterThanOrEqual(1);
+    expect((await h.app.conversation.handleMessage(thread, 'two')).text).toBe('you said: two | earlier: one');
+  });
+
   it('disconnects idle sessions and resumes them with their context', async () => {
     h = await startHarness({ env: { SESSION_IDLE_SECONDS: '1' } });
     const thread = localThread('idle');

@@ -18,7 +18,7 @@ export function buttons(app: App, ctx: SlackContext): void {
         return respondPrivately(respond, 'That button is no longer valid.');
       }
       try {
-        await run(args as never, { workspace, user: body.user.id }, target);
+        await ctx.deliveries.track(run(args as never, { workspace, user: body.user.id }, target));
       } catch (err) {
         ctx.logger.error({ err: describe(err), channel: target.c, thread: target.t }, 'Slack: button failed');
         await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);

@@ -25,7 +25,7 @@ export function copilotCommand(app: App, ctx: SlackContext): void {
     const workspace = workspaceOf(context) ?? command.team_id;
     const who: Actor = { workspace, user: command.user_id };
     try {
-      await run(ctx, respond, who, command.channel_id, command.text ?? '');
+      await ctx.deliveries.track(run(ctx, respond, who, command.channel_id, command.text ?? ''));
     } catch (err) {
       ctx.logger.error({ err: describe(err), channel: command.channel_id }, 'Slack: /copilot failed');
       await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);

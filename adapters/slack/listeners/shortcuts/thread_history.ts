@@ -13,7 +13,7 @@ export function threadHistory(app: App, ctx: SlackContext): void {
     if (!workspace) return;
     const thread = (shortcut.message.thread_ts as string | undefined) ?? shortcut.message.ts;
     try {
-      await showHistory(ctx, respond, { workspace, user: shortcut.user.id }, { c: shortcut.channel.id, t: thread, p: 0 });
+      await ctx.deliveries.track(showHistory(ctx, respond, { workspace, user: shortcut.user.id }, { c: shortcut.channel.id, t: thread, p: 0 }));
     } catch (err) {
       ctx.logger.error({ err: describe(err), channel: shortcut.channel.id }, 'Slack: history shortcut failed');
       await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);
