@@ -5,6 +5,7 @@
  * it has grown too large (it never gives memory back). Sessions live on disk under
  * COPILOT_HOME, so a recycle or a restart loses nothing.
  */
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CopilotClient, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
@@ -43,6 +44,32 @@ interface Live {
 /** Variables the runtime may see. Everything else (chat tokens, store passwords) stays out of reach of any tool. */
 const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
 
+/** How long a runtime gets to stop before it is killed. */
+const STOP_TIMEOUT_MS = 5000;
+
+/** The runtime's child process. The SDK keeps it private; it is read only to measure and watch it. */
+function runtimeProcess(client: CopilotClient | undefined): ChildProcess | undefined {
+  return (client as unknown as { cliProcess?: ChildProcess } | undefined)?.cliProcess ?? undefined;
+}
+
+function withTimeout<T>(work: Promise<T> | undefined, ms: number): Promise<T | undefined> {
+  if (!work) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
 export class CopilotAgent implements Agent {
   private client: CopilotClient | undefined;
   private readonly live = new Map<SessionId, Live>();
@@ -67,8 +94,7 @@ export class CopilotAgent implements Agent {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
-    this.client = this.newClient();
-    await this.client.start();
+    await this.startClient();
   }
 
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
@@ -133,9 +159,14 @@ export class CopilotAgent implements Agent {
     return this.live.size;
   }
 
+  /** The runtime process id (for operators' tools and tests). */
+  get runtimePid(): number | undefined {
+    return runtimeProcess(this.client)?.pid;
+  }
+
   /** Resident memory of the runtime process in MB, when the platform tells it (Linux). */
   runtimeRssMb(): number | undefined {
-    const pid = (this.client as unknown as { cliProcess?: { pid?: number } } | undefined)?.cliProcess?.pid;
+    const pid = runtimeProcess(this.client)?.pid;
     if (!pid) return undefined;
     try {
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -157,9 +188,12 @@ export class CopilotAgent implements Agent {
       await this.leasesIdle();
       await this.closeAll(false);
       const old = this.client;
-      this.client = this.newClient();
-      await old?.stop().catch((err: unknown) => log.warn({ err }, 'old runtime stop failed'));
-      await this.client.start();
+      // A runtime that died may never answer a polite stop.
+      await withTimeout(old?.stop(), STOP_TIMEOUT_MS).catch(async (err: unknown) => {
+        log.warn({ err: String(err) }, 'old runtime did not stop; killing it');
+        await old?.forceStop().catch(() => undefined);
+      });
+      await this.startClient();
       this.opened = 0;
       this.recycles++;
       log.info({ recycles: this.recycles }, 'Copilot runtime recycled');
@@ -184,6 +218,20 @@ export class CopilotAgent implements Agent {
       if (rss !== undefined && rss >= recycleMb) reason = `runtime RSS ${Math.round(rss)} MB`;
     }
     if (reason) await this.recycle(reason).catch((err: unknown) => this.options.logger.error({ err }, 'runtime recycle failed'));
+  }
+
+  private async startClient(): Promise<void> {
+    const client = this.newClient();
+    this.client = client;
+    await client.start();
+    // If the runtime process dies (killed, out of memory), fail the turns waiting on it at once
+    // and start a new one: sessions are on disk, so the next message resumes its thread.
+    runtimeProcess(client)?.once('exit', (code, signal) => {
+      if (this.client !== client || this.stopped) return;
+      this.options.logger.error({ code, signal }, 'the Copilot runtime exited unexpectedly; restarting it');
+      for (const fail of this.inFlight) fail(new TurnFailedError('the Copilot runtime stopped unexpectedly'));
+      void this.recycle('runtime exited').catch((err: unknown) => this.options.logger.error({ err: String(err) }, 'runtime restart failed'));
+    });
   }
 
   private newClient(): CopilotClient {

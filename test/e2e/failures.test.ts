@@ -103,6 +103,21 @@ describe('the runtime process', () => {
     });
   });
 
+  it('is restarted when it dies mid-turn: that turn gets an error reply, the thread goes on', async () => {
+    h = await startHarness({ script: (req) => (req.userTexts.at(-1) === 'crash here' ? { kind: 'hang' } : echoReply(req)) });
+    const thread = localThread('crash');
+    await h.app.conversation.handleMessage(thread, 'before');
+    const crashed = h.app.conversation.handleMessage(thread, 'crash here');
+    const queued = h.app.conversation.handleMessage(thread, 'behind it');
+    await expect.poll(() => h!.model.requests.length).toBe(2);
+    const pid = h.app.agent.runtimePid!;
+    process.kill(pid, 'SIGKILL');
+    expect(await crashed).toMatchObject({ kind: 'error', text: expect.stringMatching(/runtime stopped unexpectedly/) });
+    expect(await queued).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: behind it \| earlier: before/) });
+    expect(h.app.agent.runtimePid).not.toBe(pid);
+    expect(h.app.agent.recycles).toBe(1);
+  });
+
   it('is recycled when its memory passes RUNTIME_RECYCLE_MB, and threads keep their context', async () => {
     // Any runtime is bigger than 1 MB, so every turn is followed by a recycle.
     h = await startHarness({ env: { RUNTIME_RECYCLE_MB: '1', RUNTIME_RECYCLE_SESSIONS: '0' } });
