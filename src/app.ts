@@ -19,7 +19,8 @@ export interface App {
   shutdown(graceMs: number): Promise<void>;
 }
 
-export async function createApp(config: Config, logger: Logger): Promise<App> {
+/** `role` names this process in session locks: `bot`, `chat` or `cli`. */
+export async function createApp(config: Config, logger: Logger, role = 'bot'): Promise<App> {
   const store = await openStore(config.storeUrl);
   const agent = new CopilotAgent({
     home: config.copilotHome,
@@ -31,6 +32,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     recycleMb: config.recycleMb,
     recycleSessions: config.recycleSessions,
     logger: logger.child({ component: 'agent' }),
+    role,
   });
   try {
     await agent.start();

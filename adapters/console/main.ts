@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, { needModel: true });
   // The terminal is for the conversation: logs go to stderr, warnings and worse only unless asked.
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', pino.destination(2));
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, 'chat');
   const thread = consoleThread(name, values.user ?? localUser());
   let done = false;
   const stop = async () => {

@@ -56,3 +56,11 @@ export class AgentStoppedError extends Error {
     super('the agent is shutting down');
   }
 }
+
+/** The session is open in another process on this host (one writer per session). */
+export class SessionBusyError extends Error {
+  override name = 'SessionBusyError';
+  constructor(readonly holder: string) {
+    super(`this thread's session is open in another copilot-threads process (${holder})`);
+  }
+}

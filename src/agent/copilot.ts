@@ -15,6 +15,7 @@ import type { SessionId } from '../core/thread.js';
 import type { TranscriptEvent } from '../core/history.js';
 import { AgentStoppedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, type PermissionAsk } from './permissions.js';
+import { SessionLocks } from './session-lock.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -29,6 +30,8 @@ export interface CopilotAgentOptions {
   /** Recycle the runtime once it has opened this many sessions (0: never). */
   recycleSessions: number;
   logger: Logger;
+  /** Names this process in session locks (bot, chat, cli). */
+  role: string;
 }
 
 interface Live {
@@ -84,6 +87,7 @@ export class CopilotAgent implements Agent {
   private readonly inFlight = new Set<(err: Error) => void>();
   private readonly allowedTools: ReadonlySet<string>;
   private readonly workDir: string;
+  private locks: SessionLocks | undefined;
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
@@ -94,6 +98,7 @@ export class CopilotAgent implements Agent {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
+    this.locks = new SessionLocks(this.options.home, this.options.role);
     await this.startClient();
   }
 
@@ -129,7 +134,13 @@ export class CopilotAgent implements Agent {
     await this.close(id);
     return this.withClient(async (client) => {
       if ((await client.getSessionMetadata(id)) === undefined) return false;
-      await client.deleteSession(id);
+      // Never delete a session another process has open.
+      this.locks!.acquire(id);
+      try {
+        await client.deleteSession(id);
+      } finally {
+        this.locks!.release(id);
+      }
       return true;
     });
   }
@@ -151,6 +162,7 @@ export class CopilotAgent implements Agent {
     await this.recycling?.catch(() => undefined);
     await this.closeAll(true);
     await this.client?.stop().catch((err: unknown) => this.options.logger.warn({ err }, 'runtime stop failed'));
+    this.locks?.releaseAll();
     this.client = undefined;
   }
 
@@ -319,6 +331,16 @@ export class CopilotAgent implements Agent {
 
   private async open(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     await this.closing.get(id);
+    this.locks!.acquire(id);
+    try {
+      return await this.resumeOrCreate(id, reading);
+    } catch (err) {
+      this.locks!.release(id);
+      throw err;
+    }
+  }
+
+  private async resumeOrCreate(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     const client = this.client!;
     // Provider keys are never written to disk, so model and provider go with every resume too.
     const config = this.sessionConfig();
@@ -397,7 +419,10 @@ export class CopilotAgent implements Agent {
       try {
         const { session } = await live.session;
         await session.disconnect();
+        this.locks?.release(id);
       } catch (err) {
+        // Not opened (its lock was never taken or already dropped), or the runtime is gone.
+        this.locks?.release(id);
         this.options.logger.debug({ err, sessionId: id }, 'disconnect failed');
       }
     })().finally(() => {

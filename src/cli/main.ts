@@ -50,7 +50,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
 
   const config = loadConfig(process.env, { needModel: false });
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', pino.destination(2));
-  const app = await createApp(config, logger);
+  const app = await createApp(config, logger, 'cli');
   try {
     switch (command) {
       case 'list':

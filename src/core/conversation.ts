@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { AgentStoppedError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
+import { AgentStoppedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
 import { formatEntry, paginate, renderTranscript, transcriptMarkdown } from './history.js';
@@ -60,6 +60,15 @@ export class Conversation {
   }
 
   async runCommand(thread: ThreadRef, command: Command): Promise<Reply> {
+    try {
+      return await this.command(thread, command);
+    } catch (err) {
+      if (err instanceof SessionBusyError) return { kind: 'error', text: `⏳ ${capitalise(err.message)}. Please try again in a moment.` };
+      throw err;
+    }
+  }
+
+  private async command(thread: ThreadRef, command: Command): Promise<Reply> {
     switch (command.kind) {
       case 'history':
         return this.history(thread, command.page);
@@ -137,6 +146,10 @@ export class Conversation {
     if (err instanceof AgentStoppedError) {
       return { kind: 'error', text: '🔄 I am restarting. Please send that again in a minute.' };
     }
+    if (err instanceof SessionBusyError) {
+      log.warn({ holder: err.holder }, 'session open in another process');
+      return { kind: 'error', text: `⏳ ${capitalise(err.message)}. Please try again in a moment.` };
+    }
     const ref = randomUUID().slice(0, 8);
     log.error({ err, ref }, 'turn crashed');
     return { kind: 'error', text: `⚠️ Something went wrong on my side (ref \`${ref}\`). The thread is intact: please try again.` };
@@ -186,6 +199,10 @@ export class Conversation {
 
 function where(r: ThreadRecord): string {
   return r.channel === r.thread ? r.thread : `${r.channel} / ${r.thread}`;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function clipReason(message: string): string {
