@@ -300,8 +300,9 @@ export class CopilotAgent implements Agent {
       entry.fresh = false;
       return { live: entry, session, created: first };
     } catch (err) {
-      this.release(id, entry);
+      // Unmap first, so releasing this failed entry never schedules a close of a newer one.
       if (this.live.get(id) === entry) this.live.delete(id);
+      this.release(id, entry);
       throw err;
     }
   }
@@ -310,7 +311,9 @@ export class CopilotAgent implements Agent {
     live.leases--;
     this.releaseLease();
     if (live.leases === 0 && this.live.get(id) === live) {
-      live.idleTimer = setTimeout(() => void this.close(id), live.stale ? 0 : this.options.idleMs);
+      live.idleTimer = setTimeout(() => {
+        if (this.live.get(id) === live && live.leases === 0) void this.close(id);
+      }, live.stale ? 0 : this.options.idleMs);
       live.idleTimer.unref();
     }
   }
