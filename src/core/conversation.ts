@@ -8,7 +8,8 @@ import type { Logger } from '../log.js';
 import { AgentStoppedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
-import { formatEntry, paginate, renderTranscript, transcriptMarkdown } from './history.js';
+import { formatEntry, paginate } from './history.js';
+import { TranscriptCache } from './transcripts.js';
 import { KeyedQueue } from './queue.js';
 import type { Reply } from './reply.js';
 import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
@@ -35,6 +36,7 @@ export const DEFAULT_HISTORY_PAGE_SIZE = 15;
 
 export class Conversation {
   readonly queue = new KeyedQueue<SessionId>();
+  private readonly transcripts: TranscriptCache;
   private readonly admins: ReadonlySet<string>;
   private readonly now: () => Date;
   private readonly pageSize: number;
@@ -43,6 +45,7 @@ export class Conversation {
     this.admins = new Set(options.admins);
     this.now = options.now ?? (() => new Date());
     this.pageSize = options.historyPageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
+    this.transcripts = new TranscriptCache(() => this.now().getTime());
   }
 
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
@@ -96,6 +99,7 @@ export class Conversation {
    */
   forgetSession(id: SessionId): Promise<{ session: boolean; record: boolean }> {
     return this.queue.run(id, async () => {
+      this.transcripts.drop(id);
       const session = await this.options.agent.forget(id);
       const record = await this.options.registry.delete(id);
       return { session, record };
@@ -116,6 +120,7 @@ export class Conversation {
     if (typeof id !== 'string') return id;
     const log = this.options.logger.child({ sessionId: id });
     return this.queue.run(id, async (): Promise<Reply> => {
+      this.transcripts.drop(id);
       try {
         // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
         await this.options.registry.recordTurn(id, thread, this.now());
@@ -127,6 +132,9 @@ export class Conversation {
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
         return this.turnError(err, log);
+      } finally {
+        // A history read while the turn ran saw the thread without this turn's answer.
+        this.transcripts.drop(id);
       }
     });
   }
@@ -158,10 +166,13 @@ export class Conversation {
   private async history(thread: ThreadRef, page: number): Promise<Reply> {
     const id = this.resolveId(thread);
     if (typeof id !== 'string') return id;
-    const events = await this.options.agent.history(id);
-    if (!events) return { kind: 'notice', text: 'This thread has no Copilot session yet.' };
-    const entries = renderTranscript(events);
-    const view = paginate(entries, page, this.pageSize);
+    let transcript = this.transcripts.get(id);
+    if (!transcript) {
+      const events = await this.options.agent.history(id);
+      if (!events) return { kind: 'notice', text: 'This thread has no Copilot session yet.' };
+      transcript = this.transcripts.render(id, events);
+    }
+    const view = paginate(transcript.entries, page, this.pageSize);
     const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries)`;
     const more = view.pages > 1 ? `\n_Other pages: \`history <1-${view.pages}>\`._` : '';
     return {
@@ -169,7 +180,7 @@ export class Conversation {
       sessionId: id,
       page: view,
       text: [header, ...view.entries.map((e) => formatEntry(e))].join('\n') + more,
-      transcript: transcriptMarkdown(`Copilot session ${id}`, entries),
+      transcript: transcript.markdown,
     };
   }
 

@@ -79,3 +79,32 @@ describe('Conversation (core, no runtime)', () => {
     expect(await registry.get('local-team-t' as SessionId)).toMatchObject({ startedBy: 'ana', turns: 2, platform: 'local', workspace: 'team' });
   });
 });
+
+describe('history paging (core, no runtime)', () => {
+  it('reads the session log once while paging, and again after a new turn or a forget', async () => {
+    const { agent, conversation } = await setup();
+    let reads = 0;
+    const history = agent.history.bind(agent);
+    agent.history = (id) => {
+      reads++;
+      return history(id);
+    };
+    const thread = localThread('pages');
+    for (let i = 0; i < 12; i++) await conversation.handleMessage(thread, `q${i}`);
+    const newest = await conversation.handleMessage(thread, 'history');
+    const first = await conversation.handleMessage(thread, 'history 1');
+    expect(reads).toBe(1);
+    if (newest.kind !== 'history' || first.kind !== 'history') throw new Error('expected history');
+    expect(first.text).toContain('q0');
+    expect(newest.page.pages).toBeGreaterThan(1);
+
+    await conversation.handleMessage(thread, 'one more');
+    const after = await conversation.handleMessage(thread, 'history');
+    expect(reads).toBe(2);
+    expect(after.text).toContain('one more');
+
+    await conversation.handleMessage(thread, 'forget');
+    expect((await conversation.handleMessage(thread, 'history')).text).toMatch(/no Copilot session yet/);
+    expect(reads).toBe(3);
+  });
+});
