@@ -30,7 +30,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, thread: ThreadRef
   if (parsed.kind !== 'prompt' || !parsed.text) {
     const reply = await ctx.conversation.handleMessage(thread, text);
     await queued();
-    await deliver(ctx, client, thread, reply);
+    await deliver(client, thread, reply);
     return;
   }
   const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger);
@@ -43,7 +43,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, thread: ThreadRef
 }
 
 /** Private replies go to the asker only; the rest to the thread. */
-export async function deliver(ctx: SlackContext, client: WebClient, thread: ThreadRef, reply: Reply): Promise<void> {
+async function deliver(client: WebClient, thread: ThreadRef, reply: Reply): Promise<void> {
   if (!isPrivate(reply)) {
     await client.chat.postMessage({ channel: thread.channel, thread_ts: thread.thread, text: toMrkdwn(reply.text) });
     return;
