@@ -8,7 +8,7 @@ export function guildThreadRef(guildId: string, threadId: string, user: string):
 
 /** One session per DM channel: `discord-dm-<channel>`. */
 export function dmThreadRef(channelId: string, user: string): ThreadRef {
-  return { platform: 'discord', workspace: 'dm', channel: channelId, thread: channelId, user };
+  return { platform: 'discord', workspace: 'dm', channel: channelId, thread: channelId, user, direct: true };
 }
 
 export function mentionsBot(content: string, botId: string): boolean {

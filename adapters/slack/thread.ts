@@ -23,8 +23,9 @@ export function workspaceOf(ids: { teamId?: string; enterpriseId?: string }): st
   return ids.teamId || ids.enterpriseId || undefined;
 }
 
+/** Slack DM channel ids start with D. */
 export function slackThreadRef(workspace: string, channel: string, threadTs: string, user: string): ThreadRef {
-  return { platform: 'slack', workspace, channel, thread: threadTs, user };
+  return { platform: 'slack', workspace, channel, thread: threadTs, user, ...(channel.startsWith('D') ? { direct: true } : {}) };
 }
 
 /** Messages from people only: no edits, deletes, joins, bots, or the bot itself. */

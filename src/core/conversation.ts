@@ -198,7 +198,10 @@ export class Conversation {
   }
 
   private async sessions(thread: ThreadRef): Promise<Reply> {
-    const records = await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace });
+    // Other people's direct messages are theirs: not even their ids are listed.
+    const records = (await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace })).filter(
+      (r) => !r.direct || r.startedBy === thread.user || this.isAdmin(thread),
+    );
     if (records.length === 0) return { kind: 'sessions', records, text: 'No thread in this workspace has a Copilot session.' };
     const lines = records
       .slice(0, 50)

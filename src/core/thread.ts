@@ -23,6 +23,8 @@ export interface ThreadRef {
   thread: string;
   /** Who sent the message this ref came with. */
   user: string;
+  /** A direct-message conversation: listed by `sessions` only to its own participant (and admins). */
+  direct?: boolean;
 }
 
 declare const sessionIdBrand: unique symbol;

@@ -18,6 +18,8 @@ export interface ThreadRecord {
   createdAt: string;
   lastActiveAt: string;
   turns: number;
+  /** A direct-message conversation (see `ThreadRef.direct`). */
+  direct?: boolean;
 }
 
 export interface RegistryFilter {
@@ -55,6 +57,7 @@ export class KeyvThreadRegistry implements ThreadRegistry {
           createdAt: at.toISOString(),
           lastActiveAt: at.toISOString(),
           turns: 1,
+          ...(ref.direct ? { direct: true } : {}),
         };
     await this.keyv.set(id, record);
     return record;

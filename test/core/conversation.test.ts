@@ -108,3 +108,17 @@ describe('history paging (core, no runtime)', () => {
     expect(reads).toBe(3);
   });
 });
+
+describe('sessions listing (core, no runtime)', () => {
+  it('lists the workspace’s threads but only your own direct messages', async () => {
+    const { conversation } = await setup();
+    const ws = { platform: 'slack', workspace: 'T1' };
+    await conversation.handleMessage({ ...ws, channel: 'C1', thread: '1.1', user: 'ana' }, 'public');
+    await conversation.handleMessage({ ...ws, channel: 'D1', thread: '2.2', user: 'ana', direct: true }, 'ana private');
+    await conversation.handleMessage({ ...ws, channel: 'D2', thread: '3.3', user: 'bob', direct: true }, 'bob private');
+    const forBob = await conversation.handleMessage({ ...ws, channel: 'C1', thread: '9.9', user: 'bob' }, 'sessions');
+    if (forBob.kind !== 'sessions') throw new Error('expected sessions');
+    expect(forBob.records.map((r) => r.channel).sort()).toEqual(['C1', 'D2']);
+    expect(forBob.text).not.toContain('D1');
+  });
+});

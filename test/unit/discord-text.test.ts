@@ -9,6 +9,8 @@ describe('Discord threads and text', () => {
     expect(sessionIdFor(guildThreadRef('111', '999', 'u'))).toBe('discord-111-999');
     expect(sessionIdFor(guildThreadRef('222', '999', 'u'))).toBe('discord-222-999');
     expect(sessionIdFor(dmThreadRef('555', 'u'))).toBe('discord-dm-555');
+    expect(dmThreadRef('555', 'u').direct).toBe(true);
+    expect(guildThreadRef('111', '999', 'u').direct).toBeUndefined();
   });
 
   it('strips the bot mention in both forms', () => {

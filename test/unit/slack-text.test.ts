@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toMrkdwn } from '../../adapters/slack/mrkdwn.js';
-import { isFromPerson, parsePermalink, stripMention, threadOf } from '../../adapters/slack/thread.js';
+import { isFromPerson, parsePermalink, slackThreadRef, stripMention, threadOf } from '../../adapters/slack/thread.js';
 
 describe('Markdown → Slack mrkdwn', () => {
   it('converts emphasis, links, headings, lists and keeps code', () => {
@@ -23,6 +23,11 @@ describe('Slack message rules', () => {
   it('answers in the message thread, or starts one under a top-level message', () => {
     expect(threadOf({ ts: '2.2', thread_ts: '1.1' })).toBe('1.1');
     expect(threadOf({ ts: '2.2' })).toBe('2.2');
+  });
+
+  it('marks DM threads as direct, so other people never see them listed', () => {
+    expect(slackThreadRef('T1', 'D123', '1.1', 'U1').direct).toBe(true);
+    expect(slackThreadRef('T1', 'C123', '1.1', 'U1').direct).toBeUndefined();
   });
 
   it('listens to people only', () => {
