@@ -66,7 +66,7 @@ export class Conversation {
     try {
       return await this.command(thread, command);
     } catch (err) {
-      if (err instanceof SessionBusyError) return { kind: 'error', text: `⏳ ${capitalise(err.message)}. Please try again in a moment.` };
+      if (err instanceof SessionBusyError) return busyReply(err);
       throw err;
     }
   }
@@ -156,7 +156,7 @@ export class Conversation {
     }
     if (err instanceof SessionBusyError) {
       log.warn({ holder: err.holder }, 'session open in another process');
-      return { kind: 'error', text: `⏳ ${capitalise(err.message)}. Please try again in a moment.` };
+      return busyReply(err);
     }
     const ref = randomUUID().slice(0, 8);
     log.error({ err, ref }, 'turn crashed');
@@ -215,8 +215,8 @@ function where(r: ThreadRecord): string {
   return r.channel === r.thread ? r.thread : `${r.channel} / ${r.thread}`;
 }
 
-function capitalise(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+function busyReply(err: SessionBusyError): Reply {
+  return { kind: 'error', text: `⏳ ${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}. Please try again in a moment.` };
 }
 
 function clipReason(message: string): string {
