@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The process tests run the built entry points; build them from the code under test first.
+    globalSetup: ['test/support/build.ts'],
     // End-to-end tests run the real Copilot runtime; the model-500 case waits out its ~15 s of retries.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -8,6 +8,11 @@ import type { Logger } from './log.js';
 import { CopilotAgent } from './agent/copilot.js';
 import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
+import { withDeadline } from './deadline.js';
+
+/** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
+const AGENT_STOP_MS = 12_000;
+const STORE_CLOSE_MS = 3000;
 
 export interface App {
   config: Config;
@@ -56,6 +61,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     conversation,
     shutdown(graceMs) {
       closing ??= (async () => {
+        agent.beginStop();
         const pending = conversation.queue.size;
         if (pending > 0) {
           logger.info({ pending, graceMs }, 'waiting for in-flight turns');
@@ -65,8 +71,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
           ]);
           if (timedOut) logger.warn({ pending: conversation.queue.size }, 'grace period over: aborting the remaining turns');
         }
-        await agent.stop();
-        await store.close();
+        await withDeadline(agent.stop(), AGENT_STOP_MS, 'Copilot runtime stop').catch((err: unknown) => logger.warn({ err: String(err) }, 'Copilot runtime stop did not finish'));
+        await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch((err: unknown) => logger.warn({ err: String(err) }, 'store close did not finish'));
       })();
       return closing;
     },

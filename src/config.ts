@@ -41,6 +41,8 @@ export interface Config {
   /** `platform:userId` entries allowed to forget any thread and list every session. */
   admins: string[];
   shutdownGraceSeconds: number;
+  /** Every store call (connect, read, write) fails after this long instead of hanging. */
+  storeTimeoutMs: number;
   /** Present when SLACK_BOT_TOKEN is set. */
   slack: SlackConfig | undefined;
   /** Present when DISCORD_TOKEN is set. */
@@ -54,6 +56,8 @@ export interface DiscordConfig {
   /** REST base URL override, e.g. http://127.0.0.1:PORT/api (the gateway URL then comes from it). */
   apiUrl: string | undefined;
   replyWithoutMention: boolean;
+  /** One REST call's timeout (retries are bounded too). */
+  timeoutMs: number;
 }
 
 export interface SlackConfig {
@@ -65,6 +69,8 @@ export interface SlackConfig {
   /** Web API base URL override (tests, proxies). */
   apiUrl: string | undefined;
   replyWithoutMention: boolean;
+  /** One Web API call's timeout (retries are bounded too). */
+  timeoutMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -143,6 +149,8 @@ const schema = z.object({
     z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:userId' })),
   ),
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
+  STORE_TIMEOUT_SECONDS: int(1, 5),
+  PLATFORM_TIMEOUT_SECONDS: int(1, 10),
   SLACK_BOT_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xoxb-', { error: 'must be a bot token (xoxb-…)' }).optional()),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
@@ -188,9 +196,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     recycleSessions: e.RUNTIME_RECYCLE_SESSIONS,
     admins: e.ADMIN_USERS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
+    storeTimeoutMs: e.STORE_TIMEOUT_SECONDS * 1000,
     slack: resolveSlack(e),
     discord: e.DISCORD_TOKEN
-      ? { token: e.DISCORD_TOKEN, guildId: e.DISCORD_GUILD_ID, apiUrl: e.DISCORD_API_URL, replyWithoutMention: e.DISCORD_REPLY_WITHOUT_MENTION }
+      ? {
+          token: e.DISCORD_TOKEN,
+          guildId: e.DISCORD_GUILD_ID,
+          apiUrl: e.DISCORD_API_URL,
+          replyWithoutMention: e.DISCORD_REPLY_WITHOUT_MENTION,
+          timeoutMs: e.PLATFORM_TIMEOUT_SECONDS * 1000,
+        }
       : undefined,
   };
 }
@@ -209,6 +224,7 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
     appToken: e.SLACK_APP_TOKEN,
     apiUrl: e.SLACK_API_URL,
     replyWithoutMention: e.SLACK_REPLY_WITHOUT_MENTION,
+    timeoutMs: e.PLATFORM_TIMEOUT_SECONDS * 1000,
   };
 }
 

@@ -10,8 +10,12 @@ import { startHttpServer, type Route } from './http/server.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
 import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
 import { startSweeper } from './core/retention.js';
+import { runShutdown } from './shutdown.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+/** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */
+const STEP_MS = 5000;
+const HARD_MARGIN_MS = 25_000;
 
 async function main(): Promise<void> {
   let config;
@@ -66,19 +70,33 @@ async function main(): Promise<void> {
     logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
   }
   http.setReady(true);
-  logger.info({ port: http.port }, 'ready');
+  logger.info({ port: http.port, runtimePid: app.agent.runtimePid }, 'ready');
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      if (signal === 'SIGINT') {
+        logger.warn('second interrupt: exiting now');
+        logger.flush();
+        process.exit(130);
+      }
+      return;
+    }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const graceMs = config.shutdownGraceSeconds * 1000;
+    logger.info({ signal, graceMs }, 'shutting down');
     http.setReady(false);
-    await stopSweeper();
-    await app.shutdown(config.shutdownGraceSeconds * 1000);
-    await Promise.all([slack?.stop(), discord?.stop()]);
-    await http.close();
-    logger.info('stopped');
+    const failed = await runShutdown(
+      [
+        { name: 'retention sweeper', deadlineMs: STEP_MS, run: stopSweeper },
+        // Turns finish (or are aborted) first; the adapters stay up to deliver their answers.
+        { name: 'turns and the Copilot runtime', deadlineMs: graceMs + 15_000, run: () => app.shutdown(graceMs) },
+        { name: 'chat adapters', deadlineMs: STEP_MS, run: () => Promise.all([slack?.stop(), discord?.stop()]) },
+        { name: 'http server', deadlineMs: 2000, run: () => http.close() },
+      ],
+      { logger, hardDeadlineMs: graceMs + HARD_MARGIN_MS, exit: (code) => process.exit(code) },
+    );
+    logger.info(failed.length ? { unfinished: failed } : {}, 'stopped');
     logger.flush();
     process.exit(0);
   };

@@ -3,6 +3,7 @@
  * gateway with Guilds, GuildMessages, MessageContent and DirectMessages; REST 429s are waited
  * out by discord.js itself; a listener error is logged, never fatal.
  */
+import { createRequire } from 'node:module';
 import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P } from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Conversation } from '../../src/core/conversation.js';
@@ -41,12 +42,13 @@ export class DiscordStartError extends Error {
 
 export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   const { config, logger } = deps;
+  const rest = restDispatcher();
   const client = new Client({
     intents: INTENTS,
     // DM channels are not cached until their first message; partials let those messages through.
     partials: [Partials.Channel],
     allowedMentions: NO_PINGS,
-    rest: { ...(config.apiUrl ? { api: config.apiUrl } : {}), timeout: 15_000 },
+    rest: { ...(config.apiUrl ? { api: config.apiUrl } : {}), timeout: config.timeoutMs, retries: 2, agent: rest.agent as never },
   });
   const ctx: DiscordContext = {
     conversation: deps.conversation,
@@ -80,6 +82,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
     async stop() {
       await ctx.deliveries.settled();
       await client.destroy();
+      await rest.close();
     },
   };
 }
@@ -103,4 +106,19 @@ function guardGateway(client: Client, logger: Logger): void {
       return true;
     }
   };
+}
+
+/**
+ * discord.js sends REST calls with its own undici (v6) through undici's process-wide dispatcher.
+ * Whichever undici loads first installs that dispatcher, and Bolt brings undici 7: with both
+ * adapters in one process, undici 7 then receives undici 6's multipart bodies and every file
+ * upload fails ("action is not a function"). A dispatcher of discord.js's own undici, passed
+ * explicitly, makes uploads independent of what else the process loads.
+ */
+function restDispatcher(): { agent: unknown; close(): Promise<void> } {
+  const here = createRequire(import.meta.url);
+  const fromRest = createRequire(here.resolve('@discordjs/rest'));
+  const { Agent } = fromRest('undici') as { Agent: new () => { close(): Promise<void> } };
+  const agent = new Agent();
+  return { agent, close: () => agent.close().catch(() => undefined) };
 }

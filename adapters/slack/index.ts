@@ -51,8 +51,10 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   const { config, logger } = deps;
   const clientOptions: WebClientOptions = {
     ...(config.apiUrl ? { slackApiUrl: config.apiUrl.endsWith('/') ? config.apiUrl : `${config.apiUrl}/` } : {}),
-    // Slack's 429s are waited out (Retry-After); other failures get a few quick retries.
-    retryConfig: { retries: deps.retries ?? 3, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    // Slack's 429s are waited out (Retry-After); other failures get a few quick retries, and no
+    // call waits longer than the timeout (the client's default is to wait forever).
+    retryConfig: { retries: deps.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    timeout: config.timeoutMs,
     logger: boltLogger(logger),
   };
   const web = new WebClient(config.botToken, clientOptions);

@@ -34,7 +34,7 @@ export class ThreadReplier {
     this.enqueue(async () => {
       const res = await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text: THINKING });
       this.placeholder = res.ts;
-    }, 'post placeholder');
+    }, 'post the placeholder');
   }
 
   onDelta(text: string): void {
@@ -48,7 +48,7 @@ export class ThreadReplier {
       this.enqueue(async () => {
         if (!this.placeholder || this.done) return;
         await this.client.chat.update({ channel: this.channel, ts: this.placeholder, text: `${toMrkdwn(shown)} …` });
-      }, 'stream update');
+      }, 'update the streamed answer');
     }, STREAM_UPDATE_MS);
   }
 
@@ -62,7 +62,7 @@ export class ThreadReplier {
       const [first, ...rest] = chunks;
       await this.replaceOrPost(first!);
       for (const text of rest) await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
-    }, 'post answer');
+    }, 'deliver the answer');
     return this.chain;
   }
 
@@ -80,7 +80,7 @@ export class ThreadReplier {
 
   private enqueue(step: () => Promise<void>, what: string): void {
     this.chain = this.chain.then(step).catch((err: unknown) => {
-      this.log.error({ err: describe(err), channel: this.channel, thread: this.threadTs }, `Slack: ${what} failed`);
+      this.log.error({ err: describe(err), channel: this.channel, thread: this.threadTs }, `Slack: could not ${what}`);
     });
   }
 }

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { ModelAuth } from '../config.js';
 import type { SessionId } from '../core/thread.js';
 import type { TranscriptEvent } from '../core/history.js';
+import { withDeadline } from '../deadline.js';
 import { AgentStoppedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, type PermissionAsk } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
@@ -49,28 +50,13 @@ const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT
 
 /** How long a runtime gets to stop before it is killed. */
 const STOP_TIMEOUT_MS = 5000;
+/** A dead or wedged runtime may never answer a disconnect, an abort or a kill. */
+const DISCONNECT_TIMEOUT_MS = 3000;
+const FORCE_STOP_TIMEOUT_MS = 2000;
 
 /** The runtime's child process. The SDK keeps it private; it is read only to measure and watch it. */
 function runtimeProcess(client: CopilotClient | undefined): ChildProcess | undefined {
   return (client as unknown as { cliProcess?: ChildProcess } | undefined)?.cliProcess ?? undefined;
-}
-
-function withTimeout<T>(work: Promise<T> | undefined, ms: number): Promise<T | undefined> {
-  if (!work) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    timer.unref();
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
 
 export class CopilotAgent implements Agent {
@@ -82,6 +68,8 @@ export class CopilotAgent implements Agent {
   private leasesDrained: Array<() => void> = [];
   private recycling: Promise<void> | undefined;
   private opened = 0;
+  /** Set once shutdown begins: from then on a runtime that exits is not restarted. */
+  private stopping = false;
   private stopped = false;
   /** Fails the turns in flight, for stop(): their callers hear why instead of an empty answer. */
   private readonly inFlight = new Set<(err: Error) => void>();
@@ -156,14 +144,29 @@ export class CopilotAgent implements Agent {
     );
   }
 
+  /**
+   * Shutdown has begun: turns may still finish, but a runtime that exits now (a signal to the
+   * whole process group reaches it too) fails its turns with a restart notice and is not restarted.
+   */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     this.stopped = true;
     for (const fail of this.inFlight) fail(new AgentStoppedError());
-    await this.recycling?.catch(() => undefined);
+    await withDeadline(this.recycling ?? Promise.resolve(), STOP_TIMEOUT_MS + DISCONNECT_TIMEOUT_MS, 'runtime recycle').catch(() => undefined);
     await this.closeAll(true);
-    await this.client?.stop().catch((err: unknown) => this.options.logger.warn({ err }, 'runtime stop failed'));
+    await this.stopClient(this.client);
     this.locks?.releaseAll();
     this.client = undefined;
+  }
+
+  /** Answers when the runtime does, within `timeoutMs` (for /healthz). */
+  async ping(timeoutMs: number): Promise<void> {
+    if (this.stopped || !this.client) throw new AgentStoppedError();
+    await withDeadline(this.client.ping('health'), timeoutMs, 'Copilot runtime ping');
   }
 
   /** Number of sessions currently held open in the runtime. */
@@ -199,12 +202,8 @@ export class CopilotAgent implements Agent {
       log.info({ reason, liveSessions: this.live.size, rssMb: this.runtimeRssMb() }, 'recycling the Copilot runtime');
       await this.leasesIdle();
       await this.closeAll(false);
-      const old = this.client;
-      // A runtime that died may never answer a polite stop.
-      await withTimeout(old?.stop(), STOP_TIMEOUT_MS).catch(async (err: unknown) => {
-        log.warn({ err: String(err) }, 'old runtime did not stop; killing it');
-        await old?.forceStop().catch(() => undefined);
-      });
+      await this.stopClient(this.client);
+      if (this.stopping) throw new AgentStoppedError();
       await this.startClient();
       this.opened = 0;
       this.recycles++;
@@ -220,8 +219,18 @@ export class CopilotAgent implements Agent {
     while (this.recycling) await this.recycling.catch(() => undefined);
   }
 
+  /** Stops a runtime politely, then by force; a dead one may answer neither, so both are bounded. */
+  private async stopClient(client: CopilotClient | undefined): Promise<void> {
+    if (!client) return;
+    await withDeadline(client.stop(), STOP_TIMEOUT_MS, 'runtime stop').catch(async (err: unknown) => {
+      this.options.logger.warn({ err: String(err) }, 'the Copilot runtime did not stop; killing it');
+      await withDeadline(client.forceStop(), FORCE_STOP_TIMEOUT_MS, 'runtime kill').catch(() => undefined);
+      runtimeProcess(client)?.kill('SIGKILL');
+    });
+  }
+
   private async maybeRecycle(): Promise<void> {
-    if (this.recycling || this.stopped) return;
+    if (this.recycling || this.stopping) return;
     const { recycleSessions, recycleMb } = this.options;
     let reason: string | undefined;
     if (recycleSessions > 0 && this.opened >= recycleSessions) reason = `opened ${this.opened} sessions`;
@@ -240,6 +249,11 @@ export class CopilotAgent implements Agent {
     // and start a new one: sessions are on disk, so the next message resumes its thread.
     runtimeProcess(client)?.once('exit', (code, signal) => {
       if (this.client !== client || this.stopped) return;
+      if (this.stopping) {
+        this.options.logger.info({ code, signal }, 'the Copilot runtime exited during shutdown');
+        for (const fail of this.inFlight) fail(new AgentStoppedError());
+        return;
+      }
       this.options.logger.error({ code, signal }, 'the Copilot runtime exited unexpectedly; restarting it');
       for (const fail of this.inFlight) fail(new TurnFailedError('the Copilot runtime stopped unexpectedly'));
       void this.recycle('runtime exited').catch((err: unknown) => this.options.logger.error({ err: String(err) }, 'runtime restart failed'));
@@ -421,7 +435,7 @@ export class CopilotAgent implements Agent {
     const done = (async () => {
       try {
         const { session } = await live.session;
-        await session.disconnect();
+        await withDeadline(session.disconnect(), DISCONNECT_TIMEOUT_MS, 'session disconnect');
         this.locks?.release(id);
       } catch (err) {
         // Not opened (its lock was never taken or already dropped), or the runtime is gone.
@@ -441,7 +455,7 @@ export class CopilotAgent implements Agent {
         if (abort) {
           const live = this.live.get(id);
           const opened = await live?.session.catch(() => undefined);
-          if (live && live.leases > 0) await opened?.session.abort().catch(() => undefined);
+          if (live && live.leases > 0 && opened) await withDeadline(opened.session.abort(), DISCONNECT_TIMEOUT_MS, 'turn abort').catch(() => undefined);
         }
         await this.close(id);
       }),

@@ -53,6 +53,55 @@ function channelPayload(channel: string, guild: string | null) {
   return thread ? { id: channel, type: 11, guild_id: guild, parent_id: thread.parent_id, name: thread.name } : { id: channel, type: 0, guild_id: guild, name: 'general' };
 }
 
+/** A MESSAGE_CREATE payload as Discord sends it (a mention of the bot unless `mention: false`). */
+export function discordMessage(content: string, o: SayOptions = {}) {
+  const id = o.id ?? nextId();
+  const guild = o.guild === undefined ? G1 : o.guild;
+  const author = o.bot ? bot : human(o.author);
+  return {
+    id,
+    channel_id: o.channel ?? T1,
+    // Discord marks DM messages with channel_type 1; discord.js needs it to build the uncached DM channel.
+    ...(guild ? { guild_id: guild, member: { ...member(o.author), user: undefined } } : { channel_type: 1 }),
+    author,
+    content: o.mention === false ? content : `<@${IDS.bot}> ${content}`,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: o.mention === false ? [] : [bot],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: o.type ?? 0,
+    flags: 0,
+  };
+}
+
+/** An INTERACTION_CREATE payload for `/copilot <sub>`, in a guild thread (default) or a DM (`guild: null`). */
+export function slashInteraction(sub: string, token: string, o: { channel?: string; guild?: string | null; user?: string; page?: number } = {}) {
+  const guild = o.guild === undefined ? G1 : o.guild;
+  const channel = o.channel ?? T1;
+  return {
+    id: nextId(),
+    application_id: IDS.app,
+    type: 2,
+    token,
+    version: 1,
+    data: { id: nextId(), name: 'copilot', type: 1, options: [{ type: 1, name: sub, options: o.page ? [{ type: 4, name: 'page', value: o.page }] : [] }] },
+    ...(guild ? { guild_id: guild, member: member(o.user) } : { user: human(o.user) }),
+    channel_id: channel,
+    channel: channelPayload(channel, guild),
+    app_permissions: '2248473465835073',
+    locale: 'en-US',
+    ...(guild ? { guild_locale: 'en-US' } : {}),
+    entitlements: [],
+    authorizing_integration_owners: guild ? { '0': guild } : { '1': o.user ?? IDS.human },
+    context: guild ? 0 : 1,
+  };
+}
+
 export async function startDiscordHarness(options: { env?: Record<string, string>; script?: ModelScript } = {}): Promise<DiscordHarness> {
   const discord = await startFakeDiscord(GUILDS);
   const h = await startHarness({ env: { DISCORD_TOKEN: 'fake-discord-token', DISCORD_API_URL: discord.apiUrl, ...options.env }, script: options.script });
@@ -67,51 +116,13 @@ export async function startDiscordHarness(options: { env?: Record<string, string
     discord,
     adapter: await adapterFor(),
     say(content, o = {}) {
-      const id = o.id ?? nextId();
-      const guild = o.guild === undefined ? G1 : o.guild;
-      const author = o.bot ? bot : human(o.author);
-      discord.dispatch('MESSAGE_CREATE', {
-        id,
-        channel_id: o.channel ?? T1,
-        // Discord marks DM messages with channel_type 1; discord.js needs it to build the uncached DM channel.
-        ...(guild ? { guild_id: guild, member: { ...member(o.author), user: undefined } } : { channel_type: 1 }),
-        author,
-        content: o.mention === false ? content : `<@${IDS.bot}> ${content}`,
-        timestamp: new Date().toISOString(),
-        edited_timestamp: null,
-        tts: false,
-        mention_everyone: false,
-        mentions: o.mention === false ? [] : [bot],
-        mention_roles: [],
-        attachments: [],
-        embeds: [],
-        pinned: false,
-        type: o.type ?? 0,
-        flags: 0,
-      });
-      return id;
+      const payload = discordMessage(content, o);
+      discord.dispatch('MESSAGE_CREATE', payload);
+      return payload.id;
     },
     slash(sub, o = {}) {
       const token = `itoken-${++interactions}`;
-      const guild = o.guild === undefined ? G1 : o.guild;
-      const channel = o.channel ?? T1;
-      discord.dispatch('INTERACTION_CREATE', {
-        id: nextId(),
-        application_id: IDS.app,
-        type: 2,
-        token,
-        version: 1,
-        data: { id: nextId(), name: 'copilot', type: 1, options: [{ type: 1, name: sub, options: o.page ? [{ type: 4, name: 'page', value: o.page }] : [] }] },
-        ...(guild ? { guild_id: guild, member: member(o.user) } : { user: human(o.user) }),
-        channel_id: channel,
-        channel: channelPayload(channel, guild),
-        app_permissions: '2248473465835073',
-        locale: 'en-US',
-        ...(guild ? { guild_locale: 'en-US' } : {}),
-        entitlements: [],
-        authorizing_integration_owners: guild ? { '0': guild } : { '1': o.user ?? IDS.human },
-        context: guild ? 0 : 1,
-      });
+      discord.dispatch('INTERACTION_CREATE', slashInteraction(sub, token, o));
       return { token };
     },
     press(customId, o = {}) {

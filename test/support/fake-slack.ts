@@ -21,6 +21,8 @@ export interface Fault {
   status?: number;
   retryAfter?: number;
   error?: string;
+  /** Never answer (a Web API call that hangs). */
+  hang?: boolean;
 }
 
 export const BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T111' };
@@ -73,6 +75,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       calls.push(call);
       const fault = faults.get(method)?.shift();
       if (fault) {
+        if (fault.hang) return;
         if (fault.status === 429) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter ?? 1) });
         if (fault.status) return send(fault.status, { ok: false, error: 'internal_error' });
         return send(200, { ok: false, error: fault.error ?? 'fatal_error' });
