@@ -26,7 +26,14 @@ export interface App {
 
 /** `role` names this process in session locks: `bot`, `chat` or `cli`. */
 export async function createApp(config: Config, logger: Logger, role = 'bot'): Promise<App> {
-  const store = await openStore(config.storeUrl);
+  // A store that cannot be used stops every entry point at start, with one line naming STORE_URL.
+  const store = await openStore(config.storeUrl, config.storeTimeoutMs);
+  try {
+    await store.check();
+  } catch (err) {
+    await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
+    throw err;
+  }
   const agent = new CopilotAgent({
     home: config.copilotHome,
     auth: config.auth,
@@ -42,7 +49,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   try {
     await agent.start();
   } catch (err) {
-    await store.close().catch(() => undefined);
+    await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
     throw err;
   }
   const conversation = new Conversation({

@@ -5,8 +5,9 @@
 import './dotenv.js';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
 import { createLogger } from './log.js';
-import { createApp } from './app.js';
-import { startHttpServer, type Route } from './http/server.js';
+import { createApp, type App } from './app.js';
+import { PortInUseError, startHttpServer, type Route } from './http/server.js';
+import { StoreUnavailableError } from './store/keyv.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
 import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
 import { startSweeper } from './core/retention.js';
@@ -16,6 +17,7 @@ const HOUR_MS = 60 * 60 * 1000;
 /** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */
 const STEP_MS = 5000;
 const HARD_MARGIN_MS = 25_000;
+const HEALTH_TIMEOUT_MS = 2000;
 
 async function main(): Promise<void> {
   let config;
@@ -31,11 +33,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   logger.info(describeConfig(config), 'starting');
   const routes: Route[] = [];
-  const http = await startHttpServer({ port: config.port, routes });
-  const app = await createApp(config, logger);
+  let app: App | undefined;
+  const http = await startHttpServer({ port: config.port, routes, health: () => health(app!) });
+  app = await createApp(config, logger).catch(async (err: unknown) => {
+    await http.close();
+    throw err;
+  });
   let slack: SlackAdapter | undefined;
   let discord: DiscordAdapter | undefined;
-  const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe };
+  const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe, journal: app.store.journal };
   try {
     if (config.slack) {
       slack = await createSlackAdapter({ ...shared, config: config.slack, logger: logger.child({ component: 'slack' }) });
@@ -50,10 +56,6 @@ async function main(): Promise<void> {
     await slack?.stop().catch(() => undefined);
     await app.shutdown(0).catch(() => undefined);
     await http.close();
-    if (err instanceof SlackStartError || err instanceof DiscordStartError) {
-      process.stderr.write(`copilot-threads: ${err.message}\n`);
-      process.exit(1);
-    }
     throw err;
   }
   const stopSweeper = startSweeper(
@@ -105,7 +107,20 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 }
 
+/** Readiness: each part answers within a short deadline, or says what is wrong. */
+async function health(app: App): Promise<Record<string, string>> {
+  const state = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (err: unknown) => `down: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  const [store, runtime] = await Promise.all([state(app.store.ping(HEALTH_TIMEOUT_MS)), state(app.agent.ping(HEALTH_TIMEOUT_MS))]);
+  return { store, runtime };
+}
+
 main().catch((err: unknown) => {
-  process.stderr.write(`copilot-threads: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // Errors that already name the setting to fix are shown as they are; anything else is unexpected.
+  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError;
+  process.stderr.write(`copilot-threads: ${named ? '' : 'failed to start: '}${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -2,6 +2,7 @@
 import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
+import type { TurnJournal } from '../../src/store/journal.js';
 import type { Deliveries } from '../shared/deliveries.js';
 
 export interface DiscordContext {
@@ -10,6 +11,7 @@ export interface DiscordContext {
   logger: Logger;
   replyWithoutMention: boolean;
   deliveries: Deliveries;
+  journal: TurnJournal;
 }
 
 /** Discord's hard limit on message content. */

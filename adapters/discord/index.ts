@@ -10,6 +10,8 @@ import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
+import type { TurnJournal } from '../../src/store/journal.js';
+import { recoverInterrupted, refetchDroppedThreads } from './recovery.js';
 import type { DiscordContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { interactionCreate } from './listeners/interactionCreate.js';
@@ -26,6 +28,7 @@ export interface DiscordDeps {
   conversation: Conversation;
   registry: ThreadRegistry;
   dedupe: Dedupe;
+  journal: TurnJournal;
   logger: Logger;
 }
 
@@ -54,12 +57,13 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
     conversation: deps.conversation,
     registry: deps.registry,
     deliveries: new Deliveries(deps.dedupe, logger),
+    journal: deps.journal,
     logger,
     replyWithoutMention: config.replyWithoutMention,
   };
   messageCreate(client, ctx);
   interactionCreate(client, ctx);
-  guardGateway(client, logger);
+  guardGateway(client, logger, refetchDroppedThreads(client, ctx));
   // Without an 'error' listener an error in a listener would kill the process.
   client.on(Events.Error, (err) => logger.error({ err: String(err) }, 'Discord client error'));
   client.on(Events.ShardError, (err) => logger.warn({ err: String(err) }, 'Discord gateway error'));
@@ -74,10 +78,17 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
         await client.login(config.token);
       } catch (err) {
         await client.destroy().catch(() => undefined);
+        await rest.close();
+        // Discord answered (401 and the like): the token. No answer at all: the network.
+        if (typeof (err as { status?: unknown }).status !== 'number' && !/token/i.test(String(err))) {
+          const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+          throw new DiscordStartError(`cannot reach Discord at ${config.apiUrl ?? 'https://discord.com/api'}: ${cause} (check the network${config.apiUrl ? ' and DISCORD_API_URL' : ''})`);
+        }
         throw new DiscordStartError(`Discord login failed: ${err instanceof Error ? err.message : String(err)} (check DISCORD_TOKEN${config.apiUrl ? ' and DISCORD_API_URL' : ''})`);
       }
       await ready;
       logger.info({ bot: client.user?.id, guilds: client.guilds.cache.size }, 'Discord adapter ready');
+      void ctx.deliveries.track(recoverInterrupted(client, ctx));
     },
     async stop() {
       await ctx.deliveries.settled();
@@ -93,18 +104,22 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
  * its packet handler turns that into one log line. (`handlePacket` is discord.js's own
  * per-packet entry point; if a future version renames it, this does nothing.)
  */
-function guardGateway(client: Client, logger: Logger): void {
+function guardGateway(client: Client, logger: Logger, intercept: ReturnType<typeof refetchDroppedThreads>): void {
   const ws = client.ws as unknown as { handlePacket?: (packet: unknown, shard: unknown) => boolean };
   const original = ws.handlePacket;
   if (typeof original !== 'function') return;
-  ws.handlePacket = function guarded(packet, shard) {
+  const handle = (packet: unknown, shard: unknown): boolean => {
     try {
-      return original.call(this, packet, shard);
+      return original.call(ws, packet, shard);
     } catch (err) {
       const t = (packet as { t?: unknown } | undefined)?.t;
       logger.warn({ err: String(err), event: typeof t === 'string' ? t : undefined }, 'Discord: malformed gateway payload ignored');
       return true;
     }
+  };
+  ws.handlePacket = (packet, shard) => {
+    if (packet && typeof packet === 'object' && intercept(packet, (p) => void handle(p, shard))) return true;
+    return handle(packet, shard);
   };
 }
 

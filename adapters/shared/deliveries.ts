@@ -25,7 +25,13 @@ export class Deliveries {
     if (this.claims.has(key)) return;
     this.claims.add(key);
     try {
-      if (await this.dedupe.seen(key)) {
+      // A store that cannot say whether the message is new must not swallow it: the turn then
+      // answers (with "storage unavailable" if the store is really down) rather than stay silent.
+      const seen = await this.dedupe.seen(key).catch((err: unknown) => {
+        this.logger.warn({ err: String(err), key }, 'could not check for a duplicate delivery; handling it');
+        return false;
+      });
+      if (seen) {
         this.logger.debug({ key }, 'duplicate delivery ignored');
         return;
       }

@@ -2,6 +2,8 @@
 import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
+import type { TurnJournal } from '../../src/store/journal.js';
+import type { KeyedQueue } from '../../src/core/queue.js';
 import type { Deliveries } from '../shared/deliveries.js';
 
 export interface SlackContext {
@@ -11,4 +13,7 @@ export interface SlackContext {
   botUserId: string;
   replyWithoutMention: boolean;
   deliveries: Deliveries;
+  journal: TurnJournal;
+  /** Per thread (`channel/ts`): placeholders are posted in the order their messages arrived. */
+  posts: KeyedQueue<string>;
 }

@@ -1,27 +1,57 @@
 /**
  * A person's message to the bot (a mention, a DM, or a follow-up in a thread that has a
- * session) → one answer in that thread. De-duplicated by message, remembered only once queued.
+ * session) → one answer in that thread. The message's place in its thread (for its turn and for
+ * its placeholder) is taken on arrival, before any await; it is de-duplicated, remembered only
+ * once queued, and journaled until its answer is delivered, so a crash never loses it silently.
  */
 import type { WebClient } from '@slack/web-api';
 import { parseInput } from '../../src/core/commands.js';
-import { isPrivate, type Reply } from '../../src/core/reply.js';
+import type { Reservation } from '../../src/core/queue.js';
+import { INTERRUPTED_NOTICE, isPrivate, type Reply } from '../../src/core/reply.js';
 import type { ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, historyBlocks, textSections } from './blocks.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
-import { ThreadReplier } from './replier.js';
-import { slackThreadRef, stripMention, threadOf, type SlackMessageLike } from './thread.js';
+import { describe, ThreadReplier } from './replier.js';
+import { stripMention, type SlackMessageLike } from './thread.js';
 
-export async function handleIncoming(ctx: SlackContext, client: WebClient, event: SlackMessageLike, workspace: string): Promise<void> {
-  const thread = slackThreadRef(workspace, event.channel, threadOf(event), event.user!);
-  const text = stripMention(event.text ?? '', ctx.botUserId);
-  await ctx.deliveries.once(`slack:${workspace}:${event.channel}:${event.ts}`, (queued) =>
-    ctx.deliveries.track(respondTo(ctx, client, thread, text, queued)),
-  );
+/** A message's places in its thread's lines: its turn, and its "thinking" placeholder. */
+export interface Arrival {
+  thread: ThreadRef;
+  turn: Reservation;
+  post: Reservation;
+  cancel(): void;
 }
 
-async function respondTo(ctx: SlackContext, client: WebClient, thread: ThreadRef, text: string, queued: () => Promise<void>): Promise<void> {
+/** Call synchronously when the event arrives: the thread's order is fixed here. */
+export function arrive(ctx: SlackContext, thread: ThreadRef): Arrival {
+  const turn = ctx.conversation.reserve(thread);
+  const post = ctx.posts.reserve(`${thread.channel}/${thread.thread}`);
+  return {
+    thread,
+    turn,
+    post,
+    cancel() {
+      turn.cancel();
+      post.cancel();
+    },
+  };
+}
+
+export async function handleIncoming(ctx: SlackContext, client: WebClient, event: SlackMessageLike, arrival: Arrival): Promise<void> {
+  const text = stripMention(event.text ?? '', ctx.botUserId);
+  const key = `slack:${arrival.thread.workspace}:${event.channel}:${event.ts}`;
+  try {
+    await ctx.deliveries.once(key, (queued) => ctx.deliveries.track(respondTo(ctx, client, arrival, text, { key, ts: event.ts }, queued)));
+  } finally {
+    arrival.cancel();
+  }
+}
+
+async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }, queued: () => Promise<void>): Promise<void> {
+  const { thread } = arrival;
   const parsed = parseInput(text);
+  if (parsed.kind !== 'prompt' || !parsed.text) arrival.cancel();
   if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
     await queued();
     await ephemeral(client, thread, 'Forget this thread?', confirmForgetBlocks({ c: thread.channel, t: thread.thread }));
@@ -33,13 +63,37 @@ async function respondTo(ctx: SlackContext, client: WebClient, thread: ThreadRef
     await deliver(client, thread, reply);
     return;
   }
-  const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger);
-  // handleMessage queues the turn before its first await; only then is the delivery remembered.
-  const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d) });
+  const journal = ctx.journal;
+  const safely = (what: string, work: () => Promise<void>) =>
+    work().catch((err: unknown) => ctx.logger.warn({ err: describe(err), channel: thread.channel, thread: thread.thread }, `Slack: could not ${what}`));
+  const begun = safely('journal the turn', () => journal.begin({ key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts }));
+  const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.note(message.key, { placeholder: ts }))));
+  const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn });
+  replier.start(arrival.post);
+  await begun;
   await queued();
-  replier.start();
   const reply = await answer;
   await replier.finish(reply.text);
+  await safely('close the journal entry', () => journal.end(message.key));
+}
+
+/** After a crash: each turn that never got its answer is told so, in its placeholder or its thread. */
+export async function recoverInterrupted(ctx: SlackContext, client: WebClient): Promise<void> {
+  const turns = await ctx.journal.interrupted('slack').catch((err: unknown) => {
+    ctx.logger.warn({ err: describe(err) }, 'Slack: could not read the turns interrupted by the last stop');
+    return [];
+  });
+  const text = toMrkdwn(INTERRUPTED_NOTICE);
+  for (const t of turns) {
+    try {
+      if (t.placeholder) await client.chat.update({ channel: t.channel, ts: t.placeholder, text });
+      else await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
+      await ctx.journal.end(t.key);
+      ctx.logger.info({ channel: t.channel, thread: t.thread, since: t.startedAt }, 'Slack: told a thread its answer was interrupted');
+    } catch (err) {
+      ctx.logger.warn({ err: describe(err), channel: t.channel, thread: t.thread }, 'Slack: could not tell a thread its answer was interrupted');
+    }
+  }
 }
 
 /** Private replies go to the asker only; the rest to the thread. */

@@ -12,6 +12,9 @@ import type { Route } from '../../src/http/server.js';
 import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
+import type { TurnJournal } from '../../src/store/journal.js';
+import { KeyedQueue } from '../../src/core/queue.js';
+import { recoverInterrupted } from './incoming.js';
 import type { SlackContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { buttons } from './listeners/actions/buttons.js';
@@ -22,12 +25,14 @@ import { threadHistory } from './listeners/shortcuts/thread_history.js';
 import { describe } from './replier.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+const DEFAULT_SLACK_API = 'https://slack.com/api/';
 
 export interface SlackDeps {
   config: SlackConfig;
   conversation: Conversation;
   registry: ThreadRegistry;
   dedupe: Dedupe;
+  journal: TurnJournal;
   logger: Logger;
   /** Web API retry policy; tests use fewer retries. */
   retries?: number;
@@ -62,6 +67,12 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   try {
     auth = await web.auth.test();
   } catch (err) {
+    // A network failure is not a bad token: say where the bot could not get to.
+    const e = err as { code?: string; original?: { message?: string; cause?: { code?: string; message?: string } } };
+    if (e.code === 'slack_webapi_request_error') {
+      const cause = e.original?.cause?.code ?? e.original?.cause?.message ?? e.original?.message ?? 'no answer';
+      throw new SlackStartError(`cannot reach Slack at ${config.apiUrl ?? DEFAULT_SLACK_API}: ${cause} (check the network${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
+    }
     throw new SlackStartError(`Slack auth.test failed: ${describe(err)} (check SLACK_BOT_TOKEN${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
   }
   if (!auth.user_id) throw new SlackStartError('Slack auth.test returned no bot user id (is SLACK_BOT_TOKEN a bot token?)');
@@ -87,6 +98,8 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     conversation: deps.conversation,
     registry: deps.registry,
     deliveries: new Deliveries(deps.dedupe, logger),
+    journal: deps.journal,
+    posts: new KeyedQueue<string>(),
     logger,
     botUserId: auth.user_id,
     replyWithoutMention: config.replyWithoutMention,
@@ -109,6 +122,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     async start() {
       if (socketMode) await app.start();
       logger.info({ mode: socketMode ? 'socket' : 'http', bot: auth.user_id, team: auth.team_id }, 'Slack adapter ready');
+      void ctx.deliveries.track(recoverInterrupted(ctx, web));
     },
     async stop() {
       await ctx.deliveries.settled();

@@ -7,6 +7,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/log.js';
+import type { Reservation } from '../../src/core/queue.js';
 import { chunkMarkdown } from '../shared/chunk.js';
 import { MESSAGE_MARKDOWN_LIMIT } from './blocks.js';
 import { toMrkdwn } from './mrkdwn.js';
@@ -27,14 +28,18 @@ export class ThreadReplier {
     private readonly channel: string,
     private readonly threadTs: string,
     private readonly log: Logger,
+    /** Told the placeholder's ts once it is posted. */
+    private readonly onPlaceholder: (ts: string) => void = () => undefined,
   ) {}
 
-  /** Shows the thinking state. */
-  start(): void {
-    this.enqueue(async () => {
+  /** Shows the thinking state; `place` keeps placeholders in the order their messages arrived. */
+  start(place?: Reservation): void {
+    const post = async () => {
       const res = await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text: THINKING });
       this.placeholder = res.ts;
-    }, 'post the placeholder');
+      if (res.ts) this.onPlaceholder(res.ts);
+    };
+    this.enqueue(() => (place ? place.run(post) : post()), 'post the placeholder');
   }
 
   onDelta(text: string): void {

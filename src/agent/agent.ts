@@ -50,6 +50,14 @@ export class TurnFailedError extends Error {
   override name = 'TurnFailedError';
 }
 
+/** The runtime process died during the turn; it is restarted, and the thread is intact on disk. */
+export class RuntimeExitedError extends TurnFailedError {
+  override name = 'RuntimeExitedError';
+  constructor() {
+    super('the Copilot runtime stopped unexpectedly');
+  }
+}
+
 export class AgentStoppedError extends Error {
   override name = 'AgentStoppedError';
   constructor() {

@@ -14,7 +14,7 @@ import type { ModelAuth } from '../config.js';
 import type { SessionId } from '../core/thread.js';
 import type { TranscriptEvent } from '../core/history.js';
 import { withDeadline } from '../deadline.js';
-import { AgentStoppedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
+import { AgentStoppedError, RuntimeExitedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, type PermissionAsk } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
 
@@ -255,7 +255,7 @@ export class CopilotAgent implements Agent {
         return;
       }
       this.options.logger.error({ code, signal }, 'the Copilot runtime exited unexpectedly; restarting it');
-      for (const fail of this.inFlight) fail(new TurnFailedError('the Copilot runtime stopped unexpectedly'));
+      for (const fail of this.inFlight) fail(new RuntimeExitedError());
       void this.recycle('runtime exited').catch((err: unknown) => this.options.logger.error({ err: String(err) }, 'runtime restart failed'));
     });
   }

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { isAlive } from '../pid.js';
 import { SessionBusyError } from './agent.js';
 
 export interface LockInfo {
@@ -71,15 +72,5 @@ function readLock(file: string): LockInfo | undefined {
     return typeof info.pid === 'number' ? info : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but is not ours to signal.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

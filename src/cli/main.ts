@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * Admin CLI: `copilot-threads sessions list|show ID|forget ID|prune [--older-than 30d] [--dry-run]`.
+ * Admin CLI: `copilot-threads sessions list|show ID|forget ID|prune [--older-than 30d] [--dry-run] [--yes]`.
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (see README: one writer per session).
  */
 import '../dotenv.js';
+import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config.js';
@@ -18,9 +19,12 @@ export const USAGE = `Usage: copilot-threads sessions <command>
 Commands:
   list [--json]                        every session: registry record and folder on disk
   show ID                              one session: where it came from and its full history
-  forget ID                            delete a session and its registry record for good
-  prune [--older-than 30d] [--dry-run] delete sessions idle longer than that
+  forget ID [--yes]                    delete a session and its registry record for good
+  prune [--older-than 30d] [--dry-run] [--yes]
+                                       delete sessions idle longer than that
                                        (default: SESSION_RETENTION_DAYS)
+
+forget and prune ask before deleting; --yes answers for scripts (required without a terminal).
 `;
 
 class UsageError extends Error {}
@@ -33,6 +37,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
       json: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       'older-than': { type: 'string' },
+      yes: { type: 'boolean', short: 'y', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -58,21 +63,36 @@ export async function run(argv: string[], io: Out): Promise<number> {
       case 'show':
         return await showSession(app, io, arg!);
       case 'forget':
-        return await forgetSession(app, io, arg!);
+        return await forgetSession(app, io, arg!, { yes: values.yes });
       default:
-        return await pruneSessions(app, io, { olderThan: values['older-than'], dryRun: values['dry-run'] });
+        return await pruneSessions(app, io, { olderThan: values['older-than'], dryRun: values['dry-run'], yes: values.yes });
     }
   } finally {
     await app.shutdown(0);
   }
 }
 
-const io: Out = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`copilot-threads: ${t}\n`) };
+const io: Out = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`copilot-threads: ${t}\n`),
+  // Only a person at a terminal can answer; scripts pass --yes.
+  confirm: process.stdin.isTTY ? askOnTerminal : undefined,
+};
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+// Exits explicitly: a store client still reconnecting in the background must not keep the CLI alive.
+const exit = (code: number) => process.stdout.write('', () => process.exit(code));
 
 run(process.argv.slice(2), io).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exit(code),
   (err: unknown) => {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`${(err as Error).message}\n\n${USAGE}`);
@@ -87,5 +107,6 @@ run(process.argv.slice(2), io).then(
       io.err(err instanceof Error ? err.message : String(err));
       process.exitCode = 1;
     }
+    exit(Number(process.exitCode));
   },
 );

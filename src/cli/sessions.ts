@@ -3,7 +3,7 @@
  * from the session folders on disk, with the same delete path the bot uses.
  */
 import type { App } from '../app.js';
-import { describeSessionId, parseSessionId } from '../core/thread.js';
+import { describeSessionId, parseSessionId, type SessionId } from '../core/thread.js';
 import { renderTranscript, transcriptMarkdown } from '../core/history.js';
 import { retentionMs, sweep } from '../core/retention.js';
 import { parseDuration, shortDate, table } from './table.js';
@@ -11,7 +11,18 @@ import { parseDuration, shortDate, table } from './table.js';
 export interface Out {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Asks a person; absent when nobody can answer (no terminal). */
+  confirm?: (question: string) => Promise<boolean>;
 }
+
+/** Destructive verbs go ahead with --yes, or when the person at the terminal says so. */
+async function confirmed(io: Out, question: string, yes: boolean): Promise<boolean | 'no-terminal'> {
+  if (yes) return true;
+  if (!io.confirm) return 'no-terminal';
+  return io.confirm(question);
+}
+
+const NO_TERMINAL = 'refusing to delete without a confirmation: run this on a terminal, or pass --yes';
 
 export async function listSessions(app: App, io: Out, options: { json: boolean }): Promise<number> {
   const [records, onDisk] = await Promise.all([app.store.registry.list(), app.agent.list()]);
@@ -84,8 +95,17 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
   return 0;
 }
 
-export async function forgetSession(app: App, io: Out, rawId: string): Promise<number> {
+export async function forgetSession(app: App, io: Out, rawId: string, options: { yes: boolean }): Promise<number> {
   const id = parseSessionId(rawId);
+  const answer = await confirmed(io, `Delete session ${id} and its registry record for good?`, options.yes);
+  if (answer === 'no-terminal') {
+    io.err(NO_TERMINAL);
+    return 2;
+  }
+  if (!answer) {
+    io.out('Nothing deleted.');
+    return 1;
+  }
   const removed = await app.conversation.forgetSession(id);
   if (!removed.session && !removed.record) {
     io.err(`no session ${id}`);
@@ -95,21 +115,36 @@ export async function forgetSession(app: App, io: Out, rawId: string): Promise<n
   return 0;
 }
 
-export async function pruneSessions(app: App, io: Out, options: { olderThan: string | undefined; dryRun: boolean }): Promise<number> {
+export async function pruneSessions(app: App, io: Out, options: { olderThan: string | undefined; dryRun: boolean; yes: boolean }): Promise<number> {
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : retentionMs(app.config.retentionDays);
   if (options.olderThan === undefined && olderThanMs <= 0) {
     io.err('nothing to prune: retention is 0 (keep forever); pass --older-than to prune anyway');
     return 2;
   }
-  const expired = await sweep(
-    { agent: app.agent, registry: app.store.registry, forget: (id) => app.conversation.forgetSession(id), logger: app.logger },
-    { olderThanMs, now: new Date(), dryRun: options.dryRun },
-  );
+  const deps = { agent: app.agent, registry: app.store.registry, forget: (id: SessionId) => app.conversation.forgetSession(id), logger: app.logger };
+  const plural = (n: number) => `${n} session${n === 1 ? '' : 's'}`;
+  // Always listed first: what a deletion would remove is shown before anything is removed.
+  const expired = await sweep(deps, { olderThanMs, now: new Date(), dryRun: true });
   if (expired.length === 0) {
     io.out('Nothing to prune.');
     return 0;
   }
   io.out(table(['SESSION', 'LAST ACTIVE (UTC)', 'KIND'], expired.map((e) => [e.id, shortDate(e.lastActive), e.source])));
-  io.out(`\n${options.dryRun ? 'would delete' : 'deleted'} ${expired.length} session${expired.length === 1 ? '' : 's'}`);
-  return 0;
+  if (options.dryRun) {
+    io.out(`\nwould delete ${plural(expired.length)}`);
+    return 0;
+  }
+  const answer = await confirmed(io, `\nDelete these ${plural(expired.length)} for good?`, options.yes);
+  if (answer === 'no-terminal') {
+    io.err(NO_TERMINAL);
+    return 2;
+  }
+  if (!answer) {
+    io.out('Nothing deleted.');
+    return 1;
+  }
+  const listed = new Set(expired.map((e) => e.id));
+  const removed = await sweep(deps, { olderThanMs, now: new Date(), dryRun: false, only: listed });
+  io.out(`\ndeleted ${plural(removed.length)}`);
+  return removed.length === expired.length ? 0 : 1;
 }

@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
-import { AgentStoppedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
+import { StoreUnavailableError } from '../store/keyv.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
 import { formatEntry, paginate } from './history.js';
 import { TranscriptCache } from './transcripts.js';
-import { KeyedQueue } from './queue.js';
+import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import type { Reply } from './reply.js';
 import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
@@ -30,6 +31,8 @@ export interface MessageOptions {
   onDelta?: (text: string) => void;
   /** True when the text came from a slash command: invalid input is then an error, not a prompt. */
   explicit?: boolean;
+  /** The thread's place in line, taken when the message arrived (`reserve`); given up if unused. */
+  reservation?: Reservation;
 }
 
 export const DEFAULT_HISTORY_PAGE_SIZE = 15;
@@ -48,9 +51,26 @@ export class Conversation {
     this.transcripts = new TranscriptCache(() => this.now().getTime());
   }
 
+  /**
+   * Takes the thread's next place in line. Adapters call it when a message arrives, before any
+   * await (de-duplication, registry reads), so a thread's turns run in arrival order however
+   * those awaits finish; the place goes to `handleMessage` or is cancelled.
+   */
+  reserve(thread: ThreadRef): Reservation {
+    const id = this.idOf(thread);
+    return id ? this.queue.reserve(id) : NO_RESERVATION;
+  }
+
+  /** Whether a turn or command of this thread is queued or running in this process. */
+  active(thread: ThreadRef): boolean {
+    const id = this.idOf(thread);
+    return id !== undefined && this.queue.pending(id) > 0;
+  }
+
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
   async handleMessage(thread: ThreadRef, text: string, options: MessageOptions = {}): Promise<Reply> {
     const parsed = parseInput(text, { explicit: options.explicit });
+    if (parsed.kind !== 'prompt' || !parsed.text) options.reservation?.cancel();
     switch (parsed.kind) {
       case 'command':
         return this.runCommand(thread, parsed.command);
@@ -66,8 +86,7 @@ export class Conversation {
     try {
       return await this.command(thread, command);
     } catch (err) {
-      if (err instanceof SessionBusyError) return busyReply(err);
-      throw err;
+      return this.failureReply(err, this.options.logger.child({ command: command.kind }));
     }
   }
 
@@ -106,6 +125,14 @@ export class Conversation {
     });
   }
 
+  private idOf(thread: ThreadRef): SessionId | undefined {
+    try {
+      return sessionIdFor(thread);
+    } catch {
+      return undefined;
+    }
+  }
+
   private resolveId(thread: ThreadRef): SessionId | Reply {
     try {
       return sessionIdFor(thread);
@@ -117,9 +144,12 @@ export class Conversation {
 
   private async turn(thread: ThreadRef, prompt: string, options: MessageOptions): Promise<Reply> {
     const id = this.resolveId(thread);
-    if (typeof id !== 'string') return id;
+    if (typeof id !== 'string') {
+      options.reservation?.cancel();
+      return id;
+    }
     const log = this.options.logger.child({ sessionId: id });
-    return this.queue.run(id, async (): Promise<Reply> => {
+    const task = async (): Promise<Reply> => {
       this.transcripts.drop(id);
       try {
         // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
@@ -131,15 +161,17 @@ export class Conversation {
         log.info({ created: result.created, chars: result.text.length }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
-        return this.turnError(err, log);
+        return this.failureReply(err, log);
       } finally {
         // A history read while the turn ran saw the thread without this turn's answer.
         this.transcripts.drop(id);
       }
-    });
+    };
+    return options.reservation ? options.reservation.run(task) : this.queue.run(id, task);
   }
 
-  private turnError(err: unknown, log: Logger): Reply {
+  /** Every failure becomes a short reply; details (upstream messages, retry counts) go to the log under a reference. */
+  private failureReply(err: unknown, log: Logger): Reply {
     if (err instanceof TurnTimeoutError) {
       log.warn({ timeoutMs: err.timeoutMs }, 'turn timed out');
       return {
@@ -147,9 +179,19 @@ export class Conversation {
         text: `⏱️ Copilot took longer than ${Math.round(err.timeoutMs / 1000)} s, so I stopped it. The thread is intact: ask again, perhaps in smaller steps.`,
       };
     }
+    if (err instanceof RuntimeExitedError) {
+      log.warn('the Copilot runtime stopped during the turn');
+      return { kind: 'error', text: '⚠️ The Copilot runtime stopped unexpectedly while answering and has been restarted. The thread is intact: please try again.' };
+    }
     if (err instanceof TurnFailedError) {
-      log.warn({ reason: err.message }, 'turn failed');
-      return { kind: 'error', text: `⚠️ Copilot could not answer (${clipReason(err.message)}). The thread is intact: please try again.` };
+      const ref = reference();
+      log.warn({ reason: err.message, ref }, 'turn failed');
+      return { kind: 'error', text: `⚠️ Copilot could not answer this time (ref \`${ref}\`). The thread is intact: please try again.` };
+    }
+    if (err instanceof StoreUnavailableError) {
+      const ref = reference();
+      log.error({ err: err.message, ref }, 'store unavailable');
+      return { kind: 'error', text: `⚠️ My storage is unavailable right now, so I cannot work on this thread (ref \`${ref}\`). Please try again in a few minutes.` };
     }
     if (err instanceof AgentStoppedError) {
       return { kind: 'error', text: '🔄 I am restarting. Please send that again in a minute.' };
@@ -158,8 +200,8 @@ export class Conversation {
       log.warn({ holder: err.holder }, 'session open in another process');
       return busyReply(err);
     }
-    const ref = randomUUID().slice(0, 8);
-    log.error({ err, ref }, 'turn crashed');
+    const ref = reference();
+    log.error({ err, ref }, 'failed');
     return { kind: 'error', text: `⚠️ Something went wrong on my side (ref \`${ref}\`). The thread is intact: please try again.` };
   }
 
@@ -219,9 +261,9 @@ function busyReply(err: SessionBusyError): Reply {
   return { kind: 'error', text: `⏳ ${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}. Please try again in a moment.` };
 }
 
-function clipReason(message: string): string {
-  const one = message.replace(/\s+/g, ' ').trim();
-  return one.length > 160 ? `${one.slice(0, 159)}…` : one;
+/** A short id that ties a reply to its log line. */
+function reference(): string {
+  return randomUUID().slice(0, 8);
 }
 
 export function helpText(): string {

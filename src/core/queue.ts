@@ -21,6 +21,31 @@ export class KeyedQueue<K> {
     return result;
   }
 
+  /**
+   * Takes `key`'s next place in line now, for a task that is only known later (after awaits that
+   * may finish in any order). Later tasks for `key` wait behind the place until it is filled with
+   * `run` or given up with `cancel`; one of the two must follow.
+   */
+  reserve(key: K): Reservation {
+    let fill!: (task: () => Promise<unknown>) => void;
+    const filled = new Promise<() => Promise<unknown>>((resolve) => (fill = resolve));
+    const result = this.run(key, async () => (await filled)());
+    let used = false;
+    return {
+      run<T>(task: () => Promise<T>): Promise<T> {
+        if (used) throw new Error('a queue reservation is used once');
+        used = true;
+        fill(task);
+        return result as Promise<T>;
+      },
+      cancel() {
+        if (used) return;
+        used = true;
+        fill(async () => undefined);
+      },
+    };
+  }
+
   /** How many tasks are queued or running for `key`. */
   pending(key: K): number {
     return this.depth.get(key) ?? 0;
@@ -50,3 +75,17 @@ export class KeyedQueue<K> {
     }
   }
 }
+
+/** A place in a key's line (see `KeyedQueue.reserve`). */
+export interface Reservation {
+  /** Runs `task` in the reserved place; resolves with its result. */
+  run<T>(task: () => Promise<T>): Promise<T>;
+  /** Gives the place up (no-op once used). */
+  cancel(): void;
+}
+
+/** A reservation for work that never needs the queue (a thread with no valid session id). */
+export const NO_RESERVATION: Reservation = {
+  run: (task) => task(),
+  cancel: () => undefined,
+};

@@ -27,3 +27,6 @@ export function isPrivate(reply: Reply): boolean {
       return false;
   }
 }
+
+/** Shown where a turn was cut off by a crash or a kill, once the bot is back (see `TurnJournal`). */
+export const INTERRUPTED_NOTICE = '⚠️ I was restarted before I could finish answering this. The thread is intact: please send your message again.';

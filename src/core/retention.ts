@@ -46,8 +46,13 @@ export async function findExpired(deps: Pick<SweepDeps, 'agent' | 'registry'>, o
   return out;
 }
 
-export async function sweep(deps: SweepDeps, options: { olderThanMs: number; now: Date; dryRun: boolean }): Promise<Expired[]> {
-  const expired = (await findExpired(deps, options.olderThanMs, options.now)).filter((e) => !deps.busy?.(e.id));
+/**
+ * Deletes what has expired (`only`: no more than these ids, e.g. the ones an operator confirmed).
+ * Decisions rest on complete reads: a registry or session list that fails throws before anything
+ * is deleted, never reads as "no records" (which would make every session an orphan).
+ */
+export async function sweep(deps: SweepDeps, options: { olderThanMs: number; now: Date; dryRun: boolean; only?: ReadonlySet<string> }): Promise<Expired[]> {
+  const expired = (await findExpired(deps, options.olderThanMs, options.now)).filter((e) => !deps.busy?.(e.id) && (!options.only || options.only.has(e.id)));
   if (options.dryRun) return expired;
   const removed: Expired[] = [];
   for (const e of expired) {

@@ -1,8 +1,14 @@
-/** The bot's HTTP endpoint: `GET /healthz` now; platform webhooks mount here too. */
+/**
+ * The bot's HTTP endpoint: `GET /healthz` (readiness: 200 only when the store and the Copilot
+ * runtime answer, with JSON naming each part) and the platform webhooks mounted as routes.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+
+/** Each part's state: `ok`, or what is wrong with it. */
+export type HealthCheck = () => Promise<Record<string, string>>;
 
 export interface HttpServer {
   port: number;
@@ -10,15 +16,25 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(options: { port: number; host?: string; routes?: Route[] }): Promise<HttpServer> {
+/** The port is taken: the message names PORT so the fix is obvious. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(port: number) {
+    super(`PORT ${port} is already in use by another process: stop it, or set PORT to a free port`);
+  }
+}
+
+export async function startHttpServer(options: { port: number; host?: string; routes?: Route[]; health?: HealthCheck }): Promise<HttpServer> {
   let ready = false;
   const routes = options.routes ?? [];
   const server = http.createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/healthz') {
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: ready }));
+        const parts = ready ? ((await options.health?.()) ?? {}) : { process: 'not ready' };
+        const ok = Object.values(parts).every((v) => v === 'ok');
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok, ...parts }));
         return;
       }
       for (const route of routes) if (await route(req, res)) return;
@@ -30,7 +46,7 @@ export async function startHttpServer(options: { port: number; host?: string; ro
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(options.port) : err));
     server.listen(options.port, options.host, resolve);
   });
   return {
@@ -42,6 +58,8 @@ export async function startHttpServer(options: { port: number; host?: string; ro
       new Promise<void>((resolve) => {
         server.closeIdleConnections();
         server.close(() => resolve());
+        // A keep-alive client must not hold shutdown open.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
       }),
   };
 }

@@ -4,6 +4,7 @@
  * so a crash before that lets the retry through.
  */
 import type Keyv from 'keyv';
+import type { StoreCalls } from './keyv.js';
 
 export interface Dedupe {
   seen(key: string): Promise<boolean>;
@@ -14,13 +15,16 @@ export interface Dedupe {
 export const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
 
 export class KeyvDedupe implements Dedupe {
-  constructor(private readonly keyv: Keyv<number>) {}
+  constructor(
+    private readonly keyv: Keyv<number>,
+    private readonly calls: StoreCalls,
+  ) {}
 
   async seen(key: string): Promise<boolean> {
-    return (await this.keyv.get(key)) !== undefined;
+    return (await this.calls.run('read', () => this.keyv.get(key))) !== undefined;
   }
 
   async remember(key: string): Promise<void> {
-    await this.keyv.set(key, Date.now(), DEDUPE_TTL_MS);
+    await this.calls.run('write', () => this.keyv.set(key, Date.now(), DEDUPE_TTL_MS));
   }
 }

@@ -1,11 +1,14 @@
 /**
  * Opens a keyv store from STORE_URL: an SQLite file by default (nothing to run), Redis or
- * Postgres when several bot processes share state. Errors throw instead of reading as
- * "missing", so a broken store never looks like an empty one.
+ * Postgres when several bot processes share state. Every call is bounded by a deadline, and every
+ * failure (an error, a timeout, an error an adapter only emits) becomes `StoreUnavailableError`,
+ * so a broken store is never mistaken for an empty one and never hangs a caller.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import Keyv from 'keyv';
+import { withDeadline } from '../deadline.js';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 
@@ -16,30 +19,139 @@ export function storeKind(url: string): StoreKind {
   throw new Error(`unsupported STORE_URL scheme: ${url.split(':')[0]}`);
 }
 
+/** STORE_URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** The store cannot be reached, read or written; the message names STORE_URL and the cause. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(url: string, cause: unknown) {
+    super(`the store at STORE_URL=${redactUrl(url)} is unavailable: ${describeCause(cause)}`);
+  }
+}
+
+function describeCause(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: Array<{ message?: string }> } | undefined;
+  // Node's AggregateError (a connect to several addresses) carries an empty message.
+  const message = e?.message || e?.errors?.map((x) => x.message).join('; ') || e?.code || String(err);
+  return message.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** Runs store calls under one deadline and one error type. */
+export class StoreCalls {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {}
+
+  async run<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(call(), this.timeoutMs, `store ${what}`);
+    } catch (err) {
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(this.url, err);
+    }
+  }
+}
+
 /** One keyv per namespace over one backend connection each; close them with `disconnect()`. */
-export async function openKeyv<V>(url: string, namespace: string): Promise<Keyv<V>> {
-  const store = await openAdapter(url);
+export async function openKeyv<V>(url: string, namespace: string, timeoutMs: number): Promise<Keyv<V>> {
+  const store = await openAdapter(url, timeoutMs);
   const keyv = new Keyv<V>({ store, namespace, throwOnErrors: true });
-  keyv.on('error', () => undefined); // thrown to the caller instead (throwOnErrors)
+  keyv.on('error', () => undefined); // thrown to the caller instead (throwOnErrors), or caught by `entries`
   return keyv;
 }
 
-async function openAdapter(url: string) {
+/**
+ * Every entry of a namespace. Some adapters end an iteration that failed as if it were complete
+ * and only emit the error (a wrong Postgres database lists as empty): any error emitted while
+ * iterating fails the whole listing.
+ */
+export async function entries<V>(keyv: Keyv<V>): Promise<Array<[string, V]>> {
+  if (!keyv.iterator) throw new Error('this store cannot list keys');
+  let failure: unknown;
+  const onError = (err: unknown) => {
+    failure ??= err ?? new Error('the store reported an error while listing');
+  };
+  keyv.on('error', onError);
+  try {
+    const out: Array<[string, V]> = [];
+    for await (const [key, value] of keyv.iterator(undefined)) out.push([key as string, value as V]);
+    if (failure !== undefined) throw failure;
+    return out;
+  } finally {
+    keyv.off('error', onError);
+  }
+}
+
+async function openAdapter(url: string, timeoutMs: number) {
   switch (storeKind(url)) {
     case 'sqlite': {
       const file = url.slice('sqlite://'.length);
       if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
       const { KeyvSqlite } = await import('@keyv/sqlite');
       // Two processes (the bot and the admin CLI) may share the file: wait for locks, don't fail.
-      return new KeyvSqlite({ uri: url, busyTimeout: 10_000 });
+      const sqlite = new KeyvSqlite({ uri: url, busyTimeout: Math.max(timeoutMs - 500, 1000) });
+      // Its connection fails in a promise nobody awaits yet (an unhandled rejection that kills the
+      // process): query at once, so a file that cannot be opened is this call's error instead.
+      await sqlite.query('SELECT 1');
+      return sqlite;
     }
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');
-      return new KeyvRedis(url, { throwOnConnectError: true, throwOnErrors: true });
+      return new KeyvRedis(
+        // Reconnects keep trying in the background after an outage; callers are bounded by StoreCalls.
+        { url, socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) } },
+        { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: timeoutMs },
+      );
     }
     case 'postgres': {
       const { KeyvPostgres } = await import('@keyv/postgres');
-      return new KeyvPostgres({ uri: url });
+      const pool = postgresPool(url, timeoutMs);
+      /**
+       * @keyv/postgres makes its own pg pool and never listens for its errors: when the database
+       * goes away, the pool's 'error' event has no listener and kills the process. Its queries
+       * run on a pool of ours instead, whose errors reach callers as failed calls.
+       */
+      class GuardedPostgres extends KeyvPostgres {
+        override async connect() {
+          return async (sql: string, values?: unknown[]) => (await pool.query(sql, values)).rows;
+        }
+        override async disconnect() {
+          await pool.end();
+        }
+      }
+      return new GuardedPostgres({ uri: url });
     }
   }
+}
+
+interface PgPool {
+  query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  on(event: 'error', listener: (err: Error) => void): void;
+  end(): Promise<void>;
+}
+
+/** One pool per URL (the registry, dedupe and journal share it), of the same `pg` @keyv/postgres uses. */
+const pools = new Map<string, Pick<PgPool, 'query' | 'end'>>();
+
+function postgresPool(url: string, timeoutMs: number): Pick<PgPool, 'query' | 'end'> {
+  const existing = pools.get(url);
+  if (existing) return existing;
+  const here = createRequire(import.meta.url);
+  const { Pool } = createRequire(here.resolve('@keyv/postgres'))('pg') as { Pool: new (options: object) => PgPool };
+  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  // A connection that drops while idle: the next query reconnects, or fails to its caller.
+  pool.on('error', () => undefined);
+  let ended: Promise<void> | undefined;
+  const shared = {
+    query: (sql: string, values?: unknown[]) => pool.query(sql, values),
+    end: () => {
+      pools.delete(url);
+      return (ended ??= pool.end());
+    },
+  };
+  pools.set(url, shared);
+  return shared;
 }

@@ -5,6 +5,7 @@
  * still leaves a trace that retention can clean up.
  */
 import type Keyv from 'keyv';
+import { entries, type StoreCalls } from './keyv.js';
 import type { SessionId, ThreadRef } from '../core/thread.js';
 
 export interface ThreadRecord {
@@ -36,11 +37,15 @@ export interface ThreadRegistry {
   list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
 }
 
+/** Every method rejects with `StoreUnavailableError` when the store fails or does not answer in time. */
 export class KeyvThreadRegistry implements ThreadRegistry {
-  constructor(private readonly keyv: Keyv<ThreadRecord>) {}
+  constructor(
+    private readonly keyv: Keyv<ThreadRecord>,
+    private readonly calls: StoreCalls,
+  ) {}
 
   async get(id: SessionId): Promise<ThreadRecord | undefined> {
-    return (await this.keyv.get(id)) ?? undefined;
+    return (await this.calls.run('read', () => this.keyv.get(id))) ?? undefined;
   }
 
   async recordTurn(id: SessionId, ref: ThreadRef, at: Date): Promise<ThreadRecord> {
@@ -59,18 +64,18 @@ export class KeyvThreadRegistry implements ThreadRegistry {
           turns: 1,
           ...(ref.direct ? { direct: true } : {}),
         };
-    await this.keyv.set(id, record);
+    await this.calls.run('write', () => this.keyv.set(id, record));
     return record;
   }
 
   async delete(id: SessionId): Promise<boolean> {
-    return this.keyv.delete(id);
+    return this.calls.run('delete', () => this.keyv.delete(id));
   }
 
+  /** Fails rather than returning a partial or empty list: retention and prune decide deletions on it. */
   async list(filter: RegistryFilter = {}): Promise<ThreadRecord[]> {
-    if (!this.keyv.iterator) throw new Error('this store cannot list keys');
     const out: ThreadRecord[] = [];
-    for await (const [, value] of this.keyv.iterator(undefined)) {
+    for (const [, value] of await this.calls.run('list', () => entries(this.keyv))) {
       const r = value as ThreadRecord | undefined;
       if (!r?.sessionId) continue;
       if (filter.platform !== undefined && r.platform !== filter.platform) continue;

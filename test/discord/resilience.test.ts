@@ -51,10 +51,10 @@ describe('Discord replies', () => {
 describe('Discord failures', () => {
   it('survives REST 500s on send and answers the next message', async () => {
     d = await startDiscordHarness();
-    // discord.js retries a 500 three times: four failures lose this answer (logged), not the bot.
-    d.discord.fail('POST', new RegExp(`^/channels/${T1}/messages$`), { status: 500 }, 4);
+    // A 500 is retried twice: three failures lose this answer (logged), not the bot.
+    d.discord.fail('POST', new RegExp(`^/channels/${T1}/messages$`), { status: 500 }, 3);
     d.say('lost');
-    await expect.poll(() => posts(d!, T1).length, { timeout: 30_000 }).toBe(4);
+    await expect.poll(() => posts(d!, T1).length, { timeout: 30_000 }).toBe(3);
     d.say('found');
     await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toMatch(/^you said: found \| earlier: lost/);
   });

@@ -61,7 +61,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(true);
     expect((await cli('sessions', 'prune', '--older-than', '30d')).stdout).toContain('Nothing to prune.');
 
-    const forget = await cli('sessions', 'forget', 'local-ana-cli');
+    const forget = await cli('sessions', 'forget', 'local-ana-cli', '--yes');
     expect(forget.code).toBe(0);
     expect(forget.stdout).toContain('deleted local-ana-cli');
     expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(false);

@@ -37,6 +37,9 @@ describe('when a turn fails', () => {
     const reply = await failed;
     down = false;
     expect(reply).toMatchObject({ kind: 'error', text: expect.stringMatching(/Copilot could not answer .*try again/) });
+    // Upstream details (its message, the runtime's retry count) go to the log; the thread gets a reference.
+    expect(reply.text).toMatch(/ref `[0-9a-f]{8}`/);
+    expect(reply.text).not.toMatch(/upstream exploded|retried/);
     // The failed turn did not poison the queue: the message behind it is answered, and by itself.
     expect(await queued).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: second/) });
     const events = (await h.app.agent.history(sessionIdFor(thread)))!;
@@ -112,7 +115,7 @@ describe('the runtime process', () => {
     await expect.poll(() => h!.model.requests.length).toBe(2);
     const pid = h.app.agent.runtimePid!;
     process.kill(pid, 'SIGKILL');
-    expect(await crashed).toMatchObject({ kind: 'error', text: expect.stringMatching(/runtime stopped unexpectedly/) });
+    expect(await crashed).toMatchObject({ kind: 'error', text: expect.stringMatching(/runtime stopped unexpectedly while answering and has been restarted/) });
     expect(await queued).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: behind it \| earlier: before/) });
     expect(h.app.agent.runtimePid).not.toBe(pid);
     expect(h.app.agent.recycles).toBe(1);

@@ -95,10 +95,10 @@ describe('Slack request handling', () => {
   it('survives Slack failing to post the answer, and answers the next message', async () => {
     s = await startSlackHarness();
     const ts = nextTs();
-    // Slack is down for every retry of every call of this turn.
-    s.slack.fail('chat.postMessage', { status: 500 }, 8);
+    // Slack is down for every retry (two) of both calls of this turn: placeholder and answer.
+    s.slack.fail('chat.postMessage', { status: 500 }, 6);
     await s.event(mention('lost in transit', { ts }));
-    await expect.poll(() => s!.slack.callsTo('chat.postMessage').length, { timeout: 30_000 }).toBe(8);
+    await expect.poll(() => s!.slack.callsTo('chat.postMessage').length, { timeout: 30_000 }).toBe(6);
     await s.event(mention('second try', { thread_ts: ts }));
     await expect.poll(() => finished(s!, ts).at(-1), { timeout: 30_000 }).toMatch(/^you said: second try \| earlier: lost in transit/);
   });

@@ -19,7 +19,7 @@ describe('Slack Socket Mode', () => {
   it('answers a mention and a slash command received over the socket', async () => {
     slack = await startFakeSlack();
     h = await startHarness({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: slack.apiUrl } });
-    adapter = await createSlackAdapter({ config: h.config.slack!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, logger: silentLogger });
+    adapter = await createSlackAdapter({ config: h.config.slack!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, journal: h.app.store.journal, logger: silentLogger });
     expect(adapter.route).toBeUndefined();
     await adapter.start();
     await slack.socketConnected();

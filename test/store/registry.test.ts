@@ -4,44 +4,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../src/core/thread.js';
 import { openStore } from '../../src/store/store.js';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: u.hostname, port: Number(u.port) }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-    socket.setTimeout(2000, () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-async function available(name: string, url: string): Promise<boolean> {
-  if (await reachable(url)) return true;
-  if (process.env.CI) throw new Error(`${name} is not reachable at ${url}; CI must test this store for real`);
-  console.warn(`skipping ${name} registry tests: nothing listens at ${url}`);
-  return false;
-}
+import { service } from '../support/services.js';
 
 const sqliteFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-store-')), 'nested', 'store.sqlite');
 const run = `${process.pid}-${Date.now()}`;
 const backends: Array<[string, () => Promise<string | undefined>]> = [
   ['sqlite', async () => `sqlite://${sqliteFile()}`],
-  ['redis', async () => ((await available('Redis', REDIS_URL)) ? REDIS_URL : undefined)],
-  ['postgres', async () => ((await available('Postgres', POSTGRES_URL)) ? POSTGRES_URL : undefined)],
+  ['redis', () => service('Redis')],
+  ['postgres', () => service('Postgres')],
 ];
 
 describe.each(backends)('thread registry on %s', (_name, urlFor) => {

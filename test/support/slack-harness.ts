@@ -41,6 +41,7 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
       conversation: h.app.conversation,
       registry: h.app.store.registry,
       dedupe: h.app.store.dedupe,
+      journal: h.app.store.journal,
       logger: testLogger(),
     });
     routes.length = 0;

@@ -2,10 +2,12 @@
  * Messages: a mention in a thread or a DM is answered there; a mention in a text channel opens a
  * thread from that message and is answered in it; follow-ups in a thread the bot owns or has a
  * session for need no mention (DISCORD_REPLY_WITHOUT_MENTION). Bots, system messages and edits
- * (a different event) are ignored.
+ * (a different event) are ignored. A message's place in its thread is taken on arrival, before
+ * any await, and its turn is journaled until answered (see `recovery.ts`).
  */
 import { ChannelType, Events, MessageType, type Client, type Message, type SendableChannels } from 'discord.js';
 import { parseInput } from '../../../src/core/commands.js';
+import { NO_RESERVATION, type Reservation } from '../../../src/core/queue.js';
 import { sessionIdFor, type ThreadRef } from '../../../src/core/thread.js';
 import type { DiscordContext } from '../context.js';
 import { keepTyping, NO_PINGS, sendChunks } from '../send.js';
@@ -30,13 +32,23 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
   const channel = message.channel;
 
   let resolve: () => Promise<{ thread: ThreadRef; target: SendableChannels } | undefined>;
+  let place: Reservation = NO_RESERVATION;
   if (channel.type === ChannelType.DM) {
-    resolve = async () => ({ thread: dmThreadRef(channel.id, message.author.id), target: channel });
+    const thread = dmThreadRef(channel.id, message.author.id);
+    place = ctx.conversation.reserve(thread);
+    resolve = async () => ({ thread, target: channel });
   } else if (channel.isThread() && message.guildId) {
     const thread = guildThreadRef(message.guildId, channel.id, message.author.id);
-    if (!mentioned) {
-      if (!ctx.replyWithoutMention) return;
-      if (channel.ownerId !== botId && !(await ctx.registry.get(sessionIdFor(thread)))) return;
+    if (!mentioned && !ctx.replyWithoutMention) return;
+    // A turn of this thread queued here means it has (or is about to have) a session.
+    const active = ctx.conversation.active(thread);
+    place = ctx.conversation.reserve(thread);
+    if (!mentioned && channel.ownerId !== botId && !active) {
+      const known = await ctx.registry.get(sessionIdFor(thread)).catch((err: unknown) => {
+        ctx.logger.warn({ err: String(err), channel: channel.id }, 'Discord: could not check whether a thread has a session');
+        return undefined;
+      });
+      if (!known) return place.cancel();
     }
     resolve = async () => ({ thread, target: channel });
   } else if ((channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement) && message.guildId) {
@@ -50,32 +62,50 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
     return;
   }
 
-  await ctx.deliveries.once(`discord:${message.id}`, async (queued) => {
-    const where = await resolve().catch(async (err: unknown) => {
-      ctx.logger.error({ err: String(err), channel: channel.id }, 'Discord: could not open a thread');
-      await message.reply({ content: '⚠️ I could not open a thread for this. Please try again.', allowedMentions: NO_PINGS }).catch(() => undefined);
-      return undefined;
+  const key = `discord:${message.id}`;
+  try {
+    await ctx.deliveries.once(key, async (queued) => {
+      const where = await resolve().catch(async (err: unknown) => {
+        ctx.logger.error({ err: String(err), channel: channel.id }, 'Discord: could not open a thread');
+        await message.reply({ content: '⚠️ I could not open a thread for this. Please try again.', allowedMentions: NO_PINGS }).catch(() => undefined);
+        return undefined;
+      });
+      if (where) await answer(ctx, where, stripMention(message.content, botId), { key, id: message.id, place }, queued);
     });
-    if (where) await answer(ctx, where.thread, where.target, stripMention(message.content, botId), queued);
-  });
+  } finally {
+    place.cancel();
+  }
 }
 
-async function answer(ctx: DiscordContext, thread: ThreadRef, target: SendableChannels, text: string, queued: () => Promise<void>): Promise<void> {
+async function answer(
+  ctx: DiscordContext,
+  where: { thread: ThreadRef; target: SendableChannels },
+  text: string,
+  message: { key: string; id: string; place: Reservation },
+  queued: () => Promise<void>,
+): Promise<void> {
+  const { thread, target } = where;
   const parsed = parseInput(text);
   if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
+    message.place.cancel();
     await queued();
     const view = forgetConfirmView();
     await target.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS });
     return;
   }
-  const stopTyping = parsed.kind === 'prompt' ? keepTyping(target, (err) => ctx.logger.debug({ err: String(err) }, 'typing failed')) : () => undefined;
+  const isTurn = parsed.kind === 'prompt' && parsed.text !== '';
+  const safely = (what: string, work: () => Promise<void>) =>
+    work().catch((err: unknown) => ctx.logger.warn({ err: String(err), channel: thread.channel }, `Discord: could not ${what}`));
+  const stopTyping = isTurn ? keepTyping(target, (err) => ctx.logger.debug({ err: String(err) }, 'typing failed')) : () => undefined;
   try {
-    // handleMessage queues the turn before its first await; only then is the delivery remembered.
-    const pending = ctx.conversation.handleMessage(thread, text);
+    // handleMessage queues the turn in its reserved place; only then is the delivery remembered.
+    const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place });
+    if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id }));
     await queued();
     const reply = await pending;
     stopTyping();
     await sendChunks(target, reply.text);
+    if (isTurn) await safely('close the journal entry', () => ctx.journal.end(message.key));
   } finally {
     stopTyping();
   }

@@ -1,9 +1,9 @@
 /** `@copilot …` in a channel: answer in the thread, or start one under a top-level message. */
 import type { App } from '@slack/bolt';
 import type { SlackContext } from '../../context.js';
-import { handleIncoming } from '../../incoming.js';
+import { arrive, handleIncoming } from '../../incoming.js';
 import { describe } from '../../replier.js';
-import { isFromPerson, workspaceOf, type SlackMessageLike } from '../../thread.js';
+import { isFromPerson, slackThreadRef, threadOf, workspaceOf, type SlackMessageLike } from '../../thread.js';
 
 export function appMention(app: App, ctx: SlackContext): void {
   app.event('app_mention', async ({ event, context, client }) => {
@@ -12,7 +12,8 @@ export function appMention(app: App, ctx: SlackContext): void {
     if ((event as { edited?: unknown }).edited || !isFromPerson(message, ctx.botUserId)) return;
     const workspace = workspaceOf(context);
     if (!workspace) return ctx.logger.warn({ channel: message.channel }, 'Slack: mention without a team or enterprise id ignored');
-    await handleIncoming(ctx, client, message, workspace).catch((err: unknown) =>
+    const arrival = arrive(ctx, slackThreadRef(workspace, message.channel, threadOf(message), message.user!));
+    await handleIncoming(ctx, client, message, arrival).catch((err: unknown) =>
       ctx.logger.error({ err: describe(err), channel: message.channel, ts: message.ts }, 'Slack: mention failed'),
     );
   });

@@ -6,9 +6,9 @@
 import type { App } from '@slack/bolt';
 import { sessionIdFor } from '../../../../src/core/thread.js';
 import type { SlackContext } from '../../context.js';
-import { handleIncoming } from '../../incoming.js';
+import { arrive, handleIncoming } from '../../incoming.js';
 import { describe } from '../../replier.js';
-import { isFromPerson, mentions, slackThreadRef, workspaceOf, type SlackMessageLike } from '../../thread.js';
+import { isFromPerson, mentions, slackThreadRef, threadOf, workspaceOf, type SlackMessageLike } from '../../thread.js';
 
 export function message(app: App, ctx: SlackContext): void {
   app.event('message', async ({ event, context, client }) => {
@@ -17,12 +17,19 @@ export function message(app: App, ctx: SlackContext): void {
     const workspace = workspaceOf(context);
     if (!workspace) return;
     const isDm = m.channel_type === 'im';
-    if (!isDm) {
-      if (mentions(m.text ?? '', ctx.botUserId) || !ctx.replyWithoutMention || !m.thread_ts) return;
-      const known = await ctx.registry.get(sessionIdFor(slackThreadRef(workspace, m.channel, m.thread_ts, m.user!)));
-      if (!known) return;
+    if (!isDm && (mentions(m.text ?? '', ctx.botUserId) || !ctx.replyWithoutMention || !m.thread_ts)) return;
+    const thread = slackThreadRef(workspace, m.channel, threadOf(m), m.user!);
+    // A turn of this thread queued here means it has (or is about to have) a session.
+    const active = ctx.conversation.active(thread);
+    const arrival = arrive(ctx, thread);
+    if (!isDm && !active) {
+      const known = await ctx.registry.get(sessionIdFor(thread)).catch((err: unknown) => {
+        ctx.logger.warn({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: could not check whether a thread has a session');
+        return undefined;
+      });
+      if (!known) return arrival.cancel();
     }
-    await handleIncoming(ctx, client, m, workspace).catch((err: unknown) =>
+    await handleIncoming(ctx, client, m, arrival).catch((err: unknown) =>
       ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: message failed'),
     );
   });

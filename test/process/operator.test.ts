@@ -1,0 +1,163 @@
+/**
+ * What an operator meets running the built entry points: a store that is unreachable, wrong or
+ * read-only stops each of them at start with one line naming STORE_URL (never a hang, never an
+ * empty registry); a store that fails later turns /healthz to 503 and replies into "storage
+ * unavailable"; a busy PORT and an unreachable platform are named; destructive CLI verbs ask first.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mention } from '../support/slack-harness.js';
+import { threadTexts } from '../support/slack-view.js';
+import { freePort } from '../support/process.js';
+import { service } from '../support/services.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { exitOf, runBuilt, startStack, type Stack } from '../support/bot-process.js';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(() => stack.close());
+
+const BOT = 'src/main.js';
+const CHAT = 'adapters/console/main.js';
+const CLI = 'src/cli/main.js';
+
+/** Bot, console chat and CLI with `env`: each exits 1 with one stderr line naming STORE_URL. */
+async function everyEntryPointRefuses(extra: Record<string, string>, cause: RegExp): Promise<void> {
+  const env = { ...stack.env, ...extra, PORT: String(await freePort()) };
+  const runs = await Promise.all([runBuilt(BOT, [], env), runBuilt(CHAT, ['--thread', 'x'], env, 'hello\n'), runBuilt(CLI, ['sessions', 'list'], env)]);
+  for (const run of runs) {
+    expect(run.code).toBe(1);
+    const lines = run.output.trim().split('\n').filter((l) => !l.startsWith('{'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/STORE_URL=\S+ is unavailable: /);
+    expect(lines[0]).toMatch(cause);
+  }
+}
+
+describe('a store that cannot be used at start', () => {
+  it('unreachable Redis: every entry point stops with one line naming STORE_URL', async () => {
+    const port = await freePort();
+    await everyEntryPointRefuses({ STORE_URL: `redis://127.0.0.1:${port}`, STORE_TIMEOUT_SECONDS: '2' }, /ECONNREFUSED|did not finish/);
+  });
+
+  it('a Postgres database that does not exist: every entry point stops; prune never lists anything to delete', async () => {
+    const pg = await service('Postgres');
+    if (!pg) return;
+    const wrong = pg.replace(/\/[^/]+$/, '/copilot_threads_no_such_db');
+    await everyEntryPointRefuses({ STORE_URL: wrong }, /does not exist/);
+    const prune = await runBuilt(CLI, ['sessions', 'prune', '--older-than', '0d', '--dry-run'], { ...stack.env, STORE_URL: wrong });
+    expect(prune.code).toBe(1);
+    expect(prune.output).not.toMatch(/would delete|orphan/);
+  });
+
+  it('a read-only SQLite directory: every entry point stops with one line naming STORE_URL', async () => {
+    const dir = path.join(stack.dir, 'readonly');
+    fs.mkdirSync(dir);
+    // Root ignores permission bits: a read-only file system is what stays read-only for everyone.
+    if (process.getuid?.() === 0) execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dir]);
+    else fs.chmodSync(dir, 0o555);
+    try {
+      await everyEntryPointRefuses({ STORE_URL: `sqlite://${dir}/store.sqlite` }, /SQLITE_CANTOPEN|read-only|EROFS|EACCES|unable to open/i);
+    } finally {
+      if (process.getuid?.() === 0) execFileSync('umount', [dir]);
+    }
+  });
+});
+
+describe('a store that fails while the bot runs', () => {
+  it('/healthz answers 503 naming the store, a mention gets "storage unavailable", and SIGTERM still stops the bot', async () => {
+    const pg = await service('Postgres');
+    if (!pg) return;
+    const proxy = await startTcpProxy(pg);
+    const viaProxy = pg.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${proxy.port}`);
+    const bot = await stack.startBot({ STORE_URL: viaProxy, STORE_TIMEOUT_SECONDS: '2' });
+    try {
+      const healthz = async () => {
+        const res = await fetch(`http://127.0.0.1:${stack.port}/healthz`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      expect(await healthz()).toEqual({ status: 200, body: { ok: true, store: 'ok', runtime: 'ok' } });
+      await proxy.cut();
+      const down = await healthz();
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ ok: false, runtime: 'ok', store: expect.stringMatching(/^down: .*STORE_URL/) });
+      const ts = '1700002000.000100';
+      await stack.slackEvent(mention('are you there?', { ts }));
+      await expect.poll(() => threadTexts(stack.slack, 'C222', ts).at(-1)).toMatch(/storage is unavailable right now.*ref `[0-9a-f]{8}`/);
+    } finally {
+      bot.child.kill('SIGTERM');
+      const exit = await exitOf(bot);
+      expect(exit.code).toBe(0);
+    }
+  });
+});
+
+describe('start-up errors that name the fix', () => {
+  it('PORT in use', async () => {
+    const taken = net.createServer();
+    const port = await new Promise<number>((resolve) => taken.listen(0, () => resolve((taken.address() as net.AddressInfo).port)));
+    try {
+      const run = await runBuilt(BOT, [], { ...stack.env, PORT: String(port) });
+      expect(run.code).toBe(1);
+      expect(run.output).toContain(`copilot-threads: PORT ${port} is already in use by another process: stop it, or set PORT to a free port`);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('Slack or Discord unreachable: "cannot reach" with the URL, not a blamed token', async () => {
+    const nothing = `http://127.0.0.1:${await freePort()}`;
+    const slack = await runBuilt(BOT, [], { ...stack.env, PORT: String(await freePort()), SLACK_API_URL: `${nothing}/api/` });
+    expect(slack.code).toBe(1);
+    expect(slack.output).toContain(`copilot-threads: cannot reach Slack at ${nothing}/api/: ECONNREFUSED`);
+    const discord = await runBuilt(BOT, [], { ...stack.env, PORT: String(await freePort()), DISCORD_API_URL: `${nothing}/api` });
+    expect(discord.code).toBe(1);
+    expect(discord.output).toContain(`copilot-threads: cannot reach Discord at ${nothing}/api: `);
+    expect(discord.output).not.toContain('check DISCORD_TOKEN');
+  });
+});
+
+describe('destructive CLI verbs', () => {
+  /** Runs the CLI on a pseudo-terminal (`script`), typing `answer` at its question. */
+  function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+    const command = [process.execPath, path.resolve('dist', CLI), ...args].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: stack.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (/\[y\/N\]/.test(output) && !child.stdin.writableEnded) child.stdin.end(`${answer}\n`);
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+  }
+
+  it('ask on a terminal, refuse without one unless --yes', async () => {
+    const chat = await runBuilt(CHAT, ['--thread', 'keepme', '--user', 'ana'], stack.env, 'hello\n');
+    expect(chat.code).toBe(0);
+    const folder = path.join(stack.dir, 'copilot/session-state/local-ana-keepme');
+    expect(fs.existsSync(folder)).toBe(true);
+
+    const script = await runBuilt(CLI, ['sessions', 'forget', 'local-ana-keepme'], stack.env);
+    expect(script.code).toBe(2);
+    expect(script.output).toContain('refusing to delete without a confirmation: run this on a terminal, or pass --yes');
+    const pruneScript = await runBuilt(CLI, ['sessions', 'prune', '--older-than', '0s'], stack.env);
+    expect(pruneScript.code).toBe(2);
+    expect(fs.existsSync(folder)).toBe(true);
+
+    const no = await onTerminal(['sessions', 'forget', 'local-ana-keepme'], 'n');
+    expect(no.output).toContain('Delete session local-ana-keepme and its registry record for good? [y/N]');
+    expect(no.output).toContain('Nothing deleted.');
+    expect(fs.existsSync(folder)).toBe(true);
+
+    const yes = await onTerminal(['sessions', 'forget', 'local-ana-keepme'], 'y');
+    expect(yes.output).toContain('deleted local-ana-keepme');
+    expect(fs.existsSync(folder)).toBe(false);
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * The local Redis and Postgres the store tests use for real. In CI (`CI=true`) a missing service
+ * fails the run; elsewhere its tests are skipped with a printed reason.
+ */
+import net from 'node:net';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+function reachable(url: string): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port: Number(u.port) }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** The service's URL, or undefined (skip) when it is not running outside CI. */
+export async function service(name: 'Redis' | 'Postgres'): Promise<string | undefined> {
+  const url = name === 'Redis' ? REDIS_URL : POSTGRES_URL;
+  if (await reachable(url)) return url;
+  if (process.env.CI) throw new Error(`${name} is not reachable at ${url}; CI must test this store for real`);
+  console.warn(`skipping ${name} tests: nothing listens at ${url}`);
+  return undefined;
+}
