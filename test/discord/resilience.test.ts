@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFence } from '../../adapters/shared/chunk.js';
 import { echoReply, type ModelReply } from '../support/model-server.js';
-import { startDiscordHarness, T1, T2, type DiscordHarness } from '../support/discord-harness.js';
+import { G1, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../support/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {
@@ -74,6 +74,22 @@ describe('Discord failures', () => {
     d.discord.sendRaw('{"op":0,"t":"THREAD_CREATE","s":52,"d":null}');
     d.say('still there?', { channel: T2 });
     await expect.poll(() => d!.sent(T2), { timeout: 30_000 }).toEqual(['you said: still there?']);
+  });
+
+  it.each([
+    ['THREAD_LIST_SYNC', (g: string) => ({ guild_id: g, channel_ids: [TEXT], threads: [{ id: T2 }], members: [] })],
+    ['CHANNEL_UPDATE', (g: string) => ({ id: T2, type: 999, guild_id: g, parent_id: TEXT, name: 'thread two' })],
+  ])('fetches a thread that a malformed %s dropped from the cache, and keeps answering it in order', async (event, payload) => {
+    d = await startDiscordHarness();
+    d.say('first', { channel: T2 });
+    await expect.poll(() => d!.sent(T2)).toEqual(['you said: first']);
+    d.discord.dispatch(event, payload(G1));
+    await expect.poll(() => d!.adapter.client.channels.cache.has(T2)).toBe(false);
+    // Follow-ups without a mention: only the registry says the bot cares about this thread.
+    d.say('second', { channel: T2, mention: false });
+    d.say('third', { channel: T2, mention: false });
+    await expect.poll(() => d!.sent(T2)).toEqual(['you said: first', 'you said: second | earlier: first', 'you said: third | earlier: first; second']);
+    expect(d.discord.callsTo('GET', new RegExp(`^/channels/${T2}$`))).toHaveLength(1);
   });
 
   it('resumes after the gateway drops the connection', async () => {
