@@ -50,6 +50,18 @@ describe('retention', () => {
     expect((await c.handleMessage(recent, 'still there?')).text).toBe('you said: still there? | earlier: hello');
   });
 
+  it('deletes nothing when the registry cannot be read (a broken store is not an empty one)', async () => {
+    h = await startHarness();
+    await h.app.conversation.handleMessage(localThread('kept'), 'hello');
+    const broken = { ...h.app.store.registry, list: () => Promise.reject(new Error('database "x" does not exist')) };
+    const forgotten: string[] = [];
+    const deps = { agent: h.app.agent, registry: broken, forget: async (id: SessionId) => void forgotten.push(id), logger: silentLogger };
+    const later = new Date(Date.now() + 60 * DAY);
+    await expect(sweep(deps, { olderThanMs: 0, now: later, dryRun: false })).rejects.toThrow(/does not exist/);
+    expect(forgotten).toEqual([]);
+    expect(fs.existsSync(h.sessionDir('local-team-kept'))).toBe(true);
+  });
+
   it('never sweeps a thread with a turn in flight', async () => {
     h = await startHarness();
     const t = localThread('busy');

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mention } from '../support/slack-harness.js';
 import { T1 } from '../support/discord-harness.js';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { exitOf, startBuilt, startStack, type Proc, type Stack } from '../support/bot-process.js';
 
 let stack: Stack;
 let bot: Proc | undefined;
@@ -46,6 +46,17 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('a %s to the whole process group',
     bot.signalGroup(signal);
     expect(await exitOf(bot)).toEqual({ code: 0, signal: null });
     expect(bot.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('the console chat', () => {
+  it('stops on a group SIGINT (Ctrl-C) after a turn, even though the runtime died with it', async () => {
+    const chat = startBuilt('adapters/console/main.js', ['--thread', 'ctrlc', '--user', 'ana'], stack.env, { stdin: true });
+    bot = chat;
+    chat.type('hello from the terminal');
+    await chat.waitFor(/copilot › you said: hello from the terminal/);
+    chat.signalGroup('SIGINT');
+    expect(await exitOf(chat)).toEqual({ code: 130, signal: null });
   });
 });
 
