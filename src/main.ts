@@ -75,15 +75,10 @@ async function main(): Promise<void> {
   logger.info({ port: http.port, runtimePid: app.agent.runtimePid }, 'ready');
 
   let stopping = false;
+  // One shutdown, however many signals: under `npm start` a terminal's Ctrl-C arrives twice (from
+  // the terminal to the process group, and forwarded by npm). The hard deadline bounds it anyway.
   const stop = async (signal: string) => {
-    if (stopping) {
-      if (signal === 'SIGINT') {
-        logger.warn('second interrupt: exiting now');
-        logger.flush();
-        process.exit(130);
-      }
-      return;
-    }
+    if (stopping) return;
     stopping = true;
     const graceMs = config.shutdownGraceSeconds * 1000;
     logger.info({ signal, graceMs }, 'shutting down');

@@ -3,9 +3,9 @@
  * gateway with Guilds, GuildMessages, MessageContent and DirectMessages; REST 429s are waited
  * out by discord.js itself; a listener error is logged, never fatal.
  */
-import { createRequire } from 'node:module';
 import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P } from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
+import { requireFrom } from '../../src/require-from.js';
 import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
@@ -131,9 +131,7 @@ function guardGateway(client: Client, logger: Logger, intercept: ReturnType<type
  * explicitly, makes uploads independent of what else the process loads.
  */
 function restDispatcher(): { agent: unknown; close(): Promise<void> } {
-  const here = createRequire(import.meta.url);
-  const fromRest = createRequire(here.resolve('@discordjs/rest'));
-  const { Agent } = fromRest('undici') as { Agent: new () => { close(): Promise<void> } };
+  const { Agent } = requireFrom<{ Agent: new () => { close(): Promise<void> } }>(['discord.js', '@discordjs/rest'], 'undici');
   const agent = new Agent();
   return { agent, close: () => agent.close().catch(() => undefined) };
 }

@@ -15,14 +15,20 @@ export interface Out {
   confirm?: (question: string) => Promise<boolean>;
 }
 
-/** Destructive verbs go ahead with --yes, or when the person at the terminal says so. */
-async function confirmed(io: Out, question: string, yes: boolean): Promise<boolean | 'no-terminal'> {
-  if (yes) return true;
-  if (!io.confirm) return 'no-terminal';
-  return io.confirm(question);
+/**
+ * Destructive verbs go ahead with --yes, or when the person at the terminal says so. Otherwise
+ * resolves with the exit code to stop with: 1 when told no, 2 when nobody could be asked.
+ */
+async function refused(io: Out, question: string, yes: boolean): Promise<number | undefined> {
+  if (yes) return undefined;
+  if (!io.confirm) {
+    io.err('refusing to delete without a confirmation: run this on a terminal, or pass --yes');
+    return 2;
+  }
+  if (await io.confirm(question)) return undefined;
+  io.out('Nothing deleted.');
+  return 1;
 }
-
-const NO_TERMINAL = 'refusing to delete without a confirmation: run this on a terminal, or pass --yes';
 
 export async function listSessions(app: App, io: Out, options: { json: boolean }): Promise<number> {
   const [records, onDisk] = await Promise.all([app.store.registry.list(), app.agent.list()]);
@@ -97,15 +103,8 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
 
 export async function forgetSession(app: App, io: Out, rawId: string, options: { yes: boolean }): Promise<number> {
   const id = parseSessionId(rawId);
-  const answer = await confirmed(io, `Delete session ${id} and its registry record for good?`, options.yes);
-  if (answer === 'no-terminal') {
-    io.err(NO_TERMINAL);
-    return 2;
-  }
-  if (!answer) {
-    io.out('Nothing deleted.');
-    return 1;
-  }
+  const stop = await refused(io, `Delete session ${id} and its registry record for good?`, options.yes);
+  if (stop !== undefined) return stop;
   const removed = await app.conversation.forgetSession(id);
   if (!removed.session && !removed.record) {
     io.err(`no session ${id}`);
@@ -134,15 +133,8 @@ export async function pruneSessions(app: App, io: Out, options: { olderThan: str
     io.out(`\nwould delete ${plural(expired.length)}`);
     return 0;
   }
-  const answer = await confirmed(io, `\nDelete these ${plural(expired.length)} for good?`, options.yes);
-  if (answer === 'no-terminal') {
-    io.err(NO_TERMINAL);
-    return 2;
-  }
-  if (!answer) {
-    io.out('Nothing deleted.');
-    return 1;
-  }
+  const stop = await refused(io, `\nDelete these ${plural(expired.length)} for good?`, options.yes);
+  if (stop !== undefined) return stop;
   const listed = new Set(expired.map((e) => e.id));
   const removed = await sweep(deps, { olderThanMs, now: new Date(), dryRun: false, only: listed });
   io.out(`\ndeleted ${plural(removed.length)}`);

@@ -3,7 +3,6 @@
  * command or one turn of that thread's Copilot session. Turns of one thread run one at a time
  * in arrival order; different threads run in parallel. Every failure ends in a reply.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
@@ -12,7 +11,7 @@ import { COMMAND_HELP, parseInput, type Command } from './commands.js';
 import { formatEntry, paginate } from './history.js';
 import { TranscriptCache } from './transcripts.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
-import type { Reply } from './reply.js';
+import { errorReference, type Reply } from './reply.js';
 import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
 export interface ConversationOptions {
@@ -184,12 +183,12 @@ export class Conversation {
       return { kind: 'error', text: '⚠️ The Copilot runtime stopped unexpectedly while answering and has been restarted. The thread is intact: please try again.' };
     }
     if (err instanceof TurnFailedError) {
-      const ref = reference();
+      const ref = errorReference();
       log.warn({ reason: err.message, ref }, 'turn failed');
       return { kind: 'error', text: `⚠️ Copilot could not answer this time (ref \`${ref}\`). The thread is intact: please try again.` };
     }
     if (err instanceof StoreUnavailableError) {
-      const ref = reference();
+      const ref = errorReference();
       log.error({ err: err.message, ref }, 'store unavailable');
       return { kind: 'error', text: `⚠️ My storage is unavailable right now, so I cannot work on this thread (ref \`${ref}\`). Please try again in a few minutes.` };
     }
@@ -200,7 +199,7 @@ export class Conversation {
       log.warn({ holder: err.holder }, 'session open in another process');
       return busyReply(err);
     }
-    const ref = reference();
+    const ref = errorReference();
     log.error({ err, ref }, 'failed');
     return { kind: 'error', text: `⚠️ Something went wrong on my side (ref \`${ref}\`). The thread is intact: please try again.` };
   }
@@ -261,10 +260,6 @@ function busyReply(err: SessionBusyError): Reply {
   return { kind: 'error', text: `⏳ ${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}. Please try again in a moment.` };
 }
 
-/** A short id that ties a reply to its log line. */
-function reference(): string {
-  return randomUUID().slice(0, 8);
-}
 
 export function helpText(): string {
   return [

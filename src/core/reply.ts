@@ -1,4 +1,5 @@
 /** What the core answers; adapters decide how each kind looks on their platform. */
+import { randomUUID } from 'node:crypto';
 import type { Page } from './history.js';
 import type { ThreadRecord } from '../store/registry.js';
 import type { SessionId } from './thread.js';
@@ -30,3 +31,13 @@ export function isPrivate(reply: Reply): boolean {
 
 /** Shown where a turn was cut off by a crash or a kill, once the bot is back (see `TurnJournal`). */
 export const INTERRUPTED_NOTICE = '⚠️ I was restarted before I could finish answering this. The thread is intact: please send your message again.';
+
+/** A short id that ties what a person sees to the log line that has the details. */
+export function errorReference(): string {
+  return randomUUID().slice(0, 8);
+}
+
+/** What a person sees when something failed on the bot's side; the details are logged under `ref`. */
+export function failureNotice(ref: string): string {
+  return `⚠️ That did not work (ref \`${ref}\`). Please try again.`;
+}

@@ -5,10 +5,10 @@
  * so a broken store is never mistaken for an empty one and never hangs a caller.
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import Keyv from 'keyv';
 import { withDeadline } from '../deadline.js';
+import { requireFrom } from '../require-from.js';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 
@@ -139,8 +139,7 @@ const pools = new Map<string, Pick<PgPool, 'query' | 'end'>>();
 function postgresPool(url: string, timeoutMs: number): Pick<PgPool, 'query' | 'end'> {
   const existing = pools.get(url);
   if (existing) return existing;
-  const here = createRequire(import.meta.url);
-  const { Pool } = createRequire(here.resolve('@keyv/postgres'))('pg') as { Pool: new (options: object) => PgPool };
+  const { Pool } = requireFrom<{ Pool: new (options: object) => PgPool }>(['@keyv/postgres'], 'pg');
   const pool = new Pool({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // A connection that drops while idle: the next query reconnects, or fails to its caller.
   pool.on('error', () => undefined);

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mention } from '../support/slack-harness.js';
 import { T1 } from '../support/discord-harness.js';
-import { exitOf, startBuilt, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { exitOf, startBuilt, startCommand, startStack, type Proc, type Stack } from '../support/bot-process.js';
 
 let stack: Stack;
 let bot: Proc | undefined;
@@ -46,6 +46,18 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('a %s to the whole process group',
     bot.signalGroup(signal);
     expect(await exitOf(bot)).toEqual({ code: 0, signal: null });
     expect(bot.output()).toContain('"msg":"stopped"');
+  });
+});
+
+describe('npm start', () => {
+  it('stops on Ctrl-C, which reaches the bot twice (from the terminal and forwarded by npm)', async () => {
+    bot = startCommand('npm', ['start', '--silent'], stack.env);
+    await bot.waitFor(/"msg":"ready"/);
+    await converse();
+    bot.signalGroup('SIGINT');
+    await exitOf(bot);
+    expect(bot.output()).toContain('"msg":"stopped"');
+    expect(bot.output()).not.toContain('shutdown deadline passed');
   });
 });
 

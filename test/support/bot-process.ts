@@ -36,7 +36,12 @@ export interface Proc {
 
 /** Starts `node dist/<script>` in a new process group. */
 export function startBuilt(script: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean } = {}): Proc {
-  const child = spawn(process.execPath, [path.join('dist', script), ...args], {
+  return startCommand(process.execPath, [path.join('dist', script), ...args], env, options);
+}
+
+/** Starts any command (`npm start`, say) in a new process group. */
+export function startCommand(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean } = {}): Proc {
+  const child = spawn(command, args, {
     env,
     detached: true,
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],

@@ -59,4 +59,34 @@ describe('KeyedQueue', () => {
     await waiting;
     expect(q.size).toBe(0);
   });
+
+  it('keeps a reserved place: tasks known later still run in the order their places were taken', async () => {
+    const q = new KeyedQueue<string>();
+    const log: string[] = [];
+    const first = q.reserve('t');
+    const second = q.reserve('t');
+    const dropped = q.reserve('t');
+    const direct = q.run('t', async () => void log.push('direct'));
+    // The places are filled in the opposite order, as awaits that finish in any order would.
+    const b = second.run(async () => void log.push('second'));
+    dropped.cancel();
+    await Promise.resolve();
+    expect(log).toEqual([]);
+    expect(q.pending('t')).toBe(4);
+    const a = first.run(async () => void log.push('first'));
+    await Promise.all([a, b, direct]);
+    expect(log).toEqual(['first', 'second', 'direct']);
+    await q.idle();
+    expect(q.size).toBe(0);
+  });
+
+  it('uses a place once; cancelling a used place changes nothing', async () => {
+    const q = new KeyedQueue<string>();
+    const place = q.reserve('t');
+    expect(await place.run(async () => 'done')).toBe('done');
+    place.cancel();
+    expect(() => place.run(async () => 'again')).toThrow(/used once/);
+    await q.idle();
+    expect(q.size).toBe(0);
+  });
 });

@@ -14,6 +14,7 @@ import {
 } from 'discord.js';
 import type { Command } from '../../../src/core/commands.js';
 import { helpText } from '../../../src/core/conversation.js';
+import { errorReference, failureNotice } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
 import { BUTTON, COMMAND_NAME } from '../commands.js';
 import type { DiscordContext } from '../context.js';
@@ -25,9 +26,10 @@ export function interactionCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.InteractionCreate, (interaction) => {
     void ctx.deliveries.track(
       onInteraction(ctx, interaction).catch(async (err: unknown) => {
-        ctx.logger.error({ err: String(err), channel: interaction.channelId }, 'Discord: interaction failed');
+        const ref = errorReference();
+        ctx.logger.error({ err: String(err), channel: interaction.channelId, ref }, 'Discord: interaction failed');
         if (interaction.isRepliable() && (interaction.deferred || interaction.replied)) {
-          await interaction.followUp({ content: '⚠️ That did not work; the error was logged. Please try again.', flags: MessageFlags.Ephemeral }).catch(() => undefined);
+          await interaction.followUp({ content: failureNotice(ref), flags: MessageFlags.Ephemeral }).catch(() => undefined);
         }
       }),
     );

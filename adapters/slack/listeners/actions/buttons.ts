@@ -2,6 +2,8 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ACTION, decodeTarget } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
+import { errorReference, failureNotice } from '../../../../src/core/reply.js';
+import { toMrkdwn } from '../../mrkdwn.js';
 import { forgetThread, respondPrivately, sendTranscript, showHistory, type Actor } from '../../actions.js';
 import { describe } from '../../replier.js';
 
@@ -20,8 +22,9 @@ export function buttons(app: App, ctx: SlackContext): void {
       try {
         await ctx.deliveries.track(run(args as never, { workspace, user: body.user.id }, target));
       } catch (err) {
-        ctx.logger.error({ err: describe(err), channel: target.c, thread: target.t }, 'Slack: button failed');
-        await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);
+        const ref = errorReference();
+        ctx.logger.error({ err: describe(err), channel: target.c, thread: target.t, ref }, 'Slack: button failed');
+        await respondPrivately(respond, toMrkdwn(failureNotice(ref))).catch(() => undefined);
       }
     });
   };

@@ -7,6 +7,7 @@ import type { App, RespondFn } from '@slack/bolt';
 import { COMMAND_HELP } from '../../../../src/core/commands.js';
 import { confirmForgetBlocks, textSections, threadListBlocks } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
+import { errorReference, failureNotice } from '../../../../src/core/reply.js';
 import { respondPrivately, showHistory, type Actor } from '../../actions.js';
 import { describe } from '../../replier.js';
 import { toMrkdwn } from '../../mrkdwn.js';
@@ -27,8 +28,9 @@ export function copilotCommand(app: App, ctx: SlackContext): void {
     try {
       await ctx.deliveries.track(run(ctx, respond, who, command.channel_id, command.text ?? ''));
     } catch (err) {
-      ctx.logger.error({ err: describe(err), channel: command.channel_id }, 'Slack: /copilot failed');
-      await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);
+      const ref = errorReference();
+      ctx.logger.error({ err: describe(err), channel: command.channel_id, ref }, 'Slack: /copilot failed');
+      await respondPrivately(respond, toMrkdwn(failureNotice(ref))).catch(() => undefined);
     }
   });
 }

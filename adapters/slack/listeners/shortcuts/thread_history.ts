@@ -1,6 +1,8 @@
 /** Message shortcut “Copilot: thread history”: the history of the thread the message is in. */
 import type { App, MessageShortcut } from '@slack/bolt';
 import type { SlackContext } from '../../context.js';
+import { errorReference, failureNotice } from '../../../../src/core/reply.js';
+import { toMrkdwn } from '../../mrkdwn.js';
 import { respondPrivately, showHistory } from '../../actions.js';
 import { describe } from '../../replier.js';
 
@@ -15,8 +17,9 @@ export function threadHistory(app: App, ctx: SlackContext): void {
     try {
       await ctx.deliveries.track(showHistory(ctx, respond, { workspace, user: shortcut.user.id }, { c: shortcut.channel.id, t: thread, p: 0 }));
     } catch (err) {
-      ctx.logger.error({ err: describe(err), channel: shortcut.channel.id }, 'Slack: history shortcut failed');
-      await respondPrivately(respond, '⚠️ That did not work; the error was logged. Please try again.').catch(() => undefined);
+      const ref = errorReference();
+      ctx.logger.error({ err: describe(err), channel: shortcut.channel.id, ref }, 'Slack: history shortcut failed');
+      await respondPrivately(respond, toMrkdwn(failureNotice(ref))).catch(() => undefined);
     }
   });
 }
