@@ -92,6 +92,8 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
     },
     async stop() {
       await ctx.deliveries.settled();
+      // destroy() reports one "reconnecting" on its way out; it is not one.
+      client.removeAllListeners(Events.ShardReconnecting);
       await client.destroy();
       await rest.close();
     },

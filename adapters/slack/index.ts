@@ -60,6 +60,8 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     // call waits longer than the timeout (the client's default is to wait forever).
     retryConfig: { retries: deps.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     timeout: config.timeoutMs,
+    // Bolt's respond() (response_url posts) uses this fetch too, and sets no timeout of its own.
+    fetch: timedFetch(config.timeoutMs),
     logger: boltLogger(logger),
   };
   const web = new WebClient(config.botToken, clientOptions);
@@ -128,6 +130,14 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
       await ctx.deliveries.settled();
       if (socketMode) await app.stop().catch((err: unknown) => logger.warn({ err: describe(err) }, 'Slack: stop failed'));
     },
+  };
+}
+
+/** `fetch` that gives up after `ms`, on top of any signal the caller passes. */
+export function timedFetch(ms: number): typeof fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(ms);
+    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   };
 }
 

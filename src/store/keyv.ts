@@ -101,8 +101,9 @@ async function openAdapter(url: string, timeoutMs: number) {
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');
       return new KeyvRedis(
-        // Reconnects keep trying in the background after an outage; callers are bounded by StoreCalls.
-        { url, socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) } },
+        // Reconnects keep trying in the background after an outage; meanwhile calls fail at once
+        // (no offline queue) instead of each waiting out its deadline.
+        { url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) } },
         { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: timeoutMs },
       );
     }

@@ -71,12 +71,12 @@ describe('a store that cannot be used at start', () => {
   });
 });
 
-describe('a store that fails while the bot runs', () => {
-  it('/healthz answers 503 naming the store, a mention gets "storage unavailable", and SIGTERM still stops the bot', async () => {
-    const pg = await service('Postgres');
-    if (!pg) return;
-    const proxy = await startTcpProxy(pg);
-    const viaProxy = pg.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${proxy.port}`);
+describe.each(['Postgres', 'Redis'] as const)('%s failing while the bot runs', (name) => {
+  it('/healthz answers 503 naming the store, a mention gets "storage unavailable"; once it is back the bot is too', async () => {
+    const url = await service(name);
+    if (!url) return;
+    const proxy = await startTcpProxy(url);
+    const viaProxy = url.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${proxy.port}`);
     const bot = await stack.startBot({ STORE_URL: viaProxy, STORE_TIMEOUT_SECONDS: '2' });
     try {
       const healthz = async () => {
@@ -88,13 +88,17 @@ describe('a store that fails while the bot runs', () => {
       const down = await healthz();
       expect(down.status).toBe(503);
       expect(down.body).toMatchObject({ ok: false, runtime: 'ok', store: expect.stringMatching(/^down: .*STORE_URL/) });
-      const ts = '1700002000.000100';
+      const ts = `${Math.floor(Date.now() / 1000)}.${name === 'Redis' ? '000200' : '000100'}`;
       await stack.slackEvent(mention('are you there?', { ts }));
       await expect.poll(() => threadTexts(stack.slack, 'C222', ts).at(-1)).toMatch(/storage is unavailable right now.*ref `[0-9a-f]{8}`/);
+
+      await proxy.restore();
+      await expect.poll(async () => (await healthz()).status).toBe(200);
+      await stack.slackEvent(mention('and now?', { ts: ts.replace(/\.0+/, '.5') , thread_ts: ts }));
+      await expect.poll(() => threadTexts(stack.slack, 'C222', ts).at(-1)).toMatch(/^you said: and now\?/);
     } finally {
       bot.child.kill('SIGTERM');
-      const exit = await exitOf(bot);
-      expect(exit.code).toBe(0);
+      expect((await exitOf(bot)).code).toBe(0);
     }
   });
 });

@@ -179,6 +179,18 @@ describe('/copilot', () => {
   });
 });
 
+describe('a response_url that never answers', () => {
+  it('is given up after PLATFORM_TIMEOUT_SECONDS, so the adapter can still stop', async () => {
+    s = await startSlackHarness({ env: { PLATFORM_TIMEOUT_SECONDS: '1' } });
+    s.slack.fail('respond', { hang: true }, 10);
+    expect((await s.command('help')).status).toBe(200);
+    // The help, then the failure notice: both posted, neither answered.
+    await expect.poll(() => s!.slack.responses.length).toBe(2);
+    expect(String(s.slack.responses[1]!.body.text)).toMatch(/That did not work \(ref `[0-9a-f]{8}`\)/);
+    await s.adapter.stop();
+  });
+});
+
 describe('message shortcut', () => {
   it('“Copilot: thread history” shows the history of the message’s thread', async () => {
     s = await startSlackHarness();

@@ -34,6 +34,21 @@ export interface Proc {
   type(line: string): void;
 }
 
+/**
+ * Every group started here. A detached group outlives the test worker, so whatever a test leaves
+ * running (a timeout skipped its cleanup, say) is killed when the worker exits.
+ */
+const started = new Set<number>();
+process.on('exit', () => {
+  for (const pgid of started) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** Starts `node dist/<script>` in a new process group. */
 export function startBuilt(script: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean } = {}): Proc {
   return startCommand(process.execPath, [path.join('dist', script), ...args], env, options);
@@ -46,6 +61,7 @@ export function startCommand(command: string, args: string[], env: NodeJS.Proces
     detached: true,
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  started.add(child.pid!);
   let out = '';
   const watchers = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -54,6 +70,7 @@ export function startCommand(command: string, args: string[], env: NodeJS.Proces
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  // The group stays listed after the process exits: a runtime child may outlive it.
   const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   const proc: Proc = {
     child,

@@ -33,7 +33,7 @@ export interface FakeSlack {
   calls: ApiCall[];
   responses: Array<{ id: string; body: Record<string, unknown> }>;
   uploads: Array<{ id: string; body: string }>;
-  /** The next `times` calls to `method` fail as described. */
+  /** The next `times` calls to `method` fail as described (`respond` for response_url posts). */
   fail(method: string, fault: Fault, times?: number): void;
   callsTo(method: string): ApiCall[];
   responseUrl(id: string): string;
@@ -62,6 +62,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       };
       if (path.startsWith('/respond/')) {
         responses.push({ id: path.slice('/respond/'.length), body: JSON.parse(raw || '{}') as Record<string, unknown> });
+        if (faults.get('respond')?.shift()?.hang) return;
         return send(200, { ok: true });
       }
       if (path.startsWith('/upload/')) {
