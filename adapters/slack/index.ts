@@ -14,6 +14,7 @@ import type { Dedupe } from '../../src/store/dedupe.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 import type { TurnJournal } from '../../src/store/journal.js';
 import { KeyedQueue } from '../../src/core/queue.js';
+import { withDeadline } from '../../src/deadline.js';
 import { recoverInterrupted } from './incoming.js';
 import type { SlackContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
@@ -26,6 +27,8 @@ import { describe } from './replier.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 const DEFAULT_SLACK_API = 'https://slack.com/api/';
+/** How long Socket Mode may take to connect at start. */
+const SOCKET_START_MS = 30_000;
 
 export interface SlackDeps {
   config: SlackConfig;
@@ -122,7 +125,13 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
         }
       : undefined,
     async start() {
-      if (socketMode) await app.start();
+      if (socketMode) {
+        // Bolt keeps retrying a socket that never opens: give up with a line that names the fix.
+        await withDeadline(app.start(), SOCKET_START_MS, 'the Socket Mode connection').catch(async (err: unknown) => {
+          await withDeadline(app.stop(), 2000, 'Socket Mode stop').catch(() => undefined);
+          throw new SlackStartError(`Slack Socket Mode did not connect: ${describe(err)} (check SLACK_APP_TOKEN${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
+        });
+      }
       logger.info({ mode: socketMode ? 'socket' : 'http', bot: auth.user_id, team: auth.team_id }, 'Slack adapter ready');
       void ctx.deliveries.track(recoverInterrupted(ctx, web));
     },

@@ -123,7 +123,8 @@ async function openAdapter(url: string, timeoutMs: number) {
           await pool.end();
         }
       }
-      return new GuardedPostgres({ uri: url });
+      // Listings (retention, `sessions list`) page through the table; 10 rows a query is the default.
+      return new GuardedPostgres({ uri: url, iterationLimit: 500 });
     }
   }
 }

@@ -10,8 +10,9 @@ export interface Store {
   dedupe: Dedupe;
   journal: TurnJournal;
   /**
-   * Writes, reads back and lists, within the store timeout: what every entry point does before it
-   * starts, so a store that cannot be used stops the process with one clear line.
+   * Writes and reads back, within the store timeout: what every entry point does before it starts,
+   * so a store that cannot be used (unreachable, wrong database, read-only) stops the process
+   * with one clear line.
    */
   check(): Promise<void>;
   /** One cheap read (for /healthz); rejects with `StoreUnavailableError`. */
@@ -38,7 +39,6 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
       const back = await calls.run('read', () => seen.get(probe));
       if (back === undefined) throw new StoreUnavailableError(url, new Error('a value written could not be read back'));
       await calls.run('delete', () => seen.delete(probe));
-      await registry.list();
     },
     async ping(ms = timeoutMs) {
       await new StoreCalls(url, ms).run('ping', () => seen.get('healthz'));

@@ -1,6 +1,6 @@
 /** Socket Mode (SLACK_APP_TOKEN): Bolt connects out to the fake Slack and receives the same events. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
+import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../../adapters/slack/index.js';
 import { silentLogger } from '../../src/log.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -38,5 +38,15 @@ describe('Slack Socket Mode', () => {
     });
     await expect.poll(() => slack!.responses.filter((r) => r.id === 'sock').length, { timeout: 30_000 }).toBe(1);
     expect(String(slack.responses.find((r) => r.id === 'sock')?.body.text)).toContain('/copilot history');
+  });
+
+  it('stops start-up with one line naming SLACK_APP_TOKEN when Slack refuses the app token', async () => {
+    slack = await startFakeSlack();
+    slack.fail('apps.connections.open', { error: 'invalid_auth' }, 10);
+    h = await startHarness({ env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-bad', SLACK_API_URL: slack.apiUrl } });
+    const candidate = await createSlackAdapter({ config: h.config.slack!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, journal: h.app.store.journal, logger: silentLogger });
+    const failure = await candidate.start().then(() => undefined, (err: unknown) => err);
+    expect(failure).toBeInstanceOf(SlackStartError);
+    expect((failure as Error).message).toMatch(/^Slack Socket Mode did not connect: .*invalid_auth.* \(check SLACK_APP_TOKEN and SLACK_API_URL\)$/);
   });
 });
