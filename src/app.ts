@@ -45,6 +45,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     recycleSessions: config.recycleSessions,
     logger: logger.child({ component: 'agent' }),
     role,
+    // A thread another process holds is waited for, as long as a turn may take.
+    lockWaitMs: config.turnTimeoutSeconds * 1000,
   });
   try {
     await agent.start();

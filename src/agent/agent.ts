@@ -2,8 +2,7 @@
  * What the conversation core needs from a Copilot agent. The core never sees the SDK: this
  * interface is the seam, and tests of the core can pass any implementation.
  */
-import type { SessionId } from '../core/thread.js';
-import type { TranscriptEvent } from '../core/history.js';
+import type { SessionId, TranscriptEvent } from '../domain.js';
 
 export interface TurnOptions {
   /** The turn is aborted and fails with `TurnTimeoutError` after this long. */

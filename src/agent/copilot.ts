@@ -11,8 +11,7 @@ import path from 'node:path';
 import { CopilotClient, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
 import type { Logger } from '../log.js';
 import type { ModelAuth } from '../config.js';
-import type { SessionId } from '../core/thread.js';
-import type { TranscriptEvent } from '../core/history.js';
+import type { SessionId, TranscriptEvent } from '../domain.js';
 import { withDeadline } from '../deadline.js';
 import { AgentStoppedError, RuntimeExitedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, type PermissionAsk } from './permissions.js';
@@ -33,6 +32,8 @@ export interface CopilotAgentOptions {
   logger: Logger;
   /** Names this process in session locks (bot, chat, cli). */
   role: string;
+  /** How long to wait for another process to let go of a session (then "busy"). */
+  lockWaitMs: number;
 }
 
 interface Live {
@@ -50,6 +51,8 @@ const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT
 
 /** How long a runtime gets to stop before it is killed. */
 const STOP_TIMEOUT_MS = 5000;
+/** How often this process looks for sessions another process is waiting for. */
+const YIELD_POLL_MS = 200;
 /** A dead or wedged runtime may never answer a disconnect, an abort or a kill. */
 const DISCONNECT_TIMEOUT_MS = 3000;
 const FORCE_STOP_TIMEOUT_MS = 2000;
@@ -76,6 +79,9 @@ export class CopilotAgent implements Agent {
   private readonly allowedTools: ReadonlySet<string>;
   private readonly workDir: string;
   private locks: SessionLocks | undefined;
+  /** Sessions another process waits for: disconnected as soon as no turn runs in them. */
+  private wanted = new Set<string>();
+  private yieldTimer: NodeJS.Timeout | undefined;
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
@@ -88,6 +94,8 @@ export class CopilotAgent implements Agent {
     fs.mkdirSync(this.workDir, { recursive: true });
     this.locks = new SessionLocks(this.options.home, this.options.role);
     await this.startClient();
+    this.yieldTimer = setInterval(() => this.yieldWanted(), YIELD_POLL_MS);
+    this.yieldTimer.unref();
   }
 
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
@@ -122,8 +130,8 @@ export class CopilotAgent implements Agent {
     await this.close(id);
     return this.withClient(async (client) => {
       if ((await client.getSessionMetadata(id)) === undefined) return false;
-      // Never delete a session another process has open.
-      this.locks!.acquire(id);
+      // Never delete a session another process has open: wait for it to let go.
+      await this.locks!.acquire(id, this.lockWait());
       try {
         await client.deleteSession(id);
       } finally {
@@ -155,6 +163,7 @@ export class CopilotAgent implements Agent {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped = true;
+    clearInterval(this.yieldTimer);
     for (const fail of this.inFlight) fail(new AgentStoppedError());
     await withDeadline(this.recycling ?? Promise.resolve(), STOP_TIMEOUT_MS + DISCONNECT_TIMEOUT_MS, 'runtime recycle').catch(() => undefined);
     await this.closeAll(true);
@@ -327,9 +336,26 @@ export class CopilotAgent implements Agent {
     if (live.leases === 0 && this.live.get(id) === live) {
       live.idleTimer = setTimeout(() => {
         if (this.live.get(id) === live && live.leases === 0) void this.close(id);
-      }, live.stale ? 0 : this.options.idleMs);
+      }, live.stale || this.wanted.has(id) ? 0 : this.options.idleMs);
       live.idleTimer.unref();
     }
+  }
+
+  /** Lets go of idle sessions another process is waiting for; busy ones go when their turn ends. */
+  private yieldWanted(): void {
+    if (!this.locks || this.live.size === 0) {
+      this.wanted.clear();
+      return;
+    }
+    this.wanted = new Set(this.locks.wanted());
+    for (const id of this.wanted) {
+      const live = this.live.get(id as SessionId);
+      if (live && live.leases === 0) void this.close(id as SessionId);
+    }
+  }
+
+  private lockWait() {
+    return { waitMs: this.options.lockWaitMs, cancelled: () => (this.stopping ? new AgentStoppedError() : undefined) };
   }
 
   private releaseLease(): void {
@@ -348,7 +374,7 @@ export class CopilotAgent implements Agent {
 
   private async open(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     await this.closing.get(id);
-    this.locks!.acquire(id);
+    await this.locks!.acquire(id, this.lockWait());
     try {
       return await this.resumeOrCreate(id, reading);
     } catch (err) {

@@ -1,13 +1,17 @@
 /**
- * One writer per session across processes. Two runtimes holding one session open each keep their
- * own copy of it and both append to its log ("split brain"), so a process takes a lock file for
- * every session it opens and drops it when it disconnects. A lock whose process is gone (a crash)
- * is taken over. Locks are files under COPILOT_HOME, so they protect processes on one host;
- * processes on different hosts must not share a COPILOT_HOME.
+ * One writer per session across processes on one host. Two runtimes holding one session open
+ * each keep their own copy of it and both append to its log ("split brain"), so a process takes
+ * a lock file for every session it opens and drops it when it disconnects. A lock whose process
+ * is gone (a crash) is taken over.
+ *
+ * Nobody is turned away: a process that needs a session another one holds leaves a `.want`
+ * marker and waits (bounded). The holder sees the marker (`wanted`), disconnects the session as
+ * soon as its running turn ends, and the waiter resumes it from disk with every turn in it.
+ * Locks are files under COPILOT_HOME, so they protect processes on one host.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '../pid.js';
 import { SessionBusyError } from './agent.js';
 
@@ -16,6 +20,16 @@ export interface LockInfo {
   role: string;
   since: string;
 }
+
+export interface AcquireOptions {
+  /** How long to wait for another process to let go; then `SessionBusyError`. */
+  waitMs: number;
+  /** Checked while waiting: a process shutting down stops waiting (with this error). */
+  cancelled?: () => Error | undefined;
+}
+
+const POLL_MIN_MS = 25;
+const POLL_MAX_MS = 250;
 
 export class SessionLocks {
   private readonly dir: string;
@@ -29,30 +43,35 @@ export class SessionLocks {
     fs.mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Takes the lock for `id`, or throws `SessionBusyError` naming the process that holds it. */
-  acquire(id: string): void {
+  /** Takes the lock for `id`, waiting up to `waitMs` for its holder to let go. */
+  async acquire(id: string, options: AcquireOptions): Promise<void> {
     if (this.held.has(id)) return;
-    const file = this.file(id);
-    const mine: LockInfo = { pid: process.pid, role: this.role, since: new Date().toISOString() };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        fs.writeFileSync(file, JSON.stringify(mine), { flag: 'wx' });
-        this.held.add(id);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const deadline = Date.now() + options.waitMs;
+    let delay = POLL_MIN_MS;
+    let wanting = false;
+    try {
+      for (;;) {
+        const holder = this.tryTake(id);
+        if (!holder) return;
+        if (!wanting) {
+          this.want(id);
+          wanting = true;
+        }
+        const cancelled = options.cancelled?.();
+        if (cancelled) throw cancelled;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new SessionBusyError(`${holder.role}, pid ${holder.pid}`);
+        await sleep(Math.min(delay, left));
+        delay = Math.min(delay * 2, POLL_MAX_MS);
       }
-      const holder = readLock(file);
-      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) throw new SessionBusyError(`${holder.role}, pid ${holder.pid}`);
-      // Stale (its process is gone) or unreadable: take it over.
-      fs.rmSync(file, { force: true });
+    } finally {
+      if (wanting) this.unwant(id);
     }
-    throw new Error(`could not take the session lock ${file}`);
   }
 
   release(id: string): void {
     if (!this.held.delete(id)) return;
-    const holder = readLock(this.file(id));
+    const holder = readJson<LockInfo>(this.file(id));
     if (!holder || holder.pid === process.pid) fs.rmSync(this.file(id), { force: true });
   }
 
@@ -60,15 +79,66 @@ export class SessionLocks {
     for (const id of [...this.held]) this.release(id);
   }
 
+  /** Sessions this process holds that another live process is waiting for (one directory read). */
+  wanted(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => n.endsWith('.want'))
+      .map((n) => n.slice(0, -'.want'.length))
+      .filter((id) => this.held.has(id) && this.isWantedByOther(id));
+  }
+
+  /** Takes the lock if it is free or stale; otherwise returns who holds it. */
+  private tryTake(id: string): LockInfo | undefined {
+    const file = this.file(id);
+    const mine: LockInfo = { pid: process.pid, role: this.role, since: new Date().toISOString() };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        fs.writeFileSync(file, JSON.stringify(mine), { flag: 'wx' });
+        this.held.add(id);
+        return undefined;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = readJson<LockInfo>(file);
+      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) return holder;
+      // Stale (its process is gone) or unreadable: take it over.
+      fs.rmSync(file, { force: true });
+    }
+    throw new Error(`could not take the session lock ${file}`);
+  }
+
+  private want(id: string): void {
+    fs.writeFileSync(this.wantFile(id), JSON.stringify({ pid: process.pid }));
+  }
+
+  private unwant(id: string): void {
+    if (readJson<{ pid: number }>(this.wantFile(id))?.pid === process.pid) fs.rmSync(this.wantFile(id), { force: true });
+  }
+
+  private isWantedByOther(id: string): boolean {
+    const waiter = readJson<{ pid: number }>(this.wantFile(id));
+    return waiter !== undefined && waiter.pid !== process.pid && isAlive(waiter.pid);
+  }
+
   private file(id: string): string {
     // Session ids are [A-Za-z0-9_-] (checked before they get here), so this stays in `dir`.
     return path.join(this.dir, `${id}.lock`);
   }
+
+  private wantFile(id: string): string {
+    return path.join(this.dir, `${id}.want`);
+  }
 }
 
-function readLock(file: string): LockInfo | undefined {
+function readJson<T extends { pid: number }>(file: string): T | undefined {
   try {
-    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as T;
     return typeof info.pid === 'number' ? info : undefined;
   } catch {
     return undefined;

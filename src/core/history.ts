@@ -4,12 +4,10 @@
  * Pure: events in, Markdown lines out.
  */
 
+import type { TranscriptEvent } from '../domain.js';
+
 /** The shape shared by every runtime event; kinds this file does not know still render. */
-export interface TranscriptEvent {
-  type: string;
-  timestamp?: string;
-  data?: unknown;
-}
+export type { TranscriptEvent } from '../domain.js';
 
 export type EntryKind = 'user' | 'assistant' | 'tool' | 'error' | 'system';
 

@@ -12,24 +12,9 @@
  * so the mapping is injective, and `describeSessionId` can read an id back.
  */
 
-export type Platform = string;
+import type { SessionId, ThreadRef } from '../domain.js';
 
-export interface ThreadRef {
-  platform: Platform;
-  /** Slack team (or enterprise), Discord guild (`dm` for DMs), the local user for the console. */
-  workspace: string;
-  channel: string;
-  /** Slack thread_ts; for platforms where threads are channels, the same value as `channel`. */
-  thread: string;
-  /** Who sent the message this ref came with. */
-  user: string;
-  /** A direct-message conversation: listed by `sessions` only to its own participant (and admins). */
-  direct?: boolean;
-}
-
-declare const sessionIdBrand: unique symbol;
-/** A Copilot session id made by `sessionIdFor` or checked by `parseSessionId`. */
-export type SessionId = string & { readonly [sessionIdBrand]: true };
+export type { Platform, SessionId, ThreadRef } from '../domain.js';
 
 /** The runtime accepted ids of 200 characters here; longer ones would also strain path limits. */
 export const MAX_SESSION_ID_LENGTH = 200;

@@ -6,7 +6,7 @@
  */
 import type Keyv from 'keyv';
 import { entries, type StoreCalls } from './keyv.js';
-import type { SessionId, ThreadRef } from '../core/thread.js';
+import type { SessionId, ThreadRef } from '../domain.js';
 
 export interface ThreadRecord {
   sessionId: SessionId;

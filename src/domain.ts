@@ -1,0 +1,31 @@
+/**
+ * The domain types every layer shares: the core, the agent and the store all import them from
+ * here, so neither the agent nor the store depends on any module of the core.
+ */
+
+export type Platform = string;
+
+/** A chat thread, independent of the platform it lives on. */
+export interface ThreadRef {
+  platform: Platform;
+  /** Slack team (or enterprise), Discord guild (`dm` for DMs), the local user for the console. */
+  workspace: string;
+  channel: string;
+  /** Slack thread_ts; for platforms where threads are channels, the same value as `channel`. */
+  thread: string;
+  /** Who sent the message this ref came with. */
+  user: string;
+  /** A direct-message conversation: listed by `sessions` only to its own participant (and admins). */
+  direct?: boolean;
+}
+
+declare const sessionIdBrand: unique symbol;
+/** A Copilot session id made by `sessionIdFor` or checked by `parseSessionId` (core/thread.ts). */
+export type SessionId = string & { readonly [sessionIdBrand]: true };
+
+/** One event of a session's history, as the runtime stores it (any kind; see core/history.ts). */
+export interface TranscriptEvent {
+  type: string;
+  timestamp?: string;
+  data?: unknown;
+}
