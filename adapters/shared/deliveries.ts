@@ -1,9 +1,10 @@
 /**
  * One answer per platform message. A message may arrive twice (Slack retries, Slack's
- * `app_mention` + `message` pair, a Discord gateway replay): an in-process claim stops two
- * copies racing each other, and the store remembers a key once its message is queued, so a
- * crash before that still lets the platform's retry through. Also tracks work in flight, so an
- * adapter can let answers finish posting before it disconnects.
+ * `app_mention` + `message` pair, a Discord gateway replay), here or at another instance: an
+ * in-process claim stops two copies racing each other, and the store's atomic claim makes one
+ * handler win everywhere. Adapters take the message's place in its thread before claiming, so a
+ * claimed message always has its place where it will run (and the turn journal covers a crash).
+ * Also tracks work in flight, so an adapter can let answers finish posting before it disconnects.
  */
 import type { Logger } from '../../src/log.js';
 import type { Dedupe } from '../../src/store/dedupe.js';
@@ -17,25 +18,22 @@ export class Deliveries {
     private readonly logger: Logger,
   ) {}
 
-  /**
-   * Runs `handle` unless `key` was delivered before. `handle` calls `queued()` once the message
-   * is in its thread's queue; only then is the key remembered.
-   */
-  async once(key: string, handle: (queued: () => Promise<void>) => Promise<void>): Promise<void> {
+  /** Runs `handle` unless `key` was claimed before, by this process or another. */
+  async once(key: string, handle: () => Promise<void>): Promise<void> {
     if (this.claims.has(key)) return;
     this.claims.add(key);
     try {
       // A store that cannot say whether the message is new must not swallow it: the turn then
       // answers (with "storage unavailable" if the store is really down) rather than stay silent.
-      const seen = await this.dedupe.seen(key).catch((err: unknown) => {
-        this.logger.warn({ err: String(err), key }, 'could not check for a duplicate delivery; handling it');
-        return false;
+      const first = await this.dedupe.claim(key).catch((err: unknown) => {
+        this.logger.warn({ err: String(err), key }, 'could not claim the delivery; handling it');
+        return true;
       });
-      if (seen) {
+      if (!first) {
         this.logger.debug({ key }, 'duplicate delivery ignored');
         return;
       }
-      await handle(() => this.dedupe.remember(key).catch((err: unknown) => this.logger.warn({ err: String(err), key }, 'could not record delivery')));
+      await handle();
     } finally {
       this.claims.delete(key);
     }

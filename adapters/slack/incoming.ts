@@ -1,8 +1,8 @@
 /**
  * A person's message to the bot (a mention, a DM, or a follow-up in a thread that has a
  * session) → one answer in that thread. The message's place in its thread (for its turn and for
- * its placeholder) is taken on arrival, before any await; it is de-duplicated, remembered only
- * once queued, and journaled until its answer is delivered, so a crash never loses it silently.
+ * its placeholder) is taken on arrival, before any await; then it is claimed (one handler across
+ * instances) and journaled until its answer is delivered, so a crash never loses it silently.
  */
 import type { WebClient } from '@slack/web-api';
 import { parseInput } from '../../src/core/commands.js';
@@ -42,24 +42,22 @@ export async function handleIncoming(ctx: SlackContext, client: WebClient, event
   const text = stripMention(event.text ?? '', ctx.botUserId);
   const key = `slack:${arrival.thread.workspace}:${event.channel}:${event.ts}`;
   try {
-    await ctx.deliveries.once(key, (queued) => ctx.deliveries.track(respondTo(ctx, client, arrival, text, { key, ts: event.ts }, queued)));
+    await ctx.deliveries.once(key, () => ctx.deliveries.track(respondTo(ctx, client, arrival, text, { key, ts: event.ts })));
   } finally {
     arrival.cancel();
   }
 }
 
-async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }, queued: () => Promise<void>): Promise<void> {
+async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }): Promise<void> {
   const { thread } = arrival;
   const parsed = parseInput(text);
   if (parsed.kind !== 'prompt' || !parsed.text) arrival.cancel();
   if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
-    await queued();
     await ephemeral(client, thread, 'Forget this thread?', confirmForgetBlocks({ c: thread.channel, t: thread.thread }));
     return;
   }
   if (parsed.kind !== 'prompt' || !parsed.text) {
     const reply = await ctx.conversation.handleMessage(thread, text);
-    await queued();
     await deliver(client, thread, reply);
     return;
   }
@@ -71,7 +69,6 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn });
   replier.start(arrival.post);
   await begun;
-  await queued();
   const reply = await answer;
   await replier.finish(reply.text);
   await safely('close the journal entry', () => journal.end(message.key));

@@ -1,30 +1,26 @@
 /**
- * Delivery de-duplication: a platform may deliver one message twice (retries, or Slack's
- * `app_mention` + `message` pair). A key is remembered only once its message is safely queued,
- * so a crash before that lets the retry through.
+ * Delivery de-duplication: a platform may deliver one message twice (retries, Slack's
+ * `app_mention` + `message` pair), to this process or to another instance. The first to claim a
+ * message's key handles it; the claim is atomic on the store's engine (see `claims.ts`).
  */
-import type Keyv from 'keyv';
+import type { DeliveryClaims } from './claims.js';
 import type { StoreCalls } from './keyv.js';
 
 export interface Dedupe {
-  seen(key: string): Promise<boolean>;
-  remember(key: string): Promise<void>;
+  /** True for the first claim of `key` anywhere; false for every duplicate. */
+  claim(key: string, ttlMs?: number): Promise<boolean>;
 }
 
-/** Platforms stop retrying long before this. */
+/** Longer than any platform retries (Slack's last retry comes after ~5 minutes). */
 export const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
 
-export class KeyvDedupe implements Dedupe {
+export class ClaimsDedupe implements Dedupe {
   constructor(
-    private readonly keyv: Keyv<number>,
+    private readonly claims: DeliveryClaims,
     private readonly calls: StoreCalls,
   ) {}
 
-  async seen(key: string): Promise<boolean> {
-    return (await this.calls.run('read', () => this.keyv.get(key))) !== undefined;
-  }
-
-  async remember(key: string): Promise<void> {
-    await this.calls.run('write', () => this.keyv.set(key, Date.now(), DEDUPE_TTL_MS));
+  claim(key: string, ttlMs = DEDUPE_TTL_MS): Promise<boolean> {
+    return this.calls.run('claim', () => this.claims.claim(key, ttlMs));
   }
 }

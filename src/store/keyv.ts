@@ -9,6 +9,7 @@ import path from 'node:path';
 import Keyv from 'keyv';
 import { withDeadline } from '../deadline.js';
 import { requireFrom } from '../require-from.js';
+import type { RedisLike, SqlRunner } from './claims.js';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
 
@@ -55,12 +56,38 @@ export class StoreCalls {
   }
 }
 
-/** One keyv per namespace over one backend connection each; close them with `disconnect()`. */
-export async function openKeyv<V>(url: string, namespace: string, timeoutMs: number): Promise<Keyv<V>> {
-  const store = await openAdapter(url, timeoutMs);
-  const keyv = new Keyv<V>({ store, namespace, throwOnErrors: true });
-  keyv.on('error', () => undefined); // thrown to the caller instead (throwOnErrors), or caught by `entries`
-  return keyv;
+/** One store's connection to its engine: a keyv per namespace, and raw access for what keyv cannot do. */
+export interface Backend {
+  keyv<V>(namespace: string): Promise<Keyv<V>>;
+  /** SQL on the same database (SQLite, Postgres) or the Redis client, for atomic claims. */
+  raw: { sql?: SqlRunner; redis?: () => Promise<RedisLike> };
+  close(): Promise<void>;
+}
+
+export async function openBackend(url: string, timeoutMs: number): Promise<Backend> {
+  const opened: Keyv[] = [];
+  const pool = storeKind(url) === 'postgres' ? newPostgresPool(url, timeoutMs) : undefined;
+  const first = await openAdapter(url, timeoutMs, pool);
+  const raw: Backend['raw'] = {};
+  if (pool) raw.sql = async (sql, params) => (await pool.query(sql, params)).rows;
+  else if ('query' in first) raw.sql = (sql, params) => (first as { query(sql: string, ...p: unknown[]): Promise<unknown[]> }).query(sql, ...params);
+  if ('getClient' in first) raw.redis = () => (first as unknown as { getClient(): Promise<RedisLike> }).getClient();
+  let unused: typeof first | undefined = first;
+  return {
+    raw,
+    async keyv<V>(namespace: string) {
+      const adapter = unused ?? (await openAdapter(url, timeoutMs, pool));
+      unused = undefined;
+      const keyv = new Keyv<V>({ store: adapter, namespace, throwOnErrors: true });
+      keyv.on('error', () => undefined); // thrown to the caller instead (throwOnErrors), or caught by `entries`
+      opened.push(keyv);
+      return keyv;
+    },
+    async close() {
+      for (const keyv of opened) await keyv.disconnect();
+      await pool?.end();
+    },
+  };
 }
 
 /**
@@ -85,7 +112,7 @@ export async function entries<V>(keyv: Keyv<V>): Promise<Array<[string, V]>> {
   }
 }
 
-async function openAdapter(url: string, timeoutMs: number) {
+async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefined) {
   switch (storeKind(url)) {
     case 'sqlite': {
       const file = url.slice('sqlite://'.length);
@@ -100,16 +127,19 @@ async function openAdapter(url: string, timeoutMs: number) {
     }
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');
-      return new KeyvRedis(
+      const redis = new KeyvRedis(
         // Reconnects keep trying in the background after an outage; meanwhile calls fail at once
         // (no offline queue) instead of each waiting out its deadline.
         { url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) } },
         { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: timeoutMs },
       );
+      // Connected before first use: without an offline queue, calls made while it still connects fail.
+      await redis.getClient();
+      return redis;
     }
     case 'postgres': {
       const { KeyvPostgres } = await import('@keyv/postgres');
-      const pool = postgresPool(url, timeoutMs);
+      const queries = pool!;
       /**
        * @keyv/postgres makes its own pg pool and never listens for its errors: when the database
        * goes away, the pool's 'error' event has no listener and kills the process. Its queries
@@ -117,10 +147,10 @@ async function openAdapter(url: string, timeoutMs: number) {
        */
       class GuardedPostgres extends KeyvPostgres {
         override async connect() {
-          return async (sql: string, values?: unknown[]) => (await pool.query(sql, values)).rows;
+          return async (sql: string, values?: unknown[]) => (await queries.query(sql, values)).rows;
         }
         override async disconnect() {
-          await pool.end();
+          // The backend ends the pool once, after every namespace is closed.
         }
       }
       // Listings (retention, `sessions list`) page through the table; 10 rows a query is the default.
@@ -135,24 +165,11 @@ interface PgPool {
   end(): Promise<void>;
 }
 
-/** One pool per URL (the registry, dedupe and journal share it), of the same `pg` @keyv/postgres uses. */
-const pools = new Map<string, Pick<PgPool, 'query' | 'end'>>();
-
-function postgresPool(url: string, timeoutMs: number): Pick<PgPool, 'query' | 'end'> {
-  const existing = pools.get(url);
-  if (existing) return existing;
+/** A pool of the same `pg` @keyv/postgres uses, shared by one store's namespaces and its claims. */
+function newPostgresPool(url: string, timeoutMs: number): PgPool {
   const { Pool } = requireFrom<{ Pool: new (options: object) => PgPool }>(['@keyv/postgres'], 'pg');
   const pool = new Pool({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   // A connection that drops while idle: the next query reconnects, or fails to its caller.
   pool.on('error', () => undefined);
-  let ended: Promise<void> | undefined;
-  const shared = {
-    query: (sql: string, values?: unknown[]) => pool.query(sql, values),
-    end: () => {
-      pools.delete(url);
-      return (ended ??= pool.end());
-    },
-  };
-  pools.set(url, shared);
-  return shared;
+  return pool;
 }

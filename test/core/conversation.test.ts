@@ -9,7 +9,7 @@ import type { TranscriptEvent } from '../../src/core/history.js';
 import type { SessionId } from '../../src/core/thread.js';
 import { silentLogger } from '../../src/log.js';
 import { KeyvThreadRegistry } from '../../src/store/registry.js';
-import { openKeyv, StoreCalls } from '../../src/store/keyv.js';
+import { openBackend, StoreCalls } from '../../src/store/keyv.js';
 import { localThread } from '../support/harness.js';
 
 class MemoryAgent implements Agent {
@@ -41,7 +41,8 @@ class MemoryAgent implements Agent {
 
 async function setup() {
   const agent = new MemoryAgent();
-  const registry = new KeyvThreadRegistry(await openKeyv('sqlite://:memory:', 'threads', 5000), new StoreCalls('sqlite://:memory:', 5000));
+  const backend = await openBackend('sqlite://:memory:', 5000);
+  const registry = new KeyvThreadRegistry(await backend.keyv('threads'), new StoreCalls('sqlite://:memory:', 5000));
   const conversation = new Conversation({ agent, registry, logger: silentLogger, turnTimeoutMs: 1000, admins: [] });
   return { agent, registry, conversation };
 }

@@ -44,19 +44,35 @@ describe.each(backends)('thread registry on %s', (_name, urlFor) => {
   });
 });
 
-describe.each(backends)('delivery de-duplication on %s', (_name, urlFor) => {
-  it('remembers a delivery key, and only that key', async () => {
+describe.each(backends)('delivery claims on %s', (_name, urlFor) => {
+  it('one claim wins per key, across separately opened stores (two instances) claiming at once', async () => {
+    const url = await urlFor();
+    if (!url) return;
+    const [a, b] = [await openStore(url), await openStore(url)];
+    try {
+      const keys = Array.from({ length: 20 }, (_, i) => `slack:${run}:C1:${i}.1`);
+      const results = await Promise.all(keys.flatMap((k) => [a.dedupe.claim(k), b.dedupe.claim(k)]));
+      for (let i = 0; i < keys.length; i++) expect([results[2 * i], results[2 * i + 1]].filter(Boolean)).toHaveLength(1);
+      expect(await a.dedupe.claim(keys[0]!)).toBe(false);
+      expect(await b.dedupe.claim(`${keys[0]}0`)).toBe(true);
+      // Registry listings never see claims.
+      expect((await a.registry.list()).some((r) => String(r.sessionId).includes(run))).toBe(false);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a claim that expired can be taken again, once', async () => {
     const url = await urlFor();
     if (!url) return;
     const store = await openStore(url);
     try {
-      const key = `slack:${run}:C1:1.1`;
-      expect(await store.dedupe.seen(key)).toBe(false);
-      await store.dedupe.remember(key);
-      expect(await store.dedupe.seen(key)).toBe(true);
-      expect(await store.dedupe.seen(`${key}0`)).toBe(false);
-      // Registry listings never see dedupe keys (separate namespaces in one backend).
-      expect((await store.registry.list()).some((r) => String(r.sessionId).includes(key))).toBe(false);
+      const key = `expiring:${run}`;
+      expect(await store.dedupe.claim(key, 50)).toBe(true);
+      expect(await store.dedupe.claim(key, 50)).toBe(false);
+      await expect.poll(() => store.dedupe.claim(key, 60_000)).toBe(true);
+      expect(await store.dedupe.claim(key, 60_000)).toBe(false);
     } finally {
       await store.close();
     }

@@ -155,8 +155,8 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   /** Starts `npm start`'s entry point and waits for /healthz to say ready. */
   startBot(extra?: Record<string, string>): Promise<Proc>;
-  /** POSTs a signed Slack event to the bot. */
-  slackEvent(event: Record<string, unknown>, eventId?: string): Promise<Response>;
+  /** POSTs a signed Slack event to the bot (on `port`, default the stack's). */
+  slackEvent(event: Record<string, unknown>, eventId?: string, port?: number): Promise<Response>;
   /** Sends a Discord message through the fake gateway. */
   discordSay(content: string, o?: SayOptions): string;
   close(): Promise<void>;
@@ -199,9 +199,9 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
       await bot.waitFor(/"msg":"ready"/);
       return bot;
     },
-    slackEvent(event, eventId = `EvP${++events}`) {
+    slackEvent(event, eventId = `EvP${++events}`, at = port) {
       const body = JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: eventId, event_time: 1700000100, event: { event_ts: event.ts, ...event } });
-      return fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', SLACK_SECRET), body });
+      return fetch(`http://127.0.0.1:${at}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', SLACK_SECRET), body });
     },
     discordSay(content, o = {}) {
       const payload = discordMessage(content, o);

@@ -64,13 +64,13 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
 
   const key = `discord:${message.id}`;
   try {
-    await ctx.deliveries.once(key, async (queued) => {
+    await ctx.deliveries.once(key, async () => {
       const where = await resolve().catch(async (err: unknown) => {
         ctx.logger.error({ err: String(err), channel: channel.id }, 'Discord: could not open a thread');
         await message.reply({ content: '⚠️ I could not open a thread for this. Please try again.', allowedMentions: NO_PINGS }).catch(() => undefined);
         return undefined;
       });
-      if (where) await answer(ctx, where, stripMention(message.content, botId), { key, id: message.id, place }, queued);
+      if (where) await answer(ctx, where, stripMention(message.content, botId), { key, id: message.id, place });
     });
   } finally {
     place.cancel();
@@ -82,13 +82,11 @@ async function answer(
   where: { thread: ThreadRef; target: SendableChannels },
   text: string,
   message: { key: string; id: string; place: Reservation },
-  queued: () => Promise<void>,
 ): Promise<void> {
   const { thread, target } = where;
   const parsed = parseInput(text);
   if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
     message.place.cancel();
-    await queued();
     const view = forgetConfirmView();
     await target.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS });
     return;
@@ -98,10 +96,8 @@ async function answer(
     work().catch((err: unknown) => ctx.logger.warn({ err: String(err), channel: thread.channel }, `Discord: could not ${what}`));
   const stopTyping = isTurn ? keepTyping(target, (err) => ctx.logger.debug({ err: String(err) }, 'typing failed')) : () => undefined;
   try {
-    // handleMessage queues the turn in its reserved place; only then is the delivery remembered.
     const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place });
     if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id }));
-    await queued();
     const reply = await pending;
     stopTyping();
     await sendChunks(target, reply.text);
