@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       registry: app.store.registry,
       forget: (id) => app.conversation.forgetSession(id),
       busy: (id) => app.conversation.queue.pending(id) > 0,
+      // Processes sharing the store take turns: one sweep per round, whoever claims it first.
+      claimRound: (round) => app.store.dedupe.claim(`retention:${round}`, HOUR_MS),
       logger: logger.child({ component: 'retention' }),
     },
     { days: config.retentionDays, everyMs: HOUR_MS },

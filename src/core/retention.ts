@@ -22,6 +22,11 @@ export interface SweepDeps {
   forget: (id: SessionId) => Promise<unknown>;
   /** Threads with a turn queued or running are never swept. */
   busy?: (id: SessionId) => boolean;
+  /**
+   * Claims one round of sweeping (the store's atomic claim): false when another process or
+   * instance has it, so instances sharing a store take turns instead of sweeping at once.
+   */
+  claimRound?: (round: string) => Promise<boolean>;
   logger: Logger;
 }
 
@@ -75,10 +80,17 @@ export function retentionMs(days: number): number {
 export function startSweeper(deps: SweepDeps, options: { days: number; everyMs: number; now?: () => Date }): () => Promise<void> {
   if (options.days <= 0) return async () => undefined;
   let running: Promise<unknown> = Promise.resolve();
+  const once = async () => {
+    const now = options.now?.() ?? new Date();
+    const round = String(Math.floor(now.getTime() / options.everyMs));
+    if (deps.claimRound && !(await deps.claimRound(round))) {
+      deps.logger.debug({ round }, 'retention: another instance sweeps this round');
+      return;
+    }
+    await sweep(deps, { olderThanMs: retentionMs(options.days), now, dryRun: false });
+  };
   const run = () => {
-    running = sweep(deps, { olderThanMs: retentionMs(options.days), now: options.now?.() ?? new Date(), dryRun: false }).catch((err: unknown) =>
-      deps.logger.error({ err }, 'retention sweep failed'),
-    );
+    running = once().catch((err: unknown) => deps.logger.error({ err }, 'retention sweep failed'));
   };
   run();
   const timer = setInterval(run, options.everyMs);

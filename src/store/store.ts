@@ -7,6 +7,7 @@ import { KeyvTurnJournal, type InFlightTurn, type TurnJournal } from './journal.
 
 export interface Store {
   registry: ThreadRegistry;
+  /** Atomic claims of message deliveries (and of other one-at-a-time work, like a sweep round). */
   dedupe: Dedupe;
   journal: TurnJournal;
   /**

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findExpired, retentionMs, startSweeper, sweep } from '../../src/core/retention.js';
+import { openStore } from '../../src/store/store.js';
 import { sessionIdFor, type SessionId } from '../../src/core/thread.js';
 import { silentLogger } from '../../src/log.js';
 import { localThread, startHarness, type Harness } from '../support/harness.js';
@@ -85,5 +86,34 @@ describe('retention', () => {
     expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(true);
     await startSweeper(deps, { days: 30, everyMs: 3_600_000, now: future })();
     expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(false);
+  });
+
+  it('one sweep per round among processes sharing the store: the first to claim the round', async () => {
+    h = await startHarness();
+    await h.app.conversation.handleMessage(localThread('old'), 'hello');
+    const other = await openStore(h.config.storeUrl);
+    try {
+      const forgotten: string[] = [];
+      const deps = (claimRound: (round: string) => Promise<boolean>) => ({
+        agent: h!.app.agent,
+        registry: h!.app.store.registry,
+        forget: async (id: SessionId) => void forgotten.push(id),
+        claimRound,
+        logger: silentLogger,
+      });
+      const now = () => new Date(Date.now() + 31 * DAY);
+      const roundMs = 3_600_000;
+      // Two instances start within the same round: only one sweeps it.
+      await Promise.all([
+        startSweeper(deps((r) => h!.app.store.dedupe.claim(`retention:${r}`, roundMs)), { days: 30, everyMs: roundMs, now })(),
+        startSweeper(deps((r) => other.dedupe.claim(`retention:${r}`, roundMs)), { days: 30, everyMs: roundMs, now })(),
+      ]);
+      expect(forgotten).toEqual(['local-team-old']);
+      // The next round is claimed afresh.
+      await startSweeper(deps((r) => other.dedupe.claim(`retention:${r}`, roundMs)), { days: 30, everyMs: roundMs, now: () => new Date(now().getTime() + roundMs) })();
+      expect(forgotten).toEqual(['local-team-old', 'local-team-old']);
+    } finally {
+      await other.close();
+    }
   });
 });
