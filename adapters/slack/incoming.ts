@@ -12,7 +12,7 @@ import type { ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, historyBlocks, textSections } from './blocks.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
-import { describe, ThreadReplier } from './replier.js';
+import { describe, THINKING, ThreadReplier } from './replier.js';
 import { stripMention, type SlackMessageLike } from './thread.js';
 
 /** A message's places in its thread's lines: its turn, and its "thinking" placeholder. */
@@ -64,8 +64,10 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const journal = ctx.journal;
   const safely = (what: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => ctx.logger.warn({ err: describe(err), channel: thread.channel, thread: thread.thread }, `Slack: could not ${what}`));
-  const begun = safely('journal the turn', () => journal.begin({ key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts }));
-  const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.note(message.key, { placeholder: ts }))));
+  const turn = { key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts };
+  const begun = safely('journal the turn', () => journal.begin(turn));
+  // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
+  const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts }))));
   const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn });
   replier.start(arrival.post);
   await begun;
@@ -74,7 +76,11 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   await safely('close the journal entry', () => journal.end(message.key));
 }
 
-/** After a crash: each turn that never got its answer is told so, in its placeholder or its thread. */
+/**
+ * After a crash: each turn that never got its answer is told so, in its placeholder or its thread.
+ * A placeholder the journal did not learn of (the crash came right after posting it) is found
+ * among the bot's messages in the thread, after the person's message, still "thinking".
+ */
 export async function recoverInterrupted(ctx: SlackContext, client: WebClient): Promise<void> {
   const turns = await ctx.journal.interrupted('slack').catch((err: unknown) => {
     ctx.logger.warn({ err: describe(err) }, 'Slack: could not read the turns interrupted by the last stop');
@@ -83,14 +89,24 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
   const text = toMrkdwn(INTERRUPTED_NOTICE);
   for (const t of turns) {
     try {
-      if (t.placeholder) await client.chat.update({ channel: t.channel, ts: t.placeholder, text });
-      else await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
+      const placeholders = t.placeholder ? [t.placeholder] : await thinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message);
+      for (const ts of placeholders.slice(0, 1)) await client.chat.update({ channel: t.channel, ts, text });
+      if (placeholders.length === 0) await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
       await ctx.journal.end(t.key);
       ctx.logger.info({ channel: t.channel, thread: t.thread, since: t.startedAt }, 'Slack: told a thread its answer was interrupted');
     } catch (err) {
       ctx.logger.warn({ err: describe(err), channel: t.channel, thread: t.thread }, 'Slack: could not tell a thread its answer was interrupted');
     }
   }
+}
+
+/** The bot's messages in a thread after `after` that still show the thinking placeholder, oldest first. */
+async function thinkingAfter(client: WebClient, botUserId: string, channel: string, thread: string, after: string): Promise<string[]> {
+  const res = await client.conversations.replies({ channel, ts: thread, oldest: after, limit: 200 });
+  return (res.messages ?? [])
+    .filter((m) => m.user === botUserId && m.text === THINKING && m.ts !== undefined && Number(m.ts) > Number(after))
+    .map((m) => m.ts!)
+    .sort((a, b) => Number(a) - Number(b));
 }
 
 /** Private replies go to the asker only; the rest to the thread. */

@@ -33,9 +33,8 @@ export interface InFlightTurn {
 }
 
 export interface TurnJournal {
+  /** Records the turn (again, with what the adapter learned since, like its placeholder). */
   begin(turn: Omit<InFlightTurn, 'startedAt' | 'host' | 'pid' | 'instance'>): Promise<void>;
-  /** Adds what the adapter learned while answering (the placeholder's id). */
-  note(key: string, patch: Pick<InFlightTurn, 'placeholder'>): Promise<void>;
   end(key: string): Promise<void>;
   /** Turns of `platform` whose process is gone: interrupted by a crash or a kill. */
   interrupted(platform: string): Promise<InFlightTurn[]>;
@@ -53,11 +52,6 @@ export class KeyvTurnJournal implements TurnJournal {
   async begin(turn: Omit<InFlightTurn, 'startedAt' | 'host' | 'pid' | 'instance'>): Promise<void> {
     const record: InFlightTurn = { ...turn, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid, instance: INSTANCE };
     await this.calls.run('write', () => this.keyv.set(turn.key, record, JOURNAL_TTL_MS));
-  }
-
-  async note(key: string, patch: Pick<InFlightTurn, 'placeholder'>): Promise<void> {
-    const current = await this.calls.run('read', () => this.keyv.get(key));
-    if (current) await this.calls.run('write', () => this.keyv.set(key, { ...current, ...patch }, JOURNAL_TTL_MS));
   }
 
   async end(key: string): Promise<void> {

@@ -52,6 +52,22 @@ describe('a crash in the middle of a turn', () => {
     expect(stack.slack.callsTo('chat.update').filter((c) => /restarted before/.test(String(c.args.text)))).toHaveLength(1);
   });
 
+  it('Slack: a placeholder the bot never heard back about (killed right after posting it) is found in the thread and replaced', async () => {
+    const ts = '1700001100.000100';
+    bot = await stack.startBot();
+    await stack.slackEvent(mention('remember me', { ts }));
+    await expect.poll(() => threadMessages(stack.slack, 'C222', ts).map((m) => m.text)).toContain('you said: remember me');
+    // The placeholder is posted, but its answer (its ts) never reaches the bot.
+    stack.slack.fail('chat.postMessage', { swallow: true });
+    await stack.slackEvent(mention('never finishes', { thread_ts: ts }));
+    await expect.poll(() => threadMessages(stack.slack, 'C222', ts).length).toBe(2);
+    await crashMidTurn();
+
+    bot = await stack.startBot();
+    await expect.poll(() => threadMessages(stack.slack, 'C222', ts)[1]!.text).toMatch(/restarted before I could finish answering this/);
+    expect(threadMessages(stack.slack, 'C222', ts)).toHaveLength(2);
+  });
+
   it('Discord: after the restart a reply to the cut-off message says so, and the thread goes on', async () => {
     bot = await stack.startBot();
     await stack.discord.connected();

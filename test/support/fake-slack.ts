@@ -23,6 +23,8 @@ export interface Fault {
   error?: string;
   /** Never answer (a Web API call that hangs). */
   hang?: boolean;
+  /** Carry the call out (it shows in the channel) but never answer: the caller never learns its result. */
+  swallow?: boolean;
 }
 
 export const BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T111' };
@@ -77,6 +79,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const fault = faults.get(method)?.shift();
       if (fault) {
         if (fault.hang) return;
+        if (fault.swallow) {
+          call.result = answer(method, args);
+          return;
+        }
         if (fault.status === 429) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfter ?? 1) });
         if (fault.status) return send(fault.status, { ok: false, error: 'internal_error' });
         return send(200, { ok: false, error: fault.error ?? 'fatal_error' });
@@ -94,6 +100,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, channel: args.channel, ts: nextTs(), message: { text: args.text } };
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
+      case 'conversations.replies':
+        return { ok: true, messages: threadReplies(String(args.channel), String(args.ts)), has_more: false };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'conversations.open':
@@ -107,6 +115,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       default:
         return { ok: true };
     }
+  }
+
+  /** The bot's messages in a thread as Slack would list them: posted, then as last updated. */
+  function threadReplies(channel: string, thread: string): Array<Record<string, unknown>> {
+    const messages = new Map<string, Record<string, unknown>>();
+    for (const c of calls) {
+      if (!c.result) continue;
+      if (c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === thread) {
+        messages.set(String(c.result.ts), { type: 'message', ts: c.result.ts, thread_ts: thread, user: BOT.userId, bot_id: BOT.botId, text: c.args.text });
+      } else if (c.method === 'chat.update' && c.args.channel === channel) {
+        const m = messages.get(String(c.args.ts));
+        if (m) m.text = c.args.text;
+      }
+    }
+    return [...messages.values()];
   }
 
   // Socket Mode: the app connects here after apps.connections.open.
