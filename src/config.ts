@@ -252,13 +252,18 @@ function resolveSqlitePath(url: string, cwd: string): string {
   return `sqlite://${path.resolve(cwd, file)}`;
 }
 
+/** A URL without the password it may carry (STORE_URL), for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 /** A safe one-line summary for the start-up log: never a secret. */
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     model: c.model ?? '(runtime default)',
     auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
     copilotHome: c.copilotHome,
-    store: c.storeUrl.replace(/\/\/[^@/]*@/, '//***@'),
+    store: redactUrl(c.storeUrl),
     tools: c.tools.length ? c.tools : 'none (conversation only)',
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,

@@ -89,9 +89,9 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
   const text = toMrkdwn(INTERRUPTED_NOTICE);
   for (const t of turns) {
     try {
-      const placeholders = t.placeholder ? [t.placeholder] : await thinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message);
-      for (const ts of placeholders.slice(0, 1)) await client.chat.update({ channel: t.channel, ts, text });
-      if (placeholders.length === 0) await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
+      const placeholder = t.placeholder ?? (await firstThinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message));
+      if (placeholder) await client.chat.update({ channel: t.channel, ts: placeholder, text });
+      else await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
       await ctx.journal.end(t.key);
       ctx.logger.info({ channel: t.channel, thread: t.thread, since: t.startedAt }, 'Slack: told a thread its answer was interrupted');
     } catch (err) {
@@ -100,13 +100,13 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
   }
 }
 
-/** The bot's messages in a thread after `after` that still show the thinking placeholder, oldest first. */
-async function thinkingAfter(client: WebClient, botUserId: string, channel: string, thread: string, after: string): Promise<string[]> {
+/** The bot's first message in a thread after `after` that still shows the thinking placeholder. */
+async function firstThinkingAfter(client: WebClient, botUserId: string, channel: string, thread: string, after: string): Promise<string | undefined> {
   const res = await client.conversations.replies({ channel, ts: thread, oldest: after, limit: 200 });
   return (res.messages ?? [])
     .filter((m) => m.user === botUserId && m.text === THINKING && m.ts !== undefined && Number(m.ts) > Number(after))
     .map((m) => m.ts!)
-    .sort((a, b) => Number(a) - Number(b));
+    .sort((a, b) => Number(a) - Number(b))[0];
 }
 
 /** Private replies go to the asker only; the rest to the thread. */

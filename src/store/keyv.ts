@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Keyv from 'keyv';
+import { redactUrl } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { requireFrom } from '../require-from.js';
 import type { RedisLike, SqlRunner } from './claims.js';
@@ -18,11 +19,6 @@ export function storeKind(url: string): StoreKind {
   if (url.startsWith('redis://') || url.startsWith('rediss://')) return 'redis';
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
   throw new Error(`unsupported STORE_URL scheme: ${url.split(':')[0]}`);
-}
-
-/** STORE_URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 /** The store cannot be reached, read or written; the message names STORE_URL and the cause. */
