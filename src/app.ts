@@ -9,6 +9,8 @@ import { CopilotAgent } from './agent/copilot.js';
 import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
 import { withDeadline } from './deadline.js';
+import { openSharedState, type SharedState } from './agent/shared-state.js';
+import type { SessionId } from './domain.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -19,6 +21,8 @@ export interface App {
   logger: Logger;
   store: Store;
   agent: CopilotAgent;
+  /** Present in shared mode (SESSION_STATE_URL). */
+  shared: SharedState | undefined;
   conversation: Conversation;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
@@ -34,6 +38,23 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
     throw err;
   }
+  let shared: SharedState | undefined;
+  // The agent is made with the shared state; a failed write of that state reaches it through this.
+  let stateLost = (_id: SessionId, _reason: string): void => undefined;
+  const closeAll = () => Promise.all([store.close(), shared?.close()]);
+  if (config.sessionStateUrl) {
+    shared = await openSharedState({
+      url: config.sessionStateUrl,
+      namespace: config.namespace,
+      timeoutMs: config.storeTimeoutMs,
+      leaseMs: config.leaseMs,
+      role,
+      onWriteFailed: (id, err) => stateLost(id, `saving the session failed: ${err.message}`),
+    }).catch(async (err: unknown) => {
+      await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
+      throw err;
+    });
+  }
   const agent = new CopilotAgent({
     home: config.copilotHome,
     auth: config.auth,
@@ -47,11 +68,13 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     role,
     // A thread another process holds is waited for, as long as a turn may take.
     lockWaitMs: config.turnTimeoutSeconds * 1000,
+    ...(shared ? { shared: { sessions: shared.sessions, lock: shared.lock } } : {}),
   });
+  stateLost = (id, reason) => agent.sessionStateLost(id, reason);
   try {
     await agent.start();
   } catch (err) {
-    await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
+    await withDeadline(closeAll(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
     throw err;
   }
   const conversation = new Conversation({
@@ -67,6 +90,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     logger,
     store,
     agent,
+    shared,
     conversation,
     shutdown(graceMs) {
       closing ??= (async () => {
@@ -81,7 +105,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
           if (timedOut) logger.warn({ pending: conversation.queue.size }, 'grace period over: aborting the remaining turns');
         }
         await withDeadline(agent.stop(), AGENT_STOP_MS, 'Copilot runtime stop').catch((err: unknown) => logger.warn({ err: String(err) }, 'Copilot runtime stop did not finish'));
-        await withDeadline(store.close(), STORE_CLOSE_MS, 'store close').catch((err: unknown) => logger.warn({ err: String(err) }, 'store close did not finish'));
+        await withDeadline(closeAll(), STORE_CLOSE_MS, 'store close').catch((err: unknown) => logger.warn({ err: String(err) }, 'store close did not finish'));
       })();
       return closing;
     },

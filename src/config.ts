@@ -28,6 +28,12 @@ export interface Config {
   auth: ModelAuth | undefined;
   copilotHome: string;
   storeUrl: string;
+  /** Shared mode: sessions' state in PostgreSQL, so several instances serve every thread. */
+  sessionStateUrl: string | undefined;
+  /** How long a session's lease lasts without renewal (an instance that died is waited out this long). */
+  leaseMs: number;
+  /** Prefixes Redis keys and names the Postgres schema, per deployment. */
+  namespace: string;
   retentionDays: number;
   idleSeconds: number;
   turnTimeoutSeconds: number;
@@ -131,6 +137,18 @@ const schema = z.object({
       })
       .default('sqlite://./data/copilot-threads.sqlite'),
   ),
+  SESSION_STATE_URL: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^(postgres|postgresql):\/\/.+/, { error: 'must be a PostgreSQL URL (postgres://…)' }).optional(),
+  ),
+  SESSION_LEASE_SECONDS: int(2, 30),
+  STORE_NAMESPACE: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, { error: 'must be a letter followed by up to 39 letters, digits, - or _' })
+      .default('copilot-threads'),
+  ),
   SESSION_RETENTION_DAYS: int(0, 30),
   SESSION_IDLE_SECONDS: int(1, 300),
   TURN_TIMEOUT_SECONDS: int(1, 120),
@@ -185,6 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     auth,
     copilotHome: path.resolve(cwd, e.COPILOT_HOME),
     storeUrl: resolveSqlitePath(e.STORE_URL, cwd),
+    sessionStateUrl: e.SESSION_STATE_URL,
+    leaseMs: e.SESSION_LEASE_SECONDS * 1000,
+    namespace: e.STORE_NAMESPACE,
     retentionDays: e.SESSION_RETENTION_DAYS,
     idleSeconds: e.SESSION_IDLE_SECONDS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
@@ -264,6 +285,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
     copilotHome: c.copilotHome,
     store: redactUrl(c.storeUrl),
+    sessionState: c.sessionStateUrl ? redactUrl(c.sessionStateUrl) : 'local disk (COPILOT_HOME)',
+    namespace: c.namespace,
     tools: c.tools.length ? c.tools : 'none (conversation only)',
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,

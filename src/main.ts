@@ -111,8 +111,12 @@ async function health(app: App): Promise<Record<string, string>> {
       () => 'ok',
       (err: unknown) => `down: ${err instanceof Error ? err.message : String(err)}`,
     );
-  const [store, runtime] = await Promise.all([state(app.store.ping(HEALTH_TIMEOUT_MS)), state(app.agent.ping(HEALTH_TIMEOUT_MS))]);
-  return { store, runtime };
+  const [store, runtime, sessionState] = await Promise.all([
+    state(app.store.ping(HEALTH_TIMEOUT_MS)),
+    state(app.agent.ping(HEALTH_TIMEOUT_MS)),
+    app.shared ? state(app.shared.ping(HEALTH_TIMEOUT_MS)) : undefined,
+  ]);
+  return { store, runtime, ...(sessionState ? { sessionState } : {}) };
 }
 
 main().catch((err: unknown) => {

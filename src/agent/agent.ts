@@ -57,6 +57,11 @@ export class RuntimeExitedError extends TurnFailedError {
   }
 }
 
+/** This instance lost the session's lease mid-turn (another took it over), or could not save the session's state. */
+export class SessionStateLostError extends TurnFailedError {
+  override name = 'SessionStateLostError';
+}
+
 export class AgentStoppedError extends Error {
   override name = 'AgentStoppedError';
   constructor() {

@@ -13,9 +13,11 @@ import type { Logger } from '../log.js';
 import type { ModelAuth } from '../config.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
 import { withDeadline } from '../deadline.js';
-import { AgentStoppedError, RuntimeExitedError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, type PermissionAsk } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
+import type { SessionLock } from './lock.js';
+import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -34,6 +36,12 @@ export interface CopilotAgentOptions {
   role: string;
   /** How long to wait for another process to let go of a session (then "busy"). */
   lockWaitMs: number;
+  /**
+   * Shared mode (SESSION_STATE_URL): sessions' state in a database and a lease per session, so
+   * instances on any host continue any thread. Default: the runtime's folders under `home` and
+   * lock files beside them.
+   */
+  shared?: { sessions: SessionStore; lock: SessionLock };
 }
 
 interface Live {
@@ -78,7 +86,12 @@ export class CopilotAgent implements Agent {
   private readonly inFlight = new Set<(err: Error) => void>();
   private readonly allowedTools: ReadonlySet<string>;
   private readonly workDir: string;
-  private locks: SessionLocks | undefined;
+  private locks: SessionLock | undefined;
+  private readonly sessions: SessionStore;
+  /** Shared mode: a session stays open only while turns run in it, so other instances never wait on an idle one. */
+  private readonly closeWhenIdle: boolean;
+  /** Fails the turn running in a session (by id), when its state can no longer be trusted. */
+  private readonly turns = new Map<string, (err: Error) => void>();
   /** Sessions another process waits for: disconnected as soon as no turn runs in them. */
   private wanted = new Set<string>();
   private yieldTimer: NodeJS.Timeout | undefined;
@@ -88,11 +101,14 @@ export class CopilotAgent implements Agent {
   constructor(private readonly options: CopilotAgentOptions) {
     this.allowedTools = new Set(options.tools);
     this.workDir = path.join(options.home, 'workspace');
+    this.sessions = options.shared?.sessions ?? new RuntimeDiskSessions();
+    this.closeWhenIdle = options.shared !== undefined;
   }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
-    this.locks = new SessionLocks(this.options.home, this.options.role);
+    this.locks = this.options.shared?.lock ?? new SessionLocks(this.options.home, this.options.role);
+    this.locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));
     await this.startClient();
     this.yieldTimer = setInterval(() => this.yieldWanted(), YIELD_POLL_MS);
     this.yieldTimer.unref();
@@ -113,7 +129,21 @@ export class CopilotAgent implements Agent {
   }
 
   async exists(id: SessionId): Promise<boolean> {
-    return this.withClient(async (client) => this.live.has(id) || (await client.getSessionMetadata(id)) !== undefined);
+    return this.withClient(async (client) => this.live.has(id) || (await this.sessions.exists(client, id)));
+  }
+
+  /**
+   * The session's state can no longer be trusted here (its lease was lost, a write of its state
+   * failed): its running turn fails and it is reopened from the stored state on next use.
+   */
+  sessionStateLost(id: SessionId, reason: string): void {
+    const live = this.live.get(id);
+    if (live) live.stale = true;
+    const fail = this.turns.get(id);
+    if (!fail) return;
+    this.options.logger.warn({ sessionId: id, reason }, 'session state lost mid-turn');
+    void live?.session.then(({ session }) => withDeadline(session.abort(), DISCONNECT_TIMEOUT_MS, 'turn abort')).catch(() => undefined);
+    fail(new SessionStateLostError(reason));
   }
 
   async history(id: SessionId): Promise<TranscriptEvent[] | undefined> {
@@ -129,27 +159,19 @@ export class CopilotAgent implements Agent {
   async forget(id: SessionId): Promise<boolean> {
     await this.close(id);
     return this.withClient(async (client) => {
-      if ((await client.getSessionMetadata(id)) === undefined) return false;
-      // Never delete a session another process has open: wait for it to let go.
+      if (!(await this.sessions.exists(client, id))) return false;
+      // Never delete a session another process or instance has open: wait for it to let go.
       await this.locks!.acquire(id, this.lockWait());
       try {
-        await client.deleteSession(id);
+        return await this.sessions.delete(client, id);
       } finally {
-        this.locks!.release(id);
+        await this.locks!.release(id);
       }
-      return true;
     });
   }
 
   async list(): Promise<SessionSummary[]> {
-    return this.withClient(async (client) =>
-      (await client.listSessions()).map((s) => ({
-        id: s.sessionId as SessionId,
-        createdAt: s.startTime,
-        modifiedAt: s.modifiedTime,
-        summary: s.summary,
-      })),
-    );
+    return this.withClient((client) => this.sessions.list(client));
   }
 
   /**
@@ -168,7 +190,7 @@ export class CopilotAgent implements Agent {
     await withDeadline(this.recycling ?? Promise.resolve(), STOP_TIMEOUT_MS + DISCONNECT_TIMEOUT_MS, 'runtime recycle').catch(() => undefined);
     await this.closeAll(true);
     await this.stopClient(this.client);
-    this.locks?.releaseAll();
+    await withDeadline(this.locks?.releaseAll() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS, 'lock release').catch(() => undefined);
     this.client = undefined;
   }
 
@@ -273,8 +295,10 @@ export class CopilotAgent implements Agent {
     const env: Record<string, string | undefined> = {};
     for (const key of RUNTIME_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
     const auth = this.options.auth;
+    const sessionFs = this.sessions.fsConfig(this.workDir);
     return new CopilotClient({
       mode: 'empty',
+      ...(sessionFs ? { sessionFs } : {}),
       baseDirectory: this.options.home,
       workingDirectory: this.workDir,
       env,
@@ -336,7 +360,7 @@ export class CopilotAgent implements Agent {
     if (live.leases === 0 && this.live.get(id) === live) {
       live.idleTimer = setTimeout(() => {
         if (this.live.get(id) === live && live.leases === 0) void this.close(id);
-      }, live.stale || this.wanted.has(id) ? 0 : this.options.idleMs);
+      }, live.stale || this.closeWhenIdle || this.wanted.has(id) ? 0 : this.options.idleMs);
       live.idleTimer.unref();
     }
   }
@@ -378,7 +402,7 @@ export class CopilotAgent implements Agent {
     try {
       return await this.resumeOrCreate(id, reading);
     } catch (err) {
-      this.locks!.release(id);
+      await this.locks!.release(id).catch(() => undefined);
       throw err;
     }
   }
@@ -386,17 +410,19 @@ export class CopilotAgent implements Agent {
   private async resumeOrCreate(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     const client = this.client!;
     // Provider keys are never written to disk, so model and provider go with every resume too.
-    const config = this.sessionConfig();
-    if ((await client.getSessionMetadata(id)) !== undefined) {
+    const config = this.sessionConfig(id);
+    if (await this.sessions.exists(client, id)) {
       // Reading history should not add a "resumed" event to the history it reads.
       return { session: await client.resumeSession(id, { ...config, suppressResumeEvent: reading }), created: false };
     }
     return { session: await client.createSession({ ...config, sessionId: id }), created: true };
   }
 
-  private sessionConfig(): SessionConfig {
+  private sessionConfig(id: SessionId): SessionConfig {
     const { auth, model, systemPrompt } = this.options;
+    const provider = this.sessions.provider?.bind(this.sessions);
     return {
+      ...(provider ? { createSessionFsProvider: () => provider(id) } : {}),
       ...(model ? { model } : {}),
       ...(auth?.kind === 'provider' ? { provider: { type: auth.type, baseUrl: auth.baseUrl, apiKey: auth.apiKey } } : {}),
       availableTools: [...this.allowedTools],
@@ -422,6 +448,7 @@ export class CopilotAgent implements Agent {
         clearTimeout(timer);
         unsubscribe();
         this.inFlight.delete(finish);
+        if (this.turns.get(session.sessionId) === finish) this.turns.delete(session.sessionId);
         if (err) reject(err);
         else resolve(answer);
       };
@@ -444,6 +471,7 @@ export class CopilotAgent implements Agent {
         }
       });
       this.inFlight.add(finish);
+      this.turns.set(session.sessionId, finish);
       const timer = setTimeout(() => {
         void session.abort().catch(() => undefined);
         finish(new TurnTimeoutError(options.timeoutMs));
@@ -462,12 +490,14 @@ export class CopilotAgent implements Agent {
       try {
         const { session } = await live.session;
         await withDeadline(session.disconnect(), DISCONNECT_TIMEOUT_MS, 'session disconnect');
-        this.locks?.release(id);
       } catch (err) {
         // Not opened (its lock was never taken or already dropped), or the runtime is gone.
-        this.locks?.release(id);
         this.options.logger.debug({ err, sessionId: id }, 'disconnect failed');
       }
+      // Released only once the session is closed: nothing of it is written after this.
+      await withDeadline(this.locks?.release(id) ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS, 'lock release').catch((err: unknown) =>
+        this.options.logger.warn({ err: String(err), sessionId: id }, 'session lock release failed (it expires by itself)'),
+      );
     })().finally(() => {
       if (this.closing.get(id) === done) this.closing.delete(id);
     });

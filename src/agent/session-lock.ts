@@ -7,13 +7,15 @@
  * Nobody is turned away: a process that needs a session another one holds leaves a `.want`
  * marker and waits (bounded). The holder sees the marker (`wanted`), disconnects the session as
  * soon as its running turn ends, and the waiter resumes it from disk with every turn in it.
- * Locks are files under COPILOT_HOME, so they protect processes on one host.
+ * Locks are files under COPILOT_HOME, so they protect processes on one host (the embedded
+ * implementation of `SessionLock`; `postgres-leases.ts` is the one for several hosts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '../pid.js';
 import { SessionBusyError } from './agent.js';
+import type { AcquireOptions, SessionLock } from './lock.js';
 
 export interface LockInfo {
   pid: number;
@@ -21,17 +23,10 @@ export interface LockInfo {
   since: string;
 }
 
-export interface AcquireOptions {
-  /** How long to wait for another process to let go; then `SessionBusyError`. */
-  waitMs: number;
-  /** Checked while waiting: a process shutting down stops waiting (with this error). */
-  cancelled?: () => Error | undefined;
-}
-
 const POLL_MIN_MS = 25;
 const POLL_MAX_MS = 250;
 
-export class SessionLocks {
+export class SessionLocks implements SessionLock {
   private readonly dir: string;
   private readonly held = new Set<string>();
 
@@ -69,14 +64,21 @@ export class SessionLocks {
     }
   }
 
-  release(id: string): void {
+  async release(id: string): Promise<void> {
+    this.releaseNow(id);
+  }
+
+  async releaseAll(): Promise<void> {
+    for (const id of [...this.held]) this.releaseNow(id);
+  }
+
+  /** A lock file is only ever taken over from a dead process, so a live holder never loses it. */
+  onLost(): void {}
+
+  private releaseNow(id: string): void {
     if (!this.held.delete(id)) return;
     const holder = readJson<LockInfo>(this.file(id));
     if (!holder || holder.pid === process.pid) fs.rmSync(this.file(id), { force: true });
-  }
-
-  releaseAll(): void {
-    for (const id of [...this.held]) this.release(id);
   }
 
   /** Sessions this process holds that another live process is waiting for (one directory read). */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Keyv from 'keyv';
 import { redactUrl } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { requireFrom } from '../require-from.js';
+import { newPostgresPool, type PgPool } from './pg.js';
 import type { RedisLike, SqlRunner } from './claims.js';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
@@ -21,11 +21,11 @@ export function storeKind(url: string): StoreKind {
   throw new Error(`unsupported STORE_URL scheme: ${url.split(':')[0]}`);
 }
 
-/** The store cannot be reached, read or written; the message names STORE_URL and the cause. */
+/** The store cannot be reached, read or written; the message names the setting (STORE_URL, SESSION_STATE_URL) and the cause. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
-  constructor(url: string, cause: unknown) {
-    super(`the store at STORE_URL=${redactUrl(url)} is unavailable: ${describeCause(cause)}`);
+  constructor(url: string, cause: unknown, setting = 'STORE_URL') {
+    super(`the store at ${setting}=${redactUrl(url)} is unavailable: ${describeCause(cause)}`);
   }
 }
 
@@ -41,13 +41,14 @@ export class StoreCalls {
   constructor(
     readonly url: string,
     readonly timeoutMs: number,
+    readonly setting = 'STORE_URL',
   ) {}
 
   async run<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await withDeadline(call(), this.timeoutMs, `store ${what}`);
     } catch (err) {
-      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(this.url, err);
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(this.url, err, this.setting);
     }
   }
 }
@@ -155,17 +156,3 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
   }
 }
 
-interface PgPool {
-  query(sql: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-  on(event: 'error', listener: (err: Error) => void): void;
-  end(): Promise<void>;
-}
-
-/** A pool of the same `pg` @keyv/postgres uses, shared by one store's namespaces and its claims. */
-function newPostgresPool(url: string, timeoutMs: number): PgPool {
-  const { Pool } = requireFrom<{ Pool: new (options: object) => PgPool }>(['@keyv/postgres'], 'pg');
-  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  // A connection that drops while idle: the next query reconnects, or fails to its caller.
-  pool.on('error', () => undefined);
-  return pool;
-}
