@@ -31,7 +31,7 @@ export interface App {
 /** `role` names this process in session locks: `bot`, `chat` or `cli`. */
 export async function createApp(config: Config, logger: Logger, role = 'bot'): Promise<App> {
   // A store that cannot be used stops every entry point at start, with one line naming STORE_URL.
-  const store = await openStore(config.storeUrl, config.storeTimeoutMs);
+  const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace);
   try {
     await store.check();
   } catch (err) {

@@ -5,6 +5,7 @@
  * `INSERT … ON CONFLICT` that only replaces an expired claim, in a table of its own.
  */
 import { storeKind } from './keyv.js';
+import { schemaFor, schemaName } from './pg.js';
 
 export interface DeliveryClaims {
   /** True for the first caller anywhere to claim `key` within `ttlMs`; false for every later one. */
@@ -37,6 +38,7 @@ export class SqlClaims implements DeliveryClaims {
 
   constructor(
     private readonly run: SqlRunner,
+    /** Ready for SQL (quoted where needed). */
     private readonly table: string,
     /** `$1` (Postgres) or `?` (SQLite). */
     private readonly placeholder: (n: number) => string,
@@ -68,14 +70,14 @@ export class SqlClaims implements DeliveryClaims {
   }
 }
 
+/** Redis keys `<namespace>:claims:…`; in Postgres the table `claims` of the namespace's schema; in SQLite `<namespace>_claims`. */
 export function claimsFor(url: string, raw: { redis?: () => Promise<RedisLike>; sql?: SqlRunner }, namespace: string): DeliveryClaims {
-  const table = `${namespace.replace(/[^A-Za-z0-9_]/g, '_')}_claims`;
   switch (storeKind(url)) {
     case 'redis':
       return new RedisClaims(raw.redis!, `${namespace}:claims:`);
     case 'postgres':
-      return new SqlClaims(raw.sql!, table, (n) => `$${n}`);
+      return new SqlClaims(raw.sql!, `${schemaFor(namespace)}.claims`, (n) => `$${n}`);
     case 'sqlite':
-      return new SqlClaims(raw.sql!, table, () => '?');
+      return new SqlClaims(raw.sql!, `${schemaName(namespace)}_claims`, () => '?');
   }
 }

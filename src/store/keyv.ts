@@ -9,7 +9,7 @@ import path from 'node:path';
 import Keyv from 'keyv';
 import { redactUrl } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { newPostgresPool, type PgPool } from './pg.js';
+import { newPostgresPool, schemaName, setUpSchema, type PgPool } from './pg.js';
 import type { RedisLike, SqlRunner } from './claims.js';
 
 export type StoreKind = 'sqlite' | 'redis' | 'postgres';
@@ -55,30 +55,60 @@ export class StoreCalls {
 
 /** One store's connection to its engine: a keyv per namespace, and raw access for what keyv cannot do. */
 export interface Backend {
-  keyv<V>(namespace: string): Promise<Keyv<V>>;
+  kind: StoreKind;
+  keyv<V>(name: string): Promise<Keyv<V>>;
+  /**
+   * The same records in the layout of releases before STORE_NAMESPACE (Redis `threads::threads:…`,
+   * Postgres `public.keyv`), for a one-time migration; undefined where the layout did not change
+   * (SQLite) or nothing was ever stored there.
+   */
+  legacyKeyv<V>(name: string): Promise<Keyv<V> | undefined>;
   /** SQL on the same database (SQLite, Postgres) or the Redis client, for atomic claims. */
   raw: { sql?: SqlRunner; redis?: () => Promise<RedisLike> };
   close(): Promise<void>;
 }
 
-export async function openBackend(url: string, timeoutMs: number): Promise<Backend> {
+/**
+ * Where a deployment's records live (STORE_NAMESPACE): Redis keys `<namespace>:<name>:<key>`;
+ * Postgres tables in the schema named after it; an SQLite file is a deployment's own.
+ */
+export async function openBackend(url: string, timeoutMs: number, namespace: string): Promise<Backend> {
   const opened: Keyv[] = [];
-  const pool = storeKind(url) === 'postgres' ? newPostgresPool(url, timeoutMs) : undefined;
-  const first = await openAdapter(url, timeoutMs, pool);
+  const kind = storeKind(url);
+  const pool = kind === 'postgres' ? newPostgresPool(url, timeoutMs) : undefined;
+  const schema = schemaName(namespace);
+  if (pool) {
+    await setUpSchema(pool, `copilot-threads:${schema}`, [`CREATE SCHEMA IF NOT EXISTS "${schema}"`, `CREATE TABLE IF NOT EXISTS "${schema}".keyv (key VARCHAR(255) PRIMARY KEY, value TEXT)`]).catch(async (err: unknown) => {
+      await pool.end().catch(() => undefined);
+      throw err;
+    });
+  }
+  const first = await openAdapter(url, timeoutMs, pool, schema);
   const raw: Backend['raw'] = {};
   if (pool) raw.sql = async (sql, params) => (await pool.query(sql, params)).rows;
   else if ('query' in first) raw.sql = (sql, params) => (first as { query(sql: string, ...p: unknown[]): Promise<unknown[]> }).query(sql, ...params);
   if ('getClient' in first) raw.redis = () => (first as unknown as { getClient(): Promise<RedisLike> }).getClient();
   let unused: typeof first | undefined = first;
+  const track = <V>(keyv: Keyv<V>) => {
+    keyv.on('error', () => undefined); // thrown to the caller instead (throwOnErrors), or caught by `entries`
+    opened.push(keyv as Keyv);
+    return keyv;
+  };
   return {
+    kind,
     raw,
-    async keyv<V>(namespace: string) {
-      const adapter = unused ?? (await openAdapter(url, timeoutMs, pool));
+    async keyv<V>(name: string) {
+      const adapter = unused ?? (await openAdapter(url, timeoutMs, pool, schema));
       unused = undefined;
-      const keyv = new Keyv<V>({ store: adapter, namespace, throwOnErrors: true });
-      keyv.on('error', () => undefined); // thrown to the caller instead (throwOnErrors), or caught by `entries`
-      opened.push(keyv);
-      return keyv;
+      // Redis: the adapter alone prefixes keys (keyv's own prefix doubled them before).
+      const redis = kind === 'redis';
+      return track(new Keyv<V>({ store: adapter, namespace: redis ? `${namespace}:${name}` : name, useKeyPrefix: !redis, throwOnErrors: true }));
+    },
+    async legacyKeyv<V>(name: string) {
+      if (kind === 'sqlite') return undefined;
+      if (pool && (await pool.query(`SELECT to_regclass('public.keyv') AS t`)).rows[0]?.t == null) return undefined;
+      const adapter = await openAdapter(url, timeoutMs, pool, 'public', { legacy: true });
+      return track(new Keyv<V>({ store: adapter, namespace: name, throwOnErrors: true }));
     },
     async close() {
       for (const keyv of opened) await keyv.disconnect();
@@ -109,7 +139,7 @@ export async function entries<V>(keyv: Keyv<V>): Promise<Array<[string, V]>> {
   }
 }
 
-async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefined) {
+async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefined, schema: string, how: { legacy?: boolean } = {}) {
   switch (storeKind(url)) {
     case 'sqlite': {
       const file = url.slice('sqlite://'.length);
@@ -128,7 +158,7 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
         // Reconnects keep trying in the background after an outage; meanwhile calls fail at once
         // (no offline queue) instead of each waiting out its deadline.
         { url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) } },
-        { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: timeoutMs },
+        { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: timeoutMs, ...(how.legacy ? {} : { keyPrefixSeparator: ':' }) },
       );
       // Connected before first use: without an offline queue, calls made while it still connects fail.
       await redis.getClient();
@@ -151,7 +181,7 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
         }
       }
       // Listings (retention, `sessions list`) page through the table; 10 rows a query is the default.
-      return new GuardedPostgres({ uri: url, iterationLimit: 500 });
+      return new GuardedPostgres({ uri: url, iterationLimit: 500, schema });
     }
   }
 }

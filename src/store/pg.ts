@@ -32,10 +32,15 @@ export function newPostgresPool(url: string, timeoutMs: number): PgPool {
 
 /**
  * The schema a deployment's tables live in, from STORE_NAMESPACE: lower case, `[a-z0-9_]`, so
- * `copilot-threads` is `copilot_threads`. Returned quoted, ready for SQL.
+ * `copilot-threads` is `copilot_threads` (the namespace starts with a letter).
  */
+export function schemaName(namespace: string): string {
+  return namespace.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/** `schemaName`, quoted, ready for SQL. */
 export function schemaFor(namespace: string): string {
-  return `"${namespace.toLowerCase().replace(/[^a-z0-9_]/g, '_')}"`;
+  return `"${schemaName(namespace)}"`;
 }
 
 /**

@@ -4,6 +4,8 @@ import { KeyvThreadRegistry, type ThreadRecord, type ThreadRegistry } from './re
 import { ClaimsDedupe, type Dedupe } from './dedupe.js';
 import { claimsFor } from './claims.js';
 import { KeyvTurnJournal, type InFlightTurn, type TurnJournal } from './journal.js';
+import { adoptLegacyRecords } from './migrate.js';
+import type Keyv from 'keyv';
 
 export interface Store {
   registry: ThreadRegistry;
@@ -22,15 +24,19 @@ export interface Store {
 }
 
 export const DEFAULT_STORE_TIMEOUT_MS = 5000;
-/** Names the claims table (SQL) or key prefix (Redis). */
-const NAMESPACE = 'copilot_threads';
+/** STORE_NAMESPACE's default: Redis key prefix, Postgres schema (`copilot_threads`). */
+export const DEFAULT_NAMESPACE = 'copilot-threads';
 
-export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_MS): Promise<Store> {
+export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_MS, namespace = DEFAULT_NAMESPACE): Promise<Store> {
   const calls = new StoreCalls(url, timeoutMs);
-  const backend = await calls.run('open', () => openBackend(url, timeoutMs));
+  const backend = await calls.run('open', () => openBackend(url, timeoutMs, namespace));
   const [threads, turns] = await calls.run('open', () => Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns')]));
+  if (namespace === DEFAULT_NAMESPACE) {
+    // Migrating may list many records: it gets its own, longer deadline.
+    await new StoreCalls(url, Math.max(timeoutMs, 60_000)).run('migration', () => adoptLegacyRecords(backend, { threads: threads as Keyv<unknown>, turns: turns as Keyv<unknown> }));
+  }
   const registry = new KeyvThreadRegistry(threads, calls);
-  const dedupe = new ClaimsDedupe(claimsFor(url, backend.raw, NAMESPACE), calls);
+  const dedupe = new ClaimsDedupe(claimsFor(url, backend.raw, namespace), calls);
   return {
     registry,
     dedupe,

@@ -41,7 +41,7 @@ class MemoryAgent implements Agent {
 
 async function setup() {
   const agent = new MemoryAgent();
-  const backend = await openBackend('sqlite://:memory:', 5000);
+  const backend = await openBackend('sqlite://:memory:', 5000, 'copilot-threads');
   const registry = new KeyvThreadRegistry(await backend.keyv('threads'), new StoreCalls('sqlite://:memory:', 5000));
   const conversation = new Conversation({ agent, registry, logger: silentLogger, turnTimeoutMs: 1000, admins: [] });
   return { agent, registry, conversation };

@@ -91,7 +91,7 @@ describe('retention', () => {
   it('one sweep per round among processes sharing the store: the first to claim the round', async () => {
     h = await startHarness();
     await h.app.conversation.handleMessage(localThread('old'), 'hello');
-    const other = await openStore(h.config.storeUrl);
+    const other = await openStore(h.config.storeUrl, 5000, h.config.namespace);
     try {
       const forgotten: string[] = [];
       const deps = (claimRound: (round: string) => Promise<boolean>) => ({

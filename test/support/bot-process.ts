@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseEnv, freePort } from './process.js';
+import { TEST_NAMESPACE, testStoreUrl } from './services.js';
 import { startModelServer, type ModelScript, type ModelServer } from './model-server.js';
 import { signed, startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { startFakeDiscord, type FakeDiscord } from './fake-discord.js';
@@ -155,8 +156,10 @@ export interface Stack {
   env: NodeJS.ProcessEnv;
   /** Starts `npm start`'s entry point and waits for /healthz to say ready. */
   startBot(extra?: Record<string, string>): Promise<Proc>;
-  /** POSTs a signed Slack event to the bot (on `port`, default the stack's). */
-  slackEvent(event: Record<string, unknown>, eventId?: string, port?: number): Promise<Response>;
+  /** POSTs a signed Slack event to the bot (on `port`, default the stack's); `retryNum` marks it as Slack's retry. */
+  slackEvent(event: Record<string, unknown>, eventId?: string, port?: number, retryNum?: number): Promise<Response>;
+  /** POSTs a signed Slack interaction (a button click) to the bot. */
+  slackInteract(payload: Record<string, unknown>, port?: number): Promise<Response>;
   /** Sends a Discord message through the fake gateway. */
   discordSay(content: string, o?: SayOptions): string;
   close(): Promise<void>;
@@ -176,7 +179,8 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
     COPILOT_PROVIDER_API_KEY: 'sk-stack-secret',
     COPILOT_MODEL: 'test-model',
     COPILOT_HOME: path.join(dir, 'copilot'),
-    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+    STORE_URL: testStoreUrl(dir),
+    STORE_NAMESPACE: TEST_NAMESPACE,
     PORT: String(port),
     LOG_LEVEL: 'info',
     SHUTDOWN_GRACE_SECONDS: '3',
@@ -199,9 +203,14 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
       await bot.waitFor(/"msg":"ready"/);
       return bot;
     },
-    slackEvent(event, eventId = `EvP${++events}`, at = port) {
+    slackEvent(event, eventId = `EvP${++events}`, at = port, retryNum) {
       const body = JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: eventId, event_time: 1700000100, event: { event_ts: event.ts, ...event } });
-      return fetch(`http://127.0.0.1:${at}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', SLACK_SECRET), body });
+      const retry: Record<string, string> = retryNum ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' } : {};
+      return fetch(`http://127.0.0.1:${at}/slack/events`, { method: 'POST', headers: { ...signed(body, 'application/json', SLACK_SECRET), ...retry }, body });
+    },
+    slackInteract(payload, at = port) {
+      const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      return fetch(`http://127.0.0.1:${at}/slack/events`, { method: 'POST', headers: signed(body, 'application/x-www-form-urlencoded', SLACK_SECRET), body });
     },
     discordSay(content, o = {}) {
       const payload = discordMessage(content, o);

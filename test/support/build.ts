@@ -1,10 +1,37 @@
 /**
  * vitest globalSetup: builds `dist/` once before any test runs, so the process tests start the
- * same `node dist/...` entry points users run, compiled from the code under test.
+ * same `node dist/...` entry points users run, compiled from the code under test. At the end it
+ * removes what tests left on the shared servers: Postgres schemas and Redis keys of test namespaces.
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import KeyvRedis from '@keyv/redis';
+import { newPostgresPool, schemaName } from '../../src/store/pg.js';
+import { POSTGRES_URL, REDIS_URL, TEST_NAMESPACE_PREFIX } from './services.js';
 
-export default function build(): void {
+export default function build(): () => Promise<void> {
   execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  return cleanUp;
+}
+
+async function cleanUp(): Promise<void> {
+  // Best effort: a server that is not running has nothing of ours.
+  const pool = newPostgresPool(POSTGRES_URL, 3000);
+  try {
+    const schemas = await pool.query(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, [schemaName(TEST_NAMESPACE_PREFIX)]);
+    for (const row of schemas.rows) await pool.query(`DROP SCHEMA IF EXISTS "${String(row.nspname)}" CASCADE`);
+  } catch {
+    // not reachable
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  try {
+    const redis = new KeyvRedis({ url: REDIS_URL, socket: { connectTimeout: 2000, reconnectStrategy: false } } as never);
+    const client = await redis.getClient();
+    const keys = await client.keys(`${TEST_NAMESPACE_PREFIX}*`);
+    if (keys.length) await client.del(keys);
+    await client.close();
+  } catch {
+    // not reachable
+  }
 }

@@ -30,3 +30,30 @@ export async function service(name: 'Redis' | 'Postgres'): Promise<string | unde
   console.warn(`skipping ${name} tests: nothing listens at ${url}`);
   return undefined;
 }
+
+/**
+ * The store the harness and the process stack use: an SQLite file by default; `TEST_STORE=redis`
+ * or `TEST_STORE=postgres` runs the same tests on that server (`npm run test:backends`).
+ */
+export const TEST_STORE = (process.env.TEST_STORE ?? 'sqlite') as 'sqlite' | 'redis' | 'postgres';
+if (!['sqlite', 'redis', 'postgres'].includes(TEST_STORE)) throw new Error(`TEST_STORE must be sqlite, redis or postgres, not ${TEST_STORE}`);
+
+/** Prefix of every namespace tests make (the global teardown removes what they leave). */
+export const TEST_NAMESPACE_PREFIX = 'cttest';
+
+/**
+ * A namespace of its own for each test file (module), so records of one file (a retention sweep,
+ * a `sessions` listing) never meet another's on a shared Redis or Postgres.
+ */
+export const TEST_NAMESPACE = `${TEST_NAMESPACE_PREFIX}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+export function testStoreUrl(dir: string): string {
+  switch (TEST_STORE) {
+    case 'sqlite':
+      return `sqlite://${dir}/store.sqlite`;
+    case 'redis':
+      return REDIS_URL;
+    case 'postgres':
+      return POSTGRES_URL;
+  }
+}
