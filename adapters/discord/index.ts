@@ -12,6 +12,7 @@ import type { Dedupe } from '../../src/store/dedupe.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 import type { TurnJournal } from '../../src/store/journal.js';
 import { recoverInterrupted, refetchDroppedThreads } from './recovery.js';
+import { startRecovery } from '../shared/recovery.js';
 import type { DiscordContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { interactionCreate } from './listeners/interactionCreate.js';
@@ -70,6 +71,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   client.on(Events.ShardReconnecting, () => logger.info('Discord gateway reconnecting'));
   client.on(Events.ShardResume, () => logger.info('Discord gateway resumed'));
 
+  let stopRecovery = (): void => undefined;
   return {
     client,
     async start() {
@@ -88,9 +90,10 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
       }
       await ready;
       logger.info({ bot: client.user?.id, guilds: client.guilds.cache.size }, 'Discord adapter ready');
-      void ctx.deliveries.track(recoverInterrupted(client, ctx));
+      stopRecovery = startRecovery(ctx.deliveries, () => recoverInterrupted(client, ctx));
     },
     async stop() {
+      stopRecovery();
       await ctx.deliveries.settled();
       // destroy() reports one "reconnecting" on its way out; it is not one.
       client.removeAllListeners(Events.ShardReconnecting);

@@ -19,6 +19,7 @@ export async function recoverInterrupted(client: Client, ctx: DiscordContext): P
   });
   for (const t of turns) {
     try {
+      if (!(await ctx.journal.claimNotice(t.key))) continue;
       await client.rest.post(Routes.channelMessages(t.channel), {
         body: {
           content: INTERRUPTED_NOTICE,

@@ -89,6 +89,7 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
   const text = toMrkdwn(INTERRUPTED_NOTICE);
   for (const t of turns) {
     try {
+      if (!(await ctx.journal.claimNotice(t.key))) continue;
       const placeholder = t.placeholder ?? (await firstThinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message));
       if (placeholder) await client.chat.update({ channel: t.channel, ts: placeholder, text });
       else await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });

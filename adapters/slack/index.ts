@@ -16,6 +16,7 @@ import type { TurnJournal } from '../../src/store/journal.js';
 import { KeyedQueue } from '../../src/core/queue.js';
 import { withDeadline } from '../../src/deadline.js';
 import { recoverInterrupted } from './incoming.js';
+import { startRecovery } from '../shared/recovery.js';
 import type { SlackContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { buttons } from './listeners/actions/buttons.js';
@@ -114,6 +115,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     logger.error({ err: describe(err) }, 'Slack: unhandled listener error');
   });
 
+  let stopRecovery = (): void => undefined;
   return {
     botUserId: auth.user_id,
     teamId: auth.team_id,
@@ -133,9 +135,10 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
         });
       }
       logger.info({ mode: socketMode ? 'socket' : 'http', bot: auth.user_id, team: auth.team_id }, 'Slack adapter ready');
-      void ctx.deliveries.track(recoverInterrupted(ctx, web));
+      stopRecovery = startRecovery(ctx.deliveries, () => recoverInterrupted(ctx, web));
     },
     async stop() {
+      stopRecovery();
       await ctx.deliveries.settled();
       if (socketMode) await app.stop().catch((err: unknown) => logger.warn({ err: describe(err) }, 'Slack: stop failed'));
     },

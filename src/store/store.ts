@@ -3,7 +3,7 @@ import { openBackend, StoreCalls, StoreUnavailableError } from './keyv.js';
 import { KeyvThreadRegistry, type ThreadRecord, type ThreadRegistry } from './registry.js';
 import { ClaimsDedupe, type Dedupe } from './dedupe.js';
 import { claimsFor } from './claims.js';
-import { KeyvTurnJournal, type InFlightTurn, type TurnJournal } from './journal.js';
+import { KeyvTurnJournal, type Alive, type InFlightTurn, type TurnJournal } from './journal.js';
 import { adoptLegacyRecords } from './migrate.js';
 import type Keyv from 'keyv';
 
@@ -30,17 +30,20 @@ export const DEFAULT_NAMESPACE = 'copilot-threads';
 export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_MS, namespace = DEFAULT_NAMESPACE): Promise<Store> {
   const calls = new StoreCalls(url, timeoutMs);
   const backend = await calls.run('open', () => openBackend(url, timeoutMs, namespace));
-  const [threads, turns] = await calls.run('open', () => Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns')]));
+  const [threads, turns, instances] = await calls.run('open', () =>
+    Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns'), backend.keyv<Alive>('instances')]),
+  );
   if (namespace === DEFAULT_NAMESPACE) {
     // Migrating may list many records: it gets its own, longer deadline.
     await new StoreCalls(url, Math.max(timeoutMs, 60_000)).run('migration', () => adoptLegacyRecords(backend, { threads: threads as Keyv<unknown>, turns: turns as Keyv<unknown> }));
   }
   const registry = new KeyvThreadRegistry(threads, calls);
   const dedupe = new ClaimsDedupe(claimsFor(url, backend.raw, namespace), calls);
+  const journal = new KeyvTurnJournal(turns, calls, instances, (key, ttlMs) => dedupe.claim(key, ttlMs));
   return {
     registry,
     dedupe,
-    journal: new KeyvTurnJournal(turns, calls),
+    journal,
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {
@@ -51,6 +54,9 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     async ping(ms = timeoutMs) {
       await new StoreCalls(url, ms).run('ping', () => threads.get('healthz'));
     },
-    close: () => backend.close(),
+    close: () => {
+      journal.close();
+      return backend.close();
+    },
   };
 }

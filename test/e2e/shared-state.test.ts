@@ -100,6 +100,36 @@ describe('shared session state in PostgreSQL', () => {
   });
 });
 
+describe('an instance that loses its lease mid-turn', () => {
+  it('fails that turn with a clear reply and writes none of it; the thread goes on elsewhere with what was saved', async () => {
+    if (!pg) return;
+    const [a, b] = [await instance('host-g'), await instance('host-h')];
+    const thread = localThread(`lost-${Date.now()}`);
+    const id = sessionIdFor(thread);
+    await a.conversation.handleMessage(thread, 'kept');
+    const previous = h.model.script((req) => (req.userTexts.at(-1) === 'slow' ? { kind: 'text', text: 'the stale answer', delayMs: 8000 } : { kind: 'text', text: `you said: ${req.userTexts.join(', ')}` }));
+    try {
+      const turn = a.conversation.handleMessage(thread, 'slow');
+      await expect.poll(() => h.model.requests.map((r) => r.userTexts.at(-1))).toContain('slow');
+      // A froze past its lease, and another instance took the session over.
+      const thief = await openSharedState({ url: pg, namespace, timeoutMs: 5000, leaseMs: 3000, role: 'thief' });
+      await pool.query(`UPDATE ${schemaFor(namespace)}.session_leases SET expires_at = 0 WHERE session_id = $1`, [id]);
+      await thief.lock.acquire(id, { waitMs: 1000 });
+      const reply = await turn;
+      expect(reply.kind).toBe('error');
+      expect(reply.text).toMatch(/could not answer this time/);
+      await thief.lock.release(id);
+      await thief.close();
+      const log = await pool.query(`SELECT string_agg(content, '' ORDER BY seq) AS text FROM ${schemaFor(namespace)}.session_files WHERE session_id = $1 AND path = $2`, [id, '/session-state/events.jsonl']);
+      expect(String(log.rows[0]!.text)).not.toContain('the stale answer');
+      const next = await b.conversation.handleMessage(thread, 'still here?');
+      expect(next.text).toMatch(/^you said: kept, .*still here\?$/);
+    } finally {
+      h.model.script(previous);
+    }
+  });
+});
+
 describe('leases and fencing', () => {
   let one: SharedState;
   let two: SharedState;
