@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that go through the store: run once more on each server backend (test/support/services.ts). */
+const STORE_DEPENDENT = ['test/e2e/**/*.test.ts', 'test/slack/**/*.test.ts', 'test/discord/**/*.test.ts', 'test/core/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // The process tests run the built entry points; build them from the code under test first.
     globalSetup: ['test/support/build.ts'],
     // End-to-end tests run the real Copilot runtime; the model-500 case waits out its ~15 s of retries.
@@ -14,5 +16,11 @@ export default defineConfig({
     maxWorkers: 2,
     // The JSON report lets CI print a plain "N passed, N failed" line.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      // The same conversations, commands and adapters with the registry, claims and journal on Redis and on Postgres.
+      { extends: true, test: { name: 'redis', include: STORE_DEPENDENT, env: { TEST_STORE: 'redis' } } },
+      { extends: true, test: { name: 'postgres', include: STORE_DEPENDENT, env: { TEST_STORE: 'postgres' } } },
+    ],
   },
 });

@@ -139,6 +139,41 @@ async function main(): Promise<void> {
   const [off, on] = rss as [number, number];
   rows.push({ what: `runtime RSS after ${sessions} sessions: recycling on vs off`, a: `${on.toFixed(0)} MB`, b: `${off.toFixed(0)} MB`, ratio: on / off, target: '< 1', ok: on / off < 1 });
 
+  // 6. Shared mode: a turn whose session lives in PostgreSQL (resumed from the database every turn)
+  // vs one on a local live session; and database round trips per turn vs the file operations the
+  // runtime asked for (what a provider without the cache and the batching would send).
+  const pg = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const namespace = `bench-${process.pid}`;
+  const s = await app(model, { STORE_URL: pg, SESSION_STATE_URL: pg, STORE_NAMESPACE: namespace }).catch((err: unknown) => {
+    console.warn(`shared-mode rows skipped: no PostgreSQL at ${pg} (${String(err)})`);
+    return undefined;
+  });
+  if (s) {
+    const local = await app(model);
+    const lt = thread('local');
+    await local.app.conversation.handleMessage(lt, 'first');
+    const localTurn = (await time(async () => {
+      for (let i = 0; i < n; i++) await local.app.conversation.handleMessage(lt, `local ${i}`);
+    })) / n;
+    const st = thread('shared');
+    await s.app.conversation.handleMessage(st, 'first');
+    const shared = s.app.shared!;
+    const before = { queries: shared.sessions.queries + shared.lock.queries, operations: shared.sessions.operations };
+    const sharedTurn = (await time(async () => {
+      for (let i = 0; i < n; i++) await s.app.conversation.handleMessage(st, `shared ${i}`);
+    })) / n;
+    const trips = (shared.sessions.queries + shared.lock.queries - before.queries) / n;
+    const ops = (shared.sessions.operations - before.operations) / n;
+    rows.push({ what: 'shared mode (PostgreSQL) turn vs local live-session turn', a: ms(sharedTurn), b: ms(localTurn), ratio: sharedTurn / localTurn, target: '<= 5', ok: sharedTurn / localTurn <= 5 });
+    rows.push({ what: 'shared mode: database round trips vs file operations, per turn', a: trips.toFixed(1), b: ops.toFixed(1), ratio: trips / ops, target: '<= 0.6', ok: trips / ops <= 0.6 });
+    await Promise.all([local.app.shutdown(0), s.app.shutdown(0)]);
+    const { newPostgresPool, schemaFor } = await import('../src/store/pg.js');
+    const pool = newPostgresPool(pg, 5000);
+    await pool.query(`DROP SCHEMA IF EXISTS ${schemaFor(namespace)} CASCADE`);
+    await pool.end();
+    for (const d of [local.dir, s.dir]) fs.rmSync(d, { recursive: true, force: true });
+  }
+
   await model.close();
   const header = ['measurement', 'A', 'B', 'A/B', 'target', ''];
   const cells = rows.map((r) => [r.what, r.a, r.b, r.ratio.toFixed(2), r.target, r.ok ? 'ok' : 'MISS']);

@@ -48,15 +48,16 @@ interface Db {
   calls: StoreCalls;
   table: string;
   leases: string;
-  /** Round trips made, for benchmarks. */
+  /** Round trips made, and file operations the runtime asked for, for benchmarks. */
   queries: number;
+  operations: number;
 }
 
 export class PostgresSessions implements SessionStore {
   private readonly db: Db;
 
   constructor(private readonly options: PostgresSessionsOptions) {
-    this.db = { pool: options.pool, calls: options.calls, table: `${options.schema}.session_files`, leases: `${options.schema}.session_leases`, queries: 0 };
+    this.db = { pool: options.pool, calls: options.calls, table: `${options.schema}.session_files`, leases: `${options.schema}.session_leases`, queries: 0, operations: 0 };
   }
 
   static schema(schema: string): string[] {
@@ -65,9 +66,14 @@ export class PostgresSessions implements SessionStore {
     ];
   }
 
-  /** Database round trips made through the providers so far. */
+  /** Database round trips made for session state so far (leases not included). */
   get queries(): number {
     return this.db.queries;
+  }
+
+  /** File operations the runtime asked the providers for so far. */
+  get operations(): number {
+    return this.db.operations;
   }
 
   fsConfig(workDir: string): SessionFsConfig {
@@ -279,6 +285,7 @@ class SessionFiles implements SessionFsProvider {
 
   /** Paths inside the session state are the database's; anything else (the working directory) is the local disk, read-only. */
   private async resolve(p: string): Promise<{ local: boolean; path: string }> {
+    this.db.operations++;
     const normal = path.posix.normalize(p).replace(/(.)\/+$/, '$1');
     if (normal !== SESSION_STATE_PATH && !normal.startsWith(`${SESSION_STATE_PATH}/`)) return { local: true, path: normal };
     if (this.broken) throw this.broken;

@@ -10,7 +10,7 @@ import Keyv from 'keyv';
 import { KeyvSqlite } from '@keyv/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import { TEST_NAMESPACE } from '../support/services.js';
+import { testNamespace } from '../support/services.js';
 
 let stores: Store[] = [];
 afterEach(async () => {
@@ -20,7 +20,8 @@ afterEach(async () => {
 
 async function twoStores(): Promise<{ url: string; a: Store; b: Store }> {
   const url = `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-journal-')), 'store.sqlite')}`;
-  stores = [await openStore(url, 5000, TEST_NAMESPACE), await openStore(url, 5000, TEST_NAMESPACE)];
+  const namespace = testNamespace();
+  stores = [await openStore(url, 5000, namespace), await openStore(url, 5000, namespace)];
   return { url, a: stores[0]!, b: stores[1]! };
 }
 

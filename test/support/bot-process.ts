@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseEnv, freePort } from './process.js';
-import { TEST_NAMESPACE, testStoreUrl } from './services.js';
+import { testNamespace, testStoreUrl } from './services.js';
 import { startModelServer, type ModelScript, type ModelServer } from './model-server.js';
 import { signed, startFakeSlack, type FakeSlack } from './fake-slack.js';
 import { startFakeDiscord, type FakeDiscord } from './fake-discord.js';
@@ -180,7 +180,7 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
     COPILOT_MODEL: 'test-model',
     COPILOT_HOME: path.join(dir, 'copilot'),
     STORE_URL: testStoreUrl(dir),
-    STORE_NAMESPACE: TEST_NAMESPACE,
+    STORE_NAMESPACE: testNamespace(),
     PORT: String(port),
     LOG_LEVEL: 'info',
     SHUTDOWN_GRACE_SECONDS: '3',

@@ -10,6 +10,9 @@ import { newPostgresPool, schemaName } from '../../src/store/pg.js';
 import { POSTGRES_URL, REDIS_URL, TEST_NAMESPACE_PREFIX } from './services.js';
 
 export default function build(): () => Promise<void> {
+  // Called once per test project (sqlite, redis, postgres), in one process: build once.
+  if (process.env.COPILOT_THREADS_TEST_BUILT) return async () => undefined;
+  process.env.COPILOT_THREADS_TEST_BUILT = '1';
   execFileSync(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   return cleanUp;
 }

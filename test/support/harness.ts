@@ -10,7 +10,7 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import type { ThreadRef } from '../../src/core/thread.js';
-import { TEST_NAMESPACE, testStoreUrl } from './services.js';
+import { testNamespace, testStoreUrl } from './services.js';
 import { startModelServer, type ModelScript, type ModelServer } from './model-server.js';
 
 export interface Harness {
@@ -34,7 +34,7 @@ export async function startHarness(options: { env?: Record<string, string>; scri
     COPILOT_MODEL: 'test-model',
     COPILOT_HOME: path.join(dir, 'copilot'),
     STORE_URL: testStoreUrl(dir),
-    STORE_NAMESPACE: TEST_NAMESPACE,
+    STORE_NAMESPACE: testNamespace(),
     ...options.env,
   };
   const config = loadConfig(env, { needModel: true });

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startModelServer, type ModelServer } from './model-server.js';
+import { testNamespace, testStoreUrl } from './services.js';
 
 export interface Ran {
   code: number | null;
@@ -72,7 +73,8 @@ export async function processFixture(extra: Record<string, string> = {}): Promis
     COPILOT_PROVIDER_BASE_URL: model.url,
     COPILOT_MODEL: 'test-model',
     COPILOT_HOME: path.join(dir, 'copilot'),
-    STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`,
+    STORE_URL: testStoreUrl(dir),
+    STORE_NAMESPACE: testNamespace(),
     ...extra,
   });
   return {

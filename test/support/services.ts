@@ -41,11 +41,14 @@ if (!['sqlite', 'redis', 'postgres'].includes(TEST_STORE)) throw new Error(`TEST
 /** Prefix of every namespace tests make (the global teardown removes what they leave). */
 export const TEST_NAMESPACE_PREFIX = 'cttest';
 
+let namespaces = 0;
 /**
- * A namespace of its own for each test file (module), so records of one file (a retention sweep,
- * a `sessions` listing) never meet another's on a shared Redis or Postgres.
+ * A namespace of its own for each harness, stack or fixture, so the records of one test (a
+ * retention sweep, a `sessions` listing) never meet another's on a shared Redis or Postgres.
  */
-export const TEST_NAMESPACE = `${TEST_NAMESPACE_PREFIX}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+export function testNamespace(): string {
+  return `${TEST_NAMESPACE_PREFIX}-${process.pid}-${Date.now().toString(36)}-${++namespaces}`;
+}
 
 export function testStoreUrl(dir: string): string {
   switch (TEST_STORE) {
