@@ -17,6 +17,10 @@ export interface TurnResult {
   created: boolean;
 }
 
+export interface ForgetOptions {
+  confirm?: () => Promise<boolean>;
+}
+
 export interface SessionSummary {
   id: SessionId;
   createdAt: Date | undefined;
@@ -31,8 +35,11 @@ export interface Agent {
   exists(id: SessionId): Promise<boolean>;
   /** The session's events, or undefined when there is no such session. */
   history(id: SessionId): Promise<TranscriptEvent[] | undefined>;
-  /** Deletes the session and its data for good; false when there was none. */
-  forget(id: SessionId): Promise<boolean>;
+  /**
+   * Deletes the session and its data for good; false when there was none. `confirm`, when given,
+   * is asked once the session's lock is held (no turn runs in it anywhere): false keeps it.
+   */
+  forget(id: SessionId, options?: ForgetOptions): Promise<boolean>;
   list(): Promise<SessionSummary[]>;
   /** Disconnects every session and stops the runtime; in-flight turns are aborted. */
   stop(): Promise<void>;

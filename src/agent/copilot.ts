@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { ModelAuth } from '../config.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
 import { withDeadline } from '../deadline.js';
-import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, type PermissionAsk } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
 import type { SessionLock } from './lock.js';
@@ -156,13 +156,14 @@ export class CopilotAgent implements Agent {
     }
   }
 
-  async forget(id: SessionId): Promise<boolean> {
+  async forget(id: SessionId, options: ForgetOptions = {}): Promise<boolean> {
     await this.close(id);
     return this.withClient(async (client) => {
       if (!(await this.sessions.exists(client, id))) return false;
       // Never delete a session another process or instance has open: wait for it to let go.
       await this.locks!.acquire(id, this.lockWait());
       try {
+        if (options.confirm && !(await options.confirm())) return false;
         return await this.sessions.delete(client, id);
       } finally {
         await this.locks!.release(id);

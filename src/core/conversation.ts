@@ -113,12 +113,15 @@ export class Conversation {
 
   /**
    * Deletes a session and its registry record, in the thread's queue so it never races a turn.
-   * Used by `forget`, by retention and by the admin CLI.
+   * Used by `forget`, by retention and by the admin CLI. `confirm` (retention: "still expired?")
+   * is asked once no turn runs in the session on any instance; false keeps everything.
    */
-  forgetSession(id: SessionId): Promise<{ session: boolean; record: boolean }> {
+  forgetSession(id: SessionId, confirm?: () => Promise<boolean>): Promise<{ session: boolean; record: boolean; kept?: true }> {
     return this.queue.run(id, async () => {
       this.transcripts.drop(id);
-      const session = await this.options.agent.forget(id);
+      const session = await this.options.agent.forget(id, { confirm });
+      // No session (or one the confirmation kept): the record goes only if the confirmation agrees.
+      if (!session && confirm && !(await confirm())) return { session: false, record: false, kept: true };
       const record = await this.options.registry.delete(id);
       return { session, record };
     });

@@ -18,8 +18,11 @@ export interface Expired {
 export interface SweepDeps {
   agent: Agent;
   registry: ThreadRegistry;
-  /** Deletes one session and its record (serialised with that thread's turns). */
-  forget: (id: SessionId) => Promise<unknown>;
+  /**
+   * Deletes one session and its record (serialised with that thread's turns), asking `confirm`
+   * once no turn runs in it on any instance; resolves false when `confirm` kept it.
+   */
+  forget: (id: SessionId, confirm: () => Promise<boolean>) => Promise<boolean>;
   /** Threads with a turn queued or running are never swept. */
   busy?: (id: SessionId) => boolean;
   /**
@@ -60,9 +63,19 @@ export async function sweep(deps: SweepDeps, options: { olderThanMs: number; now
   const expired = (await findExpired(deps, options.olderThanMs, options.now)).filter((e) => !deps.busy?.(e.id) && (!options.only || options.only.has(e.id)));
   if (options.dryRun) return expired;
   const removed: Expired[] = [];
+  const cutoff = options.now.getTime() - options.olderThanMs;
+  // Decided on a listing that may be stale by the time the session is free: a turn that ran on
+  // another instance meanwhile made it active again.
+  const stillExpired = (id: SessionId) => async () => {
+    const record = await deps.registry.get(id);
+    return !record || new Date(record.lastActiveAt).getTime() < cutoff;
+  };
   for (const e of expired) {
     try {
-      await deps.forget(e.id);
+      if (!(await deps.forget(e.id, stillExpired(e.id)))) {
+        deps.logger.info({ sessionId: e.id }, 'retention: kept, the thread was used while the sweep waited for it');
+        continue;
+      }
       removed.push(e);
       deps.logger.info({ sessionId: e.id, lastActive: e.lastActive?.toISOString(), source: e.source }, 'retention: session deleted');
     } catch (err) {

@@ -30,7 +30,7 @@ describe('retention', () => {
     const deps = {
       agent: h.app.agent,
       registry: h.app.store.registry,
-      forget: (id: SessionId) => c.forgetSession(id),
+      forget: async (id: SessionId, confirm: () => Promise<boolean>) => !(await c.forgetSession(id, confirm)).kept,
       logger: silentLogger,
     };
 
@@ -56,7 +56,7 @@ describe('retention', () => {
     await h.app.conversation.handleMessage(localThread('kept'), 'hello');
     const broken = { ...h.app.store.registry, list: () => Promise.reject(new Error('database "x" does not exist')) };
     const forgotten: string[] = [];
-    const deps = { agent: h.app.agent, registry: broken, forget: async (id: SessionId) => void forgotten.push(id), logger: silentLogger };
+    const deps = { agent: h.app.agent, registry: broken, forget: async (id: SessionId) => forgotten.push(id) > 0, logger: silentLogger };
     const later = new Date(Date.now() + 60 * DAY);
     await expect(sweep(deps, { olderThanMs: 0, now: later, dryRun: false })).rejects.toThrow(/does not exist/);
     expect(forgotten).toEqual([]);
@@ -80,12 +80,32 @@ describe('retention', () => {
     h = await startHarness();
     const t = localThread('swept');
     await h.app.conversation.handleMessage(t, 'hello');
-    const deps = { agent: h.app.agent, registry: h.app.store.registry, forget: (id: SessionId) => h!.app.conversation.forgetSession(id), logger: silentLogger };
+    const deps = { agent: h.app.agent, registry: h.app.store.registry, forget: async (id: SessionId, confirm: () => Promise<boolean>) => !(await h!.app.conversation.forgetSession(id, confirm)).kept, logger: silentLogger };
     const future = () => new Date(Date.now() + 31 * DAY);
     await startSweeper(deps, { days: 0, everyMs: 3_600_000, now: future })();
     expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(true);
     await startSweeper(deps, { days: 30, everyMs: 3_600_000, now: future })();
     expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(false);
+  });
+
+  it('keeps a session used between the sweep listing it and the sweep getting hold of it (a turn on another instance)', async () => {
+    h = await startHarness();
+    const t = localThread('used-meanwhile');
+    await h.app.conversation.handleMessage(t, 'hello');
+    const now = new Date(Date.now() + 31 * DAY);
+    const deps = {
+      agent: h.app.agent,
+      registry: h.app.store.registry,
+      forget: async (id: SessionId, confirm: () => Promise<boolean>) => {
+        // While the sweep waited for the session's lock, the thread got a turn.
+        await h!.app.store.registry.recordTurn(id, t, now);
+        return !(await h!.app.conversation.forgetSession(id, confirm)).kept;
+      },
+      logger: silentLogger,
+    };
+    expect(await sweep(deps, { olderThanMs: retentionMs(30), now, dryRun: false })).toEqual([]);
+    expect(fs.existsSync(h.sessionDir(sessionIdFor(t)))).toBe(true);
+    expect(await h.app.store.registry.get(sessionIdFor(t))).toMatchObject({ turns: 2 });
   });
 
   it('one sweep per round among processes sharing the store: the first to claim the round', async () => {
@@ -97,7 +117,7 @@ describe('retention', () => {
       const deps = (claimRound: (round: string) => Promise<boolean>) => ({
         agent: h!.app.agent,
         registry: h!.app.store.registry,
-        forget: async (id: SessionId) => void forgotten.push(id),
+        forget: async (id: SessionId) => forgotten.push(id) > 0,
         claimRound,
         logger: silentLogger,
       });

@@ -13,7 +13,7 @@ import { mention, message } from '../support/slack-harness.js';
 import { threadTexts } from '../support/slack-view.js';
 import { freePort } from '../support/process.js';
 import { service } from '../support/services.js';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { exitOf, runBuilt, startStack, type Proc, type Stack } from '../support/bot-process.js';
 
 let stack: Stack;
 let bots: Proc[] = [];
@@ -69,6 +69,10 @@ describe('two instances on different disks sharing Redis and PostgreSQL', () => 
     }
     expect(answers(thread)).toHaveLength(texts.length);
     noBusy(thread);
+    for (const port of ports) {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { ok: true, store: 'ok', runtime: 'ok', sessionState: 'ok' } });
+    }
     for (const bot of bots) {
       bot.signalGroup('SIGTERM');
       expect((await exitOf(bot)).code).toBe(0);
@@ -158,5 +162,15 @@ describe('two instances on different disks sharing Redis and PostgreSQL', () => 
     await stack.slackEvent(message('which door?', { ts: ts(), thread_ts: thread }), undefined, ports[1]);
     await stack.slackEvent(mention('which door?', { ts: ts(), thread_ts: thread }), undefined, ports[1]);
     await expect.poll(() => answers(thread).at(-1)).toBe('you said: which door?');
+  });
+
+  it('an unreachable SESSION_STATE_URL stops the bot at start with one line naming it', async () => {
+    if (!shared) return;
+    const port = await freePort();
+    const run = await runBuilt('src/main.js', [], { ...stack.env, ...shared, SESSION_STATE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/test`, STORE_TIMEOUT_SECONDS: '2' });
+    expect(run.code).toBe(1);
+    const line = run.output.trim().split('\n').at(-1)!;
+    expect(line).toMatch(new RegExp(`^copilot-threads: the store at SESSION_STATE_URL=postgres://\\*\\*\\*@127\\.0\\.0\\.1:${port}/test is unavailable: `));
+    expect(run.output).not.toContain('hunter2');
   });
 });

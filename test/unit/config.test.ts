@@ -26,7 +26,22 @@ describe('loadConfig', () => {
       tools: [],
       logLevel: 'info',
       port: 3000,
+      sessionStateUrl: undefined,
+      leaseMs: 30_000,
+      namespace: 'copilot-threads',
     });
+  });
+
+  it('reads the shared mode: SESSION_STATE_URL (PostgreSQL only), the lease and the namespace', () => {
+    const c = loadConfig({ ...byok, SESSION_STATE_URL: 'postgres://u:pw@db/state', SESSION_LEASE_SECONDS: '10', STORE_NAMESPACE: 'staging-2' }, { needModel: true });
+    expect(c).toMatchObject({ sessionStateUrl: 'postgres://u:pw@db/state', leaseMs: 10_000, namespace: 'staging-2' });
+    expect(errorOf({ ...byok, SESSION_STATE_URL: 'redis://cache:6379' }).message).toMatch(/^SESSION_STATE_URL: must be a PostgreSQL URL/);
+    expect(errorOf({ ...byok, SESSION_LEASE_SECONDS: '1' }).key).toBe('SESSION_LEASE_SECONDS');
+    expect(errorOf({ ...byok, STORE_NAMESPACE: 'a b' }).key).toBe('STORE_NAMESPACE');
+    expect(errorOf({ ...byok, STORE_NAMESPACE: '1st' }).key).toBe('STORE_NAMESPACE');
+    const summary = JSON.stringify(describeConfig(c));
+    expect(summary).toContain('postgres://***@db/state');
+    expect(summary).not.toContain('pw@');
   });
 
   it('reads BYOK providers, tool lists and admins', () => {
