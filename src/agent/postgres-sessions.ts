@@ -115,7 +115,7 @@ export class PostgresSessions implements SessionStore {
       [id, token, EVENTS],
     );
     if (result.rows[0]?.held !== 1) throw new LeaseLostError(id);
-    return result.rows[0]?.deleted === 1;
+    return Number(result.rows[0]?.deleted) > 0;
   }
 
   async ping(): Promise<void> {

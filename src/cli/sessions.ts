@@ -1,6 +1,6 @@
 /**
  * `copilot-threads sessions …`: the operator's view of every session, from the registry and
- * from the session folders on disk, with the same delete path the bot uses.
+ * from the session state (folders on disk, or PostgreSQL in shared mode), with the same delete path the bot uses.
  */
 import type { App } from '../app.js';
 import { describeSessionId, parseSessionId, type SessionId } from '../core/thread.js';
@@ -96,7 +96,7 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
     );
     io.out('');
   }
-  if (!events) io.out('(the registry knows this thread, but its session folder is gone)');
+  if (!events) io.out('(the registry knows this thread, but its session state is gone)');
   else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(events)));
   return 0;
 }
@@ -110,7 +110,7 @@ export async function forgetSession(app: App, io: Out, rawId: string, options: {
     io.err(`no session ${id}`);
     return 1;
   }
-  io.out(`deleted ${id} (session folder: ${removed.session ? 'removed' : 'none'}, registry record: ${removed.record ? 'removed' : 'none'})`);
+  io.out(`deleted ${id} (session state: ${removed.session ? 'removed' : 'none'}, registry record: ${removed.record ? 'removed' : 'none'})`);
   return 0;
 }
 

@@ -71,6 +71,10 @@ describe('shared session state in PostgreSQL', () => {
     const id = sessionIdFor(thread);
     expect((await a.agent.list()).map((s) => s.id)).toContain(id);
     expect(await b.agent.exists(id)).toBe(true);
+    // Its log is many chunks by now; deleting says so (the CLI reports it), and it is gone everywhere.
+    expect(await b.agent.forget(id)).toBe(true);
+    expect(await a.agent.exists(id)).toBe(false);
+    expect(await b.agent.forget(id)).toBe(false);
   });
 
   it('a session forgotten on one instance starts fresh on the other', async () => {
