@@ -55,12 +55,11 @@ export class StoreCalls {
 
 /** One store's connection to its engine: a keyv per namespace, and raw access for what keyv cannot do. */
 export interface Backend {
-  kind: StoreKind;
   keyv<V>(name: string): Promise<Keyv<V>>;
   /**
    * The same records in the layout of releases before STORE_NAMESPACE (Redis `threads::threads:…`,
    * Postgres `public.keyv`), for a one-time migration; undefined where the layout did not change
-   * (SQLite) or nothing was ever stored there.
+   * (SQLite) or nothing was ever stored there. The caller disconnects it.
    */
   legacyKeyv<V>(name: string): Promise<Keyv<V> | undefined>;
   /** SQL on the same database (SQLite, Postgres) or the Redis client, for atomic claims. */
@@ -95,7 +94,6 @@ export async function openBackend(url: string, timeoutMs: number, namespace: str
     return keyv;
   };
   return {
-    kind,
     raw,
     async keyv<V>(name: string) {
       const adapter = unused ?? (await openAdapter(url, timeoutMs, pool, schema));
@@ -108,7 +106,9 @@ export async function openBackend(url: string, timeoutMs: number, namespace: str
       if (kind === 'sqlite') return undefined;
       if (pool && (await pool.query(`SELECT to_regclass('public.keyv') AS t`)).rows[0]?.t == null) return undefined;
       const adapter = await openAdapter(url, timeoutMs, pool, 'public', { legacy: true });
-      return track(new Keyv<V>({ store: adapter, namespace: name, throwOnErrors: true }));
+      const keyv = new Keyv<V>({ store: adapter, namespace: name, throwOnErrors: true });
+      keyv.on('error', () => undefined);
+      return keyv;
     },
     async close() {
       for (const keyv of opened) await keyv.disconnect();

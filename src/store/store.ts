@@ -34,8 +34,9 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns'), backend.keyv<Alive>('instances')]),
   );
   if (namespace === DEFAULT_NAMESPACE) {
+    const meta = await calls.run('open', () => backend.keyv<number>('meta'));
     // Migrating may list many records: it gets its own, longer deadline.
-    await new StoreCalls(url, Math.max(timeoutMs, 60_000)).run('migration', () => adoptLegacyRecords(backend, { threads: threads as Keyv<unknown>, turns: turns as Keyv<unknown> }));
+    await new StoreCalls(url, Math.max(timeoutMs, 60_000)).run('migration', () => adoptLegacyRecords(backend, { threads: threads as Keyv<unknown>, turns: turns as Keyv<unknown> }, meta));
   }
   const registry = new KeyvThreadRegistry(threads, calls);
   const dedupe = new ClaimsDedupe(claimsFor(url, backend.raw, namespace), calls);

@@ -97,14 +97,20 @@ describe.each([
 
     const backend = await openBackend(url, 5000, name);
     const current = { threads: await backend.keyv<unknown>('threads'), turns: await backend.keyv<unknown>('turns') };
+    const meta = await backend.keyv<number>('meta');
     try {
-      expect(await adoptLegacyRecords(backend, current)).toBeGreaterThanOrEqual(1);
+      expect(await adoptLegacyRecords(backend, current, meta)).toBeGreaterThanOrEqual(1);
       expect(await current.threads.get(id)).toMatchObject({ sessionId: id, turns: 3 });
       const check = new Keyv({ store: legacyStore(), namespace: 'threads' });
       expect(await check.get(id)).toBeUndefined();
       await check.disconnect();
-      // Nothing left to move: a second open changes nothing.
-      expect(await adoptLegacyRecords(backend, current)).toBe(0);
+      // Done once: a later start does not look again, even at records written the old way since.
+      const late = new Keyv({ store: legacyStore(), namespace: 'threads' });
+      await late.set(`${id}-late`, { sessionId: `${id}-late` });
+      expect(await adoptLegacyRecords(backend, current, meta)).toBe(0);
+      expect(await late.get(`${id}-late`)).toBeDefined();
+      await late.delete(`${id}-late`);
+      await late.disconnect();
     } finally {
       await current.threads.delete(id);
       await backend.close();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../src/core/thread.js';
 import { openStore } from '../../src/store/store.js';
-import { service } from '../support/services.js';
+import { service, testNamespace } from '../support/services.js';
 
 const sqliteFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-store-')), 'nested', 'store.sqlite');
 const run = `${process.pid}-${Date.now()}`;
@@ -23,7 +23,7 @@ describe.each(backends)('thread registry on %s', (_name, urlFor) => {
   it('creates, updates, lists by workspace and deletes records', async () => {
     const url = await urlFor();
     if (!url) return;
-    const store = await openStore(url);
+    const store = await openStore(url, 5000, testNamespace());
     const registry = store.registry;
     const ids = [`local-${run}-a`, `local-${run}-b`, `slack-${run}-c`] as SessionId[];
     try {
@@ -48,7 +48,8 @@ describe.each(backends)('delivery claims on %s', (_name, urlFor) => {
   it('one claim wins per key, across separately opened stores (two instances) claiming at once', async () => {
     const url = await urlFor();
     if (!url) return;
-    const [a, b] = [await openStore(url), await openStore(url)];
+    const namespace = testNamespace();
+    const [a, b] = [await openStore(url, 5000, namespace), await openStore(url, 5000, namespace)];
     try {
       const keys = Array.from({ length: 20 }, (_, i) => `slack:${run}:C1:${i}.1`);
       const results = await Promise.all(keys.flatMap((k) => [a.dedupe.claim(k), b.dedupe.claim(k)]));
@@ -66,7 +67,7 @@ describe.each(backends)('delivery claims on %s', (_name, urlFor) => {
   it('a claim that expired can be taken again, once', async () => {
     const url = await urlFor();
     if (!url) return;
-    const store = await openStore(url);
+    const store = await openStore(url, 5000, testNamespace());
     try {
       const key = `expiring:${run}`;
       expect(await store.dedupe.claim(key, 50)).toBe(true);
