@@ -11,6 +11,7 @@ import { openStore, type Store } from './store/store.js';
 import { withDeadline } from './deadline.js';
 import { openSharedState, type SharedState } from './agent/shared-state.js';
 import type { SessionId } from './domain.js';
+import { accessRules } from './core/access.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -83,6 +84,13 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     logger: logger.child({ component: 'core' }),
     turnTimeoutMs: config.turnTimeoutSeconds * 1000,
     admins: config.admins,
+    access: {
+      rules: accessRules(config.access, config.admins),
+      maxPromptChars: config.access.maxPromptChars,
+      userMessagesPerMinute: config.access.userMessagesPerMinute,
+      limits: store.limits,
+      claimOnce: (key, ttlMs) => store.dedupe.claim(key, ttlMs),
+    },
   });
   let closing: Promise<void> | undefined;
   return {

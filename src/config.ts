@@ -46,6 +46,8 @@ export interface Config {
   recycleSessions: number;
   /** `platform:userId` entries allowed to forget any thread and list every session. */
   admins: string[];
+  /** Who may talk to the bot at all (empty lists: everyone); see core/access.ts. */
+  access: AccessConfig;
   shutdownGraceSeconds: number;
   /** Every store call (connect, read, write) fails after this long instead of hanging. */
   storeTimeoutMs: number;
@@ -53,6 +55,19 @@ export interface Config {
   slack: SlackConfig | undefined;
   /** Present when DISCORD_TOKEN is set. */
   discord: DiscordConfig | undefined;
+}
+
+export interface AccessConfig {
+  /** `platform:userId`: only these people (or members of `discordRoles`). */
+  users: string[];
+  /** `platform:channelId`: only in these channels (a Discord thread counts by its parent channel too). */
+  channels: string[];
+  /** Discord role ids whose members may talk to the bot. */
+  discordRoles: string[];
+  /** A longer prompt gets a reply saying so, and no turn. */
+  maxPromptChars: number;
+  /** Prompts per person per minute, across instances (0: no limit). */
+  userMessagesPerMinute: number;
 }
 
 export interface DiscordConfig {
@@ -166,6 +181,15 @@ const schema = z.object({
   ADMIN_USERS: list.pipe(
     z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:userId' })),
   ),
+  ALLOWED_USERS: list.pipe(
+    z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:userId' })),
+  ),
+  ALLOWED_CHANNELS: list.pipe(
+    z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:channelId' })),
+  ),
+  DISCORD_ALLOWED_ROLES: list.pipe(z.array(z.string().regex(/^\d{5,25}$/, { error: 'must be a comma-separated list of Discord role ids (digits)' }))),
+  MAX_PROMPT_CHARS: int(1, 20_000),
+  USER_MESSAGES_PER_MINUTE: int(0, 20),
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
   STORE_TIMEOUT_SECONDS: int(1, 5),
   PLATFORM_TIMEOUT_SECONDS: int(1, 10),
@@ -216,6 +240,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     recycleMb: e.RUNTIME_RECYCLE_MB,
     recycleSessions: e.RUNTIME_RECYCLE_SESSIONS,
     admins: e.ADMIN_USERS,
+    access: {
+      users: e.ALLOWED_USERS,
+      channels: e.ALLOWED_CHANNELS,
+      discordRoles: e.DISCORD_ALLOWED_ROLES,
+      maxPromptChars: e.MAX_PROMPT_CHARS,
+      userMessagesPerMinute: e.USER_MESSAGES_PER_MINUTE,
+    },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     storeTimeoutMs: e.STORE_TIMEOUT_SECONDS * 1000,
     slack: resolveSlack(e),

@@ -17,6 +17,10 @@ export interface ThreadRef {
   user: string;
   /** A direct-message conversation: listed by `sessions` only to its own participant (and admins). */
   direct?: boolean;
+  /** The channel a platform thread lives in, where that is not `channel` (a Discord thread's parent). */
+  parent?: string;
+  /** The sender's roles where the platform has them (Discord), for role allowlists. */
+  roles?: readonly string[];
 }
 
 declare const sessionIdBrand: unique symbol;

@@ -1,9 +1,27 @@
 /** Discord's shapes → the core's `ThreadRef`; which messages the bot answers. Pure. */
 import type { ThreadRef } from '../../src/core/thread.js';
 
-/** Discord threads are channels: the thread id is globally unique, so it is the session's key. */
-export function guildThreadRef(guildId: string, threadId: string, user: string): ThreadRef {
-  return { platform: 'discord', workspace: guildId, channel: threadId, thread: threadId, user };
+/**
+ * Discord threads are channels: the thread id is globally unique, so it is the session's key. The
+ * parent channel and the sender's roles only serve the access rules (ALLOWED_CHANNELS, roles).
+ */
+export function guildThreadRef(guildId: string, threadId: string, user: string, who: { parent?: string | null; roles?: readonly string[] } = {}): ThreadRef {
+  return {
+    platform: 'discord',
+    workspace: guildId,
+    channel: threadId,
+    thread: threadId,
+    user,
+    ...(who.parent ? { parent: who.parent } : {}),
+    ...(who.roles?.length ? { roles: who.roles } : {}),
+  };
+}
+
+/** A guild member's role ids, from discord.js's member (roles resolved against the guild) or an interaction's raw member. */
+export function roleIds(member: unknown): string[] {
+  const m = member as { roles?: { cache?: Map<string, unknown> } | string[] } | null | undefined;
+  if (Array.isArray(m?.roles)) return m.roles;
+  return m?.roles?.cache ? [...m.roles.cache.keys()] : [];
 }
 
 /** One session per DM channel: `discord-dm-<channel>`. */

@@ -50,6 +50,13 @@ export async function handleIncoming(ctx: SlackContext, client: WebClient, event
 
 async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }): Promise<void> {
   const { thread } = arrival;
+  const admission = await ctx.conversation.admit(thread, text).catch((err: unknown) => ({ ok: false as const, reply: undefined, err }));
+  if (!admission.ok) {
+    arrival.cancel();
+    if ('err' in admission) ctx.logger.warn({ err: describe(admission.err), channel: thread.channel }, 'Slack: could not check the message against the access rules; not answered');
+    if (admission.reply) await deliver(client, thread, admission.reply);
+    return;
+  }
   const parsed = parseInput(text);
   if (parsed.kind !== 'prompt' || !parsed.text) arrival.cancel();
   if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
@@ -57,7 +64,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
     return;
   }
   if (parsed.kind !== 'prompt' || !parsed.text) {
-    const reply = await ctx.conversation.handleMessage(thread, text);
+    const reply = await ctx.conversation.handleMessage(thread, text, { admitted: true });
     await deliver(client, thread, reply);
     return;
   }
@@ -68,7 +75,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const begun = safely('journal the turn', () => journal.begin(turn));
   // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
   const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts }))));
-  const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn });
+  const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn, admitted: true });
   replier.start(arrival.post);
   await begun;
   const reply = await answer;

@@ -8,11 +8,30 @@ import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedErro
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { StoreUnavailableError } from '../store/keyv.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
+import { decideAccess, refusalText, slowDownText, tooLongText, type AccessRules } from './access.js';
+import type { RateLimiter } from '../store/rate-limit.js';
 import { formatEntry, paginate } from './history.js';
 import { TranscriptCache } from './transcripts.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
 import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
+
+/** Who may talk to the bot, and how much. */
+export interface AccessOptions {
+  rules: AccessRules;
+  maxPromptChars: number;
+  /** 0: no limit. */
+  userMessagesPerMinute: number;
+  limits: RateLimiter;
+  /** True only the first time `key` is claimed anywhere within `ttlMs` (the store's atomic claim). */
+  claimOnce: (key: string, ttlMs: number) => Promise<boolean>;
+}
+
+/** Whether a message may go on; `reply` (private to the sender) says why not, when it should be said. */
+export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
+
+/** A refusal is said once per thread and person; later messages there are ignored quietly. */
+const REFUSAL_REMEMBERED_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface ConversationOptions {
   agent: Agent;
@@ -23,6 +42,8 @@ export interface ConversationOptions {
   admins: readonly string[];
   historyPageSize?: number;
   now?: () => Date;
+  /** Absent: everyone may talk to the bot, with no limits. */
+  access?: AccessOptions;
 }
 
 export interface MessageOptions {
@@ -32,6 +53,8 @@ export interface MessageOptions {
   explicit?: boolean;
   /** The thread's place in line, taken when the message arrived (`reserve`); given up if unused. */
   reservation?: Reservation;
+  /** The adapter already asked `admit` (before showing anything): not asked again. */
+  admitted?: boolean;
 }
 
 export const DEFAULT_HISTORY_PAGE_SIZE = 15;
@@ -66,8 +89,45 @@ export class Conversation {
     return id !== undefined && this.queue.pending(id) > 0;
   }
 
+  /**
+   * May this message go on? Adapters ask before they show anything (a placeholder, typing): someone
+   * not allowed here hears it once per thread, privately, and after that nothing; a prompt over
+   * MAX_PROMPT_CHARS or past the sender's budget per minute gets a private reply. No model call,
+   * no session, either way.
+   */
+  async admit(thread: ThreadRef, text: string, options: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
+    const access = this.options.access;
+    if (!access) return { ok: true };
+    const decision = decideAccess(access.rules, thread);
+    if (!decision.allowed) {
+      this.options.logger.info({ platform: thread.platform, user: thread.user, channel: thread.channel, because: decision.because }, 'message refused: not allowed');
+      const reply: Reply = { kind: 'refusal', text: refusalText(decision) };
+      if (options.once === false) return { ok: false, reply };
+      const first = await access.claimOnce(`refused:${thread.platform}:${thread.workspace}:${thread.channel}:${thread.thread}:${thread.user}`, REFUSAL_REMEMBERED_MS);
+      return { ok: false, reply: first ? reply : undefined };
+    }
+    const parsed = parseInput(text, { explicit: options.explicit });
+    if (parsed.kind !== 'prompt' || !parsed.text) return { ok: true };
+    if (parsed.text.length > access.maxPromptChars) return { ok: false, reply: { kind: 'refusal', text: tooLongText(parsed.text.length, access.maxPromptChars) } };
+    if (access.userMessagesPerMinute > 0) {
+      const take = await access.limits.take(`${thread.platform}:${thread.user}`, access.userMessagesPerMinute);
+      if (!take.ok) {
+        this.options.logger.info({ platform: thread.platform, user: thread.user }, 'message refused: rate limit');
+        return { ok: false, reply: { kind: 'refusal', text: slowDownText(access.userMessagesPerMinute, take.retryAfterMs) } };
+      }
+    }
+    return { ok: true };
+  }
+
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
   async handleMessage(thread: ThreadRef, text: string, options: MessageOptions = {}): Promise<Reply> {
+    if (!options.admitted) {
+      const admission = await this.admit(thread, text, { explicit: options.explicit, once: false }).catch((err: unknown) => ({ ok: false as const, reply: this.failureReply(err, this.options.logger) }));
+      if (!admission.ok) {
+        options.reservation?.cancel();
+        return admission.reply ?? { kind: 'refusal', text: 'Sorry, I cannot take that.' };
+      }
+    }
     const parsed = parseInput(text, { explicit: options.explicit });
     if (parsed.kind !== 'prompt' || !parsed.text) options.reservation?.cancel();
     switch (parsed.kind) {
@@ -82,6 +142,9 @@ export class Conversation {
   }
 
   async runCommand(thread: ThreadRef, command: Command): Promise<Reply> {
+    // Commands (slash, buttons) are asked for explicitly and answered privately: refused every time.
+    const decision = this.options.access ? decideAccess(this.options.access.rules, thread) : { allowed: true as const };
+    if (!decision.allowed) return { kind: 'refusal', text: refusalText(decision) };
     try {
       return await this.command(thread, command);
     } catch (err) {

@@ -13,13 +13,16 @@ export type Reply =
   /** The thread's session was deleted on request. */
   | { kind: 'forgotten'; text: string; sessionId: SessionId }
   | { kind: 'history'; text: string; sessionId: SessionId; page: Page; transcript: string }
-  | { kind: 'sessions'; text: string; records: ThreadRecord[] };
+  | { kind: 'sessions'; text: string; records: ThreadRecord[] }
+  /** Not allowed here, or over a limit: said to the sender only, and nothing else happened. */
+  | { kind: 'refusal'; text: string };
 
 /** History is shown only to whoever asked; answers and notices belong to the thread. */
 export function isPrivate(reply: Reply): boolean {
   switch (reply.kind) {
     case 'history':
     case 'sessions':
+    case 'refusal':
       return true;
     case 'answer':
     case 'error':

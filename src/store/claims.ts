@@ -14,6 +14,7 @@ export interface DeliveryClaims {
 
 export interface RedisLike {
   set(key: string, value: string, options: { condition: 'NX'; expiration: { type: 'PX'; value: number } }): Promise<string | null>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
 /** Runs one SQL statement with positional parameters; resolves with the rows it returned. */

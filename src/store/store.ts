@@ -5,6 +5,7 @@ import { ClaimsDedupe, type Dedupe } from './dedupe.js';
 import { claimsFor } from './claims.js';
 import { KeyvTurnJournal, type Alive, type InFlightTurn, type TurnJournal } from './journal.js';
 import { adoptLegacyRecords } from './migrate.js';
+import { rateLimiterFor, type RateLimiter } from './rate-limit.js';
 import type Keyv from 'keyv';
 
 export interface Store {
@@ -12,6 +13,8 @@ export interface Store {
   /** Atomic claims of message deliveries (and of other one-at-a-time work, like a sweep round). */
   dedupe: Dedupe;
   journal: TurnJournal;
+  /** Per-person prompt budgets, shared by every instance on this store. */
+  limits: RateLimiter;
   /**
    * Claims a probe twice and reads the registry, within the store timeout: what every entry point
    * does before it starts, so a store that cannot be used (unreachable, wrong database,
@@ -40,11 +43,14 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   }
   const registry = new KeyvThreadRegistry(threads, calls);
   const dedupe = new ClaimsDedupe(claimsFor(url, backend.raw, namespace), calls);
+  const limiter = rateLimiterFor(url, backend.raw, namespace);
+  const limits: RateLimiter = { take: (key, perMinute) => calls.run('rate limit', () => limiter.take(key, perMinute)) };
   const journal = new KeyvTurnJournal(turns, calls, instances, (key, ttlMs) => dedupe.claim(key, ttlMs));
   return {
     registry,
     dedupe,
     journal,
+    limits,
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -181,6 +181,8 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
     COPILOT_HOME: path.join(dir, 'copilot'),
     STORE_URL: testStoreUrl(dir),
     STORE_NAMESPACE: testNamespace(),
+    // Bursts from one person are what many tests send; the limit has tests of its own.
+    USER_MESSAGES_PER_MINUTE: '0',
     PORT: String(port),
     LOG_LEVEL: 'info',
     SHUTDOWN_GRACE_SECONDS: '3',

@@ -12,15 +12,17 @@ export const T1 = '300000000000000001';
 export const T2 = '300000000000000002';
 export const T3 = '300000000000000003';
 export const DM = '400000000000000001';
+/** A role of guild G1 (for DISCORD_ALLOWED_ROLES). */
+export const ROLE = '600000000000000001';
 
 export const GUILDS: Guild[] = [
-  { id: G1, channels: [{ id: TEXT, name: 'general' }], threads: [{ id: T1, parent_id: TEXT, name: 'thread one' }, { id: T2, parent_id: TEXT, name: 'thread two' }] },
+  { id: G1, roles: [ROLE], channels: [{ id: TEXT, name: 'general' }], threads: [{ id: T1, parent_id: TEXT, name: 'thread one' }, { id: T2, parent_id: TEXT, name: 'thread two' }] },
   { id: G2, channels: [{ id: TEXT2, name: 'general' }], threads: [{ id: T3, parent_id: TEXT2, name: 'other guild thread' }] },
 ];
 
 const human = (id = IDS.human) => ({ id, username: `user${id.slice(-2)}`, discriminator: '0', global_name: null, avatar: null });
 const bot = { id: IDS.bot, username: 'copilot', discriminator: '0', global_name: null, avatar: null, bot: true };
-const member = (id = IDS.human) => ({ user: human(id), roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 });
+const member = (id = IDS.human, roles: string[] = []) => ({ user: human(id), roles, permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 });
 
 export interface SayOptions {
   channel?: string;
@@ -30,6 +32,8 @@ export interface SayOptions {
   id?: string;
   bot?: boolean;
   type?: number;
+  /** The author's guild roles. */
+  roles?: string[];
 }
 
 export interface DiscordHarness {
@@ -62,7 +66,7 @@ export function discordMessage(content: string, o: SayOptions = {}) {
     id,
     channel_id: o.channel ?? T1,
     // Discord marks DM messages with channel_type 1; discord.js needs it to build the uncached DM channel.
-    ...(guild ? { guild_id: guild, member: { ...member(o.author), user: undefined } } : { channel_type: 1 }),
+    ...(guild ? { guild_id: guild, member: { ...member(o.author, o.roles), user: undefined } } : { channel_type: 1 }),
     author,
     content: o.mention === false ? content : `<@${IDS.bot}> ${content}`,
     timestamp: new Date().toISOString(),

@@ -15,6 +15,8 @@ export interface Guild {
   id: string;
   channels: Array<{ id: string; name: string }>;
   threads: Array<{ id: string; parent_id: string; name: string; owner_id?: string }>;
+  /** Role ids besides @everyone. */
+  roles?: string[];
 }
 
 export interface RestCall {
@@ -89,6 +91,11 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         return send(200, (body as Array<Record<string, unknown>>).map((c) => ({ ...c, id: nextId(), application_id: m![1], version: '1', type: 1 })));
       }
       if (method === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) return send(204);
+      // Opening a DM with a user (the bot's private notes to someone in a guild).
+      if (method === 'POST' && path === '/users/@me/channels') {
+        const user = String(b.recipient_id);
+        return send(200, { id: `5${user.slice(1)}`, type: 1, last_message_id: null, recipients: [{ id: user, username: `user${user.slice(-2)}`, discriminator: '0', global_name: null, avatar: null }] });
+      }
       if (method === 'POST' && (m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path))) {
         const thread = { id: m[2], type: 11, guild_id: guildOf(m[1]!), parent_id: m[1], owner_id: IDS.bot, name: b.name, thread_metadata: threadMeta() };
         return send(201, thread);
@@ -164,7 +171,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
             unavailable: false,
             owner_id: IDS.human,
             member_count: 2,
-            roles: [{ id: g.id, name: '@everyone', permissions: '1071698660929', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+            roles: [g.id, ...(g.roles ?? [])].map((id, position) => ({ id, name: position ? `role ${id}` : '@everyone', permissions: '1071698660929', position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 })),
             channels: g.channels.map((c) => ({ id: c.id, type: 0, name: c.name, position: 0, permission_overwrites: [] })),
             threads: g.threads.map((t) => ({ id: t.id, type: 11, guild_id: g.id, parent_id: t.parent_id, owner_id: t.owner_id ?? IDS.human, name: t.name, thread_metadata: threadMeta(), message_count: 0, member_count: 1 })),
             members: [],

@@ -32,6 +32,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the access rules and limits', () => {
+    expect(loadConfig(byok, { needModel: true }).access).toEqual({ users: [], channels: [], discordRoles: [], maxPromptChars: 20_000, userMessagesPerMinute: 20 });
+    const c = loadConfig({ ...byok, ALLOWED_USERS: 'slack:U1, discord:42', ALLOWED_CHANNELS: 'slack:C1', DISCORD_ALLOWED_ROLES: '600000000000000001', MAX_PROMPT_CHARS: '500', USER_MESSAGES_PER_MINUTE: '0' }, { needModel: true });
+    expect(c.access).toEqual({ users: ['slack:U1', 'discord:42'], channels: ['slack:C1'], discordRoles: ['600000000000000001'], maxPromptChars: 500, userMessagesPerMinute: 0 });
+    expect(errorOf({ ...byok, ALLOWED_USERS: 'U1' }).key).toBe('ALLOWED_USERS');
+    expect(errorOf({ ...byok, ALLOWED_CHANNELS: 'C1' }).key).toBe('ALLOWED_CHANNELS');
+    expect(errorOf({ ...byok, DISCORD_ALLOWED_ROLES: 'moderators' }).key).toBe('DISCORD_ALLOWED_ROLES');
+    expect(errorOf({ ...byok, MAX_PROMPT_CHARS: '0' }).key).toBe('MAX_PROMPT_CHARS');
+  });
+
   it('reads the shared mode: SESSION_STATE_URL (PostgreSQL only), the lease and the namespace', () => {
     const c = loadConfig({ ...byok, SESSION_STATE_URL: 'postgres://u:pw@db/state', SESSION_LEASE_SECONDS: '10', STORE_NAMESPACE: 'staging-2' }, { needModel: true });
     expect(c).toMatchObject({ sessionStateUrl: 'postgres://u:pw@db/state', leaseMs: 10_000, namespace: 'staging-2' });

@@ -19,7 +19,7 @@ import type { ThreadRef } from '../../../src/core/thread.js';
 import { BUTTON, COMMAND_NAME } from '../commands.js';
 import type { DiscordContext } from '../context.js';
 import { NO_PINGS } from '../send.js';
-import { dmThreadRef, guildThreadRef } from '../thread.js';
+import { dmThreadRef, guildThreadRef, roleIds } from '../thread.js';
 import { forgetConfirmView, historyView, textView, type View } from '../views.js';
 
 export function interactionCreate(client: Client, ctx: DiscordContext): void {
@@ -45,7 +45,7 @@ async function onInteraction(ctx: DiscordContext, interaction: Interaction): Pro
 function threadOf(interaction: ChatInputCommandInteraction | ButtonInteraction): ThreadRef | undefined {
   const channel = interaction.channel;
   const user = interaction.user.id;
-  if (channel?.isThread() && interaction.guildId) return guildThreadRef(interaction.guildId, channel.id, user);
+  if (channel?.isThread() && interaction.guildId) return guildThreadRef(interaction.guildId, channel.id, user, { parent: channel.parentId, roles: roleIds(interaction.member) });
   if (channel?.type === ChannelType.DM || (!interaction.guildId && interaction.channelId)) return dmThreadRef(interaction.channelId!, user);
   return undefined;
 }

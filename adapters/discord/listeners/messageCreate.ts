@@ -11,7 +11,7 @@ import { NO_RESERVATION, type Reservation } from '../../../src/core/queue.js';
 import { sessionIdFor, type ThreadRef } from '../../../src/core/thread.js';
 import type { DiscordContext } from '../context.js';
 import { keepTyping, NO_PINGS, sendChunks } from '../send.js';
-import { dmThreadRef, guildThreadRef, mentionsBot, stripMention, threadName } from '../thread.js';
+import { dmThreadRef, guildThreadRef, mentionsBot, roleIds, stripMention, threadName } from '../thread.js';
 import { forgetConfirmView } from '../views.js';
 
 export function messageCreate(client: Client, ctx: DiscordContext): void {
@@ -38,7 +38,7 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
     place = ctx.conversation.reserve(thread);
     resolve = async () => ({ thread, target: channel });
   } else if (channel.isThread() && message.guildId) {
-    const thread = guildThreadRef(message.guildId, channel.id, message.author.id);
+    const thread = guildThreadRef(message.guildId, channel.id, message.author.id, { parent: channel.parentId, roles: roleIds(message.member) });
     if (!mentioned && !ctx.replyWithoutMention) return;
     // A turn of this thread queued here means it has (or is about to have) a session.
     const active = ctx.conversation.active(thread);
@@ -56,7 +56,7 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
     const guildId = message.guildId;
     resolve = async () => {
       const started = await message.startThread({ name: threadName(stripMention(message.content, botId)), autoArchiveDuration: 1440 });
-      return { thread: guildThreadRef(guildId, started.id, message.author.id), target: started };
+      return { thread: guildThreadRef(guildId, started.id, message.author.id, { parent: channel.id, roles: roleIds(message.member) }), target: started };
     };
   } else {
     return;
@@ -65,16 +65,37 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
   const key = `discord:${message.id}`;
   try {
     await ctx.deliveries.once(key, async () => {
+      // Asked before anything shows (a new thread, typing): refused people see one private note.
+      const asking = channel.isThread() || channel.type === ChannelType.DM ? undefined : guildThreadRef(message.guildId!, channel.id, message.author.id, { roles: roleIds(message.member) });
+      if (asking && !(await admitted(ctx, asking, stripMention(message.content, botId), message))) return;
       const where = await resolve().catch(async (err: unknown) => {
         ctx.logger.error({ err: String(err), channel: channel.id }, 'Discord: could not open a thread');
         await message.reply({ content: '⚠️ I could not open a thread for this. Please try again.', allowedMentions: NO_PINGS }).catch(() => undefined);
         return undefined;
       });
-      if (where) await answer(ctx, where, stripMention(message.content, botId), { key, id: message.id, place });
+      if (!where) return;
+      const text = stripMention(message.content, botId);
+      if (!asking && !(await admitted(ctx, where.thread, text, message))) return place.cancel();
+      await answer(ctx, where, text, { key, id: message.id, place });
     });
   } finally {
     place.cancel();
   }
+}
+
+/** Whether the message may go on (see `Conversation.admit`); a refusal goes to the sender as a DM. */
+async function admitted(ctx: DiscordContext, thread: ThreadRef, text: string, message: Message): Promise<boolean> {
+  const admission = await ctx.conversation.admit(thread, text).catch((err: unknown) => {
+    ctx.logger.warn({ err: String(err), channel: message.channelId }, 'Discord: could not check the message against the access rules; not answered');
+    return { ok: false as const, reply: undefined };
+  });
+  if (admission.ok) return true;
+  if (admission.reply) {
+    await message.author.send({ content: admission.reply.text, allowedMentions: NO_PINGS }).catch((err: unknown) =>
+      ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not send a refusal by DM (DMs closed?)'),
+    );
+  }
+  return false;
 }
 
 async function answer(
@@ -96,7 +117,7 @@ async function answer(
     work().catch((err: unknown) => ctx.logger.warn({ err: String(err), channel: thread.channel }, `Discord: could not ${what}`));
   const stopTyping = isTurn ? keepTyping(target, (err) => ctx.logger.debug({ err: String(err) }, 'typing failed')) : () => undefined;
   try {
-    const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place });
+    const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true });
     if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id }));
     const reply = await pending;
     stopTyping();

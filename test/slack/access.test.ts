@@ -1,0 +1,41 @@
+/** Access rules on real Bolt: a refused person sees one private note per thread, nothing is posted in the thread, no model call. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { threadTexts } from '../support/slack-view.js';
+
+let s: SlackHarness | undefined;
+afterEach(async () => {
+  await s?.close();
+  s = undefined;
+});
+
+describe('Slack access rules', () => {
+  it('refuses people not on ALLOWED_USERS privately, once per thread, with no placeholder and no model call', async () => {
+    s = await startSlackHarness({ env: { ALLOWED_USERS: 'slack:UHUMAN' } });
+    const ts = nextTs();
+    await s.event(mention('let me in', { ts, user: 'USTRANGER' }));
+    await expect.poll(() => s!.slack.callsTo('chat.postEphemeral').length).toBe(1);
+    expect(s.slack.callsTo('chat.postEphemeral')[0]!.args).toMatchObject({ channel: 'C222', user: 'USTRANGER', thread_ts: ts, text: expect.stringMatching(/only answer the people/) });
+    await s.event(mention('please?', { thread_ts: ts, user: 'USTRANGER' }));
+    // The allowed person's turn in the same thread proves the stranger's second message was handled (quietly) before it.
+    await s.event(mention('hello', { thread_ts: ts }));
+    await expect.poll(() => threadTexts(s!.slack, 'C222', ts).filter((t) => t.startsWith('you said:'))).toEqual(['you said: hello']);
+    expect(s.slack.callsTo('chat.postEphemeral')).toHaveLength(1);
+    expect(s.h.model.requests.map((r) => r.userTexts.at(-1))).toEqual(['hello']);
+    // A follow-up without a mention in a thread that now has a session: still refused, quietly.
+    await s.event(message('and me', { thread_ts: ts, user: 'USTRANGER' }));
+    await s.event(mention('again', { thread_ts: ts }));
+    await expect.poll(() => threadTexts(s!.slack, 'C222', ts).filter((t) => t.startsWith('you said:')).length).toBe(2);
+    expect(s.h.model.requests.map((r) => r.userTexts.at(-1))).toEqual(['hello', 'again']);
+  });
+
+  it('tells a person over the limit privately, and not in the thread', async () => {
+    s = await startSlackHarness({ env: { MAX_PROMPT_CHARS: '10' } });
+    const ts = nextTs();
+    await s.event(mention('this is far too long', { ts }));
+    await expect.poll(() => s!.slack.callsTo('chat.postEphemeral').length).toBe(1);
+    expect(String(s.slack.callsTo('chat.postEphemeral')[0]!.args.text)).toMatch(/characters long; I take at most 10/);
+    expect(threadTexts(s.slack, 'C222', ts)).toEqual([]);
+    expect(s.h.model.requests).toHaveLength(0);
+  });
+});
