@@ -97,7 +97,7 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
     io.out('');
   }
   if (!events) io.out('(the registry knows this thread, but its session state is gone)');
-  else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(events)));
+  else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(events, 'operator')));
   return 0;
 }
 

@@ -165,9 +165,12 @@ export class Conversation {
     }
   }
 
-  /** Whether `user` may forget the thread recorded as `record`. */
+  /**
+   * Whether `user` may forget the thread recorded as `record`: its starter or an admin. A session
+   * whose record is gone has no known starter, so only an admin may.
+   */
   mayForget(record: ThreadRecord | undefined, thread: ThreadRef): boolean {
-    return !record || record.startedBy === thread.user || this.isAdmin(thread);
+    return this.isAdmin(thread) || (record !== undefined && record.startedBy === thread.user);
   }
 
   isAdmin(thread: Pick<ThreadRef, 'platform' | 'user'>): boolean {
@@ -296,6 +299,7 @@ export class Conversation {
     if (typeof id !== 'string') return id;
     const record = await this.options.registry.get(id);
     if (!this.mayForget(record, thread)) {
+      if (!record && !(await this.options.agent.exists(id))) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };
       return { kind: 'notice', text: 'Only the person who started this thread’s session, or a bot admin, can forget it.' };
     }
     const removed = await this.forgetSession(id);

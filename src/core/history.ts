@@ -65,10 +65,22 @@ function compactJson(v: unknown): string {
 }
 
 /**
+ * Who reads: `chat` (anyone in the thread) never sees the addresses an error names (the model
+ * provider's URL, an internal host a tool could not reach); `operator` (the admin CLI) sees it all.
+ */
+export type Audience = 'chat' | 'operator';
+
+/** Error texts for the chat: every `scheme://host[:port]` (with what follows) becomes a placeholder. */
+export function hideAddresses(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>),;]+/gi, '[address hidden]');
+}
+
+/**
  * One event → one entry, or undefined for transient progress events. `toolNames` maps tool
  * call ids to names: completion events do not repeat the name their start event carried.
  */
-export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<string, string> = new Map()): Entry | undefined {
+export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<string, string> = new Map(), audience: Audience = 'chat'): Entry | undefined {
+  const errorText = (t: string) => (audience === 'chat' ? hideAddresses(t) : t);
   const at = event.timestamp;
   const d = event.data;
   switch (event.type) {
@@ -86,7 +98,7 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
       return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'}(${compactJson(field(d, 'arguments'))}) started` };
     case 'tool.execution_complete': {
       const ok = field(d, 'success') === true;
-      const detail = ok ? compactJson(field(d, 'result', 'content')) : text(d, 'error', 'message') || compactJson(field(d, 'error'));
+      const detail = ok ? compactJson(field(d, 'result', 'content')) : errorText(text(d, 'error', 'message') || compactJson(field(d, 'error')));
       const name = text(d, 'toolName') || toolNames.get(text(d, 'toolCallId')) || 'tool';
       return { kind: 'tool', at, text: `${name} ${ok ? 'done' : 'failed'}${detail ? `: ${clip(detail, 160)}` : ''}` };
     }
@@ -95,7 +107,7 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
     case 'permission.completed':
       return { kind: 'tool', at, text: `permission ${text(d, 'result', 'kind') || 'answered'}` };
     case 'session.error':
-      return { kind: 'error', at, text: `error: ${clip(text(d, 'message') || compactJson(d))}` };
+      return { kind: 'error', at, text: `error: ${clip(errorText(text(d, 'message') || compactJson(d)))}` };
     case 'session.start':
       return { kind: 'system', at, text: `session started${text(d, 'selectedModel') ? ` (${text(d, 'selectedModel')})` : ''}` };
     case 'session.resume':
@@ -121,12 +133,12 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
  * Renders a log into entries, folding runs of system events into one line so a turn reads as
  * question, tools, answer.
  */
-export function renderTranscript(events: readonly TranscriptEvent[]): Entry[] {
+export function renderTranscript(events: readonly TranscriptEvent[], audience: Audience = 'chat'): Entry[] {
   const out: Entry[] = [];
   const toolNames = new Map<string, string>();
   for (const event of events) {
     if (event.type === 'tool.execution_start') toolNames.set(text(event.data, 'toolCallId'), text(event.data, 'toolName'));
-    const entry = renderEvent(event, toolNames);
+    const entry = renderEvent(event, toolNames, audience);
     if (!entry) continue;
     const last = out.at(-1);
     if (entry.kind === 'system' && last?.kind === 'system') {

@@ -102,4 +102,19 @@ describe('limits', () => {
     expect((await h.app.conversation.handleMessage(busy, 'history')).kind).toBe('history');
     expect(await h.app.conversation.handleMessage(slackThread('5.5', 'UCALM'), 'hello')).toMatchObject({ kind: 'answer' });
   });
+
+  it('a thread whose registry record is gone may be forgotten by an admin only', async () => {
+    h = await startHarness({ env: { ADMIN_USERS: 'slack:UADMIN' } });
+    const c = h.app.conversation;
+    const t = slackThread('9.9', 'USTARTER');
+    await c.handleMessage(t, 'keep me');
+    await h.app.store.registry.delete(sessionIdFor(t));
+    expect((await c.handleMessage(slackThread('9.9', 'USTARTER'), 'forget')).text).toMatch(/Only the person who started/);
+    expect((await c.handleMessage(slackThread('9.9', 'UPASSERBY'), 'forget')).text).toMatch(/Only the person who started/);
+    expect(await h.app.agent.exists(sessionIdFor(t))).toBe(true);
+    expect((await c.handleMessage(slackThread('9.9', 'UADMIN'), 'forget')).kind).toBe('forgotten');
+    expect(await h.app.agent.exists(sessionIdFor(t))).toBe(false);
+    // Nothing there at all: said so, to anyone.
+    expect((await c.handleMessage(slackThread('8.8', 'UPASSERBY'), 'forget')).text).toMatch(/no Copilot session to forget/);
+  });
 });

@@ -16,14 +16,14 @@ import { LeaseLostError } from '../../src/agent/postgres-sessions.js';
 import { newPostgresPool, schemaFor, type PgPool } from '../../src/store/pg.js';
 import type { SessionId } from '../../src/domain.js';
 import { localThread, startHarness, testLogger, type Harness } from '../support/harness.js';
-import { service, TEST_NAMESPACE_PREFIX } from '../support/services.js';
+import { service, testNamespace } from '../support/services.js';
 
 let pg: string | undefined;
 let h: Harness;
 const apps: App[] = [];
 let pool: PgPool;
 /** One namespace per run: its own schema, so runs sharing the server never see each other. */
-const namespace = `${TEST_NAMESPACE_PREFIX}-${process.pid}-${Date.now().toString(36)}`;
+const namespace = testNamespace();
 
 beforeAll(async () => {
   pg = await service('Postgres');

@@ -1,7 +1,7 @@
 /** history / forget / sessions / help: in threads, as /copilot, from buttons and the message shortcut. */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ACTION } from '../../adapters/slack/blocks.js';
+import { ACTION, encodeTarget } from '../../adapters/slack/blocks.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { THREAD_HISTORY_CALLBACK } from '../../adapters/slack/listeners/shortcuts/thread_history.js';
 import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
@@ -54,6 +54,21 @@ const buttonValue = (blocks: unknown, actionId: string): string => {
   if (!found?.value) throw new Error(`no ${actionId} button in ${allText(blocks)}`);
   return found.value;
 };
+
+describe('forged buttons', () => {
+  it('refuses a button payload that names no channel, or another channel than its value, and shows nothing', async () => {
+    s = await startSlackHarness();
+    const ts = await threadWithTurns(s, 'the secret plan');
+    const forged = click(ACTION.history, encodeTarget({ c: 'C222', t: ts, p: 0 }), { responseId: 'forged' });
+    delete forged.channel;
+    delete forged.container;
+    await s.interact(forged);
+    expect(String((await response(s, 'forged')).text)).toMatch(/no longer valid/);
+    await s.interact(click(ACTION.history, encodeTarget({ c: 'C222', t: ts, p: 0 }), { channel: 'C999', responseId: 'elsewhere' }));
+    expect(String((await response(s, 'elsewhere')).text)).toMatch(/no longer valid/);
+    expect(JSON.stringify(s.slack.responses)).not.toContain('the secret plan');
+  });
+});
 
 describe('in a thread', () => {
   it('`@copilot history` shows the history to the asker only', async () => {

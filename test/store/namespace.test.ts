@@ -13,10 +13,10 @@ import { openStore } from '../../src/store/store.js';
 import { openBackend } from '../../src/store/keyv.js';
 import { adoptLegacyRecords } from '../../src/store/migrate.js';
 import { newPostgresPool, schemaFor, schemaName } from '../../src/store/pg.js';
-import { service, TEST_NAMESPACE_PREFIX } from '../support/services.js';
+import { service, testNamespace } from '../support/services.js';
 
 const run = `${process.pid}x${Date.now().toString(36)}`;
-const ns = (tag: string) => `${TEST_NAMESPACE_PREFIX}${tag}${run}`;
+const ns = (_tag: string) => testNamespace();
 const ref = { platform: 'local', workspace: run, channel: 'c', thread: 'c', user: 'ana' };
 const schemas: string[] = [];
 

@@ -47,7 +47,13 @@ let namespaces = 0;
  * retention sweep, a `sessions` listing) never meet another's on a shared Redis or Postgres.
  */
 export function testNamespace(): string {
-  return `${TEST_NAMESPACE_PREFIX}-${process.pid}-${Date.now().toString(36)}-${++namespaces}`;
+  return `${TEST_NAMESPACE_PREFIX}-${Date.now().toString(36)}-${process.pid}-${++namespaces}`;
+}
+
+/** How old a namespace made by `testNamespace` is (also as a Postgres schema name); undefined for any other name. */
+export function namespaceAgeMs(name: string): number | undefined {
+  const m = new RegExp(`^${TEST_NAMESPACE_PREFIX}[-_]([0-9a-z]+)[-_]\\d+[-_]\\d+$`).exec(name);
+  return m ? Date.now() - parseInt(m[1]!, 36) : undefined;
 }
 
 export function testStoreUrl(dir: string): string {

@@ -55,4 +55,14 @@ describe('history rendering', () => {
     expect(paginate(entries, 99, 10).page).toBe(3);
     expect(paginate([], 0, 10)).toMatchObject({ page: 1, pages: 1, total: 0 });
   });
+
+  it('hides the addresses an error names from the chat, not from the operator', () => {
+    const failed = ev('session.error', { message: 'Failed to get response from http://10.1.2.3:8080/v1/chat/completions; retried 5 times' });
+    expect(renderEvent(failed)?.text).toBe('error: Failed to get response from [address hidden]; retried 5 times');
+    expect(renderEvent(failed, new Map(), 'operator')?.text).toContain('http://10.1.2.3:8080/v1/chat/completions');
+    const tool = ev('tool.execution_complete', { toolName: 'web_fetch', success: false, error: { message: 'connect ECONNREFUSED at https://intranet.corp.example/wiki' } });
+    expect(renderEvent(tool)?.text).toBe('web_fetch failed: connect ECONNREFUSED at [address hidden]');
+    // What a tool returned on success is the answer's material, and stays.
+    expect(renderEvent(ev('tool.execution_complete', { toolName: 'web_fetch', success: true, result: { content: 'see https://example.org' } }))?.text).toContain('https://example.org');
+  });
 });

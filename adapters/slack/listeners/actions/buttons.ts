@@ -15,8 +15,10 @@ export function buttons(app: App, ctx: SlackContext): void {
       const target = decodeTarget(args.action.value);
       const channel = body.channel?.id ?? body.container?.channel_id;
       const workspace = body.team?.id ?? body.enterprise?.id;
-      // A button only acts on a thread of the channel it was shown in.
-      if (!target || !workspace || (channel && channel !== target.c)) {
+      // A button only acts on a thread of the channel it was shown in: a payload that names no
+      // channel, or another one than its value, is forged or replayed from elsewhere.
+      if (!target || !workspace || !channel || channel !== target.c) {
+        ctx.logger.warn({ user: body.user.id, workspace, channel, target: args.action.value?.slice(0, 200) }, 'Slack: button refused (forged, or not from the channel it names)');
         return respondPrivately(respond, 'That button is no longer valid.');
       }
       try {
