@@ -17,6 +17,7 @@ import { KeyedQueue } from '../../src/core/queue.js';
 import { withDeadline } from '../../src/deadline.js';
 import { recoverInterrupted } from './incoming.js';
 import { startRecovery } from '../shared/recovery.js';
+import { slackVisibility } from './visibility.js';
 import type { SlackContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { buttons } from './listeners/actions/buttons.js';
@@ -111,6 +112,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     replyWithoutMention: config.replyWithoutMention,
   };
   for (const register of [appMention, message, copilotCommand, buttons, threadHistory]) register(app, ctx);
+  deps.conversation.useVisibility('slack', slackVisibility(web, logger));
   app.error(async (err) => {
     logger.error({ err: describe(err) }, 'Slack: unhandled listener error');
   });

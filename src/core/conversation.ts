@@ -30,6 +30,12 @@ export interface AccessOptions {
 /** Whether a message may go on; `reply` (private to the sender) says why not, when it should be said. */
 export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
 
+/**
+ * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
+ * private thread). Rejects when it cannot tell: `sessions` then lists nothing rather than too much.
+ */
+export type VisibilityCheck = (asker: ThreadRef, records: readonly ThreadRecord[]) => Promise<ReadonlySet<string>>;
+
 /** A refusal is said once per thread and person; later messages there are ignored quietly. */
 const REFUSAL_REMEMBERED_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -65,6 +71,7 @@ export class Conversation {
   private readonly admins: ReadonlySet<string>;
   private readonly now: () => Date;
   private readonly pageSize: number;
+  private readonly visibility = new Map<string, VisibilityCheck>();
 
   constructor(private readonly options: ConversationOptions) {
     this.admins = new Set(options.admins);
@@ -81,6 +88,11 @@ export class Conversation {
   reserve(thread: ThreadRef): Reservation {
     const id = this.idOf(thread);
     return id ? this.queue.reserve(id) : NO_RESERVATION;
+  }
+
+  /** An adapter says how its platform decides who may see a thread; without one, workspace members see all but others' DMs. */
+  useVisibility(platform: string, check: VisibilityCheck): void {
+    this.visibility.set(platform, check);
   }
 
   /** Whether a turn or command of this thread is queued or running in this process. */
@@ -309,10 +321,16 @@ export class Conversation {
   }
 
   private async sessions(thread: ThreadRef): Promise<Reply> {
-    // Other people's direct messages are theirs: not even their ids are listed.
-    const records = (await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace })).filter(
+    // Other people's direct messages are theirs: not even their ids are listed. Nor are threads
+    // of channels the asker is not in, where the platform keeps those private.
+    let records = (await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace })).filter(
       (r) => !r.direct || r.startedBy === thread.user || this.isAdmin(thread),
     );
+    const check = this.visibility.get(thread.platform);
+    if (check && records.length > 0 && !this.isAdmin(thread)) {
+      const visible = await check(thread, records);
+      records = records.filter((r) => visible.has(r.sessionId));
+    }
     if (records.length === 0) return { kind: 'sessions', records, text: 'No thread in this workspace has a Copilot session.' };
     const lines = records
       .slice(0, 50)

@@ -194,6 +194,27 @@ describe('/copilot', () => {
   });
 });
 
+describe('/copilot sessions lists only what the asker could see', () => {
+  it('private channels and group DMs to their members (and admins), public channels to everyone', async () => {
+    s = await startSlackHarness({ env: { ADMIN_USERS: 'slack:UADMIN' } });
+    // UMEMBER is on the second page of the private channel's members.
+    s.slack.privateChannel('CPRIV', ['UHUMAN', 'UX1', 'UX2', 'UMEMBER']);
+    s.slack.privateChannel('GMULTI', ['UHUMAN', 'UX3'], 'mpim');
+    for (const channel of ['C222', 'CPRIV', 'GMULTI']) await s.event(mention(`hello from ${channel}`, { ts: nextTs(), channel }));
+    await expect.poll(async () => (await s!.h.app.store.registry.list()).length).toBe(3);
+    const listed = async (user: string) => {
+      const id = `sessions-${user}`;
+      await s!.command('sessions', { user, channel: 'C222', responseId: id });
+      const text = String((await response(s!, id)).text);
+      return ['C222', 'CPRIV', 'GMULTI'].filter((c) => text.includes(c));
+    };
+    expect(await listed('UOUTSIDER')).toEqual(['C222']);
+    expect(await listed('UMEMBER')).toEqual(['C222', 'CPRIV']);
+    expect(await listed('UHUMAN')).toEqual(['C222', 'CPRIV', 'GMULTI']);
+    expect(await listed('UADMIN')).toEqual(['C222', 'CPRIV', 'GMULTI']);
+  });
+});
+
 describe('a response_url that never answers', () => {
   it('is given up after PLATFORM_TIMEOUT_SECONDS, so the adapter can still stop', async () => {
     s = await startSlackHarness({ env: { PLATFORM_TIMEOUT_SECONDS: '1' } });

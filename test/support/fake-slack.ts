@@ -43,6 +43,8 @@ export interface FakeSlack {
   socketSend(type: 'events_api' | 'slash_commands' | 'interactive', payload: unknown): Promise<unknown>;
   /** Resolves once an app has opened a Socket Mode connection. */
   socketConnected(): Promise<void>;
+  /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
+  privateChannel(channel: string, members: string[], kind?: 'private' | 'mpim'): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const responses: FakeSlack['responses'] = [];
   const uploads: FakeSlack['uploads'] = [];
   const faults = new Map<string, Array<Fault>>();
+  const privates = new Map<string, { members: string[]; kind: 'private' | 'mpim' }>();
   let seq = 0;
   const nextTs = () => `1800000000.${String(++seq).padStart(6, '0')}`;
   let base = '';
@@ -106,6 +109,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, message_ts: nextTs() };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users)}` } };
+      case 'conversations.info': {
+        const p = privates.get(String(args.channel));
+        return { ok: true, channel: { id: args.channel, is_channel: !p || p.kind === 'private', is_private: p?.kind === 'private', is_mpim: p?.kind === 'mpim', is_im: false } };
+      }
+      case 'conversations.members': {
+        // Two pages, so a reader that stops at the first page misses the rest.
+        const members = privates.get(String(args.channel))?.members ?? [];
+        const second = args.cursor === 'page2';
+        const half = Math.ceil(members.length / 2);
+        return { ok: true, members: second ? members.slice(half) : members.slice(0, half), response_metadata: { next_cursor: second ? '' : 'page2' } };
+      }
       case 'files.getUploadURLExternal':
         return { ok: true, upload_url: `${base}/upload/F${seq + 1}`, file_id: `F${++seq}` };
       case 'apps.connections.open':
@@ -161,6 +175,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: times }, () => fault)]);
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    privateChannel(channel, members, kind = 'private') {
+      privates.set(channel, { members, kind });
+    },
     responseUrl: (id) => `${base}/respond/${id}`,
     socketConnected: () => isConnected,
     socketSend(type, payload) {
