@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUTTON } from '../../adapters/discord/commands.js';
 import { IDS } from '../support/fake-discord.js';
-import { DM, G1, interactionMessages, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+import { DM, G1, interactionMessages, ROLE, startDiscordHarness, T1, T2, T_PRIVATE, T_STAFF, TEXT, type DiscordHarness } from '../support/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {
@@ -73,6 +73,22 @@ describe('/copilot on Discord', () => {
       .poll(() => d!.discord.calls.filter((c) => c.path.includes('/callback')).map((c) => (c.body as { type: number }).type), { timeout: 10_000 })
       .toContain(7);
     expect(fs.existsSync(d.h.sessionDir(`discord-${G1}-${T1}`))).toBe(true);
+  });
+
+  it('sessions lists only threads the asker may view: a hidden channel’s to its role, a private thread’s to its members', async () => {
+    d = await startDiscordHarness();
+    await turns(d, T1, 'for everyone');
+    await turns(d, T_STAFF, 'staff only');
+    await turns(d, T_PRIVATE, 'just us');
+    const listed = async (user: string, roles?: string[]) => {
+      const { token } = d!.slash('sessions', { channel: TEXT, user, ...(roles ? { roles } : {}) });
+      const text = (await shown(d!, token))[0]!.content;
+      return [T1, T_STAFF, T_PRIVATE].filter((t) => text.includes(t));
+    };
+    expect(await listed(IDS.other)).toEqual([T1]);
+    expect(await listed(IDS.other, [ROLE])).toEqual([T1, T_STAFF]);
+    // The guild's owner views every channel, and is a member of the private thread.
+    expect(await listed(IDS.human)).toEqual([T1, T_STAFF, T_PRIVATE]);
   });
 
   it('sessions lists this guild’s threads; help explains; history outside a thread says where to use it', async () => {

@@ -12,11 +12,25 @@ export const T1 = '300000000000000001';
 export const T2 = '300000000000000002';
 export const T3 = '300000000000000003';
 export const DM = '400000000000000001';
+/** A channel of G1 that @everyone may not view (members of ROLE may), with a thread; and a private thread of G1. */
+export const HIDDEN = '200000000000000009';
+export const T_STAFF = '300000000000000009';
+export const T_PRIVATE = '300000000000000008';
 /** A role of guild G1 (for DISCORD_ALLOWED_ROLES). */
 export const ROLE = '600000000000000001';
 
 export const GUILDS: Guild[] = [
-  { id: G1, roles: [ROLE], channels: [{ id: TEXT, name: 'general' }], threads: [{ id: T1, parent_id: TEXT, name: 'thread one' }, { id: T2, parent_id: TEXT, name: 'thread two' }] },
+  {
+    id: G1,
+    roles: [ROLE],
+    channels: [{ id: TEXT, name: 'general' }, { id: HIDDEN, name: 'staff', hidden: true }],
+    threads: [
+      { id: T1, parent_id: TEXT, name: 'thread one' },
+      { id: T2, parent_id: TEXT, name: 'thread two' },
+      { id: T_STAFF, parent_id: HIDDEN, name: 'staff thread' },
+      { id: T_PRIVATE, parent_id: TEXT, name: 'private thread', members: [IDS.human] },
+    ],
+  },
   { id: G2, channels: [{ id: TEXT2, name: 'general' }], threads: [{ id: T3, parent_id: TEXT2, name: 'other guild thread' }] },
 ];
 
@@ -42,7 +56,7 @@ export interface DiscordHarness {
   adapter: DiscordAdapter;
   /** Dispatches MESSAGE_CREATE; returns the message id. */
   say(content: string, o?: SayOptions): string;
-  slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number }): { token: string };
+  slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number; roles?: string[] }): { token: string };
   press(customId: string, o?: { channel?: string; user?: string; ephemeral?: boolean; guild?: string }): { token: string };
   /** Contents of the messages the bot got into a channel (Discord accepted them), in order. */
   sent(channel: string): string[];
@@ -84,7 +98,7 @@ export function discordMessage(content: string, o: SayOptions = {}) {
 }
 
 /** An INTERACTION_CREATE payload for `/copilot <sub>`, in a guild thread (default) or a DM (`guild: null`). */
-export function slashInteraction(sub: string, token: string, o: { channel?: string; guild?: string | null; user?: string; page?: number } = {}) {
+export function slashInteraction(sub: string, token: string, o: { channel?: string; guild?: string | null; user?: string; page?: number; roles?: string[] } = {}) {
   const guild = o.guild === undefined ? G1 : o.guild;
   const channel = o.channel ?? T1;
   return {
@@ -94,7 +108,7 @@ export function slashInteraction(sub: string, token: string, o: { channel?: stri
     token,
     version: 1,
     data: { id: nextId(), name: 'copilot', type: 1, options: [{ type: 1, name: sub, options: o.page ? [{ type: 4, name: 'page', value: o.page }] : [] }] },
-    ...(guild ? { guild_id: guild, member: member(o.user) } : { user: human(o.user) }),
+    ...(guild ? { guild_id: guild, member: member(o.user, o.roles) } : { user: human(o.user) }),
     channel_id: channel,
     channel: channelPayload(channel, guild),
     app_permissions: '2248473465835073',

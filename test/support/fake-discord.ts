@@ -13,8 +13,10 @@ export const IDS = { app: '900000000000000001', bot: '900000000000000001', human
 
 export interface Guild {
   id: string;
-  channels: Array<{ id: string; name: string }>;
-  threads: Array<{ id: string; parent_id: string; name: string; owner_id?: string }>;
+  /** `hidden`: @everyone may not view it (members of `roles[0]` may). */
+  channels: Array<{ id: string; name: string; hidden?: boolean }>;
+  /** `members`: a private thread (type 12) with these members. */
+  threads: Array<{ id: string; parent_id: string; name: string; owner_id?: string; members?: string[] }>;
   /** Role ids besides @everyone. */
   roles?: string[];
 }
@@ -106,6 +108,11 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         }
         return send(200, message(m[1]!, m[2] ?? nextId(), String(b.content ?? '')));
       }
+      if (method === 'GET' && (m = /^\/channels\/(\d+)\/thread-members\/(\d+)$/.exec(path))) {
+        const thread = guilds.flatMap((g) => g.threads).find((t) => t.id === m![1]);
+        if (!thread?.members?.includes(m[2]!)) return send(404, { message: 'Unknown Member', code: 10007 });
+        return send(200, { id: m[1], user_id: m[2], join_timestamp: new Date().toISOString(), flags: 0 });
+      }
       if (method === 'GET' && (m = /^\/channels\/(\d+)$/.exec(path))) {
         const t = guilds.flatMap((g) => g.threads.map((th) => ({ ...th, guild_id: g.id }))).find((th) => th.id === m![1]);
         return t ? send(200, { ...t, type: 11, thread_metadata: threadMeta() }) : send(404, { message: 'Unknown Channel', code: 10003 });
@@ -172,8 +179,15 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
             owner_id: IDS.human,
             member_count: 2,
             roles: [g.id, ...(g.roles ?? [])].map((id, position) => ({ id, name: position ? `role ${id}` : '@everyone', permissions: '1071698660929', position, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 })),
-            channels: g.channels.map((c) => ({ id: c.id, type: 0, name: c.name, position: 0, permission_overwrites: [] })),
-            threads: g.threads.map((t) => ({ id: t.id, type: 11, guild_id: g.id, parent_id: t.parent_id, owner_id: t.owner_id ?? IDS.human, name: t.name, thread_metadata: threadMeta(), message_count: 0, member_count: 1 })),
+            channels: g.channels.map((c) => ({
+              id: c.id,
+              type: 0,
+              name: c.name,
+              position: 0,
+              // VIEW_CHANNEL (1024) denied to @everyone, allowed to the guild's first role.
+              permission_overwrites: c.hidden ? [{ id: g.id, type: 0, allow: '0', deny: '1024' }, ...(g.roles?.[0] ? [{ id: g.roles[0], type: 0, allow: '1024', deny: '0' }] : [])] : [],
+            })),
+            threads: g.threads.map((t) => ({ id: t.id, type: t.members ? 12 : 11, guild_id: g.id, parent_id: t.parent_id, owner_id: t.owner_id ?? IDS.human, name: t.name, thread_metadata: threadMeta(), message_count: 0, member_count: 1 })),
             members: [],
             emojis: [],
             stickers: [],
