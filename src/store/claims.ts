@@ -20,6 +20,28 @@ export interface RedisLike {
 /** Runs one SQL statement with positional parameters; resolves with the rows it returned. */
 export type SqlRunner = (sql: string, params: unknown[]) => Promise<unknown[]>;
 
+/** A table made on first use: `ensure()` runs its DDL once; a failure is tried again on the next call. */
+export class TableOnFirstUse {
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly run: SqlRunner,
+    private readonly ddl: string,
+  ) {}
+
+  ensure(): Promise<void> {
+    return (this.ready ??= this.run(this.ddl, []).then(
+      () => undefined,
+      (err: unknown) => {
+        // Two processes creating the table at once: Postgres reports the loser as a duplicate.
+        if (['23505', '42P07'].includes((err as { code?: string }).code ?? '')) return;
+        this.ready = undefined;
+        throw err;
+      },
+    ));
+  }
+}
+
 export class RedisClaims implements DeliveryClaims {
   constructor(
     private readonly client: () => Promise<RedisLike>,
@@ -34,7 +56,7 @@ export class RedisClaims implements DeliveryClaims {
 
 /** Claims in a table: `key` primary key, `expires_at` in ms since the epoch. */
 export class SqlClaims implements DeliveryClaims {
-  private ready: Promise<void> | undefined;
+  private readonly created: TableOnFirstUse;
   private claims = 0;
 
   constructor(
@@ -43,10 +65,12 @@ export class SqlClaims implements DeliveryClaims {
     private readonly table: string,
     /** `$1` (Postgres) or `?` (SQLite). */
     private readonly placeholder: (n: number) => string,
-  ) {}
+  ) {
+    this.created = new TableOnFirstUse(run, `CREATE TABLE IF NOT EXISTS ${table} (key VARCHAR(512) PRIMARY KEY, expires_at BIGINT NOT NULL)`);
+  }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
-    await (this.ready ??= this.createTable());
+    await this.created.ensure();
     const now = Date.now();
     const [p1, p2, p3] = [1, 2, 3].map(this.placeholder);
     const rows = await this.run(
@@ -58,16 +82,6 @@ export class SqlClaims implements DeliveryClaims {
     // Expired claims are replaced in place; now and then the rest are swept.
     if (++this.claims % 500 === 0) void this.run(`DELETE FROM ${this.table} WHERE expires_at < ${this.placeholder(1)}`, [now]).catch(() => undefined);
     return rows.length === 1;
-  }
-
-  private async createTable(): Promise<void> {
-    try {
-      await this.run(`CREATE TABLE IF NOT EXISTS ${this.table} (key VARCHAR(512) PRIMARY KEY, expires_at BIGINT NOT NULL)`, []);
-    } catch (err) {
-      this.ready = undefined;
-      // Two processes creating the table at once: Postgres reports the loser as a duplicate.
-      if (!['23505', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
-    }
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { storeKind } from './keyv.js';
 import { schemaFor, schemaName } from './pg.js';
-import type { RedisLike, SqlRunner } from './claims.js';
+import { TableOnFirstUse, type RedisLike, type SqlRunner } from './claims.js';
 
 export interface Take {
   ok: boolean;
@@ -53,16 +53,19 @@ export class RedisRateLimiter implements RateLimiter {
 }
 
 export class SqlRateLimiter implements RateLimiter {
-  private ready: Promise<void> | undefined;
+  private readonly created: TableOnFirstUse;
 
   constructor(
     private readonly run: SqlRunner,
     private readonly table: string,
     private readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  ) {
+    const real = dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
+    this.created = new TableOnFirstUse(run, `CREATE TABLE IF NOT EXISTS ${table} (key VARCHAR(512) PRIMARY KEY, tokens ${real} NOT NULL, at BIGINT NOT NULL)`);
+  }
 
   async take(key: string, perMinute: number): Promise<Take> {
-    await (this.ready ??= this.createTable());
+    await this.created.ensure();
     const now = Date.now();
     const rate = perMinute / MINUTE_MS;
     const p = (n: number) => (this.dialect === 'postgres' ? `$${n}` : `?${n}`);
@@ -80,16 +83,6 @@ export class SqlRateLimiter implements RateLimiter {
     const [row] = (await this.run(`SELECT tokens, at FROM ${this.table} WHERE key = ${p(1)}`, [key])) as Array<{ tokens: number; at: number | string }>;
     const tokens = row ? Math.min(perMinute, Number(row.tokens) + (now - Number(row.at)) * rate) : 0;
     return { ok: false, retryAfterMs: Math.ceil((1 - tokens) / rate) };
-  }
-
-  private async createTable(): Promise<void> {
-    const real = this.dialect === 'postgres' ? 'DOUBLE PRECISION' : 'REAL';
-    try {
-      await this.run(`CREATE TABLE IF NOT EXISTS ${this.table} (key VARCHAR(512) PRIMARY KEY, tokens ${real} NOT NULL, at BIGINT NOT NULL)`, []);
-    } catch (err) {
-      this.ready = undefined;
-      if (!['23505', '42P07'].includes((err as { code?: string }).code ?? '')) throw err;
-    }
   }
 }
 
