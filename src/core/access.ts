@@ -9,6 +9,10 @@
  * - With a people list (users, and on Discord roles), only those people pass, on every platform.
  */
 import type { ThreadRef } from '../domain.js';
+import type { Logger } from '../log.js';
+import type { RateLimiter } from '../store/rate-limit.js';
+import { parseInput } from './commands.js';
+import type { Reply } from './reply.js';
 
 export interface AccessRules {
   users: ReadonlySet<string>;
@@ -50,4 +54,66 @@ export function tooLongText(length: number, max: number): string {
 export function slowDownText(perMinute: number, retryAfterMs: number): string {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return `🐢 You have sent me ${perMinute} messages in the last minute, which is my limit per person. Please try again in ${seconds} s.`;
+}
+
+/** Who may talk to the bot, and how much. */
+export interface AccessOptions {
+  rules: AccessRules;
+  maxPromptChars: number;
+  /** 0: no limit. */
+  userMessagesPerMinute: number;
+  limits: RateLimiter;
+  /** True only the first time `key` is claimed anywhere within `ttlMs` (the store's atomic claim). */
+  claimOnce: (key: string, ttlMs: number) => Promise<boolean>;
+}
+
+/** Whether a message may go on; `reply` (private to the sender) says why not, when it should be said. */
+export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
+
+/** A refusal is said once per thread and person; later messages there are ignored quietly. */
+const REFUSAL_REMEMBERED_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** The rules above with their I/O: the once-per-thread refusal and the per-person budget. Absent options: everyone, no limits. */
+export class AccessGate {
+  constructor(
+    private readonly options: AccessOptions | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * May this message go on? Adapters ask before they show anything (a placeholder, typing): someone
+   * not allowed here hears it once per thread (`once: false`: every time), privately, and after
+   * that nothing; a prompt over MAX_PROMPT_CHARS or past the sender's budget per minute gets a
+   * private reply. No model call, no session, either way.
+   */
+  async admit(thread: ThreadRef, text: string, how: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
+    const access = this.options;
+    if (!access) return { ok: true };
+    const decision = decideAccess(access.rules, thread);
+    if (!decision.allowed) {
+      this.logger.info({ platform: thread.platform, user: thread.user, channel: thread.channel, because: decision.because }, 'message refused: not allowed');
+      const reply: Reply = { kind: 'refusal', text: refusalText(decision) };
+      if (how.once === false) return { ok: false, reply };
+      const first = await access.claimOnce(`refused:${thread.platform}:${thread.workspace}:${thread.channel}:${thread.thread}:${thread.user}`, REFUSAL_REMEMBERED_MS);
+      return { ok: false, reply: first ? reply : undefined };
+    }
+    const parsed = parseInput(text, { explicit: how.explicit });
+    if (parsed.kind !== 'prompt' || !parsed.text) return { ok: true };
+    if (parsed.text.length > access.maxPromptChars) return { ok: false, reply: { kind: 'refusal', text: tooLongText(parsed.text.length, access.maxPromptChars) } };
+    if (access.userMessagesPerMinute > 0) {
+      const take = await access.limits.take(`${thread.platform}:${thread.user}`, access.userMessagesPerMinute);
+      if (!take.ok) {
+        this.logger.info({ platform: thread.platform, user: thread.user }, 'message refused: rate limit');
+        return { ok: false, reply: { kind: 'refusal', text: slowDownText(access.userMessagesPerMinute, take.retryAfterMs) } };
+      }
+    }
+    return { ok: true };
+  }
+
+  /** The refusal for someone not allowed here (commands: said every time), or undefined. */
+  refusal(thread: ThreadRef): Reply | undefined {
+    if (!this.options) return undefined;
+    const decision = decideAccess(this.options.rules, thread);
+    return decision.allowed ? undefined : { kind: 'refusal', text: refusalText(decision) };
+  }
 }

@@ -8,36 +8,18 @@ import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedErro
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { StoreUnavailableError } from '../store/keyv.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
-import { decideAccess, refusalText, slowDownText, tooLongText, type AccessRules } from './access.js';
-import type { RateLimiter } from '../store/rate-limit.js';
+import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { formatEntry, paginate } from './history.js';
 import { TranscriptCache } from './transcripts.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
 import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
-/** Who may talk to the bot, and how much. */
-export interface AccessOptions {
-  rules: AccessRules;
-  maxPromptChars: number;
-  /** 0: no limit. */
-  userMessagesPerMinute: number;
-  limits: RateLimiter;
-  /** True only the first time `key` is claimed anywhere within `ttlMs` (the store's atomic claim). */
-  claimOnce: (key: string, ttlMs: number) => Promise<boolean>;
-}
-
-/** Whether a message may go on; `reply` (private to the sender) says why not, when it should be said. */
-export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
-
 /**
  * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
  * private thread). Rejects when it cannot tell: `sessions` then lists nothing rather than too much.
  */
 export type VisibilityCheck = (asker: ThreadRef, records: readonly ThreadRecord[]) => Promise<ReadonlySet<string>>;
-
-/** A refusal is said once per thread and person; later messages there are ignored quietly. */
-const REFUSAL_REMEMBERED_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface ConversationOptions {
   agent: Agent;
@@ -72,12 +54,14 @@ export class Conversation {
   private readonly now: () => Date;
   private readonly pageSize: number;
   private readonly visibility = new Map<string, VisibilityCheck>();
+  private readonly gate: AccessGate;
 
   constructor(private readonly options: ConversationOptions) {
     this.admins = new Set(options.admins);
     this.now = options.now ?? (() => new Date());
     this.pageSize = options.historyPageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
     this.transcripts = new TranscriptCache(() => this.now().getTime());
+    this.gate = new AccessGate(options.access, options.logger);
   }
 
   /**
@@ -107,28 +91,8 @@ export class Conversation {
    * MAX_PROMPT_CHARS or past the sender's budget per minute gets a private reply. No model call,
    * no session, either way.
    */
-  async admit(thread: ThreadRef, text: string, options: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
-    const access = this.options.access;
-    if (!access) return { ok: true };
-    const decision = decideAccess(access.rules, thread);
-    if (!decision.allowed) {
-      this.options.logger.info({ platform: thread.platform, user: thread.user, channel: thread.channel, because: decision.because }, 'message refused: not allowed');
-      const reply: Reply = { kind: 'refusal', text: refusalText(decision) };
-      if (options.once === false) return { ok: false, reply };
-      const first = await access.claimOnce(`refused:${thread.platform}:${thread.workspace}:${thread.channel}:${thread.thread}:${thread.user}`, REFUSAL_REMEMBERED_MS);
-      return { ok: false, reply: first ? reply : undefined };
-    }
-    const parsed = parseInput(text, { explicit: options.explicit });
-    if (parsed.kind !== 'prompt' || !parsed.text) return { ok: true };
-    if (parsed.text.length > access.maxPromptChars) return { ok: false, reply: { kind: 'refusal', text: tooLongText(parsed.text.length, access.maxPromptChars) } };
-    if (access.userMessagesPerMinute > 0) {
-      const take = await access.limits.take(`${thread.platform}:${thread.user}`, access.userMessagesPerMinute);
-      if (!take.ok) {
-        this.options.logger.info({ platform: thread.platform, user: thread.user }, 'message refused: rate limit');
-        return { ok: false, reply: { kind: 'refusal', text: slowDownText(access.userMessagesPerMinute, take.retryAfterMs) } };
-      }
-    }
-    return { ok: true };
+  admit(thread: ThreadRef, text: string, options: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
+    return this.gate.admit(thread, text, options);
   }
 
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
@@ -155,8 +119,8 @@ export class Conversation {
 
   async runCommand(thread: ThreadRef, command: Command): Promise<Reply> {
     // Commands (slash, buttons) are asked for explicitly and answered privately: refused every time.
-    const decision = this.options.access ? decideAccess(this.options.access.rules, thread) : { allowed: true as const };
-    if (!decision.allowed) return { kind: 'refusal', text: refusalText(decision) };
+    const refusal = this.gate.refusal(thread);
+    if (refusal) return refusal;
     try {
       return await this.command(thread, command);
     } catch (err) {
