@@ -50,10 +50,9 @@ export async function handleIncoming(ctx: SlackContext, client: WebClient, event
 
 async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }): Promise<void> {
   const { thread } = arrival;
-  const admission = await ctx.conversation.admit(thread, text).catch((err: unknown) => ({ ok: false as const, reply: undefined, err }));
+  const admission = await ctx.conversation.admit(thread, text);
   if (!admission.ok) {
     arrival.cancel();
-    if ('err' in admission) ctx.logger.warn({ err: describe(admission.err), channel: thread.channel }, 'Slack: could not check the message against the access rules; not answered');
     if (admission.reply) await deliver(client, thread, admission.reply);
     return;
   }

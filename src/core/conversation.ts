@@ -92,13 +92,15 @@ export class Conversation {
    * no session, either way.
    */
   admit(thread: ThreadRef, text: string, options: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
-    return this.gate.admit(thread, text, options);
+    // Never rejects: a store that cannot be asked (the rate limit, the once-per-thread refusal) is
+    // said in the thread like any other failure, not swallowed.
+    return this.gate.admit(thread, text, options).catch((err: unknown) => ({ ok: false, reply: this.failureReply(err, this.options.logger) }));
   }
 
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
   async handleMessage(thread: ThreadRef, text: string, options: MessageOptions = {}): Promise<Reply> {
     if (!options.admitted) {
-      const admission = await this.admit(thread, text, { explicit: options.explicit, once: false }).catch((err: unknown) => ({ ok: false as const, reply: this.failureReply(err, this.options.logger) }));
+      const admission = await this.admit(thread, text, { explicit: options.explicit, once: false });
       if (!admission.ok) {
         options.reservation?.cancel();
         return admission.reply ?? { kind: 'refusal', text: 'Sorry, I cannot take that.' };

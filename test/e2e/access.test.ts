@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
+import { StoreUnavailableError } from '../../src/store/keyv.js';
 import { localThread, slackThread, startHarness, testLogger, type Harness } from '../support/harness.js';
 
 let h: Harness | undefined;
@@ -116,5 +117,15 @@ describe('limits', () => {
     expect(await h.app.agent.exists(sessionIdFor(t))).toBe(false);
     // Nothing there at all: said so, to anyone.
     expect((await c.handleMessage(slackThread('8.8', 'UPASSERBY'), 'forget')).text).toMatch(/no Copilot session to forget/);
+  });
+
+  it('a store that cannot count the budget (it is down) is said like any storage failure, never swallowed', async () => {
+    h = await startHarness({ env: { USER_MESSAGES_PER_MINUTE: '20' } });
+    h.app.store.limits.take = () => Promise.reject(new StoreUnavailableError(h!.config.storeUrl, new Error('connect ECONNREFUSED')));
+    const t = slackThread('7.7', 'UANY');
+    const admission = await h.app.conversation.admit(t, 'hello');
+    expect(admission).toMatchObject({ ok: false, reply: { kind: 'error', text: expect.stringMatching(/storage is unavailable/) } });
+    expect(await h.app.conversation.handleMessage(t, 'hello')).toMatchObject({ kind: 'error', text: expect.stringMatching(/storage is unavailable/) });
+    expect(h.model.requests).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { threadTexts } from '../support/slack-view.js';
+import { StoreUnavailableError } from '../../src/store/keyv.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {
@@ -36,6 +37,15 @@ describe('Slack access rules', () => {
     await expect.poll(() => s!.slack.callsTo('chat.postEphemeral').length).toBe(1);
     expect(String(s.slack.callsTo('chat.postEphemeral')[0]!.args.text)).toMatch(/characters long; I take at most 10/);
     expect(threadTexts(s.slack, 'C222', ts)).toEqual([]);
+    expect(s.h.model.requests).toHaveLength(0);
+  });
+
+  it('says so in the thread when the store cannot count the budget (it is down), instead of answering nothing', async () => {
+    s = await startSlackHarness({ env: { USER_MESSAGES_PER_MINUTE: '20' } });
+    s.h.app.store.limits.take = () => Promise.reject(new StoreUnavailableError(s!.h.config.storeUrl, new Error('connect ECONNREFUSED')));
+    const ts = nextTs();
+    await s.event(mention('anyone there?', { ts }));
+    await expect.poll(() => threadTexts(s!.slack, 'C222', ts)).toEqual([expect.stringMatching(/storage is unavailable/)]);
     expect(s.h.model.requests).toHaveLength(0);
   });
 });

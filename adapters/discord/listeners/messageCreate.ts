@@ -8,6 +8,7 @@
 import { ChannelType, Events, MessageType, type Client, type Message, type SendableChannels } from 'discord.js';
 import { parseInput } from '../../../src/core/commands.js';
 import { NO_RESERVATION, type Reservation } from '../../../src/core/queue.js';
+import { isPrivate } from '../../../src/core/reply.js';
 import { sessionIdFor, type ThreadRef } from '../../../src/core/thread.js';
 import type { DiscordContext } from '../context.js';
 import { keepTyping, NO_PINGS, sendChunks } from '../send.js';
@@ -83,18 +84,19 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
   }
 }
 
-/** Whether the message may go on (see `Conversation.admit`); a refusal goes to the sender as a DM. */
+/**
+ * Whether the message may go on (see `Conversation.admit`). A refusal goes to the sender as a DM;
+ * a failure (the store is down) is a reply to the message, like any turn's failure.
+ */
 async function admitted(ctx: DiscordContext, thread: ThreadRef, text: string, message: Message): Promise<boolean> {
-  const admission = await ctx.conversation.admit(thread, text).catch((err: unknown) => {
-    ctx.logger.warn({ err: String(err), channel: message.channelId }, 'Discord: could not check the message against the access rules; not answered');
-    return { ok: false as const, reply: undefined };
-  });
+  const admission = await ctx.conversation.admit(thread, text);
   if (admission.ok) return true;
-  if (admission.reply) {
-    await message.author.send({ content: admission.reply.text, allowedMentions: NO_PINGS }).catch((err: unknown) =>
-      ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not send a refusal by DM (DMs closed?)'),
-    );
-  }
+  const reply = admission.reply;
+  if (!reply) return false;
+  const sent = isPrivate(reply)
+    ? message.author.send({ content: reply.text, allowedMentions: NO_PINGS })
+    : message.reply({ content: reply.text, allowedMentions: NO_PINGS });
+  await sent.catch((err: unknown) => ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not send why a message was not answered (DMs closed?)'));
   return false;
 }
 
