@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     {
       agent: app.agent,
       registry: app.store.registry,
-      forget: async (id, confirm) => !(await app.conversation.forgetSession(id, confirm)).kept,
+      forget: (id, confirm) => app.conversation.forgetSession(id, confirm),
       busy: (id) => app.conversation.queue.pending(id) > 0,
       // Processes sharing the store take turns: one sweep per round, whoever claims it first.
       claimRound: (round) => app.store.dedupe.claim(`retention:${round}`, HOUR_MS),

@@ -120,7 +120,7 @@ export async function pruneSessions(app: App, io: Out, options: { olderThan: str
     io.err('nothing to prune: retention is 0 (keep forever); pass --older-than to prune anyway');
     return 2;
   }
-  const deps = { agent: app.agent, registry: app.store.registry, forget: async (id: SessionId, confirm: () => Promise<boolean>) => !(await app.conversation.forgetSession(id, confirm)).kept, logger: app.logger };
+  const deps = { agent: app.agent, registry: app.store.registry, forget: (id: SessionId, confirm: () => Promise<boolean>) => app.conversation.forgetSession(id, confirm), logger: app.logger };
   const plural = (n: number) => `${n} session${n === 1 ? '' : 's'}`;
   // Always listed first: what a deletion would remove is shown before anything is removed.
   const expired = await sweep(deps, { olderThanMs, now: new Date(), dryRun: true });

@@ -20,9 +20,10 @@ export interface SweepDeps {
   registry: ThreadRegistry;
   /**
    * Deletes one session and its record (serialised with that thread's turns), asking `confirm`
-   * once no turn runs in it on any instance; resolves false when `confirm` kept it.
+   * once no turn runs in it on any instance: `Conversation.forgetSession`, whose `kept` says the
+   * confirmation kept it.
    */
-  forget: (id: SessionId, confirm: () => Promise<boolean>) => Promise<boolean>;
+  forget: (id: SessionId, confirm: () => Promise<boolean>) => Promise<{ kept?: true }>;
   /** Threads with a turn queued or running are never swept. */
   busy?: (id: SessionId) => boolean;
   /**
@@ -72,7 +73,7 @@ export async function sweep(deps: SweepDeps, options: { olderThanMs: number; now
   };
   for (const e of expired) {
     try {
-      if (!(await deps.forget(e.id, stillExpired(e.id)))) {
+      if ((await deps.forget(e.id, stillExpired(e.id))).kept) {
         deps.logger.info({ sessionId: e.id }, 'retention: kept, the thread was used while the sweep waited for it');
         continue;
       }

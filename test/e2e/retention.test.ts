@@ -30,7 +30,7 @@ describe('retention', () => {
     const deps = {
       agent: h.app.agent,
       registry: h.app.store.registry,
-      forget: async (id: SessionId, confirm: () => Promise<boolean>) => !(await c.forgetSession(id, confirm)).kept,
+      forget: (id: SessionId, confirm: () => Promise<boolean>) => c.forgetSession(id, confirm),
       logger: silentLogger,
     };
 
@@ -56,7 +56,7 @@ describe('retention', () => {
     await h.app.conversation.handleMessage(localThread('kept'), 'hello');
     const broken = { ...h.app.store.registry, list: () => Promise.reject(new Error('database "x" does not exist')) };
     const forgotten: string[] = [];
-    const deps = { agent: h.app.agent, registry: broken, forget: async (id: SessionId) => forgotten.push(id) > 0, logger: silentLogger };
+    const deps = { agent: h.app.agent, registry: broken, forget: async (id: SessionId) => (forgotten.push(id), {}), logger: silentLogger };
     const later = new Date(Date.now() + 60 * DAY);
     await expect(sweep(deps, { olderThanMs: 0, now: later, dryRun: false })).rejects.toThrow(/does not exist/);
     expect(forgotten).toEqual([]);
@@ -80,7 +80,7 @@ describe('retention', () => {
     h = await startHarness();
     const t = localThread('swept');
     await h.app.conversation.handleMessage(t, 'hello');
-    const deps = { agent: h.app.agent, registry: h.app.store.registry, forget: async (id: SessionId, confirm: () => Promise<boolean>) => !(await h!.app.conversation.forgetSession(id, confirm)).kept, logger: silentLogger };
+    const deps = { agent: h.app.agent, registry: h.app.store.registry, forget: (id: SessionId, confirm: () => Promise<boolean>) => h!.app.conversation.forgetSession(id, confirm), logger: silentLogger };
     const future = () => new Date(Date.now() + 31 * DAY);
     await startSweeper(deps, { days: 0, everyMs: 3_600_000, now: future })();
     expect(fs.existsSync(h.sessionDir('local-team-swept'))).toBe(true);
@@ -99,7 +99,7 @@ describe('retention', () => {
       forget: async (id: SessionId, confirm: () => Promise<boolean>) => {
         // While the sweep waited for the session's lock, the thread got a turn.
         await h!.app.store.registry.recordTurn(id, t, now);
-        return !(await h!.app.conversation.forgetSession(id, confirm)).kept;
+        return h!.app.conversation.forgetSession(id, confirm);
       },
       logger: silentLogger,
     };
@@ -117,7 +117,7 @@ describe('retention', () => {
       const deps = (claimRound: (round: string) => Promise<boolean>) => ({
         agent: h!.app.agent,
         registry: h!.app.store.registry,
-        forget: async (id: SessionId) => forgotten.push(id) > 0,
+        forget: async (id: SessionId) => (forgotten.push(id), {}),
         claimRound,
         logger: silentLogger,
       });
