@@ -12,6 +12,7 @@ import { withDeadline } from './deadline.js';
 import { openSharedState, type SharedState } from './agent/shared-state.js';
 import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
+import { ApprovalDesk } from './core/approvals.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -61,14 +62,15 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     auth: config.auth,
     model: config.model,
     tools: config.tools,
+    approvalTools: config.approvalTools,
     systemPrompt: config.systemPrompt,
     idleMs: config.idleSeconds * 1000,
     recycleMb: config.recycleMb,
     recycleSessions: config.recycleSessions,
     logger: logger.child({ component: 'agent' }),
     role,
-    // A thread another process holds is waited for, as long as a turn may take.
-    lockWaitMs: config.turnTimeoutSeconds * 1000,
+    // A thread another process holds is waited for, as long as a turn may take (with a person deciding on a tool).
+    lockWaitMs: (config.turnTimeoutSeconds + (config.approvalTools.length ? config.approvalTimeoutSeconds : 0)) * 1000,
     ...(shared ? { shared: { sessions: shared.sessions, lock: shared.lock } } : {}),
   });
   stateLost = (id, reason) => agent.sessionStateLost(id, reason);
@@ -78,6 +80,13 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     await withDeadline(closeAll(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
     throw err;
   }
+  const approvals = new ApprovalDesk({
+    store: store.approvals,
+    journal: store.journal,
+    timeoutMs: config.approvalTimeoutSeconds * 1000,
+    admins: config.admins,
+    logger: logger.child({ component: 'approvals' }),
+  });
   const conversation = new Conversation({
     agent,
     registry: store.registry,
@@ -91,6 +100,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
       limits: store.limits,
       claimOnce: (key, ttlMs) => store.dedupe.claim(key, ttlMs),
     },
+    approvals,
   });
   let closing: Promise<void> | undefined;
   return {
@@ -103,6 +113,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     shutdown(graceMs) {
       closing ??= (async () => {
         agent.beginStop();
+        // Nobody can click a card of a process that is going away: its requests expire (denied) now.
+        approvals.stop();
         const pending = conversation.queue.size;
         if (pending > 0) {
           logger.info({ pending, graceMs }, 'waiting for in-flight turns');

@@ -3,6 +3,7 @@
  * A bad or missing value stops the process with one line that names the key.
  */
 import path from 'node:path';
+import { DEFAULT_APPROVAL_TOOLS } from './agent/permissions.js';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -39,6 +40,10 @@ export interface Config {
   turnTimeoutSeconds: number;
   /** Agent tools the model may use; empty means pure conversation. */
   tools: string[];
+  /** Of `tools`, those a person must approve in the thread for each use. */
+  approvalTools: string[];
+  /** A request nobody decides within this long is denied. */
+  approvalTimeoutSeconds: number;
   systemPrompt: string | undefined;
   logLevel: LogLevel;
   port: number;
@@ -170,6 +175,15 @@ const schema = z.object({
   COPILOT_TOOLS: list.pipe(
     z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must be a comma-separated list of tool names' })),
   ),
+  COPILOT_TOOLS_APPROVAL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined ? [...DEFAULT_APPROVAL_TOOLS] : v.trim().toLowerCase() === 'none' ? [] : v.split(',').map((t) => t.trim()).filter(Boolean)))
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must be a comma-separated list of tool names, or none' }))),
+  ),
+  APPROVAL_TIMEOUT_SECONDS: int(1, 600),
   COPILOT_SYSTEM_PROMPT: optionalText,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -234,6 +248,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     idleSeconds: e.SESSION_IDLE_SECONDS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
     tools: e.COPILOT_TOOLS,
+    approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t)),
+    approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
     systemPrompt: e.COPILOT_SYSTEM_PROMPT,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
@@ -319,6 +335,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sessionState: c.sessionStateUrl ? redactUrl(c.sessionStateUrl) : 'local disk (COPILOT_HOME)',
     namespace: c.namespace,
     tools: c.tools.length ? c.tools : 'none (conversation only)',
+    ...(c.tools.length ? { toolsNeedingApproval: c.approvalTools.length ? c.approvalTools : 'none' } : {}),
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,
     slack: c.slack ? (c.slack.appToken ? 'socket-mode' : 'http') : 'off',

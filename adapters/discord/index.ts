@@ -14,6 +14,7 @@ import type { TurnJournal } from '../../src/store/journal.js';
 import { recoverInterrupted, refetchDroppedThreads } from './recovery.js';
 import { startRecovery } from '../shared/recovery.js';
 import { discordVisibility } from './visibility.js';
+import { discordApprovalCards } from './approvals.js';
 import type { DiscordContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { interactionCreate } from './listeners/interactionCreate.js';
@@ -66,6 +67,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   messageCreate(client, ctx);
   interactionCreate(client, ctx);
   deps.conversation.useVisibility('discord', discordVisibility(client, logger));
+  deps.conversation.useApprovalCards('discord', discordApprovalCards(client));
   guardGateway(client, logger, refetchDroppedThreads(client, ctx));
   // Without an 'error' listener an error in a listener would kill the process.
   client.on(Events.Error, (err) => logger.error({ err: String(err) }, 'Discord client error'));

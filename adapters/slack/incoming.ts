@@ -7,7 +7,7 @@
 import type { WebClient } from '@slack/web-api';
 import { parseInput } from '../../src/core/commands.js';
 import type { Reservation } from '../../src/core/queue.js';
-import { INTERRUPTED_NOTICE, isPrivate, type Reply } from '../../src/core/reply.js';
+import { INTERRUPTED_NOTICE, isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../src/core/reply.js';
 import type { ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, historyBlocks, textSections } from './blocks.js';
 import type { SlackContext } from './context.js';
@@ -74,8 +74,10 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const begun = safely('journal the turn', () => journal.begin(turn));
   // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
   const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts }))));
+  // Asked before the turn is queued: a turn waiting for a person holds this message back, and the thread hears why.
+  const behindApproval = ctx.conversation.awaitingApproval(thread);
   const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn, admitted: true });
-  replier.start(arrival.post);
+  replier.start(arrival.post, behindApproval ? toMrkdwn(WAITING_FOR_APPROVAL) : THINKING);
   await begun;
   const reply = await answer;
   await replier.finish(reply.text);

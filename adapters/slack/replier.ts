@@ -33,9 +33,9 @@ export class ThreadReplier {
   ) {}
 
   /** Shows the thinking state; `place` keeps placeholders in the order their messages arrived. */
-  start(place?: Reservation): void {
+  start(place?: Reservation, text = THINKING): void {
     const post = async () => {
-      const res = await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text: THINKING });
+      const res = await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
       this.placeholder = res.ts;
       if (res.ts) this.onPlaceholder(res.ts);
     };

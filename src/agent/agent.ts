@@ -3,12 +3,24 @@
  * interface is the seam, and tests of the core can pass any implementation.
  */
 import type { SessionId, TranscriptEvent } from '../domain.js';
+import type { ToolAsk } from './permissions.js';
+
+export type { ToolAsk } from './permissions.js';
+
+/** A person's answer to a tool request: the agent goes on with the tool, or without it (told why). */
+export type ToolVerdict = { approved: true } | { approved: false; reason: string };
 
 export interface TurnOptions {
   /** The turn is aborted and fails with `TurnTimeoutError` after this long. */
   timeoutMs: number;
   /** Called with each piece of the answer as the model streams it. */
   onDelta?: (text: string) => void;
+  /**
+   * Asked when the agent wants a tool that needs a person's approval (COPILOT_TOOLS_APPROVAL).
+   * The turn's timeout is suspended while it waits; `signal` aborts when the turn ends anyway
+   * (stopped, runtime gone). Absent: such a tool is denied.
+   */
+  approve?: (ask: ToolAsk, signal: AbortSignal) => Promise<ToolVerdict>;
 }
 
 export interface TurnResult {

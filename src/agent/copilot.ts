@@ -14,7 +14,7 @@ import type { ModelAuth } from '../config.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
 import { withDeadline } from '../deadline.js';
 import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
-import { decidePermission, type PermissionAsk } from './permissions.js';
+import { decidePermission, type PermissionAsk, type PermissionAnswer } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
@@ -25,6 +25,8 @@ export interface CopilotAgentOptions {
   auth: ModelAuth | undefined;
   model: string | undefined;
   tools: readonly string[];
+  /** Of `tools`, those that need a person's approval for each use (see `TurnOptions.approve`). */
+  approvalTools?: readonly string[];
   systemPrompt: string | undefined;
   idleMs: number;
   /** Recycle the runtime once its RSS passes this many MB (0: never). */
@@ -42,6 +44,17 @@ export interface CopilotAgentOptions {
    * lock files beside them.
    */
   shared?: { sessions: SessionStore; lock: SessionLock };
+}
+
+/** What the permission handler needs of the turn running in a session. */
+interface TurnAsking {
+  approve: TurnOptions['approve'];
+  signal: AbortSignal;
+  /** The turn's timeout stands still while a person decides. */
+  pause(): void;
+  resume(): void;
+  /** Tool call id → tool name, from `tool.execution_start` (permission requests do not name built-in tools). */
+  toolNames: Map<string, string>;
 }
 
 interface Live {
@@ -85,6 +98,8 @@ export class CopilotAgent implements Agent {
   /** Fails the turns in flight, for stop(): their callers hear why instead of an empty answer. */
   private readonly inFlight = new Set<(err: Error) => void>();
   private readonly allowedTools: ReadonlySet<string>;
+  private readonly approvalTools: ReadonlySet<string>;
+  private readonly asking = new Map<string, TurnAsking>();
   private readonly workDir: string;
   private locks: SessionLock | undefined;
   private readonly sessions: SessionStore;
@@ -100,6 +115,7 @@ export class CopilotAgent implements Agent {
 
   constructor(private readonly options: CopilotAgentOptions) {
     this.allowedTools = new Set(options.tools);
+    this.approvalTools = new Set(options.approvalTools ?? []);
     this.workDir = path.join(options.home, 'workspace');
     this.sessions = options.shared?.sessions ?? new RuntimeDiskSessions();
     this.closeWhenIdle = options.shared !== undefined;
@@ -430,29 +446,56 @@ export class CopilotAgent implements Agent {
       workingDirectory: this.workDir,
       streaming: true,
       ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
-      onPermissionRequest: (request, invocation) => {
-        const answer = decidePermission(request as PermissionAsk, { allowedTools: this.allowedTools, workspace: this.workDir });
-        const level = answer.kind === 'reject' ? 'warn' : 'info';
-        this.options.logger[level]({ sessionId: invocation.sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
-        return answer;
-      },
+      onPermissionRequest: (request, invocation) => this.permission(request as PermissionAsk, invocation.sessionId),
     };
+  }
+
+  private async permission(request: PermissionAsk, sessionId: string): Promise<Exclude<PermissionAnswer, { kind: 'ask' }>> {
+    const turn = this.asking.get(sessionId);
+    const toolName = request.toolCallId ? turn?.toolNames.get(request.toolCallId) : undefined;
+    const answer = decidePermission(request, { allowedTools: this.allowedTools, approvalTools: this.approvalTools, workspace: this.workDir }, toolName);
+    const log = this.options.logger;
+    if (answer.kind !== 'ask') {
+      log[answer.kind === 'reject' ? 'warn' : 'info']({ sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
+      return answer;
+    }
+    // Nobody to ask (no turn of ours runs here: a request re-raised on resume): fail closed.
+    if (!turn?.approve || turn.signal.aborted) {
+      log.warn({ sessionId, tool: answer.ask.tool }, 'tool permission: needs approval, nobody to ask; denied');
+      return { kind: 'reject', feedback: 'This tool needs a person to approve it, and nobody could be asked. Do not retry; answer without it.' };
+    }
+    turn.pause();
+    try {
+      const verdict = await turn.approve(answer.ask, turn.signal);
+      log.info({ sessionId, tool: answer.ask.tool, approved: verdict.approved }, 'tool permission decided by a person');
+      return verdict.approved ? { kind: 'approve-once' } : { kind: 'reject', feedback: `${verdict.reason} Do not retry; answer without it.` };
+    } catch (err) {
+      log.warn({ sessionId, tool: answer.ask.tool, err: String(err) }, 'tool approval failed; denied');
+      return { kind: 'reject', feedback: 'The approval could not be asked for. Do not retry; answer without it.' };
+    } finally {
+      turn.resume();
+    }
   }
 
   private runTurn(session: CopilotSession, prompt: string, options: TurnOptions): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       let answer = '';
       let settled = false;
+      const aborted = new AbortController();
+      const id = session.sessionId;
       const finish = (err: Error | undefined) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         unsubscribe();
+        aborted.abort();
         this.inFlight.delete(finish);
-        if (this.turns.get(session.sessionId) === finish) this.turns.delete(session.sessionId);
+        if (this.turns.get(id) === finish) this.turns.delete(id);
+        if (this.asking.get(id) === asking) this.asking.delete(id);
         if (err) reject(err);
         else resolve(answer);
       };
+      const toolNames = new Map<string, string>();
       const unsubscribe = session.on((event) => {
         switch (event.type) {
           case 'assistant.message_delta':
@@ -460,6 +503,9 @@ export class CopilotAgent implements Agent {
             break;
           case 'assistant.message':
             if (event.data.content) answer = event.data.content;
+            break;
+          case 'tool.execution_start':
+            toolNames.set(event.data.toolCallId, event.data.toolName);
             break;
           case 'session.error':
             finish(new TurnFailedError(event.data.message));
@@ -471,12 +517,35 @@ export class CopilotAgent implements Agent {
             break;
         }
       });
+      // The timeout counts the turn's own work: time spent waiting for a person does not count.
+      let remaining = options.timeoutMs;
+      let armedAt = 0;
+      let pauses = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        armedAt = Date.now();
+        timer = setTimeout(() => {
+          void session.abort().catch(() => undefined);
+          finish(new TurnTimeoutError(options.timeoutMs));
+        }, remaining);
+      };
+      const asking: TurnAsking = {
+        approve: options.approve,
+        signal: aborted.signal,
+        toolNames,
+        pause: () => {
+          if (pauses++ > 0 || settled) return;
+          clearTimeout(timer);
+          remaining = Math.max(0, remaining - (Date.now() - armedAt));
+        },
+        resume: () => {
+          if (--pauses === 0 && !settled) arm();
+        },
+      };
       this.inFlight.add(finish);
-      this.turns.set(session.sessionId, finish);
-      const timer = setTimeout(() => {
-        void session.abort().catch(() => undefined);
-        finish(new TurnTimeoutError(options.timeoutMs));
-      }, options.timeoutMs);
+      this.turns.set(id, finish);
+      this.asking.set(id, asking);
+      arm();
       session.send({ prompt }).catch((err: unknown) => finish(err instanceof Error ? err : new TurnFailedError(String(err))));
     });
   }

@@ -2,8 +2,10 @@
  * Which permission requests the runtime may have granted. The bot is reachable by a whole
  * workspace, so the default answer is no: a request is approved only when it comes from a
  * tool the operator listed in COPILOT_TOOLS, only for what that tool is for, and for file
- * tools only inside the bot's own workspace folder.
+ * tools only inside the bot's own workspace folder. A tool listed in COPILOT_TOOLS_APPROVAL
+ * passes those checks and then needs a person's yes (`ask`) for each use.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 
 /** The parts of a runtime permission request the policy reads. */
@@ -15,15 +17,36 @@ export interface PermissionAsk {
   path?: string;
   /** write requests */
   fileName?: string;
+  /** shell requests */
+  fullCommandText?: string;
+  /** url requests */
+  url?: string;
+  intention?: string;
+  args?: unknown;
+  diff?: string;
+  toolCallId?: string;
 }
 
 export interface PermissionPolicy {
   allowedTools: ReadonlySet<string>;
+  /** Allowed tools that need a person's approval for every use. */
+  approvalTools?: ReadonlySet<string>;
   /** File tools may touch this folder and what is below it, nothing else. */
   workspace: string;
 }
 
-export type PermissionAnswer = { kind: 'approve-once' } | { kind: 'reject'; feedback: string };
+/** What a person is asked to approve: the tool, what it would do, and a digest of exactly that. */
+export interface ToolAsk {
+  tool: string;
+  /** The command line, path or URL (untruncated; the core masks and shortens it for display). */
+  detail: string;
+  /** Why the agent says it wants it. */
+  intention: string | undefined;
+  /** sha256 of the request's arguments: the record of what was decided. */
+  digest: string;
+}
+
+export type PermissionAnswer = { kind: 'approve-once' } | { kind: 'reject'; feedback: string } | { kind: 'ask'; ask: ToolAsk };
 
 /** Request kinds raised by built-in tools, and the tools that raise them. */
 const KIND_TOOLS: Record<string, readonly string[]> = {
@@ -34,23 +57,68 @@ const KIND_TOOLS: Record<string, readonly string[]> = {
   memory: ['memory', 'store_memory'],
 };
 
+/** COPILOT_TOOLS_APPROVAL's default: every tool that runs commands, writes files or reaches the network. */
+export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', 'web_fetch'] as const;
+
 const reject = (feedback: string): PermissionAnswer => ({ kind: 'reject', feedback: `${feedback} Do not retry; answer without it.` });
 
-export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy): PermissionAnswer {
+/**
+ * `toolName` is the tool the runtime said it started for this request (`tool.execution_start`),
+ * when known; a request of a built-in kind is otherwise taken for the first enabled tool of it.
+ */
+export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy, toolName?: string): PermissionAnswer {
   const { allowedTools } = policy;
   const named = ask.toolName ?? ask.serverName;
   if (named) {
     const ok = allowedTools.has(named) || (ask.serverName !== undefined && allowedTools.has(ask.serverName));
-    return ok ? { kind: 'approve-once' } : reject(`Tool "${named}" is not enabled on this bot.`);
+    if (!ok) return reject(`Tool "${named}" is not enabled on this bot.`);
+    const tool = allowedTools.has(named) ? named : ask.serverName!;
+    return needsApproval(policy, [tool]) ? { kind: 'ask', ask: describeAsk(ask, tool) } : { kind: 'approve-once' };
   }
-  if (!(KIND_TOOLS[ask.kind] ?? []).some((t) => allowedTools.has(t))) {
-    return reject(`${ask.kind} access is not enabled on this bot.`);
-  }
+  const kindTools = (KIND_TOOLS[ask.kind] ?? []).filter((t) => allowedTools.has(t));
+  if (kindTools.length === 0) return reject(`${ask.kind} access is not enabled on this bot.`);
   const file = ask.kind === 'read' ? ask.path : ask.kind === 'write' ? ask.fileName : undefined;
   if ((ask.kind === 'read' || ask.kind === 'write') && !(file && isInside(policy.workspace, file))) {
     return reject(`Only files inside the bot's workspace may be ${ask.kind === 'read' ? 'read' : 'written'}.`);
   }
-  return { kind: 'approve-once' };
+  // The runtime's own tool name when it told us; unknown, any enabled tool of the kind that needs approval makes it ask.
+  const tools = toolName && kindTools.includes(toolName) ? [toolName] : kindTools;
+  if (!needsApproval(policy, tools)) return { kind: 'approve-once' };
+  return { kind: 'ask', ask: describeAsk(ask, tools.find((t) => policy.approvalTools!.has(t))!) };
+}
+
+function needsApproval(policy: PermissionPolicy, tools: readonly string[]): boolean {
+  return policy.approvalTools !== undefined && tools.some((t) => policy.approvalTools!.has(t));
+}
+
+export function describeAsk(ask: PermissionAsk, tool: string): ToolAsk {
+  let detail: string;
+  switch (ask.kind) {
+    case 'shell':
+      detail = ask.fullCommandText ?? '';
+      break;
+    case 'write':
+      detail = ask.fileName ?? '';
+      break;
+    case 'read':
+      detail = ask.path ?? '';
+      break;
+    case 'url':
+      detail = ask.url ?? '';
+      break;
+    default:
+      detail = ask.args === undefined ? '' : safeJson(ask.args);
+  }
+  const { toolCallId: _id, intention, ...args } = ask;
+  return { tool, detail, intention: intention || undefined, digest: createHash('sha256').update(safeJson(args)).digest('hex') };
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return String(v);
+  }
 }
 
 export function isInside(folder: string, file: string): boolean {

@@ -4,7 +4,7 @@
  */
 import type { App } from '../app.js';
 import { describeSessionId, parseSessionId, type SessionId } from '../core/thread.js';
-import { renderTranscript, transcriptMarkdown } from '../core/history.js';
+import { renderTranscript, transcriptMarkdown, withApprovals } from '../core/history.js';
 import { retentionMs, sweep } from '../core/retention.js';
 import { parseDuration, shortDate, table } from './table.js';
 
@@ -73,6 +73,7 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
   const id = parseSessionId(rawId);
   const record = await app.store.registry.get(id);
   const events = await app.agent.history(id);
+  const approvals = await app.store.approvals.log(id);
   if (!record && !events) {
     io.err(`no session ${id}`);
     return 1;
@@ -91,14 +92,23 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
           ['created', shortDate(record.createdAt)],
           ['last active', shortDate(record.lastActiveAt)],
           ['turns', String(record.turns)],
+          ['tool approvals', approvalSummary(approvals.map((a) => a.decision?.outcome ?? 'pending'))],
         ],
       ),
     );
     io.out('');
   }
   if (!events) io.out('(the registry knows this thread, but its session state is gone)');
-  else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(events, 'operator')));
+  else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(withApprovals(events, approvals), 'operator')));
   return 0;
+}
+
+/** "3 (approved 2, denied 1)" */
+function approvalSummary(outcomes: readonly string[]): string {
+  if (outcomes.length === 0) return '0';
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o, (counts.get(o) ?? 0) + 1);
+  return `${outcomes.length} (${[...counts].map(([o, n]) => `${o} ${n}`).join(', ')})`;
 }
 
 export async function forgetSession(app: App, io: Out, rawId: string, options: { yes: boolean }): Promise<number> {

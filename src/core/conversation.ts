@@ -9,7 +9,8 @@ import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { StoreUnavailableError } from '../store/keyv.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
 import { AccessGate, type AccessOptions, type Admission } from './access.js';
-import { formatEntry, paginate } from './history.js';
+import { formatEntry, paginate, withApprovals } from './history.js';
+import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals.js';
 import { TranscriptCache } from './transcripts.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
@@ -32,6 +33,8 @@ export interface ConversationOptions {
   now?: () => Date;
   /** Absent: everyone may talk to the bot, with no limits. */
   access?: AccessOptions;
+  /** Asks people in the thread before tools of COPILOT_TOOLS_APPROVAL run. Absent: such tools are denied. */
+  approvals?: ApprovalDesk;
 }
 
 export interface MessageOptions {
@@ -77,6 +80,31 @@ export class Conversation {
   /** An adapter says how its platform decides who may see a thread; without one, workspace members see all but others' DMs. */
   useVisibility(platform: string, check: VisibilityCheck): void {
     this.visibility.set(platform, check);
+  }
+
+  /** An adapter says how its platform shows approval cards (and so that tools can be approved there). */
+  useApprovalCards(platform: string, cards: ApprovalCards): void {
+    this.options.approvals?.useCards(platform, cards);
+  }
+
+  /** Whether this thread's running turn waits for someone to approve a tool (a new message waits behind it). */
+  awaitingApproval(thread: ThreadRef): boolean {
+    const id = this.idOf(thread);
+    return id !== undefined && this.options.approvals?.waiting(id) === true;
+  }
+
+  /**
+   * A click on an approval card, by `clicker.user`, in the thread `clicker` names (where the card
+   * was). The answer is for the clicker only; the card itself shows the decision.
+   */
+  async decideApproval(clicker: ThreadRef, requestId: string, choice: ApprovalChoice): Promise<ClickAnswer> {
+    const desk = this.options.approvals;
+    if (!desk) return { ok: false, text: 'Tool approvals are not enabled on this bot.' };
+    try {
+      return await desk.decide(clicker, requestId, choice);
+    } catch (err) {
+      return { ok: false, text: this.failureReply(err, this.options.logger.child({ approval: requestId.slice(0, 40) })).text };
+    }
   }
 
   /** Whether a turn or command of this thread is queued or running in this process. */
@@ -166,6 +194,7 @@ export class Conversation {
       const session = await this.options.agent.forget(id, { confirm });
       // No session (or one the confirmation kept): the record goes only if the confirmation agrees.
       if (!session && confirm && !(await confirm())) return { session: false, record: false, kept: true };
+      await this.options.approvals?.forget(id);
       const record = await this.options.registry.delete(id);
       return { session, record };
     });
@@ -200,9 +229,11 @@ export class Conversation {
       try {
         // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
         await this.options.registry.recordTurn(id, thread, this.now());
+        const desk = this.options.approvals;
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
           onDelta: options.onDelta,
+          ...(desk ? { approve: (ask, signal) => desk.ask(thread, id, ask, signal) } : {}),
         });
         log.info({ created: result.created, chars: result.text.length }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
@@ -258,7 +289,7 @@ export class Conversation {
     if (!transcript) {
       const events = await this.options.agent.history(id);
       if (!events) return { kind: 'notice', text: 'This thread has no Copilot session yet.' };
-      transcript = this.transcripts.render(id, events);
+      transcript = this.transcripts.render(id, withApprovals(events, (await this.options.approvals?.log(id)) ?? []));
     }
     const view = paginate(transcript.entries, page, this.pageSize);
     const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries)`;

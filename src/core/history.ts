@@ -5,6 +5,8 @@
  */
 
 import type { TranscriptEvent } from '../domain.js';
+import type { ApprovalEntry } from '../store/approvals.js';
+import { decisionLine } from './approvals.js';
 
 /** The shape shared by every runtime event; kinds this file does not know still render. */
 export type { TranscriptEvent } from '../domain.js';
@@ -106,6 +108,11 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
       return { kind: 'tool', at, text: `permission asked: ${text(d, 'permissionRequest', 'kind') || '?'}` };
     case 'permission.completed':
       return { kind: 'tool', at, text: `permission ${text(d, 'result', 'kind') || 'answered'}` };
+    case APPROVAL_EVENT: {
+      const entry = d as ApprovalEntry;
+      const detail = entry.detail ? ` \`${clip(entry.detail, 120).replace(/`/g, "'")}\`` : '';
+      return { kind: 'tool', at, text: `🔐 ${entry.tool}${detail} asked by ${entry.requestedBy}: ${decisionLine(entry, (u) => u)} · digest ${entry.digest.slice(0, 12)}` };
+    }
     case 'session.error':
       return { kind: 'error', at, text: `error: ${clip(errorText(text(d, 'message') || compactJson(d)))}` };
     case 'session.start':
@@ -127,6 +134,22 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
       // Any kind we do not know (or that a newer runtime adds) still shows, by name.
       return { kind: 'system', at, text: event.type || 'unknown event' };
   }
+}
+
+/** The bot's own record of tool approvals, shown among the session's events. */
+export const APPROVAL_EVENT = 'copilot-threads.approval';
+
+/** The session's events with its approval record merged in, by time (events are in time order). */
+export function withApprovals(events: readonly TranscriptEvent[], approvals: readonly ApprovalEntry[]): TranscriptEvent[] {
+  if (approvals.length === 0) return [...events];
+  const extra = approvals.map((a): TranscriptEvent => ({ type: APPROVAL_EVENT, timestamp: a.at, data: a }));
+  const out: TranscriptEvent[] = [];
+  let i = 0;
+  for (const e of events) {
+    while (i < extra.length && e.timestamp !== undefined && extra[i]!.timestamp! < e.timestamp) out.push(extra[i++]!);
+    out.push(e);
+  }
+  return out.concat(extra.slice(i));
 }
 
 /**

@@ -35,6 +35,9 @@ export function isPrivate(reply: Reply): boolean {
 /** Shown where a turn was cut off by a crash or a kill, once the bot is back (see `TurnJournal`). */
 export const INTERRUPTED_NOTICE = '⚠️ I was restarted before I could finish answering this. The thread is intact: please send your message again.';
 
+/** Said in the thread for a message that waits behind a turn waiting for a tool approval. */
+export const WAITING_FOR_APPROVAL = '⏳ Queued: I will answer this once the approval request above is decided.';
+
 /** A short id that ties what a person sees to the log line that has the details. */
 export function errorReference(): string {
   return randomUUID().slice(0, 8);

@@ -42,6 +42,12 @@ export interface TurnJournal {
   interrupted(platform: string): Promise<InFlightTurn[]>;
   /** Claims telling an interrupted turn's thread: false when another instance does it. */
   claimNotice(key: string): Promise<boolean>;
+  /** This process, as other instances know it. */
+  readonly instance: string;
+  /** Starts saying this process lives (once), for as long as it runs. */
+  keepAlive(): Promise<void>;
+  /** Whether process `instance` (of any host) still says it lives. */
+  isAlive(instance: string): Promise<boolean>;
 }
 
 /** A record older than this is of no use to anyone (a thread's context has moved on). */
@@ -60,6 +66,7 @@ export interface Alive {
 
 export class KeyvTurnJournal implements TurnJournal {
   private heartbeat: NodeJS.Timeout | undefined;
+  readonly instance = INSTANCE;
 
   constructor(
     private readonly keyv: Keyv<InFlightTurn>,
@@ -68,12 +75,20 @@ export class KeyvTurnJournal implements TurnJournal {
     private readonly claim: (key: string, ttlMs: number) => Promise<boolean>,
   ) {}
 
+  async keepAlive(): Promise<void> {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_MS);
+    this.heartbeat.unref();
+    await this.beat();
+  }
+
+  async isAlive(instance: string): Promise<boolean> {
+    if (instance === INSTANCE) return true;
+    return (await this.calls.run('read', () => this.alive.get(instance))) !== undefined;
+  }
+
   async begin(turn: Omit<InFlightTurn, 'startedAt' | 'host' | 'pid' | 'instance'>): Promise<void> {
-    if (!this.heartbeat) {
-      this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), HEARTBEAT_MS);
-      this.heartbeat.unref();
-      await this.beat();
-    }
+    await this.keepAlive();
     const record: InFlightTurn = { ...turn, startedAt: new Date().toISOString(), host: os.hostname(), pid: process.pid, instance: INSTANCE };
     await this.calls.run('write', () => this.keyv.set(turn.key, record, JOURNAL_TTL_MS));
   }
@@ -106,7 +121,7 @@ export class KeyvTurnJournal implements TurnJournal {
         out.push(t);
         continue;
       }
-      if (!heard.has(t.instance)) heard.set(t.instance, (await this.calls.run('read', () => this.alive.get(t.instance))) !== undefined);
+      if (!heard.has(t.instance)) heard.set(t.instance, await this.isAlive(t.instance));
       if (!heard.get(t.instance)) out.push(t);
     }
     return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt));

@@ -7,6 +7,7 @@ import { KeyvTurnJournal, type Alive, type InFlightTurn, type TurnJournal } from
 import { adoptLegacyRecords } from './migrate.js';
 import { rateLimiterFor, type RateLimiter } from './rate-limit.js';
 import type Keyv from 'keyv';
+import { KeyvApprovalStore, type ApprovalStore } from './approvals.js';
 
 export interface Store {
   registry: ThreadRegistry;
@@ -15,6 +16,8 @@ export interface Store {
   journal: TurnJournal;
   /** Per-person prompt budgets, shared by every instance on this store. */
   limits: RateLimiter;
+  /** Tool approval requests, decisions and per-thread grants. */
+  approvals: ApprovalStore;
   /**
    * Claims a probe twice and reads the registry, within the store timeout: what every entry point
    * does before it starts, so a store that cannot be used (unreachable, wrong database,
@@ -33,8 +36,8 @@ export const DEFAULT_NAMESPACE = 'copilot-threads';
 export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_MS, namespace = DEFAULT_NAMESPACE): Promise<Store> {
   const calls = new StoreCalls(url, timeoutMs);
   const backend = await calls.run('open', () => openBackend(url, timeoutMs, namespace));
-  const [threads, turns, instances] = await calls.run('open', () =>
-    Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns'), backend.keyv<Alive>('instances')]),
+  const [threads, turns, instances, approvalRecords] = await calls.run('open', () =>
+    Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns'), backend.keyv<Alive>('instances'), backend.keyv<unknown>('approvals')]),
   );
   if (namespace === DEFAULT_NAMESPACE) {
     const meta = await calls.run('open', () => backend.keyv<number>('meta'));
@@ -46,11 +49,13 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   const limiter = rateLimiterFor(url, backend.raw, namespace);
   const limits: RateLimiter = { take: (key, perMinute) => calls.run('rate limit', () => limiter.take(key, perMinute)) };
   const journal = new KeyvTurnJournal(turns, calls, instances, (key, ttlMs) => dedupe.claim(key, ttlMs));
+  const approvals = new KeyvApprovalStore(approvalRecords, calls, (key, ttlMs) => dedupe.claim(key, ttlMs));
   return {
     registry,
     dedupe,
     journal,
     limits,
+    approvals,
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -21,6 +21,7 @@ import type { DiscordContext } from '../context.js';
 import { NO_PINGS } from '../send.js';
 import { dmThreadRef, guildThreadRef, roleIds } from '../thread.js';
 import { forgetConfirmView, historyView, textView, type View } from '../views.js';
+import { APPROVAL_BUTTON, parseApprovalButton } from '../approvals.js';
 
 export function interactionCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.InteractionCreate, (interaction) => {
@@ -77,6 +78,7 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
 
 async function button(ctx: DiscordContext, interaction: ButtonInteraction): Promise<void> {
   const thread = threadOf(interaction);
+  if (interaction.customId.startsWith(APPROVAL_BUTTON)) return approvalButton(ctx, interaction, thread);
   if (interaction.customId === BUTTON.forgetNo) {
     await interaction.update({ content: 'Kept: nothing was deleted.', components: [] });
     return;
@@ -105,6 +107,19 @@ async function button(ctx: DiscordContext, interaction: ButtonInteraction): Prom
     await interaction.editReply({ content: view.content, components: view.components, files: view.files });
     for (const content of view.more) await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
   }
+}
+
+/** A click on an approval card: the card changes for everyone; a refusal is told to the clicker only. */
+async function approvalButton(ctx: DiscordContext, interaction: ButtonInteraction, thread: ThreadRef | undefined): Promise<void> {
+  await interaction.deferUpdate();
+  const parsed = parseApprovalButton(interaction.customId);
+  if (!parsed || !thread) {
+    ctx.logger.warn({ user: interaction.user.id, channel: interaction.channelId, customId: interaction.customId.slice(0, 100) }, 'Discord: approval click refused (malformed, or not in a thread)');
+    await interaction.followUp({ content: 'That button is not valid here.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const answer = await ctx.conversation.decideApproval(thread, parsed.id, parsed.choice);
+  if (!answer.ok) await interaction.followUp({ content: answer.text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
 }
 
 async function historyOf(ctx: DiscordContext, thread: ThreadRef, page: number): Promise<View> {

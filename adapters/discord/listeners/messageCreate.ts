@@ -8,7 +8,7 @@
 import { ChannelType, Events, MessageType, type Client, type Message, type SendableChannels } from 'discord.js';
 import { parseInput } from '../../../src/core/commands.js';
 import { NO_RESERVATION, type Reservation } from '../../../src/core/queue.js';
-import { isPrivate } from '../../../src/core/reply.js';
+import { isPrivate, WAITING_FOR_APPROVAL } from '../../../src/core/reply.js';
 import { sessionIdFor, type ThreadRef } from '../../../src/core/thread.js';
 import type { DiscordContext } from '../context.js';
 import { keepTyping, NO_PINGS, sendChunks } from '../send.js';
@@ -119,7 +119,9 @@ async function answer(
     work().catch((err: unknown) => ctx.logger.warn({ err: String(err), channel: thread.channel }, `Discord: could not ${what}`));
   const stopTyping = isTurn ? keepTyping(target, (err) => ctx.logger.debug({ err: String(err) }, 'typing failed')) : () => undefined;
   try {
+    const behindApproval = isTurn && ctx.conversation.awaitingApproval(thread);
     const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true });
+    if (behindApproval) await safely('say the message waits', async () => void (await target.send({ content: WAITING_FOR_APPROVAL, allowedMentions: NO_PINGS })));
     if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id }));
     const reply = await pending;
     stopTyping();

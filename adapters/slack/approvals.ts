@@ -1,0 +1,81 @@
+/**
+ * Approval cards on Slack: a Block Kit message in the thread with the tool, what it would do and
+ * three buttons; after the decision the same message shows who decided and when (no buttons).
+ * A click is acknowledged at once; the core decides, and refusals go to the clicker only.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { approvalCard, type ApprovalCards, type ApprovalChoice, type ApprovalRequest } from '../../src/core/approvals.js';
+import type { Block } from './blocks.js';
+import type { SlackContext } from './context.js';
+import { respondPrivately } from './actions.js';
+import { escapeMrkdwn } from './mrkdwn.js';
+import { describe } from './replier.js';
+import { slackThreadRef } from './thread.js';
+
+export const APPROVAL_ACTION: Record<ApprovalChoice, string> = { once: 'approval_once', always: 'approval_always', deny: 'approval_deny' };
+
+/** Text inside a code block: Slack escapes, and no ``` that would end the block early. */
+function code(text: string): string {
+  return `\`\`\`${escapeMrkdwn(text).replaceAll('```', "'''")}\`\`\``;
+}
+
+export function approvalBlocks(request: ApprovalRequest): { text: string; blocks: Block[] } {
+  const card = approvalCard(request, (u) => `<@${u}>`);
+  const blocks: Block[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `*${card.title}*\n${code(card.detail)}`.slice(0, 2900) } },
+    {
+      type: 'context',
+      elements: [...(card.intention ? [{ type: 'mrkdwn', text: `_${escapeMrkdwn(card.intention)}_` }] : []), { type: 'mrkdwn', text: card.status }],
+    },
+  ];
+  if (card.open) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'approval',
+      elements: [
+        { type: 'button', action_id: APPROVAL_ACTION.once, text: { type: 'plain_text', text: 'Approve once' }, style: 'primary', value: request.id },
+        { type: 'button', action_id: APPROVAL_ACTION.always, text: { type: 'plain_text', text: 'Always in this thread' }, value: request.id },
+        { type: 'button', action_id: APPROVAL_ACTION.deny, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: request.id },
+      ],
+    });
+  }
+  const text = card.open ? `Copilot asks to use ${request.tool}` : `Copilot's request to use ${request.tool}: ${card.status}`;
+  return { text, blocks };
+}
+
+export function slackApprovalCards(web: WebClient): ApprovalCards {
+  return {
+    async post(request) {
+      const res = await web.chat.postMessage({ channel: request.channel, thread_ts: request.thread, ...approvalBlocks(request) } as never);
+      if (!res.ts) throw new Error('chat.postMessage returned no ts');
+      return { channel: request.channel, ts: res.ts };
+    },
+    async update(request) {
+      if (!request.card?.ts) return;
+      await web.chat.update({ channel: request.card.channel ?? request.channel, ts: request.card.ts, ...approvalBlocks(request) } as never);
+    },
+  };
+}
+
+export function approvalButtons(app: App, ctx: SlackContext): void {
+  for (const [choice, actionId] of Object.entries(APPROVAL_ACTION) as Array<[ApprovalChoice, string]>) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const thread = (body.container as { thread_ts?: string } | undefined)?.thread_ts ?? (body.message as { thread_ts?: string } | undefined)?.thread_ts;
+      const workspace = body.team?.id ?? body.enterprise?.id;
+      if (!channel || !thread || !workspace || typeof action.value !== 'string') {
+        ctx.logger.warn({ user: body.user.id, workspace, channel, thread, value: String(action.value).slice(0, 80) }, 'Slack: approval click refused (no channel, thread or request in the payload)');
+        await respondPrivately(respond, 'That button is not valid here.').catch(() => undefined);
+        return;
+      }
+      await ctx.deliveries.track(
+        (async () => {
+          const answer = await ctx.conversation.decideApproval(slackThreadRef(workspace, channel, thread, body.user.id), action.value!, choice);
+          if (!answer.ok) await respondPrivately(respond, escapeMrkdwn(answer.text));
+        })().catch((err: unknown) => ctx.logger.error({ err: describe(err), channel, thread }, 'Slack: approval click failed')),
+      );
+    });
+  }
+}

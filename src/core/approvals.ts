@@ -1,0 +1,382 @@
+/**
+ * Tool approval in the thread. When the agent wants a tool that needs a person's yes, the desk
+ * posts a card in the thread (through the platform's `ApprovalCards`), waits for the person who
+ * started the turn or an admin to decide, and answers the agent: approve once, always in this
+ * thread (that tool), or deny. Fail closed: no decision within the timeout, a turn that ends, a
+ * bot that restarts: all deny, and the card says so.
+ *
+ * Requests live in the store, so a click reaching another instance (or this one after a restart)
+ * is answered truthfully. Two atomic claims settle every race: `decided` (the first click, or the
+ * timeout) and `applied` (the waiting turn acts on the decision, or whoever finds that turn gone
+ * declares the request expired). A click is never lost silently and never approves anything but
+ * the request it names.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { SessionId, ThreadRef } from '../domain.js';
+import type { ToolAsk, ToolVerdict } from '../agent/agent.js';
+import type { ApprovalDecision, ApprovalEntry, ApprovalOutcome, ApprovalRequest, ApprovalStore } from '../store/approvals.js';
+import type { TurnJournal } from '../store/journal.js';
+
+export type { ApprovalRequest, ApprovalDecision, ApprovalOutcome, ApprovalEntry } from '../store/approvals.js';
+
+/** How a platform shows approval cards. */
+export interface ApprovalCards {
+  /** Posts the card in the request's thread; returns where it is (kept with the request). */
+  post(request: ApprovalRequest): Promise<Record<string, string> | undefined>;
+  /** Shows the request's decision on its card, without buttons. */
+  update(request: ApprovalRequest): Promise<void>;
+}
+
+/** The three buttons. */
+export type ApprovalChoice = 'once' | 'always' | 'deny';
+
+/** What the person who clicked is told privately; `ok` clicks need no word (the card changes). */
+export type ClickAnswer = { ok: true } | { ok: false; text: string };
+
+export interface ApprovalDeskOptions {
+  store: ApprovalStore;
+  journal: Pick<TurnJournal, 'instance' | 'keepAlive' | 'isAlive'>;
+  timeoutMs: number;
+  /** `platform:userId` of bot admins: they may decide any request. */
+  admins: readonly string[];
+  logger: Logger;
+  now?: () => Date;
+  /** How often a waiting turn looks for a decision made on another instance. */
+  pollMs?: number;
+  /** How long a click on another instance's request waits for that turn to take it. */
+  ackWaitMs?: number;
+}
+
+/** Longest command, path or URL shown on a card. */
+export const DETAIL_MAX_CHARS = 800;
+
+interface Waiter {
+  decided(decision: ApprovalDecision): void;
+}
+
+export class ApprovalDesk {
+  private readonly cards = new Map<string, ApprovalCards>();
+  private readonly waiters = new Map<string, Waiter>();
+  /** Pending requests by session, for "your message waits behind an approval". */
+  private readonly pendingBySession = new Map<SessionId, Set<string>>();
+  private readonly stopped = new AbortController();
+  private readonly admins: ReadonlySet<string>;
+  private readonly now: () => Date;
+  private readonly pollMs: number;
+  private readonly ackWaitMs: number;
+
+  constructor(private readonly options: ApprovalDeskOptions) {
+    this.admins = new Set(options.admins);
+    this.now = options.now ?? (() => new Date());
+    this.pollMs = options.pollMs ?? 1000;
+    this.ackWaitMs = options.ackWaitMs ?? 5000;
+  }
+
+  useCards(platform: string, cards: ApprovalCards): void {
+    this.cards.set(platform, cards);
+  }
+
+  /** Whether a turn of this session waits for a person here. */
+  waiting(id: SessionId): boolean {
+    return (this.pendingBySession.get(id)?.size ?? 0) > 0;
+  }
+
+  /** Shutdown: every request waiting here expires now (denied), so the turns can finish. */
+  stop(): void {
+    this.stopped.abort();
+  }
+
+  log(id: SessionId): Promise<ApprovalEntry[]> {
+    return this.options.store.log(id);
+  }
+
+  forget(id: SessionId): Promise<void> {
+    return this.options.store.forget(id);
+  }
+
+  /** The agent asks, in the turn `thread.user` started. Never rejects: any failure denies. */
+  async ask(thread: ThreadRef, sessionId: SessionId, ask: ToolAsk, signal: AbortSignal): Promise<ToolVerdict> {
+    const log = this.options.logger.child({ sessionId, tool: ask.tool });
+    try {
+      return await this.askOrThrow(thread, sessionId, ask, signal, log);
+    } catch (err) {
+      log.warn({ err: String(err) }, 'tool approval could not be asked; denied');
+      return { approved: false, reason: `The request to use ${ask.tool} could not be shown to anyone, so it was not run.` };
+    }
+  }
+
+  private async askOrThrow(thread: ThreadRef, sessionId: SessionId, ask: ToolAsk, signal: AbortSignal, log: Logger): Promise<ToolVerdict> {
+    const { store } = this.options;
+    const at = this.now().toISOString();
+    const grant = (await store.grants(sessionId))[ask.tool];
+    const request: ApprovalRequest = {
+      id: randomUUID(),
+      sessionId,
+      platform: thread.platform,
+      workspace: thread.workspace,
+      channel: thread.channel,
+      thread: thread.thread,
+      tool: ask.tool,
+      detail: displayDetail(ask.detail),
+      ...(ask.intention ? { intention: clipText(maskSecrets(ask.intention), 300) } : {}),
+      digest: ask.digest,
+      requestedBy: thread.user,
+      instance: this.options.journal.instance,
+      createdAt: at,
+      expiresAt: new Date(this.now().getTime() + this.options.timeoutMs).toISOString(),
+    };
+    if (grant) {
+      await store.record(sessionId, entryOf(request, { outcome: 'granted', by: grant.by, at }));
+      log.info({ grantedBy: grant.by }, 'tool allowed by an earlier "always in this thread"');
+      return { approved: true };
+    }
+    const cards = this.cards.get(thread.platform);
+    if (!cards || this.stopped.signal.aborted || signal.aborted) {
+      const decision: ApprovalDecision = { outcome: 'expired', at, reason: cards ? 'the turn ended' : 'approval cards cannot be shown here' };
+      await store.record(sessionId, entryOf(request, decision));
+      return verdictOf(request, decision, this.options.timeoutMs);
+    }
+    await this.options.journal.keepAlive();
+    await store.save(request);
+    await store.record(sessionId, entryOf(request, undefined));
+    const pending = this.pendingBySession.get(sessionId) ?? new Set<string>();
+    pending.add(request.id);
+    this.pendingBySession.set(sessionId, pending);
+    try {
+      // Listening before the card shows: a click can come as soon as it does.
+      const decided = this.waitFor(request, signal);
+      try {
+        request.card = await cards.post(request);
+        await store.save({ ...request, decision: (await store.get(request.id))?.decision });
+        log.info({ request: request.id }, 'tool approval asked in the thread');
+      } catch (err) {
+        log.warn({ err: String(err), request: request.id }, 'could not post the approval card; denied');
+        this.waiters.get(request.id)?.decided({ outcome: 'expired', at: this.now().toISOString(), reason: 'its card could not be shown' });
+      }
+      return await this.apply(request, await decided, cards, log);
+    } finally {
+      pending.delete(request.id);
+      if (pending.size === 0) this.pendingBySession.delete(sessionId);
+    }
+  }
+
+  /** The decision for `request`: a click (here or elsewhere), the timeout, or the turn's end. */
+  private waitFor(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision> {
+    const { store } = this.options;
+    return new Promise<ApprovalDecision>((resolve) => {
+      let done = false;
+      const finish = (d: ApprovalDecision) => {
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.stopped.signal.removeEventListener('abort', onStop);
+        this.waiters.delete(request.id);
+        resolve(d);
+      };
+      const look = () =>
+        void store
+          .get(request.id)
+          .then((r) => r?.decision && finish(r.decision))
+          .catch(() => undefined);
+      // The timeout and the turn's end decide only if no click did first.
+      const decideSelf = (outcome: ApprovalOutcome, reason?: string) =>
+        void store
+          .claimDecision(request.id)
+          .then((won) => (won ? finish({ outcome, at: this.now().toISOString(), ...(reason ? { reason } : {}) }) : look()))
+          .catch(() => finish({ outcome: 'expired', at: this.now().toISOString(), reason: 'the store could not be reached' }));
+      const onAbort = () => decideSelf('expired', 'the turn ended before it was decided');
+      const onStop = () => decideSelf('expired', 'the bot restarted before it was decided');
+      this.waiters.set(request.id, { decided: finish });
+      const poll = setInterval(look, this.pollMs);
+      const timer = setTimeout(() => decideSelf('timeout'), this.options.timeoutMs);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.stopped.signal.addEventListener('abort', onStop, { once: true });
+      if (signal.aborted) onAbort();
+      else if (this.stopped.signal.aborted) onStop();
+    });
+  }
+
+  /** Acts on a decision, unless someone already found this turn gone and expired the request. */
+  private async apply(request: ApprovalRequest, decision: ApprovalDecision, cards: ApprovalCards, log: Logger): Promise<ToolVerdict> {
+    const { store } = this.options;
+    let final = decision;
+    if (!(await store.claimApplied(request.id))) {
+      final = (await store.get(request.id))?.decision ?? { outcome: 'expired', at: this.now().toISOString(), reason: 'it was declared expired' };
+      if (final.outcome !== 'expired') final = { outcome: 'expired', at: this.now().toISOString(), reason: 'it was declared expired' };
+      log.warn({ request: request.id }, 'tool approval arrived after its request was declared expired; denied');
+      return verdictOf(request, final, this.options.timeoutMs);
+    }
+    const decided: ApprovalRequest = { ...request, decision: final };
+    await store.save({ ...decided, appliedAt: this.now().toISOString() });
+    await store.record(request.sessionId, entryOf(request, final));
+    if (final.outcome === 'always' && final.by) await store.grant(request.sessionId, request.tool, { by: final.by, at: final.at });
+    log.info({ request: request.id, outcome: final.outcome, by: final.by }, 'tool approval decided');
+    await cards.update(decided).catch((err: unknown) => log.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
+    return verdictOf(request, final, this.options.timeoutMs);
+  }
+
+  /**
+   * A click on a card. `clicker` is the person and the thread the card was clicked in: a request
+   * of another thread, channel or workspace is refused (a forged or replayed button) and logged.
+   */
+  async decide(clicker: ThreadRef, requestId: string, choice: ApprovalChoice): Promise<ClickAnswer> {
+    const { store, logger } = this.options;
+    const request = /^[0-9a-f-]{36}$/.test(requestId) ? await store.get(requestId) : undefined;
+    const where = { platform: clicker.platform, workspace: clicker.workspace, channel: clicker.channel, thread: clicker.thread, user: clicker.user };
+    if (!request) {
+      logger.warn({ ...where, request: requestId.slice(0, 80) }, 'approval click refused: no such request (forged, or long gone)');
+      return { ok: false, text: 'That approval request is not valid (anymore).' };
+    }
+    if (request.platform !== clicker.platform || request.workspace !== clicker.workspace || request.channel !== clicker.channel || request.thread !== clicker.thread) {
+      logger.warn({ ...where, request: request.id, requestThread: `${request.channel}/${request.thread}` }, 'approval click refused: the button is not from the thread it names (forged or replayed)');
+      return { ok: false, text: 'That button is not valid here.' };
+    }
+    if (request.decision) return { ok: false, text: `Already decided: ${decisionLine(request, (u) => u)}.` };
+    if (clicker.user !== request.requestedBy && !this.admins.has(`${clicker.platform}:${clicker.user}`)) {
+      logger.info({ ...where, request: request.id }, 'approval click refused: not the person who asked, nor an admin');
+      return { ok: false, text: `Not yours to approve: only the person who asked (${request.requestedBy}) or a bot admin can decide.` };
+    }
+    if (!(await store.claimDecision(request.id))) {
+      const now = await store.get(request.id);
+      return { ok: false, text: now?.decision ? `Already decided: ${decisionLine(now, (u) => u)}.` : 'Someone else is deciding this right now.' };
+    }
+    const decision: ApprovalDecision = { outcome: choice === 'once' ? 'approved' : choice === 'always' ? 'always' : 'denied', by: clicker.user, at: this.now().toISOString() };
+    await store.save({ ...request, decision });
+    const waiter = this.waiters.get(request.id);
+    if (waiter) {
+      waiter.decided(decision);
+      return { ok: true };
+    }
+    // The turn that asked runs elsewhere (or ran here before a restart): give it a moment to take the decision.
+    if (await this.options.journal.isAlive(request.instance).catch(() => false)) {
+      const until = Date.now() + this.ackWaitMs;
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, Math.min(this.pollMs, 250)));
+        if ((await store.get(request.id))?.appliedAt) return { ok: true };
+      }
+    }
+    if (!(await store.claimApplied(request.id))) return { ok: true };
+    const expired: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
+    await store.save(expired);
+    await store.record(request.sessionId, entryOf(request, expired.decision)).catch(() => undefined);
+    logger.info({ ...where, request: request.id }, 'approval click on a request whose turn is gone: expired, nothing ran');
+    const cards = this.cards.get(request.platform);
+    await cards?.update(expired).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
+    return { ok: false, text: '⌛ That request expired: I was restarted before it was decided, so nothing ran. Ask me again if you still need it.' };
+  }
+}
+
+function entryOf(request: ApprovalRequest, decision: ApprovalDecision | undefined): ApprovalEntry {
+  return {
+    id: request.id,
+    at: request.createdAt,
+    tool: request.tool,
+    detail: request.detail,
+    digest: request.digest,
+    requestedBy: request.requestedBy,
+    ...(decision ? { decision } : {}),
+  };
+}
+
+function verdictOf(request: ApprovalRequest, decision: ApprovalDecision, timeoutMs: number): ToolVerdict {
+  switch (decision.outcome) {
+    case 'approved':
+    case 'always':
+    case 'granted':
+      return { approved: true };
+    case 'denied':
+      return { approved: false, reason: `The user denied permission to use ${request.tool}.` };
+    case 'timeout':
+      return { approved: false, reason: `Nobody approved using ${request.tool} within ${minutes(timeoutMs)}, so it was not run.` };
+    case 'expired':
+      return { approved: false, reason: `The request to use ${request.tool} expired (${decision.reason ?? 'no decision'}), so it was not run.` };
+  }
+}
+
+function minutes(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} seconds` : `${Math.round(s / 60)} minutes`;
+}
+
+function hhmm(iso: string): string {
+  return `${iso.slice(11, 16)} UTC`;
+}
+
+/** "approved once by U1 at 12:03 UTC", for cards, click answers and history. */
+export function decisionLine(r: Pick<ApprovalRequest, 'tool' | 'decision'>, mention: (user: string) => string): string {
+  const d = r.decision;
+  if (!d) return 'waiting for a decision';
+  const by = d.by ? ` by ${mention(d.by)}` : '';
+  switch (d.outcome) {
+    case 'approved':
+      return `✅ approved once${by} at ${hhmm(d.at)}`;
+    case 'always':
+      return `✅ approved${by} at ${hhmm(d.at)}, and \`${r.tool}\` is allowed for the rest of this thread`;
+    case 'granted':
+      return `✅ allowed: \`${r.tool}\` was approved for this thread${by}`;
+    case 'denied':
+      return `🚫 denied${by} at ${hhmm(d.at)}`;
+    case 'timeout':
+      return `⌛ nobody decided in time, so it was denied (${hhmm(d.at)})`;
+    case 'expired':
+      return `⌛ expired: ${d.reason ?? 'no decision'}; nothing ran. Ask again if you still need it`;
+  }
+}
+
+/** What a card says, in Markdown pieces every platform renders its own way. */
+export interface CardView {
+  title: string;
+  /** The command line, path or URL (put it in a code block). */
+  detail: string;
+  intention: string | undefined;
+  /** Who may decide and until when, or the decision. */
+  status: string;
+  /** Buttons are shown only while this is true. */
+  open: boolean;
+}
+
+export function approvalCard(r: ApprovalRequest, mention: (user: string) => string): CardView {
+  return {
+    title: `🔐 Copilot wants to use \`${r.tool}\``,
+    detail: r.detail || '(no arguments)',
+    intention: r.intention,
+    status: r.decision
+      ? decisionLine(r, mention).replace(/^(\S+) (\S)/, (_m, icon: string, c: string) => `${icon} ${c.toUpperCase()}`)
+      : `Only ${mention(r.requestedBy)} (who asked) or a bot admin can decide. No decision by ${hhmm(r.expiresAt)} means no.`,
+    open: r.decision === undefined,
+  };
+}
+
+/** Masks what looks like a secret (tokens, keys, passwords, credentials in URLs) and shortens the rest. */
+export function displayDetail(detail: string): string {
+  return clipText(maskSecrets(detail), DETAIL_MAX_CHARS);
+}
+
+function clipText(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s;
+}
+
+const SECRET_PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private key hidden]'],
+  [/\b(xox[abposr]|xapp)-[A-Za-z0-9-]+/g, '[token hidden]'],
+  [/\b(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, '[token hidden]'],
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, '[key hidden]'],
+  [/\bAKIA[0-9A-Z]{16}\b/g, '[key hidden]'],
+  [/\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, scheme: string) => `${scheme} [hidden]`],
+  [/(:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[credentials hidden]@'],
+  // KEY=value, "key": "value", --password value
+  [
+    /\b([A-Za-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth)[A-Za-z0-9_-]*)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;|,}]+)/gi,
+    (_m, key: string, sep: string) => `${key}${sep}[hidden]`,
+  ],
+  [/(--?[A-Za-z-]*(?:password|passwd|secret|token|api-key|apikey)[A-Za-z-]*)\s+("[^"]*"|'[^']*'|\S+)/gi, (_m, flag: string) => `${flag} [hidden]`],
+];
+
+export function maskSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement as never);
+  return out;
+}
