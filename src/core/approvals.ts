@@ -369,10 +369,10 @@ const SECRET_PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = 
   [/(:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[credentials hidden]@'],
   // KEY=value, "key": "value", --password value
   [
-    /\b([A-Za-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth)[A-Za-z0-9_-]*)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;|,}]+)/gi,
+    /\b([A-Za-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth)[A-Za-z0-9_-]*)("?\s*[=:]\s*)(?!(?:Bearer|Basic|token)\s|\[)("[^"]*"|'[^']*'|[^\s&;|,}]+)/gi,
     (_m, key: string, sep: string) => `${key}${sep}[hidden]`,
   ],
-  [/(--?[A-Za-z-]*(?:password|passwd|secret|token|api-key|apikey)[A-Za-z-]*)\s+("[^"]*"|'[^']*'|\S+)/gi, (_m, flag: string) => `${flag} [hidden]`],
+  [/(--?[A-Za-z-]*(?:password|passwd|secret|token|api-key|apikey)[A-Za-z-]*)\s+(?!\[)("[^"]*"|'[^']*'|\S+)/gi, (_m, flag: string) => `${flag} [hidden]`],
 ];
 
 export function maskSecrets(text: string): string {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
+import { textOf } from '../support/model-server.js';
 
 let fx: ProcessFixture;
 let dir: string;
@@ -37,6 +38,42 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
     const out = await chat('/forget\nnew start\n', 'temp');
     expect(out.stdout).toContain('Forgotten');
     expect(out.stdout).toContain('copilot › you said: new start\n');
+  });
+});
+
+describe('console chat: tool approval on the terminal (y/N/a)', () => {
+  it('asks before each bash use: y runs it, Enter denies, a allows it for the rest of the thread; the CLI shows the record', async () => {
+    const previous = fx.model.script((req) => {
+      const last = req.messages.at(-1)!;
+      if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${textOf(last.content)}` };
+      const run = /^run (\w+)/.exec(req.userTexts.at(-1) ?? '');
+      if (run) return { kind: 'tool', name: 'bash', args: { command: `echo made-${run[1]} > ${run[1]}.txt && cat ${run[1]}.txt`, description: `write ${run[1]}` } };
+      return { kind: 'text', text: `you said: ${req.userTexts.at(-1)}` };
+    });
+    try {
+      const out = await runEntry(
+        ['adapters/console/main.ts', '--thread', 'tools', '--user', 'ana'],
+        { ...env, COPILOT_TOOLS: 'bash' },
+        'run cyes\ny\nrun cno\n\nrun calways\na\nrun cagain\n/quit\n',
+      );
+      expect(out.code).toBe(0);
+      const workspace = path.join(dir, 'copilot', 'workspace');
+      expect(out.stdout.match(/Allow it\? \[y\]es once \/ \[N\]o \/ \[a\]lways in this thread/g)).toHaveLength(3);
+      expect(out.stdout).toContain('echo made-cyes > cyes.txt && cat cyes.txt');
+      expect(out.stdout).toContain('copilot › tool answer: made-cyes');
+      expect(out.stdout).toMatch(/Denied by ana/);
+      expect(out.stdout).toMatch(/tool answer: .*denied permission to use bash/);
+      expect(out.stdout).toContain('copilot › tool answer: made-cagain');
+      expect(fs.existsSync(path.join(workspace, 'cyes.txt'))).toBe(true);
+      expect(fs.existsSync(path.join(workspace, 'cno.txt'))).toBe(false);
+      expect(fs.existsSync(path.join(workspace, 'cagain.txt'))).toBe(true);
+
+      const show = await cli('sessions', 'show', 'local-ana-tools');
+      expect(show.stdout).toMatch(/tool approvals\s+4 \(approved 1, denied 1, always 1, granted 1\)/);
+      expect(show.stdout).toMatch(/🔐 bash `echo made-cno[^`]*` asked by ana: 🚫 denied by ana at \d\d:\d\d UTC · digest [0-9a-f]{12}/);
+    } finally {
+      fx.model.script(previous);
+    }
   });
 });
 

@@ -28,6 +28,8 @@ export interface RestCall {
   raw: string;
   /** The status the fake answered with. */
   status?: number;
+  /** What the fake answered. */
+  response?: unknown;
 }
 
 export interface FakeDiscord {
@@ -72,6 +74,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       calls.push(call);
       const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
         call.status = status;
+        call.response = payload;
         res.writeHead(status, payload === undefined ? headers : { 'content-type': 'application/json', ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };

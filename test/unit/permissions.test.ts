@@ -36,3 +36,37 @@ describe('decidePermission', () => {
     expect(isInside('/a/b', '/a/b')).toBe(true);
   });
 });
+
+describe('tools that need approval (COPILOT_TOOLS_APPROVAL)', () => {
+  const p = (tools: string[], approval: string[]): PermissionPolicy => ({ allowedTools: new Set(tools), approvalTools: new Set(approval), workspace: '/srv/bot/workspace' });
+
+  it('asks for an allowed tool on the approval list, with what it would do', () => {
+    const answer = decidePermission({ kind: 'shell', fullCommandText: 'ls -la', intention: 'list files' }, p(['bash'], ['bash']), 'bash');
+    expect(answer).toMatchObject({ kind: 'ask', ask: { tool: 'bash', detail: 'ls -la', intention: 'list files' } });
+    expect(decidePermission({ kind: 'url', url: 'https://example.com' }, p(['web_fetch'], ['web_fetch']))).toMatchObject({ kind: 'ask', ask: { tool: 'web_fetch', detail: 'https://example.com' } });
+    expect(decidePermission({ kind: 'mcp', serverName: 'github', toolName: 'x', args: { q: 1 } }, p(['github'], ['github']))).toMatchObject({ kind: 'ask', ask: { tool: 'github', detail: '{"q":1}' } });
+  });
+
+  it('never asks for what the policy denies anyway, nor for tools off the list', () => {
+    expect(decidePermission({ kind: 'shell' }, p([], ['bash'])).kind).toBe('reject');
+    expect(decidePermission({ kind: 'write', fileName: '/etc/passwd' }, p(['edit'], ['edit'])).kind).toBe('reject');
+    expect(decidePermission({ kind: 'read', path: '/srv/bot/workspace/a' }, p(['view', 'bash'], ['bash'])).kind).toBe('approve-once');
+    expect(decidePermission({ kind: 'shell' }, p(['bash'], [])).kind).toBe('approve-once');
+  });
+
+  it('uses the tool the runtime named; without it, any enabled tool of the kind on the list asks', () => {
+    expect(decidePermission({ kind: 'write', fileName: 'a.txt' }, p(['edit', 'create'], ['create']), 'edit').kind).toBe('approve-once');
+    expect(decidePermission({ kind: 'write', fileName: 'a.txt' }, p(['edit', 'create'], ['create']), 'create')).toMatchObject({ kind: 'ask', ask: { tool: 'create' } });
+    expect(decidePermission({ kind: 'write', fileName: 'a.txt' }, p(['edit', 'create'], ['create']))).toMatchObject({ kind: 'ask', ask: { tool: 'create' } });
+  });
+
+  it('digests the arguments: the same request, the same digest; another command, another', () => {
+    const a = decidePermission({ kind: 'shell', fullCommandText: 'ls', toolCallId: 'c1' }, p(['bash'], ['bash']));
+    const b = decidePermission({ kind: 'shell', fullCommandText: 'ls', toolCallId: 'c2' }, p(['bash'], ['bash']));
+    const c = decidePermission({ kind: 'shell', fullCommandText: 'rm -rf /' }, p(['bash'], ['bash']));
+    const digest = (x: ReturnType<typeof decidePermission>) => (x.kind === 'ask' ? x.ask.digest : '');
+    expect(digest(a)).toMatch(/^[0-9a-f]{64}$/);
+    expect(digest(a)).toBe(digest(b));
+    expect(digest(a)).not.toBe(digest(c));
+  });
+});
