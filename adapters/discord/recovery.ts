@@ -27,6 +27,7 @@ export async function recoverInterrupted(client: Client, ctx: DiscordContext): P
           allowed_mentions: { parse: NO_PINGS.parse, replied_user: NO_PINGS.repliedUser },
         },
       });
+      if (t.sessionId) await ctx.conversation.expireAbandonedApprovals(t.sessionId, t.instance);
       await ctx.journal.end(t.key);
       ctx.logger.info({ channel: t.channel, since: t.startedAt }, 'Discord: told a thread its answer was interrupted');
     } catch (err) {

@@ -72,7 +72,9 @@ export function approvalButtons(app: App, ctx: SlackContext): void {
       }
       await ctx.deliveries.track(
         (async () => {
-          const answer = await ctx.conversation.decideApproval(slackThreadRef(workspace, channel, thread, body.user.id), action.value!, choice);
+          const cardTs = body.container?.message_ts ?? (body.message as { ts?: string } | undefined)?.ts;
+          const clicked = cardTs ? { channel, ts: cardTs } : undefined;
+          const answer = await ctx.conversation.decideApproval(slackThreadRef(workspace, channel, thread, body.user.id), action.value!, choice, clicked);
           if (!answer.ok) await respondPrivately(respond, escapeMrkdwn(answer.text));
         })().catch((err: unknown) => ctx.logger.error({ err: describe(err), channel, thread }, 'Slack: approval click failed')),
       );

@@ -8,7 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import { parseInput } from '../../src/core/commands.js';
 import type { Reservation } from '../../src/core/queue.js';
 import { INTERRUPTED_NOTICE, isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../src/core/reply.js';
-import type { ThreadRef } from '../../src/core/thread.js';
+import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, historyBlocks, textSections } from './blocks.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
@@ -70,7 +70,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const journal = ctx.journal;
   const safely = (what: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => ctx.logger.warn({ err: describe(err), channel: thread.channel, thread: thread.thread }, `Slack: could not ${what}`));
-  const turn = { key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts };
+  const turn = { key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts, sessionId: sessionIdFor(thread) };
   const begun = safely('journal the turn', () => journal.begin(turn));
   // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
   const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts }))));
@@ -101,6 +101,7 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
       const placeholder = t.placeholder ?? (await firstThinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message));
       if (placeholder) await client.chat.update({ channel: t.channel, ts: placeholder, text });
       else await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
+      if (t.sessionId) await ctx.conversation.expireAbandonedApprovals(t.sessionId, t.instance);
       await ctx.journal.end(t.key);
       ctx.logger.info({ channel: t.channel, thread: t.thread, since: t.startedAt }, 'Slack: told a thread its answer was interrupted');
     } catch (err) {

@@ -219,10 +219,35 @@ export class ApprovalDesk {
   }
 
   /**
+   * After a crash: requests of this session still waiting for a process that is gone (`gone`, or
+   * any whose heartbeat stopped) are expired now, and their cards say so (rather than offering
+   * buttons nobody can use).
+   */
+  async expireAbandoned(sessionId: SessionId, gone: string): Promise<Abandoned> {
+    const { store, logger } = this.options;
+    let expired = 0;
+    for (const entry of await store.log(sessionId)) {
+      if (entry.decision) continue;
+      const request = await store.get(entry.id);
+      if (!request || request.decision || this.waiters.has(request.id)) continue;
+      if (request.instance !== gone && (await this.options.journal.isAlive(request.instance))) continue;
+      if (!(await store.claimDecision(request.id)) || !(await store.claimApplied(request.id))) continue;
+      const decided: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
+      await store.save(decided);
+      await store.record(sessionId, entryOf(request, decided.decision));
+      await this.cards.get(request.platform)?.update(decided).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
+      expired++;
+    }
+    if (expired) logger.info({ sessionId, expired }, 'expired the tool approvals a stopped process left waiting');
+    return { expired };
+  }
+
+  /**
    * A click on a card. `clicker` is the person and the thread the card was clicked in: a request
    * of another thread, channel or workspace is refused (a forged or replayed button) and logged.
+   * `clicked` is where the clicked card is, as the platform says (used only to update that card).
    */
-  async decide(clicker: ThreadRef, requestId: string, choice: ApprovalChoice): Promise<ClickAnswer> {
+  async decide(clicker: ThreadRef, requestId: string, choice: ApprovalChoice, clicked?: Record<string, string>): Promise<ClickAnswer> {
     const { store, logger } = this.options;
     const request = /^[0-9a-f-]{36}$/.test(requestId) ? await store.get(requestId) : undefined;
     const where = { platform: clicker.platform, workspace: clicker.workspace, channel: clicker.channel, thread: clicker.thread, user: clicker.user };
@@ -259,7 +284,12 @@ export class ApprovalDesk {
       }
     }
     if (!(await store.claimApplied(request.id))) return { ok: true };
-    const expired: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
+    // A process killed right after posting the card may not have kept where it is: the click says.
+    const expired: ApprovalRequest = {
+      ...request,
+      card: request.card ?? clicked,
+      decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' },
+    };
     await store.save(expired);
     await store.record(request.sessionId, entryOf(request, expired.decision)).catch(() => undefined);
     logger.info({ ...where, request: request.id }, 'approval click on a request whose turn is gone: expired, nothing ran');
@@ -267,6 +297,11 @@ export class ApprovalDesk {
     await cards?.update(expired).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
     return { ok: false, text: '⌛ That request expired: I was restarted before it was decided, so nothing ran. Ask me again if you still need it.' };
   }
+}
+
+export interface Abandoned {
+  /** How many requests were expired. */
+  expired: number;
 }
 
 function entryOf(request: ApprovalRequest, decision: ApprovalDecision | undefined): ApprovalEntry {

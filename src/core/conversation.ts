@@ -97,14 +97,21 @@ export class Conversation {
    * A click on an approval card, by `clicker.user`, in the thread `clicker` names (where the card
    * was). The answer is for the clicker only; the card itself shows the decision.
    */
-  async decideApproval(clicker: ThreadRef, requestId: string, choice: ApprovalChoice): Promise<ClickAnswer> {
+  async decideApproval(clicker: ThreadRef, requestId: string, choice: ApprovalChoice, clicked?: Record<string, string>): Promise<ClickAnswer> {
     const desk = this.options.approvals;
     if (!desk) return { ok: false, text: 'Tool approvals are not enabled on this bot.' };
     try {
-      return await desk.decide(clicker, requestId, choice);
+      return await desk.decide(clicker, requestId, choice, clicked);
     } catch (err) {
       return { ok: false, text: this.failureReply(err, this.options.logger.child({ approval: requestId.slice(0, 40) })).text };
     }
+  }
+
+  /** After a crash: the session's approval cards left waiting say they expired (see `ApprovalDesk.expireAbandoned`). Never rejects. */
+  async expireAbandonedApprovals(sessionId: string, goneInstance: string): Promise<void> {
+    await this.options.approvals
+      ?.expireAbandoned(sessionId as SessionId, goneInstance)
+      .catch((err: unknown) => this.options.logger.warn({ err: String(err), sessionId }, 'could not expire abandoned tool approvals'));
   }
 
   /** Whether a turn or command of this thread is queued or running in this process. */

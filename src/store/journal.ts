@@ -27,6 +27,8 @@ export interface InFlightTurn {
   message: string;
   /** The "thinking" message shown for it, once posted (Slack ts). */
   placeholder?: string;
+  /** The thread's session: its tool approvals left waiting are expired when the turn is found cut off. */
+  sessionId?: string;
   startedAt: string;
   /** The process that ran it: a live process on this host is not a crash. */
   host: string;

@@ -10,8 +10,7 @@ import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 import { IDS } from '../support/fake-discord.js';
 import { interactionMessages, startDiscordHarness, T1, T2, type DiscordHarness } from '../support/discord-harness.js';
-import type { ModelScript } from '../support/model-server.js';
-import { textOf } from '../support/model-server.js';
+import { toolScript } from '../support/model-server.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {
@@ -19,14 +18,6 @@ afterEach(async () => {
   d = undefined;
 });
 
-const script: ModelScript = (req) => {
-  const last = req.messages.at(-1)!;
-  if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${textOf(last.content)}` };
-  const said = req.userTexts.at(-1) ?? '';
-  const run = /run (\w+)/.exec(said);
-  if (run) return { kind: 'tool', name: 'bash', args: { command: `echo made-${run[1]} > ${run[1]}.txt && cat ${run[1]}.txt`, description: `write ${run[1]}` } };
-  return { kind: 'text', text: `you said: ${said}` };
-};
 
 interface Card {
   message: string;
@@ -58,7 +49,7 @@ async function refusal(d: DiscordHarness, token: string): Promise<string> {
 }
 
 async function start() {
-  d = await startDiscordHarness({ env: { COPILOT_TOOLS: 'bash' }, script });
+  d = await startDiscordHarness({ env: { COPILOT_TOOLS: 'bash' }, script: toolScript });
   return { d, workspace: path.join(d.h.config.copilotHome, 'workspace') };
 }
 

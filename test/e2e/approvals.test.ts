@@ -10,8 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ApprovalCards, ApprovalRequest } from '../../src/core/approvals.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import { localThread, startHarness, type Harness } from '../support/harness.js';
-import type { ModelScript } from '../support/model-server.js';
-import { textOf } from '../support/model-server.js';
+import { toolScript } from '../support/model-server.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -20,16 +19,6 @@ afterEach(async () => {
 });
 
 /** `run <name>` asks bash to write `<name>.txt`; `fetch <url>` asks web_fetch; a tool result is echoed back. */
-const toolScript: ModelScript = (req) => {
-  const last = req.messages.at(-1)!;
-  if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${textOf(last.content)}` };
-  const said = req.userTexts.at(-1) ?? '';
-  const run = /^run (\w+)/.exec(said);
-  if (run) return { kind: 'tool', name: 'bash', args: { command: `echo made-${run[1]} > ${run[1]}.txt && cat ${run[1]}.txt`, description: `write ${run[1]}` } };
-  const fetch = /^fetch (\S+)/.exec(said);
-  if (fetch) return { kind: 'tool', name: 'web_fetch', args: { url: fetch[1] } };
-  return { kind: 'text', text: `you said: ${said}` };
-};
 
 interface Recorded extends ApprovalCards {
   posted: ApprovalRequest[];
@@ -274,6 +263,40 @@ describe('tool approval in the thread', () => {
     expect(cards.updated.at(-1)).toMatchObject({ id: orphan.id, decision: { outcome: 'expired' } });
     expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/Already decided/) });
     expect(fs.existsSync(path.join(workspace, 'theta.txt'))).toBe(false);
+  });
+
+  it('after a crash, recovery expires the requests the dead process left waiting (and only those)', async () => {
+    const { h, cards } = await start();
+    const thread = localThread('recovered', 'ana');
+    const id = sessionIdFor(thread);
+    const request = (n: number, instance: string): ApprovalRequest => ({
+      id: `11111111-2222-4333-8444-55555555555${n}`,
+      sessionId: id,
+      platform: 'local',
+      workspace: thread.workspace,
+      channel: thread.channel,
+      thread: thread.thread,
+      tool: 'bash',
+      detail: `echo ${n}`,
+      digest: 'e'.repeat(64),
+      requestedBy: 'ana',
+      instance,
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      card: { where: `card-${n}` },
+    });
+    const dead = request(1, 'the-crashed-process');
+    const alive = request(2, h.app.store.journal.instance);
+    for (const r of [dead, alive]) {
+      await h.app.store.approvals.save(r);
+      await h.app.store.approvals.record(id, { id: r.id, at: r.createdAt, tool: r.tool, detail: r.detail, digest: r.digest, requestedBy: r.requestedBy });
+    }
+    await h.app.conversation.expireAbandonedApprovals(id, 'the-crashed-process');
+    expect(cards.updated.map((r) => [r.id, r.decision?.outcome])).toEqual([[dead.id, 'expired']]);
+    expect((await h.app.store.approvals.log(id)).map((e) => e.decision?.outcome)).toEqual(['expired', undefined]);
+    // Done once: a second recovery round changes nothing.
+    await h.app.conversation.expireAbandonedApprovals(id, 'the-crashed-process');
+    expect(cards.updated).toHaveLength(1);
   });
 
   it('COPILOT_TOOLS_APPROVAL=none runs allowed tools without asking', async () => {

@@ -10,10 +10,9 @@ import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 import { toMrkdwn } from '../../adapters/slack/mrkdwn.js';
-import type { ModelScript } from '../support/model-server.js';
-import { textOf } from '../support/model-server.js';
+import { toolScript } from '../support/model-server.js';
 import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
+import { approvalButtons as buttons, approvalCardIn, approvalClick, threadTexts } from '../support/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {
@@ -21,51 +20,6 @@ afterEach(async () => {
   s = undefined;
 });
 
-const script: ModelScript = (req) => {
-  const last = req.messages.at(-1)!;
-  if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${textOf(last.content)}` };
-  const said = req.userTexts.at(-1) ?? '';
-  const run = /run (\w+)/.exec(said);
-  if (run) return { kind: 'tool', name: 'bash', args: { command: `echo made-${run[1]} > ${run[1]}.txt && cat ${run[1]}.txt`, description: `write ${run[1]}` } };
-  return { kind: 'text', text: `you said: ${said}` };
-};
-
-type Blocks = Array<{ type: string; block_id?: string; text?: { text: string }; elements?: Array<{ action_id?: string; value?: string; text?: string | { text: string } }> }>;
-
-/** The approval card in a thread: its ts and its blocks as last posted or updated. */
-function card(s: SlackHarness, thread: string, channel = 'C222'): { ts: string; blocks: Blocks; text: string } | undefined {
-  let found: { ts: string; blocks: Blocks; text: string } | undefined;
-  for (const c of s.slack.calls) {
-    if (!c.result) continue;
-    const blocks = c.args.blocks as Blocks | undefined;
-    if (c.method === 'chat.postMessage' && c.args.thread_ts === thread && c.args.channel === channel && blocks?.some((b) => b.block_id === 'approval')) {
-      found = { ts: String(c.result.ts), blocks, text: String(c.args.text) };
-    } else if (c.method === 'chat.update' && found && c.args.ts === found.ts) {
-      found = { ...found, blocks: c.args.blocks as Blocks, text: String(c.args.text) };
-    }
-  }
-  return found;
-}
-
-const buttons = (blocks: Blocks) => blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []));
-const shown = (blocks: Blocks) => JSON.stringify(blocks);
-
-function click(s: SlackHarness, actionId: string, value: string, o: { user?: string; channel?: string; thread?: string; message?: string; responseId?: string; noThread?: boolean } = {}) {
-  const channel = o.channel ?? 'C222';
-  return s.interact({
-    type: 'block_actions',
-    team: { id: 'T111', domain: 'test' },
-    user: { id: o.user ?? 'UHUMAN', username: 'human', name: 'human', team_id: 'T111' },
-    api_app_id: 'A111',
-    token: 'x',
-    container: { type: 'message', message_ts: o.message ?? '1.1', channel_id: channel, is_ephemeral: false, ...(o.noThread ? {} : { thread_ts: o.thread }) },
-    trigger_id: 'trig',
-    channel: { id: channel, name: 'general' },
-    message: { type: 'message', ts: o.message ?? '1.1', ...(o.noThread ? {} : { thread_ts: o.thread }), text: 'card' },
-    response_url: s.slack.responseUrl(o.responseId ?? 'approval'),
-    actions: [{ type: 'button', action_id: actionId, block_id: 'approval', value, action_ts: '1.2', text: { type: 'plain_text', text: 'x' } }],
-  });
-}
 
 async function responseTo(s: SlackHarness, id: string): Promise<string> {
   await expect.poll(() => s.slack.responses.some((r) => r.id === id)).toBe(true);
@@ -73,31 +27,33 @@ async function responseTo(s: SlackHarness, id: string): Promise<string> {
 }
 
 async function startWithTools(env: Record<string, string> = {}) {
-  s = await startSlackHarness({ env: { COPILOT_TOOLS: 'bash', ADMIN_USERS: 'slack:UADMIN', ...env }, script });
+  s = await startSlackHarness({ env: { COPILOT_TOOLS: 'bash', ADMIN_USERS: 'slack:UADMIN', ...env }, script: toolScript });
   return { s, workspace: path.join(s.h.config.copilotHome, 'workspace') };
 }
+
+const shown = (blocks: unknown) => JSON.stringify(blocks);
 
 describe('Slack approval cards', () => {
   it('posts a card with the command and three buttons; a stranger is refused, the starter approves, the card shows who', async () => {
     const { s, workspace } = await startWithTools();
     const ts = nextTs();
     await s.event(mention('please run slackmark', { ts }));
-    await expect.poll(() => card(s, ts)).toBeDefined();
-    const posted = card(s, ts)!;
+    await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
+    const posted = approvalCardIn(s.slack, ts)!;
     expect(shown(posted.blocks)).toContain('echo made-slackmark &gt; slackmark.txt');
     expect(shown(posted.blocks)).toContain('Only <@UHUMAN> (who asked) or a bot admin can decide');
     expect(buttons(posted.blocks).map((b) => b.action_id)).toEqual([APPROVAL_ACTION.once, APPROVAL_ACTION.always, APPROVAL_ACTION.deny]);
     const id = buttons(posted.blocks)[0]!.value!;
 
-    await click(s, APPROVAL_ACTION.once, id, { user: 'USTRANGER', thread: ts, message: posted.ts, responseId: 'stranger' });
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { user: 'USTRANGER', thread: ts, message: posted.ts, responseId: 'stranger' }));
     expect(await responseTo(s, 'stranger')).toMatch(/^Not yours to approve/);
     expect(s.slack.responses.find((r) => r.id === 'stranger')!.body.response_type).toBe('ephemeral');
     expect(fs.existsSync(path.join(workspace, 'slackmark.txt'))).toBe(false);
 
-    await click(s, APPROVAL_ACTION.once, id, { thread: ts, message: posted.ts });
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { thread: ts, message: posted.ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => t.includes('tool answer: made-slackmark'))).toBe(true);
     expect(fs.readFileSync(path.join(workspace, 'slackmark.txt'), 'utf8')).toBe('made-slackmark\n');
-    const decided = card(s, ts)!;
+    const decided = approvalCardIn(s.slack, ts)!;
     expect(buttons(decided.blocks)).toEqual([]);
     expect(shown(decided.blocks)).toMatch(/✅ Approved once by <@UHUMAN> at \d\d:\d\d UTC/);
   });
@@ -106,36 +62,36 @@ describe('Slack approval cards', () => {
     const { s, workspace } = await startWithTools();
     const ts = nextTs();
     await s.event(mention('run denied', { ts }));
-    await expect.poll(() => card(s, ts)).toBeDefined();
+    await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
     await s.event(message('and then this', { thread_ts: ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts)).toContain(toMrkdwn(WAITING_FOR_APPROVAL));
-    const posted = card(s, ts)!;
-    await click(s, APPROVAL_ACTION.deny, buttons(posted.blocks)[2]!.value!, { user: 'UADMIN', thread: ts, message: posted.ts });
+    const posted = approvalCardIn(s.slack, ts)!;
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.deny, buttons(posted.blocks)[2]!.value!, { user: 'UADMIN', thread: ts, message: posted.ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied permission to use bash/.test(t))).toBe(true);
     await expect.poll(() => threadTexts(s.slack, 'C222', ts)).toContain('you said: and then this');
     expect(threadTexts(s.slack, 'C222', ts)).not.toContain(THINKING);
     expect(fs.existsSync(path.join(workspace, 'denied.txt'))).toBe(false);
-    expect(shown(card(s, ts)!.blocks)).toMatch(/🚫 Denied by <@UADMIN>/);
+    expect(shown(approvalCardIn(s.slack, ts)!.blocks)).toMatch(/🚫 Denied by <@UADMIN>/);
   });
 
   it('refuses forged clicks: a real request id from another thread or channel, a payload without a thread, an unknown id', async () => {
     const { s, workspace } = await startWithTools();
     const ts = nextTs();
     await s.event(mention('run forged', { ts }));
-    await expect.poll(() => card(s, ts)).toBeDefined();
-    const id = buttons(card(s, ts)!.blocks)[0]!.value!;
-    await click(s, APPROVAL_ACTION.once, id, { channel: 'C999', thread: ts, responseId: 'other-channel' });
+    await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
+    const id = buttons(approvalCardIn(s.slack, ts)!.blocks)[0]!.value!;
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { channel: 'C999', thread: ts, responseId: 'other-channel' }));
     expect(await responseTo(s, 'other-channel')).toBe('That button is not valid here.');
-    await click(s, APPROVAL_ACTION.once, id, { thread: '1699999999.000001', responseId: 'other-thread' });
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { thread: '1699999999.000001', responseId: 'other-thread' }));
     expect(await responseTo(s, 'other-thread')).toBe('That button is not valid here.');
-    await click(s, APPROVAL_ACTION.once, id, { noThread: true, responseId: 'no-thread' });
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { noThread: true, responseId: 'no-thread' }));
     expect(await responseTo(s, 'no-thread')).toBe('That button is not valid here.');
-    await click(s, APPROVAL_ACTION.once, '00000000-0000-4000-8000-000000000000', { thread: ts, responseId: 'unknown' });
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, '00000000-0000-4000-8000-000000000000', { thread: ts, responseId: 'unknown' }));
     expect(await responseTo(s, 'unknown')).toMatch(/not valid/);
     // Still pending, still only the starter's to decide.
-    expect(buttons(card(s, ts)!.blocks)).toHaveLength(3);
+    expect(buttons(approvalCardIn(s.slack, ts)!.blocks)).toHaveLength(3);
     expect(fs.existsSync(path.join(workspace, 'forged.txt'))).toBe(false);
-    await click(s, APPROVAL_ACTION.deny, id, { thread: ts });
+    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.deny, id, { thread: ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied/.test(t))).toBe(true);
   });
 });

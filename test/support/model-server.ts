@@ -189,3 +189,19 @@ async function sendCompletion(res: http.ServerResponse, req: ModelRequest, out: 
   res.write('data: [DONE]\n\n');
   res.end();
 }
+
+/**
+ * Asks for tools: `run <name>` → `bash` writing `<name>.txt` in the workspace (and printing it),
+ * `fetch <url>` → `web_fetch`; a tool's result comes back as `tool answer: <result>`; anything
+ * else is answered `you said: <text>`.
+ */
+export const toolScript: ModelScript = (req) => {
+  const last = req.messages.at(-1)!;
+  if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${textOf(last.content)}` };
+  const said = req.userTexts.at(-1) ?? '';
+  const run = /\brun (\w+)/.exec(said);
+  if (run) return { kind: 'tool', name: 'bash', args: { command: `echo made-${run[1]} > ${run[1]}.txt && cat ${run[1]}.txt`, description: `write ${run[1]}` } };
+  const fetch = /\bfetch (\S+)/.exec(said);
+  if (fetch) return { kind: 'tool', name: 'web_fetch', args: { url: fetch[1] } };
+  return { kind: 'text', text: `you said: ${said}` };
+};

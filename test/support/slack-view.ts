@@ -25,3 +25,46 @@ export function threadMessages(slack: FakeSlack, channel: string, thread: string
 export function threadTexts(slack: FakeSlack, channel: string, thread: string): string[] {
   return threadMessages(slack, channel, thread).map((m) => m.text);
 }
+
+export type Blocks = Array<{ type: string; block_id?: string; text?: { text: string }; elements?: Array<{ action_id?: string; value?: string; text?: unknown }> }>;
+
+/** The tool approval card in a thread: its ts and its blocks as last posted or updated. */
+export function approvalCardIn(slack: FakeSlack, thread: string, channel = 'C222'): { ts: string; blocks: Blocks; text: string } | undefined {
+  let found: { ts: string; blocks: Blocks; text: string } | undefined;
+  for (const c of slack.calls) {
+    if (!c.result) continue;
+    const blocks = c.args.blocks as Blocks | undefined;
+    if (c.method === 'chat.postMessage' && c.args.thread_ts === thread && c.args.channel === channel && blocks?.some((b) => b.block_id === 'approval')) {
+      found = { ts: String(c.result.ts), blocks, text: String(c.args.text) };
+    } else if (c.method === 'chat.update' && found && c.args.ts === found.ts) {
+      found = { ...found, blocks: c.args.blocks as Blocks, text: String(c.args.text) };
+    }
+  }
+  return found;
+}
+
+export const approvalButtons = (blocks: Blocks) => blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []));
+
+/** The block_actions payload Slack sends for a click on a card in a thread (`noThread`: a payload that names none). */
+export function approvalClick(
+  slack: FakeSlack,
+  actionId: string,
+  value: string,
+  o: { user?: string; channel?: string; thread?: string; message?: string; responseId?: string; noThread?: boolean } = {},
+): Record<string, unknown> {
+  const channel = o.channel ?? 'C222';
+  const thread = o.noThread ? {} : { thread_ts: o.thread };
+  return {
+    type: 'block_actions',
+    team: { id: 'T111', domain: 'test' },
+    user: { id: o.user ?? 'UHUMAN', username: 'human', name: 'human', team_id: 'T111' },
+    api_app_id: 'A111',
+    token: 'x',
+    container: { type: 'message', message_ts: o.message ?? '1.1', channel_id: channel, is_ephemeral: false, ...thread },
+    trigger_id: 'trig',
+    channel: { id: channel, name: 'general' },
+    message: { type: 'message', ts: o.message ?? '1.1', ...thread, text: 'card' },
+    response_url: slack.responseUrl(o.responseId ?? 'approval'),
+    actions: [{ type: 'button', action_id: actionId, block_id: 'approval', value, action_ts: '1.2', text: { type: 'plain_text', text: 'x' } }],
+  };
+}

@@ -118,7 +118,7 @@ async function approvalButton(ctx: DiscordContext, interaction: ButtonInteractio
     await interaction.followUp({ content: 'That button is not valid here.', flags: MessageFlags.Ephemeral });
     return;
   }
-  const answer = await ctx.conversation.decideApproval(thread, parsed.id, parsed.choice);
+  const answer = await ctx.conversation.decideApproval(thread, parsed.id, parsed.choice, { channel: interaction.channelId, message: interaction.message.id });
   if (!answer.ok) await interaction.followUp({ content: answer.text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
 }
 

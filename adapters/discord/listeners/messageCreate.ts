@@ -122,7 +122,7 @@ async function answer(
     const behindApproval = isTurn && ctx.conversation.awaitingApproval(thread);
     const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true });
     if (behindApproval) await safely('say the message waits', async () => void (await target.send({ content: WAITING_FOR_APPROVAL, allowedMentions: NO_PINGS })));
-    if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id }));
+    if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id, sessionId: sessionIdFor(thread) }));
     const reply = await pending;
     stopTyping();
     await sendChunks(target, reply.text);

@@ -1,0 +1,61 @@
+/**
+ * The built bot killed (kill -9 to its process group) while a tool approval card waits in a Slack
+ * thread, then started again: the cut-off turn is told as interrupted, the old card says it
+ * expired, a click on it approves nothing; asking again gets a new card that works.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
+import { toolScript } from '../support/model-server.js';
+import { mention } from '../support/slack-harness.js';
+import { approvalButtons, approvalCardIn, approvalClick, threadTexts } from '../support/slack-view.js';
+import { startStack, type Proc, type Stack } from '../support/bot-process.js';
+
+let stack: Stack;
+let bot: Proc | undefined;
+
+beforeEach(async () => {
+  stack = await startStack({ script: toolScript, env: { COPILOT_TOOLS: 'bash' } });
+});
+
+afterEach(async () => {
+  bot?.signalGroup('SIGKILL');
+  if (bot) await bot.exited;
+  bot = undefined;
+  await stack.close();
+});
+
+describe('a tool approval across a crash', () => {
+  it('Slack: after kill -9 and a restart the old card says it expired, a click on it runs nothing, asking again works', async () => {
+    const ts = '1700002000.000100';
+    const workspace = path.join(stack.env.COPILOT_HOME!, 'workspace');
+    bot = await stack.startBot();
+    await stack.slackEvent(mention('please run crashmark', { ts }));
+    await expect.poll(() => approvalCardIn(stack.slack, ts)).toBeDefined();
+    const old = approvalCardIn(stack.slack, ts)!;
+    bot.signalGroup('SIGKILL');
+    await bot.exited;
+
+    bot = await stack.startBot();
+    await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => /restarted before I could finish answering this/.test(t))).toBe(true);
+    // The card left behind says it expired, without waiting for anyone to click it.
+    await expect.poll(() => approvalButtons(approvalCardIn(stack.slack, ts)!.blocks)).toEqual([]);
+    const expired = approvalCardIn(stack.slack, ts)!;
+    expect(expired.ts).toBe(old.ts);
+    expect(JSON.stringify(expired.blocks)).toMatch(/⌛ Expired: the bot restarted before it was decided; nothing ran/);
+    // A click on the old card is answered, and approves nothing.
+    await stack.slackInteract(approvalClick(stack.slack, APPROVAL_ACTION.once, approvalButtons(old.blocks)[0]!.value!, { thread: ts, message: old.ts, responseId: 'late' }));
+    await expect.poll(() => stack.slack.responses.find((r) => r.id === 'late')?.body.text).toMatch(/Already decided: ⌛ expired/);
+    expect(fs.existsSync(path.join(workspace, 'crashmark.txt'))).toBe(false);
+    expect(stack.model.requests.some((r) => r.messages.some((m) => m.role === 'tool'))).toBe(false);
+
+    // Asking again: a new card, approved, runs once.
+    await stack.slackEvent(mention('run crashmark again', { thread_ts: ts }));
+    await expect.poll(() => approvalCardIn(stack.slack, ts)?.ts !== old.ts).toBe(true);
+    const fresh = approvalCardIn(stack.slack, ts)!;
+    await stack.slackInteract(approvalClick(stack.slack, APPROVAL_ACTION.once, approvalButtons(fresh.blocks)[0]!.value!, { thread: ts, message: fresh.ts }));
+    await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.includes('tool answer: made-crashmark'))).toBe(true);
+    expect(fs.readFileSync(path.join(workspace, 'crashmark.txt'), 'utf8')).toBe('made-crashmark\n');
+  });
+});
