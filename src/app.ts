@@ -57,12 +57,19 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
       throw err;
     });
   }
+  const sandboxed = config.tools.length > 0 && config.toolsSandbox;
+  if (sandboxed && config.tools.includes('view')) {
+    logger.warn('COPILOT_TOOLS has view: in the tool sandbox this runtime reports every file as missing to view; grep, glob, create and edit work (see the README)');
+  }
+  if (config.tools.length > 0 && !config.toolsSandbox) logger.warn('TOOLS_SANDBOX=off: tools run with the bot\'s own access to files and processes');
   const agent = new CopilotAgent({
     home: config.copilotHome,
     auth: config.auth,
     model: config.model,
     tools: config.tools,
     approvalTools: config.approvalTools,
+    // Only tools can read what the runtime can see: without them there is nothing to isolate.
+    sandboxed,
     systemPrompt: config.systemPrompt,
     idleMs: config.idleSeconds * 1000,
     recycleMb: config.recycleMb,

@@ -44,6 +44,8 @@ export interface Config {
   approvalTools: string[];
   /** A request nobody decides within this long is denied. */
   approvalTimeoutSeconds: number;
+  /** With tools enabled, the runtime runs in a sandbox (src/agent/sandbox.ts); off only for bots isolated another way. */
+  toolsSandbox: boolean;
   systemPrompt: string | undefined;
   logLevel: LogLevel;
   port: number;
@@ -184,6 +186,7 @@ const schema = z.object({
       .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must be a comma-separated list of tool names, or none' }))),
   ),
   APPROVAL_TIMEOUT_SECONDS: int(1, 600),
+  TOOLS_SANDBOX: z.preprocess(blankToUndefined, z.enum(['on', 'off'], { error: 'must be on or off' }).default('on')),
   COPILOT_SYSTEM_PROMPT: optionalText,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -250,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     tools: e.COPILOT_TOOLS,
     approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t)),
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
+    toolsSandbox: e.TOOLS_SANDBOX === 'on',
     systemPrompt: e.COPILOT_SYSTEM_PROMPT,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
@@ -335,7 +339,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sessionState: c.sessionStateUrl ? redactUrl(c.sessionStateUrl) : 'local disk (COPILOT_HOME)',
     namespace: c.namespace,
     tools: c.tools.length ? c.tools : 'none (conversation only)',
-    ...(c.tools.length ? { toolsNeedingApproval: c.approvalTools.length ? c.approvalTools : 'none' } : {}),
+    ...(c.tools.length ? { toolsNeedingApproval: c.approvalTools.length ? c.approvalTools : 'none', toolsSandbox: c.toolsSandbox ? 'on' : 'OFF' } : {}),
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,
     slack: c.slack ? (c.slack.appToken ? 'socket-mode' : 'http') : 'off',

@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CopilotClient, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
+import { CopilotClient, RuntimeConnection, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
 import type { Logger } from '../log.js';
 import type { ModelAuth } from '../config.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
@@ -18,6 +18,9 @@ import { decidePermission, type PermissionAsk, type PermissionAnswer } from './p
 import { SessionLocks } from './session-lock.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
+import { DiskSessions } from './disk-sessions.js';
+import { prepareSandbox, treeRssKb, type Sandbox } from './sandbox.js';
+import { PLACEHOLDER_KEY, startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -44,6 +47,12 @@ export interface CopilotAgentOptions {
    * lock files beside them.
    */
   shared?: { sessions: SessionStore; lock: SessionLock };
+  /**
+   * Start the runtime in a sandbox (tools enabled; see sandbox.ts): it then sees neither the bot's
+   * files nor COPILOT_HOME, so session state goes through `sessionFs` (`DiskSessions`, or the
+   * shared state). `start()` fails with `SandboxUnavailableError` where it cannot be made.
+   */
+  sandboxed?: boolean;
 }
 
 /** What the permission handler needs of the turn running in a session. */
@@ -110,6 +119,9 @@ export class CopilotAgent implements Agent {
   /** Sessions another process waits for: disconnected as soon as no turn runs in them. */
   private wanted = new Set<string>();
   private yieldTimer: NodeJS.Timeout | undefined;
+  private sandbox: Sandbox | undefined;
+  /** Sandboxed with a provider key: the runtime talks to the provider through this, and never holds the key. */
+  private modelProxy: ModelProxy | undefined;
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
@@ -117,12 +129,18 @@ export class CopilotAgent implements Agent {
     this.allowedTools = new Set(options.tools);
     this.approvalTools = new Set(options.approvalTools ?? []);
     this.workDir = path.join(options.home, 'workspace');
-    this.sessions = options.shared?.sessions ?? new RuntimeDiskSessions();
+    this.sessions =
+      options.shared?.sessions ?? (options.sandboxed ? new DiskSessions(path.join(options.home, 'session-state'), this.workDir) : new RuntimeDiskSessions());
     this.closeWhenIdle = options.shared !== undefined;
   }
 
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
+    if (this.options.sandboxed) {
+      this.sandbox = prepareSandbox(this.options.home, this.workDir);
+      const auth = this.options.auth;
+      if (auth?.kind === 'provider') this.modelProxy = await startModelProxy(auth, this.options.logger);
+    }
     this.locks = this.options.shared?.lock ?? new SessionLocks(this.options.home, this.options.role);
     this.locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));
     await this.startClient();
@@ -208,6 +226,7 @@ export class CopilotAgent implements Agent {
     await this.closeAll(true);
     await this.stopClient(this.client);
     await withDeadline(this.locks?.releaseAll() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS, 'lock release').catch(() => undefined);
+    await this.modelProxy?.close();
     this.client = undefined;
   }
 
@@ -231,13 +250,9 @@ export class CopilotAgent implements Agent {
   runtimeRssMb(): number | undefined {
     const pid = runtimeProcess(this.client)?.pid;
     if (!pid) return undefined;
-    try {
-      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
-      return kb ? Number(kb) / 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    // The process tree: in the sandbox the runtime runs below its launcher.
+    const kb = treeRssKb(pid);
+    return kb === undefined ? undefined : kb / 1024;
   }
 
   /**
@@ -309,18 +324,30 @@ export class CopilotAgent implements Agent {
   }
 
   private newClient(): CopilotClient {
-    const env: Record<string, string | undefined> = {};
-    for (const key of RUNTIME_ENV) if (process.env[key] !== undefined) env[key] = process.env[key];
-    const auth = this.options.auth;
+    const env: Record<string, string> = {};
+    for (const key of RUNTIME_ENV) if (process.env[key] !== undefined) env[key] = process.env[key]!;
+    const { auth } = this.options;
+    const sandbox = this.sandbox;
     const sessionFs = this.sessions.fsConfig(this.workDir);
-    return new CopilotClient({
-      mode: 'empty',
+    const common = {
+      mode: 'empty' as const,
       ...(sessionFs ? { sessionFs } : {}),
-      baseDirectory: this.options.home,
       workingDirectory: this.workDir,
-      env,
-      logLevel: 'error',
+      logLevel: 'error' as const,
       useLoggedInUser: false,
+    };
+    if (sandbox) {
+      // The token goes with each session (sessionConfig), so it is in no environment a tool can read.
+      return new CopilotClient({
+        ...common,
+        baseDirectory: sandbox.runtimeHome,
+        connection: RuntimeConnection.forStdio({ path: sandbox.launcher, args: sandbox.args, env: { ...env, HOME: sandbox.runtimeHome, TMPDIR: '/tmp' } }),
+      });
+    }
+    return new CopilotClient({
+      ...common,
+      baseDirectory: this.options.home,
+      env,
       ...(auth?.kind === 'github' ? { gitHubToken: auth.token } : {}),
     });
   }
@@ -441,7 +468,10 @@ export class CopilotAgent implements Agent {
     return {
       ...(provider ? { createSessionFsProvider: () => provider(id) } : {}),
       ...(model ? { model } : {}),
-      ...(auth?.kind === 'provider' ? { provider: { type: auth.type, baseUrl: auth.baseUrl, apiKey: auth.apiKey } } : {}),
+      ...(auth?.kind === 'provider'
+        ? { provider: { type: auth.type, baseUrl: this.modelProxy?.baseUrl ?? auth.baseUrl, apiKey: this.modelProxy ? PLACEHOLDER_KEY : auth.apiKey } }
+        : {}),
+      ...(auth?.kind === 'github' && this.sandbox ? { gitHubToken: auth.token } : {}),
       availableTools: [...this.allowedTools],
       workingDirectory: this.workDir,
       streaming: true,

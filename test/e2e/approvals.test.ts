@@ -7,15 +7,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import type { ApprovalCards, ApprovalRequest } from '../../src/core/approvals.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
-import { localThread, startHarness, type Harness } from '../support/harness.js';
+import { localThread, startHarness, testLogger, type Harness } from '../support/harness.js';
 import { toolScript } from '../support/model-server.js';
 
 let h: Harness | undefined;
+let other: App | undefined;
 afterEach(async () => {
+  await other?.shutdown(0);
   await h?.close();
-  h = undefined;
+  h = other = undefined;
 });
 
 /** `run <name>` asks bash to write `<name>.txt`; `fetch <url>` asks web_fetch; a tool result is echoed back. */
@@ -236,6 +240,22 @@ describe('tool approval in the thread', () => {
     const retry = h.app.conversation.handleMessage(thread, 'run eta');
     await h.app.conversation.decideApproval(thread, (await again).id, 'once');
     expect((await retry).text).toContain('made-eta');
+  });
+
+  it('a click that reaches another instance is taken by the turn waiting here', async () => {
+    const { h, cards, workspace } = await start();
+    other = await createApp(loadConfig({ ...h.env, COPILOT_TOOLS: 'bash,web_fetch,view', COPILOT_HOME: path.join(h.dir, 'other') }, { needModel: true }), testLogger());
+    other.conversation.useApprovalCards('local', recordCards());
+    const thread = localThread('instances', 'ana');
+    const card = cards.next();
+    const answer = h.app.conversation.handleMessage(thread, 'run lambda');
+    const request = await card;
+    // Only the person who asked, there too.
+    expect(await other.conversation.decideApproval(clicker(thread, 'mallory'), request.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/^Not yours/) });
+    expect(await other.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: true });
+    expect((await answer).text).toContain('made-lambda');
+    expect(fs.existsSync(path.join(workspace, 'lambda.txt'))).toBe(true);
+    expect(cards.updated.at(-1)?.decision).toMatchObject({ outcome: 'approved', by: 'ana' });
   });
 
   it('a click on a request whose process died is answered: expired, card updated, nothing run', async () => {

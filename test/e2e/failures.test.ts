@@ -70,7 +70,9 @@ describe('tools and permissions', () => {
 
   it('denies a permission request outside what the policy allows, and grants one inside it', async () => {
     h = await startHarness({
-      env: { COPILOT_TOOLS: 'view' },
+      // The policy is the same in and out of the sandbox; `view` itself only reads files outside it
+      // (under sessionFs the runtime reports every file missing; see the README's tool table).
+      env: { COPILOT_TOOLS: 'view', TOOLS_SANDBOX: 'off' },
       script: (req) => {
         const last = req.messages.at(-1)!;
         if (last.role === 'tool') return { kind: 'text', text: `tool answer: ${typeof last.content === 'string' ? last.content : JSON.stringify(last.content)}` };
