@@ -36,7 +36,12 @@ const LAUNCHER = `#!/bin/sh
 # copilot-threads: starts the Copilot runtime in a sandbox (written by the bot; see src/agent/sandbox.ts).
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
-exec unshare --user --map-root-user --pid --fork --mount --kill-child -- /bin/sh -c '
+# unshare ignores SIGTERM while it waits, and the runtime is PID 1 of its namespace (which ignores
+# what it has no handler for): so this shell stays in between. Stopping it (TERM, INT, HUP) kills
+# the sandbox; killing it outright does too (the parent-death signal); either way nothing is left.
+# (An asynchronous command would get /dev/null as stdin: the runtime's stdin goes by fd 3.)
+exec 3<&0
+setpriv --pdeathsig KILL -- unshare --user --map-root-user --pid --fork --mount --kill-child -- /bin/sh -c '
 set -e
 R="$1"; WS="$2"; RH="$3"; RD="$4"; shift 4
 mount -t tmpfs -o mode=755 sandbox "$R"
@@ -66,7 +71,13 @@ umount -l /.old
 rmdir /.old
 cd "$WS"
 exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- "$@"
-' sandbox "$@"
+' sandbox "$@" <&3 3<&- &
+sandbox=$!
+trap 'kill -KILL "$sandbox" 2>/dev/null' TERM INT HUP
+while :; do
+  wait "$sandbox" 2>/dev/null; status=$?
+  kill -0 "$sandbox" 2>/dev/null || exit "$status"
+done
 `;
 
 /** Where the SDK's platform package keeps the runtime executable. */

@@ -124,6 +124,29 @@ print('found', found)
     expect(fs.existsSync(path.join(h.dir, 'outside.txt'))).toBe(false);
   });
 
+  it('a sandboxed runtime killed mid-turn is replaced and leaves no process behind; stopping leaves none either', async () => {
+    h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none' }, script: shell });
+    const thread = localThread('killed', 'ana');
+    await h.app.conversation.handleMessage(thread, 'before');
+    const sandboxed = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(h!.config.copilotHome);
+      } catch {
+        return false;
+      }
+    });
+    expect(sandboxed().length).toBeGreaterThan(0);
+    const turn = h.app.conversation.handleMessage(thread, 'sh sleep 30');
+    await expect.poll(() => h!.model.requests.some((r) => r.messages.at(-1)?.role === 'user' && r.userTexts.at(-1) === 'sh sleep 30')).toBe(true);
+    const launcher = h.app.agent.runtimePid!;
+    process.kill(launcher, 'SIGKILL');
+    expect(await turn).toMatchObject({ kind: 'error', text: expect.stringMatching(/runtime stopped unexpectedly/) });
+    expect((await h.app.conversation.handleMessage(thread, 'after')).text).toBe('you said: after | earlier: before');
+    expect(h.app.agent.runtimePid).not.toBe(launcher);
+    await h.app.shutdown(1000);
+    await expect.poll(() => sandboxed()).toEqual([]);
+  });
+
   it('TOOLS_SANDBOX=off runs tools as before (for bots isolated another way)', async () => {
     h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none', TOOLS_SANDBOX: 'off' }, script: shell });
     expect((await h.app.conversation.handleMessage(localThread('off', 'ana'), `sh ls ${h.dir}`)).text).toContain('copilot');

@@ -11,6 +11,8 @@ import { toolScript } from '../support/model-server.js';
 import { mention } from '../support/slack-harness.js';
 import { approvalButtons, approvalCardIn, approvalClick, threadTexts } from '../support/slack-view.js';
 import { startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { T1 } from '../support/discord-harness.js';
+import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
 
 let stack: Stack;
 let bot: Proc | undefined;
@@ -57,5 +59,22 @@ describe('a tool approval across a crash', () => {
     await stack.slackInteract(approvalClick(stack.slack, APPROVAL_ACTION.once, approvalButtons(fresh.blocks)[0]!.value!, { thread: ts, message: fresh.ts }));
     await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.includes('tool answer: made-crashmark'))).toBe(true);
     expect(fs.readFileSync(path.join(workspace, 'crashmark.txt'), 'utf8')).toBe('made-crashmark\n');
+  });
+
+  it('Discord: after kill -9 and a restart the old card says it expired and has no buttons; nothing ran', async () => {
+    const workspace = path.join(stack.env.COPILOT_HOME!, 'workspace');
+    bot = await stack.startBot();
+    await stack.discord.connected();
+    const cards = () =>
+      stack.discord.calls.filter((c) => c.status === 200 && c.path.startsWith(`/channels/${T1}/messages`) && JSON.stringify(c.body).includes('Copilot wants to use'));
+    stack.discordSay('run dcrash');
+    await expect.poll(() => cards().some((c) => JSON.stringify(c.body).includes(APPROVAL_BUTTON))).toBe(true);
+    bot.signalGroup('SIGKILL');
+    await bot.exited;
+    bot = await stack.startBot();
+    await expect.poll(() => cards().some((c) => c.method === 'PATCH' && /⌛ Expired: the bot restarted before it was decided/.test(JSON.stringify(c.body)))).toBe(true);
+    const edit = cards().find((c) => c.method === 'PATCH')!;
+    expect(JSON.stringify((edit.body as { components?: unknown[] }).components ?? [])).not.toContain(APPROVAL_BUTTON);
+    expect(fs.existsSync(path.join(workspace, 'dcrash.txt'))).toBe(false);
   });
 });

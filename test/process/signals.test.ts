@@ -49,6 +49,26 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('a %s to the whole process group',
   });
 });
 
+describe('with tools on (the runtime in its sandbox)', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('a %s to the process group stops the bot, the sandbox and the runtime, and exits 0', async (signal) => {
+    bot = await stack.startBot({ COPILOT_TOOLS: 'bash' });
+    await converse();
+    bot.signalGroup(signal);
+    expect(await exitOf(bot)).toEqual({ code: 0, signal: null });
+    expect(bot.output()).toContain('"msg":"stopped"');
+    expect(bot.output()).not.toContain('did not stop');
+    const fs = await import('node:fs');
+    const left = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(stack.env.COPILOT_HOME!);
+      } catch {
+        return false;
+      }
+    });
+    expect(left).toEqual([]);
+  });
+});
+
 describe('npm start', () => {
   it('stops on Ctrl-C, which reaches the bot twice (from the terminal and forwarded by npm)', async () => {
     bot = startCommand('npm', ['start', '--silent'], stack.env);
