@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /** Tests that go through the store: run once more on each server backend (test/support/services.ts). */
 const STORE_DEPENDENT = ['test/e2e/**/*.test.ts', 'test/slack/**/*.test.ts', 'test/discord/**/*.test.ts', 'test/core/**/*.test.ts'];
+/** The approval cards and clicks themselves, once: what they keep in the store is approvals-store.test.ts, on every backend. */
+const ONCE = ['test/e2e/approvals.test.ts', 'test/slack/approvals.test.ts', 'test/discord/approvals.test.ts'];
 
 export default defineConfig({
   test: {
@@ -19,8 +21,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
       // The same conversations, commands and adapters with the registry, claims and journal on Redis and on Postgres.
-      { extends: true, test: { name: 'redis', include: STORE_DEPENDENT, env: { TEST_STORE: 'redis' } } },
-      { extends: true, test: { name: 'postgres', include: STORE_DEPENDENT, env: { TEST_STORE: 'postgres' } } },
+      { extends: true, test: { name: 'redis', include: STORE_DEPENDENT, exclude: ONCE, env: { TEST_STORE: 'redis' } } },
+      { extends: true, test: { name: 'postgres', include: STORE_DEPENDENT, exclude: ONCE, env: { TEST_STORE: 'postgres' } } },
     ],
   },
 });

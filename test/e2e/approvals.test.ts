@@ -1,67 +1,27 @@
 /**
- * Tool approval in the thread (COPILOT_TOOLS_APPROVAL), on the real runtime and store, through
- * the core with a card surface that records what a platform would show. The model server is
- * scripted to ask for `bash` (writing a marker file in the workspace) or `web_fetch`; every
- * test looks at what a person sees (the card, the answer) and at what happened (the marker).
+ * Tool approval in the thread (COPILOT_TOOLS_APPROVAL), on the real runtime, through the core with
+ * a card surface that records what a platform would show. The model server is scripted to ask for
+ * `bash` (writing a marker file in the workspace) or `web_fetch`; every test looks at what a person
+ * sees (the card, the answer) and at what happened (the marker). What depends on the store (grants,
+ * restarts, other instances) is in approvals-store.test.ts and runs on every backend.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import type { ApprovalCards, ApprovalRequest } from '../../src/core/approvals.js';
-import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
-import { localThread, startHarness, testLogger, type Harness } from '../support/harness.js';
-import { toolScript } from '../support/model-server.js';
+import { localThread, type Harness } from '../support/harness.js';
+import { clicker, startApprovalHarness } from '../support/approval-cards.js';
 
 let h: Harness | undefined;
-let other: App | undefined;
 afterEach(async () => {
-  await other?.shutdown(0);
   await h?.close();
-  h = other = undefined;
+  h = undefined;
 });
 
-/** `run <name>` asks bash to write `<name>.txt`; `fetch <url>` asks web_fetch; a tool result is echoed back. */
-
-interface Recorded extends ApprovalCards {
-  posted: ApprovalRequest[];
-  updated: ApprovalRequest[];
-  /** Resolves with the next card posted. */
-  next(): Promise<ApprovalRequest>;
+async function start(env: Record<string, string> = {}) {
+  const started = await startApprovalHarness(env);
+  h = started.h;
+  return started;
 }
-
-function recordCards(): Recorded {
-  const posted: ApprovalRequest[] = [];
-  const updated: ApprovalRequest[] = [];
-  let waiting: Array<(r: ApprovalRequest) => void> = [];
-  return {
-    posted,
-    updated,
-    async post(request) {
-      posted.push(request);
-      const w = waiting;
-      waiting = [];
-      for (const resolve of w) resolve(request);
-      return { where: 'test' };
-    },
-    async update(request) {
-      updated.push(request);
-    },
-    next() {
-      return new Promise((resolve) => waiting.push(resolve));
-    },
-  };
-}
-
-async function start(env: Record<string, string> = {}): Promise<{ h: Harness; cards: Recorded; workspace: string }> {
-  h = await startHarness({ env: { COPILOT_TOOLS: 'bash,web_fetch,view', APPROVAL_TIMEOUT_SECONDS: '600', ...env }, script: toolScript });
-  const cards = recordCards();
-  h.app.conversation.useApprovalCards('local', cards);
-  return { h, cards, workspace: path.join(h.config.copilotHome, 'workspace') };
-}
-
-const clicker = (thread: ThreadRef, user: string): ThreadRef => ({ ...thread, user });
 
 describe('tool approval in the thread', () => {
   it('asks the starter with a card; approved once, the tool runs and the answer has its output', async () => {
@@ -143,38 +103,6 @@ describe('tool approval in the thread', () => {
     expect(fs.existsSync(path.join(workspace, 'epsilon.txt'))).toBe(false);
   });
 
-  it('"always in this thread" lets that tool run again without a card there, and only there', async () => {
-    const { h, cards, workspace } = await start();
-    const thread = localThread('always', 'ana');
-    const card = cards.next();
-    const first = h.app.conversation.handleMessage(thread, 'run one');
-    expect(await h.app.conversation.decideApproval(thread, (await card).id, 'always')).toEqual({ ok: true });
-    expect((await first).text).toContain('made-one');
-    // Same thread: no card, it runs.
-    const second = await h.app.conversation.handleMessage(thread, 'run two');
-    expect(second.text).toContain('made-two');
-    expect(cards.posted).toHaveLength(1);
-    // Another tool in the same thread still asks.
-    const fetchCard = cards.next();
-    const fetching = h.app.conversation.handleMessage(thread, 'fetch http://127.0.0.1:9/page');
-    expect(await fetchCard).toMatchObject({ tool: 'web_fetch', detail: 'http://127.0.0.1:9/page' });
-    await h.app.conversation.decideApproval(thread, cards.posted[1]!.id, 'deny');
-    await fetching;
-    // Another thread asks again.
-    const other = localThread('always-other', 'ana');
-    const otherCard = cards.next();
-    const third = h.app.conversation.handleMessage(other, 'run three');
-    await otherCard;
-    expect(fs.existsSync(path.join(workspace, 'three.txt'))).toBe(false);
-    await h.app.conversation.decideApproval(other, cards.posted[2]!.id, 'deny');
-    expect((await third).text).toMatch(/denied/);
-    const history = await h.app.conversation.runCommand(thread, { kind: 'history', page: 0 });
-    const transcript = history.kind === 'history' ? history.transcript : '';
-    expect(transcript).toMatch(/✅ approved by ana at .*allowed for the rest of this thread/);
-    expect(transcript).toMatch(/✅ allowed: `bash` was approved for this thread by ana/);
-    expect(transcript).toMatch(/🔐 web_fetch `http:\/\/127.0.0.1:9\/page` asked by ana: 🚫 denied by ana/);
-  });
-
   it('web_fetch of a local URL: the card shows the URL; denied, the server is never asked', async () => {
     const http = await import('node:http');
     let hits = 0;
@@ -221,128 +149,11 @@ describe('tool approval in the thread', () => {
     expect((await second).text).toBe('you said: after it');
   });
 
-  it('a restart between the card and the click: the request expires, the card says so, nothing runs', async () => {
-    const { h, cards, workspace } = await start();
-    const thread = localThread('restart', 'ana');
-    const card = cards.next();
-    const answer = h.app.conversation.handleMessage(thread, 'run eta');
-    const request = await card;
-    await h.restart();
-    // The turn ended without the tool, and the card was updated before the bot went away.
-    expect((await answer).text).toMatch(/expired \(the bot restarted before it was decided\)/);
-    expect(cards.updated.at(-1)).toMatchObject({ id: request.id, decision: { outcome: 'expired' } });
-    const after = recordCards();
-    h.app.conversation.useApprovalCards('local', after);
-    expect(await h.app.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/Already decided: ⌛ expired/) });
-    expect(fs.existsSync(path.join(workspace, 'eta.txt'))).toBe(false);
-    // The thread goes on, and asks again for a new request.
-    const again = after.next();
-    const retry = h.app.conversation.handleMessage(thread, 'run eta');
-    await h.app.conversation.decideApproval(thread, (await again).id, 'once');
-    expect((await retry).text).toContain('made-eta');
-  });
-
-  it('a click that reaches another instance is taken by the turn waiting here', async () => {
-    const { h, cards, workspace } = await start();
-    other = await createApp(loadConfig({ ...h.env, COPILOT_TOOLS: 'bash,web_fetch,view', COPILOT_HOME: path.join(h.dir, 'other') }, { needModel: true }), testLogger());
-    other.conversation.useApprovalCards('local', recordCards());
-    const thread = localThread('instances', 'ana');
-    const card = cards.next();
-    const answer = h.app.conversation.handleMessage(thread, 'run lambda');
-    const request = await card;
-    // Only the person who asked, there too.
-    expect(await other.conversation.decideApproval(clicker(thread, 'mallory'), request.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/^Not yours/) });
-    expect(await other.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: true });
-    expect((await answer).text).toContain('made-lambda');
-    expect(fs.existsSync(path.join(workspace, 'lambda.txt'))).toBe(true);
-    expect(cards.updated.at(-1)?.decision).toMatchObject({ outcome: 'approved', by: 'ana' });
-  });
-
-  it('a click on a request whose process died is answered: expired, card updated, nothing run', async () => {
-    const { h, cards, workspace } = await start();
-    const thread = localThread('died', 'ana');
-    // A request as a process that crashed mid-wait left it in the store.
-    const orphan: ApprovalRequest = {
-      id: '11111111-2222-4333-8444-555555555555',
-      sessionId: sessionIdFor(thread),
-      platform: 'local',
-      workspace: thread.workspace,
-      channel: thread.channel,
-      thread: thread.thread,
-      tool: 'bash',
-      detail: 'echo made-theta > theta.txt',
-      digest: 'f'.repeat(64),
-      requestedBy: 'ana',
-      instance: 'a-process-that-is-gone',
-      createdAt: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      card: { where: 'test' },
-    };
-    await h.app.store.approvals.save(orphan);
-    expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/^⌛ That request expired: I was restarted/) });
-    expect(cards.updated.at(-1)).toMatchObject({ id: orphan.id, decision: { outcome: 'expired' } });
-    expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/Already decided/) });
-    expect(fs.existsSync(path.join(workspace, 'theta.txt'))).toBe(false);
-  });
-
-  it('after a crash, recovery expires the requests the dead process left waiting (and only those)', async () => {
-    const { h, cards } = await start();
-    const thread = localThread('recovered', 'ana');
-    const id = sessionIdFor(thread);
-    const request = (n: number, instance: string): ApprovalRequest => ({
-      id: `11111111-2222-4333-8444-55555555555${n}`,
-      sessionId: id,
-      platform: 'local',
-      workspace: thread.workspace,
-      channel: thread.channel,
-      thread: thread.thread,
-      tool: 'bash',
-      detail: `echo ${n}`,
-      digest: 'e'.repeat(64),
-      requestedBy: 'ana',
-      instance,
-      createdAt: new Date().toISOString(),
-      expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      card: { where: `card-${n}` },
-    });
-    const dead = request(1, 'the-crashed-process');
-    const alive = request(2, h.app.store.journal.instance);
-    for (const r of [dead, alive]) {
-      await h.app.store.approvals.save(r);
-      await h.app.store.approvals.record(id, { id: r.id, at: r.createdAt, tool: r.tool, detail: r.detail, digest: r.digest, requestedBy: r.requestedBy });
-    }
-    await h.app.conversation.expireAbandonedApprovals(id, 'the-crashed-process');
-    expect(cards.updated.map((r) => [r.id, r.decision?.outcome])).toEqual([[dead.id, 'expired']]);
-    expect((await h.app.store.approvals.log(id)).map((e) => e.decision?.outcome)).toEqual(['expired', undefined]);
-    // Done once: a second recovery round changes nothing.
-    await h.app.conversation.expireAbandonedApprovals(id, 'the-crashed-process');
-    expect(cards.updated).toHaveLength(1);
-  });
-
   it('COPILOT_TOOLS_APPROVAL=none runs allowed tools without asking', async () => {
     const { h, cards, workspace } = await start({ COPILOT_TOOLS_APPROVAL: 'none' });
     const reply = await h.app.conversation.handleMessage(localThread('trusted', 'ana'), 'run iota');
     expect(reply.text).toContain('made-iota');
     expect(cards.posted).toHaveLength(0);
     expect(fs.existsSync(path.join(workspace, 'iota.txt'))).toBe(true);
-  });
-
-  it('forgetting the thread forgets its approvals and grants', async () => {
-    const { h, cards } = await start();
-    const thread = localThread('forget-grants', 'ana');
-    const card = cards.next();
-    const first = h.app.conversation.handleMessage(thread, 'run kappa');
-    await h.app.conversation.decideApproval(thread, (await card).id, 'always');
-    await first;
-    const id = sessionIdFor(thread);
-    expect(Object.keys(await h.app.store.approvals.grants(id))).toEqual(['bash']);
-    await h.app.conversation.runCommand(thread, { kind: 'forget' });
-    expect(await h.app.store.approvals.grants(id)).toEqual({});
-    expect(await h.app.store.approvals.log(id)).toEqual([]);
-    // A fresh session asks again.
-    const again = cards.next();
-    const second = h.app.conversation.handleMessage(thread, 'run kappa');
-    await h.app.conversation.decideApproval(thread, (await again).id, 'deny');
-    expect((await second).text).toMatch(/denied/);
   });
 });
