@@ -130,7 +130,7 @@ export class CopilotAgent implements Agent {
     this.approvalTools = new Set(options.approvalTools ?? []);
     this.workDir = path.join(options.home, 'workspace');
     this.sessions =
-      options.shared?.sessions ?? (options.sandboxed ? new DiskSessions(path.join(options.home, 'session-state'), this.workDir) : new RuntimeDiskSessions());
+      options.shared?.sessions ?? (options.sandboxed ? new DiskSessions(path.join(options.home, 'session-state')) : new RuntimeDiskSessions());
     this.closeWhenIdle = options.shared !== undefined;
   }
 
@@ -466,7 +466,7 @@ export class CopilotAgent implements Agent {
     const { auth, model, systemPrompt } = this.options;
     const provider = this.sessions.provider?.bind(this.sessions);
     return {
-      ...(provider ? { createSessionFsProvider: () => provider(id) } : {}),
+      ...(provider ? { createSessionFsProvider: () => provider(id, this.workDir) } : {}),
       ...(model ? { model } : {}),
       ...(auth?.kind === 'provider'
         ? { provider: { type: auth.type, baseUrl: this.modelProxy?.baseUrl ?? auth.baseUrl, apiKey: this.modelProxy ? PLACEHOLDER_KEY : auth.apiKey } }

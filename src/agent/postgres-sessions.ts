@@ -11,12 +11,12 @@
  * behind a write in flight go together in one statement. Every write is fenced by the lease
  * token: a writer whose lease was taken over writes nothing and hears `LeaseLostError`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { CopilotClient, SessionFsConfig, SessionFsFileInfo, SessionFsProvider } from '@github/copilot-sdk';
 import type { SessionId } from '../domain.js';
 import { SessionStateLostError, type SessionSummary } from './agent.js';
 import type { SessionStore } from './session-store.js';
+import { DiskFiles, inWorkspace } from './disk-files.js';
 import type { PostgresLeases } from './postgres-leases.js';
 import { NOW_MS, type PgPool } from '../store/pg.js';
 import type { StoreCalls } from '../store/keyv.js';
@@ -80,8 +80,8 @@ export class PostgresSessions implements SessionStore {
     return { initialCwd: workDir, sessionStatePath: SESSION_STATE_PATH, conventions: 'posix' };
   }
 
-  provider(id: SessionId): SessionFsProvider {
-    return new SessionFiles(id, this.db, () => this.options.leases.token(id), (err) => this.options.onWriteFailed?.(id, err));
+  provider(id: SessionId, workDir: string): SessionFsProvider {
+    return new SessionFiles(id, this.db, () => this.options.leases.token(id), (err) => this.options.onWriteFailed?.(id, err), new DiskFiles((p) => inWorkspace(workDir, p)));
   }
 
   async exists(_client: CopilotClient, id: SessionId): Promise<boolean> {
@@ -145,6 +145,16 @@ interface Write {
   done: { resolve: () => void; reject: (err: Error) => void };
 }
 
+function normalize(p: string): string {
+  return path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+}
+
+/** Outside the session state: the workspace's (see `DiskFiles`). */
+function isLocal(p: string): boolean {
+  const normal = normalize(p);
+  return normal !== SESSION_STATE_PATH && !normal.startsWith(`${SESSION_STATE_PATH}/`);
+}
+
 function enoent(p: string): Error {
   return Object.assign(new Error(`ENOENT: no such file or directory, '${p}'`), { code: 'ENOENT' });
 }
@@ -165,17 +175,20 @@ class SessionFiles implements SessionFsProvider {
     private readonly db: Db,
     private readonly token: () => string | undefined,
     private readonly onWriteFailed: (err: Error) => void,
+    /** Paths outside the session state: the workspace on this instance's disk, and nothing else. */
+    private readonly workspace: SessionFsProvider,
   ) {}
 
   async readFile(p: string): Promise<string> {
+    if (isLocal(p)) return this.workspace.readFile(p);
     const at = await this.resolve(p);
-    if (at.local) return fs.promises.readFile(at.path, 'utf8');
     const file = this.files.get(at.path);
     if (!file) throw enoent(p);
     return file.content;
   }
 
   async writeFile(p: string, content: string): Promise<void> {
+    if (isLocal(p)) return this.workspace.writeFile(p, content);
     const at = await this.writable(p);
     const now = Date.now();
     const seq = this.files.get(at)?.next ?? 0;
@@ -185,6 +198,7 @@ class SessionFiles implements SessionFsProvider {
   }
 
   async appendFile(p: string, content: string): Promise<void> {
+    if (isLocal(p)) return this.workspace.appendFile(p, content);
     const at = await this.writable(p);
     const now = Date.now();
     const file = this.files.get(at) ?? { content: '', next: 0, mtime: now, birth: now };
@@ -194,17 +208,14 @@ class SessionFiles implements SessionFsProvider {
   }
 
   async exists(p: string): Promise<boolean> {
+    if (isLocal(p)) return this.workspace.exists(p);
     const at = await this.resolve(p);
-    if (at.local) return fs.existsSync(at.path);
     return this.files.has(at.path) || this.isDir(at.path);
   }
 
   async stat(p: string): Promise<SessionFsFileInfo> {
+    if (isLocal(p)) return this.workspace.stat(p);
     const at = await this.resolve(p);
-    if (at.local) {
-      const s = await fs.promises.stat(at.path);
-      return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtime: s.mtime.toISOString(), birthtime: s.birthtime.toISOString() };
-    }
     const file = this.files.get(at.path);
     if (file) return { isFile: true, isDirectory: false, size: Buffer.byteLength(file.content), mtime: new Date(file.mtime).toISOString(), birthtime: new Date(file.birth).toISOString() };
     if (this.isDir(at.path)) {
@@ -215,6 +226,7 @@ class SessionFiles implements SessionFsProvider {
   }
 
   async mkdir(p: string, recursive: boolean): Promise<void> {
+    if (isLocal(p)) return this.workspace.mkdir(p, recursive);
     const at = await this.writable(p);
     if (this.isDir(at)) return;
     const made: string[] = [];
@@ -231,8 +243,8 @@ class SessionFiles implements SessionFsProvider {
   }
 
   async readdirWithTypes(p: string): Promise<Array<{ name: string; type: 'file' | 'directory' }>> {
+    if (isLocal(p)) return this.workspace.readdirWithTypes(p);
     const at = await this.resolve(p);
-    if (at.local) return (await fs.promises.readdir(at.path, { withFileTypes: true })).map((d) => ({ name: d.name, type: d.isDirectory() ? 'directory' : 'file' }));
     if (!this.isDir(at.path)) throw enoent(p);
     const prefix = `${at.path}/`;
     const out = new Map<string, 'file' | 'directory'>();
@@ -245,6 +257,7 @@ class SessionFiles implements SessionFsProvider {
   }
 
   async rm(p: string, _recursive: boolean, force: boolean): Promise<void> {
+    if (isLocal(p)) return this.workspace.rm(p, _recursive, force);
     const at = await this.writable(p);
     if (!this.files.has(at) && !this.isDir(at)) {
       if (force) return;
@@ -257,6 +270,10 @@ class SessionFiles implements SessionFsProvider {
   }
 
   async rename(src: string, dest: string): Promise<void> {
+    if (isLocal(src) || isLocal(dest)) {
+      if (!(isLocal(src) && isLocal(dest))) throw Object.assign(new Error(`EXDEV: '${src}' -> '${dest}'`), { code: 'EXDEV' });
+      return this.workspace.rename(src, dest);
+    }
     const from = await this.writable(src);
     const to = await this.writable(dest);
     const file = this.files.get(from);
@@ -283,20 +300,16 @@ class SessionFiles implements SessionFsProvider {
     return false;
   }
 
-  /** Paths inside the session state are the database's; anything else (the working directory) is the local disk, read-only. */
-  private async resolve(p: string): Promise<{ local: boolean; path: string }> {
+  /** A path of the session state (callers send every other path to the workspace first). */
+  private async resolve(p: string): Promise<{ path: string }> {
     this.db.operations++;
-    const normal = path.posix.normalize(p).replace(/(.)\/+$/, '$1');
-    if (normal !== SESSION_STATE_PATH && !normal.startsWith(`${SESSION_STATE_PATH}/`)) return { local: true, path: normal };
     if (this.broken) throw this.broken;
     await (this.loaded ??= this.load());
-    return { local: false, path: normal };
+    return { path: normalize(p) };
   }
 
   private async writable(p: string): Promise<string> {
-    const at = await this.resolve(p);
-    if (at.local) throw Object.assign(new Error(`EACCES: only the session state is writable here, not '${p}'`), { code: 'EACCES' });
-    return at.path;
+    return (await this.resolve(p)).path;
   }
 
   private async load(): Promise<void> {

@@ -115,11 +115,12 @@ describe('tool approval across the store', () => {
       instance: 'a-process-that-is-gone',
       createdAt: new Date().toISOString(),
       expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      card: { where: 'test' },
+      // Killed right after posting its card: where the card is was never kept.
     };
     await h.app.store.approvals.save(orphan);
-    expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/^⌛ That request expired: I was restarted/) });
-    expect(cards.updated.at(-1)).toMatchObject({ id: orphan.id, decision: { outcome: 'expired' } });
+    expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once', { where: 'the clicked card' })).toEqual({ ok: false, text: expect.stringMatching(/^⌛ That request expired: I was restarted/) });
+    // The card updated is the one clicked.
+    expect(cards.updated.at(-1)).toMatchObject({ id: orphan.id, card: { where: 'the clicked card' }, decision: { outcome: 'expired' } });
     expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/Already decided/) });
     expect(fs.existsSync(path.join(workspace, 'theta.txt'))).toBe(false);
   });

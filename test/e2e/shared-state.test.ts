@@ -104,6 +104,34 @@ describe('shared session state in PostgreSQL', () => {
   });
 });
 
+describe('file tools in shared mode', () => {
+  it('create and edit write the workspace of the instance that runs the turn (sandboxed); paths outside it are refused', async () => {
+    if (!pg) return;
+    const { textOf } = await import('../support/model-server.js');
+    const tools = await startHarness({
+      env: { STORE_URL: pg, SESSION_STATE_URL: pg, STORE_NAMESPACE: namespace, COPILOT_TOOLS: 'create,edit', COPILOT_TOOLS_APPROVAL: 'none' },
+      script: (req) => {
+        const last = req.messages.at(-1)!;
+        if (last.role === 'tool') return { kind: 'text', text: `OUT: ${textOf(last.content)}` };
+        const [name = '', ...rest] = (req.userTexts.at(-1) ?? '').split(' ');
+        return { kind: 'tool', name, args: JSON.parse(rest.join(' ')) as Record<string, unknown> };
+      },
+    });
+    try {
+      const workspace = `${tools.config.copilotHome}/workspace`;
+      const c = tools.app.conversation;
+      const thread = localThread('shared-files');
+      expect((await c.handleMessage(thread, `create {"path":"${workspace}/plan.md","file_text":"step one"}`)).text).toMatch(/Created file/);
+      expect((await c.handleMessage(thread, `edit {"path":"${workspace}/plan.md","old_str":"one","new_str":"two"}`)).text).toMatch(/updated/);
+      expect(fs.readFileSync(`${workspace}/plan.md`, 'utf8')).toBe('step two');
+      await c.handleMessage(thread, `create {"path":"${tools.dir}/outside.txt","file_text":"x"}`);
+      expect(fs.existsSync(`${tools.dir}/outside.txt`)).toBe(false);
+    } finally {
+      await tools.close();
+    }
+  });
+});
+
 describe('an instance that loses its lease mid-turn', () => {
   it('fails that turn with a clear reply and writes none of it; the thread goes on elsewhere with what was saved', async () => {
     if (!pg) return;
@@ -169,15 +197,15 @@ describe('leases and fencing', () => {
     if (!pg) return;
     const id = `fence-${Date.now()}` as SessionId;
     await one.lock.acquire(id, { waitMs: 1000 });
-    const stale = one.sessions.provider(id);
+    const stale = one.sessions.provider(id, '/nonexistent-workspace');
     await stale.writeFile('/session-state/events.jsonl', 'first\n');
     // The lease expires (its holder froze), and another instance takes the session over.
     await pool.query(`UPDATE ${schemaFor(namespace)}.session_leases SET expires_at = 0 WHERE session_id = $1`, [id]);
     await two.lock.acquire(id, { waitMs: 1000 });
     await expect(stale.appendFile('/session-state/events.jsonl', 'from the stale copy\n')).rejects.toBeInstanceOf(LeaseLostError);
-    const fresh = two.sessions.provider(id);
+    const fresh = two.sessions.provider(id, '/nonexistent-workspace');
     await fresh.appendFile('/session-state/events.jsonl', 'second\n');
-    expect(await two.sessions.provider(id).readFile('/session-state/events.jsonl')).toBe('first\nsecond\n');
+    expect(await two.sessions.provider(id, '/nonexistent-workspace').readFile('/session-state/events.jsonl')).toBe('first\nsecond\n');
     await expect.poll(() => lost).toContain(id);
     await two.lock.release(id);
   });

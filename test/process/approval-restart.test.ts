@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { toolScript } from '../support/model-server.js';
 import { mention } from '../support/slack-harness.js';
-import { approvalButtons, approvalCardIn, approvalClick, threadTexts } from '../support/slack-view.js';
+import { approvalButtons, approvalCardIn, blockAction, threadTexts } from '../support/slack-view.js';
 import { startStack, type Proc, type Stack } from '../support/bot-process.js';
 import { T1 } from '../support/discord-harness.js';
 import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
@@ -36,6 +36,9 @@ describe('a tool approval across a crash', () => {
     await stack.slackEvent(mention('please run crashmark', { ts }));
     await expect.poll(() => approvalCardIn(stack.slack, ts)).toBeDefined();
     const old = approvalCardIn(stack.slack, ts)!;
+    // Killed once the bot has kept where its card is (a kill between posting and keeping it is
+    // mended by the next click, which says where the card is: test/e2e/approvals-store.test.ts).
+    await bot.waitFor(/tool approval asked in the thread/);
     bot.signalGroup('SIGKILL');
     await bot.exited;
 
@@ -47,7 +50,7 @@ describe('a tool approval across a crash', () => {
     expect(expired.ts).toBe(old.ts);
     expect(JSON.stringify(expired.blocks)).toMatch(/⌛ Expired: the bot restarted before it was decided; nothing ran/);
     // A click on the old card is answered, and approves nothing.
-    await stack.slackInteract(approvalClick(stack.slack, APPROVAL_ACTION.once, approvalButtons(old.blocks)[0]!.value!, { thread: ts, message: old.ts, responseId: 'late' }));
+    await stack.slackInteract(blockAction(stack.slack, APPROVAL_ACTION.once, approvalButtons(old.blocks)[0]!.value!, { thread: ts, message: old.ts, responseId: 'late' }));
     await expect.poll(() => stack.slack.responses.find((r) => r.id === 'late')?.body.text).toMatch(/Already decided: ⌛ expired/);
     expect(fs.existsSync(path.join(workspace, 'crashmark.txt'))).toBe(false);
     expect(stack.model.requests.some((r) => r.messages.some((m) => m.role === 'tool'))).toBe(false);
@@ -56,7 +59,7 @@ describe('a tool approval across a crash', () => {
     await stack.slackEvent(mention('run crashmark again', { thread_ts: ts }));
     await expect.poll(() => approvalCardIn(stack.slack, ts)?.ts !== old.ts).toBe(true);
     const fresh = approvalCardIn(stack.slack, ts)!;
-    await stack.slackInteract(approvalClick(stack.slack, APPROVAL_ACTION.once, approvalButtons(fresh.blocks)[0]!.value!, { thread: ts, message: fresh.ts }));
+    await stack.slackInteract(blockAction(stack.slack, APPROVAL_ACTION.once, approvalButtons(fresh.blocks)[0]!.value!, { thread: ts, message: fresh.ts }));
     await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.includes('tool answer: made-crashmark'))).toBe(true);
     expect(fs.readFileSync(path.join(workspace, 'crashmark.txt'), 'utf8')).toBe('made-crashmark\n');
   });
@@ -69,6 +72,7 @@ describe('a tool approval across a crash', () => {
       stack.discord.calls.filter((c) => c.status === 200 && c.path.startsWith(`/channels/${T1}/messages`) && JSON.stringify(c.body).includes('Copilot wants to use'));
     stack.discordSay('run dcrash');
     await expect.poll(() => cards().some((c) => JSON.stringify(c.body).includes(APPROVAL_BUTTON))).toBe(true);
+    await bot.waitFor(/tool approval asked in the thread/);
     bot.signalGroup('SIGKILL');
     await bot.exited;
     bot = await stack.startBot();

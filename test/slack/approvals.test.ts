@@ -12,7 +12,7 @@ import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 import { toMrkdwn } from '../../adapters/slack/mrkdwn.js';
 import { toolScript } from '../support/model-server.js';
 import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { approvalButtons as buttons, approvalCardIn, approvalClick, threadTexts } from '../support/slack-view.js';
+import { approvalButtons as buttons, approvalCardIn, blockAction, threadTexts } from '../support/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {
@@ -45,12 +45,12 @@ describe('Slack approval cards', () => {
     expect(buttons(posted.blocks).map((b) => b.action_id)).toEqual([APPROVAL_ACTION.once, APPROVAL_ACTION.always, APPROVAL_ACTION.deny]);
     const id = buttons(posted.blocks)[0]!.value!;
 
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { user: 'USTRANGER', thread: ts, message: posted.ts, responseId: 'stranger' }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { user: 'USTRANGER', thread: ts, message: posted.ts, responseId: 'stranger' }));
     expect(await responseTo(s, 'stranger')).toMatch(/^Not yours to approve/);
     expect(s.slack.responses.find((r) => r.id === 'stranger')!.body.response_type).toBe('ephemeral');
     expect(fs.existsSync(path.join(workspace, 'slackmark.txt'))).toBe(false);
 
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { thread: ts, message: posted.ts }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { thread: ts, message: posted.ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => t.includes('tool answer: made-slackmark'))).toBe(true);
     expect(fs.readFileSync(path.join(workspace, 'slackmark.txt'), 'utf8')).toBe('made-slackmark\n');
     const decided = approvalCardIn(s.slack, ts)!;
@@ -66,7 +66,7 @@ describe('Slack approval cards', () => {
     await s.event(message('and then this', { thread_ts: ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts)).toContain(toMrkdwn(WAITING_FOR_APPROVAL));
     const posted = approvalCardIn(s.slack, ts)!;
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.deny, buttons(posted.blocks)[2]!.value!, { user: 'UADMIN', thread: ts, message: posted.ts }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.deny, buttons(posted.blocks)[2]!.value!, { user: 'UADMIN', thread: ts, message: posted.ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied permission to use bash/.test(t))).toBe(true);
     await expect.poll(() => threadTexts(s.slack, 'C222', ts)).toContain('you said: and then this');
     expect(threadTexts(s.slack, 'C222', ts)).not.toContain(THINKING);
@@ -80,18 +80,18 @@ describe('Slack approval cards', () => {
     await s.event(mention('run forged', { ts }));
     await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
     const id = buttons(approvalCardIn(s.slack, ts)!.blocks)[0]!.value!;
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { channel: 'C999', thread: ts, responseId: 'other-channel' }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { channel: 'C999', thread: ts, responseId: 'other-channel' }));
     expect(await responseTo(s, 'other-channel')).toBe('That button is not valid here.');
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { thread: '1699999999.000001', responseId: 'other-thread' }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { thread: '1699999999.000001', responseId: 'other-thread' }));
     expect(await responseTo(s, 'other-thread')).toBe('That button is not valid here.');
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, id, { noThread: true, responseId: 'no-thread' }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { noThread: true, responseId: 'no-thread' }));
     expect(await responseTo(s, 'no-thread')).toBe('That button is not valid here.');
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.once, '00000000-0000-4000-8000-000000000000', { thread: ts, responseId: 'unknown' }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, '00000000-0000-4000-8000-000000000000', { thread: ts, responseId: 'unknown' }));
     expect(await responseTo(s, 'unknown')).toMatch(/not valid/);
     // Still pending, still only the starter's to decide.
     expect(buttons(approvalCardIn(s.slack, ts)!.blocks)).toHaveLength(3);
     expect(fs.existsSync(path.join(workspace, 'forged.txt'))).toBe(false);
-    await s.interact(approvalClick(s.slack, APPROVAL_ACTION.deny, id, { thread: ts }));
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.deny, id, { thread: ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied/.test(t))).toBe(true);
   });
 });

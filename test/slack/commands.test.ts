@@ -5,7 +5,7 @@ import { ACTION, encodeTarget } from '../../adapters/slack/blocks.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { THREAD_HISTORY_CALLBACK } from '../../adapters/slack/listeners/shortcuts/thread_history.js';
 import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
+import { blockAction, threadTexts } from '../support/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {
@@ -30,21 +30,8 @@ async function response(s: SlackHarness, id: string, index = 0): Promise<Record<
   return s.slack.responses.filter((r) => r.id === id)[index]!.body;
 }
 
-function click(actionId: string, value: string, o: { user?: string; channel?: string; responseId?: string } = {}): Record<string, unknown> {
-  const channel = o.channel ?? 'C222';
-  return {
-    type: 'block_actions',
-    team: { id: 'T111', domain: 'test' },
-    user: { id: o.user ?? 'UHUMAN', username: 'human', name: 'human', team_id: 'T111' },
-    api_app_id: 'A111',
-    token: 'x',
-    container: { type: 'message', message_ts: '1.1', channel_id: channel, is_ephemeral: true },
-    trigger_id: 'trig',
-    channel: { id: channel, name: 'general' },
-    response_url: s!.slack.responseUrl(o.responseId ?? 'btn'),
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, action_ts: '1.2', text: { type: 'plain_text', text: 'x' } }],
-  };
-}
+const click = (actionId: string, value: string, o: { user?: string; channel?: string; responseId?: string } = {}) =>
+  blockAction(s!.slack, actionId, value, { ...o, responseId: o.responseId ?? 'btn', ephemeral: true, blockId: 'b1' });
 
 const allText = (blocks: unknown) => JSON.stringify(blocks);
 const buttonValue = (blocks: unknown, actionId: string): string => {

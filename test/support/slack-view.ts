@@ -45,26 +45,29 @@ export function approvalCardIn(slack: FakeSlack, thread: string, channel = 'C222
 
 export const approvalButtons = (blocks: Blocks) => blocks.flatMap((b) => (b.type === 'actions' ? (b.elements ?? []) : []));
 
-/** The block_actions payload Slack sends for a click on a card in a thread (`noThread`: a payload that names none). */
-export function approvalClick(
+/**
+ * The block_actions payload Slack sends for a button click: on a card in a thread (`thread`), or
+ * on a private message (`ephemeral`, no thread); `noThread` makes a payload that names none.
+ */
+export function blockAction(
   slack: FakeSlack,
   actionId: string,
   value: string,
-  o: { user?: string; channel?: string; thread?: string; message?: string; responseId?: string; noThread?: boolean } = {},
+  o: { user?: string; channel?: string; thread?: string; message?: string; responseId?: string; noThread?: boolean; ephemeral?: boolean; blockId?: string } = {},
 ): Record<string, unknown> {
   const channel = o.channel ?? 'C222';
-  const thread = o.noThread ? {} : { thread_ts: o.thread };
+  const thread = o.noThread || o.thread === undefined ? {} : { thread_ts: o.thread };
   return {
     type: 'block_actions',
     team: { id: 'T111', domain: 'test' },
     user: { id: o.user ?? 'UHUMAN', username: 'human', name: 'human', team_id: 'T111' },
     api_app_id: 'A111',
     token: 'x',
-    container: { type: 'message', message_ts: o.message ?? '1.1', channel_id: channel, is_ephemeral: false, ...thread },
+    container: { type: 'message', message_ts: o.message ?? '1.1', channel_id: channel, is_ephemeral: o.ephemeral ?? false, ...thread },
     trigger_id: 'trig',
     channel: { id: channel, name: 'general' },
-    message: { type: 'message', ts: o.message ?? '1.1', ...thread, text: 'card' },
+    ...(o.ephemeral ? {} : { message: { type: 'message', ts: o.message ?? '1.1', ...thread, text: 'card' } }),
     response_url: slack.responseUrl(o.responseId ?? 'approval'),
-    actions: [{ type: 'button', action_id: actionId, block_id: 'approval', value, action_ts: '1.2', text: { type: 'plain_text', text: 'x' } }],
+    actions: [{ type: 'button', action_id: actionId, block_id: o.blockId ?? 'approval', value, action_ts: '1.2', text: { type: 'plain_text', text: 'x' } }],
   };
 }
