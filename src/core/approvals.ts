@@ -148,7 +148,7 @@ export class ApprovalDesk {
       const decided = this.waitFor(request, signal);
       try {
         request.card = await cards.post(request);
-        await store.save({ ...request, decision: (await store.get(request.id))?.decision });
+        if (request.card) await store.saveCard(request.id, request.card);
         log.info({ request: request.id }, 'tool approval asked in the thread');
       } catch (err) {
         log.warn({ err: String(err), request: request.id }, 'could not post the approval card; denied');

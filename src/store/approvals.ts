@@ -1,7 +1,7 @@
 /**
  * Tool approvals kept in the store, so a card clicked after a restart or on another instance is
  * answered truthfully. Three records per thread's session, in the `approvals` namespace:
- * `req:<id>` (one request: what was asked, where its card is, its decision), `log:<session>` (every
+ * `req:<id>` (one request: what was asked, its decision), `card:<id>` (where its card is), `log:<session>` (every
  * request and its outcome, for history; written only by the instance running the turn) and
  * `grants:<session>` (tools a person allowed for the rest of the thread). Who decides first is
  * settled by an atomic claim, never by a read-then-write.
@@ -77,7 +77,10 @@ export interface Grant {
 
 export interface ApprovalStore {
   save(request: ApprovalRequest): Promise<void>;
+  /** The request, with where its card is once that is known. */
   get(id: string): Promise<ApprovalRequest | undefined>;
+  /** Keeps where the card is, apart from the request, so it never overwrites a decision written meanwhile. */
+  saveCard(id: string, card: Record<string, string>): Promise<void>;
   /** True for the one caller that may decide request `id` (first click, or the timeout). */
   claimDecision(id: string): Promise<boolean>;
   /** True for the one caller that acts on the decision (the waiting turn), or declares it expired. */
@@ -108,7 +111,13 @@ export class KeyvApprovalStore implements ApprovalStore {
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
-    return ((await this.calls.run('read', () => this.keyv.get(`req:${id}`))) as ApprovalRequest | undefined) ?? undefined;
+    const [request, card] = (await this.calls.run('read', () => this.keyv.getMany([`req:${id}`, `card:${id}`]))) as [ApprovalRequest | undefined, Record<string, string> | undefined];
+    if (!request) return undefined;
+    return request.card || !card ? request : { ...request, card };
+  }
+
+  async saveCard(id: string, card: Record<string, string>): Promise<void> {
+    await this.calls.run('write', () => this.keyv.set(`card:${id}`, card, REQUEST_TTL_MS));
   }
 
   claimDecision(id: string): Promise<boolean> {
