@@ -19,7 +19,7 @@ import { SessionLocks } from './session-lock.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
 import { DiskSessions } from './disk-sessions.js';
-import { prepareSandbox, treeRssKb, type Sandbox } from './sandbox.js';
+import { prepareSandbox, ptraceScope, treeRssKb, type Sandbox } from './sandbox.js';
 import { PLACEHOLDER_KEY, startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface CopilotAgentOptions {
@@ -140,6 +140,10 @@ export class CopilotAgent implements Agent {
       this.sandbox = prepareSandbox(this.options.home, this.workDir);
       const auth = this.options.auth;
       if (auth?.kind === 'provider') this.modelProxy = await startModelProxy(auth, this.options.logger);
+      // A GitHub token cannot be kept out of the runtime: only the kernel keeps tools from its memory.
+      if (auth?.kind === 'github' && ptraceScope() < 1) {
+        this.options.logger.warn('tools are on with COPILOT_GITHUB_TOKEN and kernel.yama.ptrace_scope is 0 (or absent): a tool could read the token from the runtime\'s memory; set kernel.yama.ptrace_scope=1, or use a provider key (BYOK)');
+      }
     }
     this.locks = this.options.shared?.lock ?? new SessionLocks(this.options.home, this.options.role);
     this.locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));

@@ -149,3 +149,15 @@ export function treeRssKb(pid: number): number | undefined {
   for (const child of children) total += treeRssKb(child) ?? 0;
   return total;
 }
+
+/**
+ * Yama's ptrace scope (`kernel.yama.ptrace_scope`), or 0 where there is no Yama: below 1 a process
+ * may read the memory of any other process of its user, so a tool could read its runtime's.
+ */
+export function ptraceScope(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}

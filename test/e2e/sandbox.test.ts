@@ -147,6 +147,30 @@ print('found', found)
     await expect.poll(() => sandboxed()).toEqual([]);
   });
 
+  it('says at start when a GitHub token meets a kernel that lets a tool read the runtime memory', async () => {
+    const os = await import('node:os');
+    const { createApp } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { createLogger } = await import('../../src/log.js');
+    const { ptraceScope } = await import('../../src/agent/sandbox.js');
+    const { testNamespace, testStoreUrl } = await import('../support/services.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-ghtoken-'));
+    const lines: string[] = [];
+    const config = loadConfig(
+      { COPILOT_GITHUB_TOKEN: 'ghp_placeholder_token_value_000000000', COPILOT_TOOLS: 'bash', COPILOT_HOME: path.join(dir, 'copilot'), STORE_URL: testStoreUrl(dir), STORE_NAMESPACE: testNamespace() },
+      { needModel: true },
+    );
+    const app = await createApp(config, createLogger('warn', { write: (line: string) => void lines.push(line) } as never));
+    try {
+      const warned = lines.some((l) => l.includes('kernel.yama.ptrace_scope'));
+      expect(warned).toBe(ptraceScope() < 1);
+      expect(lines.join('')).not.toContain('ghp_placeholder');
+    } finally {
+      await app.shutdown(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('TOOLS_SANDBOX=off runs tools as before (for bots isolated another way)', async () => {
     h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none', TOOLS_SANDBOX: 'off' }, script: shell });
     expect((await h.app.conversation.handleMessage(localThread('off', 'ana'), `sh ls ${h.dir}`)).text).toContain('copilot');
