@@ -11,6 +11,7 @@ import { sessionIdFor } from '../../src/core/thread.js';
 import { localThread, startHarness, type Harness } from '../support/harness.js';
 import { echoReply, textOf, type ModelScript } from '../support/model-server.js';
 import { TEST_STORE } from '../support/services.js';
+import { processesNaming } from '../support/process.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -128,13 +129,7 @@ print('found', found)
     h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none' }, script: shell });
     const thread = localThread('killed', 'ana');
     await h.app.conversation.handleMessage(thread, 'before');
-    const sandboxed = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(h!.config.copilotHome);
-      } catch {
-        return false;
-      }
-    });
+    const sandboxed = () => processesNaming(h!.config.copilotHome);
     expect(sandboxed().length).toBeGreaterThan(0);
     const turn = h.app.conversation.handleMessage(thread, 'sh sleep 30');
     await expect.poll(() => h!.model.requests.some((r) => r.messages.at(-1)?.role === 'user' && r.userTexts.at(-1) === 'sh sleep 30')).toBe(true);

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mention } from '../support/slack-harness.js';
 import { T1 } from '../support/discord-harness.js';
 import { exitOf, startBuilt, startCommand, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { processesNaming } from '../support/process.js';
 
 let stack: Stack;
 let bot: Proc | undefined;
@@ -57,14 +58,7 @@ describe('with tools on (the runtime in its sandbox)', () => {
     expect(await exitOf(bot)).toEqual({ code: 0, signal: null });
     expect(bot.output()).toContain('"msg":"stopped"');
     expect(bot.output()).not.toContain('did not stop');
-    const fs = await import('node:fs');
-    const left = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(stack.env.COPILOT_HOME!);
-      } catch {
-        return false;
-      }
-    });
+    const left = processesNaming(stack.env.COPILOT_HOME!);
     expect(left).toEqual([]);
   });
 });

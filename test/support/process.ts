@@ -89,3 +89,15 @@ export async function processFixture(extra: Record<string, string> = {}): Promis
     },
   };
 }
+
+/** Processes of this host whose command line names `path` (a COPILOT_HOME: the runtime, its sandbox). */
+export function processesNaming(path: string): string[] {
+  return fs.readdirSync('/proc').filter((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(path);
+    } catch {
+      return false;
+    }
+  });
+}
