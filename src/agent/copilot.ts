@@ -19,7 +19,7 @@ import { SessionLocks } from './session-lock.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
 import { DiskSessions } from './disk-sessions.js';
-import { prepareSandbox, ptraceScope, treeRssKb, type Sandbox } from './sandbox.js';
+import { prepareSandbox, ptraceScope, SandboxUnavailableError, treeRssKb, type Sandbox } from './sandbox.js';
 import { PLACEHOLDER_KEY, startModelProxy, type ModelProxy } from './model-proxy.js';
 
 export interface CopilotAgentOptions {
@@ -142,7 +142,9 @@ export class CopilotAgent implements Agent {
       if (auth?.kind === 'provider') this.modelProxy = await startModelProxy(auth, this.options.logger);
       // A GitHub token cannot be kept out of the runtime: only the kernel keeps tools from its memory.
       if (auth?.kind === 'github' && ptraceScope() < 1) {
-        this.options.logger.warn('tools are on with COPILOT_GITHUB_TOKEN and kernel.yama.ptrace_scope is 0 (or absent): a tool could read the token from the runtime\'s memory; set kernel.yama.ptrace_scope=1, or use a provider key (BYOK)');
+        throw new SandboxUnavailableError(
+          'tools with COPILOT_GITHUB_TOKEN need kernel.yama.ptrace_scope of 1 or more: the token is in the Copilot runtime, and on this kernel a tool could read the runtime\'s memory. Set sysctl kernel.yama.ptrace_scope=1, use a provider key (COPILOT_PROVIDER_*, kept out of the runtime), or set TOOLS_SANDBOX=off if the bot is isolated another way',
+        );
       }
     }
     this.locks = this.options.shared?.lock ?? new SessionLocks(this.options.home, this.options.role);

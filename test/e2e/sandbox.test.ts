@@ -142,26 +142,26 @@ print('found', found)
     await expect.poll(() => sandboxed()).toEqual([]);
   });
 
-  it('says at start when a GitHub token meets a kernel that lets a tool read the runtime memory', async () => {
+  it('does not start tools with a GitHub token on a kernel that would let a tool read the runtime memory', async () => {
     const os = await import('node:os');
     const { createApp } = await import('../../src/app.js');
     const { loadConfig } = await import('../../src/config.js');
-    const { createLogger } = await import('../../src/log.js');
-    const { ptraceScope } = await import('../../src/agent/sandbox.js');
+    const { ptraceScope, SandboxUnavailableError } = await import('../../src/agent/sandbox.js');
     const { testNamespace, testStoreUrl } = await import('../support/services.js');
+    const { testLogger } = await import('../support/harness.js');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-ghtoken-'));
-    const lines: string[] = [];
-    const config = loadConfig(
-      { COPILOT_GITHUB_TOKEN: 'ghp_placeholder_token_value_000000000', COPILOT_TOOLS: 'bash', COPILOT_HOME: path.join(dir, 'copilot'), STORE_URL: testStoreUrl(dir), STORE_NAMESPACE: testNamespace() },
-      { needModel: true },
-    );
-    const app = await createApp(config, createLogger('warn', { write: (line: string) => void lines.push(line) } as never));
+    const env = { COPILOT_GITHUB_TOKEN: 'ghp_placeholder_token_value_000000000', COPILOT_TOOLS: 'bash', COPILOT_HOME: path.join(dir, 'copilot'), STORE_URL: testStoreUrl(dir), STORE_NAMESPACE: testNamespace() };
     try {
-      const warned = lines.some((l) => l.includes('kernel.yama.ptrace_scope'));
-      expect(warned).toBe(ptraceScope() < 1);
-      expect(lines.join('')).not.toContain('ghp_placeholder');
+      const starting = createApp(loadConfig(env, { needModel: true }), testLogger());
+      if (ptraceScope() < 1) {
+        await expect(starting).rejects.toThrow(SandboxUnavailableError);
+        await expect(starting).rejects.toThrow(/kernel\.yama\.ptrace_scope/);
+      } else {
+        await (await starting).shutdown(0);
+      }
+      // Without tools there is nothing that could read it.
+      await (await createApp(loadConfig({ ...env, COPILOT_TOOLS: '' }, { needModel: true }), testLogger())).shutdown(0);
     } finally {
-      await app.shutdown(0);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
