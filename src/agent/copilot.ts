@@ -55,8 +55,10 @@ export interface CopilotAgentOptions {
   sandboxed?: boolean;
 }
 
-/** What the permission handler needs of the turn running in a session. */
-interface TurnAsking {
+/** The turn running in a session: how to fail it, and what the permission handler needs of it. */
+interface RunningTurn {
+  /** Fails the turn (its state can no longer be trusted). */
+  fail(err: Error): void;
   approve: TurnOptions['approve'];
   signal: AbortSignal;
   /** The turn's timeout stands still while a person decides. */
@@ -108,14 +110,13 @@ export class CopilotAgent implements Agent {
   private readonly inFlight = new Set<(err: Error) => void>();
   private readonly allowedTools: ReadonlySet<string>;
   private readonly approvalTools: ReadonlySet<string>;
-  private readonly asking = new Map<string, TurnAsking>();
   private readonly workDir: string;
   private locks: SessionLock | undefined;
   private readonly sessions: SessionStore;
   /** Shared mode: a session stays open only while turns run in it, so other instances never wait on an idle one. */
   private readonly closeWhenIdle: boolean;
-  /** Fails the turn running in a session (by id), when its state can no longer be trusted. */
-  private readonly turns = new Map<string, (err: Error) => void>();
+  /** The turn running in each session (by id). */
+  private readonly turns = new Map<string, RunningTurn>();
   /** Sessions another process waits for: disconnected as soon as no turn runs in them. */
   private wanted = new Set<string>();
   private yieldTimer: NodeJS.Timeout | undefined;
@@ -137,19 +138,23 @@ export class CopilotAgent implements Agent {
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
     if (this.options.sandboxed) {
-      this.sandbox = prepareSandbox(this.options.home, this.workDir);
       const auth = this.options.auth;
-      if (auth?.kind === 'provider') this.modelProxy = await startModelProxy(auth, this.options.logger);
       // A GitHub token cannot be kept out of the runtime: only the kernel keeps tools from its memory.
       if (auth?.kind === 'github' && ptraceScope() < 1) {
         throw new SandboxUnavailableError(
           'tools with COPILOT_GITHUB_TOKEN need kernel.yama.ptrace_scope of 1 or more: the token is in the Copilot runtime, and on this kernel a tool could read the runtime\'s memory. Set sysctl kernel.yama.ptrace_scope=1, use a provider key (COPILOT_PROVIDER_*, kept out of the runtime), or set TOOLS_SANDBOX=off if the bot is isolated another way',
         );
       }
+      this.sandbox = prepareSandbox(this.options.home, this.workDir);
+      if (auth?.kind === 'provider') this.modelProxy = await startModelProxy(auth, this.options.logger);
     }
     this.locks = this.options.shared?.lock ?? new SessionLocks(this.options.home, this.options.role);
     this.locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));
-    await this.startClient();
+    // A runtime that does not start leaves no proxy listening (it would keep the process alive).
+    await this.startClient().catch(async (err: unknown) => {
+      await this.modelProxy?.close();
+      throw err;
+    });
     this.yieldTimer = setInterval(() => this.yieldWanted(), YIELD_POLL_MS);
     this.yieldTimer.unref();
   }
@@ -179,7 +184,7 @@ export class CopilotAgent implements Agent {
   sessionStateLost(id: SessionId, reason: string): void {
     const live = this.live.get(id);
     if (live) live.stale = true;
-    const fail = this.turns.get(id);
+    const fail = this.turns.get(id)?.fail;
     if (!fail) return;
     this.options.logger.warn({ sessionId: id, reason }, 'session state lost mid-turn');
     void live?.session.then(({ session }) => withDeadline(session.abort(), DISCONNECT_TIMEOUT_MS, 'turn abort')).catch(() => undefined);
@@ -487,7 +492,7 @@ export class CopilotAgent implements Agent {
   }
 
   private async permission(request: PermissionAsk, sessionId: string): Promise<Exclude<PermissionAnswer, { kind: 'ask' }>> {
-    const turn = this.asking.get(sessionId);
+    const turn = this.turns.get(sessionId);
     const toolName = request.toolCallId ? turn?.toolNames.get(request.toolCallId) : undefined;
     const answer = decidePermission(request, { allowedTools: this.allowedTools, approvalTools: this.approvalTools, workspace: this.workDir }, toolName);
     const log = this.options.logger;
@@ -526,8 +531,7 @@ export class CopilotAgent implements Agent {
         unsubscribe();
         aborted.abort();
         this.inFlight.delete(finish);
-        if (this.turns.get(id) === finish) this.turns.delete(id);
-        if (this.asking.get(id) === asking) this.asking.delete(id);
+        if (this.turns.get(id) === running) this.turns.delete(id);
         if (err) reject(err);
         else resolve(answer);
       };
@@ -565,7 +569,8 @@ export class CopilotAgent implements Agent {
           finish(new TurnTimeoutError(options.timeoutMs));
         }, remaining);
       };
-      const asking: TurnAsking = {
+      const running: RunningTurn = {
+        fail: finish,
         approve: options.approve,
         signal: aborted.signal,
         toolNames,
@@ -579,8 +584,7 @@ export class CopilotAgent implements Agent {
         },
       };
       this.inFlight.add(finish);
-      this.turns.set(id, finish);
-      this.asking.set(id, asking);
+      this.turns.set(id, running);
       arm();
       session.send({ prompt }).catch((err: unknown) => finish(err instanceof Error ? err : new TurnFailedError(String(err))));
     });

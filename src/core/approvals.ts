@@ -232,10 +232,7 @@ export class ApprovalDesk {
       if (!request || request.decision || this.waiters.has(request.id)) continue;
       if (request.instance !== gone && (await this.options.journal.isAlive(request.instance))) continue;
       if (!(await store.claimDecision(request.id)) || !(await store.claimApplied(request.id))) continue;
-      const decided: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
-      await store.save(decided);
-      await store.record(sessionId, entryOf(request, decided.decision));
-      await this.cards.get(request.platform)?.update(decided).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
+      await this.expireOrphan(request);
       expired++;
     }
     if (expired) logger.info({ sessionId, expired }, 'expired the tool approvals a stopped process left waiting');
@@ -285,17 +282,18 @@ export class ApprovalDesk {
     }
     if (!(await store.claimApplied(request.id))) return { ok: true };
     // A process killed right after posting the card may not have kept where it is: the click says.
-    const expired: ApprovalRequest = {
-      ...request,
-      card: request.card ?? clicked,
-      decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' },
-    };
-    await store.save(expired);
-    await store.record(request.sessionId, entryOf(request, expired.decision)).catch(() => undefined);
+    await this.expireOrphan({ ...request, card: request.card ?? clicked });
     logger.info({ ...where, request: request.id }, 'approval click on a request whose turn is gone: expired, nothing ran');
-    const cards = this.cards.get(request.platform);
-    await cards?.update(expired).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
     return { ok: false, text: '⌛ That request expired: I was restarted before it was decided, so nothing ran. Ask me again if you still need it.' };
+  }
+
+  /** A request whose turn is gone (both `applied` and `decided` claimed by the caller): expired, recorded, its card says so. */
+  private async expireOrphan(request: ApprovalRequest): Promise<void> {
+    const { store, logger } = this.options;
+    const expired: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
+    await store.save(expired);
+    await store.record(request.sessionId, entryOf(request, expired.decision));
+    await this.cards.get(request.platform)?.update(expired).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
   }
 }
 
