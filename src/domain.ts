@@ -21,6 +21,8 @@ export interface ThreadRef {
   parent?: string;
   /** The sender's roles where the platform has them (Discord), for role allowlists. */
   roles?: readonly string[];
+  /** A link that opens the thread on its platform (a Slack permalink, a Discord thread URL). */
+  link?: string;
 }
 
 declare const sessionIdBrand: unique symbol;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Admin CLI: `copilot-threads sessions list|show ID|forget ID|prune [--older-than 30d] [--dry-run] [--yes]`.
+ * Admin CLI: `copilot-threads sessions [list]|show THREAD [--all]|forget THREAD|prune [--older-than 30d] [--dry-run] [--yes]`.
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (see README: one writer per session).
  */
@@ -13,18 +13,22 @@ import { createLogger } from '../log.js';
 import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession, type Out } from './sessions.js';
+import { styleFor, useColour } from './style.js';
 
 export const USAGE = `Usage: copilot-threads sessions <command>
 
 Commands:
-  list [--json]                        every session: registry record and folder on disk
-  show ID                              one session: where it came from and its full history
-  forget ID [--yes]                    delete a session and its registry record for good
+  list [--json]                        every session, newest first (also: sessions alone)
+  show THREAD [--all]                  one session: where it came from and its conversation;
+                                       --all adds every bookkeeping event it holds
+  forget THREAD [--yes]                delete a session and its registry record for good
   prune [--older-than 30d] [--dry-run] [--yes]
-                                       delete sessions idle longer than that
+                                       delete sessions idle longer than that: 2w, 30d, 36h, 45m
                                        (default: SESSION_RETENTION_DAYS)
 
+THREAD is a session id, a Slack thread link, a Discord thread link, or a console thread's name.
 forget and prune ask before deleting; --yes answers for scripts (required without a terminal).
+Colours on a terminal only; NO_COLOR turns them off.
 `;
 
 class UsageError extends Error {}
@@ -35,22 +39,24 @@ export async function run(argv: string[], io: Out): Promise<number> {
     allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       'older-than': { type: 'string' },
       yes: { type: 'boolean', short: 'y', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [group, command, arg, ...extra] = positionals;
+  const [group, command = 'list', arg, ...extra] = positionals;
   if (values.help || group === 'help' || !group) {
     io.out(USAGE);
     return values.help || group === 'help' ? 0 : 2;
   }
-  if (group !== 'sessions' || !command) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  if (group !== 'sessions') throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   const needsId = command === 'show' || command === 'forget';
-  if (needsId && !arg) throw new UsageError(`sessions ${command} needs a session id`);
-  if (!needsId && arg) throw new UsageError(`sessions ${command} takes no id`);
+  if (needsId && !arg) throw new UsageError(`sessions ${command} needs a session id or a thread link`);
+  if (!needsId && arg) throw new UsageError(`sessions ${command} takes no thread`);
+  if (values.all && command !== 'show') throw new UsageError('--all goes with sessions show');
   if (!['list', 'show', 'forget', 'prune'].includes(command)) throw new UsageError(`unknown sessions command: ${command}`);
 
   const config = loadConfig(process.env, { needModel: false });
@@ -61,7 +67,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
       case 'list':
         return await listSessions(app, io, { json: values.json });
       case 'show':
-        return await showSession(app, io, arg!);
+        return await showSession(app, io, arg!, { all: values.all });
       case 'forget':
         return await forgetSession(app, io, arg!, { yes: values.yes });
       default:
@@ -77,7 +83,14 @@ const io: Out = {
   err: (t) => process.stderr.write(`copilot-threads: ${t}\n`),
   // Only a person at a terminal can answer; scripts pass --yes.
   confirm: process.stdin.isTTY ? askOnTerminal : undefined,
+  style: styleFor(useColour(process.stdout)),
 };
+
+// `… | head` closes the pipe early: that is the reader being done, not an error to report.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 async function askOnTerminal(question: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });

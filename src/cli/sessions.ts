@@ -3,16 +3,46 @@
  * from the session state (folders on disk, or PostgreSQL in shared mode), with the same delete path the bot uses.
  */
 import type { App } from '../app.js';
-import { describeSessionId, parseSessionId, type SessionId } from '../core/thread.js';
+import { describeSessionId, type SessionId } from '../core/thread.js';
 import { renderTranscript, transcriptMarkdown, withApprovals } from '../core/history.js';
 import { retentionMs, sweep } from '../core/retention.js';
-import { parseDuration, shortDate, table } from './table.js';
+import { absoluteTime, relativeTime } from '../core/listing.js';
+import type { ThreadRecord } from '../store/registry.js';
+import { parseDuration, table } from './table.js';
+import { styleFor, type Style } from './style.js';
+import { resolveTarget, type Lookup } from './target.js';
 
 export interface Out {
   out: (text: string) => void;
   err: (text: string) => void;
   /** Asks a person; absent when nobody can answer (no terminal). */
   confirm?: (question: string) => Promise<boolean>;
+  /** Colours, on a terminal only. */
+  style?: Style;
+  now?: () => Date;
+}
+
+/** `3 days ago (2026-11-28 14:02 UTC)`: the one way the CLI tells a time. */
+function when(d: Date | string | undefined, now: Date): string {
+  return d === undefined ? '-' : `${relativeTime(d, now)} (${absoluteTime(d)})`;
+}
+
+/** The session an operator named, by id or as the thread people know. */
+function lookup(app: App): Lookup {
+  return {
+    records: () => app.store.registry.list(),
+    sessionIds: async () => (await app.agent.list()).map((s) => s.id),
+    known: async (id) => (await app.store.registry.get(id)) !== undefined || (await app.agent.exists(id)),
+  };
+}
+
+function whereOf(r: ThreadRecord | undefined, origin: ReturnType<typeof describeSessionId>): string {
+  if (r) {
+    const place = r.platform === 'local' ? `thread ${r.thread}` : r.direct ? `DM ${r.channel}` : r.channel === r.thread ? `${r.parent ? `${r.parent} › ` : ''}${r.thread}` : `${r.channel} › ${r.thread}`;
+    return `${r.workspace} ${place}`;
+  }
+  if (!origin) return '?';
+  return origin.channel === origin.thread ? `${origin.workspace} ${origin.thread}` : `${origin.workspace} ${origin.channel} › ${origin.thread}`;
 }
 
 /**
@@ -31,6 +61,8 @@ async function refused(io: Out, question: string, yes: boolean): Promise<number 
 }
 
 export async function listSessions(app: App, io: Out, options: { json: boolean }): Promise<number> {
+  const style = io.style ?? styleFor(false);
+  const now = io.now?.() ?? new Date();
   const [records, onDisk] = await Promise.all([app.store.registry.list(), app.agent.list()]);
   const disk = new Map(onDisk.map((s) => [s.id as string, s]));
   const ids = [...new Set([...records.map((r) => r.sessionId as string), ...disk.keys()])];
@@ -42,10 +74,13 @@ export async function listSessions(app: App, io: Out, options: { json: boolean }
     return {
       id,
       platform: r?.platform ?? origin?.platform ?? '?',
-      where: r ? `${r.workspace}/${r.channel === r.thread ? r.thread : `${r.channel}/${r.thread}`}` : origin ? `${origin.workspace}/${origin.thread}` : '?',
+      where: whereOf(r, origin),
+      opening: r?.opening,
+      link: r?.link,
       startedBy: r?.startedBy ?? '-',
       turns: r?.turns ?? 0,
       lastActive: r?.lastActiveAt ?? s?.modifiedAt?.toISOString(),
+      feedback: r?.feedback ? { up: r.feedback.up, down: r.feedback.down } : undefined,
       onDisk: s !== undefined,
       registered: r !== undefined,
     };
@@ -59,18 +94,26 @@ export async function listSessions(app: App, io: Out, options: { json: boolean }
     io.out('No sessions.');
     return 0;
   }
+  const state = (r: (typeof rows)[number]) => (r.onDisk ? (r.registered ? style.green('ok') : style.yellow('no record')) : style.red('no session'));
   io.out(
     table(
-      ['SESSION', 'PLATFORM', 'WHERE', 'STARTED BY', 'TURNS', 'LAST ACTIVE (UTC)', 'STATE'],
-      rows.map((r) => [r.id, r.platform, r.where, r.startedBy, String(r.turns), shortDate(r.lastActive), r.onDisk ? (r.registered ? 'ok' : 'no record') : 'no session']),
+      ['SESSION', 'PLATFORM', 'WHERE', 'OPENING', 'STARTED BY', 'TURNS', 'LAST ACTIVE', 'STATE'],
+      rows.map((r) => [r.id, r.platform, r.where, clipped(r.opening ?? '-', 40), r.startedBy, String(r.turns), r.lastActive ? relativeTime(r.lastActive, now) : '-', state(r)]),
+      style,
     ),
   );
-  io.out(`\n${rows.length} session${rows.length === 1 ? '' : 's'}`);
+  io.out(style.dim(`\n${rows.length} session${rows.length === 1 ? '' : 's'}, newest first`));
   return 0;
 }
 
-export async function showSession(app: App, io: Out, rawId: string): Promise<number> {
-  const id = parseSessionId(rawId);
+function clipped(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export async function showSession(app: App, io: Out, target: string, options: { all: boolean } = { all: false }): Promise<number> {
+  const style = io.style ?? styleFor(false);
+  const now = io.now?.() ?? new Date();
+  const id = await resolveTarget(target, lookup(app));
   const record = await app.store.registry.get(id);
   const events = await app.agent.history(id);
   const approvals = await app.store.approvals.log(id);
@@ -79,27 +122,27 @@ export async function showSession(app: App, io: Out, rawId: string): Promise<num
     return 1;
   }
   if (record) {
-    io.out(
-      table(
-        ['FIELD', 'VALUE'],
-        [
-          ['session', id],
-          ['platform', record.platform],
-          ['workspace', record.workspace],
-          ['channel', record.channel],
-          ['thread', record.thread],
-          ['started by', record.startedBy],
-          ['created', shortDate(record.createdAt)],
-          ['last active', shortDate(record.lastActiveAt)],
-          ['turns', String(record.turns)],
-          ['tool approvals', approvalSummary(approvals.map((a) => a.decision?.outcome ?? 'pending'))],
-        ],
-      ),
-    );
+    const rows: Array<[string, string]> = [
+      ['session', id],
+      ['platform', record.platform],
+      ['where', whereOf(record, undefined)],
+      ...(record.link ? [['link', record.link] as [string, string]] : []),
+      ...(record.opening ? [['opening', record.opening] as [string, string]] : []),
+      ['started by', record.startedBy],
+      ['created', when(record.createdAt, now)],
+      ['last active', when(record.lastActiveAt, now)],
+      ['turns', String(record.turns)],
+      ['feedback', record.feedback ? `👍 ${record.feedback.up} · 👎 ${record.feedback.down}` : 'none'],
+      ['tool approvals', approvalSummary(approvals.map((a) => a.decision?.outcome ?? 'pending'))],
+    ];
+    io.out(table(['FIELD', 'VALUE'], rows, style));
     io.out('');
   }
   if (!events) io.out('(the registry knows this thread, but its session state is gone)');
-  else io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(withApprovals(events, approvals), 'operator')));
+  else {
+    io.out(transcriptMarkdown(`Copilot session ${id}`, renderTranscript(withApprovals(events, approvals), { audience: 'operator', all: options.all })));
+    if (!options.all) io.out(style.dim('(the conversation only: --all shows every event the session holds)'));
+  }
   return 0;
 }
 
@@ -111,8 +154,8 @@ function approvalSummary(outcomes: readonly string[]): string {
   return `${outcomes.length} (${[...counts].map(([o, n]) => `${o} ${n}`).join(', ')})`;
 }
 
-export async function forgetSession(app: App, io: Out, rawId: string, options: { yes: boolean }): Promise<number> {
-  const id = parseSessionId(rawId);
+export async function forgetSession(app: App, io: Out, target: string, options: { yes: boolean }): Promise<number> {
+  const id = await resolveTarget(target, lookup(app));
   const stop = await refused(io, `Delete session ${id} and its registry record for good?`, options.yes);
   if (stop !== undefined) return stop;
   const removed = await app.conversation.forgetSession(id);
@@ -138,7 +181,8 @@ export async function pruneSessions(app: App, io: Out, options: { olderThan: str
     io.out('Nothing to prune.');
     return 0;
   }
-  io.out(table(['SESSION', 'LAST ACTIVE (UTC)', 'KIND'], expired.map((e) => [e.id, shortDate(e.lastActive), e.source])));
+  const now = io.now?.() ?? new Date();
+  io.out(table(['SESSION', 'LAST ACTIVE', 'KIND'], expired.map((e) => [e.id, when(e.lastActive, now), e.source]), io.style));
   if (options.dryRun) {
     io.out(`\nwould delete ${plural(expired.length)}`);
     return 0;

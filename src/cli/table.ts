@@ -1,24 +1,24 @@
-/** Plain-text tables for the terminal: columns padded to their widest cell. */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+import type { Style } from './style.js';
+
+/** Plain-text tables for the terminal: columns padded to their widest cell; colour, if any, on the header only (widths stay true). */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, style?: Style): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const head = line(headers);
+  const rule = line(widths.map((w) => '-'.repeat(w)));
+  return [style ? style.bold(head) : head, style ? style.dim(rule) : rule, ...rows.map(line)].join('\n');
 }
 
-/** `30d`, `12h`, `45m`, `90s`, or a bare number of days → milliseconds. */
+const UNIT_MS = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
+
+/** `2w`, `30d`, `36h`, `45m`, `90s`, a combination (`1d12h`), or a bare number of days → milliseconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([dhms]?)$/.exec(text.trim());
-  if (!m) throw new Error(`not a duration: "${text}" (examples: 30d, 12h, 45m)`);
-  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, '': 86_400_000 }[m[2] as 'd' | 'h' | 'm' | 's' | ''];
-  return Number(m[1]) * unit;
-}
-
-export function shortDate(d: Date | string | undefined): string {
-  if (!d) return '-';
-  const date = typeof d === 'string' ? new Date(d) : d;
-  return Number.isNaN(date.getTime()) ? '-' : date.toISOString().slice(0, 16).replace('T', ' ');
+  const t = text.trim().toLowerCase();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t) * UNIT_MS.d;
+  if (!/^(?:\d+(?:\.\d+)?\s*[wdhms]\s*)+$/.test(t)) throw new Error(`not a duration: "${text}" (examples: 2w, 30d, 36h, 45m)`);
+  return [...t.matchAll(/(\d+(?:\.\d+)?)\s*([wdhms])/g)].reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2] as keyof typeof UNIT_MS], 0);
 }

@@ -12,6 +12,7 @@ import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { formatEntry, paginate, withApprovals } from './history.js';
 import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals.js';
 import { TranscriptCache } from './transcripts.js';
+import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
 import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
@@ -57,6 +58,7 @@ export class Conversation {
   private readonly now: () => Date;
   private readonly pageSize: number;
   private readonly visibility = new Map<string, VisibilityCheck>();
+  private readonly names = new Map<string, ThreadNames>();
   private readonly gate: AccessGate;
 
   constructor(private readonly options: ConversationOptions) {
@@ -80,6 +82,16 @@ export class Conversation {
   /** An adapter says how its platform decides who may see a thread; without one, workspace members see all but others' DMs. */
   useVisibility(platform: string, check: VisibilityCheck): void {
     this.visibility.set(platform, check);
+  }
+
+  /** An adapter says how its platform names channels and people in lists (mentions that do not ping, links). */
+  useThreadNames(platform: string, names: ThreadNames): void {
+    this.names.set(platform, names);
+  }
+
+  /** Lists read in the platform's terms: see `threadLine`. */
+  threadNames(platform: string): ThreadNames {
+    return this.names.get(platform) ?? PLAIN_NAMES;
   }
 
   /** An adapter says how its platform shows approval cards (and so that tools can be approved there). */
@@ -235,7 +247,7 @@ export class Conversation {
       this.transcripts.drop(id);
       try {
         // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
-        await this.options.registry.recordTurn(id, thread, this.now());
+        await this.options.registry.recordTurn(id, thread, this.now(), prompt);
         const desk = this.options.approvals;
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
@@ -336,17 +348,16 @@ export class Conversation {
       records = records.filter((r) => visible.has(r.sessionId));
     }
     if (records.length === 0) return { kind: 'sessions', records, text: 'No thread in this workspace has a Copilot session.' };
-    const lines = records
-      .slice(0, 50)
-      .map((r) => `• ${where(r)}: ${r.turns} turn${r.turns === 1 ? '' : 's'}, last active ${r.lastActiveAt.slice(0, 16).replace('T', ' ')} UTC, started by ${r.startedBy}`);
-    const more = records.length > 50 ? `\n…and ${records.length - 50} more.` : '';
-    return { kind: 'sessions', records, text: [`**Threads with a Copilot session** (${records.length})`, ...lines].join('\n') + more };
+    const names = this.threadNames(thread.platform);
+    const now = this.now();
+    const lines = records.slice(0, LISTED_SESSIONS).map((r) => `• ${threadLine(r, now, names)}`);
+    const more = records.length > LISTED_SESSIONS ? `\n…and ${records.length - LISTED_SESSIONS} older.` : '';
+    return { kind: 'sessions', records, text: [`**Threads with a Copilot session** (${records.length}, newest first)`, ...lines].join('\n') + more };
   }
 }
 
-function where(r: ThreadRecord): string {
-  return r.channel === r.thread ? r.thread : `${r.channel} / ${r.thread}`;
-}
+/** A list longer than this is cut (with a count): it is read in a chat message. */
+export const LISTED_SESSIONS = 25;
 
 function busyReply(err: SessionBusyError): Reply {
   return { kind: 'error', text: `⏳ ${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}. Please try again in a moment.` };

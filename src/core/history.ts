@@ -7,6 +7,7 @@
 import type { TranscriptEvent } from '../domain.js';
 import type { ApprovalEntry } from '../store/approvals.js';
 import { decisionLine } from './approvals.js';
+import { absoluteTime } from './listing.js';
 
 /** The shape shared by every runtime event; kinds this file does not know still render. */
 export type { TranscriptEvent } from '../domain.js';
@@ -17,6 +18,8 @@ export interface Entry {
   kind: EntryKind;
   at: string | undefined;
   text: string;
+  /** Tool entries: the call they belong to, so a call and its result read as one line. */
+  callId?: string;
 }
 
 /** Events that only mark progress inside a turn; they carry nothing a reader needs. */
@@ -92,17 +95,18 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
       const content = text(d, 'content');
       const tools = field(d, 'toolRequests');
       if (!content && Array.isArray(tools) && tools.length) {
-        return { kind: 'tool', at, text: `asked for ${tools.map((t) => text(t, 'name') || '?').join(', ')}` };
+        const callId = tools.length === 1 ? text(tools[0], 'toolCallId') : '';
+        return { kind: 'tool', at, text: `asked for ${tools.map((t) => text(t, 'name') || '?').join(', ')}`, ...(callId ? { callId } : {}) };
       }
       return { kind: 'assistant', at, text: content };
     }
     case 'tool.execution_start':
-      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'}(${compactJson(field(d, 'arguments'))}) started` };
+      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'}(${compactJson(field(d, 'arguments'))}) started`, ...callIdOf(d) };
     case 'tool.execution_complete': {
       const ok = field(d, 'success') === true;
       const detail = ok ? compactJson(field(d, 'result', 'content')) : errorText(text(d, 'error', 'message') || compactJson(field(d, 'error')));
       const name = text(d, 'toolName') || toolNames.get(text(d, 'toolCallId')) || 'tool';
-      return { kind: 'tool', at, text: `${name} ${ok ? 'done' : 'failed'}${detail ? `: ${clip(detail, 160)}` : ''}` };
+      return { kind: 'tool', at, text: `${name} ${ok ? 'done' : 'failed'}${detail ? `: ${clip(detail, 160)}` : ''}`, ...callIdOf(d) };
     }
     case 'permission.requested':
       return { kind: 'tool', at, text: `permission asked: ${text(d, 'permissionRequest', 'kind') || '?'}` };
@@ -128,12 +132,17 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
     case 'assistant.turn_end':
       return { kind: 'system', at, text: 'turn ended' };
     case 'abort':
-      return { kind: 'system', at, text: 'turn aborted' };
+      return { kind: 'error', at, text: 'turn stopped before it finished' };
     default:
       if (TRANSIENT.has(event.type)) return undefined;
       // Any kind we do not know (or that a newer runtime adds) still shows, by name.
       return { kind: 'system', at, text: event.type || 'unknown event' };
   }
+}
+
+function callIdOf(d: unknown): { callId?: string } {
+  const id = text(d, 'toolCallId');
+  return id ? { callId: id } : {};
 }
 
 /** The bot's own record of tool approvals, shown among the session's events. */
@@ -152,23 +161,48 @@ export function withApprovals(events: readonly TranscriptEvent[], approvals: rea
   return out.concat(extra.slice(i));
 }
 
+export interface TranscriptOptions {
+  audience?: Audience;
+  /**
+   * Everything the session holds, bookkeeping included (system prompt, turn start and end,
+   * resumes, event kinds this file does not know), one line per event: the CLI's `show --all`.
+   * Otherwise the conversation: what people and Copilot said, each tool call with its result
+   * on one line, approvals, errors.
+   */
+  all?: boolean;
+}
+
 /**
- * Renders a log into entries, folding runs of system events into one line so a turn reads as
- * question, tools, answer.
+ * Renders a log into entries. With `all`, runs of bookkeeping fold into one line so a turn still
+ * reads as question, tools, answer.
  */
-export function renderTranscript(events: readonly TranscriptEvent[], audience: Audience = 'chat'): Entry[] {
+export function renderTranscript(events: readonly TranscriptEvent[], options: TranscriptOptions = {}): Entry[] {
   const out: Entry[] = [];
   const toolNames = new Map<string, string>();
+  /** Where each tool call's line is, to fold its start and result into it. */
+  const calls = new Map<string, Entry>();
   for (const event of events) {
     if (event.type === 'tool.execution_start') toolNames.set(text(event.data, 'toolCallId'), text(event.data, 'toolName'));
-    const entry = renderEvent(event, toolNames, audience);
+    const entry = renderEvent(event, toolNames, options.audience);
     if (!entry) continue;
-    const last = out.at(-1);
-    if (entry.kind === 'system' && last?.kind === 'system') {
-      last.text = `${last.text} · ${entry.text}`;
-    } else {
-      out.push(entry);
+    if (options.all) {
+      const last = out.at(-1);
+      if (entry.kind === 'system' && last?.kind === 'system') last.text = `${last.text} · ${entry.text}`;
+      else out.push(entry);
+      continue;
     }
+    if (entry.kind === 'system') continue;
+    const call = entry.callId ? calls.get(entry.callId) : undefined;
+    if (call && event.type === 'tool.execution_start') {
+      call.text = entry.text;
+      continue;
+    }
+    if (call && event.type === 'tool.execution_complete') {
+      call.text = `${call.text.replace(/ started$/, '')} → ${entry.text.replace(/^\S+ /, '')}`;
+      continue;
+    }
+    if (entry.callId) calls.set(entry.callId, entry);
+    out.push(entry);
   }
   return out;
 }
@@ -205,7 +239,7 @@ export function formatEntry(entry: Entry, maxChars = 600): string {
 export function transcriptMarkdown(title: string, entries: readonly Entry[]): string {
   const lines = [`# ${title}`, ''];
   for (const e of entries) {
-    const when = e.at ? ` (${e.at})` : '';
+    const when = e.at ? ` (${absoluteTime(e.at)})` : '';
     if (e.kind === 'user' || e.kind === 'assistant') lines.push(`## ${e.kind}${when}`, '', e.text, '');
     else lines.push(`> ${e.kind}${when}: ${e.text}`, '');
   }

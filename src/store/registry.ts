@@ -21,6 +21,25 @@ export interface ThreadRecord {
   turns: number;
   /** A direct-message conversation (see `ThreadRef.direct`). */
   direct?: boolean;
+  /** The channel a platform thread lives in (a Discord thread's parent), so a channel can list its threads. */
+  parent?: string;
+  /** Opens the thread on its platform. */
+  link?: string;
+  /** The opening words of the message that started the session: how people tell threads apart in a list. */
+  opening?: string;
+  /** The latest 👍/👎 on an answer of this thread, and how many of each (see `recordFeedback`). */
+  feedback?: { up: number; down: number; last?: { by: string; vote: 'up' | 'down'; at: string } };
+}
+
+/** How much of the first prompt a record keeps: enough to recognise a thread, not a copy of it. */
+export const OPENING_CHARS = 80;
+
+export function openingOf(prompt: string): string {
+  const one = prompt.replace(/\s+/g, ' ').trim();
+  if (one.length <= OPENING_CHARS) return one;
+  const cut = one.slice(0, OPENING_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > OPENING_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 export interface RegistryFilter {
@@ -31,8 +50,10 @@ export interface RegistryFilter {
 
 export interface ThreadRegistry {
   get(id: SessionId): Promise<ThreadRecord | undefined>;
-  /** Records a turn: creates the record for a new thread, or bumps `lastActiveAt` and `turns`. */
-  recordTurn(id: SessionId, ref: ThreadRef, at: Date): Promise<ThreadRecord>;
+  /** Records a turn: creates the record for a new thread (with `prompt`'s opening words), or bumps `lastActiveAt` and `turns`. */
+  recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string): Promise<ThreadRecord>;
+  /** Counts a 👍/👎 on one of the thread's answers; undefined when the thread has no record. */
+  recordFeedback(id: SessionId, vote: 'up' | 'down', by: string, at: Date): Promise<ThreadRecord | undefined>;
   delete(id: SessionId): Promise<boolean>;
   list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
 }
@@ -48,10 +69,10 @@ export class KeyvThreadRegistry implements ThreadRegistry {
     return (await this.calls.run('read', () => this.keyv.get(id))) ?? undefined;
   }
 
-  async recordTurn(id: SessionId, ref: ThreadRef, at: Date): Promise<ThreadRecord> {
+  async recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string): Promise<ThreadRecord> {
     const existing = await this.get(id);
     const record: ThreadRecord = existing
-      ? { ...existing, lastActiveAt: at.toISOString(), turns: existing.turns + 1 }
+      ? { ...existing, lastActiveAt: at.toISOString(), turns: existing.turns + 1, ...(!existing.opening && prompt ? { opening: openingOf(prompt) } : {}) }
       : {
           sessionId: id,
           platform: ref.platform,
@@ -63,7 +84,19 @@ export class KeyvThreadRegistry implements ThreadRegistry {
           lastActiveAt: at.toISOString(),
           turns: 1,
           ...(ref.direct ? { direct: true } : {}),
+          ...(ref.parent ? { parent: ref.parent } : {}),
+          ...(ref.link ? { link: ref.link } : {}),
+          ...(prompt ? { opening: openingOf(prompt) } : {}),
         };
+    await this.calls.run('write', () => this.keyv.set(id, record));
+    return record;
+  }
+
+  async recordFeedback(id: SessionId, vote: 'up' | 'down', by: string, at: Date): Promise<ThreadRecord | undefined> {
+    const existing = await this.get(id);
+    if (!existing) return undefined;
+    const counts = existing.feedback ?? { up: 0, down: 0 };
+    const record: ThreadRecord = { ...existing, feedback: { ...counts, [vote]: counts[vote] + 1, last: { by, vote, at: at.toISOString() } } };
     await this.calls.run('write', () => this.keyv.set(id, record));
     return record;
   }

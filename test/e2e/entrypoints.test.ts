@@ -1,4 +1,5 @@
 /** The console chat, the admin CLI and the bot process, run as separate processes like a user runs them. */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,8 +77,14 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     await chat('for the cli\n', 'cli');
     const list = await cli('sessions', 'list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/SESSION\s+PLATFORM\s+WHERE/);
-    expect(list.stdout).toMatch(/local-ana-cli\s+local\s+ana\/cli\s+ana\s+1/);
+    expect(list.stdout).toMatch(/SESSION\s+PLATFORM\s+WHERE\s+OPENING\s+STARTED BY\s+TURNS\s+LAST ACTIVE\s+STATE/);
+    expect(list.stdout).toMatch(/local-ana-cli\s+local\s+ana thread cli\s+for the cli\s+ana\s+1\s+(just now|\d+ minutes? ago)\s+ok/);
+    expect(list.stdout).toContain('newest first');
+    // `sessions` alone is the list; colour codes never reach a pipe.
+    const bare = await cli('sessions');
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toMatch(/local-ana-cli\s+local/);
+    expect(bare.stdout).not.toContain('\x1b[');
 
     const json = JSON.parse((await cli('sessions', 'list', '--json')).stdout) as Array<{ id: string; onDisk: boolean }>;
     expect(json.find((r) => r.id === 'local-ana-cli')).toMatchObject({ onDisk: true });
@@ -85,7 +92,18 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     const show = await cli('sessions', 'show', 'local-ana-cli');
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/started by\s+ana/);
+    expect(show.stdout).toMatch(/last active\s+(just now|\d+ minutes? ago) \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
     expect(show.stdout).toContain('for the cli');
+    // The conversation only, unless everything is asked for.
+    expect(show.stdout).toMatch(/## user \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+    expect(show.stdout).not.toMatch(/system prompt|turn started/);
+    const all = await cli('sessions', 'show', 'local-ana-cli', '--all');
+    expect(all.stdout).toMatch(/system prompt \(\d+ chars\)/);
+    expect(all.stdout).toContain('turn started');
+    // The thread as its user knows it: the console thread's name.
+    const byName = await cli('sessions', 'show', 'cli');
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toMatch(/session\s+local-ana-cli/);
 
     const dry = await cli('sessions', 'prune', '--older-than', '0s', '--dry-run');
     expect(dry.stdout).toMatch(/would delete \d+ session/);
@@ -107,6 +125,23 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Usage: copilot-threads sessions');
     expect((await cli('sessions', 'prune', '--older-than', 'soon')).stderr).toContain('not a duration');
+    expect((await cli('sessions', 'prune', '--older-than', '2w', '--dry-run')).stdout).toContain('Nothing to prune.');
+    const noSuchThread = await cli('sessions', 'show', 'https://example.org/not-a-thread');
+    expect(noSuchThread.code).toBe(2);
+    expect(noSuchThread.stderr).toContain('not a Slack or Discord thread link');
+    expect((await cli('sessions', 'list', 'extra')).code).toBe(2);
+  });
+
+  it('ends quietly when the reader of its output goes away (`| head`)', async () => {
+    await chat('for the pipe\n', 'pipe');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first line is written: every write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 

@@ -26,16 +26,42 @@ describe('history rendering', () => {
     expect(renderEvent(ev('assistant.message_delta', { deltaContent: 'hi' }))).toBeUndefined();
   });
 
-  it('folds runs of system events into one line', () => {
-    const entries = renderTranscript([
-      ev('session.start', { selectedModel: 'm' }),
-      ev('user.message', { content: 'q' }),
-      ev('system.message', { content: 'abc' }),
+  const turn = [
+    ev('session.start', { selectedModel: 'm' }),
+    ev('user.message', { content: 'q' }),
+    ev('system.message', { content: 'abc' }),
+    ev('assistant.turn_start'),
+    ev('brand.new_kind'),
+    ev('assistant.message', { content: 'a' }),
+    ev('assistant.turn_end'),
+  ];
+
+  it('shows the conversation, without bookkeeping, unless everything is asked for', () => {
+    const chat = renderTranscript(turn);
+    expect(chat.map((e) => `${e.kind}:${e.text}`)).toEqual(['user:q', 'assistant:a']);
+    const withTools = renderTranscript([
+      ev('user.message', { content: 'list files' }),
       ev('assistant.turn_start'),
-      ev('brand.new_kind'),
-      ev('assistant.message', { content: 'a' }),
-      ev('assistant.turn_end'),
+      ev('assistant.message', { content: '', toolRequests: [{ name: 'bash', toolCallId: 'c1' }] }),
+      ev('tool.execution_start', { toolName: 'bash', toolCallId: 'c1', arguments: { command: 'ls' } }),
+      ev('tool.execution_complete', { toolCallId: 'c1', success: true, result: { content: 'a.txt' } }),
+      ev('assistant.message', { content: '', toolRequests: [{ name: 'edit', toolCallId: 'c2' }] }),
+      ev('tool.execution_complete', { toolCallId: 'c2', success: false, error: { message: 'denied by policy' } }),
+      ev('session.resume'),
+      ev('abort'),
+      ev('assistant.message', { content: 'one file' }),
     ]);
+    expect(withTools.map((e) => `${e.kind}:${e.text}`)).toEqual([
+      'user:list files',
+      'tool:bash({"command":"ls"}) → done: a.txt',
+      'tool:asked for edit → failed: denied by policy',
+      'error:turn stopped before it finished',
+      'assistant:one file',
+    ]);
+  });
+
+  it('folds runs of system events into one line when showing everything', () => {
+    const entries = renderTranscript(turn, { all: true });
     expect(entries.map((e) => `${e.kind}:${e.text}`)).toEqual([
       'system:session started (m)',
       'user:q',
@@ -44,7 +70,7 @@ describe('history rendering', () => {
       'system:turn ended',
     ]);
     expect(formatEntry(entries[1]!)).toBe('**user**: q');
-    expect(transcriptMarkdown('T', entries)).toContain('## assistant (2026-11-25T10:00:00.000Z)\n\na');
+    expect(transcriptMarkdown('T', entries)).toContain('## assistant (2026-11-25 10:00 UTC)\n\na');
   });
 
   it('pages from the newest page by default and clamps out-of-range pages', () => {

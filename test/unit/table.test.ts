@@ -7,6 +7,12 @@ describe('CLI formatting', () => {
     expect(parseDuration('12h')).toBe(12 * 3_600_000);
     expect(parseDuration('45m')).toBe(45 * 60_000);
     expect(parseDuration('7')).toBe(7 * 86_400_000);
+    expect(parseDuration('2w')).toBe(14 * 86_400_000);
+    expect(parseDuration('36h')).toBe(36 * 3_600_000);
+    expect(parseDuration('1d12h')).toBe(36 * 3_600_000);
+    expect(parseDuration(' 90S ')).toBe(90_000);
+    expect(() => parseDuration('2 weeks')).toThrow(/not a duration/);
+    expect(() => parseDuration('-3d')).toThrow(/not a duration/);
     expect(() => parseDuration('soon')).toThrow(/not a duration/);
   });
 
