@@ -3,6 +3,7 @@
  * gateway with Guilds, GuildMessages, MessageContent and DirectMessages; REST 429s are waited
  * out by discord.js itself; a listener error is logged, never fatal.
  */
+import { DISCORD_NAMES } from './thread.js';
 import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P } from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
 import { requireFrom } from '../../src/require-from.js';
@@ -67,6 +68,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   messageCreate(client, ctx);
   interactionCreate(client, ctx);
   deps.conversation.useVisibility('discord', discordVisibility(client, logger));
+  deps.conversation.useThreadNames('discord', DISCORD_NAMES);
   deps.conversation.useApprovalCards('discord', discordApprovalCards(client));
   guardGateway(client, logger, refetchDroppedThreads(client, ctx));
   // Without an 'error' listener an error in a listener would kill the process.

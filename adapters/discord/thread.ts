@@ -1,4 +1,6 @@
 /** Discord's shapes → the core's `ThreadRef`; which messages the bot answers. Pure. */
+import { escapeMarkdown } from 'discord.js';
+import type { ThreadNames } from '../../src/core/listing.js';
 import type { ThreadRef } from '../../src/core/thread.js';
 
 /**
@@ -14,6 +16,7 @@ export function guildThreadRef(guildId: string, threadId: string, user: string, 
     user,
     ...(who.parent ? { parent: who.parent } : {}),
     ...(who.roles?.length ? { roles: who.roles } : {}),
+    link: `https://discord.com/channels/${guildId}/${threadId}`,
   };
 }
 
@@ -26,7 +29,7 @@ export function roleIds(member: unknown): string[] {
 
 /** One session per DM channel: `discord-dm-<channel>`. */
 export function dmThreadRef(channelId: string, user: string): ThreadRef {
-  return { platform: 'discord', workspace: 'dm', channel: channelId, thread: channelId, user, direct: true };
+  return { platform: 'discord', workspace: 'dm', channel: channelId, thread: channelId, user, direct: true, link: `https://discord.com/channels/@me/${channelId}` };
 }
 
 export function mentionsBot(content: string, botId: string): boolean {
@@ -46,3 +49,17 @@ export function threadName(prompt: string): string {
   if (!clean) return 'Copilot';
   return clean.length > THREAD_NAME_LIMIT ? `${clean.slice(0, THREAD_NAME_LIMIT - 1)}…` : clean;
 }
+
+/**
+ * Places and people as Discord shows them: `<#id>` and `<@id>` render as names, and every send
+ * parses no mentions (`NO_PINGS`), so a list notifies nobody.
+ */
+export const DISCORD_NAMES: ThreadNames = {
+  place: (r) => (r.direct ? 'a direct message' : r.parent ? `<#${r.channel}> in <#${r.parent}>` : `<#${r.channel}>`),
+  person: (u) => (/^\d+$/.test(u) ? `<@${u}>` : escapeMarkdown(u)),
+  link: (r, label) => {
+    const url = r.link ?? (r.direct ? `https://discord.com/channels/@me/${r.channel}` : `https://discord.com/channels/${r.workspace}/${r.channel}`);
+    return `[${label}](<${url}>)`;
+  },
+  literal: (t) => escapeMarkdown(t),
+};

@@ -3,8 +3,10 @@
  * and the forget confirmation. Limits are Slack's, named next to the code that obeys them.
  */
 import type { ThreadRecord } from '../../src/store/registry.js';
+import { threadLine, type ThreadNames } from '../../src/core/listing.js';
 import { chunkMarkdown } from '../shared/chunk.js';
-import { toMrkdwn } from './mrkdwn.js';
+import { defuseBroadcasts, escapeMrkdwn, toMrkdwn } from './mrkdwn.js';
+import { permalink } from './thread.js';
 
 /** Section text limit is 3,000 characters; a message takes at most 50 blocks. */
 export const SECTION_TEXT_LIMIT = 2900;
@@ -76,19 +78,57 @@ export function historyBlocks(markdown: string, target: ThreadTarget, page: numb
   return [...textSections(markdown), { type: 'actions', elements: nav }];
 }
 
-export function threadListBlocks(records: readonly ThreadRecord[], channel: string): Block[] {
+/**
+ * Places and people as Slack shows them: `<#C…>` and `<@U…>` render as names, and in the
+ * private (ephemeral) lists they appear in they notify nobody.
+ */
+export function slackNames(teamUrl: string | undefined): ThreadNames {
+  return {
+    place: (r) => (r.direct ? 'a direct message' : `<#${r.channel}>`),
+    person: (u) => (/^[UW][A-Z0-9]+$/.test(u) ? `<@${u}>` : escapeMrkdwn(u)),
+    link: (r, label) => {
+      const url = r.link ?? permalink(teamUrl, r.channel, r.thread);
+      return url ? `<${url}|${label}>` : undefined;
+    },
+    literal: (t) => defuseBroadcasts(escapeMrkdwn(t)),
+  };
+}
+
+/** `/copilot history` without a thread: this channel's threads, each with its History and Forget buttons. */
+export function threadListBlocks(records: readonly ThreadRecord[], channel: string, names: ThreadNames, now = new Date()): Block[] {
   if (records.length === 0) return textSections('No thread in this channel has a Copilot session yet.');
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*Threads with a Copilot session in <#${channel}>* (newest first)` } }];
   for (const r of records.slice(0, LISTED_THREADS)) {
-    const when = r.lastActiveAt.slice(0, 16).replace('T', ' ');
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: `Thread \`${r.thread}\` started by <@${r.startedBy}> · ${r.turns} turn${r.turns === 1 ? '' : 's'} · last active ${when} UTC` },
-    });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: threadLine(r, now, names) } });
     const target = { c: r.channel, t: r.thread };
     blocks.push({ type: 'actions', elements: [button('History', ACTION.history, encodeTarget({ ...target, p: 0 })), forgetButton(target)] });
   }
   if (records.length > LISTED_THREADS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${records.length - LISTED_THREADS} older threads.` }] });
+  return blocks;
+}
+
+/** `/copilot sessions`: the workspace's threads the asker may see, one line each, linked. */
+export function sessionListBlocks(records: readonly ThreadRecord[], names: ThreadNames, now = new Date()): Block[] {
+  if (records.length === 0) return textSections('No thread in this workspace has a Copilot session.');
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*Threads with a Copilot session* (${records.length}, newest first)` } }];
+  let section: string[] = [];
+  let shown = 0;
+  const flush = () => {
+    if (section.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: section.join('\n') } });
+    section = [];
+  };
+  for (const r of records) {
+    const line = `• ${threadLine(r, now, names)}`;
+    if ([...section, line].join('\n').length > SECTION_TEXT_LIMIT) {
+      flush();
+      // One block stays free for the "…and N older" line.
+      if (blocks.length >= MAX_BLOCKS - 1) break;
+    }
+    section.push(line);
+    shown++;
+  }
+  flush();
+  if (records.length > shown) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${records.length - shown} older threads.` }] });
   return blocks;
 }
 

@@ -11,6 +11,8 @@ export interface SlackContext {
   registry: ThreadRegistry;
   logger: Logger;
   botUserId: string;
+  /** The workspace's address (auth.test `url`), for thread permalinks; absent on enterprise-wide installs. */
+  teamUrl: string | undefined;
   replyWithoutMention: boolean;
   deliveries: Deliveries;
   journal: TurnJournal;

@@ -9,7 +9,8 @@ import { parseInput } from '../../src/core/commands.js';
 import type { Reservation } from '../../src/core/queue.js';
 import { INTERRUPTED_NOTICE, isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../src/core/reply.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
-import { confirmForgetBlocks, historyBlocks, textSections } from './blocks.js';
+import { confirmForgetBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
+import type { ThreadNames } from '../../src/core/listing.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { describe, THINKING, ThreadReplier } from './replier.js';
@@ -53,7 +54,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const admission = await ctx.conversation.admit(thread, text);
   if (!admission.ok) {
     arrival.cancel();
-    if (admission.reply) await deliver(client, thread, admission.reply);
+    if (admission.reply) await deliver(client, thread, admission.reply, slackNames(ctx.teamUrl));
     return;
   }
   const parsed = parseInput(text);
@@ -64,7 +65,7 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   }
   if (parsed.kind !== 'prompt' || !parsed.text) {
     const reply = await ctx.conversation.handleMessage(thread, text, { admitted: true });
-    await deliver(client, thread, reply);
+    await deliver(client, thread, reply, slackNames(ctx.teamUrl));
     return;
   }
   const journal = ctx.journal;
@@ -120,7 +121,7 @@ async function firstThinkingAfter(client: WebClient, botUserId: string, channel:
 }
 
 /** Private replies go to the asker only; the rest to the thread. */
-async function deliver(client: WebClient, thread: ThreadRef, reply: Reply): Promise<void> {
+async function deliver(client: WebClient, thread: ThreadRef, reply: Reply, names: ThreadNames): Promise<void> {
   if (!isPrivate(reply)) {
     await client.chat.postMessage({ channel: thread.channel, thread_ts: thread.thread, text: toMrkdwn(reply.text) });
     return;
@@ -128,7 +129,9 @@ async function deliver(client: WebClient, thread: ThreadRef, reply: Reply): Prom
   const blocks =
     reply.kind === 'history'
       ? historyBlocks(reply.text, { c: thread.channel, t: thread.thread }, reply.page.page, reply.page.pages)
-      : textSections(reply.text);
+      : reply.kind === 'sessions'
+        ? sessionListBlocks(reply.records, names)
+        : textSections(reply.text);
   await ephemeral(client, thread, reply.text.slice(0, 200), blocks);
 }
 

@@ -110,6 +110,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     posts: new KeyedQueue<string>(),
     logger,
     botUserId: auth.user_id,
+    teamUrl: auth.url,
     replyWithoutMention: config.replyWithoutMention,
   };
   for (const register of [appMention, message, copilotCommand, buttons, approvalButtons, threadHistory]) register(app, ctx);

@@ -23,9 +23,16 @@ export function workspaceOf(ids: { teamId?: string; enterpriseId?: string }): st
   return ids.teamId || ids.enterpriseId || undefined;
 }
 
-/** Slack DM channel ids start with D. */
-export function slackThreadRef(workspace: string, channel: string, threadTs: string, user: string): ThreadRef {
-  return { platform: 'slack', workspace, channel, thread: threadTs, user, ...(channel.startsWith('D') ? { direct: true } : {}) };
+/** Slack DM channel ids start with D. `teamUrl` (auth.test's `url`) gives the thread its permalink. */
+export function slackThreadRef(workspace: string, channel: string, threadTs: string, user: string, teamUrl?: string): ThreadRef {
+  const link = permalink(teamUrl, channel, threadTs);
+  return { platform: 'slack', workspace, channel, thread: threadTs, user, ...(channel.startsWith('D') ? { direct: true } : {}), ...(link ? { link } : {}) };
+}
+
+/** The link Slack's "Copy link" gives a thread's first message: `https://x.slack.com/archives/C123/p1700000050000100`. */
+export function permalink(teamUrl: string | undefined, channel: string, threadTs: string): string | undefined {
+  if (!teamUrl || !/^https:\/\/[^/]+\/?$/.test(teamUrl) || !/^\d+\.\d+$/.test(threadTs)) return undefined;
+  return `${teamUrl.replace(/\/$/, '')}/archives/${channel}/p${threadTs.replace('.', '')}`;
 }
 
 /** Messages from people only: no edits, deletes, joins, bots, or the bot itself. */

@@ -6,7 +6,8 @@
 export type Command =
   | { kind: 'history'; page: number }
   | { kind: 'forget' }
-  | { kind: 'sessions' }
+  /** `in`: only the threads of that channel (a Discord thread's parent, a Slack channel). */
+  | { kind: 'sessions'; in?: string }
   | { kind: 'help' };
 
 export type Parsed =

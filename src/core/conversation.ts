@@ -184,7 +184,7 @@ export class Conversation {
       case 'forget':
         return this.forget(thread);
       case 'sessions':
-        return this.sessions(thread);
+        return this.sessions(thread, command.in);
       case 'help':
         return { kind: 'notice', text: helpText() };
     }
@@ -336,23 +336,25 @@ export class Conversation {
     return { kind: 'forgotten', sessionId: id, text: '🧹 Forgotten: this thread’s Copilot session is deleted. The next message starts a fresh one.' };
   }
 
-  private async sessions(thread: ThreadRef): Promise<Reply> {
+  private async sessions(thread: ThreadRef, channel?: string): Promise<Reply> {
     // Other people's direct messages are theirs: not even their ids are listed. Nor are threads
     // of channels the asker is not in, where the platform keeps those private.
     let records = (await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace })).filter(
-      (r) => !r.direct || r.startedBy === thread.user || this.isAdmin(thread),
+      (r) => (!r.direct || r.startedBy === thread.user || this.isAdmin(thread)) && (channel === undefined || (r.parent ?? r.channel) === channel),
     );
     const check = this.visibility.get(thread.platform);
     if (check && records.length > 0 && !this.isAdmin(thread)) {
       const visible = await check(thread, records);
       records = records.filter((r) => visible.has(r.sessionId));
     }
-    if (records.length === 0) return { kind: 'sessions', records, text: 'No thread in this workspace has a Copilot session.' };
+    const scope = channel === undefined ? 'workspace' : 'channel';
+    if (records.length === 0) return { kind: 'sessions', records, text: `No thread in this ${scope} has a Copilot session.` };
     const names = this.threadNames(thread.platform);
     const now = this.now();
     const lines = records.slice(0, LISTED_SESSIONS).map((r) => `• ${threadLine(r, now, names)}`);
     const more = records.length > LISTED_SESSIONS ? `\n…and ${records.length - LISTED_SESSIONS} older.` : '';
-    return { kind: 'sessions', records, text: [`**Threads with a Copilot session** (${records.length}, newest first)`, ...lines].join('\n') + more };
+    const title = `**Threads with a Copilot session${channel === undefined ? '' : ' in this channel'}** (${records.length}, newest first)`;
+    return { kind: 'sessions', records, text: [title, ...lines].join('\n') + more };
   }
 }
 

@@ -35,6 +35,49 @@ const TRANSIENT = new Set([
   'assistant.usage',
 ]);
 
+/**
+ * Events that keep the session's books (its system prompt, turn boundaries, resumes, the permission
+ * round-trip the approval record already tells): shown only when everything is asked for. A kind
+ * not listed here, one a newer runtime adds, still shows in the conversation.
+ */
+const BOOKKEEPING = new Set([
+  'session.start',
+  'session.resume',
+  'session.shutdown',
+  'session.idle',
+  'session.info',
+  'session.model_change',
+  'session.mode_changed',
+  'session.title_changed',
+  'session.context_changed',
+  'session.usage_checkpoint',
+  'session.tools_updated',
+  'session.skills_loaded',
+  'session.mcp_servers_loaded',
+  'session.extensions_loaded',
+  'session.custom_agents_updated',
+  'session.permissions_changed',
+  'session.remote_steerable_changed',
+  'session.managed_settings_resolved',
+  'session.auto_mode_resolved',
+  'session.background_tasks_changed',
+  'session.completion_receipt',
+  'system.message',
+  'system.notification',
+  'assistant.turn_start',
+  'assistant.turn_end',
+  'assistant.idle',
+  'assistant.intent',
+  'model.call_finished',
+  'pending_messages.modified',
+  'commands.changed',
+  'capabilities.changed',
+  'hook.start',
+  'hook.end',
+  'permission.requested',
+  'permission.completed',
+]);
+
 const SHORT = 300;
 
 export function stripDatetime(text: string): string {
@@ -165,17 +208,14 @@ export interface TranscriptOptions {
   audience?: Audience;
   /**
    * Everything the session holds, bookkeeping included (system prompt, turn start and end,
-   * resumes, event kinds this file does not know), one line per event: the CLI's `show --all`.
-   * Otherwise the conversation: what people and Copilot said, each tool call with its result
-   * on one line, approvals, errors.
+   * resumes), one line per event: the CLI's `show --all`. Otherwise the conversation: what
+   * people and Copilot said, each tool call with its result on one line, approvals, errors, and
+   * any event kind this file does not know.
    */
   all?: boolean;
 }
 
-/**
- * Renders a log into entries. With `all`, runs of bookkeeping fold into one line so a turn still
- * reads as question, tools, answer.
- */
+/** Renders a log into entries; runs of system events fold into one line so a turn reads as question, tools, answer. */
 export function renderTranscript(events: readonly TranscriptEvent[], options: TranscriptOptions = {}): Entry[] {
   const out: Entry[] = [];
   const toolNames = new Map<string, string>();
@@ -184,14 +224,16 @@ export function renderTranscript(events: readonly TranscriptEvent[], options: Tr
   for (const event of events) {
     if (event.type === 'tool.execution_start') toolNames.set(text(event.data, 'toolCallId'), text(event.data, 'toolName'));
     const entry = renderEvent(event, toolNames, options.audience);
-    if (!entry) continue;
-    if (options.all) {
-      const last = out.at(-1);
-      if (entry.kind === 'system' && last?.kind === 'system') last.text = `${last.text} · ${entry.text}`;
-      else out.push(entry);
+    if (!entry || (!options.all && BOOKKEEPING.has(event.type))) continue;
+    const last = out.at(-1);
+    if (entry.kind === 'system' && last?.kind === 'system') {
+      last.text = `${last.text} · ${entry.text}`;
       continue;
     }
-    if (entry.kind === 'system') continue;
+    if (options.all) {
+      out.push(entry);
+      continue;
+    }
     const call = entry.callId ? calls.get(entry.callId) : undefined;
     if (call && event.type === 'tool.execution_start') {
       call.text = entry.text;

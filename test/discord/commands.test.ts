@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUTTON } from '../../adapters/discord/commands.js';
 import { IDS } from '../support/fake-discord.js';
-import { DM, G1, interactionMessages, ROLE, startDiscordHarness, T1, T2, T_PRIVATE, T_STAFF, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+import { DM, G1, G2, interactionMessages, ROLE, startDiscordHarness, T1, T2, T_PRIVATE, T_STAFF, TEXT, TEXT2, type DiscordHarness } from '../support/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {
@@ -29,7 +29,7 @@ const deferredEphemeral = (d: DiscordHarness, token: string) =>
 describe('/copilot on Discord', () => {
   it('history is deferred at once, private, paged, with a transcript file for long sessions', async () => {
     d = await startDiscordHarness();
-    await turns(d, T1, ...Array.from({ length: 6 }, (_, i) => `question ${i}`));
+    await turns(d, T1, ...Array.from({ length: 9 }, (_, i) => `question ${i}`));
     const { token } = d.slash('history');
     const [first] = await shown(d, token);
     expect(deferredEphemeral(d, token)).toEqual({ type: 5, data: { flags: 64 } });
@@ -91,18 +91,28 @@ describe('/copilot on Discord', () => {
     expect(await listed(IDS.human)).toEqual([T1, T_STAFF, T_PRIVATE]);
   });
 
-  it('sessions lists this guild’s threads; help explains; history outside a thread says where to use it', async () => {
+  it('sessions lists this guild’s threads readably (mentions, opening words, links, relative times, newest first); history outside a thread lists that channel’s', async () => {
     d = await startDiscordHarness();
-    await turns(d, T1, 'one');
+    await turns(d, T1, 'one: how do I *deploy* this?');
     await turns(d, T2, 'two');
     const sessions = d.slash('sessions', { channel: TEXT });
-    const text = (await shown(d, sessions.token))[0]!.content;
-    expect(text).toContain(T1);
-    expect(text).toContain(T2);
+    const [listing] = await shown(d, sessions.token);
+    const lines = listing!.content.split('\n').filter((l) => l.startsWith('• '));
+    // Newest first; where and who as mentions; the first prompt's words, its Markdown shown literally.
+    expect(lines[0]).toMatch(new RegExp(`^• <#${T2}> in <#${TEXT}> · “two” · started by <@${IDS.human}> · 1 turn · just now · \\[open thread\\]\\(<https://discord.com/channels/${G1}/${T2}>\\)$`));
+    expect(lines[1]).toContain(`<#${T1}> in <#${TEXT}> · “one: how do I \\*deploy\\* this?”`);
+    // Listed, not pinged: the reply parses no mentions.
+    const edit = d.discord.calls.find((c) => c.method === 'PATCH' && c.path.includes(sessions.token));
+    expect((edit?.body as { allowed_mentions?: { parse?: unknown[] } }).allowed_mentions?.parse).toEqual([]);
     const help = d.slash('help');
     expect((await shown(d, help.token))[0]!.content).toContain('`forget`');
     const outside = d.slash('history', { channel: TEXT });
-    expect((await shown(d, outside.token))[0]!.content).toMatch(/inside a thread/);
+    const inChannel = (await shown(d, outside.token))[0]!.content;
+    expect(inChannel).toMatch(/Threads with a Copilot session in this channel\*\* \(2, newest first\)/);
+    expect(inChannel).toContain(`<#${T1}>`);
+    expect(inChannel).toContain('use `/copilot history` there');
+    const empty = d.slash('history', { channel: TEXT2, guild: G2 });
+    expect((await shown(d, empty.token))[0]!.content).toMatch(/No thread in this channel[\s\S]*inside a thread/);
   });
 
   it('works in DMs too', async () => {

@@ -164,9 +164,12 @@ describe('/copilot', () => {
 
   it('lists sessions, shows help, and explains usage for anything else', async () => {
     s = await startSlackHarness();
-    await threadWithTurns(s, 'one');
+    const ts = await threadWithTurns(s, 'one *bold* <!here> question');
     await s.command('sessions', { responseId: 's' });
-    expect(allText((await response(s, 's')).blocks)).toMatch(/Threads with a Copilot session/);
+    const listing = allText((await response(s, 's')).blocks);
+    expect(listing).toMatch(/Threads with a Copilot session\* \(1, newest first\)/);
+    // Where and who as Slack renders them (names, not ids), the opening words literally, a permalink, a relative time.
+    expect(listing).toContain(`• <#C222> · “one *bold* &lt;!here&gt; question” · started by <@UHUMAN> · 1 turn · just now · <https://test.slack.com/archives/C222/p${ts.replace('.', '')}|open thread>`);
     await s.command('', { responseId: 'help' });
     expect(String((await response(s, 'help')).text)).toContain('/copilot history');
     await s.command('explode', { responseId: 'u' });
@@ -192,8 +195,8 @@ describe('/copilot sessions lists only what the asker could see', () => {
     const listed = async (user: string) => {
       const id = `sessions-${user}`;
       await s!.command('sessions', { user, channel: 'C222', responseId: id });
-      const text = String((await response(s!, id)).text);
-      return ['C222', 'CPRIV', 'GMULTI'].filter((c) => text.includes(c));
+      const text = allText((await response(s!, id)).blocks);
+      return ['C222', 'CPRIV', 'GMULTI'].filter((c) => text.includes(`<#${c}>`));
     };
     expect(await listed('UOUTSIDER')).toEqual(['C222']);
     expect(await listed('UMEMBER')).toEqual(['C222', 'CPRIV']);

@@ -38,12 +38,15 @@ describe('history rendering', () => {
 
   it('shows the conversation, without bookkeeping, unless everything is asked for', () => {
     const chat = renderTranscript(turn);
-    expect(chat.map((e) => `${e.kind}:${e.text}`)).toEqual(['user:q', 'assistant:a']);
+    // A kind this renderer does not know is not bookkeeping it can vouch for: it still shows.
+    expect(chat.map((e) => `${e.kind}:${e.text}`)).toEqual(['user:q', 'system:brand.new_kind', 'assistant:a']);
     const withTools = renderTranscript([
       ev('user.message', { content: 'list files' }),
       ev('assistant.turn_start'),
       ev('assistant.message', { content: '', toolRequests: [{ name: 'bash', toolCallId: 'c1' }] }),
       ev('tool.execution_start', { toolName: 'bash', toolCallId: 'c1', arguments: { command: 'ls' } }),
+      ev('permission.requested', { permissionRequest: { kind: 'shell' } }),
+      ev('permission.completed', { result: { kind: 'approved' } }),
       ev('tool.execution_complete', { toolCallId: 'c1', success: true, result: { content: 'a.txt' } }),
       ev('assistant.message', { content: '', toolRequests: [{ name: 'edit', toolCallId: 'c2' }] }),
       ev('tool.execution_complete', { toolCallId: 'c2', success: false, error: { message: 'denied by policy' } }),

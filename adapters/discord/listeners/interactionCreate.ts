@@ -66,7 +66,14 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
       return show(interaction, textView(reply.text));
     }
     case 'history':
-      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      if (!thread) {
+        // In a channel: its threads that have sessions, so one can be opened and asked there.
+        if (!interaction.guildId) return show(interaction, textView(NOT_A_THREAD));
+        const where = { platform: 'discord', workspace: interaction.guildId, channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id, roles: roleIds(interaction.member) };
+        const reply = await ctx.conversation.runCommand(where, { kind: 'sessions', in: interaction.channelId });
+        const hint = reply.kind === 'sessions' && reply.records.length > 0 ? '\n_Open a thread and use `/copilot history` there to read it._' : `\n${NOT_A_THREAD}`;
+        return show(interaction, textView(reply.text + hint));
+      }
       return show(interaction, await historyOf(ctx, thread, interaction.options.getInteger('page') ?? 0));
     case 'forget':
       if (!thread) return show(interaction, textView(NOT_A_THREAD));

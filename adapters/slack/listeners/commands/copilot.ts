@@ -5,7 +5,7 @@
  */
 import type { App, RespondFn } from '@slack/bolt';
 import { COMMAND_HELP } from '../../../../src/core/commands.js';
-import { confirmForgetBlocks, textSections, threadListBlocks } from '../../blocks.js';
+import { confirmForgetBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
 import { errorReference, failureNotice } from '../../../../src/core/reply.js';
 import { respondPrivately, showHistory, type Actor } from '../../actions.js';
@@ -43,14 +43,15 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
       return respondPrivately(respond, toMrkdwn(SLASH_HELP), textSections(SLASH_HELP));
     case 'sessions': {
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'sessions' });
-      return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
+      if (reply.kind !== 'sessions') return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
+      return respondPrivately(respond, `Threads with a Copilot session: ${reply.records.length}`, sessionListBlocks(reply.records, slackNames(ctx.teamUrl)));
     }
     case 'history':
     case 'forget': {
       if (extra.length || (page !== undefined && !/^[1-9]\d{0,5}$/.test(page))) return usage();
       if (!link) {
         const records = await ctx.registry.list({ platform: 'slack', workspace: who.workspace, channel });
-        return respondPrivately(respond, `Threads with a Copilot session in this channel: ${records.length}`, threadListBlocks(records, channel));
+        return respondPrivately(respond, `Threads with a Copilot session in this channel: ${records.length}`, threadListBlocks(records, channel, slackNames(ctx.teamUrl)));
       }
       const target = parsePermalink(link);
       if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');

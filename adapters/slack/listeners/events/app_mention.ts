@@ -12,7 +12,7 @@ export function appMention(app: App, ctx: SlackContext): void {
     if ((event as { edited?: unknown }).edited || !isFromPerson(message, ctx.botUserId)) return;
     const workspace = workspaceOf(context);
     if (!workspace) return ctx.logger.warn({ channel: message.channel }, 'Slack: mention without a team or enterprise id ignored');
-    const arrival = arrive(ctx, slackThreadRef(workspace, message.channel, threadOf(message), message.user!));
+    const arrival = arrive(ctx, slackThreadRef(workspace, message.channel, threadOf(message), message.user!, ctx.teamUrl));
     await handleIncoming(ctx, client, message, arrival).catch((err: unknown) =>
       ctx.logger.error({ err: describe(err), channel: message.channel, ts: message.ts }, 'Slack: mention failed'),
     );

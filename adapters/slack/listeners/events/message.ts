@@ -18,7 +18,7 @@ export function message(app: App, ctx: SlackContext): void {
     if (!workspace) return;
     const isDm = m.channel_type === 'im';
     if (!isDm && (mentions(m.text ?? '', ctx.botUserId) || !ctx.replyWithoutMention || !m.thread_ts)) return;
-    const thread = slackThreadRef(workspace, m.channel, threadOf(m), m.user!);
+    const thread = slackThreadRef(workspace, m.channel, threadOf(m), m.user!, ctx.teamUrl);
     // A turn of this thread queued here means it has (or is about to have) a session.
     const active = ctx.conversation.active(thread);
     const arrival = arrive(ctx, thread);
