@@ -99,6 +99,8 @@ export interface SlackConfig {
   replyWithoutMention: boolean;
   /** One Web API call's timeout (retries are bounded too). */
   timeoutMs: number;
+  /** `native`: Slack's streaming messages (falls back to edits where refused); `edit`: a placeholder edited as the answer grows. */
+  streaming: 'native' | 'edit';
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -215,6 +217,7 @@ const schema = z.object({
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
   SLACK_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
   SLACK_REPLY_WITHOUT_MENTION: bool(true),
+  SLACK_STREAMING: z.preprocess(blankToUndefined, z.enum(['native', 'edit'], { error: 'must be native or edit' }).default('native')),
   DISCORD_TOKEN: optionalText,
   DISCORD_GUILD_ID: z.preprocess(blankToUndefined, z.string().regex(/^\d{5,25}$/, { error: 'must be a guild id (digits)' }).optional()),
   DISCORD_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
@@ -297,6 +300,7 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
     apiUrl: e.SLACK_API_URL,
     replyWithoutMention: e.SLACK_REPLY_WITHOUT_MENTION,
     timeoutMs: e.PLATFORM_TIMEOUT_SECONDS * 1000,
+    streaming: e.SLACK_STREAMING,
   };
 }
 

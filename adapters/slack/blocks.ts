@@ -132,6 +132,25 @@ export function sessionListBlocks(records: readonly ThreadRecord[], names: Threa
   return blocks;
 }
 
+export const FEEDBACK_ACTION = 'copilot_feedback';
+
+/** Slack's own 👍/👎 under an answer; a click says which thread by where the message is. */
+export function feedbackBlocks(): Block[] {
+  return [
+    {
+      type: 'context_actions',
+      elements: [
+        {
+          type: 'feedback_buttons',
+          action_id: FEEDBACK_ACTION,
+          positive_button: { text: { type: 'plain_text', text: '👍' }, accessibility_label: 'This answer was helpful', value: 'up' },
+          negative_button: { text: { type: 'plain_text', text: '👎' }, accessibility_label: 'This answer was not helpful', value: 'down' },
+        },
+      ],
+    },
+  ];
+}
+
 export function confirmForgetBlocks(target: ThreadTarget): Block[] {
   return [
     { type: 'section', text: { type: 'mrkdwn', text: "Forget this thread? Its Copilot session will be deleted for good." } },

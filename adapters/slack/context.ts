@@ -14,6 +14,7 @@ export interface SlackContext {
   /** The workspace's address (auth.test `url`), for thread permalinks; absent on enterprise-wide installs. */
   teamUrl: string | undefined;
   replyWithoutMention: boolean;
+  streaming: 'native' | 'edit';
   deliveries: Deliveries;
   journal: TurnJournal;
   /** Per thread (`channel/ts`): placeholders are posted in the order their messages arrived. */

@@ -7,9 +7,10 @@
 import type { WebClient } from '@slack/web-api';
 import { parseInput } from '../../src/core/commands.js';
 import type { Reservation } from '../../src/core/queue.js';
-import { INTERRUPTED_NOTICE, isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../src/core/reply.js';
+import { INTERRUPTED_NOTICE, isPrivate, type Reply } from '../../src/core/reply.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
-import { confirmForgetBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
+import { confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
+import { StreamReplier, type Replier } from './stream.js';
 import type { ThreadNames } from '../../src/core/listing.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
@@ -74,11 +75,20 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
   const turn = { key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts, sessionId: sessionIdFor(thread) };
   const begun = safely('journal the turn', () => journal.begin(turn));
   // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
-  const replier = new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts }))));
+  const placed = (ts: string) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts })));
+  const replier: Replier =
+    ctx.streaming === 'native'
+      ? new StreamReplier(client, { channel: thread.channel, threadTs: thread.thread, teamId: thread.workspace, userId: thread.user }, ctx.logger, feedbackBlocks(), placed)
+      : new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, placed, feedbackBlocks());
   // Asked before the turn is queued: a turn waiting for a person holds this message back, and the thread hears why.
   const behindApproval = ctx.conversation.awaitingApproval(thread);
-  const answer = ctx.conversation.handleMessage(thread, parsed.text, { onDelta: (d) => replier.onDelta(d), reservation: arrival.turn, admitted: true });
-  replier.start(arrival.post, behindApproval ? toMrkdwn(WAITING_FOR_APPROVAL) : THINKING);
+  const answer = ctx.conversation.handleMessage(thread, parsed.text, {
+    onDelta: (d) => replier.onDelta(d),
+    onProgress: (p) => replier.onProgress(p),
+    reservation: arrival.turn,
+    admitted: true,
+  });
+  replier.start(arrival.post, behindApproval);
   await begun;
   const reply = await answer;
   await replier.finish(reply.text);
@@ -100,8 +110,9 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
     try {
       if (!(await ctx.journal.claimNotice(t.key))) continue;
       const placeholder = t.placeholder ?? (await firstThinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message));
-      if (placeholder) await client.chat.update({ channel: t.channel, ts: placeholder, text });
-      else await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
+      // A native stream cut off by the crash may refuse edits: then the notice is a message of its own.
+      const updated = placeholder ? await client.chat.update({ channel: t.channel, ts: placeholder, text }).then(() => true, () => false) : false;
+      if (!updated) await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
       if (t.sessionId) await ctx.conversation.expireAbandonedApprovals(t.sessionId, t.instance);
       await ctx.journal.end(t.key);
       ctx.logger.info({ channel: t.channel, thread: t.thread, since: t.startedAt }, 'Slack: told a thread its answer was interrupted');

@@ -21,6 +21,7 @@ import { slackVisibility } from './visibility.js';
 import type { SlackContext } from './context.js';
 import { Deliveries } from '../shared/deliveries.js';
 import { buttons } from './listeners/actions/buttons.js';
+import { feedbackButtons } from './listeners/actions/feedback.js';
 import { approvalButtons, slackApprovalCards } from './approvals.js';
 import { copilotCommand } from './listeners/commands/copilot.js';
 import { appMention } from './listeners/events/app_mention.js';
@@ -112,8 +113,9 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     botUserId: auth.user_id,
     teamUrl: auth.url,
     replyWithoutMention: config.replyWithoutMention,
+    streaming: config.streaming,
   };
-  for (const register of [appMention, message, copilotCommand, buttons, approvalButtons, threadHistory]) register(app, ctx);
+  for (const register of [appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
   deps.conversation.useVisibility('slack', slackVisibility(web, logger));
   deps.conversation.useApprovalCards('slack', slackApprovalCards(web));
   app.error(async (err) => {

@@ -9,8 +9,10 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/log.js';
 import type { Reservation } from '../../src/core/queue.js';
 import { chunkMarkdown } from '../shared/chunk.js';
-import { MESSAGE_MARKDOWN_LIMIT } from './blocks.js';
+import { MESSAGE_MARKDOWN_LIMIT, SECTION_TEXT_LIMIT, type Block } from './blocks.js';
+import type { TurnProgress } from '../../src/agent/agent.js';
 import { toMrkdwn } from './mrkdwn.js';
+import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 
 export const THINKING = '_Copilot is thinking…_';
 export const STREAM_UPDATE_MS = 1200;
@@ -30,10 +32,22 @@ export class ThreadReplier {
     private readonly log: Logger,
     /** Told the placeholder's ts once it is posted. */
     private readonly onPlaceholder: (ts: string) => void = () => undefined,
+    /** Blocks under the answer's last message (the 👍/👎 buttons). */
+    private readonly feedback: Block[] = [],
   ) {}
 
-  /** Shows the thinking state; `place` keeps placeholders in the order their messages arrived. */
-  start(place?: Reservation, text = THINKING): void {
+  /** Resolves when every step asked for so far is done. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  onProgress(_progress: TurnProgress): void {
+    // An edited placeholder shows only text.
+  }
+
+  /** Shows the thinking state (or that the turn waits behind an approval); `place` keeps placeholders in the order their messages arrived. */
+  start(place?: Reservation, waiting = false): void {
+    const text = waiting ? toMrkdwn(WAITING_FOR_APPROVAL) : THINKING;
     const post = async () => {
       const res = await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
       this.placeholder = res.ts;
@@ -65,22 +79,26 @@ export class ThreadReplier {
     if (chunks.length === 0) chunks.push('_(empty answer)_');
     this.enqueue(async () => {
       const [first, ...rest] = chunks;
-      await this.replaceOrPost(first!);
+      const last = rest.length ? rest.pop()! : undefined;
+      // The buttons ride on the last message, when its text fits a section block.
+      const withFeedback = (text: string) => (this.feedback.length && text.length <= SECTION_TEXT_LIMIT ? [{ type: 'section', text: { type: 'mrkdwn', text } }, ...this.feedback] : undefined);
+      await this.replaceOrPost(first!, last === undefined ? withFeedback(first!) : undefined);
       for (const text of rest) await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
+      if (last !== undefined) await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text: last, ...blocksArg(withFeedback(last)) });
     }, 'deliver the answer');
     return this.chain;
   }
 
-  private async replaceOrPost(text: string): Promise<void> {
+  private async replaceOrPost(text: string, blocks?: Block[]): Promise<void> {
     if (this.placeholder) {
       try {
-        await this.client.chat.update({ channel: this.channel, ts: this.placeholder, text });
+        await this.client.chat.update({ channel: this.channel, ts: this.placeholder, text, ...blocksArg(blocks) });
         return;
       } catch (err) {
         this.log.warn({ err: describe(err), channel: this.channel, thread: this.threadTs }, 'placeholder update failed; posting instead');
       }
     }
-    await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text });
+    await this.client.chat.postMessage({ channel: this.channel, thread_ts: this.threadTs, text, ...blocksArg(blocks) });
   }
 
   private enqueue(step: () => Promise<void>, what: string): void {
@@ -88,6 +106,10 @@ export class ThreadReplier {
       this.log.error({ err: describe(err), channel: this.channel, thread: this.threadTs }, `Slack: could not ${what}`);
     });
   }
+}
+
+function blocksArg(blocks: Block[] | undefined): { blocks?: never } {
+  return blocks ? { blocks: blocks as never } : {};
 }
 
 /** Slack errors carry the API's error code; keep logs short and free of request bodies. */

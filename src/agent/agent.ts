@@ -10,11 +10,16 @@ export type { ToolAsk } from './permissions.js';
 /** A person's answer to a tool request: the agent goes on with the tool, or without it (told why). */
 export type ToolVerdict = { approved: true } | { approved: false; reason: string };
 
+/** What a turn is doing, for adapters that show it (a tool running, one message of the answer done). */
+export type TurnProgress = { kind: 'tool'; name: string; phase: 'start' | 'end'; ok?: boolean } | { kind: 'message-end' };
+
 export interface TurnOptions {
   /** The turn is aborted and fails with `TurnTimeoutError` after this long. */
   timeoutMs: number;
   /** Called with each piece of the answer as the model streams it. */
   onDelta?: (text: string) => void;
+  /** Called when a tool starts or ends, and when one assistant message of the turn is complete. */
+  onProgress?: (progress: TurnProgress) => void;
   /**
    * Asked when the agent wants a tool that needs a person's approval (COPILOT_TOOLS_APPROVAL).
    * The turn's timeout is suspended while it waits; `signal` aborts when the turn ends anyway

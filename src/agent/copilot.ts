@@ -543,9 +543,14 @@ export class CopilotAgent implements Agent {
             break;
           case 'assistant.message':
             if (event.data.content) answer = event.data.content;
+            options.onProgress?.({ kind: 'message-end' });
             break;
           case 'tool.execution_start':
             toolNames.set(event.data.toolCallId, event.data.toolName);
+            options.onProgress?.({ kind: 'tool', name: event.data.toolName, phase: 'start' });
+            break;
+          case 'tool.execution_complete':
+            options.onProgress?.({ kind: 'tool', name: toolNames.get(event.data.toolCallId) ?? 'tool', phase: 'end', ok: event.data.success });
             break;
           case 'session.error':
             finish(new TurnFailedError(event.data.message));

@@ -4,7 +4,7 @@
  * in arrival order; different threads run in parallel. Every failure ends in a reply.
  */
 import type { Logger } from '../log.js';
-import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent } from '../agent/agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent, type TurnProgress } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { StoreUnavailableError } from '../store/keyv.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
@@ -41,6 +41,8 @@ export interface ConversationOptions {
 export interface MessageOptions {
   /** Streams the answer as it is written. */
   onDelta?: (text: string) => void;
+  /** Tools starting and ending, messages of the answer complete: for a status line. */
+  onProgress?: (progress: TurnProgress) => void;
   /** True when the text came from a slash command: invalid input is then an error, not a prompt. */
   explicit?: boolean;
   /** The thread's place in line, taken when the message arrived (`reserve`); given up if unused. */
@@ -53,6 +55,8 @@ export const DEFAULT_HISTORY_PAGE_SIZE = 15;
 
 export class Conversation {
   readonly queue = new KeyedQueue<SessionId>();
+  /** Votes on one thread are counted one at a time (read, add, write), not in the turn's line. */
+  private readonly votes = new KeyedQueue<SessionId>();
   private readonly transcripts: TranscriptCache;
   private readonly admins: ReadonlySet<string>;
   private readonly now: () => Date;
@@ -124,6 +128,22 @@ export class Conversation {
     await this.options.approvals
       ?.expireAbandoned(sessionId as SessionId, goneInstance)
       .catch((err: unknown) => this.options.logger.warn({ err: String(err), sessionId }, 'could not expire abandoned tool approvals'));
+  }
+
+  /** A 👍/👎 on one of the thread's answers, from `thread.user`; the reply is for them only. Never rejects. */
+  async recordFeedback(thread: ThreadRef, vote: 'up' | 'down'): Promise<Reply> {
+    const refusal = this.gate.refusal(thread);
+    if (refusal) return refusal;
+    const id = this.idOf(thread);
+    if (!id) return { kind: 'notice', text: 'That answer is not from a thread I keep.' };
+    try {
+      const record = await this.votes.run(id, () => this.options.registry.recordFeedback(id, vote, thread.user, this.now()));
+      if (!record) return { kind: 'notice', text: 'This thread has no Copilot session any more, so there is nothing to rate.' };
+      this.options.logger.info({ sessionId: id, vote, by: `${thread.platform}:${thread.user}` }, 'feedback recorded');
+      return { kind: 'notice', text: vote === 'up' ? 'Thanks for the 👍.' : 'Thanks for the 👎. Say in the thread what was wrong and I will try again.' };
+    } catch (err) {
+      return this.failureReply(err, this.options.logger.child({ sessionId: id }));
+    }
   }
 
   /** Whether a turn or command of this thread is queued or running in this process. */
@@ -252,6 +272,7 @@ export class Conversation {
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
           onDelta: options.onDelta,
+          onProgress: options.onProgress,
           ...(desk ? { approve: (ask, signal) => desk.ask(thread, id, ask, signal) } : {}),
         });
         log.info({ created: result.created, chars: result.text.length }, 'turn answered');
@@ -311,7 +332,9 @@ export class Conversation {
       transcript = this.transcripts.render(id, withApprovals(events, (await this.options.approvals?.log(id)) ?? []));
     }
     const view = paginate(transcript.entries, page, this.pageSize);
-    const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries)`;
+    const feedback = (await this.options.registry.get(id))?.feedback;
+    const rated = feedback ? ` · feedback 👍 ${feedback.up} 👎 ${feedback.down}` : '';
+    const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries${rated})`;
     const more = view.pages > 1 ? `\n_Other pages: \`history <1-${view.pages}>\`._` : '';
     return {
       kind: 'history',

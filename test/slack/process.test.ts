@@ -1,5 +1,6 @@
 /** `npm start` with Slack configured: the real process, the fake Slack API, signed requests. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { threadMessages } from '../support/slack-view.js';
 import { signed, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
 
@@ -33,7 +34,7 @@ describe('the bot process with Slack', () => {
     expect(out.stderr).toContain('SLACK_SIGNING_SECRET: is required for Slack');
   });
 
-  it('serves /slack/events and /healthz on PORT and answers a mention in its thread', async () => {
+  it('serves /slack/events and /healthz on PORT and answers a mention in its thread (streamed natively, the default)', async () => {
     const port = await freePort();
     const bot = startEntry(['src/main.ts'], { ...env, PORT: String(port) });
     try {
@@ -48,10 +49,10 @@ describe('the bot process with Slack', () => {
       });
       const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', 'proc-secret'), body });
       expect(res.status).toBe(200);
-      await expect
-        .poll(() => slack.callsTo('chat.update').map((c) => c.args.text), { timeout: 30_000 })
-        .toContain('you said: from the process');
-      expect(slack.callsTo('chat.postMessage').at(-1)?.args).toMatchObject({ channel: 'C222', thread_ts: '1700000500.000100' });
+      await expect.poll(() => threadMessages(slack, 'C222', '1700000500.000100'), { timeout: 30_000 }).toEqual([
+        expect.objectContaining({ text: 'you said: from the process', stream: 'stopped' }),
+      ]);
+      expect(slack.callsTo('chat.startStream')[0]?.args).toMatchObject({ channel: 'C222', thread_ts: '1700000500.000100', recipient_team_id: 'T111', recipient_user_id: 'UHUMAN' });
     } finally {
       bot.child.kill('SIGTERM');
       expect(await bot.exited).toBe(0);

@@ -1,4 +1,5 @@
 /** Socket Mode (SLACK_APP_TOKEN): Bolt connects out to the fake Slack and receives the same events. */
+import { threadMessages } from '../support/slack-view.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../../adapters/slack/index.js';
 import { silentLogger } from '../../src/log.js';
@@ -30,7 +31,7 @@ describe('Slack Socket Mode', () => {
       event_id: 'EvSock',
       event: { type: 'app_mention', user: 'UHUMAN', text: '<@UBOT> over the socket', ts: '1700000600.000100', channel: 'C222' },
     });
-    await expect.poll(() => slack!.callsTo('chat.update').map((c) => c.args.text), { timeout: 30_000 }).toContain('you said: over the socket');
+    await expect.poll(() => threadMessages(slack!, 'C222', '1700000600.000100').map((m) => `${m.stream}:${m.text}`), { timeout: 30_000 }).toEqual(['stopped:you said: over the socket']);
 
     await slack.socketSend('slash_commands', {
       command: '/copilot', text: 'help', team_id: 'T111', channel_id: 'C222', user_id: 'UHUMAN',

@@ -189,6 +189,8 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
     SLACK_BOT_TOKEN: 'xoxb-stack-token',
     SLACK_SIGNING_SECRET: SLACK_SECRET,
     SLACK_API_URL: slack.apiUrl,
+    // Crash recovery and order are checked on the placeholder path; native streams have tests of their own.
+    SLACK_STREAMING: 'edit',
     DISCORD_TOKEN: 'fake-discord-token',
     DISCORD_API_URL: discord.apiUrl,
     ...options.env,

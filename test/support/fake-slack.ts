@@ -43,6 +43,8 @@ export interface FakeSlack {
   socketSend(type: 'events_api' | 'slash_commands' | 'interactive', payload: unknown): Promise<unknown>;
   /** Resolves once an app has opened a Socket Mode connection. */
   socketConnected(): Promise<void>;
+  /** Slack closes each stream after `appends` appends (as it does after a few minutes): the next append fails. */
+  closeStreamsAfter(appends: number | undefined): void;
   /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
   privateChannel(channel: string, members: string[], kind?: 'private' | 'mpim'): void;
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   const faults = new Map<string, Array<Fault>>();
   const privates = new Map<string, { members: string[]; kind: 'private' | 'mpim' }>();
   let seq = 0;
+  const streams = new Map<string, { open: boolean; appends: number }>();
+  let closeAfter: number | undefined;
   const nextTs = () => `1800000000.${String(++seq).padStart(6, '0')}`;
   let base = '';
 
@@ -103,6 +107,29 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, channel: args.channel, ts: nextTs(), message: { text: args.text } };
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
+      case 'chat.startStream': {
+        if (!args.thread_ts) return { ok: false, error: 'invalid_arguments' };
+        if (!String(args.channel).startsWith('D') && (!args.recipient_user_id || !args.recipient_team_id)) return { ok: false, error: 'missing_recipient_user_id' };
+        const ts = nextTs();
+        streams.set(ts, { open: true, appends: 0 });
+        return { ok: true, channel: args.channel, ts };
+      }
+      case 'chat.appendStream': {
+        const stream = streams.get(String(args.ts));
+        if (!stream?.open) return { ok: false, error: 'message_not_in_streaming_state' };
+        if (closeAfter !== undefined && stream.appends >= closeAfter) {
+          stream.open = false;
+          return { ok: false, error: 'message_not_in_streaming_state' };
+        }
+        stream.appends++;
+        return { ok: true, channel: args.channel, ts: args.ts };
+      }
+      case 'chat.stopStream': {
+        const stream = streams.get(String(args.ts));
+        if (!stream?.open) return { ok: false, error: 'message_not_in_streaming_state' };
+        stream.open = false;
+        return { ok: true, channel: args.channel, ts: args.ts, message: { blocks: args.blocks } };
+      }
       case 'conversations.replies':
         return { ok: true, messages: threadReplies(String(args.channel), String(args.ts)), has_more: false };
       case 'chat.postEphemeral':
@@ -175,6 +202,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: times }, () => fault)]);
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    closeStreamsAfter(appends) {
+      closeAfter = appends;
+    },
     privateChannel(channel, members, kind = 'private') {
       privates.set(channel, { members, kind });
     },

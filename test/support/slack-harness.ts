@@ -30,7 +30,8 @@ let eventSeq = 0;
 export async function startSlackHarness(options: { env?: Record<string, string>; script?: ModelScript } = {}): Promise<SlackHarness> {
   const slack = await startFakeSlack();
   const h = await startHarness({
-    env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, ...options.env },
+    // The edit path unless a test asks for native streaming (test/slack/streaming.test.ts).
+    env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, SLACK_STREAMING: 'edit', ...options.env },
     script: options.script,
   });
   const routes: Route[] = [];

@@ -4,22 +4,51 @@ import type { FakeSlack } from './fake-slack.js';
 export interface Visible {
   ts: string;
   text: string;
+  /** A native stream: still streaming (`open`) or stopped; absent for posted messages. */
+  stream?: 'open' | 'stopped';
+  /** Tasks shown in a stream (`Thinking`, `Running bash`) with their last status. */
+  tasks?: Map<string, { title: string; status: string }>;
+  blocks?: unknown[];
 }
 
-/** The bot's messages in a thread, each with its latest text after `chat.update`s. */
+type Chunk = { type: string; text?: string; id?: string; title?: string; status?: string };
+
+/** The Markdown a stream call adds (the word joiners that defuse `<` are invisible, so left out). */
+function streamedText(args: Record<string, unknown>): string {
+  const chunks = (args.chunks as Chunk[] | undefined) ?? [];
+  return (chunks.filter((c) => c.type === 'markdown_text').map((c) => c.text ?? '').join('') + String(args.markdown_text ?? '')).replaceAll('\u2060', '');
+}
+
+/** The bot's messages in a thread, each with its latest text after `chat.update`s, and streamed messages as streamed. */
 export function threadMessages(slack: FakeSlack, channel: string, thread: string): Visible[] {
   const messages = new Map<string, Visible>();
   for (const call of slack.calls) {
-    if (!call.result) continue;
+    if (!call.result || call.result.ok === false) continue;
+    const m = messages.get(String(call.args.ts));
     if (call.method === 'chat.postMessage' && call.args.channel === channel && call.args.thread_ts === thread) {
       const ts = String(call.result.ts);
-      messages.set(ts, { ts, text: String(call.args.text) });
+      messages.set(ts, { ts, text: String(call.args.text), ...(call.args.blocks ? { blocks: call.args.blocks as unknown[] } : {}) });
     } else if (call.method === 'chat.update' && call.args.channel === channel) {
-      const m = messages.get(String(call.args.ts));
       if (m) m.text = String(call.args.text);
+      if (m && call.args.blocks) m.blocks = call.args.blocks as unknown[];
+    } else if (call.method === 'chat.startStream' && call.args.channel === channel && call.args.thread_ts === thread) {
+      const ts = String(call.result.ts);
+      messages.set(ts, { ts, text: '', stream: 'open', tasks: new Map() });
+      addChunks(messages.get(ts)!, call.args);
+    } else if ((call.method === 'chat.appendStream' || call.method === 'chat.stopStream') && call.args.channel === channel && m?.stream) {
+      addChunks(m, call.args);
+      if (call.method === 'chat.stopStream') {
+        m.stream = 'stopped';
+        if (call.args.blocks) m.blocks = call.args.blocks as unknown[];
+      }
     }
   }
   return [...messages.values()];
+}
+
+function addChunks(m: Visible, args: Record<string, unknown>): void {
+  m.text += streamedText(args);
+  for (const c of (args.chunks as Chunk[] | undefined) ?? []) if (c.type === 'task_update' && c.id) m.tasks!.set(c.id, { title: c.title ?? '', status: c.status ?? '' });
 }
 
 export function threadTexts(slack: FakeSlack, channel: string, thread: string): string[] {
