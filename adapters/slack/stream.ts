@@ -14,6 +14,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../../src/log.js';
 import type { Reservation } from '../../src/core/queue.js';
 import type { TurnProgress } from '../../src/agent/agent.js';
+import { openFence } from '../shared/chunk.js';
 import { describe, ThreadReplier } from './replier.js';
 import type { Block } from './blocks.js';
 
@@ -42,15 +43,9 @@ export interface StreamTarget {
 }
 
 /** The fence line (```lang) a text leaves open, if any. */
-export function openFence(text: string): string | undefined {
-  let open: string | undefined;
-  for (const line of text.split('\n')) {
-    const m = /^\s*(```+|~~~+)/.exec(line);
-    if (!m) continue;
-    if (open === undefined) open = line.trim();
-    else if (line.trim().startsWith(open.match(/^(`+|~+)/)![1]!)) open = undefined;
-  }
-  return open;
+export function openFenceLine(text: string): string | undefined {
+  const open = openFence(text);
+  return open ? `${open.marker}${open.info}` : undefined;
 }
 
 /** `<!here>`, `<@U…>`, `<#C…>` written by the model stay text: a word joiner after every `<`. */
@@ -193,7 +188,7 @@ export class StreamReplier implements Replier {
    */
   private async flush(final = false): Promise<void> {
     if (this.fallback || !this.ts || !this.pending) return;
-    const keep = final ? this.pending.length : heldBack(this.pending, openFence(this.sent + this.pending) !== undefined);
+    const keep = final ? this.pending.length : heldBack(this.pending, openFenceLine(this.sent + this.pending) !== undefined);
     let text = this.pending.slice(0, keep);
     this.pending = this.pending.slice(keep);
     if (!text) return;
@@ -221,8 +216,8 @@ export class StreamReplier implements Replier {
 
   /** Ends this streamed message and opens the next, carrying an open code block across. */
   private async rotate(stillOpen: boolean): Promise<void> {
-    const fence = openFence(this.sent);
-    if (stillOpen) await this.stop(undefined, fence ? '\n```' : undefined).catch((err: unknown) => {
+    const fence = openFenceLine(this.sent);
+    if (stillOpen) await this.stop(undefined, fence ? `\n${fence.match(/^(`+|~+)/)![1]}` : undefined).catch((err: unknown) => {
       if (!isClosed(err)) throw err;
     });
     await this.open(fence ? [{ type: 'markdown_text', text: `${fence}\n` }] : [{ type: 'markdown_text', text: '…' }]);

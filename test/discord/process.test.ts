@@ -1,4 +1,5 @@
 /** `npm run discord:register` and `npm start` with Discord (and Slack beside it), as real processes. */
+import { threadMessages } from '../support/slack-view.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDS, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
 import { startFakeSlack, signed, type FakeSlack } from '../support/fake-slack.js';
@@ -81,7 +82,7 @@ describe('npm start with Discord', () => {
       await expect
         .poll(() => discord.callsTo('POST', new RegExp(`^/channels/${T1}/messages$`)).map((c) => (c.body as { content: string }).content), { timeout: 30_000 })
         .toContain('you said: from discord');
-      await expect.poll(() => slack.callsTo('chat.update').map((c) => c.args.text), { timeout: 30_000 }).toContain('you said: from slack');
+      await expect.poll(() => threadMessages(slack, 'C222', '1700000700.000100').map((m) => m.text), { timeout: 30_000 }).toEqual(['you said: from slack']);
     } finally {
       bot.child.kill('SIGTERM');
       expect(await bot.exited).toBe(0);

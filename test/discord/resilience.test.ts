@@ -51,10 +51,11 @@ describe('Discord replies', () => {
 describe('Discord failures', () => {
   it('survives REST 500s on send and answers the next message', async () => {
     d = await startDiscordHarness();
-    // A 500 is retried twice: three failures lose this answer (logged), not the bot.
+    // A 500 is retried twice by discord.js; after three failures the answer is sent once more, as a fresh message.
     d.discord.fail('POST', new RegExp(`^/channels/${T1}/messages$`), { status: 500 }, 3);
     d.say('lost');
-    await expect.poll(() => posts(d!, T1).length, { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => d!.sent(T1), { timeout: 30_000 }).toEqual(['you said: lost']);
+    expect(posts(d, T1)).toHaveLength(4);
     d.say('found');
     await expect.poll(() => d!.sent(T1).at(-1), { timeout: 30_000 }).toMatch(/^you said: found \| earlier: lost/);
   });
@@ -100,5 +101,36 @@ describe('Discord failures', () => {
     await expect.poll(() => d!.discord.resumes, { timeout: 30_000 }).toBe(1);
     d.say('after the blip');
     await expect.poll(() => d!.sent(T1)[1], { timeout: 30_000 }).toBe('you said: after the blip | earlier: before');
+  });
+});
+
+describe('Discord streaming', () => {
+  it('shows typing, then edits one message as the answer grows, within the channel’s rate limit, continuing past 2,000 characters fence-safely', async () => {
+    const code = ['```py', ...Array.from({ length: 70 }, (_, i) => `print("streamed line ${i}")  # pad pad`), '```'].join('\n');
+    const text = `Streaming now.\n\n${code}\n\nFinished.`;
+    d = await startDiscordHarness({ script: (): ModelReply => ({ kind: 'text', text, pieceDelayMs: 40 }) });
+    // Discord's own limit, announced in X-RateLimit-* headers: five message calls per five seconds per channel.
+    d.discord.rateLimitMessages(5, 5000);
+    d.say('stream it');
+    await expect.poll(() => d!.sent(T1).at(-1), { timeout: 60_000 }).toMatch(/Finished\.$/);
+    const typing = d.discord.callsTo('POST', new RegExp(`^/channels/${T1}/typing$`));
+    const first = d.discord.calls.findIndex((c) => c.method === 'POST' && c.path === `/channels/${T1}/messages`);
+    expect(typing.length).toBeGreaterThan(0);
+    expect(d.discord.calls.indexOf(typing[0]!)).toBeLessThan(first);
+    const edits = d.discord.callsTo('PATCH', new RegExp(`^/channels/${T1}/messages/\\d+$`));
+    // It streamed (the message was edited while the answer grew), and never ran into Discord's limit.
+    expect(edits.length).toBeGreaterThan(0);
+    // The first text came before the answer was done, marked as going on.
+    expect((posts(d, T1)[0]!.body as { content: string }).content).toMatch(/ …$/);
+    expect(d.discord.calls.filter((c) => c.status === 429)).toHaveLength(0);
+    const parts = d.sent(T1);
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    for (const p of parts) {
+      expect(p.length).toBeLessThanOrEqual(2000);
+      expect(openFence(p)).toBeUndefined();
+      expect(p).not.toMatch(/ …$/);
+    }
+    for (const i of [0, 35, 69]) expect(parts.join('\n')).toContain(`print("streamed line ${i}")`);
+    for (const c of [...edits, ...posts(d, T1)]) expect((c.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: false });
   });
 });

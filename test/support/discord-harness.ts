@@ -173,10 +173,16 @@ export async function startDiscordHarness(options: { env?: Record<string, string
       return { token };
     },
     sent(channel) {
-      return discord
-        .callsTo('POST', new RegExp(`^/channels/${channel}/messages$`))
-        .filter((c) => c.status === 200)
-        .map((c) => String((c.body as { content?: string }).content ?? ''));
+      // What the channel shows: each message the bot sent, as last edited, unless deleted.
+      const shown = new Map<string, string>();
+      for (const c of discord.calls) {
+        if (c.status !== 200 && c.status !== 204) continue;
+        const edit = new RegExp(`^/channels/${channel}/messages/(\\d+)$`).exec(c.path);
+        if (c.method === 'POST' && c.path === `/channels/${channel}/messages`) shown.set((c.response as { id: string }).id, String((c.body as { content?: string }).content ?? ''));
+        else if (c.method === 'PATCH' && edit && shown.has(edit[1]!)) shown.set(edit[1]!, String((c.body as { content?: string }).content ?? ''));
+        else if (c.method === 'DELETE' && edit) shown.delete(edit[1]!);
+      }
+      return [...shown.values()];
     },
     async restart() {
       await d.adapter.stop();

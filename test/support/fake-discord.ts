@@ -45,6 +45,11 @@ export interface FakeDiscord {
   dropConnection(code?: number): void;
   resumes: number;
   fail(method: string, pathPattern: RegExp, fault: { status: number; retryAfter?: number }, times?: number): void;
+  /**
+   * Discord's per-channel message limit: at most `limit` creates/edits/deletes per `windowMs` in a
+   * channel, announced in X-RateLimit-* headers; one more is answered 429.
+   */
+  rateLimitMessages(limit: number, windowMs: number): void;
   callsTo(method: string, pathPattern: RegExp): RestCall[];
   connected(): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +67,26 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   let onReady: () => void = () => undefined;
   let ready = new Promise<void>((r) => (onReady = r));
   let base = '';
+  let messageLimit: { limit: number; windowMs: number } | undefined;
+  const windows = new Map<string, { start: number; used: number }>();
+
+  /** Counts a message call against its channel's window: headers to send, or a 429 to answer. */
+  function rateLimit(channel: string): { headers: Record<string, string>; limited?: number } {
+    if (!messageLimit) return { headers: {} };
+    const now = Date.now();
+    let w = windows.get(channel);
+    if (!w || now - w.start >= messageLimit.windowMs) windows.set(channel, (w = { start: now, used: 0 }));
+    const resetAfter = (messageLimit.windowMs - (now - w.start)) / 1000;
+    const headers = {
+      'x-ratelimit-bucket': `messages-${channel}`,
+      'x-ratelimit-limit': String(messageLimit.limit),
+      'x-ratelimit-reset-after': resetAfter.toFixed(3),
+      'x-ratelimit-reset': ((w.start + messageLimit.windowMs) / 1000).toFixed(3),
+    };
+    if (w.used >= messageLimit.limit) return { headers: { ...headers, 'x-ratelimit-remaining': '0', 'x-ratelimit-scope': 'user' }, limited: resetAfter };
+    w.used++;
+    return { headers: { ...headers, 'x-ratelimit-remaining': String(messageLimit.limit - w.used) } };
+  }
 
   const server = http.createServer(
     withBody((req, res, raw) => {
@@ -105,6 +130,12 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         const thread = { id: m[2], type: 11, guild_id: guildOf(m[1]!), parent_id: m[1], owner_id: IDS.bot, name: b.name, thread_metadata: threadMeta() };
         return send(201, thread);
       }
+      if ((m = /^\/channels\/(\d+)\/messages(?:\/\d+)?$/.exec(path)) && method !== 'GET') {
+        const limit = rateLimit(m[1]!);
+        if (limit.limited !== undefined) return send(429, { message: 'You are being rate limited.', retry_after: limit.limited, global: false }, { ...limit.headers, 'retry-after': String(Math.ceil(limit.limited)) });
+        for (const [k, v] of Object.entries(limit.headers)) res.setHeader(k, v);
+      }
+      if (method === 'DELETE' && /^\/channels\/\d+\/messages\/\d+$/.test(path)) return send(204);
       if ((method === 'POST' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) || (method === 'PATCH' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)))) {
         if (typeof b.content === 'string' && b.content.length > 2000) {
           return send(400, { code: 50035, message: 'Invalid Form Body', errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
@@ -221,6 +252,9 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
     identify,
     dispatch: send0,
     sendRaw: (frame) => socket?.send(frame),
+    rateLimitMessages(limit, windowMs) {
+      messageLimit = { limit, windowMs };
+    },
     fail(method, path, fault, times = 1) {
       for (let i = 0; i < times; i++) faults.push({ method, path, ...fault });
     },

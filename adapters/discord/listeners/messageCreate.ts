@@ -11,7 +11,8 @@ import { NO_RESERVATION, type Reservation } from '../../../src/core/queue.js';
 import { isPrivate, WAITING_FOR_APPROVAL } from '../../../src/core/reply.js';
 import { sessionIdFor, type ThreadRef } from '../../../src/core/thread.js';
 import type { DiscordContext } from '../context.js';
-import { keepTyping, NO_PINGS, sendChunks } from '../send.js';
+import { NO_PINGS, sendChunks } from '../send.js';
+import { DiscordStream } from '../stream.js';
 import { dmThreadRef, guildThreadRef, mentionsBot, roleIds, stripMention, threadName } from '../thread.js';
 import { forgetConfirmView } from '../views.js';
 
@@ -117,17 +118,16 @@ async function answer(
   const isTurn = parsed.kind === 'prompt' && parsed.text !== '';
   const safely = (what: string, work: () => Promise<void>) =>
     work().catch((err: unknown) => ctx.logger.warn({ err: String(err), channel: thread.channel }, `Discord: could not ${what}`));
-  const stopTyping = isTurn ? keepTyping(target, (err) => ctx.logger.debug({ err: String(err) }, 'typing failed')) : () => undefined;
-  try {
-    const behindApproval = isTurn && ctx.conversation.awaitingApproval(thread);
-    const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true });
-    if (behindApproval) await safely('say the message waits', async () => void (await target.send({ content: WAITING_FOR_APPROVAL, allowedMentions: NO_PINGS })));
-    if (isTurn) await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id, sessionId: sessionIdFor(thread) }));
-    const reply = await pending;
-    stopTyping();
+  if (!isTurn) {
+    const reply = await ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true });
     await sendChunks(target, reply.text);
-    if (isTurn) await safely('close the journal entry', () => ctx.journal.end(message.key));
-  } finally {
-    stopTyping();
+    return;
   }
+  const stream = new DiscordStream(target, ctx.logger);
+  const behindApproval = ctx.conversation.awaitingApproval(thread);
+  const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true, onDelta: (d) => stream.onDelta(d) });
+  if (behindApproval) await safely('say the message waits', async () => void (await target.send({ content: WAITING_FOR_APPROVAL, allowedMentions: NO_PINGS })));
+  await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id, sessionId: sessionIdFor(thread) }));
+  await stream.finish((await pending).text);
+  await safely('close the journal entry', () => ctx.journal.end(message.key));
 }
