@@ -101,7 +101,11 @@ export interface SlackConfig {
   timeoutMs: number;
   /** `native`: Slack's streaming messages (falls back to edits where refused); `edit`: a placeholder edited as the answer grows. */
   streaming: 'native' | 'edit';
+  /** Offered in a new assistant thread (at most four, Slack's limit). */
+  suggestedPrompts: string[];
 }
+
+export const DEFAULT_SUGGESTED_PROMPTS = ['Explain what this error message means', 'Review this function for bugs', 'Write a shell one-liner that…'];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -217,6 +221,10 @@ const schema = z.object({
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
   SLACK_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
   SLACK_REPLY_WITHOUT_MENTION: bool(true),
+  SLACK_SUGGESTED_PROMPTS: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v.split('|').map((p) => p.trim()).filter(Boolean) : undefined),
+    z.array(z.string().max(200, { error: 'each prompt must be at most 200 characters' })).max(4, { error: 'at most 4 prompts (Slack shows no more)' }).optional(),
+  ),
   SLACK_STREAMING: z.preprocess(blankToUndefined, z.enum(['native', 'edit'], { error: 'must be native or edit' }).default('native')),
   DISCORD_TOKEN: optionalText,
   DISCORD_GUILD_ID: z.preprocess(blankToUndefined, z.string().regex(/^\d{5,25}$/, { error: 'must be a guild id (digits)' }).optional()),
@@ -301,6 +309,7 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
     replyWithoutMention: e.SLACK_REPLY_WITHOUT_MENTION,
     timeoutMs: e.PLATFORM_TIMEOUT_SECONDS * 1000,
     streaming: e.SLACK_STREAMING,
+    suggestedPrompts: e.SLACK_SUGGESTED_PROMPTS ?? DEFAULT_SUGGESTED_PROMPTS,
   };
 }
 

@@ -15,6 +15,8 @@ export interface SlackContext {
   teamUrl: string | undefined;
   replyWithoutMention: boolean;
   streaming: 'native' | 'edit';
+  /** Offered when someone opens a new assistant thread. */
+  suggestedPrompts: readonly string[];
   deliveries: Deliveries;
   journal: TurnJournal;
   /** Per thread (`channel/ts`): placeholders are posted in the order their messages arrived. */

@@ -12,6 +12,7 @@ import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
 import { StreamReplier, type Replier } from './stream.js';
 import type { ThreadNames } from '../../src/core/listing.js';
+import { openingOf } from '../../src/store/registry.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { describe, THINKING, ThreadReplier } from './replier.js';
@@ -40,17 +41,23 @@ export function arrive(ctx: SlackContext, thread: ThreadRef): Arrival {
   };
 }
 
-export async function handleIncoming(ctx: SlackContext, client: WebClient, event: SlackMessageLike, arrival: Arrival): Promise<void> {
+/** Slack's AI assistant pane: a status line while a turn runs, and the thread's title. */
+export interface AssistantSurface {
+  setStatus(status: string): Promise<unknown>;
+  setTitle(title: string): Promise<unknown>;
+}
+
+export async function handleIncoming(ctx: SlackContext, client: WebClient, event: SlackMessageLike, arrival: Arrival, surface?: AssistantSurface): Promise<void> {
   const text = stripMention(event.text ?? '', ctx.botUserId);
   const key = `slack:${arrival.thread.workspace}:${event.channel}:${event.ts}`;
   try {
-    await ctx.deliveries.once(key, () => ctx.deliveries.track(respondTo(ctx, client, arrival, text, { key, ts: event.ts })));
+    await ctx.deliveries.once(key, () => ctx.deliveries.track(respondTo(ctx, client, arrival, text, { key, ts: event.ts }, surface)));
   } finally {
     arrival.cancel();
   }
 }
 
-async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }): Promise<void> {
+async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }, surface?: AssistantSurface): Promise<void> {
   const { thread } = arrival;
   const admission = await ctx.conversation.admit(thread, text);
   if (!admission.ok) {
@@ -82,16 +89,26 @@ async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival,
       : new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, placed, feedbackBlocks());
   // Asked before the turn is queued: a turn waiting for a person holds this message back, and the thread hears why.
   const behindApproval = ctx.conversation.awaitingApproval(thread);
+  const status = (what: string) => void (surface ? safely('set the assistant status', async () => void (await surface.setStatus(what))) : undefined);
   const answer = ctx.conversation.handleMessage(thread, parsed.text, {
     onDelta: (d) => replier.onDelta(d),
-    onProgress: (p) => replier.onProgress(p),
+    onProgress: (p) => {
+      replier.onProgress(p);
+      if (p.kind === 'tool') status(p.phase === 'start' ? `is running ${p.name}…` : 'is thinking…');
+    },
     reservation: arrival.turn,
     admitted: true,
   });
+  status('is thinking…');
   replier.start(arrival.post, behindApproval);
   await begun;
   const reply = await answer;
   await replier.finish(reply.text);
+  if (surface) {
+    status('');
+    // A new assistant thread is named after what it was started with.
+    if (reply.kind === 'answer' && reply.created) await safely('title the assistant thread', async () => void (await surface.setTitle(openingOf(parsed.text))));
+  }
   await safely('close the journal entry', () => journal.end(message.key));
 }
 

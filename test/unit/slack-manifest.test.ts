@@ -26,3 +26,29 @@ describe('Slack app manifest', () => {
     );
   });
 });
+
+describe('Slack app manifests: HTTP and Socket Mode', () => {
+  const socket = JSON.parse(fs.readFileSync('adapters/slack/manifest.socket.json', 'utf8'));
+
+  it('declare the assistant pane, its scope and its events', () => {
+    for (const m of [manifest, socket]) {
+      expect(m.features.assistant_view.assistant_description).toBeTruthy();
+      expect(m.oauth_config.scopes.bot).toContain('assistant:write');
+      expect(m.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['assistant_thread_started', 'assistant_thread_context_changed', 'message.im']));
+    }
+  });
+
+  it('differ only in how Slack reaches the bot: Socket Mode needs no public URL', () => {
+    expect(socket.settings.socket_mode_enabled).toBe(true);
+    expect(JSON.stringify(socket)).not.toContain('YOUR-HOST');
+    const withoutUrls = (m: typeof manifest) => {
+      const c = structuredClone(m);
+      delete c.features.slash_commands[0].url;
+      delete c.settings.event_subscriptions.request_url;
+      c.settings.interactivity = { is_enabled: true };
+      c.settings.socket_mode_enabled = true;
+      return c;
+    };
+    expect(socket).toEqual(withoutUrls(manifest));
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Slack's AI assistant pane (Bolt's `Assistant`): a new assistant thread is greeted with
+ * suggested prompts (SLACK_SUGGESTED_PROMPTS); each message in it is a turn of that thread's
+ * session (`slack-<team>-<D…>-<thread_ts>`, the same scheme as every thread), with "is thinking…"
+ * and the running tool as the thread's status, and the thread titled after its first prompt.
+ * The middleware also receives replies in threads of ordinary DMs: they are answered the same way.
+ */
+import { Assistant, type App } from '@slack/bolt';
+import type { SlackContext } from '../context.js';
+import { arrive, handleIncoming } from '../incoming.js';
+import { describe } from '../replier.js';
+import { isFromPerson, slackThreadRef, workspaceOf, type SlackMessageLike } from '../thread.js';
+
+export const ASSISTANT_GREETING =
+  'Hi! I am Copilot. Each thread here is a conversation I remember, even days later. Ask me anything, or pick a suggestion below. `history` shows what this thread holds, `forget` deletes it.';
+
+export function assistant(app: App, ctx: SlackContext): void {
+  app.assistant(
+    new Assistant({
+      threadStarted: async ({ event, client, setSuggestedPrompts }) => {
+        const { channel_id: channel, thread_ts: thread } = event.assistant_thread;
+        try {
+          await client.chat.postMessage({ channel, thread_ts: thread, text: ASSISTANT_GREETING });
+          if (ctx.suggestedPrompts.length) {
+            await setSuggestedPrompts({ title: 'Try asking', prompts: ctx.suggestedPrompts.map((p) => ({ title: p.length > 40 ? `${p.slice(0, 39)}…` : p, message: p })) });
+          }
+        } catch (err) {
+          ctx.logger.warn({ err: describe(err), channel, thread }, 'Slack: could not greet a new assistant thread');
+        }
+      },
+      // The pane's context (which channel the user looks at) is not used: nothing to save.
+      threadContextChanged: async () => undefined,
+      userMessage: async ({ message, context, client, setStatus, setTitle }) => {
+        const m = message as unknown as SlackMessageLike;
+        if (!isFromPerson(m, ctx.botUserId) || !m.thread_ts) return;
+        const workspace = workspaceOf(context);
+        if (!workspace) return;
+        const arrival = arrive(ctx, slackThreadRef(workspace, m.channel, m.thread_ts, m.user!, ctx.teamUrl));
+        await handleIncoming(ctx, client, m, arrival, { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }).catch((err: unknown) =>
+          ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: assistant message failed'),
+        );
+      },
+    }),
+  );
+}
