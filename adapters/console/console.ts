@@ -2,11 +2,16 @@
  * The console adapter: a terminal chat in one named thread, through the same conversation core
  * as Slack and Discord. Thread `NAME` of local user `USER` is session `local-<USER>-<NAME>`.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Conversation } from '../../src/core/conversation.js';
 import { approvalCard, type ApprovalChoice } from '../../src/core/approvals.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
+import type { Reply } from '../../src/core/reply.js';
+import { MarkdownBlocks, terminalRenderer, type Render } from './markdown.js';
+import { Spinner } from './spinner.js';
 
 export function consoleThread(name: string, user = localUser()): ThreadRef {
   return { platform: 'local', workspace: user, channel: name, thread: name, user };
@@ -24,32 +29,53 @@ export interface ConsoleIO {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
   color: boolean;
+  /**
+   * A person at a terminal: line editing and input history (readline), a spinner while Copilot
+   * works, Markdown rendered a block at a time. Otherwise (a pipe) plain lines, streamed as written.
+   */
+  tty?: boolean;
+  /** Where the input history is kept between runs (terminal only). */
+  historyFile?: string;
+  width?: number;
 }
 
 const EXIT = new Set(['/quit', '/exit', '/q']);
+const HISTORY_KEPT = 500;
 
 /** Reads lines until end of input or `/quit`; every line is answered before the next is read. */
 export async function runConsole(conversation: Conversation, thread: ThreadRef, io: ConsoleIO): Promise<void> {
   const paint = (code: string, s: string) => (io.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const write = (s: string) => io.output.write(s);
+  const tty = io.tty === true;
   write(`${paint('1', `copilot-threads · thread "${thread.thread}"`)} (session ${sessionIdFor(thread)})\n`);
-  write(paint('2', 'Type a message. Commands: /history [page], /forget, /sessions, /help, /quit.\n'));
-  const rl = readline.createInterface({ input: io.input, terminal: false });
+  write(paint('2', `Type a message. Commands: /history [page], /forget, /sessions, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
+  const rl = tty
+    ? readline.createInterface({ input: io.input, output: io.output, terminal: true, history: loadHistory(io.historyFile), historySize: HISTORY_KEPT, removeHistoryDuplicates: true })
+    : readline.createInterface({ input: io.input, terminal: false });
+  if (tty && io.historyFile) rl.on('history', (lines: string[]) => saveHistory(io.historyFile!, lines));
   // One reader of the input: the chat loop, and an approval question asked in the middle of a turn.
   const lines = rl[Symbol.asyncIterator]();
   const nextLine = async (): Promise<string | undefined> => {
     const r = await lines.next();
     return r.done ? undefined : String(r.value);
   };
+  const spinner = tty ? new Spinner(io.output) : undefined;
+  const render = terminalRenderer(io.color, io.width);
   conversation.useApprovalCards('local', {
     post: async (request) => {
+      spinner?.stop();
       const card = approvalCard(request, (u) => u);
       write(`\n${paint('33', card.title.replace(/`/g, ''))}\n  ${paint('1', card.detail)}\n${card.intention ? `  ${paint('2', card.intention)}\n` : ''}`);
-      write(paint('33', 'Allow it? [y]es once / [N]o / [a]lways in this thread: '));
+      const question = paint('33', 'Allow it? [y]es once / [N]o / [a]lways in this thread: ');
+      if (tty) {
+        rl.setPrompt(question);
+        rl.prompt();
+      } else write(question);
       void nextLine().then(async (answer) => {
         const choice = consoleChoice(answer);
         const result = await conversation.decideApproval(thread, request.id, choice);
         if (!result.ok) write(`${paint('33', 'bot › ')}${result.text}\n`);
+        spinner?.start('Copilot is working…');
       });
       return { console: 'stdout' };
     },
@@ -57,7 +83,13 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       write(`${paint('2', approvalCard(request, (u) => u).status.replace(/`/g, ''))}\n`);
     },
   });
-  const prompt = () => write(paint('36', 'you › '));
+  const you = paint('36', 'you › ');
+  const prompt = () => {
+    if (tty) {
+      rl.setPrompt(you);
+      rl.prompt();
+    } else write(you);
+  };
   prompt();
   for (let raw = await nextLine(); raw !== undefined; raw = await nextLine()) {
     const line = raw.trim();
@@ -66,24 +98,94 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       prompt();
       continue;
     }
-    let streamed = false;
-    const reply = await conversation.handleMessage(thread, line, {
-      onDelta: (text) => {
-        if (!streamed) write(paint('32', 'copilot › '));
-        streamed = true;
-        write(text);
-      },
-    });
-    if (reply.kind === 'answer' && streamed) write('\n');
-    else {
-      const label = reply.kind === 'error' ? paint('31', 'error › ') : reply.kind === 'answer' ? paint('32', 'copilot › ') : paint('33', 'bot › ');
-      if (streamed) write('\n');
-      write(`${label}${reply.text}\n`);
-    }
+    const reply = tty ? await answerOnTerminal(conversation, thread, line, { write, paint, spinner: spinner!, render }) : await answerPlain(conversation, thread, line, { write, paint });
+    void reply;
     prompt();
   }
+  spinner?.stop();
   rl.close();
   write('\n');
+}
+
+interface Out {
+  write: (s: string) => void;
+  paint: (code: string, s: string) => string;
+}
+
+function label(kind: Reply['kind'], paint: Out['paint']): string {
+  return kind === 'error' ? paint('31', 'error › ') : kind === 'answer' ? paint('32', 'copilot › ') : paint('33', 'bot › ');
+}
+
+/** A pipe: the answer as it streams, on one `copilot ›` line. */
+async function answerPlain(conversation: Conversation, thread: ThreadRef, line: string, { write, paint }: Out): Promise<Reply> {
+  let streamed = false;
+  const reply = await conversation.handleMessage(thread, line, {
+    onDelta: (text) => {
+      if (!streamed) write(paint('32', 'copilot › '));
+      streamed = true;
+      write(text);
+    },
+  });
+  if (reply.kind === 'answer' && streamed) write('\n');
+  else {
+    if (streamed) write('\n');
+    write(`${label(reply.kind, paint)}${reply.text}\n`);
+  }
+  return reply;
+}
+
+/** A terminal: a spinner until each block of the answer is complete, then that block rendered. */
+async function answerOnTerminal(conversation: Conversation, thread: ThreadRef, line: string, out: Out & { spinner: Spinner; render: Render }): Promise<Reply> {
+  const { write, paint, spinner, render } = out;
+  const blocks = new MarkdownBlocks();
+  let shown = false;
+  const show = (markdown: string) => {
+    spinner.stop();
+    if (!shown) write(`${paint('32', 'copilot ›')}\n`);
+    shown = true;
+    write(render(markdown));
+    write('\n');
+  };
+  spinner.start('Copilot is thinking…');
+  const reply = await conversation.handleMessage(thread, line, {
+    onDelta: (text) => {
+      for (const block of blocks.push(text)) show(block);
+      spinner.start();
+    },
+    onProgress: (p) => {
+      if (p.kind === 'tool') spinner.start(p.phase === 'start' ? `running ${p.name}…` : 'Copilot is thinking…');
+    },
+  });
+  spinner.stop();
+  if (reply.kind === 'answer' && shown) {
+    const rest = blocks.end();
+    if (rest) show(rest);
+    return reply;
+  }
+  // Nothing streamed (a command, an error), or the answer differs from what streamed: shown whole.
+  write(`${label(reply.kind, paint).trimEnd()}\n${render(reply.text)}\n`);
+  return reply;
+}
+
+function loadHistory(file: string | undefined): string[] {
+  if (!file) return [];
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).reverse().slice(0, HISTORY_KEPT);
+  } catch {
+    return [];
+  }
+}
+
+/** readline's history is newest first; the file is oldest first, private to its owner. */
+function saveHistory(file: string, lines: readonly string[]): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // `/quit` is how a run ends, not something to recall first next time.
+    const kept = lines.filter((l) => !EXIT.has(l.trim().toLowerCase())).slice(0, HISTORY_KEPT);
+    fs.writeFileSync(file, `${[...kept].reverse().join('\n')}\n`, { mode: 0o600 });
+  } catch {
+    // A history that cannot be kept is no reason to stop chatting.
+  }
 }
 
 /** `y`/`yes` once, `a`/`always` for the thread; anything else (Enter, end of input) is no. */

@@ -5,21 +5,32 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createApp } from '../../src/app.js';
+import path from 'node:path';
 import { consoleThread, localUser, runConsole } from './console.js';
+import { logLevelFlag } from '../../src/cli/log-level.js';
+import { useColour } from '../../src/cli/style.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { thread: { type: 'string', short: 't', default: 'main' }, user: { type: 'string', short: 'u' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      thread: { type: 'string', short: 't', default: 'main' },
+      user: { type: 'string', short: 'u' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
-    process.stdout.write('Usage: npm run chat -- --thread NAME [--user NAME]\nChat with Copilot in thread NAME; the thread is kept across restarts.\n');
+    process.stdout.write(
+      'Usage: npm run chat -- --thread NAME [--user NAME] [--log-level LEVEL]\nChat with Copilot in thread NAME; the thread is kept across restarts.\nLogs go to stderr at warn (whatever LOG_LEVEL says) unless --log-level is given. NO_COLOR turns colours off.\n',
+    );
     return;
   }
   const name = values.thread.trim();
   if (!name) throw new ConfigError('--thread', 'needs a name');
   const config = loadConfig(process.env, { needModel: true });
-  // The terminal is for the conversation: logs go to stderr, warnings and worse only unless asked.
-  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', pino.destination(2));
+  // The terminal is for the conversation: logs go to stderr, warnings and worse only unless asked here
+  // (LOG_LEVEL in .env is the bot's, not the console's).
+  const logger = createLogger(logLevelFlag(values['log-level']), pino.destination(2));
   const app = await createApp(config, logger, 'chat');
   const thread = consoleThread(name, values.user ?? localUser());
   let done = false;
@@ -30,7 +41,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
-    await runConsole(app.conversation, thread, { input: process.stdin, output: process.stdout, color: process.stdout.isTTY === true });
+    const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    await runConsole(app.conversation, thread, {
+      input: process.stdin,
+      output: process.stdout,
+      color: useColour(process.stdout),
+      tty,
+      historyFile: path.join(config.copilotHome, 'console-history'),
+      width: Math.min(process.stdout.columns || 100, 120),
+    });
   } finally {
     await stop();
   }

@@ -14,6 +14,7 @@ import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession, type Out } from './sessions.js';
 import { styleFor, useColour } from './style.js';
+import { logLevelFlag } from './log-level.js';
 
 export const USAGE = `Usage: copilot-threads sessions <command>
 
@@ -28,7 +29,7 @@ Commands:
 
 THREAD is a session id, a Slack thread link, a Discord thread link, or a console thread's name.
 forget and prune ask before deleting; --yes answers for scripts (required without a terminal).
-Colours on a terminal only; NO_COLOR turns them off.
+Colours on a terminal only; NO_COLOR turns them off. Logs (stderr) at warn unless --log-level LEVEL.
 `;
 
 class UsageError extends Error {}
@@ -44,6 +45,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
       'older-than': { type: 'string' },
       yes: { type: 'boolean', short: 'y', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      'log-level': { type: 'string' },
     },
   });
   const [group, command = 'list', arg, ...extra] = positionals;
@@ -60,7 +62,8 @@ export async function run(argv: string[], io: Out): Promise<number> {
   if (!['list', 'show', 'forget', 'prune'].includes(command)) throw new UsageError(`unknown sessions command: ${command}`);
 
   const config = loadConfig(process.env, { needModel: false });
-  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn', pino.destination(2));
+  // LOG_LEVEL in .env is the bot's: the CLI's output is for the operator, warnings and worse only unless --log-level.
+  const logger = createLogger(logLevelFlag(values['log-level']), pino.destination(2));
   const app = await createApp(config, logger, 'cli');
   try {
     switch (command) {

@@ -1,0 +1,72 @@
+/** The console chat at a real (pseudo-)terminal: spinner, rendered Markdown, line editing and history, NO_COLOR, quiet logs. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echoReply, toolScript } from '../support/model-server.js';
+import { processFixture, type ProcessFixture } from '../support/process.js';
+import { onTerminal, plain } from '../support/terminal.js';
+
+let fx: ProcessFixture;
+beforeAll(async () => {
+  fx = await processFixture();
+  fx.model.script((req) =>
+    req.userTexts.at(-1) === 'plan'
+      ? { kind: 'text', text: '# The plan\n\nUse **bold** moves and `small` steps.\n\n```sh\necho ship-it\n```\n\nThat is all.', pieceDelayMs: 30 }
+      : echoReply(req),
+  );
+});
+afterAll(() => fx.close());
+
+const chat = (thread: string, env: NodeJS.ProcessEnv, steps: Parameters<typeof onTerminal>[2]) =>
+  onTerminal(['adapters/console/main.ts', '--thread', thread, '--user', 'ana'], env, steps);
+
+const SGR = /\x1b\[[0-9;]*m/; // eslint-disable-line no-control-regex
+
+describe('console chat on a terminal', () => {
+  it('spins while Copilot works, renders its Markdown, and recalls earlier lines with ↑ (kept across runs)', async () => {
+    const { NO_COLOR: _, ...colourful } = fx.env;
+    const env = { ...colourful, LOG_LEVEL: 'debug' };
+    const first = await chat('term', env, [{ wait: 'you ›', send: 'plan\r' }, { wait: 'you ›', send: '/quit\r' }]);
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Copilot is thinking…/);
+    const text = plain(first.output);
+    expect(text).toContain('copilot ›');
+    expect(text).toContain('echo ship-it');
+    // Rendered, not raw: no Markdown markers left, and the terminal got styling codes instead.
+    expect(text).not.toContain('**bold**');
+    expect(text).not.toContain('```');
+    expect(text).toMatch(/Use bold moves and small steps/);
+    expect(first.output).toMatch(SGR);
+    // Logs stay at warn whatever LOG_LEVEL says: nothing at info or debug reached the terminal.
+    expect(first.output).not.toMatch(/"level":(20|30)/);
+    expect(fs.readFileSync(path.join(fx.dir, 'copilot', 'console-history'), 'utf8')).toContain('plan');
+
+    // A new run: ↑ brings back the line typed last time; Enter sends it again.
+    const asked = fx.model.requests.filter((r) => r.userTexts.at(-1) === 'plan').length;
+    const second = await chat('term', env, [{ wait: 'you ›', send: '\x1b[A' }, { wait: 'plan', send: '\r' }, { wait: 'That is all', send: '/quit\r' }]);
+    expect(second.code).toBe(0);
+    expect(fx.model.requests.filter((r) => r.userTexts.at(-1) === 'plan').length).toBe(asked + 1);
+  });
+
+  it('asks for a tool approval at the prompt, and goes on once answered', async () => {
+    const previous = fx.model.script(toolScript);
+    try {
+      const out = await chat('tty-tools', { ...fx.env, COPILOT_TOOLS: 'bash' }, [
+        { wait: 'you ›', send: 'run ttyyes\r' },
+        { wait: 'Allow it?', send: 'y\r' },
+        { wait: 'you ›', send: '/quit\r' },
+      ]);
+      expect(out.code).toBe(0);
+      expect(plain(out.output)).toContain('tool answer: made-ttyyes');
+    } finally {
+      fx.model.script(previous);
+    }
+  });
+
+  it('honours NO_COLOR: no colour codes, Markdown shown as written', async () => {
+    const out = await chat('mono', { ...fx.env, NO_COLOR: '1' }, [{ wait: 'you ›', send: 'plan\r' }, { wait: 'That is all', send: '/quit\r' }]);
+    expect(out.code).toBe(0);
+    expect(out.output).not.toMatch(SGR);
+    expect(plain(out.output)).toContain('Use **bold** moves');
+  });
+});
