@@ -5,7 +5,7 @@
  */
 import { consoleThread, localUser } from '../../adapters/console/console.js';
 import { parsePermalink } from '../../adapters/slack/thread.js';
-import { describeSessionId, parseSessionId, sessionIdFor, ThreadIdError, type SessionId } from '../core/thread.js';
+import { describeSessionId, legacySessionIdFor, parseSessionId, sessionIdFor, ThreadIdError, type SessionId } from '../core/thread.js';
 import type { ThreadRecord } from '../store/registry.js';
 
 export interface Lookup {
@@ -47,6 +47,8 @@ export async function resolveTarget(text: string, lookup: Lookup): Promise<Sessi
   // A console thread's name: yours first, then anyone's.
   const mine = sessionIdFor(consoleThread(arg, localUser()));
   if (await lookup.known(mine)) return mine;
+  const before = legacySessionIdFor(consoleThread(arg, localUser()));
+  if (before && (await lookup.known(before))) return before;
   const named = (await lookup.records()).filter((r) => r.platform === 'local' && r.thread === arg);
   if (named.length === 1) return named[0]!.sessionId;
   if (named.length > 1) throw new ThreadIdError(`several console threads are named ${JSON.stringify(arg)}: use a session id (${named.map((r) => r.sessionId).join(', ')})`);

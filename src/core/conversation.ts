@@ -15,7 +15,7 @@ import { TranscriptCache } from './transcripts.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
-import { sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
+import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
 /**
  * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
@@ -63,6 +63,8 @@ export class Conversation {
   private readonly pageSize: number;
   private readonly visibility = new Map<string, VisibilityCheck>();
   private readonly names = new Map<string, ThreadNames>();
+  /** Threads whose session is still under the id they had before ids were readable. */
+  private readonly legacy = new Map<SessionId, SessionId>();
   private readonly gate: AccessGate;
 
   constructor(private readonly options: ConversationOptions) {
@@ -257,15 +259,18 @@ export class Conversation {
   }
 
   private async turn(thread: ThreadRef, prompt: string, options: MessageOptions): Promise<Reply> {
-    const id = this.resolveId(thread);
-    if (typeof id !== 'string') {
+    const line = this.resolveId(thread);
+    if (typeof line !== 'string') {
       options.reservation?.cancel();
-      return id;
+      return line;
     }
-    const log = this.options.logger.child({ sessionId: id });
     const task = async (): Promise<Reply> => {
+      // The thread's line is its id's; the session may be the one it had before ids were readable.
+      let id = line;
+      const log = () => this.options.logger.child({ sessionId: id });
       this.transcripts.drop(id);
       try {
+        id = await this.sessionOf(thread, line);
         // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
         await this.options.registry.recordTurn(id, thread, this.now(), prompt);
         const desk = this.options.approvals;
@@ -275,16 +280,34 @@ export class Conversation {
           onProgress: options.onProgress,
           ...(desk ? { approve: (ask, signal) => desk.ask(thread, id, ask, signal) } : {}),
         });
-        log.info({ created: result.created, chars: result.text.length }, 'turn answered');
+        log().info({ created: result.created, chars: result.text.length }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
-        return this.failureReply(err, log);
+        return this.failureReply(err, log());
       } finally {
         // A history read while the turn ran saw the thread without this turn's answer.
         this.transcripts.drop(id);
       }
     };
-    return options.reservation ? options.reservation.run(task) : this.queue.run(id, task);
+    return options.reservation ? options.reservation.run(task) : this.queue.run(line, task);
+  }
+
+  /**
+   * The session a thread's turns, history and forget act on: the one under its id, or, for a thread
+   * whose name ids now spell readably (`readme-demo`), the session it had before under its hex id
+   * (`legacySessionIdFor`), if that one exists and the new one does not. Asked once per thread.
+   */
+  private async sessionOf(thread: ThreadRef, id: SessionId): Promise<SessionId> {
+    const old = legacySessionIdFor(thread);
+    if (!old) return id;
+    const known = this.legacy.get(id);
+    if (known) return known;
+    if (await this.options.agent.exists(id)) return id;
+    if ((await this.options.agent.exists(old)) || (await this.options.registry.get(old)) !== undefined) {
+      this.legacy.set(id, old);
+      return old;
+    }
+    return id;
   }
 
   /** Every failure becomes a short reply; details (upstream messages, retry counts) go to the log under a reference. */
@@ -323,8 +346,9 @@ export class Conversation {
   }
 
   private async history(thread: ThreadRef, page: number): Promise<Reply> {
-    const id = this.resolveId(thread);
-    if (typeof id !== 'string') return id;
+    const resolved = this.resolveId(thread);
+    if (typeof resolved !== 'string') return resolved;
+    const id = await this.sessionOf(thread, resolved);
     let transcript = this.transcripts.get(id);
     if (!transcript) {
       const events = await this.options.agent.history(id);
@@ -346,8 +370,10 @@ export class Conversation {
   }
 
   private async forget(thread: ThreadRef): Promise<Reply> {
-    const id = this.resolveId(thread);
-    if (typeof id !== 'string') return id;
+    const resolved = this.resolveId(thread);
+    if (typeof resolved !== 'string') return resolved;
+    const id = await this.sessionOf(thread, resolved);
+    this.legacy.delete(resolved);
     const record = await this.options.registry.get(id);
     if (!this.mayForget(record, thread)) {
       if (!record && !(await this.options.agent.exists(id))) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };

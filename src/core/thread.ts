@@ -7,9 +7,14 @@
  * encoded:
  *   - a part made of letters, digits and dots that starts with a letter or digit keeps its
  *     characters, with `.` written as `_` (Slack's `1700000050.000100` → `1700000050_000100`);
- *   - any other part is written as `_` followed by the lowercase hex of its UTF-8 bytes.
- * The two forms never meet (one starts with `_`, the other never does), `-` only separates,
- * so the mapping is injective, and `describeSessionId` can read an id back.
+ *   - any other part of printable ASCII is written readably: `__`, then its letters and digits as
+ *     they are, `-` as `__`, and every other character as `_` and two hex digits
+ *     (`readme-demo` → `__readme__demo`, `my notes` → `__my_20notes`);
+ *   - anything else is `_` followed by the lowercase hex of its UTF-8 bytes.
+ * The forms never meet (plain starts with a letter or digit, readable with `__`, hex with `_` and
+ * a hex digit), `-` only separates, so the mapping is injective, and `describeSessionId` reads an
+ * id back. Ids made before the readable form (hex for every non-plain part) still resolve: see
+ * `legacySessionIdFor`.
  */
 
 import type { SessionId, ThreadRef } from '../domain.js';
@@ -25,23 +30,51 @@ export class ThreadIdError extends Error {
 
 const PLATFORM = /^[a-z][a-z0-9]{0,15}$/;
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9.]*$/;
-const ENCODED_PART = /^(?:[A-Za-z0-9][A-Za-z0-9_]*|_(?:[0-9a-f]{2})*)$/;
+const PRINTABLE = /^[\x20-\x7e]+$/;
+const ENCODED_PART = /^(?:[A-Za-z0-9][A-Za-z0-9_]*|_(?:[0-9a-f]{2})*|__(?:[A-Za-z0-9]|__|_[0-9a-f]{2})*)$/;
 const SESSION_ID = /^[A-Za-z0-9_-]+$/;
 
 export function encodePart(part: string): string {
   if (PLAIN.test(part)) return part.replaceAll('.', '_');
+  if (PRINTABLE.test(part)) return `__${[...part].map((c) => (/[A-Za-z0-9]/.test(c) ? c : c === '-' ? '__' : `_${c.charCodeAt(0).toString(16).padStart(2, '0')}`)).join('')}`;
+  return hexPart(part);
+}
+
+function hexPart(part: string): string {
   return `_${Buffer.from(part, 'utf8').toString('hex')}`;
 }
 
 export function decodePart(part: string): string {
+  if (part.startsWith('__')) return part.slice(2).replace(/__|_([0-9a-f]{2})/g, (_esc, hex?: string) => (hex ? String.fromCharCode(parseInt(hex, 16)) : '-'));
   if (part.startsWith('_')) return Buffer.from(part.slice(1), 'hex').toString('utf8');
   return part.replaceAll('_', '.');
 }
 
-export function sessionIdFor(ref: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'thread'>): SessionId {
+type ThreadKey = Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'thread'>;
+
+export function sessionIdFor(ref: ThreadKey): SessionId {
+  return idWith(ref, encodePart);
+}
+
+/**
+ * The id this thread had before the readable form (every non-plain part in hex), when that differs:
+ * a console thread named `readme-demo` was `local-ana-_726561646d652d64656d6f`. Such a session is
+ * still the thread's (see `Conversation`).
+ */
+export function legacySessionIdFor(ref: ThreadKey): SessionId | undefined {
+  let legacy: SessionId;
+  try {
+    legacy = idWith(ref, (p) => (PLAIN.test(p) ? p.replaceAll('.', '_') : hexPart(p)));
+  } catch {
+    return undefined;
+  }
+  return legacy === sessionIdFor(ref) ? undefined : legacy;
+}
+
+function idWith(ref: ThreadKey, encode: (part: string) => string): SessionId {
   if (!PLATFORM.test(ref.platform)) throw new ThreadIdError(`invalid platform name: ${JSON.stringify(ref.platform.slice(0, 20))}`);
   const parts = ref.channel === ref.thread ? [ref.workspace, ref.thread] : [ref.workspace, ref.channel, ref.thread];
-  const id = [ref.platform, ...parts.map(encodePart)].join('-');
+  const id = [ref.platform, ...parts.map(encode)].join('-');
   if (id.length > MAX_SESSION_ID_LENGTH) {
     throw new ThreadIdError(`thread reference too long for a session id (${id.length} > ${MAX_SESSION_ID_LENGTH} characters)`);
   }

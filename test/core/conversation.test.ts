@@ -123,3 +123,22 @@ describe('sessions listing (core, no runtime)', () => {
     expect(forBob.text).not.toContain('D1');
   });
 });
+
+describe('readable session ids', () => {
+  it('keeps a thread whose session was made under its old hex id, until it is forgotten', async () => {
+    const { agent, registry, conversation } = await setup();
+    const thread = localThread('readme-demo');
+    // Made by an earlier version, which spelled every hyphenated name in hex.
+    const old = 'local-team-_726561646d652d64656d6f' as SessionId;
+    agent.sessions.set(old, [{ type: 'user.message', data: { content: 'the old question' } }]);
+    await registry.recordTurn(old, thread, new Date(), 'the old question');
+    const reply = await conversation.handleMessage(thread, 'and now?');
+    expect(reply).toMatchObject({ kind: 'answer', sessionId: old, created: false });
+    expect((await conversation.handleMessage(thread, 'history')).text).toContain('the old question');
+    expect(agent.sessions.has('local-team-__readme__demo')).toBe(false);
+
+    // Forgotten, the thread starts fresh under its readable id.
+    expect(await conversation.handleMessage(thread, 'forget')).toMatchObject({ kind: 'forgotten', sessionId: old });
+    expect(await conversation.handleMessage(thread, 'fresh')).toMatchObject({ kind: 'answer', sessionId: 'local-team-__readme__demo', created: true });
+  });
+});

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeSessionId, MAX_SESSION_ID_LENGTH, parseSessionId, sessionIdFor, ThreadIdError, type ThreadRef } from '../../src/core/thread.js';
+import { describeSessionId, legacySessionIdFor, MAX_SESSION_ID_LENGTH, parseSessionId, sessionIdFor, ThreadIdError, type ThreadRef } from '../../src/core/thread.js';
 
 const VALID = /^[A-Za-z0-9_-]+$/;
 const part = fc.oneof(
@@ -35,6 +35,22 @@ describe('sessionIdFor', () => {
     expect(sessionIdFor({ platform: 'discord', workspace: '1001', channel: '2002', thread: '2002' })).toBe('discord-1001-2002');
     expect(sessionIdFor({ platform: 'discord', workspace: 'dm', channel: '3003', thread: '3003' })).toBe('discord-dm-3003');
     expect(sessionIdFor({ platform: 'local', workspace: 'ana', channel: 'ideas', thread: 'ideas' })).toBe('local-ana-ideas');
+  });
+
+  it('spells common names readably, escaping only what needs it', () => {
+    const local = (thread: string, workspace = 'ana') => sessionIdFor({ platform: 'local', workspace, channel: thread, thread });
+    expect(local('readme-demo')).toBe('local-ana-__readme__demo');
+    expect(local('my notes')).toBe('local-ana-__my_20notes');
+    expect(local('v1.2')).toBe('local-ana-v1_2');
+    expect(local('snake_case')).toBe('local-ana-__snake_5fcase');
+    expect(local('x', 'first.last-name')).toBe('local-__first_2elast__name-x');
+    // Outside printable ASCII: hex, as before.
+    expect(local('café')).toBe('local-ana-_636166c3a9');
+    expect(describeSessionId('local-ana-__readme__demo')).toEqual({ platform: 'local', workspace: 'ana', channel: 'readme-demo', thread: 'readme-demo' });
+    // What older versions made for such names still reads back, and is what legacySessionIdFor names.
+    expect(describeSessionId('local-ana-_726561646d652d64656d6f')?.thread).toBe('readme-demo');
+    expect(legacySessionIdFor({ platform: 'local', workspace: 'ana', channel: 'readme-demo', thread: 'readme-demo' })).toBe('local-ana-_726561646d652d64656d6f');
+    expect(legacySessionIdFor({ platform: 'slack', workspace: 'T1', channel: 'C1', thread: '1.2' })).toBeUndefined();
   });
 
   it('is deterministic: the same thread always maps to the same id', () => {
