@@ -70,3 +70,16 @@ describe('console chat on a terminal', () => {
     expect(plain(out.output)).toContain('Use **bold** moves');
   });
 });
+
+describe('admin CLI on a terminal', () => {
+  it('colours its tables on a terminal only, and not with NO_COLOR', async () => {
+    const { NO_COLOR: _, ...env } = fx.env;
+    const coloured = await onTerminal(['src/cli/main.ts', 'sessions'], env, []);
+    expect(coloured.code).toBe(0);
+    expect(plain(coloured.output)).toMatch(/SESSION\s+PLATFORM/);
+    expect(coloured.output).toMatch(SGR);
+    const mono = await onTerminal(['src/cli/main.ts', 'sessions'], { ...fx.env, NO_COLOR: '1' }, []);
+    expect(plain(mono.output)).toMatch(/SESSION\s+PLATFORM/);
+    expect(mono.output).not.toMatch(SGR);
+  });
+});

@@ -133,11 +133,13 @@ export async function startModelServer(initial: ModelScript = echoReply, listenP
 
 function delay(ms: number, res: http.ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    res.on('close', () => {
+    const done = () => {
       clearTimeout(timer);
+      res.off('close', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    res.on('close', done);
   });
 }
 
