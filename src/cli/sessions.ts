@@ -95,10 +95,22 @@ export async function listSessions(app: App, io: Out, options: { json: boolean }
     return 0;
   }
   const state = (r: (typeof rows)[number]) => (r.onDisk ? (r.registered ? style.green('ok') : style.yellow('no record')) : style.red('no session'));
+  // The link (a Slack permalink, a Discord thread URL) opens the thread: last, as terminals make it clickable.
+  const links = rows.some((r) => r.link);
   io.out(
     table(
-      ['SESSION', 'PLATFORM', 'WHERE', 'OPENING', 'STARTED BY', 'TURNS', 'LAST ACTIVE', 'STATE'],
-      rows.map((r) => [r.id, r.platform, r.where, clipped(r.opening ?? '-', 40), r.startedBy, String(r.turns), r.lastActive ? relativeTime(r.lastActive, now) : '-', state(r)]),
+      ['SESSION', 'PLATFORM', 'WHERE', 'OPENING', 'STARTED BY', 'TURNS', 'LAST ACTIVE', 'STATE', ...(links ? ['LINK'] : [])],
+      rows.map((r) => [
+        r.id,
+        r.platform,
+        r.where,
+        clipped(r.opening ?? '-', 40),
+        r.startedBy,
+        String(r.turns),
+        r.lastActive ? relativeTime(r.lastActive, now) : '-',
+        state(r),
+        ...(links ? [r.link ?? '-'] : []),
+      ]),
       style,
     ),
   );

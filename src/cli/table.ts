@@ -1,11 +1,15 @@
 import type { Style } from './style.js';
 
-/** Plain-text tables for the terminal: columns padded to their widest cell; colour, if any, on the header only (widths stay true). */
+/** What a cell takes on screen: colour codes take none. */
+// eslint-disable-next-line no-control-regex
+const visible = (cell: string) => cell.replace(/\x1b\[[0-9;]*m/g, '').length;
+
+/** Plain-text tables for the terminal: columns padded to their widest cell (colour codes do not count). */
 export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, style?: Style): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(Math.max(0, widths[i]! - visible(c)))))
       .join('  ')
       .trimEnd();
   const head = line(headers);

@@ -18,5 +18,7 @@ describe('CLI formatting', () => {
 
   it('aligns columns', () => {
     expect(table(['A', 'LONG'], [['xyz', '1']])).toBe('A    LONG\n---  ----\nxyz  1');
+    // A coloured cell pads by what it shows, not by its escape codes.
+    expect(table(['STATE', 'X'], [['\x1b[32mok\x1b[39m', '1'], ['no record', '2']])).toBe('STATE      X\n---------  -\n\x1b[32mok\x1b[39m         1\nno record  2');
   });
 });
