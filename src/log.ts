@@ -17,8 +17,21 @@ const REDACT = [
   'headers.authorization',
 ];
 
+/**
+ * JSON lines: `"level":"info"` (a name, not pino's number), `"time":"2026-12-01T20:21:00.000Z"`
+ * (ISO), secrets redacted. Context goes in child loggers' bindings or in the line, never both.
+ */
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'copilot-threads' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      base: { app: 'copilot-threads' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

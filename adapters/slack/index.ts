@@ -163,7 +163,8 @@ export function timedFetch(ms: number): typeof fetch {
 }
 
 function boltLogger(logger: Logger): BoltLogger {
-  const log = logger.child({ component: 'slack' });
+  // The adapter's logger already names the component: Bolt's lines say where they come from.
+  const log = logger.child({ source: 'bolt' });
   let level = LogLevel.INFO;
   const text = (msgs: unknown[]) => msgs.map((m) => (typeof m === 'string' ? m : describe(m) || String(m))).join(' ');
   return {

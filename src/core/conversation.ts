@@ -265,6 +265,7 @@ export class Conversation {
       return line;
     }
     const task = async (): Promise<Reply> => {
+      const started = performance.now();
       // The thread's line is its id's; the session may be the one it had before ids were readable.
       let id = line;
       const log = () => this.options.logger.child({ sessionId: id });
@@ -280,7 +281,7 @@ export class Conversation {
           onProgress: options.onProgress,
           ...(desk ? { approve: (ask, signal) => desk.ask(thread, id, ask, signal) } : {}),
         });
-        log().info({ created: result.created, chars: result.text.length }, 'turn answered');
+        log().info({ created: result.created, chars: result.text.length, ms: Math.round(performance.now() - started) }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
         return this.failureReply(err, log());

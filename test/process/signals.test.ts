@@ -113,7 +113,7 @@ describe('shutdown whatever the state of its parts', () => {
     const ts = '1700000900.000100';
     await stack.slackEvent(mention('into the void', { ts }));
     const line = await bot.waitFor(/.*could not deliver the answer.*/);
-    expect(JSON.parse(line)).toMatchObject({ channel: 'C222', thread: ts, level: 50 });
+    expect(JSON.parse(line)).toMatchObject({ channel: 'C222', thread: ts, level: 'error' });
     bot.child.kill('SIGTERM');
     expect(await exitOf(bot)).toEqual({ code: 0, signal: null });
   });

@@ -1,6 +1,7 @@
 /** `npm start` with Slack configured: the real process, the fake Slack API, signed requests. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threadMessages } from '../support/slack-view.js';
+import { duplicateKeys, logLines } from '../support/logs.js';
 import { signed, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
 
@@ -58,5 +59,15 @@ describe('the bot process with Slack', () => {
       expect(await bot.exited).toBe(0);
     }
     expect(bot.output()).not.toContain('xoxb-secret-token-value');
+    // Logs an operator can read and ship: level names, ISO times, no key twice, a duration per answer.
+    const lines = logLines(bot.output());
+    expect(lines.length).toBeGreaterThan(3);
+    for (const { raw, line } of lines) {
+      expect(duplicateKeys(raw)).toEqual([]);
+      expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).toContain(line.level);
+      expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+    const answered = lines.find(({ line }) => line.msg === 'turn answered')?.line;
+    expect(answered).toMatchObject({ level: 'info', sessionId: 'slack-T111-C222-1700000500_000100', ms: expect.any(Number) });
   });
 });
