@@ -13,6 +13,7 @@ import { openSharedState, type SharedState } from './agent/shared-state.js';
 import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals.js';
+import { Metrics } from './metrics.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -26,6 +27,8 @@ export interface App {
   /** Present in shared mode (SESSION_STATE_URL). */
   shared: SharedState | undefined;
   conversation: Conversation;
+  /** What `GET /metrics` shows; adapters count their platform calls and de-duplicated deliveries in it. */
+  metrics: Metrics;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -81,6 +84,20 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     ...(shared ? { shared: { sessions: shared.sessions, lock: shared.lock } } : {}),
   });
   stateLost = (id, reason) => agent.sessionStateLost(id, reason);
+  let queued = () => 0;
+  const metrics = new Metrics(
+    {
+      queuedTurns: () => queued(),
+      liveSessions: () => agent.liveSessions,
+      runtimeRssBytes: () => {
+        const mb = agent.runtimeRssMb();
+        return mb === undefined ? undefined : Math.round(mb * 1024 * 1024);
+      },
+      runtimeRecycles: () => agent.recycles,
+    },
+    { processMetrics: role === 'bot' },
+  );
+  store.observe((operation, seconds, ok) => metrics.storeCall(operation, seconds, ok));
   try {
     await agent.start();
   } catch (err) {
@@ -93,6 +110,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     timeoutMs: config.approvalTimeoutSeconds * 1000,
     admins: config.admins,
     logger: logger.child({ component: 'approvals' }),
+    onOutcome: (tool, outcome) => metrics.approval(tool, outcome),
   });
   const conversation = new Conversation({
     agent,
@@ -108,7 +126,9 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
       claimOnce: (key, ttlMs) => store.dedupe.claim(key, ttlMs),
     },
     approvals,
+    metrics,
   });
+  queued = () => conversation.queue.size;
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -117,6 +137,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     agent,
     shared,
     conversation,
+    metrics,
     shutdown(graceMs) {
       closing ??= (async () => {
         agent.beginStop();

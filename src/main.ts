@@ -8,6 +8,7 @@ import { ConfigError, describeConfig, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { createApp, type App } from './app.js';
 import { PortInUseError, startHttpServer, type Route } from './http/server.js';
+import { metricsRoute } from './metrics.js';
 import { StoreUnavailableError } from './store/keyv.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
 import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
   });
   let slack: SlackAdapter | undefined;
   let discord: DiscordAdapter | undefined;
-  const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe, journal: app.store.journal };
+  routes.push(metricsRoute(app.metrics));
+  const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe, journal: app.store.journal, metrics: app.metrics };
   try {
     if (config.slack) {
       slack = await createSlackAdapter({ ...shared, config: config.slack, logger: logger.child({ component: 'slack' }) });

@@ -4,7 +4,8 @@
  * out by discord.js itself; a listener error is logged, never fatal.
  */
 import { DISCORD_NAMES } from './thread.js';
-import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P } from 'discord.js';
+import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P, RESTEvents } from 'discord.js';
+import type { PlatformMetrics } from '../../src/metrics.js';
 import type { DiscordConfig } from '../../src/config.js';
 import { requireFrom } from '../../src/require-from.js';
 import type { Conversation } from '../../src/core/conversation.js';
@@ -34,6 +35,7 @@ export interface DiscordDeps {
   dedupe: Dedupe;
   journal: TurnJournal;
   logger: Logger;
+  metrics?: PlatformMetrics;
 }
 
 export interface DiscordAdapter {
@@ -60,7 +62,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   const ctx: DiscordContext = {
     conversation: deps.conversation,
     registry: deps.registry,
-    deliveries: new Deliveries(deps.dedupe, logger),
+    deliveries: new Deliveries(deps.dedupe, logger, () => deps.metrics?.deduplicatedDelivery('discord')),
     journal: deps.journal,
     logger,
     replyWithoutMention: config.replyWithoutMention,
@@ -71,6 +73,9 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   deps.conversation.useThreadNames('discord', DISCORD_NAMES);
   deps.conversation.useApprovalCards('discord', discordApprovalCards(client));
   guardGateway(client, logger, refetchDroppedThreads(client, ctx));
+  // Every REST call, by its rate-limit route (`/channels/:id/messages`) and status.
+  const metrics = deps.metrics;
+  if (metrics) client.rest.on(RESTEvents.Response, (request, response) => metrics.apiCall('discord', `${request.method} ${request.route}`, response.status, response.status < 400));
   // Without an 'error' listener an error in a listener would kill the process.
   client.on(Events.Error, (err) => logger.error({ err: String(err) }, 'Discord client error'));
   client.on(Events.ShardError, (err) => logger.warn({ err: String(err) }, 'Discord gateway error'));

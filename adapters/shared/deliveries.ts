@@ -16,11 +16,16 @@ export class Deliveries {
   constructor(
     private readonly dedupe: Dedupe,
     private readonly logger: Logger,
+    /** Told of each delivery not answered again (metrics). */
+    private readonly onDuplicate: () => void = () => undefined,
   ) {}
 
   /** Runs `handle` unless `key` was claimed before, by this process or another. */
   async once(key: string, handle: () => Promise<void>): Promise<void> {
-    if (this.claims.has(key)) return;
+    if (this.claims.has(key)) {
+      this.onDuplicate();
+      return;
+    }
     this.claims.add(key);
     try {
       // A store that cannot say whether the message is new must not swallow it: the turn then
@@ -31,6 +36,7 @@ export class Deliveries {
       });
       if (!first) {
         this.logger.debug({ key }, 'duplicate delivery ignored');
+        this.onDuplicate();
         return;
       }
       await handle();

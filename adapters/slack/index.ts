@@ -29,6 +29,7 @@ import { assistant } from './listeners/assistant.js';
 import { message } from './listeners/events/message.js';
 import { threadHistory } from './listeners/shortcuts/thread_history.js';
 import { describe } from './replier.js';
+import type { PlatformMetrics } from '../../src/metrics.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 const DEFAULT_SLACK_API = 'https://slack.com/api/';
@@ -44,6 +45,7 @@ export interface SlackDeps {
   logger: Logger;
   /** Web API retry policy; tests use fewer retries. */
   retries?: number;
+  metrics?: PlatformMetrics;
 }
 
 export interface SlackAdapter {
@@ -69,7 +71,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     retryConfig: { retries: deps.retries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 5000 },
     timeout: config.timeoutMs,
     // Bolt's respond() (response_url posts) uses this fetch too, and sets no timeout of its own.
-    fetch: timedFetch(config.timeoutMs),
+    fetch: countedFetch(timedFetch(config.timeoutMs), deps.metrics),
     logger: boltLogger(logger),
   };
   const web = new WebClient(config.botToken, clientOptions);
@@ -107,7 +109,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   const ctx: SlackContext = {
     conversation: deps.conversation,
     registry: deps.registry,
-    deliveries: new Deliveries(deps.dedupe, logger),
+    deliveries: new Deliveries(deps.dedupe, logger, () => deps.metrics?.deduplicatedDelivery('slack')),
     journal: deps.journal,
     posts: new KeyedQueue<string>(),
     logger,
@@ -151,6 +153,27 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
       await ctx.deliveries.settled();
       if (socketMode) await app.stop().catch((err: unknown) => logger.warn({ err: describe(err) }, 'Slack: stop failed'));
     },
+  };
+}
+
+/**
+ * Counts every Web API call (and response_url post) by method and status; a Slack `ok: false`
+ * answer counts as an error though its HTTP status is 200.
+ */
+export function countedFetch(inner: typeof fetch, metrics: PlatformMetrics | undefined): typeof fetch {
+  if (!metrics) return inner;
+  return async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const method = url.pathname.includes('/api/') ? url.pathname.split('/api/')[1]! : 'response_url';
+    try {
+      const res = await inner(input, init);
+      const slackOk = res.ok && (await res.clone().json().then((b: unknown) => (b as { ok?: boolean }).ok !== false, () => true));
+      metrics.apiCall('slack', method, res.status, slackOk);
+      return res;
+    } catch (err) {
+      metrics.apiCall('slack', method, 0, false);
+      throw err;
+    }
   };
 }
 

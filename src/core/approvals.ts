@@ -46,6 +46,8 @@ export interface ApprovalDeskOptions {
   pollMs?: number;
   /** How long a click on another instance's request waits for that turn to take it. */
   ackWaitMs?: number;
+  /** Told how each request ended (metrics). */
+  onOutcome?: (tool: string, outcome: string) => void;
 }
 
 /** Longest command, path or URL shown on a card. */
@@ -128,6 +130,7 @@ export class ApprovalDesk {
     };
     if (grant) {
       await store.record(sessionId, entryOf(request, { outcome: 'granted', by: grant.by, at }));
+      this.options.onOutcome?.(request.tool, 'granted');
       log.info({ grantedBy: grant.by }, 'tool allowed by an earlier "always in this thread"');
       return { approved: true };
     }
@@ -135,6 +138,7 @@ export class ApprovalDesk {
     if (!cards || this.stopped.signal.aborted || signal.aborted) {
       const decision: ApprovalDecision = { outcome: 'expired', at, reason: cards ? 'the turn ended' : 'approval cards cannot be shown here' };
       await store.record(sessionId, entryOf(request, decision));
+      this.options.onOutcome?.(request.tool, decision.outcome);
       return verdictOf(request, decision, this.options.timeoutMs);
     }
     await this.options.journal.keepAlive();
@@ -212,6 +216,7 @@ export class ApprovalDesk {
     const decided: ApprovalRequest = { ...request, decision: final };
     await store.save({ ...decided, appliedAt: this.now().toISOString() });
     await store.record(request.sessionId, entryOf(request, final));
+    this.options.onOutcome?.(request.tool, final.outcome);
     if (final.outcome === 'always' && final.by) await store.grant(request.sessionId, request.tool, { by: final.by, at: final.at });
     log.info({ request: request.id, outcome: final.outcome, by: final.by }, 'tool approval decided');
     await cards.update(decided).catch((err: unknown) => log.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
@@ -293,6 +298,7 @@ export class ApprovalDesk {
     const expired: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
     await store.save(expired);
     await store.record(request.sessionId, entryOf(request, expired.decision));
+    this.options.onOutcome?.(request.tool, 'expired');
     await this.cards.get(request.platform)?.update(expired).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
   }
 }

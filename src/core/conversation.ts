@@ -12,6 +12,7 @@ import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { formatEntry, paginate, withApprovals } from './history.js';
 import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals.js';
 import { TranscriptCache } from './transcripts.js';
+import type { Metrics, TurnOutcome } from '../metrics.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
@@ -36,6 +37,8 @@ export interface ConversationOptions {
   access?: AccessOptions;
   /** Asks people in the thread before tools of COPILOT_TOOLS_APPROVAL run. Absent: such tools are denied. */
   approvals?: ApprovalDesk;
+  /** Counts turns, their latency and their wait in the thread's line. */
+  metrics?: Pick<Metrics, 'turn' | 'waited'>;
 }
 
 export interface MessageOptions {
@@ -264,8 +267,11 @@ export class Conversation {
       options.reservation?.cancel();
       return line;
     }
+    const arrived = performance.now();
     const task = async (): Promise<Reply> => {
       const started = performance.now();
+      this.options.metrics?.waited(thread.platform, (started - arrived) / 1000);
+      let outcome: TurnOutcome = 'answered';
       // The thread's line is its id's; the session may be the one it had before ids were readable.
       let id = line;
       const log = () => this.options.logger.child({ sessionId: id });
@@ -284,8 +290,10 @@ export class Conversation {
         log().info({ created: result.created, chars: result.text.length, ms: Math.round(performance.now() - started) }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
+        outcome = outcomeOf(err);
         return this.failureReply(err, log());
       } finally {
+        this.options.metrics?.turn(thread.platform, outcome, (performance.now() - started) / 1000);
         // A history read while the turn ran saw the thread without this turn's answer.
         this.transcripts.drop(id);
       }
@@ -410,6 +418,16 @@ export class Conversation {
 
 /** A list longer than this is cut (with a count): it is read in a chat message. */
 export const LISTED_SESSIONS = 25;
+
+function outcomeOf(err: unknown): TurnOutcome {
+  if (err instanceof TurnTimeoutError) return 'timeout';
+  if (err instanceof RuntimeExitedError) return 'runtime_exited';
+  if (err instanceof TurnFailedError) return 'failed';
+  if (err instanceof StoreUnavailableError) return 'store_unavailable';
+  if (err instanceof AgentStoppedError) return 'stopped';
+  if (err instanceof SessionBusyError) return 'busy';
+  return 'error';
+}
 
 function busyReply(err: SessionBusyError): Reply {
   return { kind: 'error', text: `⏳ ${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}. Please try again in a moment.` };

@@ -44,11 +44,20 @@ export class StoreCalls {
     readonly setting = 'STORE_URL',
   ) {}
 
+  /** Told how long each call took and whether it worked (metrics). */
+  observer: ((what: string, seconds: number, ok: boolean) => void) | undefined;
+
   async run<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let ok = false;
     try {
-      return await withDeadline(call(), this.timeoutMs, `store ${what}`);
+      const result = await withDeadline(call(), this.timeoutMs, `store ${what}`);
+      ok = true;
+      return result;
     } catch (err) {
       throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(this.url, err, this.setting);
+    } finally {
+      this.observer?.(what, (performance.now() - started) / 1000, ok);
     }
   }
 }

@@ -26,6 +26,8 @@ export interface Store {
   check(): Promise<void>;
   /** One cheap read (for /healthz); rejects with `StoreUnavailableError`. */
   ping(timeoutMs?: number): Promise<void>;
+  /** Reports every store call's duration and result from now on (metrics). */
+  observe(observer: (operation: string, seconds: number, ok: boolean) => void): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,9 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     },
     async ping(ms = timeoutMs) {
       await new StoreCalls(url, ms).run('ping', () => threads.get('healthz'));
+    },
+    observe(observer) {
+      calls.observer = observer;
     },
     close: () => {
       journal.close();

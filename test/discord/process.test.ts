@@ -83,6 +83,29 @@ describe('npm start with Discord', () => {
         .poll(() => discord.callsTo('POST', new RegExp(`^/channels/${T1}/messages$`)).map((c) => (c.body as { content: string }).content), { timeout: 30_000 })
         .toContain('you said: from discord');
       await expect.poll(() => threadMessages(slack, 'C222', '1700000700.000100').map((m) => m.text), { timeout: 30_000 }).toEqual(['you said: from slack']);
+      // The same event again (a Slack retry): not answered twice, and counted.
+      await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', headers: { ...signed(body, 'application/json', 'side-secret'), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }, body });
+      await expect.poll(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), { timeout: 30_000 }).toMatch(/copilot_threads_deliveries_deduplicated_total\{platform="slack"\} [1-9]/);
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      const metrics = await res.text();
+      for (const want of [
+        /copilot_threads_turns_total\{platform="slack",outcome="answered"\} 1/,
+        /copilot_threads_turns_total\{platform="discord",outcome="answered"\} 1/,
+        /copilot_threads_turn_duration_seconds_count\{platform="slack"\} 1/,
+        /copilot_threads_queue_wait_seconds_count\{platform="discord"\} 1/,
+        /copilot_threads_platform_api_calls_total\{platform="slack",method="chat\.startStream",status="200"\} 1/,
+        /copilot_threads_platform_api_calls_total\{platform="slack",method="auth\.test",status="200"\} 1/,
+        /copilot_threads_platform_api_calls_total\{platform="discord",method="POST \/channels\/:id\/messages",status="200"\} [1-9]/,
+        /copilot_threads_store_operation_seconds_count\{operation="write",result="ok"\} [1-9]/,
+        /copilot_threads_live_sessions [1-9]/,
+        /copilot_threads_runtime_rss_bytes [1-9]\d{6,}/,
+        /copilot_threads_runtime_recycles 0/,
+        /copilot_threads_queued_turns 0/,
+        /copilot_threads_process_resident_memory_bytes [1-9]/,
+      ]) expect(metrics).toMatch(want);
+      expect(metrics).not.toMatch(/copilot_threads_platform_api_errors_total\{/);
+      expect(threadMessages(slack, 'C222', '1700000700.000100')).toHaveLength(1);
     } finally {
       bot.child.kill('SIGTERM');
       expect(await bot.exited).toBe(0);

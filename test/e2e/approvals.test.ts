@@ -44,6 +44,7 @@ describe('tool approval in the thread', () => {
     // History shows the request and the decision.
     const history = await h.app.conversation.runCommand(thread, { kind: 'history', page: 0 });
     expect(history.text).toMatch(/🔐 bash `echo made-alpha[^`]*` asked by ana: ✅ approved once by ana/);
+    expect(await h.app.metrics.text()).toMatch(/copilot_threads_tool_approvals_total\{tool="bash",outcome="approved"\} 1/);
   });
 
   it('denied: nothing runs, and the answer says it was denied', async () => {
@@ -56,6 +57,7 @@ describe('tool approval in the thread', () => {
     expect((await answer).text).toMatch(/tool answer: .*denied permission to use bash/);
     expect(fs.existsSync(path.join(workspace, 'beta.txt'))).toBe(false);
     expect(cards.updated.at(-1)?.decision).toMatchObject({ outcome: 'denied', by: 'ana' });
+    expect(await h.app.metrics.text()).toMatch(/copilot_threads_tool_approvals_total\{tool="bash",outcome="denied"\} 1/);
   });
 
   it('refuses a click by someone else, but an admin may decide', async () => {
@@ -101,6 +103,7 @@ describe('tool approval in the thread', () => {
     // A click after the timeout changes nothing.
     expect(await h.app.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/Already decided: ⌛ nobody decided in time/) });
     expect(fs.existsSync(path.join(workspace, 'epsilon.txt'))).toBe(false);
+    expect(await h.app.metrics.text()).toMatch(/copilot_threads_tool_approvals_total\{tool="bash",outcome="timeout"\} 1/);
   });
 
   it('web_fetch of a local URL: the card shows the URL; denied, the server is never asked', async () => {

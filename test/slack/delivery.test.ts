@@ -82,6 +82,10 @@ describe('Slack request handling', () => {
     // The placeholder itself was updated once Slack allowed it: no fallback message.
     await expect.poll(() => threadTexts(s!.slack, 'C222', ts), { timeout: 30_000 }).toEqual(['you said: rate limited']);
     expect(s.slack.callsTo('chat.update')).toHaveLength(2);
+    // Both tries are counted: the 429 as an error, the retry as a call that worked.
+    const metrics = await s.h.app.metrics.text();
+    expect(metrics).toMatch(/copilot_threads_platform_api_errors_total\{platform="slack",method="chat\.update",status="429"\} 1/);
+    expect(metrics).toMatch(/copilot_threads_platform_api_calls_total\{platform="slack",method="chat\.update",status="200"\} 1/);
   });
 
   it('posts the answer as a new message when the placeholder cannot be updated', async () => {
@@ -90,6 +94,8 @@ describe('Slack request handling', () => {
     const ts = nextTs();
     await s.event(mention('where does it go', { ts }));
     await expect.poll(() => threadTexts(s!.slack, 'C222', ts), { timeout: 30_000 }).toEqual([THINKING, 'you said: where does it go']);
+    // Slack's ok:false comes with HTTP 200: still an error.
+    expect(await s.h.app.metrics.text()).toMatch(/copilot_threads_platform_api_errors_total\{platform="slack",method="chat\.update",status="200"\} 1/);
   });
 
   it('survives Slack failing to post the answer, and answers the next message', async () => {
@@ -109,6 +115,7 @@ describe('Slack request handling', () => {
     const ts = nextTs();
     await s.event(mention('slow one', { ts }));
     await expect.poll(() => finished(s!, ts)[0], { timeout: 30_000 }).toMatch(/took longer than 2 s/);
+    expect(await s.h.app.metrics.text()).toMatch(/copilot_threads_turns_total\{platform="slack",outcome="timeout"\} 1/);
     fail = false;
     await s.event(mention('quick one', { thread_ts: ts }));
     await expect.poll(() => finished(s!, ts)[1], { timeout: 30_000 }).toMatch(/^you said: quick one/);

@@ -124,7 +124,7 @@ export async function startDiscordHarness(options: { env?: Record<string, string
   const discord = await startFakeDiscord(GUILDS);
   const h = await startHarness({ env: { DISCORD_TOKEN: 'fake-discord-token', DISCORD_API_URL: discord.apiUrl, ...options.env }, script: options.script });
   const adapterFor = async () => {
-    const adapter = createDiscordAdapter({ config: h.config.discord!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, journal: h.app.store.journal, logger: testLogger() });
+    const adapter = createDiscordAdapter({ config: h.config.discord!, conversation: h.app.conversation, registry: h.app.store.registry, dedupe: h.app.store.dedupe, journal: h.app.store.journal, logger: testLogger(), metrics: h.app.metrics });
     await adapter.start();
     return adapter;
   };

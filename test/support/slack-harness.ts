@@ -44,6 +44,7 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
       dedupe: h.app.store.dedupe,
       journal: h.app.store.journal,
       logger: testLogger(),
+      metrics: h.app.metrics,
     });
     routes.length = 0;
     routes.push(adapter.route!);
