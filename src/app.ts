@@ -67,6 +67,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   if (config.tools.length > 0 && !config.toolsSandbox) logger.warn('TOOLS_SANDBOX=off: tools run with the bot\'s own access to files and processes');
   const agent = new CopilotAgent({
     home: config.copilotHome,
+    ...(config.otelEndpoint ? { telemetryEndpoint: config.otelEndpoint } : {}),
     auth: config.auth,
     model: config.model,
     tools: config.tools,

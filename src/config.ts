@@ -24,6 +24,8 @@ export type ModelAuth =
   | { kind: 'provider'; type: ProviderType; baseUrl: string; apiKey: string | undefined };
 
 export interface Config {
+  /** Traces go to this OTLP/HTTP collector (off when unset); the runtime sends its spans there too. */
+  otelEndpoint: string | undefined;
   model: string | undefined;
   /** Undefined only for commands that never run a turn (admin CLI). */
   auth: ModelAuth | undefined;
@@ -216,6 +218,7 @@ const schema = z.object({
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
   STORE_TIMEOUT_SECONDS: int(1, 5),
   PLATFORM_TIMEOUT_SECONDS: int(1, 10),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL (an OTLP/HTTP collector, e.g. http://127.0.0.1:4318)' }).optional()),
   SLACK_BOT_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xoxb-', { error: 'must be a bot token (xoxb-…)' }).optional()),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
@@ -254,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     model: e.COPILOT_MODEL,
     auth,
     copilotHome: path.resolve(cwd, e.COPILOT_HOME),
+    otelEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     storeUrl: resolveSqlitePath(e.STORE_URL, cwd),
     sessionStateUrl: e.SESSION_STATE_URL,
     leaseMs: e.SESSION_LEASE_SECONDS * 1000,

@@ -9,6 +9,7 @@ import { createLogger } from './log.js';
 import { createApp, type App } from './app.js';
 import { PortInUseError, startHttpServer, type Route } from './http/server.js';
 import { metricsRoute } from './metrics.js';
+import { startTracing } from './tracing.js';
 import { StoreUnavailableError } from './store/keyv.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
 import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   logger.info(describeConfig(config), 'starting');
+  // Before any adapter exists, so every message's trace starts with its event.
+  const tracing = startTracing();
+  if (tracing.enabled) logger.info({ endpoint: config.otelEndpoint }, 'exporting traces by OTLP');
   const routes: Route[] = [];
   let app: App | undefined;
   const http = await startHttpServer({ port: config.port, routes, health: () => health(app!) });
@@ -95,6 +99,8 @@ async function main(): Promise<void> {
         { name: 'turns and the Copilot runtime', deadlineMs: graceMs + 15_000, run: () => app.shutdown(graceMs) },
         { name: 'chat adapters', deadlineMs: STEP_MS, run: () => Promise.all([slack?.stop(), discord?.stop()]) },
         { name: 'http server', deadlineMs: 2000, run: () => http.close() },
+        // The last spans (the shutdown's own turns) still go out, or are given up.
+        { name: 'trace export', deadlineMs: 2000, run: () => tracing.shutdown() },
       ],
       { logger, hardDeadlineMs: graceMs + HARD_MARGIN_MS, exit: (code) => process.exit(code) },
     );

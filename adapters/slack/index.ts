@@ -30,6 +30,8 @@ import { message } from './listeners/events/message.js';
 import { threadHistory } from './listeners/shortcuts/thread_history.js';
 import { describe } from './replier.js';
 import type { PlatformMetrics } from '../../src/metrics.js';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { inSpan } from '../../src/tracing.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 const DEFAULT_SLACK_API = 'https://slack.com/api/';
@@ -161,19 +163,23 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
  * answer counts as an error though its HTTP status is 200.
  */
 export function countedFetch(inner: typeof fetch, metrics: PlatformMetrics | undefined): typeof fetch {
-  if (!metrics) return inner;
-  return async (input, init) => {
+  return (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = url.pathname.includes('/api/') ? url.pathname.split('/api/')[1]! : 'response_url';
-    try {
-      const res = await inner(input, init);
-      const slackOk = res.ok && (await res.clone().json().then((b: unknown) => (b as { ok?: boolean }).ok !== false, () => true));
-      metrics.apiCall('slack', method, res.status, slackOk);
-      return res;
-    } catch (err) {
-      metrics.apiCall('slack', method, 0, false);
-      throw err;
-    }
+    // A span per call, inside the message's trace (the URL's path names the method; no query, no token).
+    return inSpan(`slack ${method}`, { 'slack.method': method }, async (span) => {
+      try {
+        const res = await inner(input, init);
+        const slackOk = res.ok && (await res.clone().json().then((b: unknown) => (b as { ok?: boolean }).ok !== false, () => true));
+        metrics?.apiCall('slack', method, res.status, slackOk);
+        span.setAttribute('http.response.status_code', res.status);
+        if (!slackOk) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.status}` });
+        return res;
+      } catch (err) {
+        metrics?.apiCall('slack', method, 0, false);
+        throw err;
+      }
+    }, SpanKind.CLIENT);
   };
 }
 

@@ -5,6 +5,7 @@
  * it has grown too large (it never gives memory back). Sessions live on disk under
  * COPILOT_HOME, so a recycle or a restart loses nothing.
  */
+import { traceContext } from '../tracing.js';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,8 @@ import { PLACEHOLDER_KEY, startModelProxy, type ModelProxy } from './model-proxy
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
   home: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the runtime exports its own spans there too, in the bot's traces. */
+  telemetryEndpoint?: string;
   auth: ModelAuth | undefined;
   model: string | undefined;
   tools: readonly string[];
@@ -346,6 +349,9 @@ export class CopilotAgent implements Agent {
       workingDirectory: this.workDir,
       logLevel: 'error' as const,
       useLoggedInUser: false,
+      // Session calls carry the active trace, so the runtime's spans join the message's trace.
+      onGetTraceContext: traceContext,
+      ...(this.options.telemetryEndpoint ? { telemetry: { otlpEndpoint: this.options.telemetryEndpoint, otlpProtocol: 'http/json' as const, sourceName: 'copilot-threads.runtime' } } : {}),
     };
     if (sandbox) {
       // The token goes with each session (sessionConfig), so it is in no environment a tool can read.

@@ -13,6 +13,7 @@ import { formatEntry, paginate, withApprovals } from './history.js';
 import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals.js';
 import { TranscriptCache } from './transcripts.js';
 import type { Metrics, TurnOutcome } from '../metrics.js';
+import { annotate, inSpan } from '../tracing.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { errorReference, type Reply } from './reply.js';
@@ -268,7 +269,11 @@ export class Conversation {
       return line;
     }
     const arrived = performance.now();
-    const task = async (): Promise<Reply> => {
+    const task = (): Promise<Reply> => inSpan('copilot_threads.turn', { 'copilot_threads.platform': thread.platform, 'copilot_threads.session': line }, (span) => {
+      span.setAttribute('copilot_threads.queue_wait_ms', Math.round(performance.now() - arrived));
+      return turnBody();
+    });
+    const turnBody = async (): Promise<Reply> => {
       const started = performance.now();
       this.options.metrics?.waited(thread.platform, (started - arrived) / 1000);
       let outcome: TurnOutcome = 'answered';
@@ -294,6 +299,7 @@ export class Conversation {
         return this.failureReply(err, log());
       } finally {
         this.options.metrics?.turn(thread.platform, outcome, (performance.now() - started) / 1000);
+        annotate({ 'copilot_threads.outcome': outcome, 'copilot_threads.session': id }, outcome !== 'answered');
         // A history read while the turn ran saw the thread without this turn's answer.
         this.transcripts.drop(id);
       }

@@ -10,6 +10,8 @@ import { parseInput } from '../../../src/core/commands.js';
 import { NO_RESERVATION, type Reservation } from '../../../src/core/queue.js';
 import { isPrivate, WAITING_FOR_APPROVAL } from '../../../src/core/reply.js';
 import { sessionIdFor, type ThreadRef } from '../../../src/core/thread.js';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan } from '../../../src/tracing.js';
 import type { DiscordContext } from '../context.js';
 import { NO_PINGS, sendChunks } from '../send.js';
 import { DiscordStream } from '../stream.js';
@@ -18,11 +20,10 @@ import { forgetConfirmView } from '../views.js';
 
 export function messageCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.MessageCreate, (message) => {
-    void ctx.deliveries.track(
-      onMessage(client, ctx, message).catch((err: unknown) =>
-        ctx.logger.error({ err: String(err), channel: message.channelId, message: message.id }, 'Discord: message failed'),
-      ),
-    );
+    if (message.author.bot || message.system) return;
+    // The message's trace starts here; its place in the thread is still taken before any await.
+    const handled = inSpan('discord.message', { 'discord.channel': message.channelId, 'discord.message': message.id }, () => onMessage(client, ctx, message), SpanKind.SERVER);
+    void ctx.deliveries.track(handled.catch((err: unknown) => ctx.logger.error({ err: String(err), channel: message.channelId, message: message.id }, 'Discord: message failed')));
   });
 }
 
@@ -128,6 +129,7 @@ async function answer(
   const pending = ctx.conversation.handleMessage(thread, text, { reservation: message.place, admitted: true, onDelta: (d) => stream.onDelta(d) });
   if (behindApproval) await safely('say the message waits', async () => void (await target.send({ content: WAITING_FOR_APPROVAL, allowedMentions: NO_PINGS })));
   await safely('journal the turn', () => ctx.journal.begin({ key: message.key, platform: 'discord', channel: target.id, thread: target.id, message: message.id, sessionId: sessionIdFor(thread) }));
-  await stream.finish((await pending).text);
+  const reply = await pending;
+  await inSpan('discord reply', { 'discord.channel': target.id }, () => stream.finish(reply.text), SpanKind.CLIENT);
   await safely('close the journal entry', () => ctx.journal.end(message.key));
 }

@@ -6,6 +6,8 @@
  * The middleware also receives replies in threads of ordinary DMs: they are answered the same way.
  */
 import { Assistant, type App } from '@slack/bolt';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan } from '../../../src/tracing.js';
 import type { SlackContext } from '../context.js';
 import { arrive, handleIncoming } from '../incoming.js';
 import { describe } from '../replier.js';
@@ -35,10 +37,13 @@ export function assistant(app: App, ctx: SlackContext): void {
         if (!isFromPerson(m, ctx.botUserId) || !m.thread_ts) return;
         const workspace = workspaceOf(context);
         if (!workspace) return;
-        const arrival = arrive(ctx, slackThreadRef(workspace, m.channel, m.thread_ts, m.user!, ctx.teamUrl));
-        await handleIncoming(ctx, client, m, arrival, { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }).catch((err: unknown) =>
-          ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: assistant message failed'),
-        );
+        const thread = m.thread_ts;
+        await inSpan('slack.message', { 'slack.channel': m.channel, 'slack.ts': m.ts, 'slack.event': 'assistant' }, async () => {
+          const arrival = arrive(ctx, slackThreadRef(workspace, m.channel, thread, m.user!, ctx.teamUrl));
+          await handleIncoming(ctx, client, m, arrival, { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }).catch((err: unknown) =>
+            ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: assistant message failed'),
+          );
+        }, SpanKind.SERVER);
       },
     }),
   );

@@ -5,6 +5,8 @@
  */
 import type { App } from '@slack/bolt';
 import { sessionIdFor } from '../../../../src/core/thread.js';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan } from '../../../../src/tracing.js';
 import type { SlackContext } from '../../context.js';
 import { arrive, handleIncoming } from '../../incoming.js';
 import { describe } from '../../replier.js';
@@ -21,16 +23,21 @@ export function message(app: App, ctx: SlackContext): void {
     const thread = slackThreadRef(workspace, m.channel, threadOf(m), m.user!, ctx.teamUrl);
     // A turn of this thread queued here means it has (or is about to have) a session.
     const active = ctx.conversation.active(thread);
-    const arrival = arrive(ctx, thread);
-    if (!isDm && !active) {
-      const known = await ctx.registry.get(sessionIdFor(thread)).catch((err: unknown) => {
-        ctx.logger.warn({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: could not check whether a thread has a session');
-        return undefined;
-      });
-      if (!known) return arrival.cancel();
-    }
-    await handleIncoming(ctx, client, m, arrival).catch((err: unknown) =>
-      ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: message failed'),
-    );
+    await inSpan('slack.message', { 'slack.channel': m.channel, 'slack.ts': m.ts, 'slack.event': 'message' }, async (span) => {
+      const arrival = arrive(ctx, thread);
+      if (!isDm && !active) {
+        const known = await ctx.registry.get(sessionIdFor(thread)).catch((err: unknown) => {
+          ctx.logger.warn({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: could not check whether a thread has a session');
+          return undefined;
+        });
+        if (!known) {
+          span.setAttribute('copilot_threads.ignored', 'no session in this thread');
+          return arrival.cancel();
+        }
+      }
+      await handleIncoming(ctx, client, m, arrival).catch((err: unknown) =>
+        ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: message failed'),
+      );
+    }, SpanKind.SERVER);
   });
 }
