@@ -165,6 +165,15 @@ describe('README pictures', () => {
       const svg = save('console.svg', terminalSvg(run.output, 'npm run chat -- --thread readme-demo'));
       expect(svg).toContain('kubectl rollout restart deploy/web -n staging');
       expect(svg).not.toContain('```');
+
+      // The admin CLI on the same store, as an operator sees it on a terminal.
+      const list = await onTerminal(['src/cli/main.ts', 'sessions'], env, []);
+      const show = await onTerminal(['src/cli/main.ts', 'sessions', 'show', 'readme-demo'], env, []);
+      expect(list.code).toBe(0);
+      expect(show.code).toBe(0);
+      const cli = save('cli.svg', terminalSvg(`$ copilot-threads sessions\r\n${list.output}\r\n$ copilot-threads sessions show readme-demo\r\n${show.output}`, 'copilot-threads sessions'));
+      expect(cli).toContain('local-ana-__readme__demo');
+      expect(cli).toContain('How do I deploy the staging stack?');
     } finally {
       await fx.close();
     }

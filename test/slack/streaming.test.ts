@@ -8,6 +8,7 @@ import { FEEDBACK_ACTION } from '../../adapters/slack/blocks.js';
 import { STREAM_MESSAGE_CHARS } from '../../adapters/slack/stream.js';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { toolScript } from '../support/model-server.js';
+import { baseEnv, runEntry } from '../support/process.js';
 import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { blockAction, threadMessages, type Visible } from '../support/slack-view.js';
 
@@ -139,5 +140,10 @@ describe('feedback buttons', () => {
     expect(record?.feedback).toMatchObject({ up: 1, down: 1, last: { by: 'UOTHER', vote: 'down' } });
     const history = await s.h.app.conversation.runCommand({ platform: 'slack', workspace: 'T111', channel: 'C222', thread: ts, user: 'UHUMAN' }, { kind: 'history', page: 0 });
     expect(history.text).toContain('feedback 👍 1 👎 1');
+    // The operator sees it too, with the thread's permalink.
+    const show = await runEntry(['src/cli/main.ts', 'sessions', 'show', `https://test.slack.com/archives/C222/p${ts.replace('.', '')}`], baseEnv(s.h.env));
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/feedback\s+👍 1 · 👎 1/);
+    expect(show.stdout).toMatch(/link\s+https:\/\/test\.slack\.com\/archives\/C222\/p\d+/);
   });
 });

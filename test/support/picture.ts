@@ -190,6 +190,8 @@ export function terminalSvg(output: string, title = 'Terminal'): string {
   const rows = terminalScreen(output);
   while (rows.length && rows.at(-1)!.every((c) => c.ch === ' ')) rows.pop();
   const height = 48 + rows.length * 18 + 12;
+  // As wide as the widest line (a monospace cell is about 0.6 em).
+  const width = Math.max(WIDTH, Math.ceil(32 + Math.max(...rows.map((r) => r.length)) * 7.9));
   const lines = rows.map((cells, r) => {
     const spans: string[] = [];
     let run: Cell[] = [];
@@ -209,10 +211,10 @@ export function terminalSvg(output: string, title = 'Terminal'): string {
     return `<text x="16" y="${56 + r * 18}" xml:space="preserve">${spans.join('')}</text>`;
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Menlo, Consolas, monospace" font-size="13">`,
-    `<rect width="${WIDTH}" height="${height}" fill="#282c34" rx="8"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Menlo, Consolas, monospace" font-size="13">`,
+    `<rect width="${width}" height="${height}" fill="#282c34" rx="8"/>`,
     `<circle cx="20" cy="18" r="6" fill="#ff5f56"/><circle cx="40" cy="18" r="6" fill="#ffbd2e"/><circle cx="60" cy="18" r="6" fill="#27c93f"/>`,
-    `<text x="${WIDTH / 2}" y="23" text-anchor="middle" fill="#9da5b4">${escapeXml(title)}</text>`,
+    `<text x="${width / 2}" y="23" text-anchor="middle" fill="#9da5b4">${escapeXml(title)}</text>`,
     ...lines,
     '</svg>',
   ].join('\n');
