@@ -106,6 +106,8 @@ describe('README pictures', () => {
       await expect.poll(() => s.slack.callsTo('assistant.threads.setSuggestedPrompts').length, { timeout: 30_000 }).toBe(1);
       await s.event({ type: 'message', channel: DM, channel_type: 'im', user: 'UHUMAN', text: 'How do I deploy the staging stack?', ts: nextTs(), thread_ts: thread });
       await expect.poll(() => threadMessages(s.slack, DM, thread).filter((m) => m.stream === 'stopped').length, { timeout: 30_000 }).toBe(1);
+      // The title is set once the answer is out.
+      await expect.poll(() => s.slack.callsTo('assistant.threads.setTitle').length, { timeout: 30_000 }).toBe(1);
       const prompts = (s.slack.callsTo('assistant.threads.setSuggestedPrompts')[0]!.args.prompts as Array<{ title: string }>).map((p) => p.title);
       const title = String(s.slack.callsTo('assistant.threads.setTitle')[0]?.args.title ?? 'New chat');
       const [greeting, answer] = threadMessages(s.slack, DM, thread);

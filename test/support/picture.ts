@@ -101,6 +101,11 @@ export function chatSvg(picture: ChatPicture): string {
       let x = 72;
       for (const b of m.buttons) {
         const w = 16 + b.length * 8;
+        // A row of buttons wraps like Slack's does.
+        if (x > 72 && x + w > WIDTH - 16) {
+          x = 72;
+          line += 34;
+        }
         body.push(`<rect x="${x}" y="${line}" rx="4" width="${w}" height="26" fill="${t.button}" stroke="${t.border}"/><text x="${x + 8}" y="${line + 18}" fill="${t.fg}">${escapeXml(b)}</text>`);
         x += w + 8;
       }
