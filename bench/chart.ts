@@ -22,7 +22,9 @@ function nice(max: number): number {
 }
 
 /** One panel at (x0, 0): axes with a few ticks, a polyline per line, a legend. */
-function panel(x0: number, title: string, xLabel: string, yLabel: string, lines: Line[], xTicks?: number[]): string {
+function panel(x0: number, title: string, xLabel: string, yLabel: string, lines: Line[], xTicks?: number[], xLimit?: number): string {
+  // Points past the limit (a rare long tail) are drawn at the edge, so the body of the curve stays readable.
+  if (xLimit !== undefined) lines = lines.map((l) => ({ ...l, points: l.points.map(([x, y]): [number, number] => [Math.min(x, xLimit), y]) }));
   const xs = lines.flatMap((l) => l.points.map((p) => p[0]));
   const ys = lines.flatMap((l) => l.points.map((p) => p[1]));
   const xMax = nice(Math.max(...xs, 0));
@@ -54,6 +56,8 @@ function cdf(samples: readonly number[]): Array<[number, number]> {
 
 export function chartSvg(series: Series): string {
   const latency = Object.entries(series.latency).map(([name, xs]) => ({ name, points: cdf(xs) }));
+  const all = Object.values(series.latency).flat().sort((a, b) => a - b);
+  const p95 = all[Math.floor(all.length * 0.95)] ?? 0;
   const threads = series.throughput.map((t) => t.threads);
   const throughput = [
     { name: 'copilot-threads', points: series.throughput.map((t): [number, number] => [t.threads, t.product]) },
@@ -64,7 +68,7 @@ export function chartSvg(series: Series): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${H}" fill="#fff"/>`,
-    panel(0, 'P1: message → answer visible', 'milliseconds', 'fraction of messages', latency),
+    panel(0, 'P1: message → answer visible', `milliseconds (cut at ${Math.round(p95 * 1.5)})`, 'fraction of messages', latency, undefined, p95 * 1.5),
     panel(W + 10, 'P2: throughput vs concurrency', 'threads at once', 'turns per second', throughput, threads),
     panel(2 * (W + 10), 'P4: memory over threads touched', 'threads touched', 'MB', rss),
     '</svg>',

@@ -380,3 +380,52 @@ async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> 
 function fmt(n: number): string {
   return `${n.toFixed(1)} ms`;
 }
+
+/**
+ * S1/S2 (shared mode, SESSION_STATE_URL): a turn whose session lives in PostgreSQL vs one on a
+ * local live session, and database round trips per turn vs the file operations the runtime asked
+ * for (what a provider without its cache and batching would send). Skipped without PostgreSQL.
+ */
+export async function shared(model: ModelServer, sizes: Sizes): Promise<Row[]> {
+  const pg = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const namespace = `bench-${process.pid}`;
+  const n = Math.max(5, Math.round(sizes.p1Turns / 2));
+  const appOn = async (env: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-bench-shared-'));
+    const config = loadConfig({ COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_BASE_URL: model.url, COPILOT_MODEL: 'test-model', COPILOT_HOME: path.join(dir, 'copilot'), STORE_URL: `sqlite://${path.join(dir, 'store.sqlite')}`, USER_MESSAGES_PER_MINUTE: '0', ...env }, { needModel: true });
+    return { app: await createApp(config, silentLogger), dir };
+  };
+  const s = await appOn({ STORE_URL: pg, SESSION_STATE_URL: pg, STORE_NAMESPACE: namespace }).catch((err: unknown) => {
+    process.stderr.write(`bench: shared-mode rows skipped: no PostgreSQL at ${pg} (${String(err)})\n`);
+    return undefined;
+  });
+  if (!s) return [];
+  const localApp = await appOn({});
+  try {
+    const lt = local('local');
+    await localApp.app.conversation.handleMessage(lt, 'first');
+    const localTurn = (await time(async () => {
+      for (let i = 0; i < n; i++) await localApp.app.conversation.handleMessage(lt, `local ${i}`);
+    })) / n;
+    const st = local('shared');
+    await s.app.conversation.handleMessage(st, 'first');
+    const state = s.app.shared!;
+    const before = { queries: state.sessions.queries + state.lock.queries, operations: state.sessions.operations };
+    const sharedTurn = (await time(async () => {
+      for (let i = 0; i < n; i++) await s.app.conversation.handleMessage(st, `shared ${i}`);
+    })) / n;
+    const trips = (state.sessions.queries + state.lock.queries - before.queries) / n;
+    const ops = (state.sessions.operations - before.operations) / n;
+    return [
+      { id: 'S1', what: 'shared mode (PostgreSQL) turn vs a local live-session turn', a: fmt(sharedTurn), b: fmt(localTurn), ratio: sharedTurn / localTurn, target: '<= 5', ok: sharedTurn / localTurn <= 5 },
+      { id: 'S2', what: 'shared mode: database round trips vs file operations, per turn', a: trips.toFixed(1), b: ops.toFixed(1), ratio: trips / ops, target: '<= 0.6', ok: trips / ops <= 0.6 },
+    ];
+  } finally {
+    await Promise.all([localApp.app.shutdown(0), s.app.shutdown(0)]);
+    const { newPostgresPool, schemaFor } = await import('../src/store/pg.js');
+    const pool = newPostgresPool(pg, 5000);
+    await pool.query(`DROP SCHEMA IF EXISTS ${schemaFor(namespace)} CASCADE`);
+    await pool.end();
+    for (const d of [localApp.dir, s.dir]) fs.rmSync(d, { recursive: true, force: true });
+  }
+}

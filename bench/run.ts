@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the product against the raw Copilot SDK (or a naive implementation) on the
- * same work in the same run, rows P1–P7 (see docs/performance.md), on the local model server that
+ * same work in the same run, rows P1–P7 and shared mode S1–S2 (see docs/performance.md), on the local model server that
  * answers at once, so what is measured is our code, the platforms' client libraries and the
- * runtime. Prints a table, writes `bench/results.json` and the chart `docs/performance.svg`.
+ * runtime. Prints a table, writes `bench/results.json` and the chart `docs/performance.svg`
+ * (a quick or partial run writes `bench/results.partial.json` only).
  *
  * `npm run bench -- --quick` runs every row small (about a minute) and checks no target: CI runs
  * it to keep the bench working. `--only P1,P5` runs some rows. A full run exits 1 on a miss.
@@ -13,9 +14,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startModelServer } from '../test/support/model-server.js';
 import { chartSvg } from './chart.js';
-import { FULL, p1, p2, p3, p4, p5, p6, p7, QUICK, type Row, type Series } from './rows.js';
+import { FULL, p1, p2, p3, p4, p5, p6, p7, QUICK, shared, type Row, type Series } from './rows.js';
 
-const ROWS = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5, P6: p6, P7: p7 } as const;
+const ROWS = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5, P6: p6, P7: p7, S: shared } as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -43,8 +44,10 @@ async function main(): Promise<void> {
   console.log(`copilot-threads bench${values.quick ? ' --quick (targets not checked)' : ''}: node ${process.version}, ${os.cpus().length} cores, ${seconds.toFixed(0)} s\n`);
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n'));
   const results = { at: new Date().toISOString(), quick: values.quick, node: process.version, cores: os.cpus().length, seconds, rows, series };
-  fs.writeFileSync(path.resolve('bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  if (!values.quick && !only) fs.writeFileSync(path.resolve('docs/performance.svg'), `${chartSvg(series)}\n`);
+  // A quick or partial run never overwrites the full run's results and chart.
+  const full = !values.quick && !only;
+  fs.writeFileSync(path.resolve(full ? 'bench/results.json' : 'bench/results.partial.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (full) fs.writeFileSync(path.resolve('docs/performance.svg'), `${chartSvg(series)}\n`);
   // A quick run only proves the bench runs; a full run is held to the targets.
   if (!values.quick) process.exitCode = rows.every((r) => r.ok !== false) ? 0 : 1;
 }
