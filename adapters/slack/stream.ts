@@ -141,8 +141,7 @@ export class StreamReplier implements Replier {
       else this.pending += `${this.sent || this.pending ? '\n\n' : ''}${markdown}`;
       if (!this.sent && !this.pending.trim()) this.pending = '_(empty answer)_';
       try {
-        await this.flush(true);
-        await this.stop(this.feedback);
+        await this.end();
       } catch (err) {
         // The stream broke for good (not a close Slack does on its own): the answer comes as plain messages.
         this.log.warn({ err: describe(err), channel: this.target.channel, thread: this.target.threadTs }, 'Slack: streaming failed; posting the answer instead');
@@ -151,6 +150,34 @@ export class StreamReplier implements Replier {
       }
     }, 'finish the answer');
     return this.chain;
+  }
+
+  /**
+   * The rest of the answer and the buttons: in the stop itself when it fits this message (one call
+   * less before the answer is complete), else streamed first. A stop Slack refuses because it closed
+   * the stream already carries nothing away: the rest goes into a new streamed message.
+   */
+  private async end(): Promise<void> {
+    const rest = this.pending;
+    const fits = this.sent.length + rest.length <= STREAM_MESSAGE_CHARS - 200 && this.now() - this.startedAt <= STREAM_MAX_AGE_MS;
+    if (!this.ts || !fits) {
+      await this.flush(true);
+      return this.stop(this.feedback);
+    }
+    this.pending = '';
+    const done = this.thinking ? [{ type: 'task_update', id: 'thinking', title: this.thinking, status: 'complete' }] : [];
+    const chunks = [...done, ...(rest ? [{ type: 'markdown_text', text: defuse(rest) }] : [])];
+    try {
+      await this.client.chat.stopStream({ channel: this.target.channel, ts: this.ts, ...(chunks.length ? { chunks } : {}), blocks: this.feedback } as never);
+      this.thinking = undefined;
+      this.sent += rest;
+    } catch (err) {
+      if (!isClosed(err)) throw err;
+      this.log.info({ channel: this.target.channel, thread: this.target.threadTs }, 'Slack closed the stream before its end; continuing in a new message');
+      await this.rotate(false);
+      if (rest) await this.write(rest);
+      await this.stop(this.feedback);
+    }
   }
 
   private async open(chunks: unknown[]): Promise<void> {

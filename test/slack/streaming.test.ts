@@ -42,7 +42,7 @@ describe('native streaming', () => {
     expect(others).toEqual([]);
     // Markdown as written (Slack renders it); `<!here>` defused, so it cannot ping.
     expect(msg!.text).toBe('The **answer** is 42, <!here> and all.');
-    expect(JSON.stringify(s.slack.callsTo('chat.appendStream').map((c) => c.args.chunks))).toContain('<\u2060!here>');
+    expect(JSON.stringify(['chat.appendStream', 'chat.stopStream'].flatMap((m) => s!.slack.callsTo(m).map((c) => c.args.chunks)))).toContain('<\u2060!here>');
     expect(msg!.stream).toBe('stopped');
     expect(msg!.tasks!.get('thinking')).toEqual({ title: 'Thinking', status: 'complete' });
     expect(feedbackIn(msg!.blocks)).toBe(true);
