@@ -88,7 +88,10 @@ describe('npm start with Discord', () => {
       await expect.poll(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), { timeout: 30_000 }).toMatch(/copilot_threads_deliveries_deduplicated_total\{platform="slack"\} [1-9]/);
       const res = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(res.headers.get('content-type')).toContain('text/plain');
-      const metrics = await res.text();
+      await res.text();
+      // A call is counted when the bot has the platform's answer, a moment after the fake saw it.
+      await expect.poll(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), { timeout: 30_000 }).toMatch(/copilot_threads_platform_api_calls_total\{platform="discord",method="POST \/channels\/:id\/messages",status="200"\} [1-9]/);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       for (const want of [
         /copilot_threads_turns_total\{platform="slack",outcome="answered"\} 1/,
         /copilot_threads_turns_total\{platform="discord",outcome="answered"\} 1/,
