@@ -27,7 +27,8 @@ Commands:
                                        delete sessions idle longer than that: 2w, 30d, 36h, 45m
                                        (default: SESSION_RETENTION_DAYS)
 
-THREAD is a session id, a Slack thread link, a Discord thread link, or a console thread's name.
+THREAD is a session id, a Slack thread link, a Discord thread link, or a console thread's name
+(local:NAME to say so).
 forget and prune ask before deleting; --yes answers for scripts (required without a terminal).
 Colours on a terminal only; NO_COLOR turns them off. Logs (stderr) at warn unless --log-level LEVEL.
 `;

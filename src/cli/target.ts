@@ -37,6 +37,13 @@ export async function resolveTarget(text: string, lookup: Lookup): Promise<Sessi
     if (onDisk) return onDisk as SessionId;
     throw new ThreadIdError(`no session for the Slack thread ${slack.channel}/${slack.thread}`);
   }
+  // `local:NAME` says outright that NAME is a console thread's.
+  if (/^local:./.test(arg)) {
+    const name = arg.slice('local:'.length);
+    const id = await consoleTarget(name, lookup);
+    if (!id) throw new ThreadIdError(`no console thread named ${JSON.stringify(name.slice(0, 60))}`);
+    return id;
+  }
   let asId: SessionId | undefined;
   try {
     asId = parseSessionId(arg);
@@ -44,14 +51,21 @@ export async function resolveTarget(text: string, lookup: Lookup): Promise<Sessi
     asId = undefined;
   }
   if (asId && (await lookup.known(asId))) return asId;
-  // A console thread's name: yours first, then anyone's.
-  const mine = sessionIdFor(consoleThread(arg, localUser()));
-  if (await lookup.known(mine)) return mine;
-  const before = legacySessionIdFor(consoleThread(arg, localUser()));
-  if (before && (await lookup.known(before))) return before;
-  const named = (await lookup.records()).filter((r) => r.platform === 'local' && r.thread === arg);
-  if (named.length === 1) return named[0]!.sessionId;
-  if (named.length > 1) throw new ThreadIdError(`several console threads are named ${JSON.stringify(arg)}: use a session id (${named.map((r) => r.sessionId).join(', ')})`);
+  const local = await consoleTarget(arg, lookup);
+  if (local) return local;
   if (asId) return asId;
   throw new ThreadIdError(`not a session id, thread link or console thread: ${JSON.stringify(arg.slice(0, 60))}`);
+}
+
+/**
+ * A console thread's name: yours first (under its id, or the one it had before ids were readable),
+ * then anyone's if only one has it; undefined when none has.
+ */
+async function consoleTarget(name: string, lookup: Lookup): Promise<SessionId | undefined> {
+  const mine = consoleThread(name, localUser());
+  for (const id of [sessionIdFor(mine), legacySessionIdFor(mine)]) if (id && (await lookup.known(id))) return id;
+  const named = (await lookup.records()).filter((r) => r.platform === 'local' && r.thread === name);
+  if (named.length === 1) return named[0]!.sessionId;
+  if (named.length > 1) throw new ThreadIdError(`several console threads are named ${JSON.stringify(name)}: use a session id (${named.map((r) => r.sessionId).join(', ')})`);
+  return undefined;
 }

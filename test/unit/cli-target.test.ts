@@ -50,6 +50,9 @@ describe('which session an operator means', () => {
     expect(await resolveTarget('notes', lookup([bob]))).toBe('local-bob-notes');
     const eve = { ...bob, sessionId: 'local-eve-notes' as SessionId, workspace: 'eve' };
     await expect(resolveTarget('notes', lookup([bob, eve]))).rejects.toThrow(/several console threads are named "notes"/);
+    // Said outright: `local:NAME`, also for a name that looks like a session id.
+    expect(await resolveTarget('local:notes', lookup([bob]))).toBe('local-bob-notes');
+    await expect(resolveTarget('local:nothing-here', lookup([bob]))).rejects.toThrow(/no console thread named "nothing-here"/);
   });
 
   it('refuses what is neither', async () => {
