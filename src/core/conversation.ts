@@ -67,7 +67,7 @@ export class Conversation {
   private readonly pageSize: number;
   private readonly visibility = new Map<string, VisibilityCheck>();
   private readonly names = new Map<string, ThreadNames>();
-  /** Threads whose session is still under the id they had before ids were readable. */
+  /** Which session a thread with a legacy id acts on: the legacy one, or its own (decided once per process). */
   private readonly legacy = new Map<SessionId, SessionId>();
   private readonly gate: AccessGate;
 
@@ -317,7 +317,11 @@ export class Conversation {
     if (!old) return id;
     const known = this.legacy.get(id);
     if (known) return known;
-    if (await this.options.agent.exists(id)) return id;
+    if (await this.options.agent.exists(id)) {
+      // Decided once: the thread's later turns do not ask the runtime again.
+      this.legacy.set(id, id);
+      return id;
+    }
     if ((await this.options.agent.exists(old)) || (await this.options.registry.get(old)) !== undefined) {
       this.legacy.set(id, old);
       return old;
