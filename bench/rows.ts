@@ -34,7 +34,7 @@ export interface Sizes {
   p7Starts: number;
 }
 
-export const FULL: Sizes = { p1Turns: 60, p2Threads: 200, p2Turns: 5, p2Sweep: [1, 10, 50, 200], p3Turns: 500, p3Restarts: 3, p4Threads: 10_000, p4Every: 500, p5Turns: 1000, p6Messages: 12, p7Starts: 3 };
+export const FULL: Sizes = { p1Turns: 100, p2Threads: 200, p2Turns: 5, p2Sweep: [1, 10, 50, 200], p3Turns: 500, p3Restarts: 3, p4Threads: 10_000, p4Every: 500, p5Turns: 1000, p6Messages: 12, p7Starts: 3 };
 export const QUICK: Sizes = { p1Turns: 12, p2Threads: 20, p2Turns: 3, p2Sweep: [1, 10, 20], p3Turns: 40, p3Restarts: 1, p4Threads: 300, p4Every: 100, p5Turns: 80, p6Messages: 3, p7Starts: 1 };
 
 export interface Row {
@@ -59,47 +59,52 @@ export interface Series {
 
 const local = (name: string): ThreadRef => ({ platform: 'local', workspace: 'bench', channel: name, thread: name, user: 'bench' });
 
-/** P1: a person's message → the answer visible at the platform API, vs the raw SDK's sendAndWait on a live session. */
+/**
+ * P1: a person's message → the answer visible at the platform API, vs the raw SDK's sendAndWait on
+ * a live session. The three paths take turns (raw, Slack, Discord, raw, …) so that whatever drifts
+ * during the run (the runtimes warming up, the sessions growing) weighs on each alike.
+ */
 export async function p1(model: ModelServer, sizes: Sizes, series: Series): Promise<Row[]> {
   const raw = await rawClient(model);
-  const session = await raw.create('p1-raw');
-  await rawTurn(session, 'warm up');
-  const rawMs: number[] = [];
-  for (let i = 0; i < sizes.p1Turns; i++) rawMs.push(await time(() => rawTurn(session, `raw ${i}`)));
-  await raw.close();
-
   const s = await startSlackHarness({ env: { SLACK_STREAMING: 'native' } });
-  const slackMs: number[] = [];
-  try {
-    const thread = nextTs();
-    const stopped = () => s.slack.callsTo('chat.stopStream').length;
-    await s.event(mention('warm up', { ts: thread }));
-    await waitFor(() => stopped() === 1);
-    for (let i = 0; i < sizes.p1Turns; i++) {
-      const before = stopped();
-      slackMs.push(await time(async () => {
-        await s.event(mention(`slack ${i}`, { thread_ts: thread }));
-        await waitFor(() => stopped() > before);
-      }));
-    }
-  } finally {
-    await s.close();
-  }
-
   const d = await startDiscordHarness();
+  const rawMs: number[] = [];
+  const slackMs: number[] = [];
   const discordMs: number[] = [];
   try {
-    const answered = (text: string) => d.sent(T1).some((m) => m.startsWith(`you said: ${text}`));
-    d.say('warm up');
-    await waitFor(() => answered('warm up'));
+    const session = await raw.create('p1-raw');
+    const thread = nextTs();
+    // Waited for as the raw SDK's sendAndWait waits: told when the call arrives, never polled
+    // (polling the fake's call list would take the event loop from the code measured).
+    const stopped = () => nextCall(s.slack.onCall, (c) => c.method === 'chat.stopStream');
+    // The Discord answer is visible once a message of the thread (created or edited) starts with it.
+    const shown = (text: string) =>
+      nextCall(d.discord.onCall, (c) => c.status === 200 && c.path.startsWith(`/channels/${T1}/messages`) && String((c.body as { content?: unknown } | undefined)?.content ?? '').startsWith(`you said: ${text}`));
+    const slackTurn = async (text: string, where: Record<string, string>) => {
+      const answered = stopped();
+      await s.event(mention(text, where));
+      await answered;
+    };
+    const discordTurn = async (text: string) => {
+      const answered = shown(text);
+      d.say(text);
+      await answered;
+    };
+    await rawTurn(session, 'warm up');
+    await slackTurn('warm up', { ts: thread });
+    await discordTurn('warm up');
     for (let i = 0; i < sizes.p1Turns; i++) {
-      discordMs.push(await time(async () => {
-        d.say(`discord ${i}`);
-        await waitFor(() => answered(`discord ${i}`));
-      }));
+      // Each measured turn starts on a quiet process: what the one before left running (journal
+      // clean-up, keep-alive sockets closing) is done, so no path is charged for another's.
+      await settle();
+      rawMs.push(await time(() => rawTurn(session, `turn ${i}`)));
+      await settle();
+      slackMs.push(await time(() => slackTurn(`turn ${i}`, { thread_ts: thread })));
+      await settle();
+      discordMs.push(await time(() => discordTurn(`turn ${i}`)));
     }
   } finally {
-    await d.close();
+    await Promise.all([raw.close(), s.close(), d.close()]);
   }
   series.latency = { 'raw SDK sendAndWait': rawMs, 'Slack (Bolt over HTTP)': slackMs, 'Discord (discord.js)': discordMs };
   const row = (what: string, xs: number[], p: 50 | 99, target: number): Row => {
@@ -369,12 +374,22 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, done: (out: st
   });
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('bench: timed out waiting');
-    await new Promise((r) => setImmediate(r));
-  }
+const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+/** The next call a fake platform is told of that `matches`, within a minute. */
+function nextCall<C>(onCall: (listener: (call: C) => void) => () => void, matches: (call: C) => boolean, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('bench: timed out waiting for the answer'));
+    }, timeoutMs);
+    const off = onCall((call) => {
+      if (!matches(call)) return;
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
 }
 
 function fmt(n: number): string {

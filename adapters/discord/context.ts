@@ -18,3 +18,5 @@ export interface DiscordContext {
 export const MESSAGE_LIMIT = 2000;
 /** Typing lasts ~10 s on Discord; renew it a little before. */
 export const TYPING_RENEW_MS = 8000;
+/** An answer that takes longer than this shows typing; a quicker one just appears. */
+export const TYPING_DELAY_MS = 300;

@@ -5,7 +5,7 @@
  */
 import type { MessageCreateOptions, SendableChannels } from 'discord.js';
 import { chunkMarkdown } from '../shared/chunk.js';
-import { MESSAGE_LIMIT, TYPING_RENEW_MS } from './context.js';
+import { MESSAGE_LIMIT, TYPING_DELAY_MS, TYPING_RENEW_MS } from './context.js';
 
 export const NO_PINGS = { parse: [] as never[], repliedUser: false };
 
@@ -21,10 +21,18 @@ export async function sendChunks(channel: SendableChannels, text: string, extra:
   }
 }
 
-/** Shows "copilot is typing…" until the returned stop function is called. */
-export function keepTyping(channel: SendableChannels, onError: (err: unknown) => void): () => void {
+/**
+ * Shows "copilot is typing…" from `delayMs` on until the returned stop function is called. An
+ * answer quicker than the delay shows no typing at all: each indicator is a REST call, and
+ * discord.js holds every call of the bot to Discord's global 50 per second, so typing for answers
+ * that appear at once would halve how many a busy bot can post before its messages queue.
+ */
+export function keepTyping(channel: SendableChannels, onError: (err: unknown) => void, delayMs = TYPING_DELAY_MS): () => void {
   const type = () => void channel.sendTyping().catch(onError);
-  type();
-  const timer = setInterval(type, TYPING_RENEW_MS);
-  return () => clearInterval(timer);
+  let timer: NodeJS.Timeout = setTimeout(() => {
+    type();
+    timer = setInterval(type, TYPING_RENEW_MS);
+  }, delayMs);
+  // Node's clearTimeout clears the delay or the interval, whichever is running.
+  return () => clearTimeout(timer);
 }

@@ -70,6 +70,8 @@ export class Conversation {
   /** Which session a thread with a legacy id acts on: the legacy one, or its own (decided once per process). */
   private readonly legacy = new Map<SessionId, SessionId>();
   private readonly gate: AccessGate;
+  /** Threads whose registry record this process wrote: their later turns update it alongside the turn. */
+  private readonly recorded = new Set<SessionId>();
 
   constructor(private readonly options: ConversationOptions) {
     this.admins = new Set(options.admins);
@@ -236,6 +238,7 @@ export class Conversation {
   forgetSession(id: SessionId, confirm?: () => Promise<boolean>): Promise<{ session: boolean; record: boolean; kept?: true }> {
     return this.queue.run(id, async () => {
       this.transcripts.drop(id);
+      this.recorded.delete(id);
       const session = await this.options.agent.forget(id, { confirm });
       // No session (or one the confirmation kept): the record goes only if the confirmation agrees.
       if (!session && confirm && !(await confirm())) return { session: false, record: false, kept: true };
@@ -283,8 +286,18 @@ export class Conversation {
       this.transcripts.drop(id);
       try {
         id = await this.sessionOf(thread, line);
-        // Recorded before the session exists, so a crash mid-turn still leaves a trace for retention.
-        await this.options.registry.recordTurn(id, thread, this.now(), prompt);
+        const recording = this.options.registry.recordTurn(id, thread, this.now(), prompt).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        // A thread's first turn here is recorded before its session can exist, so a crash mid-turn
+        // still leaves a trace for retention; later ones update the record while the turn runs.
+        const alongside = this.recorded.has(id);
+        if (!alongside) {
+          const failed = await recording;
+          if (failed) throw failed;
+          this.remember(id);
+        }
         const desk = this.options.approvals;
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
@@ -292,6 +305,12 @@ export class Conversation {
           onProgress: options.onProgress,
           ...(desk ? { approve: (ask, signal) => desk.ask(thread, id, ask, signal) } : {}),
         });
+        const unrecorded = alongside ? await recording : undefined;
+        if (unrecorded) {
+          // The answer is there and goes out; the record is written again with the thread's next turn.
+          this.recorded.delete(id);
+          log().error({ err: String(unrecorded) }, 'could not record the turn in the registry');
+        }
         log().info({ created: result.created, chars: result.text.length, ms: Math.round(performance.now() - started) }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
@@ -305,6 +324,12 @@ export class Conversation {
       }
     };
     return options.reservation ? options.reservation.run(task) : this.queue.run(line, task);
+  }
+
+  private remember(id: SessionId): void {
+    // Bounded: a thread forgotten here is recorded before its turn again, as at first.
+    if (this.recorded.size >= RECORDED_THREADS) this.recorded.clear();
+    this.recorded.add(id);
   }
 
   /**
@@ -425,6 +450,9 @@ export class Conversation {
     return { kind: 'sessions', records, text: [title, ...lines].join('\n') + more };
   }
 }
+
+/** Threads remembered as recorded (see `Conversation.recorded`): far more than are active at once. */
+const RECORDED_THREADS = 50_000;
 
 /** A list longer than this is cut (with a count): it is read in a chat message. */
 export const LISTED_SESSIONS = 25;

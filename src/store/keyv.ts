@@ -159,6 +159,13 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
       // Its connection fails in a promise nobody awaits yet (an unhandled rejection that kills the
       // process): query at once, so a file that cannot be opened is this call's error instead.
       await sqlite.query('SELECT 1');
+      if (file !== ':memory:') {
+        // WAL: a write is one append, not a rollback journal written, synced and deleted; NORMAL
+        // syncs at checkpoints, so a crash of the process loses nothing (a power cut may lose the
+        // last writes, which de-duplication, the registry and the journal all tolerate).
+        await sqlite.query('PRAGMA journal_mode = WAL');
+        await sqlite.query('PRAGMA synchronous = NORMAL');
+      }
       return sqlite;
     }
     case 'redis': {

@@ -1,6 +1,7 @@
 /** Failure paths on the real runtime: every one ends in a reply and leaves the thread working. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
+import { StoreUnavailableError } from '../../src/store/keyv.js';
 import { echoReply } from '../support/model-server.js';
 import { localThread, startHarness, type Harness } from '../support/harness.js';
 
@@ -44,6 +45,27 @@ describe('when a turn fails', () => {
     expect(await queued).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: second/) });
     const events = (await h.app.agent.history(sessionIdFor(thread)))!;
     expect(events.some((e) => e.type === 'session.error')).toBe(true);
+  });
+
+  it('a registry that cannot be written: a thread’s first turn is refused before any session exists; a later one is answered and the record catches up', async () => {
+    h = await startHarness();
+    const registry = h.app.store.registry;
+    const write = registry.recordTurn.bind(registry);
+    let down = true;
+    registry.recordTurn = (...args) => (down ? Promise.reject(new StoreUnavailableError(h!.config.storeUrl, new Error('disk I/O error'))) : write(...args));
+    const thread = localThread('registry-down');
+    const id = sessionIdFor(thread);
+    expect(await h.app.conversation.handleMessage(thread, 'first')).toMatchObject({ kind: 'error', text: expect.stringMatching(/storage is unavailable/) });
+    expect(await h.app.agent.exists(id)).toBe(false);
+    down = false;
+    expect(await h.app.conversation.handleMessage(thread, 'again')).toMatchObject({ kind: 'answer' });
+    // Known to the registry now: a failed update no longer costs the person their answer.
+    down = true;
+    expect(await h.app.conversation.handleMessage(thread, 'while down')).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: while down/) });
+    expect((await registry.get(id))?.turns).toBe(1);
+    down = false;
+    expect(await h.app.conversation.handleMessage(thread, 'back')).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: back \| earlier: again; while down/) });
+    expect((await registry.get(id))?.turns).toBe(2);
   });
 
   it('a model server that is not there at all gives an error reply, not a crash', async () => {

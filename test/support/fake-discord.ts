@@ -51,6 +51,8 @@ export interface FakeDiscord {
    */
   rateLimitMessages(limit: number, windowMs: number): void;
   callsTo(method: string, pathPattern: RegExp): RestCall[];
+  /** Told of each REST call once it is answered (the bench waits on it instead of polling `calls`). */
+  onCall(listener: (call: RestCall) => void): () => void;
   connected(): Promise<void>;
   close(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export const nextId = () => String(++snowflake);
 
 export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   const calls: RestCall[] = [];
+  const listeners = new Set<(call: RestCall) => void>();
   const identify: Array<{ intents: number }> = [];
   const faults: Array<{ method: string; path: RegExp; status: number; retryAfter?: number }> = [];
   let socket: WebSocket | undefined;
@@ -102,6 +105,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         call.response = payload;
         res.writeHead(status, payload === undefined ? headers : { 'content-type': 'application/json', ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
+        for (const listener of listeners) listener(call);
       };
       const fault = faults.find((f) => f.method === method && f.path.test(path));
       if (fault) {
@@ -259,6 +263,10 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       for (let i = 0; i < times; i++) faults.push({ method, path, ...fault });
     },
     callsTo: (method, path) => calls.filter((c) => c.method === method && path.test(c.path)),
+    onCall(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     connected: () => ready,
     close: () =>
       new Promise<void>((resolve) => {

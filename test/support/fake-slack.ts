@@ -38,6 +38,8 @@ export interface FakeSlack {
   /** The next `times` calls to `method` fail as described (`respond` for response_url posts). */
   fail(method: string, fault: Fault, times?: number): void;
   callsTo(method: string): ApiCall[];
+  /** Told of each Web API call as it arrives (the bench waits on it instead of polling `calls`). */
+  onCall(listener: (call: ApiCall) => void): () => void;
   responseUrl(id: string): string;
   /** Socket Mode: sends an envelope to the connected app; resolves when the app acks it. */
   socketSend(type: 'events_api' | 'slash_commands' | 'interactive', payload: unknown): Promise<unknown>;
@@ -52,6 +54,7 @@ export interface FakeSlack {
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: ApiCall[] = [];
+  const listeners = new Set<(call: ApiCall) => void>();
   const responses: FakeSlack['responses'] = [];
   const uploads: FakeSlack['uploads'] = [];
   const faults = new Map<string, Array<Fault>>();
@@ -83,6 +86,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const args = parseArgs(raw, req.headers['content-type']);
       const call: ApiCall = { method, args };
       calls.push(call);
+      for (const listener of listeners) listener(call);
       const fault = faults.get(method)?.shift();
       if (fault) {
         if (fault.hang) return;
@@ -202,6 +206,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       faults.set(method, [...(faults.get(method) ?? []), ...Array.from({ length: times }, () => fault)]);
     },
     callsTo: (method) => calls.filter((c) => c.method === method),
+    onCall(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     closeStreamsAfter(appends) {
       closeAfter = appends;
     },
