@@ -91,6 +91,8 @@ describe('SQLite durability', () => {
     `;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, URL: url }, encoding: 'utf8' });
     expect(child.signal).toBe('SIGKILL');
+    // The write is in the write-ahead log (one append, not a rollback journal synced and deleted); the next open replays it.
+    expect(fs.existsSync(`${url.slice('sqlite://'.length)}-wal`)).toBe(true);
     const check = spawnSync(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', `import { openStore } from ${JSON.stringify(path.resolve('src/store/store.ts'))}; const s = await openStore(process.env.URL); console.log(JSON.stringify(await s.registry.get('local-x-y'))); await s.close();`],
