@@ -76,6 +76,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     sandboxed,
     systemPrompt: config.systemPrompt,
     idleMs: config.idleSeconds * 1000,
+    maxLive: config.maxLiveSessions,
     recycleMb: config.recycleMb,
     recycleSessions: config.recycleSessions,
     logger: logger.child({ component: 'agent' }),

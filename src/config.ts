@@ -39,6 +39,8 @@ export interface Config {
   namespace: string;
   retentionDays: number;
   idleSeconds: number;
+  /** MAX_LIVE_SESSIONS: sessions held open in the runtime at once (0: no limit). */
+  maxLiveSessions: number;
   turnTimeoutSeconds: number;
   /** Agent tools the model may use; empty means pure conversation. */
   tools: string[];
@@ -181,6 +183,7 @@ const schema = z.object({
   ),
   SESSION_RETENTION_DAYS: int(0, 30),
   SESSION_IDLE_SECONDS: int(1, 300),
+  MAX_LIVE_SESSIONS: int(0, 100),
   TURN_TIMEOUT_SECONDS: int(1, 120),
   COPILOT_TOOLS: list.pipe(
     z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must be a comma-separated list of tool names' })),
@@ -264,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     namespace: e.STORE_NAMESPACE,
     retentionDays: e.SESSION_RETENTION_DAYS,
     idleSeconds: e.SESSION_IDLE_SECONDS,
+    maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
     tools: e.COPILOT_TOOLS,
     approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t)),

@@ -35,6 +35,11 @@ export interface CopilotAgentOptions {
   approvalTools?: readonly string[];
   systemPrompt: string | undefined;
   idleMs: number;
+  /**
+   * At most this many sessions held open in the runtime (0: no limit): past it, the least recently
+   * used idle one is disconnected at once, whatever its idle time. Each costs the runtime ~2.5 MB.
+   */
+  maxLive?: number;
   /** Recycle the runtime once its RSS passes this many MB (0: never). */
   recycleMb: number;
   /** Recycle the runtime once it has opened this many sessions (0: never). */
@@ -255,6 +260,17 @@ export class CopilotAgent implements Agent {
     return this.live.size;
   }
 
+  /** The sessions held open in the runtime, least recently used first (for operators' tools and tests). */
+  get liveIds(): SessionId[] {
+    return [...this.live.keys()];
+  }
+
+  /** Sessions the SDK's client still holds objects for (see `dropDisconnected`; for tests). */
+  get clientSessions(): number {
+    const sessions = (this.client as unknown as { sessions?: unknown } | undefined)?.sessions;
+    return sessions instanceof Map ? sessions.size : 0;
+  }
+
   /** The runtime process id (for operators' tools and tests). */
   get runtimePid(): number | undefined {
     return runtimeProcess(this.client)?.pid;
@@ -392,10 +408,15 @@ export class CopilotAgent implements Agent {
       await this.close(id);
       live = undefined;
     }
-    if (!live) {
+    if (live) {
+      // Most recently used last: the limit of live sessions lets go of the front first.
+      this.live.delete(id);
+      this.live.set(id, live);
+    } else {
       live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false, fresh: true };
       this.live.set(id, live);
       this.opened++;
+      this.evictIdle();
     }
     const entry = live;
     entry.leases++;
@@ -423,6 +444,16 @@ export class CopilotAgent implements Agent {
         if (this.live.get(id) === live && live.leases === 0) void this.close(id);
       }, live.stale || this.closeWhenIdle || this.wanted.has(id) ? 0 : this.options.idleMs);
       live.idleTimer.unref();
+    }
+  }
+
+  /** Past `maxLive`, the least recently used idle sessions are disconnected (busy ones stay). */
+  private evictIdle(): void {
+    const max = this.options.maxLive ?? 0;
+    if (max <= 0) return;
+    for (const [id, live] of this.live) {
+      if (this.live.size <= max) return;
+      if (live.leases === 0) void this.close(id);
     }
   }
 
@@ -610,7 +641,11 @@ export class CopilotAgent implements Agent {
     const done = (async () => {
       try {
         const { session } = await live.session;
-        await withDeadline(session.disconnect(), DISCONNECT_TIMEOUT_MS, 'session disconnect');
+        try {
+          await withDeadline(session.disconnect(), DISCONNECT_TIMEOUT_MS, 'session disconnect');
+        } finally {
+          dropDisconnected(this.client, session);
+        }
       } catch (err) {
         // Not opened (its lock was never taken or already dropped), or the runtime is gone.
         this.options.logger.debug({ err, sessionId: id }, 'disconnect failed');
@@ -638,4 +673,15 @@ export class CopilotAgent implements Agent {
       }),
     );
   }
+}
+
+/**
+ * The SDK's client keeps every session it opened in a private map until `client.stop()`, even
+ * after `disconnect()` (github/copilot-sdk#1130, not in 1.0.x): ~27 KB of this process per thread
+ * ever touched, for as long as the runtime runs. A disconnected session is dropped from it here;
+ * the map is only read to route events to a live session, and a resume registers a new object.
+ */
+export function dropDisconnected(client: CopilotClient | undefined, session: CopilotSession): void {
+  const sessions = (client as unknown as { sessions?: unknown } | undefined)?.sessions;
+  if (sessions instanceof Map && sessions.get(session.sessionId) === session) sessions.delete(session.sessionId);
 }

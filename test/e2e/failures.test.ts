@@ -161,7 +161,23 @@ describe('the runtime process', () => {
     await h.app.conversation.handleMessage(thread, 'one');
     expect(h.app.agent.liveSessions).toBe(1);
     await expect.poll(() => h!.app.agent.liveSessions, { timeout: 10_000 }).toBe(0);
+    // Nor does the SDK's client keep the disconnected session's object (it would, until the runtime stops).
+    await expect.poll(() => h!.app.agent.clientSessions).toBe(0);
     expect((await h.app.conversation.handleMessage(thread, 'two')).text).toBe('you said: two | earlier: one');
+  });
+
+  it('holds at most MAX_LIVE_SESSIONS open: the least recently used idle one goes first, and resumes with its context', async () => {
+    h = await startHarness({ env: { MAX_LIVE_SESSIONS: '2' } });
+    const [a, b, c] = ['lru-a', 'lru-b', 'lru-c'].map((n) => localThread(n));
+    const c1 = h.app.conversation;
+    await c1.handleMessage(a!, 'a1');
+    await c1.handleMessage(b!, 'b1');
+    await c1.handleMessage(a!, 'a2');
+    await c1.handleMessage(c!, 'c1');
+    expect(h.app.agent.liveIds).toEqual([sessionIdFor(a!), sessionIdFor(c!)]);
+    await expect.poll(() => h!.app.agent.clientSessions).toBe(2);
+    expect((await c1.handleMessage(b!, 'b2')).text).toBe('you said: b2 | earlier: b1');
+    expect(h.app.agent.liveIds).toEqual([sessionIdFor(c!), sessionIdFor(b!)]);
   });
 
   it('on shutdown, waits for running turns up to the grace period, then aborts them with a restart notice', async () => {

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       storeUrl: 'sqlite:///app/data/copilot-threads.sqlite',
       retentionDays: 30,
       idleSeconds: 300,
+      maxLiveSessions: 100,
       turnTimeoutSeconds: 120,
       tools: [],
       logLevel: 'info',
