@@ -205,7 +205,7 @@ const schema = z.object({
   ),
   PORT: int(0, 3000).pipe(z.number().max(65535, { error: 'must be at most 65535' })),
   RUNTIME_RECYCLE_MB: int(0, 1024),
-  RUNTIME_RECYCLE_SESSIONS: int(0, 2000),
+  RUNTIME_RECYCLE_SESSIONS: int(0, 500),
   ADMIN_USERS: list.pipe(
     z.array(z.string().regex(/^[a-z]+:[^,\s]+$/, { error: 'must be a comma-separated list of platform:userId' })),
   ),
