@@ -416,12 +416,13 @@ export class CopilotAgent implements Agent {
       live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false, fresh: true };
       this.live.set(id, live);
       this.opened++;
-      this.evictIdle();
     }
     const entry = live;
     entry.leases++;
     this.leases++;
     clearTimeout(entry.idleTimer);
+    // Past the limit, another (idle) session goes; this one is taken now, so never itself.
+    this.evictIdle();
     try {
       const { session, created } = await entry.session;
       // Only the first caller on a new session hears that it was created.
@@ -439,6 +440,8 @@ export class CopilotAgent implements Agent {
   private release(id: SessionId, live: Live): void {
     live.leases--;
     this.releaseLease();
+    // Sessions past the limit that were all busy go as they become idle.
+    if (live.leases === 0) this.evictIdle();
     if (live.leases === 0 && this.live.get(id) === live) {
       live.idleTimer = setTimeout(() => {
         if (this.live.get(id) === live && live.leases === 0) void this.close(id);
