@@ -84,7 +84,15 @@ interface Live {
   stale: boolean;
   /** The session was just created and no turn has reported that yet. */
   fresh: boolean;
+  /** When its last lease ended (performance.now()). */
+  idleSince: number;
 }
+
+/**
+ * Past MAX_LIVE_SESSIONS, a session idle this long goes. Not sooner: a thread's next queued turn
+ * takes its session back within moments, and closing it in between would resume it every turn.
+ */
+const EVICT_IDLE_MS = 1000;
 
 /** Variables the runtime may see. Everything else (chat tokens, store passwords) stays out of reach of any tool. */
 const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
@@ -128,6 +136,8 @@ export class CopilotAgent implements Agent {
   /** Sessions another process waits for: disconnected as soon as no turn runs in them. */
   private wanted = new Set<string>();
   private yieldTimer: NodeJS.Timeout | undefined;
+  /** Looks again at sessions past MAX_LIVE_SESSIONS that were busy or only just idle. */
+  private trimTimer: NodeJS.Timeout | undefined;
   private sandbox: Sandbox | undefined;
   /** Sandboxed with a provider key: the runtime talks to the provider through this, and never holds the key. */
   private modelProxy: ModelProxy | undefined;
@@ -240,6 +250,7 @@ export class CopilotAgent implements Agent {
     this.stopping = true;
     this.stopped = true;
     clearInterval(this.yieldTimer);
+    clearTimeout(this.trimTimer);
     for (const fail of this.inFlight) fail(new AgentStoppedError());
     await withDeadline(this.recycling ?? Promise.resolve(), STOP_TIMEOUT_MS + DISCONNECT_TIMEOUT_MS, 'runtime recycle').catch(() => undefined);
     await this.closeAll(true);
@@ -413,7 +424,7 @@ export class CopilotAgent implements Agent {
       this.live.delete(id);
       this.live.set(id, live);
     } else {
-      live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false, fresh: true };
+      live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0 };
       this.live.set(id, live);
       this.opened++;
     }
@@ -440,8 +451,7 @@ export class CopilotAgent implements Agent {
   private release(id: SessionId, live: Live): void {
     live.leases--;
     this.releaseLease();
-    // Sessions past the limit that were all busy go as they become idle.
-    if (live.leases === 0) this.evictIdle();
+    if (live.leases === 0) live.idleSince = performance.now();
     if (live.leases === 0 && this.live.get(id) === live) {
       live.idleTimer = setTimeout(() => {
         if (this.live.get(id) === live && live.leases === 0) void this.close(id);
@@ -450,13 +460,25 @@ export class CopilotAgent implements Agent {
     }
   }
 
-  /** Past `maxLive`, the least recently used idle sessions are disconnected (busy ones stay). */
+  /**
+   * Past `maxLive`, the least recently used sessions idle for EVICT_IDLE_MS are disconnected. Busy
+   * ones stay (the limit is exceeded while more threads than it run at once); those not idle long
+   * enough are looked at again shortly.
+   */
   private evictIdle(): void {
     const max = this.options.maxLive ?? 0;
-    if (max <= 0) return;
+    if (max <= 0 || this.live.size <= max) return;
+    const now = performance.now();
     for (const [id, live] of this.live) {
       if (this.live.size <= max) return;
-      if (live.leases === 0) void this.close(id);
+      if (live.leases === 0 && now - live.idleSince >= EVICT_IDLE_MS) void this.close(id);
+    }
+    if (this.live.size > max && !this.trimTimer && !this.stopping) {
+      this.trimTimer = setTimeout(() => {
+        this.trimTimer = undefined;
+        this.evictIdle();
+      }, EVICT_IDLE_MS);
+      this.trimTimer.unref();
     }
   }
 
