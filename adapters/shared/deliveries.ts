@@ -23,6 +23,8 @@ export class Deliveries {
   /** Runs `handle` unless `key` was claimed before, by this process or another. */
   async once(key: string, handle: () => Promise<void>): Promise<void> {
     if (this.claims.has(key)) {
+      // A copy of a message this process is still handling (a retry while its answer is posted).
+      this.logger.debug({ key }, 'duplicate delivery ignored');
       this.onDuplicate();
       return;
     }

@@ -1,4 +1,5 @@
 /** Failure paths on the real runtime: every one ends in a reply and leaves the thread working. */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { StoreUnavailableError } from '../../src/store/keyv.js';
@@ -71,7 +72,12 @@ describe('when a turn fails', () => {
   it('a model server that is not there at all gives an error reply, not a crash', async () => {
     h = await startHarness();
     await h.model.close();
-    const reply = await h.app.conversation.handleMessage(localThread('nomodel'), 'hello?');
+    // Its port is held by a listener that hangs up at once, so no other test's model server can
+    // take the freed port and answer in its place.
+    const port = Number(new URL(h.model.url).port);
+    const gone = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => gone.listen(port, '127.0.0.1', resolve));
+    const reply = await h.app.conversation.handleMessage(localThread('nomodel'), 'hello?').finally(() => gone.close());
     expect(reply).toMatchObject({ kind: 'error', text: expect.stringMatching(/Copilot could not answer/) });
   });
 });
