@@ -37,7 +37,7 @@ export interface CopilotAgentOptions {
   idleMs: number;
   /**
    * At most this many sessions held open in the runtime (0: no limit): past it, the least recently
-   * used idle one is disconnected at once, whatever its idle time. Each costs the runtime ~2.5 MB.
+   * used one idle for a second is disconnected, whatever `idleMs` says. Each costs the runtime ~2.5 MB.
    */
   maxLive?: number;
   /** Recycle the runtime once its RSS passes this many MB (0: never). */
