@@ -17,7 +17,7 @@ import { mention, nextTs, startSlackHarness } from '../test/support/slack-harnes
 import { startDiscordHarness, T1 } from '../test/support/discord-harness.js';
 import { startHarness } from '../test/support/harness.js';
 import { baseEnv, freePort } from '../test/support/process.js';
-import { startStack } from '../test/support/bot-process.js';
+import { exitOf, startStack } from '../test/support/bot-process.js';
 import { treeRssKb } from '../src/agent/sandbox.js';
 import { rawClient, rawTurn } from './raw.js';
 import { mean, percentile, time } from './stats.js';
@@ -208,16 +208,7 @@ export async function p4(_model: ModelServer, sizes: Sizes, series: Series): Pro
   try {
     const bot = await stack.startBot();
     const rssNow = () => (treeRssKb(bot.pid) ?? 0) * 1024;
-    const answered = (n: number) =>
-      new Promise<void>((resolve) => {
-        let left = n;
-        const off = stack.slack.onCall((c) => {
-          if (c.method === 'chat.stopStream' && --left === 0) {
-            off();
-            resolve();
-          }
-        });
-      });
+    const answered = (n: number) => nextCall(stack.slack.onCall, (c) => c.method === 'chat.stopStream', n);
     const at100: number[] = [];
     let peak = 0;
     const batch = 20;
@@ -232,7 +223,7 @@ export async function p4(_model: ModelServer, sizes: Sizes, series: Series): Pro
       if (touched % sizes.p4Every === 0 || touched === 100) series.rss.push({ threads: touched, bytes: rss });
     }
     bot.signalGroup('SIGTERM');
-    await bot.exited;
+    await exitOf(bot);
     const base = at100[0] ?? series.rss[0]?.bytes ?? peak;
     return [{ id: 'P4', what: `peak RSS (built bot + runtime) over ${sizes.p4Threads} threads vs after 100`, a: `${(peak / 1048576).toFixed(0)} MB`, b: `${(base / 1048576).toFixed(0)} MB`, ratio: peak / base, target: '<= 1.5', ok: peak / base <= 1.5 }];
   } finally {
@@ -397,15 +388,16 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, done: (out: st
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
-/** The next call a fake platform is told of that `matches`, within a minute. */
-function nextCall<C>(onCall: (listener: (call: C) => void) => () => void, matches: (call: C) => boolean, timeoutMs = 60_000): Promise<void> {
+/** The next `count` calls a fake platform is told of that `matches`, within a minute. */
+function nextCall<C>(onCall: (listener: (call: C) => void) => () => void, matches: (call: C) => boolean, count = 1, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
+    let left = count;
     const timer = setTimeout(() => {
       off();
       reject(new Error('bench: timed out waiting for the answer'));
     }, timeoutMs);
     const off = onCall((call) => {
-      if (!matches(call)) return;
+      if (!matches(call) || --left > 0) return;
       clearTimeout(timer);
       off();
       resolve();

@@ -278,8 +278,7 @@ export class CopilotAgent implements Agent {
 
   /** Sessions the SDK's client still holds objects for (see `dropDisconnected`; for tests). */
   get clientSessions(): number {
-    const sessions = (this.client as unknown as { sessions?: unknown } | undefined)?.sessions;
-    return sessions instanceof Map ? sessions.size : 0;
+    return sdkSessions(this.client)?.size ?? 0;
   }
 
   /** The runtime process id (for operators' tools and tests). */
@@ -707,6 +706,12 @@ export class CopilotAgent implements Agent {
  * the map is only read to route events to a live session, and a resume registers a new object.
  */
 export function dropDisconnected(client: CopilotClient | undefined, session: CopilotSession): void {
+  const sessions = sdkSessions(client);
+  if (sessions?.get(session.sessionId) === session) sessions.delete(session.sessionId);
+}
+
+/** The SDK client's private map of the sessions it routes events to (undefined if a release renames it). */
+function sdkSessions(client: CopilotClient | undefined): Map<string, unknown> | undefined {
   const sessions = (client as unknown as { sessions?: unknown } | undefined)?.sessions;
-  if (sessions instanceof Map && sessions.get(session.sessionId) === session) sessions.delete(session.sessionId);
+  return sessions instanceof Map ? (sessions as Map<string, unknown>) : undefined;
 }
