@@ -18,7 +18,7 @@ import { startDiscordHarness, T1 } from '../test/support/discord-harness.js';
 import { startHarness } from '../test/support/harness.js';
 import { baseEnv, freePort } from '../test/support/process.js';
 import { exitOf, startStack } from '../test/support/bot-process.js';
-import { treeRssKb } from '../src/agent/sandbox.js';
+import { treeRssKb } from '../src/agent/sandbox/sandbox.js';
 import { rawClient, rawTurn } from './raw.js';
 import { mean, percentile, time } from './stats.js';
 

@@ -14,6 +14,8 @@ import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals.js';
 import { Metrics } from './metrics.js';
+import { toolLimits } from './agent/sandbox/limits.js';
+import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -64,6 +66,9 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   if (sandboxed && config.tools.includes('view')) {
     logger.warn('COPILOT_TOOLS has view: in the tool sandbox this runtime reports every file as missing to view; grep, glob, create and edit work (see the README)');
   }
+  if (!sandboxed && config.toolsAllowedHosts.length > 0 && config.tools.length > 0) {
+    logger.warn('TOOLS_ALLOWED_HOSTS applies only in the tool sandbox: with TOOLS_SANDBOX=off, tools reach whatever the host reaches');
+  }
   if (config.tools.length > 0 && !config.toolsSandbox) logger.warn('TOOLS_SANDBOX=off: tools run with the bot\'s own access to files and processes');
   const agent = new CopilotAgent({
     home: config.copilotHome,
@@ -74,6 +79,16 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     approvalTools: config.approvalTools,
     // Only tools can read what the runtime can see: without them there is nothing to isolate.
     sandboxed,
+    toolLimits: toolLimits(config.toolsMax),
+    ...(sandboxed
+      ? {
+          toolEgress: {
+            allowed: config.toolsAllowedHosts,
+            pinned: config.toolsPinnedHosts,
+            refusedEndpoints: await ownEndpoints({ httpPort: config.port, serverUrls: [config.storeUrl, config.sessionStateUrl] }),
+          },
+        }
+      : {}),
     systemPrompt: config.systemPrompt,
     idleMs: config.idleSeconds * 1000,
     maxLive: config.maxLiveSessions,

@@ -2,8 +2,10 @@
  * Configuration from the environment (and `.env`), validated once at start.
  * A bad or missing value stops the process with one line that names the key.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_APPROVAL_TOOLS } from './agent/permissions.js';
+import { normalHost, validHostPattern } from './agent/sandbox/egress-policy.js';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -48,8 +50,16 @@ export interface Config {
   approvalTools: string[];
   /** A request nobody decides within this long is denied. */
   approvalTimeoutSeconds: number;
-  /** With tools enabled, the runtime runs in a sandbox (src/agent/sandbox.ts); off only for bots isolated another way. */
+  /** With tools enabled, the runtime runs in a sandbox (src/agent/sandbox/); off only for bots isolated another way. */
   toolsSandbox: boolean;
+  /** Host names (or `*.suffix`) tools may reach through the bot's proxy; empty: tools have no network. */
+  toolsAllowedHosts: string[];
+  /** host → address chosen by the operator for an allowed host (may be private; see egress-policy.ts). */
+  toolsPinnedHosts: Map<string, string>;
+  /** What one tool command may use (TOOLS_MAX_*). */
+  toolsMax: { processes: number; memoryMb: number; diskMb: number; seconds: number };
+  /** Who may decide a tool approval besides admins: the thread's starter, or admins only. */
+  approvers: 'starter' | 'admins';
   systemPrompt: string | undefined;
   logLevel: LogLevel;
   port: number;
@@ -198,6 +208,22 @@ const schema = z.object({
   ),
   APPROVAL_TIMEOUT_SECONDS: int(1, 600),
   TOOLS_SANDBOX: z.preprocess(blankToUndefined, z.enum(['on', 'off'], { error: 'must be on or off' }).default('on')),
+  TOOLS_ALLOWED_HOSTS: list.pipe(
+    z.array(z.string().refine(validHostPattern, { error: 'must be a comma-separated list of host names or *.domain patterns' }).transform(normalHost)),
+  ),
+  TOOLS_PINNED_HOSTS: list.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[^=\s]+=[^=\s]+$/, { error: 'must be a comma-separated list of host=address' })
+        .refine((e) => validHostPattern(e.split('=')[0]!) && !e.startsWith('*') && net.isIP(e.split('=')[1]!) !== 0, { error: 'must be a comma-separated list of host=address (an IP address)' }),
+    ),
+  ),
+  TOOLS_MAX_PROCESSES: int(8, 128),
+  TOOLS_MAX_MEMORY_MB: int(64, 1024),
+  TOOLS_MAX_DISK_MB: int(1, 1024),
+  TOOLS_MAX_SECONDS: int(1, 300),
+  APPROVERS: z.preprocess(blankToUndefined, z.enum(['starter', 'admins'], { error: 'must be starter or admins' }).default('starter')),
   COPILOT_SYSTEM_PROMPT: optionalText,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -273,6 +299,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t)),
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
     toolsSandbox: e.TOOLS_SANDBOX === 'on',
+    toolsAllowedHosts: e.TOOLS_ALLOWED_HOSTS,
+    toolsPinnedHosts: pinnedHosts(e.TOOLS_PINNED_HOSTS, e.TOOLS_ALLOWED_HOSTS),
+    toolsMax: { processes: e.TOOLS_MAX_PROCESSES, memoryMb: e.TOOLS_MAX_MEMORY_MB, diskMb: e.TOOLS_MAX_DISK_MB, seconds: e.TOOLS_MAX_SECONDS },
+    approvers: e.APPROVERS,
     systemPrompt: e.COPILOT_SYSTEM_PROMPT,
     logLevel: e.LOG_LEVEL,
     port: e.PORT,
@@ -299,6 +329,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
         }
       : undefined,
   };
+}
+
+/** TOOLS_PINNED_HOSTS as a map; a pinned host that is not allowed would never be used, so it is an error. */
+function pinnedHosts(entries: string[], allowed: string[]): Map<string, string> {
+  const pins = new Map<string, string>();
+  for (const entry of entries) {
+    const [host = '', address = ''] = entry.split('=');
+    const name = normalHost(host);
+    if (!allowed.includes(name)) throw new ConfigError('TOOLS_PINNED_HOSTS', `${name} is pinned but not in TOOLS_ALLOWED_HOSTS`);
+    pins.set(name, address);
+  }
+  return pins;
 }
 
 function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
@@ -360,7 +402,14 @@ export function describeConfig(c: Config): Record<string, unknown> {
     sessionState: c.sessionStateUrl ? redactUrl(c.sessionStateUrl) : 'local disk (COPILOT_HOME)',
     namespace: c.namespace,
     tools: c.tools.length ? c.tools : 'none (conversation only)',
-    ...(c.tools.length ? { toolsNeedingApproval: c.approvalTools.length ? c.approvalTools : 'none', toolsSandbox: c.toolsSandbox ? 'on' : 'OFF' } : {}),
+    ...(c.tools.length
+      ? {
+          toolsNeedingApproval: c.approvalTools.length ? c.approvalTools : 'none',
+          approvers: c.approvers === 'admins' ? 'admins only' : "the thread's starter or an admin",
+          toolsSandbox: c.toolsSandbox ? 'on' : 'OFF',
+          ...(c.toolsSandbox ? { toolsNetwork: c.toolsAllowedHosts.length ? c.toolsAllowedHosts : 'none' } : {}),
+        }
+      : {}),
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,
     slack: c.slack ? (c.slack.appToken ? 'socket-mode' : 'http') : 'off',

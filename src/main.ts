@@ -2,7 +2,7 @@
  * The bot process: config, store, agent, retention sweeper, HTTP health endpoint and every chat
  * adapter whose configuration is present. SIGINT/SIGTERM shut it down in order.
  */
-import { SandboxUnavailableError } from './agent/sandbox.js';
+import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
 import './dotenv.js';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
 import { createLogger } from './log.js';

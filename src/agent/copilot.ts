@@ -7,6 +7,7 @@
  */
 import { traceContext } from '../tracing.js';
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CopilotClient, RuntimeConnection, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
@@ -15,13 +16,15 @@ import type { ModelAuth } from '../config.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
 import { withDeadline } from '../deadline.js';
 import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
-import { decidePermission, type PermissionAsk, type PermissionAnswer } from './permissions.js';
+import { decidePermission, realLocation, type PermissionAsk, type PermissionAnswer } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
 import { DiskSessions } from './disk-sessions.js';
-import { prepareSandbox, ptraceScope, SandboxUnavailableError, treeRssKb, type Sandbox } from './sandbox.js';
-import { PLACEHOLDER_KEY, startModelProxy, type ModelProxy } from './model-proxy.js';
+import { killToolSandboxes, prepareSandbox, treeRssKb, type Sandbox } from './sandbox/sandbox.js';
+import { modelUpstream, PLACEHOLDER_KEY, startGateway, type Gateway, type Upstream } from './sandbox/gateway.js';
+import type { EgressPolicy } from './sandbox/egress-policy.js';
+import { describeLimits, type ToolLimits } from './sandbox/limits.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -56,12 +59,24 @@ export interface CopilotAgentOptions {
    */
   shared?: { sessions: SessionStore; lock: SessionLock };
   /**
-   * Start the runtime in a sandbox (tools enabled; see sandbox.ts): it then sees neither the bot's
-   * files nor COPILOT_HOME, so session state goes through `sessionFs` (`DiskSessions`, or the
-   * shared state). `start()` fails with `SandboxUnavailableError` where it cannot be made.
+   * Start the runtime in a sandbox (tools enabled; see sandbox/sandbox.ts): it then sees neither
+   * the bot's files nor COPILOT_HOME, so session state goes through `sessionFs` (`DiskSessions`,
+   * or the shared state). `start()` fails with `SandboxUnavailableError` where it cannot be made.
    */
   sandboxed?: boolean;
+  /** What one tool command may use (sandboxed). */
+  toolLimits?: ToolLimits;
+  /** Where tools may connect through the gateway (sandboxed); no hosts: tools have no network. */
+  toolEgress?: EgressPolicy;
+  /** `address:port` of the bot's own endpoints (its HTTP port, store, session state): never reached from the sandbox. */
+  refusedEndpoints?: ReadonlySet<string>;
 }
+
+/** Hosts the runtime itself reaches with a GitHub token (through the gateway, sandboxed). */
+export const COPILOT_HOSTS = ['github.com', '*.github.com', '*.githubcopilot.com', '*.githubusercontent.com', '*.ghe.com'];
+
+/** The default limits of one tool command (TOOLS_MAX_*). */
+const DEFAULT_LIMITS: ToolLimits = { processes: 128, memoryBytes: 1024 * 1024 * 1024, tmpBytes: 256 * 1024 * 1024, diskBytes: 1024 * 1024 * 1024, seconds: 300 };
 
 /** The turn running in a session: how to fail it, and what the permission handler needs of it. */
 interface RunningTurn {
@@ -75,6 +90,9 @@ interface RunningTurn {
   /** Tool call id → tool name, from `tool.execution_start` (permission requests do not name built-in tools). */
   toolNames: Map<string, string>;
 }
+
+/** Tools that start processes: the processes of a turn that used one are killed when it ends. */
+const PROCESS_TOOLS = new Set(['bash', 'powershell', 'read_bash', 'write_bash']);
 
 interface Live {
   session: Promise<{ session: CopilotSession; created: boolean }>;
@@ -139,8 +157,10 @@ export class CopilotAgent implements Agent {
   /** Looks again at sessions past MAX_LIVE_SESSIONS that were busy or only just idle. */
   private trimTimer: NodeJS.Timeout | undefined;
   private sandbox: Sandbox | undefined;
-  /** Sandboxed with a provider key: the runtime talks to the provider through this, and never holds the key. */
-  private modelProxy: ModelProxy | undefined;
+  /** Sandboxed: the sandbox's only way out (the model, traces, and allowed hosts). */
+  private gateway: Gateway | undefined;
+  /** The runtime's secret with the gateway: its routes' first path segment and its proxy password. */
+  private readonly gatewayToken = randomBytes(24).toString('hex');
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
@@ -155,22 +175,31 @@ export class CopilotAgent implements Agent {
 
   async start(): Promise<void> {
     fs.mkdirSync(this.workDir, { recursive: true });
+    // Left by versions that kept the launcher in COPILOT_HOME: nothing runs it any more.
+    fs.rmSync(path.join(this.options.home, 'sandbox'), { recursive: true, force: true });
     if (this.options.sandboxed) {
-      const auth = this.options.auth;
-      // A GitHub token cannot be kept out of the runtime: only the kernel keeps tools from its memory.
-      if (auth?.kind === 'github' && ptraceScope() < 1) {
-        throw new SandboxUnavailableError(
-          'tools with COPILOT_GITHUB_TOKEN need kernel.yama.ptrace_scope of 1 or more: the token is in the Copilot runtime, and on this kernel a tool could read the runtime\'s memory. Set sysctl kernel.yama.ptrace_scope=1, use a provider key (COPILOT_PROVIDER_*, kept out of the runtime), or set TOOLS_SANDBOX=off if the bot is isolated another way',
-        );
+      const egress = this.options.toolEgress ?? { allowed: [], pinned: new Map(), refusedEndpoints: new Set() };
+      this.sandbox = prepareSandbox({ workspace: this.workDir, limits: this.options.toolLimits ?? DEFAULT_LIMITS, toolNetwork: egress.allowed.length > 0 });
+      try {
+        this.gateway = await startGateway({
+          socketPath: this.sandbox.gatewaySocket,
+          token: this.gatewayToken,
+          routes: this.gatewayRoutes(),
+          runtimeEgress: this.options.auth?.kind === 'github' ? { allowed: COPILOT_HOSTS, pinned: new Map(), refusedEndpoints: egress.refusedEndpoints } : undefined,
+          toolEgress: egress,
+          logger: this.options.logger.child({ part: 'sandbox-gateway' }),
+        });
+      } catch (err) {
+        this.sandbox.dispose();
+        throw err;
       }
-      this.sandbox = prepareSandbox(this.options.home, this.workDir);
-      if (auth?.kind === 'provider') this.modelProxy = await startModelProxy(auth, this.options.logger);
     }
     this.locks = this.options.shared?.lock ?? new SessionLocks(this.options.home, this.options.role);
     this.locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));
-    // A runtime that does not start leaves no proxy listening (it would keep the process alive).
+    // A runtime that does not start leaves no gateway listening (it would keep the process alive).
     await this.startClient().catch(async (err: unknown) => {
-      await this.modelProxy?.close();
+      await this.gateway?.close();
+      this.sandbox?.dispose();
       throw err;
     });
     this.yieldTimer = setInterval(() => this.yieldWanted(), YIELD_POLL_MS);
@@ -227,7 +256,10 @@ export class CopilotAgent implements Agent {
       await this.locks!.acquire(id, this.lockWait());
       try {
         if (options.confirm && !(await options.confirm())) return false;
-        return await this.sessions.delete(client, id);
+        const deleted = await this.sessions.delete(client, id);
+        this.killTools(id, 'the thread was forgotten');
+        if (this.allowedTools.size > 0) await fs.promises.rm(this.threadFolder(id), { recursive: true, force: true });
+        return deleted;
       } finally {
         await this.locks!.release(id);
       }
@@ -256,7 +288,8 @@ export class CopilotAgent implements Agent {
     await this.closeAll(true);
     await this.stopClient(this.client);
     await withDeadline(this.locks?.releaseAll() ?? Promise.resolve(), DISCONNECT_TIMEOUT_MS, 'lock release').catch(() => undefined);
-    await this.modelProxy?.close();
+    await this.gateway?.close();
+    this.sandbox?.dispose();
     this.client = undefined;
   }
 
@@ -345,6 +378,8 @@ export class CopilotAgent implements Agent {
   }
 
   private async startClient(): Promise<void> {
+    // Nothing the last runtime (or a tool) left in the runtime's home is read by the next one.
+    this.sandbox?.renewHome();
     const client = this.newClient();
     this.client = client;
     await client.start();
@@ -380,11 +415,19 @@ export class CopilotAgent implements Agent {
       ...(this.options.telemetryEndpoint ? { telemetry: { otlpEndpoint: this.options.telemetryEndpoint, otlpProtocol: 'http/json' as const, sourceName: 'copilot-threads.runtime' } } : {}),
     };
     if (sandbox) {
+      // Its network is the gateway: Copilot's hosts through it (GitHub mode), nothing else.
+      const proxy = auth?.kind === 'github' ? `http://runtime:${this.gatewayToken}@127.0.0.1:${new URL(sandbox.gatewayUrl).port}` : undefined;
+      for (const key of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) delete env[key];
       // The token goes with each session (sessionConfig), so it is in no environment a tool can read.
       return new CopilotClient({
         ...common,
+        ...(this.options.telemetryEndpoint ? { telemetry: { otlpEndpoint: `${this.gatewayBase()}/otel`, otlpProtocol: 'http/json' as const, sourceName: 'copilot-threads.runtime' } } : {}),
         baseDirectory: sandbox.runtimeHome,
-        connection: RuntimeConnection.forStdio({ path: sandbox.launcher, args: sandbox.args, env: { ...env, HOME: sandbox.runtimeHome, TMPDIR: '/tmp' } }),
+        connection: RuntimeConnection.forStdio({
+          path: sandbox.launcher,
+          args: sandbox.args,
+          env: { ...env, ...sandbox.env, ...(proxy ? { HTTPS_PROXY: proxy, HTTP_PROXY: proxy, NO_PROXY: '127.0.0.1,localhost' } : {}) },
+        }),
       });
     }
     return new CopilotClient({
@@ -393,6 +436,46 @@ export class CopilotAgent implements Agent {
       env,
       ...(auth?.kind === 'github' ? { gitHubToken: auth.token } : {}),
     });
+  }
+
+  /** The gateway as the runtime reaches it, with its secret: `<base>/<route>/…`. */
+  private gatewayBase(): string {
+    return `${this.sandbox!.gatewayUrl}/${this.gatewayToken}`;
+  }
+
+  /** Upstreams the runtime reaches through the gateway, credentials put in on the way. */
+  private gatewayRoutes(): Record<string, Upstream> {
+    const routes: Record<string, Upstream> = {};
+    const { auth, telemetryEndpoint } = this.options;
+    if (auth?.kind === 'provider') routes.model = modelUpstream(auth);
+    if (telemetryEndpoint) routes.otel = { baseUrl: telemetryEndpoint, headers: {} };
+    return routes;
+  }
+
+  /**
+   * A thread's own folder, `<workspace>/<session id>`: its tools' working directory and all they
+   * can see of the disk. With no tools enabled, every session works in the workspace itself.
+   */
+  threadFolder(id: SessionId): string {
+    return this.allowedTools.size > 0 ? path.join(this.workDir, id) : this.workDir;
+  }
+
+  /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
+  sandboxReport(): Record<string, string> | undefined {
+    if (!this.sandbox) return undefined;
+    const egress = this.options.toolEgress;
+    return {
+      ...describeLimits(this.options.toolLimits ?? DEFAULT_LIMITS),
+      network: egress?.allowed.length ? `only ${egress.allowed.join(', ')} (through the bot's proxy)` : 'none',
+    };
+  }
+
+  /** Kills whatever processes `id`'s tools still run (the turn ended, or the thread is forgotten). */
+  private killTools(id: SessionId, why: string): void {
+    const pid = runtimeProcess(this.client)?.pid;
+    if (!this.sandbox || !pid) return;
+    const killed = killToolSandboxes(pid, id);
+    if (killed) this.options.logger.info({ sessionId: id, commands: killed, why }, 'stopped the processes a thread\'s tools left running');
   }
 
   /** Waits out a recycle, then runs `fn` on the current client, counted as in-flight work. */
@@ -525,6 +608,7 @@ export class CopilotAgent implements Agent {
 
   private async resumeOrCreate(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     const client = this.client!;
+    fs.mkdirSync(this.threadFolder(id), { recursive: true });
     // Provider keys are never written to disk, so model and provider go with every resume too.
     const config = this.sessionConfig(id);
     if (await this.sessions.exists(client, id)) {
@@ -538,14 +622,14 @@ export class CopilotAgent implements Agent {
     const { auth, model, systemPrompt } = this.options;
     const provider = this.sessions.provider?.bind(this.sessions);
     return {
-      ...(provider ? { createSessionFsProvider: () => provider(id, this.workDir) } : {}),
+      ...(provider ? { createSessionFsProvider: () => provider(id, this.threadFolder(id)) } : {}),
       ...(model ? { model } : {}),
       ...(auth?.kind === 'provider'
-        ? { provider: { type: auth.type, baseUrl: this.modelProxy?.baseUrl ?? auth.baseUrl, apiKey: this.modelProxy ? PLACEHOLDER_KEY : auth.apiKey } }
+        ? { provider: { type: auth.type, baseUrl: this.sandbox ? `${this.gatewayBase()}/model` : auth.baseUrl, apiKey: this.sandbox ? PLACEHOLDER_KEY : auth.apiKey } }
         : {}),
       ...(auth?.kind === 'github' && this.sandbox ? { gitHubToken: auth.token } : {}),
       availableTools: [...this.allowedTools],
-      workingDirectory: this.workDir,
+      workingDirectory: this.threadFolder(id),
       streaming: true,
       ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
       onPermissionRequest: (request, invocation) => this.permission(request as PermissionAsk, invocation.sessionId),
@@ -555,7 +639,7 @@ export class CopilotAgent implements Agent {
   private async permission(request: PermissionAsk, sessionId: string): Promise<Exclude<PermissionAnswer, { kind: 'ask' }>> {
     const turn = this.turns.get(sessionId);
     const toolName = request.toolCallId ? turn?.toolNames.get(request.toolCallId) : undefined;
-    const answer = decidePermission(request, { allowedTools: this.allowedTools, approvalTools: this.approvalTools, workspace: this.workDir }, toolName);
+    const answer = decidePermission(request, { allowedTools: this.allowedTools, approvalTools: this.approvalTools, workspace: this.threadFolder(sessionId as SessionId), real: realLocation }, toolName);
     const log = this.options.logger;
     if (answer.kind !== 'ask') {
       log[answer.kind === 'reject' ? 'warn' : 'info']({ sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
@@ -593,6 +677,8 @@ export class CopilotAgent implements Agent {
         aborted.abort();
         this.inFlight.delete(finish);
         if (this.turns.get(id) === running) this.turns.delete(id);
+        // Nothing a turn's tools started outlives it (background jobs, daemons, a command past the turn's timeout).
+        if ([...toolNames.values()].some((t) => PROCESS_TOOLS.has(t))) this.killTools(id as SessionId, err ? 'the turn failed' : 'the turn ended');
         if (err) reject(err);
         else resolve(answer);
       };

@@ -1,13 +1,12 @@
 /**
- * A `sessionFs` provider over real files, for the paths `at` maps (to a file on disk, or to
- * nothing: then reads say ENOENT and writes EACCES). With `sessionFs` the runtime's file tools go
- * through the provider for the workspace too, so both session stores serve the workspace with it
- * (and nothing else of the disk); `DiskSessions` serves the session state with it as well.
+ * A `sessionFs` provider over real files of the bot's own, for the paths `at` maps (to a file on
+ * disk, or to nothing: then reads say ENOENT and writes EACCES): `DiskSessions` serves each
+ * session's state with it. A thread's folder, which tools can write, is served by `ThreadFiles`
+ * instead; `SplitFiles` sends each path to the one it belongs to.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SessionFsFileInfo, SessionFsProvider } from '@github/copilot-sdk';
-import { isInside } from './permissions.js';
 
 export function missing(p: string): Error {
   return Object.assign(new Error(`ENOENT: no such file or directory, '${p}'`), { code: 'ENOENT' });
@@ -15,11 +14,6 @@ export function missing(p: string): Error {
 
 function denied(p: string): Error {
   return Object.assign(new Error(`EACCES: only the session state and the workspace are writable, not '${p}'`), { code: 'EACCES' });
-}
-
-/** `p` when it is inside `workDir` (resolved), else undefined. */
-export function inWorkspace(workDir: string, p: string): string | undefined {
-  return isInside(workDir, p) ? path.resolve(workDir, p) : undefined;
 }
 
 export class DiskFiles implements SessionFsProvider {
@@ -83,5 +77,63 @@ export class DiskFiles implements SessionFsProvider {
     const at = this.at(p);
     if (!at) throw denied(p);
     return at;
+  }
+}
+
+/**
+ * Session-state paths to `state`, every other path to `thread` (the thread's folder, see
+ * `ThreadFiles`): the runtime's file tools see the thread's folder and nothing else of the disk.
+ */
+export class SplitFiles implements SessionFsProvider {
+  constructor(
+    private readonly isState: (p: string) => boolean,
+    private readonly state: SessionFsProvider,
+    private readonly thread: SessionFsProvider,
+  ) {}
+
+  private of(p: string): SessionFsProvider {
+    return this.isState(p) ? this.state : this.thread;
+  }
+
+  readFile(p: string): Promise<string> {
+    return this.of(p).readFile(p);
+  }
+
+  writeFile(p: string, content: string, mode?: number): Promise<void> {
+    return this.of(p).writeFile(p, content, mode);
+  }
+
+  appendFile(p: string, content: string, mode?: number): Promise<void> {
+    return this.of(p).appendFile(p, content, mode);
+  }
+
+  exists(p: string): Promise<boolean> {
+    return this.of(p).exists(p);
+  }
+
+  stat(p: string): Promise<SessionFsFileInfo> {
+    return this.of(p).stat(p);
+  }
+
+  mkdir(p: string, recursive: boolean, mode?: number): Promise<void> {
+    return this.of(p).mkdir(p, recursive, mode);
+  }
+
+  readdir(p: string): Promise<string[]> {
+    return this.of(p).readdir(p);
+  }
+
+  readdirWithTypes(p: string): Promise<Array<{ name: string; type: 'file' | 'directory' }>> {
+    return this.of(p).readdirWithTypes(p);
+  }
+
+  rm(p: string, recursive: boolean, force: boolean): Promise<void> {
+    return this.of(p).rm(p, recursive, force);
+  }
+
+  async rename(src: string, dest: string): Promise<void> {
+    const from = this.of(src);
+    if (from !== this.of(dest)) throw Object.assign(new Error(`EXDEV: '${src}' and '${dest}' are in different places`), { code: 'EXDEV' });
+    return from.rename(src, dest);
   }
 }

@@ -3,9 +3,8 @@
  * SDK's `sessionFs`: what the sandboxed runtime uses, so no tool can reach any session's files
  * (the runtime itself never sees COPILOT_HOME). The layout is the runtime's own,
  * `<home>/session-state/<id>/events.jsonl` and the rest, so sessions written either way continue
- * either way. With `sessionFs` the runtime's file tools read and write the workspace through it
- * too, so paths inside the working directory are the workspace's files (the permission policy
- * already keeps file tools there); anything else does not exist and cannot be written.
+ * either way. With `sessionFs` the runtime's file tools read and write through it too: every path
+ * outside the session state is the thread's own folder (`ThreadFiles`), and nothing else exists.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +13,8 @@ import type { SessionId } from '../domain.js';
 import type { SessionSummary } from './agent.js';
 import type { SessionStore } from './session-store.js';
 import { isInside } from './permissions.js';
-import { DiskFiles, inWorkspace } from './disk-files.js';
+import { DiskFiles, SplitFiles } from './disk-files.js';
+import { ThreadFiles } from './thread-files.js';
 
 /** Where the runtime sees each session's state, inside the session's own file system. */
 const SESSION_STATE_PATH = '/session-state';
@@ -30,9 +30,9 @@ export class DiskSessions implements SessionStore {
     return { initialCwd: workDir, sessionStatePath: SESSION_STATE_PATH, conventions: 'posix' };
   }
 
-  provider(id: SessionId, workDir: string): SessionFsProvider {
+  provider(id: SessionId, threadFolder: string): SessionFsProvider {
     const folder = path.join(this.root, id);
-    return new DiskFiles((p) => inState(folder, p) ?? inWorkspace(workDir, p));
+    return new SplitFiles(isStatePath, new DiskFiles((p) => inState(folder, p)), new ThreadFiles(threadFolder));
   }
 
   async exists(_client: unknown, id: SessionId): Promise<boolean> {
@@ -70,6 +70,11 @@ async function summaryOf(folder: string): Promise<string | undefined> {
   const yaml = await fs.promises.readFile(path.join(folder, 'workspace.yaml'), 'utf8').catch(() => '');
   const line = /^summary:\s*(.+)$/m.exec(yaml)?.[1]?.trim();
   return line ? line.replace(/^['"]|['"]$/g, '') : undefined;
+}
+
+function isStatePath(p: string): boolean {
+  const normal = path.posix.normalize(p);
+  return normal === SESSION_STATE_PATH || normal.startsWith(`${SESSION_STATE_PATH}/`);
 }
 
 /** A session-state path → its file in the session's folder; undefined for any other path. */

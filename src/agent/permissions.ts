@@ -6,6 +6,7 @@
  * passes those checks and then needs a person's yes (`ask`) for each use.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 /** The parts of a runtime permission request the policy reads. */
@@ -31,8 +32,13 @@ export interface PermissionPolicy {
   allowedTools: ReadonlySet<string>;
   /** Allowed tools that need a person's approval for every use. */
   approvalTools?: ReadonlySet<string>;
-  /** File tools may touch this folder and what is below it, nothing else. */
+  /** File tools may touch this folder (the thread's own) and what is below it, nothing else. */
   workspace: string;
+  /**
+   * Where a path really is (links followed; see `realLocation`). The folder and the path are both
+   * judged by it: a link inside the folder that leads out is outside. Without it, paths are text.
+   */
+  real?: (p: string) => string;
 }
 
 /** What a person is asked to approve: the tool, what it would do, and a digest of exactly that. */
@@ -78,8 +84,8 @@ export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy, t
   const kindTools = (KIND_TOOLS[ask.kind] ?? []).filter((t) => allowedTools.has(t));
   if (kindTools.length === 0) return reject(`${ask.kind} access is not enabled on this bot.`);
   const file = ask.kind === 'read' ? ask.path : ask.kind === 'write' ? ask.fileName : undefined;
-  if ((ask.kind === 'read' || ask.kind === 'write') && !(file && isInside(policy.workspace, file))) {
-    return reject(`Only files inside the bot's workspace may be ${ask.kind === 'read' ? 'read' : 'written'}.`);
+  if ((ask.kind === 'read' || ask.kind === 'write') && !(file && insideReally(policy, file))) {
+    return reject(`Only files in this thread's own folder may be ${ask.kind === 'read' ? 'read' : 'written'} (${policy.workspace}).`);
   }
   // The runtime's own tool name when it told us; unknown, any enabled tool of the kind that needs approval makes it ask.
   const tools = toolName && kindTools.includes(toolName) ? [toolName] : kindTools;
@@ -118,6 +124,38 @@ function safeJson(v: unknown): string {
     return JSON.stringify(v) ?? '';
   } catch {
     return String(v);
+  }
+}
+
+function insideReally(policy: PermissionPolicy, file: string): boolean {
+  if (!isInside(policy.workspace, file)) return false;
+  if (!policy.real) return true;
+  return isInside(policy.real(policy.workspace), policy.real(path.resolve(policy.workspace, file)));
+}
+
+/**
+ * Where `p` really is: every link followed; for a path that does not exist yet, the real place
+ * of its nearest existing parent with the rest appended.
+ */
+export function realLocation(p: string): string {
+  const rest: string[] = [];
+  let at = path.resolve(p);
+  for (let links = 0; ; ) {
+    try {
+      return path.join(fs.realpathSync(at), ...rest.reverse());
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A link to nothing (yet) leads where it points: a write through it would land there.
+      const dangling = code === 'ENOENT' && fs.lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink();
+      if (dangling && links++ < 40) {
+        at = path.resolve(path.dirname(at), fs.readlinkSync(at));
+        continue;
+      }
+      const parent = path.dirname(at);
+      if (parent === at || (code !== 'ENOENT' && code !== 'ENOTDIR')) return path.join(at, ...rest.reverse());
+      rest.push(path.basename(at));
+      at = parent;
+    }
   }
 }
 

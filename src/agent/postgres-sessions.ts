@@ -16,7 +16,7 @@ import type { CopilotClient, SessionFsConfig, SessionFsFileInfo, SessionFsProvid
 import type { SessionId } from '../domain.js';
 import { SessionStateLostError, type SessionSummary } from './agent.js';
 import type { SessionStore } from './session-store.js';
-import { DiskFiles, inWorkspace } from './disk-files.js';
+import { ThreadFiles } from './thread-files.js';
 import type { PostgresLeases } from './postgres-leases.js';
 import { NOW_MS, type PgPool } from '../store/pg.js';
 import type { StoreCalls } from '../store/keyv.js';
@@ -80,8 +80,8 @@ export class PostgresSessions implements SessionStore {
     return { initialCwd: workDir, sessionStatePath: SESSION_STATE_PATH, conventions: 'posix' };
   }
 
-  provider(id: SessionId, workDir: string): SessionFsProvider {
-    return new SessionFiles(id, this.db, () => this.options.leases.token(id), (err) => this.options.onWriteFailed?.(id, err), new DiskFiles((p) => inWorkspace(workDir, p)));
+  provider(id: SessionId, threadFolder: string): SessionFsProvider {
+    return new SessionFiles(id, this.db, () => this.options.leases.token(id), (err) => this.options.onWriteFailed?.(id, err), new ThreadFiles(threadFolder));
   }
 
   async exists(_client: CopilotClient, id: SessionId): Promise<boolean> {
@@ -149,7 +149,7 @@ function normalize(p: string): string {
   return path.posix.normalize(p).replace(/(.)\/+$/, '$1');
 }
 
-/** Outside the session state: the workspace's (see `DiskFiles`). */
+/** Outside the session state: the thread's folder (see `ThreadFiles`). */
 function isLocal(p: string): boolean {
   const normal = normalize(p);
   return normal !== SESSION_STATE_PATH && !normal.startsWith(`${SESSION_STATE_PATH}/`);
@@ -175,7 +175,7 @@ class SessionFiles implements SessionFsProvider {
     private readonly db: Db,
     private readonly token: () => string | undefined,
     private readonly onWriteFailed: (err: Error) => void,
-    /** Paths outside the session state: the workspace on this instance's disk, and nothing else. */
+    /** Paths outside the session state: the thread's folder on this instance's disk, and nothing else. */
     private readonly workspace: SessionFsProvider,
   ) {}
 

@@ -12,6 +12,7 @@ import { localThread, startHarness, type Harness } from '../support/harness.js';
 import { echoReply, textOf, type ModelScript } from '../support/model-server.js';
 import { TEST_STORE } from '../support/services.js';
 import { processesNaming } from '../support/process.js';
+import { SCAN } from '../support/probes.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -31,56 +32,52 @@ const shell: ModelScript = (req) => {
 const SECRET = 'sk-bot-only-secret-4242';
 
 describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
-  it('a shell tool cannot read the bot process, its .env, the store, COPILOT_HOME or another session', async () => {
+  it('a shell tool cannot read the bot process, its .env, the store, COPILOT_HOME, the runtime or another thread', async () => {
     h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none', COPILOT_PROVIDER_API_KEY: SECRET }, script: shell });
     const c = h.app.conversation;
     fs.writeFileSync(path.join(h.dir, '.env'), `COPILOT_PROVIDER_API_KEY=${SECRET}\nSLACK_BOT_TOKEN=xoxb-secret\n`);
-    // Another thread, with something private in its session.
+    // Another thread, with a canary in its conversation and in its own folder.
     const other = localThread('private-thread', 'bob');
-    expect((await c.handleMessage(other, 'my password is hunter2')).text).toMatch(/^you said/);
+    const canary = 'canary-7f3a9c1e5b';
+    expect((await c.handleMessage(other, `my password is ${canary}`)).text).toMatch(/^you said/);
+    expect((await c.handleMessage(other, `sh echo ${canary} > notes.txt`)).text).toContain('OUT:');
     const otherState = path.join(h.config.copilotHome, 'session-state', sessionIdFor(other));
-    expect(fs.readFileSync(path.join(otherState, 'events.jsonl'), 'utf8')).toContain('hunter2');
+    expect(fs.readFileSync(path.join(otherState, 'events.jsonl'), 'utf8')).toContain(canary);
 
     const thread = localThread('prober', 'mallory');
     const run = async (command: string) => (await c.handleMessage(thread, `sh ${command}`)).text;
     // The bot's process is not in the tool's process table; what is there carries no secret.
     expect(await run(`cat /proc/${process.pid}/environ; echo; echo exit=$?`)).toMatch(/No such file or directory/);
     expect(await run(`cat /proc/*/environ | tr '\\0' '\\n'; ls /proc | grep -E '^[0-9]+$' | wc -l`)).not.toContain(SECRET);
-    expect(await run('env')).not.toMatch(new RegExp(`${SECRET}|test-key|STORE_URL|SLACK`));
+    expect(await run("env")).not.toMatch(new RegExp(`${SECRET}|test-key|STORE_URL|SLACK|COPILOT_(PROVIDER|GITHUB|HOME|BASH)|gateway`, "i"));
     // The bot's files are not there at all.
     for (const file of [path.join(h.dir, '.env'), path.join(process.cwd(), 'package.json'), path.join(otherState, 'events.jsonl')]) {
       const out = await run(`cat ${file}`);
       expect(out).toMatch(/No such file or directory/);
-      expect(out).not.toMatch(/hunter2|sk-bot-only|xoxb/);
+      expect(out).not.toMatch(new RegExp(`${canary}|sk-bot-only|xoxb`));
     }
     if (TEST_STORE === 'sqlite') expect(await run(`ls -la ${path.join(h.dir, 'store.sqlite')}`)).toMatch(/No such file or directory/);
     expect(await run(`ls ${path.join(h.config.copilotHome, 'session-state')}`)).toMatch(/No such file or directory/);
-    // Of COPILOT_HOME, only the workspace and the runtime's scratch home exist in there.
-    expect((await run(`ls -1 ${h.config.copilotHome}`)).replace(/<shellId[^>]*>/, '').trim()).toBe('OUT: runtime-home\nworkspace');
-    // The model key is not even in the runtime's memory (the bot's proxy puts it in), while the
-    // model's name, which is, is found the same way.
-    const scan = (needle: string) =>
-      run(`python3 -c "
-import sys
-needle = bytes.fromhex(sys.argv[1]); found = 0
-mem = open('/proc/1/mem', 'rb', 0)
-for line in open('/proc/1/maps').read().splitlines():
-    start, end = (int(x, 16) for x in line.split()[0].split('-'))
-    if 'r' not in line.split()[1]: continue
-    try:
-        mem.seek(start); found += needle in mem.read(min(end - start, 1 << 26))
-    except Exception: pass
-print('found', found)
-" ${Buffer.from(needle).toString('hex')}`);
-    expect(await scan(SECRET)).toMatch(/found 0\b/);
-    expect(await scan('test-model')).toMatch(/found [1-9]/);
+    // Of the workspace, only this thread's own folder is there; the other thread's is not.
+    const workspace = path.join(h.config.copilotHome, 'workspace');
+    expect((await run(`ls -1 ${workspace}`)).replace(/<shellId[^>]*>/, '').trim()).toBe(`OUT: ${sessionIdFor(thread)}`);
+    expect(await run(`cat ${path.join(workspace, sessionIdFor(other), 'notes.txt')} ../${sessionIdFor(other)}/notes.txt`)).not.toContain(canary);
+    // Nothing readable in /proc holds the other thread's canary or the model key (not the runtime's
+    // memory either: the runtime is not in the tool's process table); the scanner itself works.
+    const scan = (needle: string) => run(`${SCAN} ${Buffer.from(needle).toString('hex')}`);
+    expect(await scan(canary)).toMatch(/found 0 in [1-9]/);
+    expect(await scan(SECRET)).toMatch(/found 0 in [1-9]/);
+    expect(await run(`: marker-in-my-own-cmdline; ${SCAN} ${Buffer.from('marker-in-my-own-cmdline').toString('hex')}`)).toMatch(/found [1-9]/);
+    // The runtime cannot be signalled: only the tool's own processes have ids here.
+    expect(await run('ps -eo comm --no-headers | sort -u | tr "\\n" " "')).not.toMatch(/copilot|node/);
     // Nor can it make itself a way out.
-    expect(await run('mount -t tmpfs x /tmp 2>&1; unshare -m true 2>&1; grep Cap /proc/self/status')).toMatch(/CapEff:\s+0+\b/);
+    expect(await run('mount -t tmpfs x /tmp 2>&1; unshare -U true 2>&1; echo userns=$?; grep Cap /proc/self/status; test -w /proc/sys/kernel/core_pattern && echo core-writable')).toMatch(/userns=1[\s\S]*CapEff:\s+0+\b/);
+    expect(await run('test -w /proc/sys/kernel/core_pattern && echo core-writable; echo checked')).not.toContain('core-writable');
 
-    // The workspace is there, read-write, and the thread itself goes on.
-    expect(await run('echo made > inside.txt && cat inside.txt && pwd')).toContain(`made\n${path.join(h.config.copilotHome, 'workspace')}`);
-    expect(fs.readFileSync(path.join(h.config.copilotHome, 'workspace', 'inside.txt'), 'utf8')).toBe('made\n');
-    expect((await c.handleMessage(other, 'and now?')).text).toBe('you said: and now? | earlier: my password is hunter2');
+    // The thread's folder is there, read-write, and the threads go on.
+    expect(await run('echo made > inside.txt && cat inside.txt && pwd')).toContain(`made\n${path.join(workspace, sessionIdFor(thread))}`);
+    expect(fs.readFileSync(path.join(workspace, sessionIdFor(thread), 'inside.txt'), 'utf8')).toBe('made\n');
+    expect((await c.handleMessage(other, 'and now?')).text).toMatch(new RegExp(`^you said: and now\\? \\| earlier: my password is ${canary}`));
   });
 
   it('a session written before tools were enabled continues in the sandbox, and back', async () => {
@@ -103,26 +100,52 @@ print('found', found)
     expect(history.kind === 'history' && history.transcript).toContain('from-the-sandbox');
   });
 
-  it('file tools work on the workspace in the sandbox (create, edit, grep, glob), and nowhere else', async () => {
+  it("file tools work in the thread's folder in the sandbox (create, edit, grep, glob), and nowhere else, whatever links a tool makes", async () => {
     h = await startHarness({
-      env: { COPILOT_TOOLS: 'create,edit,grep,glob', COPILOT_TOOLS_APPROVAL: 'none' },
+      env: { COPILOT_TOOLS: 'bash,create,edit,grep,glob', COPILOT_TOOLS_APPROVAL: 'none' },
       script: (req) => {
         const last = req.messages.at(-1)!;
         if (last.role === 'tool') return { kind: 'text', text: `OUT: ${textOf(last.content)}` };
-        const [name = '', ...rest] = (req.userTexts.at(-1) ?? '').split(' ');
+        const said = req.userTexts.at(-1) ?? '';
+        if (said.startsWith('sh ')) return { kind: 'tool', name: 'bash', args: { command: said.slice(3), description: 'links' } };
+        const [name = '', ...rest] = said.split(' ');
         return { kind: 'tool', name, args: JSON.parse(rest.join(' ')) as Record<string, unknown> };
       },
     });
-    const workspace = path.join(h.config.copilotHome, 'workspace');
     const c = h.app.conversation;
     const thread = localThread('files', 'ana');
-    expect((await c.handleMessage(thread, `create {"path":"${workspace}/notes.md","file_text":"alpha beta"}`)).text).toMatch(/Created file/);
-    expect((await c.handleMessage(thread, `edit {"path":"${workspace}/notes.md","old_str":"beta","new_str":"gamma"}`)).text).toMatch(/updated/);
-    expect(fs.readFileSync(path.join(workspace, 'notes.md'), 'utf8')).toBe('alpha gamma');
+    const folder = path.join(h.config.copilotHome, 'workspace', sessionIdFor(thread));
+    expect((await c.handleMessage(thread, `create {"path":"${folder}/notes.md","file_text":"alpha beta"}`)).text).toMatch(/Created file/);
+    expect((await c.handleMessage(thread, 'edit {"path":"notes.md","old_str":"beta","new_str":"gamma"}')).text).toMatch(/updated/);
+    expect(fs.readFileSync(path.join(folder, 'notes.md'), 'utf8')).toBe('alpha gamma');
     expect((await c.handleMessage(thread, 'grep {"pattern":"gamma"}')).text).toContain('notes.md');
     expect((await c.handleMessage(thread, 'glob {"pattern":"*.md"}')).text).toContain('notes.md');
     expect((await c.handleMessage(thread, `create {"path":"${h.dir}/outside.txt","file_text":"x"}`)).text).not.toMatch(/Created file/);
     expect(fs.existsSync(path.join(h.dir, 'outside.txt'))).toBe(false);
+
+    // Links made by a tool lead nowhere outside: a host file, the host's root, another thread.
+    const hostFile = path.join(h.dir, 'host-file.txt');
+    fs.writeFileSync(hostFile, 'host\n');
+    const otherFolder = path.join(h.config.copilotHome, 'workspace', sessionIdFor(localThread('victim', 'bob')));
+    fs.mkdirSync(otherFolder, { recursive: true });
+    fs.writeFileSync(path.join(otherFolder, 'notes.txt'), 'victim notes\n');
+    await c.handleMessage(thread, `sh ln -sfn / hostroot; ln -sfn ${hostFile} direct; ln -sfn ${otherFolder} victim; ln -sfn .. up; echo done`);
+    for (const attack of [
+      `create {"path":"hostroot${h.dir}/planted.txt","file_text":"pwned"}`,
+      `edit {"path":"direct","old_str":"host","new_str":"pwned"}`,
+      `create {"path":"direct","file_text":"pwned"}`,
+      `edit {"path":"victim/notes.txt","old_str":"victim","new_str":"pwned"}`,
+      `create {"path":"up/${sessionIdFor(localThread('victim', 'bob'))}/new.txt","file_text":"pwned"}`,
+    ]) {
+      expect((await c.handleMessage(thread, attack)).text, attack).not.toMatch(/Created file|updated/);
+    }
+    for (const read of ['grep {"pattern":"victim","path":"victim"}', 'grep {"pattern":"root","path":"hostroot/etc"}', 'glob {"pattern":"**/*","path":"up"}', 'grep {"pattern":"victim notes","path":"up"}']) {
+      expect((await c.handleMessage(thread, read)).text, read).not.toMatch(/victim notes|notes\.txt|root:/);
+    }
+    expect(fs.readFileSync(hostFile, 'utf8')).toBe('host\n');
+    expect(fs.existsSync(path.join(h.dir, 'planted.txt'))).toBe(false);
+    expect(fs.readdirSync(otherFolder)).toEqual(['notes.txt']);
+    expect(fs.readFileSync(path.join(otherFolder, 'notes.txt'), 'utf8')).toBe('victim notes\n');
   });
 
   it('a sandboxed runtime killed mid-turn is replaced and leaves no process behind; stopping leaves none either', async () => {
@@ -142,25 +165,18 @@ print('found', found)
     await expect.poll(() => sandboxed()).toEqual([]);
   });
 
-  it('does not start tools with a GitHub token on a kernel that would let a tool read the runtime memory', async () => {
+  it('starts tools with a GitHub token too: the token goes to the runtime per session, and no tool can see the runtime', async () => {
     const os = await import('node:os');
     const { createApp } = await import('../../src/app.js');
     const { loadConfig } = await import('../../src/config.js');
-    const { ptraceScope, SandboxUnavailableError } = await import('../../src/agent/sandbox.js');
     const { testNamespace, testStoreUrl } = await import('../support/services.js');
     const { testLogger } = await import('../support/harness.js');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-ghtoken-'));
     const env = { COPILOT_GITHUB_TOKEN: 'ghp_placeholder_token_value_000000000', COPILOT_TOOLS: 'bash', COPILOT_HOME: path.join(dir, 'copilot'), STORE_URL: testStoreUrl(dir), STORE_NAMESPACE: testNamespace() };
     try {
-      const starting = createApp(loadConfig(env, { needModel: true }), testLogger());
-      if (ptraceScope() < 1) {
-        await expect(starting).rejects.toThrow(SandboxUnavailableError);
-        await expect(starting).rejects.toThrow(/kernel\.yama\.ptrace_scope/);
-      } else {
-        await (await starting).shutdown(0);
-      }
-      // Without tools there is nothing that could read it.
-      await (await createApp(loadConfig({ ...env, COPILOT_TOOLS: '' }, { needModel: true }), testLogger())).shutdown(0);
+      const app = await createApp(loadConfig(env, { needModel: true }), testLogger());
+      expect(app.agent.sandboxReport()).toMatchObject({ network: 'none' });
+      await app.shutdown(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

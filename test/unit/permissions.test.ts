@@ -70,3 +70,32 @@ describe('tools that need approval (COPILOT_TOOLS_APPROVAL)', () => {
     expect(digest(a)).not.toBe(digest(c));
   });
 });
+
+describe('file tools are judged by where a path really is (realLocation)', () => {
+  it('refuses a path inside the folder that is a link leading out, and allows links that stay in', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { realLocation } = await import('../../src/agent/permissions.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-perm-'));
+    try {
+      const folder = path.join(dir, 'thread');
+      fs.mkdirSync(path.join(folder, 'real'), { recursive: true });
+      fs.symlinkSync('/', path.join(folder, 'hostroot'));
+      fs.symlinkSync('..', path.join(folder, 'up'));
+      fs.symlinkSync('/etc/not-there-yet', path.join(folder, 'dangling'));
+      fs.symlinkSync('real', path.join(folder, 'alias'));
+      const p: PermissionPolicy = { allowedTools: new Set(['grep', 'create']), workspace: folder, real: realLocation };
+      for (const outside of ['hostroot/etc', 'up', 'up/other-thread/x', 'dangling', 'hostroot/tmp/new.txt']) {
+        expect(decidePermission({ kind: 'read', path: path.join(folder, outside) }, p).kind, outside).toBe('reject');
+        expect(decidePermission({ kind: 'write', fileName: path.join(folder, outside) }, p).kind, outside).toBe('reject');
+      }
+      for (const inside of ['real', 'alias/new.txt', 'new/dir/file.txt', '.']) {
+        expect(decidePermission({ kind: 'read', path: path.join(folder, inside) }, p).kind, inside).toBe('approve-once');
+      }
+      expect(realLocation(path.join(folder, 'alias/x/y'))).toBe(path.join(fs.realpathSync(folder), 'real/x/y'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Where the sandbox may connect to, as pure functions on names and addresses. Deny by default:
+ * a host must match an allowed pattern, and the address it resolves to must be an ordinary public
+ * unicast address. Loopback, private, link-local (cloud metadata), shared, multicast, reserved and
+ * documentation ranges are refused, whatever name led to them, with two exceptions only an
+ * operator can make: a host pinned to an address in TOOLS_PINNED_HOSTS (an internal mirror, say),
+ * and never the bot's own endpoints (`refusedEndpoints`), pinned or not.
+ */
+import ipaddr from 'ipaddr.js';
+
+/** `example.com` (that host only) or `*.example.com` (its subdomains, not itself). */
+export type HostPattern = string;
+
+export interface EgressPolicy {
+  /** Host names a connection may name. */
+  allowed: readonly HostPattern[];
+  /** host → address chosen by the operator (no lookup; may be private or loopback). */
+  pinned: ReadonlyMap<string, string>;
+  /** `address:port` never reached, pinned or not: the bot's own port, its store, its session state. */
+  refusedEndpoints: ReadonlySet<string>;
+}
+
+/** Lower case, no trailing dot, brackets off an IPv6 literal. */
+export function normalHost(host: string): string {
+  return host.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
+/** Whether `host` matches one of `patterns` (exact names, or `*.suffix` for strict subdomains). */
+export function hostAllowed(host: string, patterns: readonly HostPattern[]): boolean {
+  const h = normalHost(host);
+  if (!h) return false;
+  return patterns.some((raw) => {
+    const p = normalHost(raw);
+    if (p.startsWith('*.')) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
+    return h === p;
+  });
+}
+
+/** A valid TOOLS_ALLOWED_HOSTS entry: a host name, or `*.` and a host name. */
+export function validHostPattern(p: string): boolean {
+  const name = p.startsWith('*.') ? p.slice(2) : p;
+  return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(name);
+}
+
+/**
+ * Whether a connection to this address is allowed when a name resolved to it: only public unicast.
+ * IPv4-mapped and NAT64/6to4/Teredo-embedded IPv4 addresses are judged by the IPv4 inside.
+ */
+export function publicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let ip = ipaddr.parse(address);
+  if (ip.kind() === 'ipv6') {
+    const v6 = ip as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address();
+    else {
+      const range = v6.range();
+      // Addresses that carry an IPv4 address inside are as good as that address, and no better.
+      if (range === 'rfc6052' || range === 'rfc6145') ip = ipaddr.IPv4.parse(v6.toNormalizedString().split(':').slice(-2).map((h) => parseInt(h, 16)).flatMap((n) => [n >> 8, n & 255]).join('.'));
+      else if (range === '6to4') {
+        const parts = v6.parts;
+        ip = ipaddr.IPv4.parse([parts[1]! >> 8, parts[1]! & 255, parts[2]! >> 8, parts[2]! & 255].join('.'));
+      } else if (range === 'teredo') return false;
+    }
+  }
+  return ip.range() === 'unicast';
+}
+
+export type ConnectDecision = { ok: true; address: string; pinned: boolean } | { ok: false; reason: string };
+
+/**
+ * Picks the address to connect to for `host:port`: the pinned one, or the first of `resolved`
+ * that is public. The connection is then made to exactly that address (no second lookup), so a
+ * name that changes its answer between check and connect (DNS rebinding) gains nothing.
+ */
+export function chooseAddress(host: string, port: number, policy: EgressPolicy, resolved: readonly string[]): ConnectDecision {
+  const h = normalHost(host);
+  if (!hostAllowed(h, policy.allowed)) return { ok: false, reason: `${h} is not an allowed host` };
+  const pin = policy.pinned.get(h);
+  const candidates = pin ? [pin] : resolved;
+  for (const address of candidates) {
+    if (!ipaddr.isValid(address)) continue;
+    const normal = ipaddr.process(address).toString();
+    if (policy.refusedEndpoints.has(endpoint(normal, port))) return { ok: false, reason: `${h}:${port} is one of the bot's own endpoints` };
+    if (pin || publicAddress(normal)) return { ok: true, address: normal, pinned: Boolean(pin) };
+  }
+  return { ok: false, reason: candidates.length ? `${h} resolves only to addresses that are not public (${candidates.join(', ')})` : `${h} does not resolve` };
+}
+
+/** `address:port` as `refusedEndpoints` holds it (IPv4-mapped IPv6 as IPv4). */
+export function endpoint(address: string, port: number): string {
+  return `${ipaddr.isValid(address) ? ipaddr.process(address).toString() : normalHost(address)}:${port}`;
+}

@@ -1,0 +1,343 @@
+/**
+ * The tool sandbox (TOOLS_SANDBOX=on, with any tool enabled), built with bubblewrap (`bwrap`,
+ * Flatpak's sandbox) in two levels:
+ *
+ * 1. The runtime's sandbox, one per runtime start: its own user, process, network, IPC and host
+ *    name namespaces; a new root with only the system's programs and libraries (read-only), a few
+ *    files of `/etc`, the runtime's own files, a scratch home that is new at every start, and the
+ *    workspace. The bot's folder, `.env`, store, COPILOT_HOME's session state, the host's
+ *    processes and network are not there. Its network is loopback only: a forwarder relays one
+ *    local port to the bot's gateway (a unix socket, see gateway.ts), the only way out.
+ * 2. One sandbox per shell command (TOOL in scripts.ts), nested in the first: only its thread's
+ *    folder, its own process ids (the runtime, and other threads' commands, are not in its
+ *    process table), no network unless TOOLS_ALLOWED_HOSTS names hosts, a read-only /proc/sys,
+ *    no user namespaces, no capabilities, and limits (see limits.ts).
+ *
+ * Everything the sandbox runs is written here, at every start, into a fresh folder of the bot's
+ * outside COPILOT_HOME and bound read-only. Where any of it cannot be made (no bwrap, user
+ * namespaces denied, a kernel without `nosymfollow`), `prepareSandbox` says why and the bot does
+ * not start with tools.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { FORWARDER, NEST_DIR, SANDBOX_DIR, SANDBOX_UID, START, TOOL, TOOLS_WORKSPACE, shellAssignments } from './scripts.js';
+import type { ToolLimits } from './limits.js';
+
+export class SandboxUnavailableError extends Error {
+  override name = 'SandboxUnavailableError';
+}
+
+/** The local port inside the runtime's sandbox that leads to the bot's gateway. */
+export const GATEWAY_PORT = 3128;
+
+export interface SandboxOptions {
+  /** The folder every thread's folder is in (`<COPILOT_HOME>/workspace`). */
+  workspace: string;
+  limits: ToolLimits;
+  /** Tools may reach the network through the gateway (TOOLS_ALLOWED_HOSTS is not empty). */
+  toolNetwork: boolean;
+}
+
+export interface Sandbox {
+  /** The program the SDK starts instead of the runtime (bwrap), and the arguments that come first. */
+  launcher: string;
+  args: string[];
+  /** Environment for the runtime's sandbox, beyond the runtime's own. */
+  env: Record<string, string>;
+  /** COPILOT_HOME as the runtime sees it: scratch space, new at every runtime start. */
+  runtimeHome: string;
+  /** Where the bot's gateway listens (bound into the sandbox). */
+  gatewaySocket: string;
+  /** What the runtime is given as the gateway's address. */
+  gatewayUrl: string;
+  /** Removes the sandbox's folder (at stop). */
+  dispose(): void;
+  /** A fresh runtime home for a new runtime start (nothing of the last one's survives). */
+  renewHome(): void;
+}
+
+/** Where the SDK's platform package keeps the runtime executable. */
+export function bundledRuntime(): { dir: string; executable: string } {
+  const require = createRequire(createRequire(import.meta.url).resolve('@github/copilot-sdk'));
+  const arch = process.arch;
+  for (const platform of [`${process.platform}-${arch}`, `linuxmusl-${arch}`]) {
+    try {
+      const dir = path.dirname(require.resolve(`@github/copilot-sdk-${platform}/package.json`));
+      const executable = path.join(dir, 'prebuilds', platform, 'copilot-runtime');
+      if (fs.existsSync(executable)) return { dir: fs.realpathSync(dir), executable: fs.realpathSync(executable) };
+    } catch {
+      // not installed for this platform
+    }
+  }
+  throw new SandboxUnavailableError(`the Copilot runtime for ${process.platform}-${arch} is not installed (npm ci installs it)`);
+}
+
+/** The first `name` on PATH that is an executable file. */
+function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const file = path.join(dir || '.', name);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return fs.realpathSync(file);
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Files of /etc a program may need (TLS roots, names of users, time zone, the linker's cache). */
+const ETC = ['ssl', 'ca-certificates', 'pki', 'alternatives', 'nsswitch.conf', 'ld.so.cache', 'localtime', 'mime.types'];
+
+/**
+ * The root both levels share: the system's programs and libraries, read-only, as on the host
+ * (`/bin` a link where the host's is one), the chosen files of /etc, and our own users and hosts.
+ */
+export function systemBinds(own: { passwd: string; group: string; hosts: string }, root = '/'): string[] {
+  const args = ['--ro-bind', path.join(root, 'usr'), '/usr'];
+  for (const d of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
+    const host = path.join(root, d);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(host);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(host), `/${d}`);
+    else if (stat.isDirectory()) args.push('--ro-bind', host, `/${d}`);
+  }
+  args.push('--dir', '/etc');
+  for (const name of ETC) args.push('--ro-bind-try', path.join(root, 'etc', name), `/etc/${name}`);
+  args.push('--ro-bind', own.passwd, '/etc/passwd', '--ro-bind', own.group, '/etc/group', '--ro-bind', own.hosts, '/etc/hosts');
+  return args;
+}
+
+/** bwrap's arguments for one shell command, the part that is the same every time (tool-args). */
+export function toolArgs(options: SandboxOptions, proxyUrl: string): string[] {
+  const { limits } = options;
+  return [
+    '--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    ...(options.toolNetwork ? [] : ['--unshare-net']),
+    '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID),
+    '--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
+    '--hostname', 'sandbox',
+    // The runtime's sandbox already holds only the system and our /etc: the same again.
+    '--ro-bind', '/usr', '/usr',
+    ...['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'].flatMap((d) => ['--ro-bind-try', `/${d}`, `/${d}`]),
+    '--ro-bind', '/etc', '/etc',
+    '--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys',
+    '--dev', '/dev',
+    '--size', String(limits.tmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
+    '--clearenv',
+    '--setenv', 'PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    '--setenv', 'HOME', '/tmp', '--setenv', 'TMPDIR', '/tmp', '--setenv', 'USER', 'sandbox', '--setenv', 'SHELL', '/bin/bash',
+    '--setenv', 'LANG', 'C.UTF-8', '--setenv', 'TERM', 'dumb', '--setenv', 'PAGER', 'cat',
+    '--setenv', 'GIT_TERMINAL_PROMPT', '0', '--setenv', 'GCM_INTERACTIVE', 'Never', '--setenv', 'DEBIAN_FRONTEND', 'noninteractive',
+    ...(options.toolNetwork
+      ? ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy'].flatMap((v) => ['--setenv', v, proxyUrl])
+      : []),
+  ];
+}
+
+/**
+ * Writes the sandbox's files into a new folder of the bot's (outside COPILOT_HOME), checks that
+ * the sandbox can be made here and holds (a probe run through both levels), and says how to start
+ * the runtime in it. Throws `SandboxUnavailableError` with the reason when it cannot.
+ */
+export function prepareSandbox(options: SandboxOptions): Sandbox {
+  if (process.platform !== 'linux') throw new SandboxUnavailableError(`the tool sandbox needs Linux namespaces (this is ${process.platform})`);
+  const bwrap = which('bwrap');
+  if (!bwrap) {
+    throw new SandboxUnavailableError(
+      'the tool sandbox needs bubblewrap (bwrap), which is not installed: install it (Debian/Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap; Alpine: apk add bubblewrap), or set TOOLS_SANDBOX=off if the bot is isolated another way',
+    );
+  }
+  const workspace = path.resolve(options.workspace);
+  fs.mkdirSync(workspace, { recursive: true });
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'copilot-threads-sandbox-'));
+  const dir = path.join(base, 'bin');
+  const runtimeHome = path.join(base, 'home');
+  fs.mkdirSync(dir, { mode: 0o755 });
+  const write = (name: string, text: string, mode = 0o444) => {
+    fs.writeFileSync(path.join(dir, name), text, { mode });
+    fs.chmodSync(path.join(dir, name), mode);
+  };
+  write('start.sh', START, 0o555);
+  write('tool.sh', TOOL, 0o555);
+  write('forward.mjs', FORWARDER);
+  write('passwd', `root:x:0:0:root:/root:/bin/sh\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:/tmp:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
+  write('group', `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`);
+  write('hosts', '127.0.0.1 localhost\n::1 localhost\n');
+  // Bind targets inside a read-only bind must exist.
+  write('node', '');
+  const gatewaySocket = path.join(dir, 'gateway.sock');
+  const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
+  const l = options.limits;
+  write(
+    'tools.env',
+    shellAssignments({
+      CT_WORKSPACE: workspace,
+      CT_TOOLS_WORKSPACE: TOOLS_WORKSPACE,
+      CT_MAX_PROCESSES: l.processes,
+      CT_MAX_MEMORY_BYTES: l.memoryBytes,
+      CT_MAX_DISK_KB: Math.floor(l.diskBytes / 1024),
+      CT_MAX_SECONDS: l.seconds,
+    }),
+  );
+  write('tool-args', `${toolArgs(options, gatewayUrl).join('\0')}\0`);
+  const runtime = bundledRuntime();
+  const own = { passwd: path.join(dir, 'passwd'), group: path.join(dir, 'group'), hosts: path.join(dir, 'hosts') };
+  const renewHome = () => {
+    fs.rmSync(runtimeHome, { recursive: true, force: true });
+    fs.mkdirSync(runtimeHome, { mode: 0o700 });
+  };
+  renewHome();
+  const args = [
+    '--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+    '--die-with-parent', '--new-session', '--hostname', 'copilot-runtime',
+    // For START only: it mounts, then the runtime starts with none (see scripts.ts).
+    '--cap-add', 'ALL',
+    ...systemBinds(own),
+    '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', `${NEST_DIR}/proc`,
+    '--ro-bind', dir, SANDBOX_DIR,
+    '--ro-bind', process.execPath, `${SANDBOX_DIR}/node`,
+    '--ro-bind', runtime.dir, runtime.dir,
+    '--bind', runtimeHome, runtimeHome,
+    '--bind', workspace, workspace,
+    '--bind', workspace, TOOLS_WORKSPACE,
+    '--chdir', workspace,
+    '--', '/bin/sh', `${SANDBOX_DIR}/start.sh`,
+  ];
+  const env = {
+    COPILOT_THREADS_WORKSPACE: workspace,
+    COPILOT_THREADS_GATEWAY_PORT: String(GATEWAY_PORT),
+    COPILOT_BASH_PATH: `${SANDBOX_DIR}/tool.sh`,
+    // The runtime would start a login shell (through COPILOT_BASH_PATH) to learn its environment.
+    COPILOT_DISABLE_LOGIN_SHELL_ENV: '1',
+    HOME: runtimeHome,
+    TMPDIR: '/tmp',
+  };
+  const sandbox: Sandbox = {
+    launcher: bwrap,
+    args: [...args, runtime.executable],
+    env,
+    runtimeHome,
+    gatewaySocket,
+    gatewayUrl,
+    renewHome,
+    dispose: () => fs.rmSync(base, { recursive: true, force: true }),
+  };
+  try {
+    probe(bwrap, args, env, workspace);
+  } catch (err) {
+    if (!process.env.CT_DEBUG) sandbox.dispose();
+    throw err;
+  }
+  return sandbox;
+}
+
+/** The probe's thread: its folder is made by the probe and removed after it. */
+const PROBE_THREAD = `copilot-threads-probe-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Runs the sandbox as the runtime would run, with a shell in the runtime's place that runs one
+ * command through the tool level, and checks from inside what a tool could reach: the runtime's
+ * processes, the bot's files, /proc/sys, user namespaces, the network.
+ */
+export function probe(bwrap: string, args: string[], env: Record<string, string>, workspace: string): void {
+  const inner = [
+    // Only this command's own processes: no forwarder, no runtime, no other thread.
+    `! grep -qs forward[.]mjs /proc/[0-9]*/cmdline`,
+    `test ! -e ${SANDBOX_DIR}/tool.sh`,
+    `! test -w /proc/sys/kernel/core_pattern`,
+    `! unshare -U true 2>/dev/null`,
+    `test "$(pwd)" = "${path.join(workspace, PROBE_THREAD)}"`,
+    `echo tool-sandboxed`,
+  ].join(' && ');
+  const outer = [
+    `test -d /proc/1`,
+    `COPILOT_AGENT_SESSION_ID=${PROBE_THREAD} ${SANDBOX_DIR}/tool.sh --norc --noprofile -c '${inner}'`,
+  ].join(' && ');
+  // The forwarder needs the gateway's socket only once something connects: none does here.
+  const run = spawnSync(bwrap, [...args, '/bin/sh', '-c', outer], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    cwd: workspace,
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+  });
+  if (process.env.CT_DEBUG) fs.writeFileSync("/tmp/exp/args", [bwrap, ...args].join("\0"));
+  fs.rmSync(path.join(workspace, PROBE_THREAD), { recursive: true, force: true });
+  if (run.status !== 0 || !run.stdout.includes('tool-sandboxed')) {
+    const why = (run.error?.message ?? run.stderr ?? '').trim().split('\n').filter(Boolean).at(-1) || `exit ${run.status ?? run.signal}`;
+    throw new SandboxUnavailableError(
+      `the tool sandbox could not be made here (${why}). It needs bubblewrap, unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 where that exists; in a container, a seccomp/AppArmor profile that allows them) and Linux 5.10 or later; or set TOOLS_SANDBOX=off if the bot is isolated another way`,
+    );
+  }
+}
+
+/** The process ids of `pid`'s descendants (not itself). */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number) => {
+    let children: number[] = [];
+    try {
+      for (const task of fs.readdirSync(`/proc/${p}/task`)) {
+        const text = fs.readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
+        if (text) children = children.concat(text.split(/\s+/).map(Number));
+      }
+    } catch {
+      return;
+    }
+    for (const c of children) {
+      out.push(c);
+      visit(c);
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/**
+ * Kills every shell command `sessionId`'s tools started under the runtime `rootPid`: each runs in
+ * a sandbox whose bwrap carries the thread's id on its command line, and killing that bwrap takes
+ * everything inside down with it (its process namespace ends). Returns how many were killed.
+ */
+export function killToolSandboxes(rootPid: number, sessionId: string): number {
+  const marker = `\0--setenv\0COPILOT_THREADS_SESSION\0${sessionId}\0`;
+  let killed = 0;
+  for (const pid of descendants(rootPid)) {
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    } catch {
+      continue;
+    }
+    if (!cmdline.includes(marker) || !/(^|\/)bwrap\0/.test(cmdline)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}
+
+/** Resident memory of a process and all its descendants, in kB (the runtime runs below bwrap). */
+export function treeRssKb(pid: number): number | undefined {
+  const rss = (p: number): number | undefined => {
+    try {
+      const kb = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+      return kb ? Number(kb) : 0;
+    } catch {
+      return undefined;
+    }
+  };
+  const own = rss(pid);
+  if (own === undefined) return undefined;
+  return descendants(pid).reduce((sum, p) => sum + (rss(p) ?? 0), own);
+}

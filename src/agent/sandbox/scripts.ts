@@ -1,0 +1,137 @@
+/**
+ * The programs that run inside the sandbox, as text. The bot writes them at every runtime start
+ * into a fresh folder of its own (outside COPILOT_HOME, bound read-only into the sandbox at
+ * `SANDBOX_DIR`), so nothing a tool can write is ever run by the bot or by the runtime.
+ */
+
+/** Where the bot's sandbox files appear inside the sandbox (read-only). */
+export const SANDBOX_DIR = '/run/copilot-threads';
+/** Where the tools' view of the workspace is mounted for the runtime's sandbox (symbolic links followed). */
+export const TOOLS_WORKSPACE = '/run/tools-workspace';
+/** A proc mount nothing covers, itself hidden under an empty tmpfs (see START). */
+export const NEST_DIR = '/run/nest';
+/** The uid and gid of the runtime and of tools inside their namespaces. */
+export const SANDBOX_UID = 1000;
+
+/**
+ * The runtime sandbox's first process, as root of its own user namespace with capabilities (they
+ * go before the runtime starts). `$@`: the runtime and its arguments. Reads COPILOT_THREADS_WORKSPACE.
+ */
+export const START = `#!/bin/sh
+# copilot-threads: the last steps before the Copilot runtime starts in its sandbox (src/agent/sandbox/scripts.ts).
+set -eu
+# A tool sandbox may mount its own /proc only if a /proc that no mount covers is already in view
+# (the kernel's rule against revealing more than it shows). One is mounted here and then hidden
+# under an empty tmpfs that nothing in the sandbox can enter or remove.
+mount -t proc proc ${NEST_DIR}/proc
+mount -t tmpfs -o size=4k,mode=000 nest ${NEST_DIR}
+# The runtime's own file tools (grep, glob) never follow a symbolic link in the workspace: a tool
+# cannot point them at another thread's folder. Tools see the workspace through ${TOOLS_WORKSPACE}.
+mount -o remount,bind,nosuid,nodev,nosymfollow "$COPILOT_THREADS_WORKSPACE"
+# The runtime runs as uid ${SANDBOX_UID} of a user namespace of its own, with no capabilities at all
+# and no way to gain any (so tool sandboxes below it can map their own ids).
+exec unshare --user --map-user=${SANDBOX_UID} --map-group=${SANDBOX_UID} -- \\
+  setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- \\
+  ${SANDBOX_DIR}/node --max-old-space-size=32 ${SANDBOX_DIR}/forward.mjs "$@"
+`;
+
+/**
+ * Inside the runtime's sandbox (no network but loopback): listens on 127.0.0.1:<port> and relays
+ * every connection to the bot's gateway socket; then starts the runtime (its argv) with its stdio.
+ */
+export const FORWARDER = `// copilot-threads: relays 127.0.0.1:$COPILOT_THREADS_GATEWAY_PORT to the bot's gateway, then runs the Copilot runtime.
+import net from 'node:net';
+import os from 'node:os';
+import { spawn } from 'node:child_process';
+
+const socket = '${SANDBOX_DIR}/gateway.sock';
+const port = Number(process.env.COPILOT_THREADS_GATEWAY_PORT);
+const server = net.createServer({ pauseOnConnect: true }, (client) => {
+  const upstream = net.connect(socket);
+  client.on('error', () => upstream.destroy());
+  upstream.on('error', () => client.destroy());
+  client.pipe(upstream).pipe(client);
+  client.resume();
+});
+server.on('error', (err) => {
+  process.stderr.write('copilot-threads forwarder: ' + err.message + '\\n');
+  process.exit(70);
+});
+server.listen(port, '127.0.0.1', () => {
+  const [command, ...args] = process.argv.slice(2);
+  const runtime = spawn(command, args, { stdio: 'inherit' });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => runtime.kill(signal));
+  runtime.on('error', (err) => {
+    process.stderr.write('copilot-threads forwarder: ' + err.message + '\\n');
+    process.exit(127);
+  });
+  runtime.on('exit', (code, signal) => process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0)));
+});
+`;
+
+/**
+ * COPILOT_BASH_PATH inside the runtime's sandbox: the runtime starts every shell command with it
+ * (\`bash --norc --noprofile -c <command>\`, COPILOT_AGENT_SESSION_ID naming the thread). Each runs
+ * in a sandbox of its own below the runtime's: its own process ids (the runtime is not in its
+ * process table), only its thread's folder, a read-only /proc/sys, a small /tmp, no network unless
+ * hosts are allowed (then only the bot's proxy), no user namespaces, and limits on processes,
+ * memory, file size, disk and time. The static part of its bwrap arguments is in tool-args.
+ */
+export const TOOL = `#!/bin/sh
+# copilot-threads: one shell command of one thread, in a sandbox of its own (src/agent/sandbox/scripts.ts).
+. ${SANDBOX_DIR}/tools.env
+id=\${COPILOT_AGENT_SESSION_ID:-}
+case $id in
+  '' | *[!A-Za-z0-9_-]*)
+    echo 'copilot-threads: this command belongs to no thread, so it was not run' >&2
+    exit 126 ;;
+esac
+folder=$CT_TOOLS_WORKSPACE/$id
+mkdir -p "$folder" || exit 126
+disk_kb() { du -sk "$folder" 2>/dev/null | cut -f1; }
+used=$(disk_kb)
+used=\${used:-0}
+mb() { echo $(( $1 / 1024 )); }
+if [ "$used" -ge "$CT_MAX_DISK_KB" ]; then
+  echo "copilot-threads: this thread's folder holds $(mb "$used") MB, its limit (TOOLS_MAX_DISK_MB=$(mb "$CT_MAX_DISK_KB")): delete files before running more" >&2
+  exit 1
+fi
+# No single file may be larger than what is left of the folder's allowance.
+room=$(( (CT_MAX_DISK_KB - used) * 1024 ))
+started=$(date +%s)
+exec 3<&0
+setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
+  bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\
+  prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
+  /bin/bash "$@" <&3 3<&- 4<${SANDBOX_DIR}/tool-args &
+child=$!
+exec 3<&-
+trap 'kill -KILL "$child" 2>/dev/null' TERM INT HUP
+# The folder's allowance is also checked while the command runs (many files, each below the limit).
+( while sleep 2; do
+    kill -0 "$child" 2>/dev/null || exit 0
+    now=$(disk_kb)
+    if [ "\${now:-0}" -gt "$CT_MAX_DISK_KB" ]; then kill -KILL "$child"; exit 0; fi
+  done ) &
+watch=$!
+while :; do
+  wait "$child"; status=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+kill "$watch" 2>/dev/null
+now=$(disk_kb)
+if [ $(( $(date +%s) - started )) -ge "$CT_MAX_SECONDS" ] && [ "$status" -ge 124 ]; then
+  echo "copilot-threads: stopped after $CT_MAX_SECONDS seconds (TOOLS_MAX_SECONDS): the command and everything it started were killed" >&2
+elif [ "\${now:-0}" -gt "$CT_MAX_DISK_KB" ] || [ "$status" -eq 153 ]; then
+  echo "copilot-threads: stopped: this thread's folder reached its limit of $(mb "$CT_MAX_DISK_KB") MB (TOOLS_MAX_DISK_MB)" >&2
+fi
+exit "$status"
+`;
+
+/** `KEY='value'` lines for tools.env (values quoted for sh). */
+export function shellAssignments(values: Record<string, string | number>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}='${String(value).replaceAll("'", `'\\''`)}'`)
+    .join('\n')
+    .concat('\n');
+}
