@@ -234,7 +234,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   try {
     probe(bwrap, args, env, workspace);
   } catch (err) {
-    if (!process.env.CT_DEBUG) sandbox.dispose();
+    sandbox.dispose();
     throw err;
   }
   return sandbox;
@@ -248,7 +248,7 @@ const PROBE_THREAD = `copilot-threads-probe-${randomBytes(4).toString('hex')}`;
  * command through the tool level, and checks from inside what a tool could reach: the runtime's
  * processes, the bot's files, /proc/sys, user namespaces, the network.
  */
-export function probe(bwrap: string, args: string[], env: Record<string, string>, workspace: string): void {
+function probe(bwrap: string, args: string[], env: Record<string, string>, workspace: string): void {
   const inner = [
     // Only this command's own processes: no forwarder, no runtime, no other thread.
     `! grep -qs forward[.]mjs /proc/[0-9]*/cmdline`,
@@ -269,7 +269,6 @@ export function probe(bwrap: string, args: string[], env: Record<string, string>
     cwd: workspace,
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
   });
-  if (process.env.CT_DEBUG) fs.writeFileSync("/tmp/exp/args", [bwrap, ...args].join("\0"));
   fs.rmSync(path.join(workspace, PROBE_THREAD), { recursive: true, force: true });
   if (run.status !== 0 || !run.stdout.includes('tool-sandboxed')) {
     const why = (run.error?.message ?? run.stderr ?? '').trim().split('\n').filter(Boolean).at(-1) || `exit ${run.status ?? run.signal}`;
