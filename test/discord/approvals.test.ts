@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { workspaceFile } from '../support/process.js';
 import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 import { IDS } from '../support/fake-discord.js';
@@ -65,11 +66,11 @@ describe('Discord approval cards', () => {
 
     const stranger = d.press(posted.customIds[0]!, { user: IDS.other, channel: T1, ephemeral: false });
     expect(await refusal(d, stranger.token)).toMatch(/^Not yours to approve/);
-    expect(fs.existsSync(path.join(workspace, 'dmark.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'dmark.txt'))).toBe(false);
 
     d.press(posted.customIds[0]!, { channel: T1, ephemeral: false });
     await expect.poll(() => d.sent(T1).some((t) => t.includes('tool answer: made-dmark'))).toBe(true);
-    expect(fs.readFileSync(path.join(workspace, 'dmark.txt'), 'utf8')).toBe('made-dmark\n');
+    expect(fs.readFileSync(workspaceFile(workspace, 'dmark.txt'), 'utf8')).toBe('made-dmark\n');
     const decided = card(d, T1)!;
     expect(decided.customIds).toEqual([]);
     expect(decided.content).toMatch(new RegExp(`✅ Approved once by <@${IDS.human}> at \\d\\d:\\d\\d UTC`));
@@ -86,7 +87,7 @@ describe('Discord approval cards', () => {
     expect(card(d, T1)!.content).toMatch(/allowed for the rest of this thread/);
     d.say('run second', { channel: T1 });
     await expect.poll(() => d.sent(T1).some((t) => t.includes('tool answer: made-second'))).toBe(true);
-    expect(fs.existsSync(path.join(workspace, 'second.txt'))).toBe(true);
+    expect(fs.existsSync(workspaceFile(workspace, 'second.txt'))).toBe(true);
     const cards = d.discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${T1}/messages` && JSON.stringify(c.body).includes(APPROVAL_BUTTON));
     expect(cards).toHaveLength(1);
   });
@@ -101,9 +102,9 @@ describe('Discord approval cards', () => {
     const malformed = d.press(`${APPROVAL_BUTTON}sometimes:x`, { channel: T1, ephemeral: false });
     expect(await refusal(d, malformed.token)).toBe('That button is not valid here.');
     expect(card(d, T1)!.customIds).toHaveLength(3);
-    expect(fs.existsSync(path.join(workspace, 'forged.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'forged.txt'))).toBe(false);
     d.press(deny!, { channel: T1, ephemeral: false });
     await expect.poll(() => d.sent(T1).some((t) => /denied permission to use bash/.test(t))).toBe(true);
-    expect(fs.existsSync(path.join(workspace, 'forged.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'forged.txt'))).toBe(false);
   });
 });

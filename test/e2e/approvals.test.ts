@@ -6,8 +6,8 @@
  * restarts, other instances) is in approvals-store.test.ts and runs on every backend.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { workspaceFile } from '../support/process.js';
 import { localThread, type Harness } from '../support/harness.js';
 import { clicker, startApprovalHarness } from '../support/approval-cards.js';
 
@@ -33,11 +33,11 @@ describe('tool approval in the thread', () => {
     expect(request).toMatchObject({ tool: 'bash', requestedBy: 'ana', detail: 'echo made-alpha > alpha.txt && cat alpha.txt', intention: 'write alpha' });
     expect(request.digest).toMatch(/^[0-9a-f]{64}$/);
     // Nothing runs before someone decides.
-    expect(fs.existsSync(path.join(workspace, 'alpha.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'alpha.txt'))).toBe(false);
     expect(h.app.conversation.awaitingApproval(thread)).toBe(true);
     expect(await h.app.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: true });
     expect(await answer).toMatchObject({ kind: 'answer', text: expect.stringContaining('made-alpha') });
-    expect(fs.readFileSync(path.join(workspace, 'alpha.txt'), 'utf8')).toBe('made-alpha\n');
+    expect(fs.readFileSync(workspaceFile(workspace, 'alpha.txt'), 'utf8')).toBe('made-alpha\n');
     // The card shows who decided; a second click is told it is decided already.
     expect(cards.updated.at(-1)).toMatchObject({ id: request.id, decision: { outcome: 'approved', by: 'ana' } });
     expect(await h.app.conversation.decideApproval(thread, request.id, 'deny')).toEqual({ ok: false, text: expect.stringMatching(/Already decided: ✅ approved once by ana/) });
@@ -55,7 +55,7 @@ describe('tool approval in the thread', () => {
     const request = await card;
     expect(await h.app.conversation.decideApproval(thread, request.id, 'deny')).toEqual({ ok: true });
     expect((await answer).text).toMatch(/tool answer: .*denied permission to use bash/);
-    expect(fs.existsSync(path.join(workspace, 'beta.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'beta.txt'))).toBe(false);
     expect(cards.updated.at(-1)?.decision).toMatchObject({ outcome: 'denied', by: 'ana' });
     expect(await h.app.metrics.text()).toMatch(/copilot_threads_tool_approvals_total\{tool="bash",outcome="denied"\} 1/);
   });
@@ -67,7 +67,7 @@ describe('tool approval in the thread', () => {
     const answer = h.app.conversation.handleMessage(thread, 'run gamma');
     const request = await card;
     expect(await h.app.conversation.decideApproval(clicker(thread, 'mallory'), request.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/^Not yours to approve/) });
-    expect(fs.existsSync(path.join(workspace, 'gamma.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'gamma.txt'))).toBe(false);
     expect(h.app.conversation.awaitingApproval(thread)).toBe(true);
     expect(await h.app.conversation.decideApproval(clicker(thread, 'boss'), request.id, 'once')).toEqual({ ok: true });
     expect((await answer).text).toContain('made-gamma');
@@ -85,7 +85,7 @@ describe('tool approval in the thread', () => {
     expect(await h.app.conversation.decideApproval({ ...thread, workspace: 'other-team' }, request.id, 'once')).toEqual({ ok: false, text: 'That button is not valid here.' });
     expect(await h.app.conversation.decideApproval(thread, '00000000-0000-4000-8000-000000000000', 'once')).toMatchObject({ ok: false });
     expect(await h.app.conversation.decideApproval(thread, 'not-an-id', 'once')).toMatchObject({ ok: false });
-    expect(fs.existsSync(path.join(workspace, 'delta.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'delta.txt'))).toBe(false);
     await h.app.conversation.decideApproval(thread, request.id, 'deny');
     expect((await answer).text).toMatch(/denied/);
   });
@@ -97,12 +97,12 @@ describe('tool approval in the thread', () => {
     const answer = h.app.conversation.handleMessage(thread, 'run epsilon');
     const reply = await answer;
     expect(reply).toMatchObject({ kind: 'answer', text: expect.stringMatching(/Nobody approved using bash within 3 seconds/) });
-    expect(fs.existsSync(path.join(workspace, 'epsilon.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'epsilon.txt'))).toBe(false);
     const request = cards.posted[0]!;
     expect(cards.updated.at(-1)).toMatchObject({ id: request.id, decision: { outcome: 'timeout' } });
     // A click after the timeout changes nothing.
     expect(await h.app.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/Already decided: ⌛ nobody decided in time/) });
-    expect(fs.existsSync(path.join(workspace, 'epsilon.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'epsilon.txt'))).toBe(false);
     expect(await h.app.metrics.text()).toMatch(/copilot_threads_tool_approvals_total\{tool="bash",outcome="timeout"\} 1/);
   });
 
@@ -157,6 +157,6 @@ describe('tool approval in the thread', () => {
     const reply = await h.app.conversation.handleMessage(localThread('trusted', 'ana'), 'run iota');
     expect(reply.text).toContain('made-iota');
     expect(cards.posted).toHaveLength(0);
-    expect(fs.existsSync(path.join(workspace, 'iota.txt'))).toBe(true);
+    expect(fs.existsSync(workspaceFile(workspace, 'iota.txt'))).toBe(true);
   });
 });

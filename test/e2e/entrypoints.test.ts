@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
+import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture, workspaceFile } from '../support/process.js';
 import { toolScript } from '../support/model-server.js';
 
 let fx: ProcessFixture;
@@ -59,9 +59,9 @@ describe('console chat: tool approval on the terminal (y/N/a)', () => {
       expect(out.stdout).toMatch(/Denied by ana/);
       expect(out.stdout).toMatch(/tool answer: .*denied permission to use bash/);
       expect(out.stdout).toContain('copilot › tool answer: made-cagain');
-      expect(fs.existsSync(path.join(workspace, 'cyes.txt'))).toBe(true);
-      expect(fs.existsSync(path.join(workspace, 'cno.txt'))).toBe(false);
-      expect(fs.existsSync(path.join(workspace, 'cagain.txt'))).toBe(true);
+      expect(fs.existsSync(workspaceFile(workspace, 'cyes.txt'))).toBe(true);
+      expect(fs.existsSync(workspaceFile(workspace, 'cno.txt'))).toBe(false);
+      expect(fs.existsSync(workspaceFile(workspace, 'cagain.txt'))).toBe(true);
 
       const show = await cli('sessions', 'show', 'local-ana-tools');
       expect(show.stdout).toMatch(/tool approvals\s+4 \(approved 1, denied 1, always 1, granted 1\)/);

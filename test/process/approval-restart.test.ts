@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workspaceFile } from '../support/process.js';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { toolScript } from '../support/model-server.js';
 import { mention } from '../support/slack-harness.js';
@@ -52,7 +53,7 @@ describe('a tool approval across a crash', () => {
     // A click on the old card is answered, and approves nothing.
     await stack.slackInteract(blockAction(stack.slack, APPROVAL_ACTION.once, approvalButtons(old.blocks)[0]!.value!, { thread: ts, message: old.ts, responseId: 'late' }));
     await expect.poll(() => stack.slack.responses.find((r) => r.id === 'late')?.body.text).toMatch(/Already decided: ⌛ expired/);
-    expect(fs.existsSync(path.join(workspace, 'crashmark.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'crashmark.txt'))).toBe(false);
     expect(stack.model.requests.some((r) => r.messages.some((m) => m.role === 'tool'))).toBe(false);
 
     // Asking again: a new card, approved, runs once.
@@ -61,7 +62,7 @@ describe('a tool approval across a crash', () => {
     const fresh = approvalCardIn(stack.slack, ts)!;
     await stack.slackInteract(blockAction(stack.slack, APPROVAL_ACTION.once, approvalButtons(fresh.blocks)[0]!.value!, { thread: ts, message: fresh.ts }));
     await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.includes('tool answer: made-crashmark'))).toBe(true);
-    expect(fs.readFileSync(path.join(workspace, 'crashmark.txt'), 'utf8')).toBe('made-crashmark\n');
+    expect(fs.readFileSync(workspaceFile(workspace, 'crashmark.txt'), 'utf8')).toBe('made-crashmark\n');
   });
 
   it('Discord: after kill -9 and a restart the old card says it expired and has no buttons; nothing ran', async () => {
@@ -79,6 +80,6 @@ describe('a tool approval across a crash', () => {
     await expect.poll(() => cards().some((c) => c.method === 'PATCH' && /⌛ Expired: the bot restarted before it was decided/.test(JSON.stringify(c.body)))).toBe(true);
     const edit = cards().find((c) => c.method === 'PATCH')!;
     expect(JSON.stringify((edit.body as { components?: unknown[] }).components ?? [])).not.toContain(APPROVAL_BUTTON);
-    expect(fs.existsSync(path.join(workspace, 'dcrash.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'dcrash.txt'))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { workspaceFile } from '../support/process.js';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
@@ -48,11 +49,11 @@ describe('Slack approval cards', () => {
     await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { user: 'USTRANGER', thread: ts, message: posted.ts, responseId: 'stranger' }));
     expect(await responseTo(s, 'stranger')).toMatch(/^Not yours to approve/);
     expect(s.slack.responses.find((r) => r.id === 'stranger')!.body.response_type).toBe('ephemeral');
-    expect(fs.existsSync(path.join(workspace, 'slackmark.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'slackmark.txt'))).toBe(false);
 
     await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, id, { thread: ts, message: posted.ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => t.includes('tool answer: made-slackmark'))).toBe(true);
-    expect(fs.readFileSync(path.join(workspace, 'slackmark.txt'), 'utf8')).toBe('made-slackmark\n');
+    expect(fs.readFileSync(workspaceFile(workspace, 'slackmark.txt'), 'utf8')).toBe('made-slackmark\n');
     const decided = approvalCardIn(s.slack, ts)!;
     expect(buttons(decided.blocks)).toEqual([]);
     expect(shown(decided.blocks)).toMatch(/✅ Approved once by <@UHUMAN> at \d\d:\d\d UTC/);
@@ -70,7 +71,7 @@ describe('Slack approval cards', () => {
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied permission to use bash/.test(t))).toBe(true);
     await expect.poll(() => threadTexts(s.slack, 'C222', ts)).toContain('you said: and then this');
     expect(threadTexts(s.slack, 'C222', ts)).not.toContain(THINKING);
-    expect(fs.existsSync(path.join(workspace, 'denied.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'denied.txt'))).toBe(false);
     expect(shown(approvalCardIn(s.slack, ts)!.blocks)).toMatch(/🚫 Denied by <@UADMIN>/);
   });
 
@@ -90,7 +91,7 @@ describe('Slack approval cards', () => {
     expect(await responseTo(s, 'unknown')).toMatch(/not valid/);
     // Still pending, still only the starter's to decide.
     expect(buttons(approvalCardIn(s.slack, ts)!.blocks)).toHaveLength(3);
-    expect(fs.existsSync(path.join(workspace, 'forged.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'forged.txt'))).toBe(false);
     await s.interact(blockAction(s.slack, APPROVAL_ACTION.deny, id, { thread: ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied/.test(t))).toBe(true);
   });

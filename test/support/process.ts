@@ -101,3 +101,13 @@ export function processesNaming(path: string): string[] {
     }
   });
 }
+
+/**
+ * Where a file a tool wrote is: tools write in their thread's own folder, `<workspace>/<session id>/`.
+ * The path in whichever thread folder holds `name`, else one that does not exist.
+ */
+export function workspaceFile(workspace: string, name: string): string {
+  const folders = fs.existsSync(workspace) ? fs.readdirSync(workspace) : [];
+  const found = folders.map((f) => path.join(workspace, f, name)).find((p) => fs.existsSync(p));
+  return found ?? path.join(workspace, '(no thread folder has it)', name);
+}
