@@ -121,11 +121,14 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     await withDeadline(closeAll(), STORE_CLOSE_MS, 'store close').catch(() => undefined);
     throw err;
   }
+  const sandbox = agent.sandboxReport();
+  if (sandbox) logger.info(sandbox, 'tool sandbox: what each command may use');
   const approvals = new ApprovalDesk({
     store: store.approvals,
     journal: store.journal,
     timeoutMs: config.approvalTimeoutSeconds * 1000,
     admins: config.admins,
+    approvers: config.approvers,
     logger: logger.child({ component: 'approvals' }),
     onOutcome: (tool, outcome) => metrics.approval(tool, outcome),
   });

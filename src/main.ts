@@ -114,7 +114,7 @@ async function main(): Promise<void> {
 }
 
 /** Readiness: each part answers within a short deadline, or says what is wrong. */
-async function health(app: App): Promise<Record<string, string>> {
+async function health(app: App): Promise<Record<string, string | Record<string, string>>> {
   const state = (p: Promise<unknown>) =>
     p.then(
       () => 'ok',
@@ -125,7 +125,8 @@ async function health(app: App): Promise<Record<string, string>> {
     state(app.agent.ping(HEALTH_TIMEOUT_MS)),
     app.shared ? state(app.shared.ping(HEALTH_TIMEOUT_MS)) : undefined,
   ]);
-  return { store, runtime, ...(sessionState ? { sessionState } : {}) };
+  const toolSandbox = app.agent.sandboxReport();
+  return { store, runtime, ...(sessionState ? { sessionState } : {}), ...(toolSandbox ? { toolSandbox } : {}) };
 }
 
 main().catch((err: unknown) => {

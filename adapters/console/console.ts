@@ -8,6 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Conversation } from '../../src/core/conversation.js';
 import { approvalCard, type ApprovalChoice } from '../../src/core/approvals.js';
+import { visible } from '../../src/core/exact-text.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import type { Reply } from '../../src/core/reply.js';
 import { MarkdownBlocks, terminalRenderer, type Render } from './markdown.js';
@@ -66,7 +67,10 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       spinner?.stop();
       const card = approvalCard(request, (u) => u);
       write(`\n${paint('33', card.title.replace(/`/g, ''))}\n  ${paint('1', card.detail)}\n${card.intention ? `  ${paint('2', card.intention)}\n` : ''}`);
-      const question = paint('33', 'Allow it? [y]es once / [N]o / [a]lways in this thread: ');
+      // Here the whole exact text is printed, every invisible or control character written as an escape.
+      if (card.notice) write(`${paint('33', card.notice.replace('Read the attached file before deciding', 'Read the whole text below before deciding'))}\n`);
+      if (card.attachment) write(`${paint('2', '  exactly, in full:')}\n  ${paint('1', visible(card.attachment.content).replace(/\n/g, '\n  '))}\n`);
+      const question = paint('33', 'Allow it? [y]es once / [N]o / [a]lways for me in this thread: ');
       if (tty) {
         rl.setPrompt(question);
         rl.prompt();

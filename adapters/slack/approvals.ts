@@ -1,7 +1,10 @@
 /**
- * Approval cards on Slack: a Block Kit message in the thread with the tool, what it would do and
- * three buttons; after the decision the same message shows who decided and when (no buttons).
- * A click is acknowledged at once; the core decides, and refusals go to the clicker only.
+ * Approval cards on Slack: a Block Kit message in the thread with the tool, exactly what it would
+ * do and three buttons; after the decision the same message shows who decided and when (no
+ * buttons). When the card cannot show the text as it is (see src/core/exact-text.ts), the whole
+ * exact text goes into the thread first as a snippet file, and the card says so; if the file
+ * cannot be posted, neither is the card (the request is denied). A click is acknowledged at once;
+ * the core decides, and refusals go to the clicker only.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -15,15 +18,17 @@ import { slackThreadRef } from './thread.js';
 
 export const APPROVAL_ACTION: Record<ApprovalChoice, string> = { once: 'approval_once', always: 'approval_always', deny: 'approval_deny' };
 
-/** Text inside a code block: Slack escapes, and no ``` that would end the block early. */
+/** Text inside a code block: Slack escapes, and a ``` inside shown as it is but kept from ending the block (zero-width joiners). */
 function code(text: string): string {
-  return `\`\`\`${escapeMrkdwn(text).replaceAll('```', "'''")}\`\`\``;
+  return `\`\`\`${escapeMrkdwn(text).replaceAll('```', '`\u200d`\u200d`')}\`\`\``;
 }
 
 export function approvalBlocks(request: ApprovalRequest): { text: string; blocks: Block[] } {
   const card = approvalCard(request, (u) => `<@${u}>`);
   const blocks: Block[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${card.title}*\n${code(card.detail)}`.slice(0, 2900) } },
+    // A section holds 3,000 characters: the card's text (at most 800, escaped) always fits whole.
+    { type: 'section', text: { type: 'mrkdwn', text: `*${card.title}*\n${code(card.detail)}` } },
+    ...(card.notice ? [{ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(card.notice) } }] : []),
     {
       type: 'context',
       elements: [...(card.intention ? [{ type: 'mrkdwn', text: `_${escapeMrkdwn(card.intention)}_` }] : []), { type: 'mrkdwn', text: card.status }],
@@ -35,7 +40,7 @@ export function approvalBlocks(request: ApprovalRequest): { text: string; blocks
       block_id: 'approval',
       elements: [
         { type: 'button', action_id: APPROVAL_ACTION.once, text: { type: 'plain_text', text: 'Approve once' }, style: 'primary', value: request.id },
-        { type: 'button', action_id: APPROVAL_ACTION.always, text: { type: 'plain_text', text: 'Always in this thread' }, value: request.id },
+        { type: 'button', action_id: APPROVAL_ACTION.always, text: { type: 'plain_text', text: 'Always for me in this thread' }, value: request.id },
         { type: 'button', action_id: APPROVAL_ACTION.deny, text: { type: 'plain_text', text: 'Deny' }, style: 'danger', value: request.id },
       ],
     });
@@ -47,6 +52,17 @@ export function approvalBlocks(request: ApprovalRequest): { text: string; blocks
 export function slackApprovalCards(web: WebClient): ApprovalCards {
   return {
     async post(request) {
+      const { attachment } = approvalCard(request, (u) => u);
+      if (attachment) {
+        await web.filesUploadV2({
+          channel_id: request.channel,
+          thread_ts: request.thread,
+          content: attachment.content,
+          filename: attachment.name,
+          title: `Exactly what ${request.tool} would run`,
+          initial_comment: `The exact text of the ${request.tool} request below.`,
+        });
+      }
       const res = await web.chat.postMessage({ channel: request.channel, thread_ts: request.thread, ...approvalBlocks(request) } as never);
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return { channel: request.channel, ts: res.ts };

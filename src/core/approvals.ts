@@ -1,9 +1,10 @@
 /**
  * Tool approval in the thread. When the agent wants a tool that needs a person's yes, the desk
- * posts a card in the thread (through the platform's `ApprovalCards`), waits for the person who
- * started the turn or an admin to decide, and answers the agent: approve once, always in this
- * thread (that tool), or deny. Fail closed: no decision within the timeout, a turn that ends, a
- * bot that restarts: all deny, and the card says so.
+ * posts a card in the thread (through the platform's `ApprovalCards`) showing exactly what would
+ * run (see exact-text.ts), waits for whoever may decide (APPROVERS: the thread's starter or an
+ * admin, or admins only), and answers the agent: approve once, always (that tool, for the
+ * messages of whoever granted it, in this thread), or deny. Fail closed: no decision within the
+ * timeout, a turn that ends, a bot that restarts: all deny, and the card says so.
  *
  * Requests live in the store, so a click reaching another instance (or this one after a restart)
  * is answered truthfully. Two atomic claims settle every race: `decided` (the first click, or the
@@ -17,12 +18,17 @@ import type { SessionId, ThreadRef } from '../domain.js';
 import type { ToolAsk, ToolVerdict } from '../agent/agent.js';
 import type { ApprovalDecision, ApprovalEntry, ApprovalOutcome, ApprovalRequest, ApprovalStore } from '../store/approvals.js';
 import type { TurnJournal } from '../store/journal.js';
+import { concernNotice, exactText, visible } from './exact-text.js';
 
 export type { ApprovalRequest, ApprovalDecision, ApprovalOutcome, ApprovalEntry } from '../store/approvals.js';
 
 /** How a platform shows approval cards. */
 export interface ApprovalCards {
-  /** Posts the card in the request's thread; returns where it is (kept with the request). */
+  /**
+   * Posts the card in the request's thread, with `approvalCard(request).attachment` as a file when
+   * there is one (rejects if it cannot be attached: nobody decides on what they cannot see).
+   * Returns where the card is (kept with the request).
+   */
   post(request: ApprovalRequest): Promise<Record<string, string> | undefined>;
   /** Shows the request's decision on its card, without buttons. */
   update(request: ApprovalRequest): Promise<void>;
@@ -40,6 +46,8 @@ export interface ApprovalDeskOptions {
   timeoutMs: number;
   /** `platform:userId` of bot admins: they may decide any request. */
   admins: readonly string[];
+  /** APPROVERS: who besides admins may decide (`starter`: the thread's starter; `admins`: nobody else). */
+  approvers?: 'starter' | 'admins';
   logger: Logger;
   now?: () => Date;
   /** How often a waiting turn looks for a decision made on another instance. */
@@ -50,7 +58,7 @@ export interface ApprovalDeskOptions {
   onOutcome?: (tool: string, outcome: string) => void;
 }
 
-/** Longest command, path or URL shown on a card. */
+/** Longest command, path or URL kept in a thread's approval record (history); cards show more, see exact-text.ts. */
 export const DETAIL_MAX_CHARS = 800;
 
 interface Waiter {
@@ -97,21 +105,24 @@ export class ApprovalDesk {
     return this.options.store.forget(id);
   }
 
-  /** The agent asks, in the turn `thread.user` started. Never rejects: any failure denies. */
-  async ask(thread: ThreadRef, sessionId: SessionId, ask: ToolAsk, signal: AbortSignal): Promise<ToolVerdict> {
+  /**
+   * The agent asks, in the turn `thread.user` started; `starter` started the thread (with
+   * APPROVERS=starter, they decide). Never rejects: any failure denies.
+   */
+  async ask(thread: ThreadRef, sessionId: SessionId, ask: ToolAsk, signal: AbortSignal, starter: string = thread.user): Promise<ToolVerdict> {
     const log = this.options.logger.child({ sessionId, tool: ask.tool });
     try {
-      return await this.askOrThrow(thread, sessionId, ask, signal, log);
+      return await this.askOrThrow(thread, sessionId, ask, signal, starter, log);
     } catch (err) {
       log.warn({ err: String(err) }, 'tool approval could not be asked; denied');
       return { approved: false, reason: `The request to use ${ask.tool} could not be shown to anyone, so it was not run.` };
     }
   }
 
-  private async askOrThrow(thread: ThreadRef, sessionId: SessionId, ask: ToolAsk, signal: AbortSignal, log: Logger): Promise<ToolVerdict> {
+  private async askOrThrow(thread: ThreadRef, sessionId: SessionId, ask: ToolAsk, signal: AbortSignal, starter: string, log: Logger): Promise<ToolVerdict> {
     const { store } = this.options;
     const at = this.now().toISOString();
-    const grant = (await store.grants(sessionId))[ask.tool];
+    const grant = grantFor(await store.grants(sessionId), ask.tool, thread.user);
     const request: ApprovalRequest = {
       id: randomUUID(),
       sessionId,
@@ -120,10 +131,12 @@ export class ApprovalDesk {
       channel: thread.channel,
       thread: thread.thread,
       tool: ask.tool,
-      detail: displayDetail(ask.detail),
-      ...(ask.intention ? { intention: clipText(maskSecrets(ask.intention), 300) } : {}),
+      // Exactly what would run: the card shows it as it is (history keeps it masked).
+      detail: ask.detail,
+      ...(ask.intention ? { intention: clipText(visible(maskSecrets(ask.intention)), 300) } : {}),
       digest: ask.digest,
       requestedBy: thread.user,
+      ...(this.options.approvers === 'admins' ? { approvers: 'admins' as const } : { decider: starter }),
       instance: this.options.journal.instance,
       createdAt: at,
       expiresAt: new Date(this.now().getTime() + this.options.timeoutMs).toISOString(),
@@ -217,7 +230,8 @@ export class ApprovalDesk {
     await store.save({ ...decided, appliedAt: this.now().toISOString() });
     await store.record(request.sessionId, entryOf(request, final));
     this.options.onOutcome?.(request.tool, final.outcome);
-    if (final.outcome === 'always' && final.by) await store.grant(request.sessionId, request.tool, { by: final.by, at: final.at });
+    // "Always" covers the tool for the messages of whoever granted it; others in the thread still get a card.
+    if (final.outcome === 'always' && final.by) await store.grant(request.sessionId, grantKey(request.tool, final.by), { by: final.by, at: final.at });
     log.info({ request: request.id, outcome: final.outcome, by: final.by }, 'tool approval decided');
     await cards.update(decided).catch((err: unknown) => log.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
     return verdictOf(request, final, this.options.timeoutMs);
@@ -262,9 +276,10 @@ export class ApprovalDesk {
       return { ok: false, text: 'That button is not valid here.' };
     }
     if (request.decision) return { ok: false, text: `Already decided: ${decisionLine(request, (u) => u)}.` };
-    if (clicker.user !== request.requestedBy && !this.admins.has(`${clicker.platform}:${clicker.user}`)) {
-      logger.info({ ...where, request: request.id }, 'approval click refused: not the person who asked, nor an admin');
-      return { ok: false, text: `Not yours to approve: only the person who asked (${request.requestedBy}) or a bot admin can decide.` };
+    if (!this.admins.has(`${clicker.platform}:${clicker.user}`) && clicker.user !== deciderOf(request)) {
+      logger.info({ ...where, request: request.id }, 'approval click refused: not the one who may decide, nor an admin');
+      const who = deciderOf(request);
+      return { ok: false, text: who ? `Not yours to approve: only ${who} (who started this thread) or a bot admin can decide.` : 'Not yours to approve: only a bot admin can decide.' };
     }
     if (!(await store.claimDecision(request.id))) {
       const now = await store.get(request.id);
@@ -308,12 +323,27 @@ export interface Abandoned {
   expired: number;
 }
 
+/** Who besides admins may decide: the thread's starter; older requests, the person who asked. Undefined: admins only. */
+function deciderOf(request: ApprovalRequest): string | undefined {
+  return request.approvers === 'admins' ? undefined : (request.decider ?? request.requestedBy);
+}
+
+/** Grants are kept per tool and person (`tool person`); older records per tool, with who granted it. */
+function grantKey(tool: string, user: string): string {
+  return `${tool} ${user}`;
+}
+
+function grantFor(grants: Record<string, { by: string; at: string }>, tool: string, user: string): { by: string; at: string } | undefined {
+  return grants[grantKey(tool, user)] ?? (grants[tool]?.by === user ? grants[tool] : undefined);
+}
+
 function entryOf(request: ApprovalRequest, decision: ApprovalDecision | undefined): ApprovalEntry {
   return {
     id: request.id,
     at: request.createdAt,
     tool: request.tool,
-    detail: request.detail,
+    // The record is for history: secrets masked, long text shortened.
+    detail: displayDetail(request.detail),
     digest: request.digest,
     requestedBy: request.requestedBy,
     ...(decision ? { decision } : {}),
@@ -353,7 +383,7 @@ export function decisionLine(r: Pick<ApprovalRequest, 'tool' | 'decision'>, ment
     case 'approved':
       return `✅ approved once${by} at ${hhmm(d.at)}`;
     case 'always':
-      return `✅ approved${by} at ${hhmm(d.at)}, and \`${r.tool}\` is allowed for the rest of this thread`;
+      return `✅ approved${by} at ${hhmm(d.at)}, and \`${r.tool}\` is allowed for their messages in the rest of this thread`;
     case 'granted':
       return `✅ allowed: \`${r.tool}\` was approved for this thread${by}`;
     case 'denied':
@@ -368,8 +398,12 @@ export function decisionLine(r: Pick<ApprovalRequest, 'tool' | 'decision'>, ment
 /** What a card says, in Markdown pieces every platform renders its own way. */
 export interface CardView {
   title: string;
-  /** The command line, path or URL (put it in a code block). */
+  /** The command line, path or URL as the card can show it (put it in a code block): see exact-text.ts. */
   detail: string;
+  /** Plain words on what the card cannot show as it is (then `attachment` has the whole text). */
+  notice: string | undefined;
+  /** The whole exact text, as a file to go with the card. */
+  attachment: { name: string; content: string } | undefined;
   intention: string | undefined;
   /** Who may decide and until when, or the decision. */
   status: string;
@@ -378,13 +412,17 @@ export interface CardView {
 }
 
 export function approvalCard(r: ApprovalRequest, mention: (user: string) => string): CardView {
+  const exact = exactText(r.detail, maskSecrets(r.detail) !== r.detail);
+  const decider = deciderOf(r);
   return {
     title: `🔐 Copilot wants to use \`${r.tool}\``,
-    detail: r.detail || '(no arguments)',
+    detail: exact.shown || '(no arguments)',
+    notice: concernNotice(exact),
+    attachment: exact.attach ? { name: `${r.tool}-request-${r.id.slice(0, 8)}.txt`, content: r.detail } : undefined,
     intention: r.intention,
     status: r.decision
       ? decisionLine(r, mention).replace(/^(\S+) (\S)/, (_m, icon: string, c: string) => `${icon} ${c.toUpperCase()}`)
-      : `Only ${mention(r.requestedBy)} (who asked) or a bot admin can decide. No decision by ${hhmm(r.expiresAt)} means no.`,
+      : `${decider ? `Only ${mention(decider)} (who started this thread) or a bot admin can decide` : 'Only a bot admin can decide'}. No decision by ${hhmm(r.expiresAt)} means no.`,
     open: r.decision === undefined,
   };
 }

@@ -303,7 +303,7 @@ export class Conversation {
           timeoutMs: this.options.turnTimeoutMs,
           onDelta: options.onDelta,
           onProgress: options.onProgress,
-          ...(desk ? { approve: (ask, signal) => desk.ask(thread, id, ask, signal) } : {}),
+          ...(desk ? { approve: async (ask, signal) => desk.ask(thread, id, ask, signal, await this.starterOf(id, thread)) } : {}),
         });
         const unrecorded = alongside ? await recording : undefined;
         if (unrecorded) {
@@ -324,6 +324,13 @@ export class Conversation {
       }
     };
     return options.reservation ? options.reservation.run(task) : this.queue.run(line, task);
+  }
+
+  /** Who started the thread (from its record); the person at hand for a thread with no record yet. */
+  private async starterOf(id: SessionId, thread: ThreadRef): Promise<string> {
+    // A store that cannot be read fails the request (denied), rather than guessing who decides.
+    const record = await this.options.registry.get(id);
+    return record?.startedBy ?? thread.user;
   }
 
   private remember(id: SessionId): void {

@@ -6,7 +6,7 @@
 
 import type { TranscriptEvent } from '../domain.js';
 import type { ApprovalEntry } from '../store/approvals.js';
-import { decisionLine } from './approvals.js';
+import { decisionLine, maskSecrets } from './approvals.js';
 import { absoluteTime } from './listing.js';
 
 /** The shape shared by every runtime event; kinds this file does not know still render. */
@@ -144,12 +144,13 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
       return { kind: 'assistant', at, text: content };
     }
     case 'tool.execution_start':
-      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'}(${compactJson(field(d, 'arguments'))}) started`, ...callIdOf(d) };
+      // A command's secrets are shown on its approval card, but masked in the record.
+      return { kind: 'tool', at, text: `${text(d, 'toolName') || 'tool'}(${maskSecrets(compactJson(field(d, 'arguments')))}) started`, ...callIdOf(d) };
     case 'tool.execution_complete': {
       const ok = field(d, 'success') === true;
       const detail = ok ? compactJson(field(d, 'result', 'content')) : errorText(text(d, 'error', 'message') || compactJson(field(d, 'error')));
       const name = text(d, 'toolName') || toolNames.get(text(d, 'toolCallId')) || 'tool';
-      return { kind: 'tool', at, text: `${name} ${ok ? 'done' : 'failed'}${detail ? `: ${clip(detail, 160)}` : ''}`, ...callIdOf(d) };
+      return { kind: 'tool', at, text: `${name} ${ok ? 'done' : 'failed'}${detail ? `: ${clip(maskSecrets(detail), 160)}` : ''}`, ...callIdOf(d) };
     }
     case 'permission.requested':
       return { kind: 'tool', at, text: `permission asked: ${text(d, 'permissionRequest', 'kind') || '?'}` };

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 
 export type Route = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 
-/** Each part's state: `ok`, or what is wrong with it. */
-export type HealthCheck = () => Promise<Record<string, string>>;
+/** Each part's state: `ok`, or what is wrong with it; an object is information (what the tool sandbox enforces), not a check. */
+export type HealthCheck = () => Promise<Record<string, string | Record<string, string>>>;
 
 export interface HttpServer {
   port: number;
@@ -32,7 +32,7 @@ export async function startHttpServer(options: { port: number; host?: string; ro
       const path = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && path === '/healthz') {
         const parts = ready ? ((await options.health?.()) ?? {}) : { process: 'not ready' };
-        const ok = Object.values(parts).every((v) => v === 'ok');
+        const ok = Object.values(parts).every((v) => typeof v !== 'string' || v === 'ok');
         res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok, ...parts }));
         return;

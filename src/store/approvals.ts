@@ -40,13 +40,17 @@ export interface ApprovalRequest {
   channel: string;
   thread: string;
   tool: string;
-  /** What the tool would do, masked and shortened for display. */
+  /** Exactly what the tool would run (the command, path or URL); masked only in the record for history. */
   detail: string;
   intention?: string;
   /** sha256 of the request's full arguments. */
   digest: string;
-  /** Who started the turn: they (or an admin) decide. */
+  /** Who started the turn. */
   requestedBy: string;
+  /** Who besides admins may decide (the thread's starter); older requests: `requestedBy`. */
+  decider?: string;
+  /** APPROVERS=admins when it was asked: only admins decide. */
+  approvers?: 'admins';
   /** The process whose turn waits for the decision. */
   instance: string;
   createdAt: string;
@@ -63,6 +67,7 @@ export interface ApprovalEntry {
   id: string;
   at: string;
   tool: string;
+  /** Masked and shortened (for history). */
   detail: string;
   digest: string;
   requestedBy: string;

@@ -61,7 +61,7 @@ describe('Discord approval cards', () => {
     await expect.poll(() => card(d, T1)).toBeDefined();
     const posted = card(d, T1)!;
     expect(posted.content).toContain('echo made-dmark > dmark.txt && cat dmark.txt');
-    expect(posted.content).toContain(`Only <@${IDS.human}> (who asked) or a bot admin can decide`);
+    expect(posted.content).toContain(`Only <@${IDS.human}> (who started this thread) or a bot admin can decide`);
     expect(posted.customIds.map((i) => i.split(':')[2])).toEqual(['once', 'always', 'deny']);
 
     const stranger = d.press(posted.customIds[0]!, { user: IDS.other, channel: T1, ephemeral: false });
@@ -84,7 +84,7 @@ describe('Discord approval cards', () => {
     await expect.poll(() => d.sent(T1)).toContain(WAITING_FOR_APPROVAL);
     d.press(card(d, T1)!.customIds[1]!, { channel: T1, ephemeral: false });
     await expect.poll(() => d.sent(T1)).toContain('you said: meanwhile');
-    expect(card(d, T1)!.content).toMatch(/allowed for the rest of this thread/);
+    expect(card(d, T1)!.content).toMatch(/allowed for their messages in the rest of this thread/);
     d.say('run second', { channel: T1 });
     await expect.poll(() => d.sent(T1).some((t) => t.includes('tool answer: made-second'))).toBe(true);
     expect(fs.existsSync(workspaceFile(workspace, 'second.txt'))).toBe(true);
@@ -106,5 +106,26 @@ describe('Discord approval cards', () => {
     d.press(deny!, { channel: T1, ephemeral: false });
     await expect.poll(() => d.sent(T1).some((t) => /denied permission to use bash/.test(t))).toBe(true);
     expect(fs.existsSync(workspaceFile(workspace, 'forged.txt'))).toBe(false);
+  });
+
+  it('a command that turns text around (U+202E) or runs long: the card shows it with escapes, says so, and the exact text is attached to the card', async () => {
+    const { d, workspace } = await start();
+    const command = `echo "\u202Etxt.sh" > bidi.txt # ${'x'.repeat(900)}`;
+    d.say(`exact ${Buffer.from(command).toString('hex')}`, { channel: T1 });
+    await expect.poll(() => card(d, T1)).toBeDefined();
+    const posted = card(d, T1)!;
+    expect(posted.content).toContain('echo "\\u202etxt.sh" > bidi.txt # xxx');
+    expect(posted.content).toMatch(/Read the attached file before deciding[\s\S]*9\d\d characters long[\s\S]*reverse how text is displayed/);
+    expect(posted.content.length).toBeLessThanOrEqual(2000);
+    const sent = d.discord.calls.find((c) => c.method === 'POST' && c.path === `/channels/${T1}/messages` && String((c.body as { content?: string }).content).includes('wants to use'))!;
+    const files = String((sent.body as { _files?: string })._files);
+    expect(files).toMatch(/filename="bash-request-[0-9a-f]{8}\.txt"/);
+    expect(files).toContain(command);
+    d.press(posted.customIds[0]!, { channel: T1, ephemeral: false });
+    await expect.poll(() => fs.existsSync(workspaceFile(workspace, 'bidi.txt'))).toBe(true);
+    expect(fs.readFileSync(workspaceFile(workspace, 'bidi.txt'), 'utf8')).toBe('\u202Etxt.sh\n');
+    // The edit that records the decision keeps the attachment (it sends no new files).
+    const edit = d.discord.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(`/channels/${T1}/messages/`)).at(-1)!;
+    expect((edit.body as { attachments?: unknown }).attachments).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ import type { ApprovalRequest } from '../../src/core/approvals.js';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { localThread, testLogger, type Harness } from '../support/harness.js';
 import { clicker, recordCards, startApprovalHarness } from '../support/approval-cards.js';
+import { workspaceFile } from '../support/process.js';
 
 let h: Harness | undefined;
 let other: App | undefined;
@@ -50,12 +51,12 @@ describe('tool approval across the store', () => {
     const otherCard = cards.next();
     const third = h.app.conversation.handleMessage(other, 'run three');
     await otherCard;
-    expect(fs.existsSync(path.join(workspace, 'three.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'three.txt'))).toBe(false);
     await h.app.conversation.decideApproval(other, cards.posted[2]!.id, 'deny');
     expect((await third).text).toMatch(/denied/);
     const history = await h.app.conversation.runCommand(thread, { kind: 'history', page: 0 });
     const transcript = history.kind === 'history' ? history.transcript : '';
-    expect(transcript).toMatch(/✅ approved by ana at .*allowed for the rest of this thread/);
+    expect(transcript).toMatch(/✅ approved by ana at .*allowed for their messages in the rest of this thread/);
     expect(transcript).toMatch(/✅ allowed: `bash` was approved for this thread by ana/);
     expect(transcript).toMatch(/🔐 web_fetch `http:\/\/127.0.0.1:9\/page` asked by ana: 🚫 denied by ana/);
   });
@@ -73,7 +74,7 @@ describe('tool approval across the store', () => {
     const after = recordCards();
     h.app.conversation.useApprovalCards('local', after);
     expect(await h.app.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: false, text: expect.stringMatching(/Already decided: ⌛ expired/) });
-    expect(fs.existsSync(path.join(workspace, 'eta.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'eta.txt'))).toBe(false);
     // The thread goes on, and asks again for a new request.
     const again = after.next();
     const retry = h.app.conversation.handleMessage(thread, 'run eta');
@@ -89,11 +90,11 @@ describe('tool approval across the store', () => {
     const card = cards.next();
     const answer = h.app.conversation.handleMessage(thread, 'run lambda');
     const request = await card;
-    // Only the person who asked, there too.
+    // Only the thread's starter (or an admin), there too.
     expect(await other.conversation.decideApproval(clicker(thread, 'mallory'), request.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/^Not yours/) });
     expect(await other.conversation.decideApproval(thread, request.id, 'once')).toEqual({ ok: true });
     expect((await answer).text).toContain('made-lambda');
-    expect(fs.existsSync(path.join(workspace, 'lambda.txt'))).toBe(true);
+    expect(fs.existsSync(workspaceFile(workspace, 'lambda.txt'))).toBe(true);
     expect(cards.updated.at(-1)?.decision).toMatchObject({ outcome: 'approved', by: 'ana' });
   });
 
@@ -122,7 +123,7 @@ describe('tool approval across the store', () => {
     // The card updated is the one clicked.
     expect(cards.updated.at(-1)).toMatchObject({ id: orphan.id, card: { where: 'the clicked card' }, decision: { outcome: 'expired' } });
     expect(await h.app.conversation.decideApproval(thread, orphan.id, 'once')).toMatchObject({ ok: false, text: expect.stringMatching(/Already decided/) });
-    expect(fs.existsSync(path.join(workspace, 'theta.txt'))).toBe(false);
+    expect(fs.existsSync(workspaceFile(workspace, 'theta.txt'))).toBe(false);
   });
 
   it('after a crash, recovery expires the requests the dead process left waiting (and only those)', async () => {
@@ -167,7 +168,7 @@ describe('tool approval across the store', () => {
     await h.app.conversation.decideApproval(thread, (await card).id, 'always');
     await first;
     const id = sessionIdFor(thread);
-    expect(Object.keys(await h.app.store.approvals.grants(id))).toEqual(['bash']);
+    expect(Object.keys(await h.app.store.approvals.grants(id))).toEqual(['bash ana']);
     await h.app.conversation.runCommand(thread, { kind: 'forget' });
     expect(await h.app.store.approvals.grants(id)).toEqual({});
     expect(await h.app.store.approvals.log(id)).toEqual([]);

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { workspaceFile } from '../support/process.js';
 import { localThread, type Harness } from '../support/harness.js';
 import { clicker, startApprovalHarness } from '../support/approval-cards.js';
+import { approvalCard } from '../../src/core/approvals.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -121,11 +122,20 @@ describe('tool approval in the thread', () => {
       const card = cards.next();
       const answer = h.app.conversation.handleMessage(thread, `fetch ${url}`);
       const request = await card;
-      // Shown, with what looks like a secret masked.
-      expect(request.detail).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/page\?token=\[hidden\]$/);
+      // Shown exactly as it would be fetched (what looks like a secret too, with a word on it) ...
+      expect(request.detail).toBe(url);
+      const shown = approvalCard(request, (u) => u);
+      expect(shown.detail).toBe(url);
+      expect(shown.notice).toMatch(/look like secrets; they are shown as they are/);
       await h.app.conversation.decideApproval(thread, request.id, 'deny');
       expect((await answer).text).toMatch(/denied permission to use web_fetch/);
       expect(hits).toBe(0);
+      // ... and masked in the thread's record (the person's own message stays as they wrote it).
+      const history = await h.app.conversation.runCommand(thread, { kind: 'history', page: 0 });
+      const transcript = history.kind === 'history' ? history.transcript : '';
+      expect(transcript).toMatch(/web_fetch\(.*page\?token=\[hidden\]/);
+      expect(transcript).toMatch(/🔐 web_fetch `.*token=\[hidden\]/);
+      expect(transcript.split('\n').filter((l) => l.includes('abc123secret'))).toEqual([`fetch ${url}`]);
     } finally {
       server.close();
     }

@@ -53,7 +53,7 @@ describe('console chat: tool approval on the terminal (y/N/a)', () => {
       );
       expect(out.code).toBe(0);
       const workspace = path.join(dir, 'copilot', 'workspace');
-      expect(out.stdout.match(/Allow it\? \[y\]es once \/ \[N\]o \/ \[a\]lways in this thread/g)).toHaveLength(3);
+      expect(out.stdout.match(/Allow it\? \[y\]es once \/ \[N\]o \/ \[a\]lways for me in this thread/g)).toHaveLength(3);
       expect(out.stdout).toContain('echo made-cyes > cyes.txt && cat cyes.txt');
       expect(out.stdout).toContain('copilot › tool answer: made-cyes');
       expect(out.stdout).toMatch(/Denied by ana/);
@@ -66,6 +66,24 @@ describe('console chat: tool approval on the terminal (y/N/a)', () => {
       const show = await cli('sessions', 'show', 'local-ana-tools');
       expect(show.stdout).toMatch(/tool approvals\s+4 \(approved 1, denied 1, always 1, granted 1\)/);
       expect(show.stdout).toMatch(/🔐 bash `echo made-cno[^`]*` asked by ana: 🚫 denied by ana at \d\d:\d\d UTC · digest [0-9a-f]{12}/);
+    } finally {
+      fx.model.script(previous);
+    }
+  });
+});
+
+describe('console chat: a command the card cannot show as it is', () => {
+  it('prints the whole exact text with every escape made visible, and says why', async () => {
+    const previous = fx.model.script(toolScript);
+    try {
+      const command = `echo ok\u001b[1A\u001b[2K\r${' '.repeat(30)}; echo sneaky > sneaky.txt`;
+      const out = await runEntry(['adapters/console/main.ts', '--thread', 'exact', '--user', 'ana'], { ...env, COPILOT_TOOLS: 'bash' }, `exact ${Buffer.from(command).toString('hex')}\n\n/quit\n`);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toContain('Read the whole text below before deciding');
+      expect(out.stdout).toContain('exactly, in full:\n  echo ok\\e[1A\\e[2K\\r⟨30 spaces⟩; echo sneaky > sneaky.txt');
+      // No raw escape reached the terminal from the card.
+      expect(out.stdout.split('exactly, in full:')[1]!.split('Allow it?')[0]).not.toMatch(/\u001b/);
+      expect(fs.existsSync(workspaceFile(path.join(dir, 'copilot', 'workspace'), 'sneaky.txt'))).toBe(false);
     } finally {
       fx.model.script(previous);
     }

@@ -42,7 +42,7 @@ describe('Slack approval cards', () => {
     await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
     const posted = approvalCardIn(s.slack, ts)!;
     expect(shown(posted.blocks)).toContain('echo made-slackmark &gt; slackmark.txt');
-    expect(shown(posted.blocks)).toContain('Only <@UHUMAN> (who asked) or a bot admin can decide');
+    expect(shown(posted.blocks)).toContain('Only <@UHUMAN> (who started this thread) or a bot admin can decide');
     expect(buttons(posted.blocks).map((b) => b.action_id)).toEqual([APPROVAL_ACTION.once, APPROVAL_ACTION.always, APPROVAL_ACTION.deny]);
     const id = buttons(posted.blocks)[0]!.value!;
 
@@ -94,5 +94,76 @@ describe('Slack approval cards', () => {
     expect(fs.existsSync(workspaceFile(workspace, 'forged.txt'))).toBe(false);
     await s.interact(blockAction(s.slack, APPROVAL_ACTION.deny, id, { thread: ts }));
     await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied/.test(t))).toBe(true);
+  });
+
+  it('a command the card cannot show as it is (escape sequences, a carriage return): the exact text goes into the thread as a file first, the card says so, and what runs is that text', async () => {
+    const { s, workspace } = await startWithTools();
+    const ts = nextTs();
+    const command = 'echo visible-part\u001b[2K\r; echo hidden-part > exact.txt';
+    await s.event(mention(`exact ${Buffer.from(command).toString('hex')}`, { ts }));
+    await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
+    const posted = approvalCardIn(s.slack, ts)!;
+    // The card shows the escapes, and says in plain words why a file is attached.
+    expect(shown(posted.blocks)).toContain('echo visible-part\\\\e[2K\\\\r; echo hidden-part &gt; exact.txt');
+    expect(shown(posted.blocks)).toMatch(/Read the attached file before deciding[^"]*terminal escape sequences/);
+    // The file is in the same thread, before the card, and holds exactly the command.
+    const complete = s.slack.calls.find((c) => c.method === 'files.completeUploadExternal')!;
+    expect(complete.args).toMatchObject({ channel_id: 'C222', thread_ts: ts });
+    expect(s.slack.calls.indexOf(complete)).toBeLessThan(s.slack.calls.findIndex((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts && JSON.stringify(c.args.blocks ?? '').includes('approval')));
+    expect(s.slack.uploads.some((u) => u.body.includes(command))).toBe(true);
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, buttons(posted.blocks)[0]!.value!, { thread: ts, message: posted.ts }));
+    await expect.poll(() => fs.existsSync(workspaceFile(workspace, 'exact.txt'))).toBe(true);
+    expect(fs.readFileSync(workspaceFile(workspace, 'exact.txt'), 'utf8')).toBe('hidden-part\n');
+  });
+
+  it('a card whose file cannot be attached is not posted, and the request is denied', async () => {
+    const { s, workspace } = await startWithTools();
+    s.slack.fail('files.getUploadURLExternal', { error: 'not_allowed' });
+    const ts = nextTs();
+    await s.event(mention(`exact ${Buffer.from(`echo a${' '.repeat(40)}; echo b > never.txt`).toString('hex')}`, { ts }));
+    await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /its card could not be shown\), so it was not run/.test(t))).toBe(true);
+    expect(approvalCardIn(s.slack, ts)).toBeUndefined();
+    expect(fs.existsSync(workspaceFile(workspace, 'never.txt'))).toBe(false);
+  });
+
+  it('APPROVERS=starter: in a thread someone else started, the starter decides, not the person who asked; "always" covers only its granter', async () => {
+    const { s, workspace } = await startWithTools();
+    const ts = nextTs();
+    // UHUMAN starts the thread; UOTHER asks in it.
+    await s.event(mention('hello', { ts }));
+    await expect.poll(() => threadTexts(s.slack, 'C222', ts)).toContain('you said: hello');
+    await s.event(mention('run theirs', { ts: nextTs(), thread_ts: ts, user: 'UOTHER' }));
+    await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
+    let card = approvalCardIn(s.slack, ts)!;
+    expect(shown(card.blocks)).toContain('Only <@UHUMAN> (who started this thread) or a bot admin can decide');
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.always, buttons(card.blocks)[1]!.value!, { user: 'UOTHER', thread: ts, message: card.ts, responseId: 'asker' }));
+    expect(await responseTo(s, 'asker')).toMatch(/^Not yours to approve: only UHUMAN/);
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.always, buttons(card.blocks)[1]!.value!, { thread: ts, message: card.ts }));
+    await expect.poll(() => fs.existsSync(workspaceFile(workspace, 'theirs.txt'))).toBe(true);
+    // The grant is the starter's: their next request runs without a card, the other person's gets one.
+    await s.event(mention('run mine', { ts: nextTs(), thread_ts: ts }));
+    await expect.poll(() => fs.existsSync(workspaceFile(workspace, 'mine.txt'))).toBe(true);
+    const cards = () => s.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts && JSON.stringify(c.args.blocks ?? '').includes('"approval"')).length;
+    expect(cards()).toBe(1);
+    await s.event(mention('run again', { ts: nextTs(), thread_ts: ts, user: 'UOTHER' }));
+    await expect.poll(cards).toBe(2);
+    card = approvalCardIn(s.slack, ts)!;
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.deny, buttons(card.blocks)[2]!.value!, { thread: ts, message: card.ts }));
+    await expect.poll(() => threadTexts(s.slack, 'C222', ts).some((t) => /denied permission to use bash/.test(t))).toBe(true);
+    expect(fs.existsSync(workspaceFile(workspace, 'again.txt'))).toBe(false);
+  });
+
+  it('APPROVERS=admins: only an admin decides, even in a thread the asker started', async () => {
+    const { s, workspace } = await startWithTools({ APPROVERS: 'admins' });
+    const ts = nextTs();
+    await s.event(mention('run adminonly', { ts }));
+    await expect.poll(() => approvalCardIn(s.slack, ts)).toBeDefined();
+    const card = approvalCardIn(s.slack, ts)!;
+    expect(shown(card.blocks)).toContain('Only a bot admin can decide');
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, buttons(card.blocks)[0]!.value!, { thread: ts, message: card.ts, responseId: 'starter' }));
+    expect(await responseTo(s, 'starter')).toBe('Not yours to approve: only a bot admin can decide.');
+    expect(fs.existsSync(workspaceFile(workspace, 'adminonly.txt'))).toBe(false);
+    await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, buttons(card.blocks)[0]!.value!, { user: 'UADMIN', thread: ts, message: card.ts }));
+    await expect.poll(() => fs.existsSync(workspaceFile(workspace, 'adminonly.txt'))).toBe(true);
   });
 });

@@ -203,6 +203,9 @@ export const toolScript: ModelScript = (req) => {
   const said = req.userTexts.at(-1) ?? '';
   const run = /\brun (\w+)/.exec(said);
   if (run) return { kind: 'tool', name: 'bash', args: { command: `echo made-${run[1]} > ${run[1]}.txt && cat ${run[1]}.txt`, description: `write ${run[1]}` } };
+  // `exact <hex>`: runs exactly that command (any characters: escapes, bidi controls, long runs of spaces).
+  const exact = /\bexact ([0-9a-f]+)/.exec(said);
+  if (exact) return { kind: 'tool', name: 'bash', args: { command: Buffer.from(exact[1]!, 'hex').toString('utf8'), description: 'exactly this' } };
   const fetch = /\bfetch (\S+)/.exec(said);
   if (fetch) return { kind: 'tool', name: 'web_fetch', args: { url: fetch[1] } };
   return { kind: 'text', text: `you said: ${said}` };

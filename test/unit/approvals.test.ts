@@ -34,10 +34,12 @@ describe('approvalCard', () => {
   };
   it('says who may decide and until when while open, and the decision after', () => {
     const at = (u: string) => `@${u}`;
-    expect(approvalCard(base, at)).toMatchObject({ open: true, status: 'Only @U1 (who asked) or a bot admin can decide. No decision by 10:10 UTC means no.' });
+    expect(approvalCard(base, at)).toMatchObject({ open: true, status: 'Only @U1 (who started this thread) or a bot admin can decide. No decision by 10:10 UTC means no.' });
+    expect(approvalCard({ ...base, decider: 'U9' }, at).status).toMatch(/^Only @U9 \(who started this thread\)/);
+    expect(approvalCard({ ...base, approvers: 'admins' }, at).status).toMatch(/^Only a bot admin can decide\./);
     const cases: Array<[ApprovalRequest['decision'], RegExp]> = [
       [{ outcome: 'approved', by: 'U2', at: '2026-12-01T10:03:00Z' }, /^✅ Approved once by @U2 at 10:03 UTC$/],
-      [{ outcome: 'always', by: 'U1', at: '2026-12-01T10:03:00Z' }, /^✅ Approved by @U1 at 10:03 UTC, and `bash` is allowed for the rest of this thread$/],
+      [{ outcome: 'always', by: 'U1', at: '2026-12-01T10:03:00Z' }, /^✅ Approved by @U1 at 10:03 UTC, and `bash` is allowed for their messages in the rest of this thread$/],
       [{ outcome: 'denied', by: 'U1', at: '2026-12-01T10:04:00Z' }, /^🚫 Denied by @U1 at 10:04 UTC$/],
       [{ outcome: 'timeout', at: '2026-12-01T10:10:00Z' }, /^⌛ Nobody decided in time, so it was denied/],
       [{ outcome: 'expired', at: '2026-12-01T10:05:00Z', reason: 'the bot restarted before it was decided' }, /^⌛ Expired: the bot restarted before it was decided; nothing ran/],
