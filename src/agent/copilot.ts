@@ -183,6 +183,7 @@ export class CopilotAgent implements Agent {
       try {
         this.gateway = await startGateway({
           socketPath: this.sandbox.gatewaySocket,
+          owner: this.sandbox.owner,
           token: this.gatewayToken,
           routes: this.gatewayRoutes(),
           runtimeEgress: this.options.auth?.kind === 'github' ? { allowed: COPILOT_HOSTS, pinned: new Map(), refusedEndpoints: egress.refusedEndpoints } : undefined,
@@ -608,7 +609,9 @@ export class CopilotAgent implements Agent {
 
   private async resumeOrCreate(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     const client = this.client!;
-    fs.mkdirSync(this.threadFolder(id), { recursive: true });
+    const folder = this.threadFolder(id);
+    fs.mkdirSync(folder, { recursive: true });
+    if (this.sandbox) fs.lchownSync(folder, this.sandbox.owner.uid, this.sandbox.owner.gid);
     // Provider keys are never written to disk, so model and provider go with every resume too.
     const config = this.sessionConfig(id);
     if (await this.sessions.exists(client, id)) {
@@ -622,7 +625,7 @@ export class CopilotAgent implements Agent {
     const { auth, model, systemPrompt } = this.options;
     const provider = this.sessions.provider?.bind(this.sessions);
     return {
-      ...(provider ? { createSessionFsProvider: () => provider(id, this.threadFolder(id)) } : {}),
+      ...(provider ? { createSessionFsProvider: () => provider(id, this.threadFolder(id), this.sandbox?.owner) } : {}),
       ...(model ? { model } : {}),
       ...(auth?.kind === 'provider'
         ? { provider: { type: auth.type, baseUrl: this.sandbox ? `${this.gatewayBase()}/model` : auth.baseUrl, apiKey: this.sandbox ? PLACEHOLDER_KEY : auth.apiKey } }

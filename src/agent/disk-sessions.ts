@@ -14,7 +14,7 @@ import type { SessionSummary } from './agent.js';
 import type { SessionStore } from './session-store.js';
 import { isInside } from './permissions.js';
 import { DiskFiles, SplitFiles } from './disk-files.js';
-import { ThreadFiles } from './thread-files.js';
+import { ThreadFiles, type FolderOwner } from './thread-files.js';
 
 /** Where the runtime sees each session's state, inside the session's own file system. */
 const SESSION_STATE_PATH = '/session-state';
@@ -30,9 +30,9 @@ export class DiskSessions implements SessionStore {
     return { initialCwd: workDir, sessionStatePath: SESSION_STATE_PATH, conventions: 'posix' };
   }
 
-  provider(id: SessionId, threadFolder: string): SessionFsProvider {
+  provider(id: SessionId, threadFolder: string, owner?: FolderOwner): SessionFsProvider {
     const folder = path.join(this.root, id);
-    return new SplitFiles(isStatePath, new DiskFiles((p) => inState(folder, p)), new ThreadFiles(threadFolder));
+    return new SplitFiles(isStatePath, new DiskFiles((p) => inState(folder, p)), new ThreadFiles(threadFolder, owner));
   }
 
   async exists(_client: unknown, id: SessionId): Promise<boolean> {

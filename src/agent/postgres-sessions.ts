@@ -16,7 +16,7 @@ import type { CopilotClient, SessionFsConfig, SessionFsFileInfo, SessionFsProvid
 import type { SessionId } from '../domain.js';
 import { SessionStateLostError, type SessionSummary } from './agent.js';
 import type { SessionStore } from './session-store.js';
-import { ThreadFiles } from './thread-files.js';
+import { ThreadFiles, type FolderOwner } from './thread-files.js';
 import type { PostgresLeases } from './postgres-leases.js';
 import { NOW_MS, type PgPool } from '../store/pg.js';
 import type { StoreCalls } from '../store/keyv.js';
@@ -80,8 +80,8 @@ export class PostgresSessions implements SessionStore {
     return { initialCwd: workDir, sessionStatePath: SESSION_STATE_PATH, conventions: 'posix' };
   }
 
-  provider(id: SessionId, threadFolder: string): SessionFsProvider {
-    return new SessionFiles(id, this.db, () => this.options.leases.token(id), (err) => this.options.onWriteFailed?.(id, err), new ThreadFiles(threadFolder));
+  provider(id: SessionId, threadFolder: string, owner?: FolderOwner): SessionFsProvider {
+    return new SessionFiles(id, this.db, () => this.options.leases.token(id), (err) => this.options.onWriteFailed?.(id, err), new ThreadFiles(threadFolder, owner));
   }
 
   async exists(_client: CopilotClient, id: SessionId): Promise<boolean> {

@@ -8,12 +8,13 @@
 import type { CopilotClient, SessionFsConfig, SessionFsProvider } from '@github/copilot-sdk';
 import type { SessionId } from '../domain.js';
 import type { SessionSummary } from './agent.js';
+import type { FolderOwner } from './thread-files.js';
 
 export interface SessionStore {
   /** The client's `sessionFs` option; undefined when the runtime keeps sessions on its own disk. */
   fsConfig(workDir: string): SessionFsConfig | undefined;
   /** The `createSessionFsProvider` of a session's config (when `fsConfig` is defined); it also serves the thread's folder. */
-  provider?(id: SessionId, threadFolder: string): SessionFsProvider;
+  provider?(id: SessionId, threadFolder: string, owner?: FolderOwner): SessionFsProvider;
   exists(client: CopilotClient, id: SessionId): Promise<boolean>;
   list(client: CopilotClient): Promise<SessionSummary[]>;
   /** Deletes a session's state; the caller holds its lock. False when there was none. */

@@ -28,12 +28,38 @@ interface Dir {
 
 const at = (dir: Dir, name: string) => `/proc/self/fd/${dir.handle.fd}/${name}`;
 
+/** Whose what the bot makes in a thread's folder is (the sandbox's user, so its tools may change it). */
+export interface FolderOwner {
+  uid: number;
+  gid: number;
+}
+
 export class ThreadFiles implements SessionFsProvider {
   private readonly root: string;
 
   /** `folder`: the thread's folder, as the runtime names it (the same path on the host). */
-  constructor(folder: string) {
+  constructor(
+    folder: string,
+    private readonly owner?: FolderOwner,
+  ) {
     this.root = path.resolve(folder);
+  }
+
+  /** Gives what was just made to the folder's owner, through its open handle (never through a link). */
+  private async own(handle: fs.promises.FileHandle): Promise<void> {
+    if (this.owner) await handle.chown(this.owner.uid, this.owner.gid);
+  }
+
+  /** Makes directory `name` in `dir`, owned by the folder's owner. EEXIST when it is there already. */
+  private async makeDir(dir: Dir, name: string, mode = 0o755): Promise<void> {
+    await fs.promises.mkdir(at(dir, name), mode);
+    if (!this.owner) return;
+    const made = await fs.promises.open(at(dir, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    try {
+      await this.own(made);
+    } finally {
+      await made.close();
+    }
   }
 
   /** The parts of `p` below the folder, or undefined when `p` is not in it. */
@@ -49,7 +75,10 @@ export class ThreadFiles implements SessionFsProvider {
    * across the whole resolution). With `create`, missing directories are made.
    */
   private async openDir(parts: string[], create: boolean, links = { n: 0 }): Promise<Dir> {
-    await fs.promises.mkdir(this.root, { recursive: true });
+    if (!fs.existsSync(this.root)) {
+      await fs.promises.mkdir(this.root, { recursive: true });
+      if (this.owner) await fs.promises.lchown(this.root, this.owner.uid, this.owner.gid);
+    }
     let dir: Dir = { handle: await fs.promises.open(this.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), parts: [] };
     try {
       for (let i = 0; i < parts.length; i++) {
@@ -60,7 +89,7 @@ export class ThreadFiles implements SessionFsProvider {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT' && create) {
-            await fs.promises.mkdir(at(dir, name)).catch((e: NodeJS.ErrnoException) => {
+            await this.makeDir(dir, name).catch((e: NodeJS.ErrnoException) => {
               if (e.code !== 'EEXIST') throw e;
             });
             i--;
@@ -162,6 +191,7 @@ export class ThreadFiles implements SessionFsProvider {
         await file.close();
         throw fsError('EACCES', `'${p}' ${stat.isFile() ? 'has other hard links' : 'is not a regular file'}: not written`);
       }
+      if (this.owner && stat.uid !== this.owner.uid) await this.own(file);
       return file;
     } finally {
       await dir.handle.close();
@@ -218,7 +248,7 @@ export class ThreadFiles implements SessionFsProvider {
     if (parts.length === 0) return;
     const { dir, name } = await this.parentOf(p, recursive);
     try {
-      await fs.promises.mkdir(at(dir, name), mode ?? 0o755).catch((err: NodeJS.ErrnoException) => {
+      await this.makeDir(dir, name, mode ?? 0o755).catch((err: NodeJS.ErrnoException) => {
         if (!(recursive && err.code === 'EEXIST')) throw err;
       });
     } finally {

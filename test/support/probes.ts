@@ -20,3 +20,9 @@ for pid in [p for p in os.listdir('/proc') if p.isdigit() and p != str(os.getpid
     except Exception: pass
 print('found %d in %d' % (found, scanned))
 "`;
+
+/** A shell command that runs SCAN for `needle` (the program passes through chat as base64: no newlines or indentation to lose). */
+export function scanFor(needle: string): string {
+  const program = /python3 -c "([\s\S]*)"$/.exec(SCAN)![1]!;
+  return `echo ${Buffer.from(program).toString('base64')} | base64 -d | python3 - ${Buffer.from(needle).toString('hex')}`;
+}

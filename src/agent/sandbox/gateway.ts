@@ -33,8 +33,9 @@ export interface Upstream {
 }
 
 export interface GatewayOptions {
-  /** Unix socket path to listen on (created 0600). */
+  /** Unix socket path to listen on (created 0600, owned by `owner` when given). */
   socketPath: string;
+  owner?: { uid: number; gid: number };
   /** The runtime's secret: the first path segment of routes, and its proxy password. */
   token: string;
   routes: Record<string, Upstream>;
@@ -222,6 +223,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server.listen(options.socketPath, () => resolveListen());
   });
   fs.chmodSync(options.socketPath, 0o600);
+  if (options.owner) fs.lchownSync(options.socketPath, options.owner.uid, options.owner.gid);
   return {
     close: () =>
       new Promise<void>((done) => {

@@ -42,8 +42,14 @@ export interface SandboxOptions {
   toolNetwork: boolean;
 }
 
+/** Whose the sandbox's processes and files are on the host. */
+export interface SandboxOwner {
+  uid: number;
+  gid: number;
+}
+
 export interface Sandbox {
-  /** The program the SDK starts instead of the runtime (bwrap), and the arguments that come first. */
+  /** The program the SDK starts instead of the runtime (bwrap, or setpriv becoming `owner` first), and the arguments that come first. */
   launcher: string;
   args: string[];
   /** Environment for the runtime's sandbox, beyond the runtime's own. */
@@ -52,6 +58,12 @@ export interface Sandbox {
   runtimeHome: string;
   /** Where the bot's gateway listens (bound into the sandbox). */
   gatewaySocket: string;
+  /**
+   * Who the sandbox runs as on the host: the bot's own user, or, when the bot runs as root,
+   * nobody (65534): a sandbox of root's would be root to the kernel wherever a check is by user
+   * (limits on processes, files of root's, settings under /proc/sys).
+   */
+  owner: SandboxOwner;
   /** What the runtime is given as the gateway's address. */
   gatewayUrl: string;
   /** Removes the sandbox's folder (at stop). */
@@ -90,6 +102,29 @@ function which(name: string): string | undefined {
   return undefined;
 }
 
+/** The sandbox's user on the host when the bot runs as root. */
+const NOBODY: SandboxOwner = { uid: 65534, gid: 65534 };
+
+/** Who the sandbox runs as (see `Sandbox.owner`). */
+export function sandboxOwner(): SandboxOwner {
+  const uid = process.getuid?.() ?? 0;
+  return uid === 0 ? NOBODY : { uid, gid: process.getgid?.() ?? uid };
+}
+
+/**
+ * A root bot's sandbox runs as nobody, who may not be able to enter the folders above the
+ * workspace or node_modules (/root is 0700): the launcher first binds them, in a mount namespace
+ * of its own that ends with it, under the sandbox's folder where nobody can reach them, then
+ * becomes nobody and runs bwrap. `$1` the stage, `$2` workspace, `$3` runtime files, `$4` node;
+ * then `--` and the command.
+ */
+const STAGE = `set -e
+mount --bind "$2" "$1/workspace"
+mount --bind "$3" "$1/runtime"
+mount --bind "$4" "$1/node"
+shift 5
+exec "$@"`;
+
 /** Files of /etc a program may need (TLS roots, names of users, time zone, the linker's cache). */
 const ETC = ['ssl', 'ca-certificates', 'pki', 'alternatives', 'nsswitch.conf', 'ld.so.cache', 'localtime', 'mime.types'];
 
@@ -97,7 +132,7 @@ const ETC = ['ssl', 'ca-certificates', 'pki', 'alternatives', 'nsswitch.conf', '
  * The root both levels share: the system's programs and libraries, read-only, as on the host
  * (`/bin` a link where the host's is one), the chosen files of /etc, and our own users and hosts.
  */
-export function systemBinds(own: { passwd: string; group: string; hosts: string }, root = '/'): string[] {
+export function systemBinds(root = '/'): string[] {
   const args = ['--ro-bind', path.join(root, 'usr'), '/usr'];
   for (const d of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
     const host = path.join(root, d);
@@ -112,7 +147,8 @@ export function systemBinds(own: { passwd: string; group: string; hosts: string 
   }
   args.push('--dir', '/etc');
   for (const name of ETC) args.push('--ro-bind-try', path.join(root, 'etc', name), `/etc/${name}`);
-  args.push('--ro-bind', own.passwd, '/etc/passwd', '--ro-bind', own.group, '/etc/group', '--ro-bind', own.hosts, '/etc/hosts');
+  // Our own users and hosts (none of the host's names), from the sandbox's files.
+  for (const name of ['passwd', 'group', 'hosts']) args.push('--symlink', `${SANDBOX_DIR}/${name}`, `/etc/${name}`);
   return args;
 }
 
@@ -158,6 +194,8 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   }
   const workspace = path.resolve(options.workspace);
   fs.mkdirSync(workspace, { recursive: true });
+  const owner = sandboxOwner();
+  fs.lchownSync(workspace, owner.uid, owner.gid);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'copilot-threads-sandbox-'));
   const dir = path.join(base, 'bin');
   const runtimeHome = path.join(base, 'home');
@@ -190,28 +228,53 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   );
   write('tool-args', `${toolArgs(options, gatewayUrl).join('\0')}\0`);
   const runtime = bundledRuntime();
-  const own = { passwd: path.join(dir, 'passwd'), group: path.join(dir, 'group'), hosts: path.join(dir, 'hosts') };
+  const node = fs.realpathSync(process.execPath);
+  const asNobody = owner.uid !== process.getuid?.();
+  // Where bwrap finds the host folders it binds: as they are, or (a root bot) as staged by STAGE.
+  const stage = path.join(base, 'stage');
+  const from = asNobody ? { workspace: path.join(stage, 'workspace'), runtime: path.join(stage, 'runtime'), node: path.join(stage, 'node') } : { workspace, runtime: runtime.dir, node };
+  if (asNobody) {
+    fs.chmodSync(base, 0o711);
+    fs.mkdirSync(path.join(stage, 'workspace'), { recursive: true, mode: 0o711 });
+    fs.mkdirSync(path.join(stage, 'runtime'), { mode: 0o711 });
+    fs.writeFileSync(path.join(stage, 'node'), '');
+    fs.chmodSync(stage, 0o711);
+  }
   const renewHome = () => {
     fs.rmSync(runtimeHome, { recursive: true, force: true });
     fs.mkdirSync(runtimeHome, { mode: 0o700 });
+    fs.lchownSync(runtimeHome, owner.uid, owner.gid);
   };
   renewHome();
-  const args = [
+  const bwrapArgs = [
     '--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
     '--die-with-parent', '--new-session', '--hostname', 'copilot-runtime',
+    // START mounts as root of the namespace, then the runtime becomes uid SANDBOX_UID.
+    '--uid', '0', '--gid', '0',
     // For START only: it mounts, then the runtime starts with none (see scripts.ts).
     '--cap-add', 'ALL',
-    ...systemBinds(own),
+    ...systemBinds(),
     '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', `${NEST_DIR}/proc`,
     '--ro-bind', dir, SANDBOX_DIR,
-    '--ro-bind', process.execPath, `${SANDBOX_DIR}/node`,
-    '--ro-bind', runtime.dir, runtime.dir,
+    '--ro-bind', from.node, `${SANDBOX_DIR}/node`,
+    '--ro-bind', from.runtime, runtime.dir,
     '--bind', runtimeHome, runtimeHome,
-    '--bind', workspace, workspace,
-    '--bind', workspace, TOOLS_WORKSPACE,
+    '--bind', from.workspace, workspace,
+    '--bind', from.workspace, TOOLS_WORKSPACE,
     '--chdir', workspace,
     '--', '/bin/sh', `${SANDBOX_DIR}/start.sh`,
   ];
+  let launcher = bwrap;
+  let args = bwrapArgs;
+  if (asNobody) {
+    const [unshare, setpriv] = [which('unshare'), which('setpriv')];
+    if (!unshare || !setpriv) {
+      fs.rmSync(base, { recursive: true, force: true });
+      throw new SandboxUnavailableError('the tool sandbox of a bot that runs as root needs unshare and setpriv (util-linux) to run as nobody: install util-linux');
+    }
+    launcher = unshare;
+    args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', STAGE, 'stage', stage, workspace, runtime.dir, node, '--', setpriv, `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', bwrap, ...bwrapArgs];
+  }
   const env = {
     COPILOT_THREADS_WORKSPACE: workspace,
     COPILOT_THREADS_GATEWAY_PORT: String(GATEWAY_PORT),
@@ -222,17 +285,18 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     TMPDIR: '/tmp',
   };
   const sandbox: Sandbox = {
-    launcher: bwrap,
+    launcher,
     args: [...args, runtime.executable],
     env,
     runtimeHome,
     gatewaySocket,
+    owner,
     gatewayUrl,
     renewHome,
     dispose: () => fs.rmSync(base, { recursive: true, force: true }),
   };
   try {
-    probe(bwrap, args, env, workspace);
+    probe(launcher, args, env, workspace);
   } catch (err) {
     sandbox.dispose();
     throw err;
@@ -248,7 +312,7 @@ const PROBE_THREAD = `copilot-threads-probe-${randomBytes(4).toString('hex')}`;
  * command through the tool level, and checks from inside what a tool could reach: the runtime's
  * processes, the bot's files, /proc/sys, user namespaces, the network.
  */
-function probe(bwrap: string, args: string[], env: Record<string, string>, workspace: string): void {
+function probe(launcher: string, args: string[], env: Record<string, string>, workspace: string): void {
   const inner = [
     // Only this command's own processes: no forwarder, no runtime, no other thread.
     `! grep -qs forward[.]mjs /proc/[0-9]*/cmdline`,
@@ -263,7 +327,7 @@ function probe(bwrap: string, args: string[], env: Record<string, string>, works
     `COPILOT_AGENT_SESSION_ID=${PROBE_THREAD} ${SANDBOX_DIR}/tool.sh --norc --noprofile -c '${inner}'`,
   ].join(' && ');
   // The forwarder needs the gateway's socket only once something connects: none does here.
-  const run = spawnSync(bwrap, [...args, '/bin/sh', '-c', outer], {
+  const run = spawnSync(launcher, [...args, '/bin/sh', '-c', outer], {
     encoding: 'utf8',
     timeout: 30_000,
     cwd: workspace,
@@ -271,7 +335,9 @@ function probe(bwrap: string, args: string[], env: Record<string, string>, works
   });
   fs.rmSync(path.join(workspace, PROBE_THREAD), { recursive: true, force: true });
   if (run.status !== 0 || !run.stdout.includes('tool-sandboxed')) {
-    const why = (run.error?.message ?? run.stderr ?? '').trim().split('\n').filter(Boolean).at(-1) || `exit ${run.status ?? run.signal}`;
+    // The line that says what failed (not mount's advice to read dmesg).
+    const lines = (run.error?.message ?? run.stderr ?? '').trim().split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('dmesg('));
+    const why = lines.find((l) => /^(bwrap|mount|unshare|setpriv|copilot-threads)\b/.test(l)) ?? lines.at(-1) ?? `exit ${run.status ?? run.signal}`;
     throw new SandboxUnavailableError(
       `the tool sandbox could not be made here (${why}). It needs bubblewrap, unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 where that exists; in a container, a seccomp/AppArmor profile that allows them) and Linux 5.10 or later; or set TOOLS_SANDBOX=off if the bot is isolated another way`,
     );

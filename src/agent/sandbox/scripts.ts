@@ -92,12 +92,13 @@ disk_kb() { du -sk "$folder" 2>/dev/null | cut -f1; }
 used=$(disk_kb)
 used=\${used:-0}
 mb() { echo $(( $1 / 1024 )); }
-if [ "$used" -ge "$CT_MAX_DISK_KB" ]; then
-  echo "copilot-threads: this thread's folder holds $(mb "$used") MB, its limit (TOOLS_MAX_DISK_MB=$(mb "$CT_MAX_DISK_KB")): delete files before running more" >&2
-  exit 1
-fi
-# No single file may be larger than what is left of the folder's allowance.
+# No single file may be larger than what is left of the folder's allowance; a full folder may
+# still be cleaned up (deleting is not writing), but nothing can be written.
 room=$(( (CT_MAX_DISK_KB - used) * 1024 ))
+if [ "$room" -le 0 ]; then
+  room=0
+  echo "copilot-threads: this thread's folder is full ($(mb "$used") MB, TOOLS_MAX_DISK_MB=$(mb "$CT_MAX_DISK_KB")): files can be deleted, nothing can be written" >&2
+fi
 started=$(date +%s)
 exec 3<&0
 setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
@@ -122,7 +123,7 @@ kill "$watch" 2>/dev/null
 now=$(disk_kb)
 if [ $(( $(date +%s) - started )) -ge "$CT_MAX_SECONDS" ] && [ "$status" -ge 124 ]; then
   echo "copilot-threads: stopped after $CT_MAX_SECONDS seconds (TOOLS_MAX_SECONDS): the command and everything it started were killed" >&2
-elif [ "\${now:-0}" -gt "$CT_MAX_DISK_KB" ] || [ "$status" -eq 153 ]; then
+elif [ "\${now:-0}" -ge "$CT_MAX_DISK_KB" ] || [ "$status" -eq 153 ]; then
   echo "copilot-threads: stopped: this thread's folder reached its limit of $(mb "$CT_MAX_DISK_KB") MB (TOOLS_MAX_DISK_MB)" >&2
 fi
 exit "$status"
