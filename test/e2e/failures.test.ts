@@ -108,15 +108,22 @@ describe('tools and permissions', () => {
       },
     });
     const fs = await import('node:fs');
-    const workspace = `${h.config.copilotHome}/workspace`;
-    fs.writeFileSync(`${workspace}/notes.txt`, 'INSIDE-THE-WORKSPACE');
-    fs.writeFileSync(`${h.dir}/secret.txt`, 'OUTSIDE-SECRET');
+    const { sessionIdFor } = await import('../../src/core/thread.js');
     const thread = localThread('perm');
+    // Each thread's file tools have its own folder of the workspace.
+    const workspace = `${h.config.copilotHome}/workspace/${sessionIdFor(thread)}`;
+    fs.mkdirSync(workspace, { recursive: true });
+    fs.writeFileSync(`${workspace}/notes.txt`, 'INSIDE-THE-WORKSPACE');
+    fs.writeFileSync(`${h.config.copilotHome}/workspace/other-thread.txt`, 'OTHER-THREAD');
+    fs.writeFileSync(`${h.dir}/secret.txt`, 'OUTSIDE-SECRET');
     const denied = await h.app.conversation.handleMessage(thread, `read ${h.dir}/secret.txt`);
     expect(denied.text).toMatch(/rejected/);
     expect(denied.text).not.toContain('OUTSIDE-SECRET');
     const granted = await h.app.conversation.handleMessage(thread, `read ${workspace}/notes.txt`);
     expect(granted.text).toContain('INSIDE-THE-WORKSPACE');
+    const other = await h.app.conversation.handleMessage(thread, `read ${workspace}/../other-thread.txt`);
+    expect(other.text).toMatch(/rejected/);
+    expect(other.text).not.toContain('OTHER-THREAD');
   });
 });
 

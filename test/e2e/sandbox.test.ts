@@ -80,6 +80,24 @@ describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
     expect((await c.handleMessage(other, 'and now?')).text).toMatch(new RegExp(`^you said: and now\\? \\| earlier: my password is ${canary}`));
   });
 
+  it('nothing a tool can write is run later: the sandbox programs are outside COPILOT_HOME and out of reach, the runtime home is new at every start', async () => {
+    h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none' }, script: shell });
+    const thread = localThread('planter', 'mallory');
+    const run = async (command: string) => (await h!.app.conversation.handleMessage(thread, `sh ${command}`)).text;
+    // The runtime's launcher, start script and shell wrapper: none in COPILOT_HOME, none visible to a tool.
+    expect(fs.existsSync(path.join(h.config.copilotHome, 'sandbox'))).toBe(false);
+    const launch = (h.app.agent as unknown as { sandbox: { args: string[]; runtimeHome: string } }).sandbox;
+    expect(launch.args.join(' ')).not.toContain(path.join(h.config.copilotHome, 'sandbox'));
+    expect(await run('ls /run/copilot-threads 2>&1; ls / ; echo checked')).toMatch(/No such file or directory[\s\S]*checked/);
+    expect(await run(`ls ${launch.runtimeHome} 2>&1; echo checked`)).toMatch(/No such file or directory/);
+    // Whatever ends up in the runtime's home (plugins, hooks, settings) is gone when it starts again.
+    fs.mkdirSync(path.join(launch.runtimeHome, 'hooks'), { recursive: true });
+    fs.writeFileSync(path.join(launch.runtimeHome, 'hooks', 'planted.json'), '{}');
+    await h.app.agent.recycle('test');
+    expect(fs.existsSync(path.join(launch.runtimeHome, 'hooks'))).toBe(false);
+    expect(await run('echo still-works')).toContain('still-works');
+  });
+
   it('a session written before tools were enabled continues in the sandbox, and back', async () => {
     h = await startHarness({ env: { TOOLS_SANDBOX: 'on' }, script: shell });
     const thread = localThread('upgrade', 'ana');

@@ -118,9 +118,9 @@ describe('file tools in shared mode', () => {
       },
     });
     try {
-      const workspace = `${tools.config.copilotHome}/workspace`;
       const c = tools.app.conversation;
       const thread = localThread('shared-files');
+      const workspace = `${tools.config.copilotHome}/workspace/${sessionIdFor(thread)}`;
       expect((await c.handleMessage(thread, `create {"path":"${workspace}/plan.md","file_text":"step one"}`)).text).toMatch(/Created file/);
       expect((await c.handleMessage(thread, `edit {"path":"${workspace}/plan.md","old_str":"one","new_str":"two"}`)).text).toMatch(/updated/);
       expect(fs.readFileSync(`${workspace}/plan.md`, 'utf8')).toBe('step two');

@@ -35,7 +35,9 @@ describe('the built bot with bash enabled', () => {
     const ts = '1700003000.000100';
     const probe = `cat /proc/${bot.pid}/environ; cat /proc/*/environ; env; cat ${process.cwd()}/.env ${stack.dir}/store.sqlite; ls ${stack.env.COPILOT_HOME}/session-state`;
     await stack.slackEvent(mention(probe, { ts }));
-    await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.startsWith('OUT:'))).toBe(true);
+    await expect
+      .poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.startsWith('OUT:')), { message: `no answer; the thread: ${JSON.stringify(threadTexts(stack.slack, 'C222', ts))}; the bot: ${bot.output().slice(-3000)}` })
+      .toBe(true);
     const answer = threadTexts(stack.slack, 'C222', ts).join('\n');
     expect(answer).toMatch(/No such file or directory/);
     for (const secret of ['xoxb-stack-token', stack.env.SLACK_SIGNING_SECRET!, 'fake-discord-token', 'sk-stack-secret', 'STORE_URL']) expect(answer).not.toContain(secret);
