@@ -4,7 +4,8 @@
  * 1 MB from an allowed host through the bot's gateway vs the same fetch from the host; and the
  * memory of the sandbox's own processes (bwrap, the forwarder) beside each runtime.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,7 +61,8 @@ export async function p9(_model: ModelServer, sizes: Sizes): Promise<Row[]> {
     if (insideMs.length !== fetches) throw new Error(`P9: the sandboxed fetches did not all run: ${inside.text.slice(0, 300)}`);
     const hostMs: number[] = [];
     for (let i = 0; i < fetches; i++) {
-      const run = spawnSync('curl', ['-s', '-o', '/dev/null', '-w', '%{time_total}', `http://127.0.0.1:${port}/big`], { encoding: 'utf8' });
+      // Not spawnSync: the server answering is in this process.
+      const run = await promisify(execFile)('curl', ['-s', '-o', '/dev/null', '-w', '%{time_total}', `http://127.0.0.1:${port}/big`], { encoding: 'utf8' });
       hostMs.push(Number(run.stdout) * 1000);
     }
     // The sandbox's own processes beside the runtime: everything under the launcher but the runtime and what it runs.

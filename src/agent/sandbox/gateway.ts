@@ -199,7 +199,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const body = `copilot-threads: ${decision.reason}\n`;
         return socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       }
-      const upstream = net.connect({ host: decision.address, port: at.port });
+      // No Nagle: a tunnel's small writes (TLS records) must not wait for an ACK.
+      const upstream = net.connect({ host: decision.address, port: at.port, noDelay: true });
       upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error('connect timed out')));
       upstream.once('connect', () => {
         upstream.setTimeout(0);

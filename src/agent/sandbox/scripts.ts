@@ -46,7 +46,8 @@ import { spawn } from 'node:child_process';
 
 const socket = '${SANDBOX_DIR}/gateway.sock';
 const port = Number(process.env.COPILOT_THREADS_GATEWAY_PORT);
-const server = net.createServer({ pauseOnConnect: true }, (client) => {
+// No Nagle on the TCP side: a tunnel's small writes must not wait for an ACK (40 ms each).
+const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (client) => {
   const upstream = net.connect(socket);
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
@@ -87,10 +88,10 @@ case $id in
     exit 126 ;;
 esac
 folder=$CT_TOOLS_WORKSPACE/$id
-mkdir -p "$folder" || exit 126
-disk_kb() { du -sk "$folder" 2>/dev/null | cut -f1; }
+[ -d "$folder" ] || mkdir -p "$folder" || exit 126
+# Every fork counts: a command's sandbox costs a few milliseconds, this script should add few more.
+disk_kb() { kb=$(du -sk "$folder" 2>/dev/null); kb=\${kb%%[!0-9]*}; echo "\${kb:-0}"; }
 used=$(disk_kb)
-used=\${used:-0}
 mb() { echo $(( $1 / 1024 )); }
 # No single file may be larger than what is left of the folder's allowance; a full folder may
 # still be cleaned up (deleting is not writing), but nothing can be written.
@@ -99,7 +100,6 @@ if [ "$room" -le 0 ]; then
   room=0
   echo "copilot-threads: this thread's folder is full ($(mb "$used") MB, TOOLS_MAX_DISK_MB=$(mb "$CT_MAX_DISK_KB")): files can be deleted, nothing can be written" >&2
 fi
-started=$(date +%s)
 exec 3<&0
 setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
   bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\
@@ -111,9 +111,9 @@ trap 'kill -KILL "$child" 2>/dev/null' TERM INT HUP
 # The folder's allowance is also checked while the command runs (many files, each below the limit).
 ( while sleep 2; do
     kill -0 "$child" 2>/dev/null || exit 0
-    now=$(disk_kb)
-    if [ "\${now:-0}" -gt "$CT_MAX_DISK_KB" ]; then kill -KILL "$child"; exit 0; fi
-  done ) &
+    if [ "$(disk_kb)" -gt "$CT_MAX_DISK_KB" ]; then kill -KILL "$child"; exit 0; fi
+  done ) </dev/null >/dev/null 2>&1 &
+# (Its output goes nowhere: a \`sleep\` holding the command's stdout would keep the runtime waiting.)
 watch=$!
 while :; do
   wait "$child"; status=$?
@@ -121,9 +121,10 @@ while :; do
 done
 kill "$watch" 2>/dev/null
 now=$(disk_kb)
-if [ $(( $(date +%s) - started )) -ge "$CT_MAX_SECONDS" ] && [ "$status" -ge 124 ]; then
+# timeout says 124 when it stopped the command (only then).
+if [ "$status" -eq 124 ]; then
   echo "copilot-threads: stopped after $CT_MAX_SECONDS seconds (TOOLS_MAX_SECONDS): the command and everything it started were killed" >&2
-elif [ "\${now:-0}" -ge "$CT_MAX_DISK_KB" ] || [ "$status" -eq 153 ]; then
+elif [ "$now" -ge "$CT_MAX_DISK_KB" ] || [ "$status" -eq 153 ]; then
   echo "copilot-threads: stopped: this thread's folder reached its limit of $(mb "$CT_MAX_DISK_KB") MB (TOOLS_MAX_DISK_MB)" >&2
 fi
 exit "$status"
