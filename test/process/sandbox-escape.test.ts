@@ -110,7 +110,10 @@ async function ask(ts: string, text: string, user = 'UHUMAN'): Promise<string> {
   const fresh = threadTexts(stack.slack, 'C222', ts).length === 0;
   await stack.slackEvent(mention(text, fresh ? { ts, user } : { ts: `${ts.split('.')[0]}.${String(200 + ++replies).padStart(6, '0')}`, thread_ts: ts, user }));
   await expect.poll(() => answersIn(ts).length, { timeout: 60_000 }).toBeGreaterThan(before);
-  return answersIn(ts).at(-1)!;
+  const answer = answersIn(ts).at(-1)!;
+  // A runtime that died is a failure of its own: say what the bot logged about it.
+  if (/runtime stopped unexpectedly/.test(answer)) throw new Error(`the runtime died during "${text.slice(0, 80)}":\n${bot.output().split('\n').filter((l) => /runtime|sandbox|error/i.test(l)).slice(-15).join('\n')}`);
+  return answer;
 }
 
 const sh = (ts: string, command: string, user?: string) => ask(ts, `sh ${command}`, user);

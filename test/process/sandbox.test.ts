@@ -34,10 +34,13 @@ describe('the built bot with bash enabled', () => {
     bot = await stack.startBot();
     const ts = '1700003000.000100';
     const probe = `cat /proc/${bot.pid}/environ; cat /proc/*/environ; env; cat ${process.cwd()}/.env ${stack.dir}/store.sqlite; ls ${stack.env.COPILOT_HOME}/session-state`;
-    await stack.slackEvent(mention(probe, { ts }));
-    await expect
-      .poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.startsWith('OUT:')), { message: `no answer; the thread: ${JSON.stringify(threadTexts(stack.slack, 'C222', ts))}; the bot: ${bot.output().slice(-3000)}` })
-      .toBe(true);
+    const sent = await stack.slackEvent(mention(probe, { ts }));
+    expect(sent.status).toBe(200);
+    try {
+      await expect.poll(() => threadTexts(stack.slack, 'C222', ts).some((t) => t.startsWith('OUT:'))).toBe(true);
+    } catch (err) {
+      throw new Error(`no answer: ${String(err)}\nthe thread: ${JSON.stringify(threadTexts(stack.slack, 'C222', ts))}\nSlack calls: ${stack.slack.calls.map((c) => c.method).join(', ')}\nthe bot: ${bot.output().slice(-3000)}`);
+    }
     const answer = threadTexts(stack.slack, 'C222', ts).join('\n');
     expect(answer).toMatch(/No such file or directory/);
     for (const secret of ['xoxb-stack-token', stack.env.SLACK_SIGNING_SECRET!, 'fake-discord-token', 'sk-stack-secret', 'STORE_URL']) expect(answer).not.toContain(secret);

@@ -29,20 +29,30 @@ mount -t tmpfs -o size=4k,mode=000 nest ${NEST_DIR}
 # cannot point them at another thread's folder. Tools see the workspace through ${TOOLS_WORKSPACE}.
 mount -o remount,bind,nosuid,nodev,nosymfollow "$COPILOT_THREADS_WORKSPACE"
 # The runtime runs as uid ${SANDBOX_UID} of a user namespace of its own, with no capabilities at all
-# and no way to gain any (so tool sandboxes below it can map their own ids).
+# and no way to gain any (so tool sandboxes below it can map their own ids). The forwarder starts
+# first, with no share in the runtime's stdin and stdout (Node makes the pipes it touches
+# non-blocking, and the runtime's transport fails on EAGAIN when the bot reads slowly); the
+# runtime starts once it listens.
 exec unshare --user --map-user=${SANDBOX_UID} --map-group=${SANDBOX_UID} -- \\
   setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-all -- \\
-  ${SANDBOX_DIR}/node --max-old-space-size=32 ${SANDBOX_DIR}/forward.mjs "$@"
+  /bin/sh -c '
+  ${SANDBOX_DIR}/node --max-old-space-size=32 ${SANDBOX_DIR}/forward.mjs </dev/null >/dev/null 2>/tmp/forwarder.log &
+  i=0
+  until [ -e /tmp/forwarder.ready ]; do
+    i=$((i + 1))
+    if [ "$i" -gt 1000 ] || ! kill -0 $! 2>/dev/null; then echo "copilot-threads: the sandbox forwarder did not start: $(cat /tmp/forwarder.log)" >&2; exit 70; fi
+    sleep 0.01
+  done
+  exec "$@"' start "$@"
 `;
 
 /**
  * Inside the runtime's sandbox (no network but loopback): listens on 127.0.0.1:<port> and relays
- * every connection to the bot's gateway socket; then starts the runtime (its argv) with its stdio.
+ * every connection to the bot's gateway socket; says it listens with /tmp/forwarder.ready.
  */
-export const FORWARDER = `// copilot-threads: relays 127.0.0.1:$COPILOT_THREADS_GATEWAY_PORT to the bot's gateway, then runs the Copilot runtime.
+export const FORWARDER = `// copilot-threads: relays 127.0.0.1:$COPILOT_THREADS_GATEWAY_PORT to the bot's gateway (start.sh starts the runtime once it listens).
+import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import { spawn } from 'node:child_process';
 
 const socket = '${SANDBOX_DIR}/gateway.sock';
 const port = Number(process.env.COPILOT_THREADS_GATEWAY_PORT);
@@ -58,16 +68,7 @@ server.on('error', (err) => {
   process.stderr.write('copilot-threads forwarder: ' + err.message + '\\n');
   process.exit(70);
 });
-server.listen(port, '127.0.0.1', () => {
-  const [command, ...args] = process.argv.slice(2);
-  const runtime = spawn(command, args, { stdio: 'inherit' });
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => runtime.kill(signal));
-  runtime.on('error', (err) => {
-    process.stderr.write('copilot-threads forwarder: ' + err.message + '\\n');
-    process.exit(127);
-  });
-  runtime.on('exit', (code, signal) => process.exit(code ?? 128 + (os.constants.signals[signal] ?? 0)));
-});
+server.listen(port, '127.0.0.1', () => fs.writeFileSync('/tmp/forwarder.ready', ''));
 `;
 
 /**
