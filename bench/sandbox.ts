@@ -34,7 +34,7 @@ export async function p9(_model: ModelServer, sizes: Sizes): Promise<Row[]> {
   let sealed: Harness | undefined;
   let open: Harness | undefined;
   try {
-    sealed = await startHarness({ env: { ...common, TOOLS_ALLOWED_HOSTS: 'allowed.bench', TOOLS_PINNED_HOSTS: 'allowed.bench=127.0.0.1' }, script: shell });
+    sealed = await startHarness({ env: { ...common, TOOLS_ALLOWED_HOSTS: 'allowed.bench', TOOLS_PINNED_HOSTS: `allowed.bench=127.0.0.1:${port}` }, script: shell });
     open = await startHarness({ env: { ...common, TOOLS_SANDBOX: 'off' }, script: shell });
     const threads = { sealed: { platform: 'local', workspace: 'bench', channel: 'p9', thread: 'p9-sealed', user: 'bench' }, open: { platform: 'local', workspace: 'bench', channel: 'p9', thread: 'p9-open', user: 'bench' } } as const;
     const sealedMs: number[] = [];

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_APPROVAL_TOOLS } from './agent/permissions.js';
-import { normalHost, validHostPattern } from './agent/sandbox/egress-policy.js';
+import { normalHost, validHostPattern, type Pin } from './agent/sandbox/egress-policy.js';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -54,8 +54,8 @@ export interface Config {
   toolsSandbox: boolean;
   /** Host names (or `*.suffix`) tools may reach through the bot's proxy; empty: tools have no network. */
   toolsAllowedHosts: string[];
-  /** host → address chosen by the operator for an allowed host (may be private; see egress-policy.ts). */
-  toolsPinnedHosts: Map<string, string>;
+  /** host → where the operator put an allowed host (may be private; see egress-policy.ts). */
+  toolsPinnedHosts: Map<string, Pin>;
   /** What one tool command may use (TOOLS_MAX_*). */
   toolsMax: { processes: number; memoryMb: number; diskMb: number; seconds: number };
   /** Who may decide a tool approval besides admins: the thread's starter, or admins only. */
@@ -215,8 +215,10 @@ const schema = z.object({
     z.array(
       z
         .string()
-        .regex(/^[^=\s]+=[^=\s]+$/, { error: 'must be a comma-separated list of host=address' })
-        .refine((e) => validHostPattern(e.split('=')[0]!) && !e.startsWith('*') && net.isIP(e.split('=')[1]!) !== 0, { error: 'must be a comma-separated list of host=address (an IP address)' }),
+        .regex(/^[^=\s]+=[^=\s]+$/, { error: 'must be a comma-separated list of host=address or host=address:port' })
+        .refine((e) => validHostPattern(e.split('=')[0]!) && !e.startsWith('*') && parsePin(e.split('=')[1]!) !== undefined, {
+          error: 'must be a comma-separated list of host=address or host=address:port (an IP address; IPv6 in brackets with a port)',
+        }),
     ),
   ),
   TOOLS_MAX_PROCESSES: int(8, 128),
@@ -332,15 +334,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
 }
 
 /** TOOLS_PINNED_HOSTS as a map; a pinned host that is not allowed would never be used, so it is an error. */
-function pinnedHosts(entries: string[], allowed: string[]): Map<string, string> {
-  const pins = new Map<string, string>();
+function pinnedHosts(entries: string[], allowed: string[]): Map<string, Pin> {
+  const pins = new Map<string, Pin>();
   for (const entry of entries) {
-    const [host = '', address = ''] = entry.split('=');
+    const [host = '', where = ''] = entry.split('=');
     const name = normalHost(host);
     if (!allowed.includes(name)) throw new ConfigError('TOOLS_PINNED_HOSTS', `${name} is pinned but not in TOOLS_ALLOWED_HOSTS`);
-    pins.set(name, address);
+    pins.set(name, parsePin(where)!);
   }
   return pins;
+}
+
+/** `10.0.0.5`, `10.0.0.5:8443`, `fd00::5`, `[fd00::5]:8443` → a pin; undefined for anything else. */
+export function parsePin(text: string): Pin | undefined {
+  if (net.isIP(text)) return { address: text };
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
+  const address = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  return address && net.isIP(address) && port >= 1 && port <= 65535 ? { address, port } : undefined;
 }
 
 function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {

@@ -18,13 +18,14 @@ import { withDeadline } from '../deadline.js';
 import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, realLocation, type PermissionAsk, type PermissionAnswer } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
+import { removeThreadFolder } from './thread-files.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
 import { DiskSessions } from './disk-sessions.js';
-import { killToolSandboxes, prepareSandbox, treeRssKb, type Sandbox } from './sandbox/sandbox.js';
-import { modelUpstream, PLACEHOLDER_KEY, startGateway, type Gateway, type Upstream } from './sandbox/gateway.js';
+import { killToolSandboxes, prepareSandbox, runtimeRssKb, type Sandbox } from './sandbox/sandbox.js';
+import { modelUpstream, startGateway, type Gateway, type Upstream } from './sandbox/gateway.js';
 import type { EgressPolicy } from './sandbox/egress-policy.js';
-import { describeLimits, type ToolLimits } from './sandbox/limits.js';
+import { describeLimits, toolLimits, type ToolLimits } from './sandbox/limits.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -76,7 +77,7 @@ export interface CopilotAgentOptions {
 export const COPILOT_HOSTS = ['github.com', '*.github.com', '*.githubcopilot.com', '*.githubusercontent.com', '*.ghe.com'];
 
 /** The default limits of one tool command (TOOLS_MAX_*). */
-const DEFAULT_LIMITS: ToolLimits = { processes: 128, memoryBytes: 1024 * 1024 * 1024, tmpBytes: 256 * 1024 * 1024, diskBytes: 1024 * 1024 * 1024, seconds: 300 };
+const DEFAULT_LIMITS: ToolLimits = toolLimits({ processes: 128, memoryMb: 1024, diskMb: 1024, seconds: 300 });
 
 /** The turn running in a session: how to fail it, and what the permission handler needs of it. */
 interface RunningTurn {
@@ -160,7 +161,7 @@ export class CopilotAgent implements Agent {
   /** Sandboxed: the sandbox's only way out (the model, traces, and allowed hosts). */
   private gateway: Gateway | undefined;
   /** The runtime's secret with the gateway: its routes' first path segment and its proxy password. */
-  private readonly gatewayToken = randomBytes(24).toString('hex');
+  private gatewayToken = randomBytes(24).toString('hex');
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
@@ -184,7 +185,7 @@ export class CopilotAgent implements Agent {
         this.gateway = await startGateway({
           socketPath: this.sandbox.gatewaySocket,
           owner: this.sandbox.owner,
-          token: this.gatewayToken,
+          token: () => this.gatewayToken,
           routes: this.gatewayRoutes(),
           runtimeEgress: this.options.auth?.kind === 'github' ? { allowed: COPILOT_HOSTS, pinned: new Map(), refusedEndpoints: egress.refusedEndpoints } : undefined,
           toolEgress: egress,
@@ -259,7 +260,7 @@ export class CopilotAgent implements Agent {
         if (options.confirm && !(await options.confirm())) return false;
         const deleted = await this.sessions.delete(client, id);
         this.killTools(id, 'the thread was forgotten');
-        if (this.allowedTools.size > 0) await fs.promises.rm(this.threadFolder(id), { recursive: true, force: true });
+        if (this.allowedTools.size > 0) await removeThreadFolder(this.threadFolder(id));
         return deleted;
       } finally {
         await this.locks!.release(id);
@@ -325,7 +326,7 @@ export class CopilotAgent implements Agent {
     const pid = runtimeProcess(this.client)?.pid;
     if (!pid) return undefined;
     // The process tree: in the sandbox the runtime runs below its launcher.
-    const kb = treeRssKb(pid);
+    const kb = runtimeRssKb(pid);
     return kb === undefined ? undefined : kb / 1024;
   }
 
@@ -379,8 +380,10 @@ export class CopilotAgent implements Agent {
   }
 
   private async startClient(): Promise<void> {
-    // Nothing the last runtime (or a tool) left in the runtime's home is read by the next one.
+    // Nothing the last runtime (or a tool) left in the runtime's home is read by the next one,
+    // and nothing the last one knew (the gateway's secret) opens anything now.
     this.sandbox?.renewHome();
+    this.gatewayToken = randomBytes(24).toString('hex');
     const client = this.newClient();
     this.client = client;
     await client.start();
@@ -610,7 +613,7 @@ export class CopilotAgent implements Agent {
   private async resumeOrCreate(id: SessionId, reading: boolean): Promise<{ session: CopilotSession; created: boolean }> {
     const client = this.client!;
     const folder = this.threadFolder(id);
-    fs.mkdirSync(folder, { recursive: true });
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
     if (this.sandbox) fs.lchownSync(folder, this.sandbox.owner.uid, this.sandbox.owner.gid);
     // Provider keys are never written to disk, so model and provider go with every resume too.
     const config = this.sessionConfig(id);
@@ -628,7 +631,7 @@ export class CopilotAgent implements Agent {
       ...(provider ? { createSessionFsProvider: () => provider(id, this.threadFolder(id), this.sandbox?.owner) } : {}),
       ...(model ? { model } : {}),
       ...(auth?.kind === 'provider'
-        ? { provider: { type: auth.type, baseUrl: this.sandbox ? `${this.gatewayBase()}/model` : auth.baseUrl, apiKey: this.sandbox ? PLACEHOLDER_KEY : auth.apiKey } }
+        ? { provider: { type: auth.type, baseUrl: this.sandbox ? `${this.sandbox.gatewayUrl}/model` : auth.baseUrl, apiKey: this.sandbox ? this.gatewayToken : auth.apiKey } }
         : {}),
       ...(auth?.kind === 'github' && this.sandbox ? { gitHubToken: auth.token } : {}),
       availableTools: [...this.allowedTools],

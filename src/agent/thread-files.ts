@@ -13,10 +13,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SessionFsFileInfo, SessionFsProvider } from '@github/copilot-sdk';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, O_DIRECTORY, O_NOFOLLOW } = fs.constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 const MAX_LINKS = 40;
+/**
+ * Largest file the bot reads for a file tool: the bot holds it in memory (a sparse file of
+ * gigabytes costs a tool nothing to make).
+ */
+export const MAX_READ_BYTES = 32 * 1024 * 1024;
 
-function fsError(code: 'ENOENT' | 'EACCES' | 'ELOOP' | 'EISDIR' | 'ENOTDIR', message: string): Error {
+function fsError(code: 'ENOENT' | 'EACCES' | 'ELOOP' | 'EISDIR' | 'ENOTDIR' | 'EFBIG', message: string): Error {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }
 
@@ -76,7 +81,7 @@ export class ThreadFiles implements SessionFsProvider {
    */
   private async openDir(parts: string[], create: boolean, links = { n: 0 }): Promise<Dir> {
     if (!fs.existsSync(this.root)) {
-      await fs.promises.mkdir(this.root, { recursive: true });
+      await fs.promises.mkdir(this.root, { recursive: true, mode: 0o700 });
       if (this.owner) await fs.promises.lchown(this.root, this.owner.uid, this.owner.gid);
     }
     let dir: Dir = { handle: await fs.promises.open(this.root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW), parts: [] };
@@ -183,7 +188,8 @@ export class ThreadFiles implements SessionFsProvider {
   private async openForWrite(p: string, flags: number, mode: number | undefined): Promise<fs.promises.FileHandle> {
     const { dir, name } = await this.parentOf(p, true);
     try {
-      const file = await fs.promises.open(at(dir, name), O_WRONLY | O_CREAT | O_NOFOLLOW | flags, mode ?? 0o644).catch((err: NodeJS.ErrnoException) => {
+      // Non-blocking: a FIFO a tool made must not hold one of the bot's threads forever (ENXIO instead).
+      const file = await fs.promises.open(at(dir, name), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | flags, mode ?? 0o644).catch((err: NodeJS.ErrnoException) => {
         throw err.code === 'ELOOP' ? fsError('ELOOP', `'${p}' is a symbolic link: files are not written through links`) : err;
       });
       const stat = await file.stat();
@@ -200,8 +206,12 @@ export class ThreadFiles implements SessionFsProvider {
 
   async readFile(p: string): Promise<string> {
     return this.resolved(p, async (dir, name) => {
-      const file = await fs.promises.open(at(dir, name), O_RDONLY | O_NOFOLLOW);
+      const file = await fs.promises.open(at(dir, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       try {
+        const stat = await file.stat();
+        if (stat.isDirectory()) throw fsError('EISDIR', `'${p}' is a directory`);
+        if (!stat.isFile()) throw fsError('EACCES', `'${p}' is not a regular file: not read`);
+        if (stat.size > MAX_READ_BYTES) throw fsError('EFBIG', `'${p}' is ${Math.round(stat.size / 1048576)} MB, more than file tools read (${MAX_READ_BYTES / 1048576} MB)`);
         return await file.readFile('utf8');
       } finally {
         await file.close();
@@ -320,4 +330,25 @@ async function removeEntry(dir: Dir, name: string, recursive: boolean): Promise<
     await handle.close();
   }
   await fs.promises.rmdir(at(dir, name));
+}
+
+/**
+ * Removes a thread's folder (forget, retention), also when a tool left folders in it that its
+ * owner may not enter (`chmod 000`): those are opened up first, never following a link.
+ */
+export async function removeThreadFolder(folder: string): Promise<void> {
+  try {
+    await fs.promises.rm(folder, { recursive: true, force: true });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+  const openUp = async (dir: string): Promise<void> => {
+    const stat = await fs.promises.lstat(dir).catch(() => undefined);
+    if (!stat?.isDirectory()) return;
+    await fs.promises.chmod(dir, 0o700);
+    for (const name of await fs.promises.readdir(dir)) await openUp(path.join(dir, name));
+  };
+  await openUp(folder);
+  await fs.promises.rm(folder, { recursive: true, force: true });
 }

@@ -9,17 +9,25 @@
 /** Longest text a card shows; past it the card shows the start and the whole text is attached. */
 export const CARD_TEXT_MAX = 800;
 
-/** Runs of at least this many spaces are named instead of shown (they push the rest out of view). */
-const SPACE_RUN = 16;
+/** Runs of at least this many blank characters (spaces, tabs, wide or invisible spaces) are named instead of shown. */
+const BLANK_RUN = 16;
+/** More empty lines in a row than this are named instead of shown (they push the rest out of view). */
+const EMPTY_LINES = 2;
+/** A text of more lines than this may run past what a card shows at once. */
+const MAX_LINES = 30;
 
-/** Bidirectional controls (U+202A–202E, U+2066–2069) and marks that reorder what is displayed. */
-const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
-/** Characters that show as nothing. */
-const INVISIBLE = /[\u200B-\u200D\u2060-\u2064\uFEFF\u00AD\u180E\u034F\u115F\u1160\u3164\uFFA0]/;
+/** Bidirectional controls (U+202A–202E, U+2066–2069, the marks) that reorder what is displayed. */
+const BIDI = /\p{Bidi_Control}/u;
+/** Characters that show as nothing: format characters, variation selectors, fillers (all default-ignorable). */
+const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+/** Spaces other than the plain one, and the line and paragraph separators. */
+const ODD_SPACE = /(?! )[\p{Zs}\p{Zl}\p{Zp}\u2800]/u;
 const ESCAPE = /\u001B/;
 /** C0 controls but tab and newline, DEL, C1 controls. */
 const CONTROL = /[\u0000-\u0008\u000B-\u001A\u001C-\u001F\u007F-\u009F]/;
-const TAG = /[\u{E0000}-\u{E007F}]/u;
+/** A run of blanks: plain spaces, tabs, other spaces, blank Braille, invisible characters. */
+const BLANKS = new RegExp(`(?:[ \\t\\p{Zs}\\u2800]|\\p{Default_Ignorable_Code_Point}){${BLANK_RUN},}`, 'gu');
+const EMPTY_RUN = new RegExp(`\\n(?:[ \\t]*\\n){${EMPTY_LINES + 1},}`, 'g');
 
 export interface ExactText {
   /** The text with every such character made visible (`\e`, `\r`, `\u202e`), long space runs named, cut at CARD_TEXT_MAX. */
@@ -52,11 +60,15 @@ function escaped(c: string): string {
   return code <= 0xff ? `\\x${hex(c, 2)}` : code <= 0xffff ? `\\u${hex(c, 4)}` : `\\u{${hex(c, 1)}}`;
 }
 
-/** `text` with every control, bidirectional or invisible character written as an escape, and long space runs named. */
+/** `text` with every control, bidirectional, invisible or unusual blank character written as an escape, and long blank runs named. */
 export function visible(text: string): string {
-  let out = '';
-  for (const c of text) out += ESCAPE.test(c) || CONTROL.test(c) || BIDI.test(c) || INVISIBLE.test(c) || TAG.test(c) ? escaped(c) : c;
-  return out.replace(new RegExp(` {${SPACE_RUN},}`, 'g'), (run) => `⟨${run.length} spaces⟩`);
+  // One pass: a run is named, any other character escaped or kept (so no text can pose as a name).
+  const token = new RegExp(`(${BLANKS.source})|(${EMPTY_RUN.source})|([\\s\\S])`, 'gu');
+  return text.replace(token, (_m, blanks: string | undefined, empty: string | undefined, c: string) => {
+    if (blanks) return `⟨${[...blanks].length} blank characters⟩`;
+    if (empty) return `\n⟨${empty.split('\n').length - 2} empty lines⟩\n`;
+    return ESCAPE.test(c) || CONTROL.test(c) || BIDI.test(c) || INVISIBLE.test(c) || ODD_SPACE.test(c) ? escaped(c) : c;
+  });
 }
 
 /**
@@ -69,8 +81,12 @@ export function exactText(text: string, secretLike = false): ExactText {
   if (ESCAPE.test(text)) concerns.push('it holds terminal escape sequences (shown as \\e)');
   if (CONTROL.test(text.replace(/\u001B/g, ''))) concerns.push('it holds control characters (shown as \\r, \\x07 and the like)');
   if (BIDI.test(text)) concerns.push('it holds characters that reverse how text is displayed (shown as \\u202e and the like)');
-  if (INVISIBLE.test(text) || TAG.test(text)) concerns.push('it holds invisible characters (shown as \\u200b and the like)');
-  if (new RegExp(` {${SPACE_RUN},}`).test(text)) concerns.push('it holds long runs of spaces that would push the rest out of view (shown as ⟨N spaces⟩)');
+  if ([...text].some((c) => INVISIBLE.test(c) && !BIDI.test(c))) concerns.push('it holds invisible characters (shown as \\u200b and the like)');
+  if (ODD_SPACE.test(text)) concerns.push('it holds unusual spaces or line separators (shown as \\u00a0 and the like)');
+  if (new RegExp(BLANKS.source, 'u').test(text)) concerns.push('it holds long runs of blank characters that would push the rest out of view (shown as ⟨N blank characters⟩)');
+  if (new RegExp(EMPTY_RUN.source).test(text)) concerns.push('it holds runs of empty lines that would push the rest out of view (shown as ⟨N empty lines⟩)');
+  const lines = text.split('\n').length;
+  if (lines > MAX_LINES) concerns.push(`it is ${lines} lines long`);
   const all = visible(text);
   const shownChars = [...all];
   const cut = shownChars.length > CARD_TEXT_MAX;

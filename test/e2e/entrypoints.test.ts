@@ -80,7 +80,7 @@ describe('console chat: a command the card cannot show as it is', () => {
       const out = await runEntry(['adapters/console/main.ts', '--thread', 'exact', '--user', 'ana'], { ...env, COPILOT_TOOLS: 'bash' }, `exact ${Buffer.from(command).toString('hex')}\n\n/quit\n`);
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('Read the whole text below before deciding');
-      expect(out.stdout).toContain('exactly, in full:\n  echo ok\\e[1A\\e[2K\\r⟨30 spaces⟩; echo sneaky > sneaky.txt');
+      expect(out.stdout).toContain('exactly, in full:\n  echo ok\\e[1A\\e[2K\\r⟨30 blank characters⟩; echo sneaky > sneaky.txt');
       // No raw escape reached the terminal from the card.
       expect(out.stdout.split('exactly, in full:')[1]!.split('Allow it?')[0]).not.toMatch(/\u001b/);
       expect(fs.existsSync(workspaceFile(path.join(dir, 'copilot', 'workspace'), 'sneaky.txt'))).toBe(false);

@@ -48,6 +48,7 @@ let allowedPort = 0;
 let refusedPort = 0;
 let attackerPort = 0;
 let thread = 1700004000;
+let supervisorFd: number | undefined;
 
 async function fake(name: keyof typeof hits, answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<number> {
   const server = http.createServer((req, res) => {
@@ -74,7 +75,7 @@ beforeAll(async () => {
       ...(redis ? { STORE_URL: redis } : {}),
       ...(postgres ? { SESSION_STATE_URL: postgres } : {}),
       TOOLS_ALLOWED_HOSTS: 'allowed.test',
-      TOOLS_PINNED_HOSTS: 'allowed.test=127.0.0.1',
+      TOOLS_PINNED_HOSTS: `allowed.test=127.0.0.1:${allowedPort}`,
       TOOLS_MAX_PROCESSES: '32',
       TOOLS_MAX_MEMORY_MB: '128',
       TOOLS_MAX_DISK_MB: '20',
@@ -82,13 +83,17 @@ beforeAll(async () => {
       TURN_TIMEOUT_SECONDS: '12',
     },
   });
-  bot = await stack.startBot();
+  // A descriptor whatever started the bot left open (as supervisors do): it must reach no tool.
+  fs.writeFileSync(path.join(stack.dir, 'supervisor.txt'), 'supervisor-secret\n');
+  supervisorFd = fs.openSync(path.join(stack.dir, 'supervisor.txt'), 'r');
+  bot = await stack.startBot({}, { inherit: [supervisorFd] });
   if (postgres) pool = newPostgresPool(postgres, 5000);
 }, 120_000);
 
 afterAll(async () => {
   bot?.signalGroup('SIGKILL');
   if (bot) await bot.exited;
+  if (supervisorFd !== undefined) fs.closeSync(supervisorFd);
   await pool?.end();
   for (const s of servers) {
     s.closeAllConnections();
@@ -175,6 +180,9 @@ describe('the sandbox, attacked through the built bot (Slack, Redis store, Postg
     expect(await sh(b, 'ps -eo comm --no-headers | sort -u | tr "\\n" " "')).not.toMatch(/copilot|node/);
     expect(await sh(b, 'python3 -c "import os; os.kill(1, 15)"; kill -9 -1; echo still-here')).toBeDefined();
     expect(await sh(b, 'test -w /proc/sys/kernel/core_pattern && echo core-writable; echo checked')).toMatch(/^OUT: checked/);
+    // Only stdin, stdout and stderr (and ls's own listing): no descriptor of the bot's reaches a tool.
+    expect(await sh(b, 'ls /proc/self/fd | sort -n | tr "\\n" " "; cat /proc/self/fd/3 2>&1 | head -1')).not.toContain('supervisor-secret');
+    expect(await sh(b, 'ls /proc/self/fd | sort -n | tr "\\n" " "')).toMatch(/^OUT: 0 1 2 3\s*(&lt;shellId|$)/);
     // The runtime lives on: the other thread answers, with its memory.
     expect(await ask(a, 'and now?')).toMatch(new RegExp(`you said: and now\\? \\| earlier: remember ${CANARY}`));
   });
@@ -184,8 +192,12 @@ describe('the sandbox, attacked through the built bot (Slack, Redis store, Postg
     expect(await sh(ts, ':(){ :|:& };:; sleep 1; echo after-the-bomb')).toMatch(/fork: retry: Resource temporarily unavailable[\s\S]*after-the-bomb/);
     // /tmp is a tmpfs of a quarter of TOOLS_MAX_MEMORY_MB (32 MB here), and no file may pass the folder's allowance.
     expect(await sh(ts, 'for i in 1 2 3 4 5 6; do dd if=/dev/zero of=/tmp/fill$i bs=1M count=10 2>&1 | grep -i space; done; df -m /tmp | tail -1')).toMatch(/No space left on device/);
-    expect(await sh(ts, 'dd if=/dev/zero of=big bs=1M count=50 status=none; ls -la big')).toMatch(/File size limit exceeded[\s\S]*reached its limit of 20 MB \(TOOLS_MAX_DISK_MB\)/);
-    expect(await sh(ts, 'rm -f big; while :; do :; done')).toMatch(/stopped after 5 seconds \(TOOLS_MAX_SECONDS\)/);
+    expect(await sh(ts, 'dd if=/dev/zero of=big bs=1M count=50 status=none; ls -la big')).toMatch(/File size limit exceeded[\s\S]*reached its limit: this thread.s folder holds 20 MB in \d+ files, and may hold 20 MB or 2000 files \(TOOLS_MAX_DISK_MB\)/);
+    // A folder the measuring cannot read counts as full (else whatever is in it would not count).
+    await sh(ts, 'rm -f big; mkdir hidden; chmod 000 hidden; echo hid');
+    expect(await sh(ts, 'dd if=/dev/zero of=more bs=1M count=1 status=none; echo tried')).toMatch(/cannot be measured and counts as full[\s\S]*File size limit exceeded/);
+    expect(await sh(ts, 'chmod 700 hidden; rm -rf hidden more; echo cleaned')).toContain('cleaned');
+    expect(await sh(ts, 'while :; do :; done')).toMatch(/stopped after 5 seconds \(TOOLS_MAX_SECONDS\)/);
     expect(await ask(newThread(), 'still there?')).toBe('you said: still there?');
   });
 

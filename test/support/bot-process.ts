@@ -51,16 +51,17 @@ process.on('exit', () => {
 });
 
 /** Starts `node dist/<script>` in a new process group. */
-export function startBuilt(script: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean } = {}): Proc {
+export function startBuilt(script: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean; inherit?: number[] } = {}): Proc {
   return startCommand(process.execPath, [path.join('dist', script), ...args], env, options);
 }
 
 /** Starts any command (`npm start`, say) in a new process group. */
-export function startCommand(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean } = {}): Proc {
+export function startCommand(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: boolean; inherit?: number[] } = {}): Proc {
   const child = spawn(command, args, {
     env,
     detached: true,
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    // `inherit`: descriptors a supervisor hands the process beyond stdio (fd 3 on).
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.inherit ?? [])],
   });
   started.add(child.pid!);
   let out = '';
@@ -155,7 +156,7 @@ export interface Stack {
   /** Both adapters on, model on the local server, SQLite store and COPILOT_HOME in `dir`. */
   env: NodeJS.ProcessEnv;
   /** Starts `npm start`'s entry point and waits for /healthz to say ready. */
-  startBot(extra?: Record<string, string>): Promise<Proc>;
+  startBot(extra?: Record<string, string>, options?: { inherit?: number[] }): Promise<Proc>;
   /** POSTs a signed Slack event to the bot (on `port`, default the stack's); `retryNum` marks it as Slack's retry. */
   slackEvent(event: Record<string, unknown>, eventId?: string, port?: number, retryNum?: number): Promise<Response>;
   /** POSTs a signed Slack interaction (a button click) to the bot. */
@@ -202,8 +203,8 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
     dir,
     port,
     env,
-    async startBot(extra = {}) {
-      const bot = startBuilt('src/main.js', [], { ...env, ...extra });
+    async startBot(extra = {}, options = {}) {
+      const bot = startBuilt('src/main.js', [], { ...env, ...extra }, options);
       await bot.waitFor(/"msg":"ready"/);
       return bot;
     },

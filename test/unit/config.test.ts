@@ -89,3 +89,22 @@ describe('loadConfig', () => {
     expect(loadConfig({}, { needModel: false }).auth).toBeUndefined();
   });
 });
+
+describe('the tool sandbox settings', () => {
+  it('reads allowed hosts, pins (with or without a port), limits and APPROVERS, and rejects what would not work', () => {
+    const c = loadConfig(
+      { ...byok, TOOLS_ALLOWED_HOSTS: 'PyPI.org, *.npmjs.org, mirror.internal, v6.internal', TOOLS_PINNED_HOSTS: 'mirror.internal=10.0.0.5:8443,v6.internal=[fd00::5]:443', TOOLS_MAX_PROCESSES: '64', APPROVERS: 'admins' },
+      { needModel: true, cwd: '/app' },
+    );
+    expect(c.toolsAllowedHosts).toEqual(['pypi.org', '*.npmjs.org', 'mirror.internal', 'v6.internal']);
+    expect([...c.toolsPinnedHosts]).toEqual([['mirror.internal', { address: '10.0.0.5', port: 8443 }], ['v6.internal', { address: 'fd00::5', port: 443 }]]);
+    expect(c.toolsMax).toEqual({ processes: 64, memoryMb: 1024, diskMb: 1024, seconds: 300 });
+    expect(c.approvers).toBe('admins');
+    expect(loadConfig(byok, { needModel: true }).approvers).toBe('starter');
+    expect(errorOf({ ...byok, TOOLS_ALLOWED_HOSTS: 'http://pypi.org' }).key).toBe('TOOLS_ALLOWED_HOSTS');
+    expect(errorOf({ ...byok, TOOLS_ALLOWED_HOSTS: 'a.test', TOOLS_PINNED_HOSTS: 'a.test=not-an-ip' }).key).toBe('TOOLS_PINNED_HOSTS');
+    expect(errorOf({ ...byok, TOOLS_ALLOWED_HOSTS: 'a.test', TOOLS_PINNED_HOSTS: 'b.test=10.0.0.1' }).message).toMatch(/b\.test is pinned but not in TOOLS_ALLOWED_HOSTS/);
+    expect(errorOf({ ...byok, APPROVERS: 'anyone' }).key).toBe('APPROVERS');
+    expect(errorOf({ ...byok, TOOLS_MAX_PROCESSES: '2' }).key).toBe('TOOLS_MAX_PROCESSES');
+  });
+});

@@ -11,7 +11,7 @@ describe('which addresses a name may lead to', () => {
       '100.64.0.1', '192.0.2.1', '198.18.0.1', '224.0.0.1', '255.255.255.255', '240.0.0.1',
       '::1', '::', 'fe80::1', 'fc00::1', 'fd00:ec2::254', 'ff02::1', '2001:db8::1',
       // IPv4 inside IPv6: judged by the IPv4 address.
-      '::ffff:127.0.0.1', '::ffff:10.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1', '2002:a9fe:a9fe::1',
+      '::ffff:127.0.0.1', '::ffff:10.0.0.1', '64:ff9b::7f00:1', '2002:7f00:1::1', '2002:a9fe:a9fe::1', '::7f00:1', '::a9fe:a9fe',
       'not-an-address', '',
     ]) {
       expect(publicAddress(address), address).toBe(false);
@@ -60,8 +60,16 @@ describe('choosing where to connect', () => {
   });
 
   it("uses an operator's pin (which may be private) but never one of the bot's own endpoints", () => {
-    const pinned = policy({ pinned: new Map([['mirror.internal', '10.0.0.5']]), refusedEndpoints: new Set(['10.0.0.5:6379']) });
-    expect(chooseAddress('mirror.internal', 443, pinned, ['8.8.8.8'])).toEqual({ ok: true, address: '10.0.0.5', pinned: true });
-    expect(chooseAddress('mirror.internal', 6379, pinned, [])).toMatchObject({ ok: false, reason: expect.stringContaining("bot's own endpoints") });
+    const pinned = policy({ pinned: new Map([['mirror.internal', { address: '10.0.0.5' }]]), refusedEndpoints: new Set(['10.0.0.5:443']) });
+    expect(chooseAddress('mirror.internal', 80, pinned, ['8.8.8.8'])).toEqual({ ok: true, address: '10.0.0.5', pinned: true });
+    expect(chooseAddress('mirror.internal', 443, pinned, [])).toMatchObject({ ok: false, reason: expect.stringContaining("bot's own endpoints") });
+  });
+
+  it('opens only the web ports, or the one port a pin names: a pin to a private address is not every service there', () => {
+    expect(chooseAddress('pypi.org', 22, policy(), ['151.101.0.223'])).toMatchObject({ ok: false, reason: expect.stringContaining('not an allowed port') });
+    expect(chooseAddress('pypi.org', 443, policy(), ['151.101.0.223'])).toMatchObject({ ok: true });
+    const pinned = policy({ pinned: new Map([['mirror.internal', { address: '10.0.0.5', port: 8443 }]]) });
+    expect(chooseAddress('mirror.internal', 8443, pinned, [])).toMatchObject({ ok: true, address: '10.0.0.5' });
+    for (const port of [22, 443, 2375, 10250]) expect(chooseAddress('mirror.internal', port, pinned, []), String(port)).toMatchObject({ ok: false });
   });
 });

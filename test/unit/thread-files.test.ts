@@ -127,3 +127,33 @@ describe('ThreadFiles', () => {
     expect([...outcomes].some((c) => c === 'EACCES' || c === 'ENOENT')).toBe(true);
   });
 });
+
+describe('ThreadFiles and files that are not plain files', () => {
+  it('a FIFO neither blocks a read nor a write (the bot would wait forever), and a huge sparse file is not read into memory', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { MAX_READ_BYTES } = await import('../../src/agent/thread-files.js');
+    execFileSync('mkfifo', [path.join(folder, 'pipe')]);
+    expect(await code(files.readFile(path.join(folder, 'pipe')))).toBe('EACCES');
+    expect(await code(files.writeFile(path.join(folder, 'pipe'), 'x'))).toMatch(/ENXIO|EACCES/);
+    expect(await code(files.appendFile(path.join(folder, 'pipe'), 'x'))).toMatch(/ENXIO|EACCES/);
+    const big = await fs.promises.open(path.join(folder, 'sparse.txt'), 'w');
+    await big.truncate(MAX_READ_BYTES + 1);
+    await big.close();
+    expect(await code(files.readFile(path.join(folder, 'sparse.txt')))).toBe('EFBIG');
+  });
+});
+
+describe('removeThreadFolder', () => {
+  it('removes a folder a tool made hard to remove (folders without permissions), and nothing a link in it points at', async () => {
+    const { removeThreadFolder } = await import('../../src/agent/thread-files.js');
+    fs.mkdirSync(path.join(folder, 'locked/deeper'), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'locked/deeper/f'), 'x');
+    fs.symlinkSync(outside, path.join(folder, 'locked/out'));
+    fs.chmodSync(path.join(folder, 'locked/deeper'), 0);
+    fs.chmodSync(path.join(folder, 'locked'), 0);
+    await removeThreadFolder(folder);
+    expect(fs.existsSync(folder)).toBe(false);
+    expect(fs.readdirSync(outside)).toEqual(['secret.txt']);
+    expect(fs.statSync(outside).mode & 0o777).not.toBe(0o700);
+  });
+});

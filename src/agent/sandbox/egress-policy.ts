@@ -1,7 +1,7 @@
 /**
  * Where the sandbox may connect to, as pure functions on names and addresses. Deny by default:
- * a host must match an allowed pattern, and the address it resolves to must be an ordinary public
- * unicast address. Loopback, private, link-local (cloud metadata), shared, multicast, reserved and
+ * a host must match an allowed pattern, on an allowed port (80 and 443), and the address it
+ * resolves to must be an ordinary public unicast address. Loopback, private, link-local (cloud metadata), shared, multicast, reserved and
  * documentation ranges are refused, whatever name led to them, with two exceptions only an
  * operator can make: a host pinned to an address in TOOLS_PINNED_HOSTS (an internal mirror, say),
  * and never the bot's own endpoints (`refusedEndpoints`), pinned or not.
@@ -11,11 +11,20 @@ import ipaddr from 'ipaddr.js';
 /** `example.com` (that host only) or `*.example.com` (its subdomains, not itself). */
 export type HostPattern = string;
 
+/** Where the operator placed an allowed host: its address and, when given, the one port it serves. */
+export interface Pin {
+  address: string;
+  port?: number;
+}
+
+/** Ports an allowed host may be reached on unless its pin names another: HTTP and HTTPS. */
+export const WEB_PORTS: ReadonlySet<number> = new Set([80, 443]);
+
 export interface EgressPolicy {
   /** Host names a connection may name. */
   allowed: readonly HostPattern[];
-  /** host → address chosen by the operator (no lookup; may be private or loopback). */
-  pinned: ReadonlyMap<string, string>;
+  /** host → where the operator put it (no lookup; may be private or loopback); a pin with a port opens that port only. */
+  pinned: ReadonlyMap<string, Pin>;
   /** `address:port` never reached, pinned or not: the bot's own port, its store, its session state. */
   refusedEndpoints: ReadonlySet<string>;
 }
@@ -60,6 +69,8 @@ export function publicAddress(address: string): boolean {
         const parts = v6.parts;
         ip = ipaddr.IPv4.parse([parts[1]! >> 8, parts[1]! & 255, parts[2]! >> 8, parts[2]! & 255].join('.'));
       } else if (range === 'teredo') return false;
+      // ::/96, the old IPv4-compatible form (::7f00:1 is 127.0.0.1): nothing public lives there.
+      else if (v6.parts.slice(0, 6).every((p) => p === 0)) return false;
     }
   }
   return ip.range() === 'unicast';
@@ -76,7 +87,9 @@ export function chooseAddress(host: string, port: number, policy: EgressPolicy, 
   const h = normalHost(host);
   if (!hostAllowed(h, policy.allowed)) return { ok: false, reason: `${h} is not an allowed host` };
   const pin = policy.pinned.get(h);
-  const candidates = pin ? [pin] : resolved;
+  // A pin to a private address must not open every service there (ssh, Docker, a kubelet): one port, or the web's.
+  if (pin?.port !== undefined ? port !== pin.port : !WEB_PORTS.has(port)) return { ok: false, reason: `${h}:${port} is not an allowed port (${pin?.port ?? [...WEB_PORTS].join(', ')})` };
+  const candidates = pin ? [pin.address] : resolved;
   for (const address of candidates) {
     if (!ipaddr.isValid(address)) continue;
     const normal = ipaddr.process(address).toString();

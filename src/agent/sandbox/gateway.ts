@@ -3,10 +3,13 @@
  * into the sandbox (whose own network has nothing but loopback). Inside, a forwarder relays
  * 127.0.0.1:<port> to it. Three kinds of request arrive:
  *
- * - `/<token>/<route>/<path>`: a reverse proxy to one fixed upstream per route (the model
- *   provider, the trace collector) with the credential put in here, so the key never enters the
- *   sandbox. Only that origin and path prefix: an absolute URL, `.`/`..` segments or encoded
- *   slashes are refused with 400 and no upstream call. The token is known to the runtime only.
+ * - `/<route>/<path>` with the token as the request's key (the model provider: the runtime's
+ *   "API key" is the token), or `/<token>/<route>/<path>` (the trace collector, whose exporter
+ *   sends no key): a reverse proxy to one fixed upstream per route with the real credential put in
+ *   here, so the key never enters the sandbox, and no URL the runtime might print in an error
+ *   holds a secret of the model route. Only that origin and path prefix: an absolute URL,
+ *   `.`/`..` segments or encoded slashes are refused with 400 and no upstream call. The token is
+ *   known to the runtime only, and new at every runtime start.
  * - `CONNECT host:port` and `GET http://host/...` from the runtime (GitHub mode), with the token
  *   as the proxy password: Copilot's own hosts only.
  * - the same from tools (no token): only TOOLS_ALLOWED_HOSTS.
@@ -23,9 +26,6 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../../log.js';
 import { chooseAddress, type EgressPolicy } from './egress-policy.js';
 
-/** What the runtime sends as the model provider's key: anything but the real one (the gateway puts that in). */
-export const PLACEHOLDER_KEY = 'held-by-copilot-threads';
-
 /** A reverse-proxy target: requests under its route go to `baseUrl` with `headers` set. */
 export interface Upstream {
   baseUrl: string;
@@ -36,8 +36,8 @@ export interface GatewayOptions {
   /** Unix socket path to listen on (created 0600, owned by `owner` when given). */
   socketPath: string;
   owner?: { uid: number; gid: number };
-  /** The runtime's secret: the first path segment of routes, and its proxy password. */
-  token: string;
+  /** The runtime's secret (it changes at every runtime start): its key for routes, and its proxy password. */
+  token: () => string;
   routes: Record<string, Upstream>;
   /** What the runtime may reach through the proxy (GitHub mode); undefined: nothing. */
   runtimeEgress: EgressPolicy | undefined;
@@ -86,6 +86,13 @@ export function routeTarget(baseUrl: string, rest: string, query: string | undef
   return target;
 }
 
+/** The key a request carries, as each provider type sends it (Bearer, api-key, x-api-key). */
+function requestKey(headers: http.IncomingHttpHeaders): string {
+  const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1];
+  const key = bearer ?? headers['api-key'] ?? headers['x-api-key'];
+  return typeof key === 'string' ? key.trim() : '';
+}
+
 function sameSecret(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
@@ -110,13 +117,13 @@ export function connectTarget(url: string | undefined): { host: string; port: nu
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { token, logger } = options;
+  const { logger } = options;
   const resolve = options.resolve ?? defaultResolve;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
   const policyFor = (req: http.IncomingMessage): { who: 'runtime' | 'tool'; policy: EgressPolicy | undefined } => {
     const password = proxyPassword(req.headers['proxy-authorization']);
-    return password !== undefined && sameSecret(password, token) ? { who: 'runtime', policy: options.runtimeEgress } : { who: 'tool', policy: options.toolEgress };
+    return password !== undefined && sameSecret(password, options.token()) ? { who: 'runtime', policy: options.runtimeEgress } : { who: 'tool', policy: options.toolEgress };
   };
 
   /** Where to connect for host:port under `policy`, or why not. */
@@ -166,12 +173,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   });
 
-  /** `/<token>/<route>/<rest>`: the route's upstream, only with the token. */
+  /** `/<route>/<rest>` with the token as key, or `/<token>/<route>/<rest>`: the route's upstream, only with the token. */
   const reverse = (req: http.IncomingMessage, res: http.ServerResponse, url: string) => {
-    const [rawPath = '', query] = url.split('?', 2);
-    const [, given = '', route = '', ...restParts] = rawPath.split('/');
+    const token = options.token();
+    const q = url.indexOf('?');
+    const [rawPath, query] = q < 0 ? [url, undefined] : [url.slice(0, q), url.slice(q + 1)];
+    const segments = rawPath.split('/').slice(1);
+    const inPath = sameSecret(segments[0] ?? '', token);
+    const [route = '', ...restParts] = inPath ? segments.slice(1) : segments;
     const upstream = Object.hasOwn(options.routes, route) ? options.routes[route] : undefined;
-    if (!sameSecret(given, token) || !upstream) return answer(res, 404, 'not found');
+    if (!upstream || !(inPath || sameSecret(requestKey(req.headers), token))) return answer(res, 404, 'not found');
+    const given = inPath ? segments[0]! : '';
     const target = routeTarget(upstream.baseUrl, restParts.join('/'), query);
     if (!target) {
       logger.warn({ route, path: rawPath.slice(given.length + 1, 200) }, 'sandbox gateway: a path that leaves its route was refused');

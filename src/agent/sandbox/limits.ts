@@ -14,6 +14,8 @@ export interface ToolLimits {
   tmpBytes: number;
   /** TOOLS_MAX_DISK_MB: what a thread's folder may hold. */
   diskBytes: number;
+  /** Files (and folders) a thread's folder may hold: 100 per MB of TOOLS_MAX_DISK_MB (empty files take no space, but inodes). */
+  files: number;
   /** TOOLS_MAX_SECONDS: how long one command may run. */
   seconds: number;
 }
@@ -26,6 +28,7 @@ export function toolLimits(settings: { processes: number; memoryMb: number; disk
     memoryBytes: settings.memoryMb * MB,
     tmpBytes: Math.max(16, Math.floor(settings.memoryMb / 4)) * MB,
     diskBytes: settings.diskMb * MB,
+    files: settings.diskMb * 100,
     seconds: settings.seconds,
   };
 }
@@ -34,9 +37,9 @@ export function toolLimits(settings: { processes: number; memoryMb: number; disk
 export function describeLimits(l: ToolLimits): Record<string, string> {
   return {
     processes: `${l.processes} per command (rlimit)`,
-    memory: `${l.memoryBytes / MB} MB per process (rlimit; cgroup v2 not used)`,
-    tmp: `${l.tmpBytes / MB} MB per command (tmpfs)`,
-    disk: `${l.diskBytes / MB} MB per thread folder (checked before and every 2 s during a command; no file larger than what is left)`,
+    memory: `${l.memoryBytes / MB} MB of private memory per process (rlimit; cgroup v2 not used)`,
+    tmp: `${l.tmpBytes / MB} MB for /tmp and as much for /dev/shm, per command (tmpfs)`,
+    disk: `${l.diskBytes / MB} MB and ${l.files} files per thread folder (checked before and every 2 s during a command; no file larger than what is left)`,
     time: `${l.seconds} s per command (timeout); every process a turn started ends with the turn`,
   };
 }

@@ -161,12 +161,18 @@ export function toolArgs(options: SandboxOptions, proxyUrl: string): string[] {
     '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID),
     '--disable-userns', '--die-with-parent', '--new-session', '--cap-drop', 'ALL',
     '--hostname', 'sandbox',
-    // The runtime's sandbox already holds only the system and our /etc: the same again.
+    // The runtime's sandbox already holds only the system and our /etc: the same again (our users
+    // and hosts from the sandbox's files, which are not mounted here).
     '--ro-bind', '/usr', '/usr',
     ...['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32'].flatMap((d) => ['--ro-bind-try', `/${d}`, `/${d}`]),
-    '--ro-bind', '/etc', '/etc',
+    '--dir', '/etc',
+    ...ETC.flatMap((name) => ['--ro-bind-try', `/etc/${name}`, `/etc/${name}`]),
+    ...['passwd', 'group', 'hosts'].flatMap((name) => ['--ro-bind', `${SANDBOX_DIR}/${name}`, `/etc/${name}`]),
     '--proc', '/proc', '--ro-bind', '/proc/sys', '/proc/sys',
+    // /dev read-only but for a sized /dev/shm: bwrap's /dev is an unbounded tmpfs.
     '--dev', '/dev',
+    '--size', String(limits.tmpBytes), '--perms', '1777', '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
     '--size', String(limits.tmpBytes), '--perms', '1777', '--tmpfs', '/tmp',
     '--clearenv',
     '--setenv', 'PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -196,6 +202,8 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   fs.mkdirSync(workspace, { recursive: true });
   const owner = sandboxOwner();
   fs.lchownSync(workspace, owner.uid, owner.gid);
+  // Nobody else on the host enters the workspace (a tool may leave a setuid file of its own in there).
+  fs.chmodSync(workspace, 0o700);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'copilot-threads-sandbox-'));
   const dir = path.join(base, 'bin');
   const runtimeHome = path.join(base, 'home');
@@ -223,6 +231,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
       CT_MAX_PROCESSES: l.processes,
       CT_MAX_MEMORY_BYTES: l.memoryBytes,
       CT_MAX_DISK_KB: Math.floor(l.diskBytes / 1024),
+      CT_MAX_FILES: l.files,
       CT_MAX_SECONDS: l.seconds,
     }),
   );
@@ -344,20 +353,25 @@ function probe(launcher: string, args: string[], env: Record<string, string>, wo
   }
 }
 
+/** The process ids of `pid`'s children (of all its threads). */
+function childrenOf(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      const text = fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text) children = children.concat(text.split(/\s+/).map(Number));
+    }
+  } catch {
+    // gone
+  }
+  return children;
+}
+
 /** The process ids of `pid`'s descendants (not itself). */
 export function descendants(pid: number): number[] {
   const out: number[] = [];
   const visit = (p: number) => {
-    let children: number[] = [];
-    try {
-      for (const task of fs.readdirSync(`/proc/${p}/task`)) {
-        const text = fs.readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim();
-        if (text) children = children.concat(text.split(/\s+/).map(Number));
-      }
-    } catch {
-      return;
-    }
-    for (const c of children) {
+    for (const c of childrenOf(p)) {
       out.push(c);
       visit(c);
     }
@@ -392,8 +406,26 @@ export function killToolSandboxes(rootPid: number, sessionId: string): number {
   return killed;
 }
 
-/** Resident memory of a process and all its descendants, in kB (the runtime runs below bwrap). */
-export function treeRssKb(pid: number): number | undefined {
+/** Whether `pid` is a tool command's sandbox (its bwrap carries a thread's id). */
+function isToolSandbox(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0--setenv\0COPILOT_THREADS_SESSION\0');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resident memory of the runtime: the launcher's tree, less the tool commands in it (a thread's
+ * memory-hungry command has limits of its own; it must not make the runtime look too big and be
+ * recycled under every other thread).
+ */
+export function runtimeRssKb(launcher: number): number | undefined {
+  return treeRssKb(launcher, isToolSandbox);
+}
+
+/** Resident memory of a process and all its descendants (but subtrees `skip` names), in kB. */
+export function treeRssKb(pid: number, skip: (pid: number) => boolean = () => false): number | undefined {
   const rss = (p: number): number | undefined => {
     try {
       const kb = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
@@ -404,5 +436,14 @@ export function treeRssKb(pid: number): number | undefined {
   };
   const own = rss(pid);
   if (own === undefined) return undefined;
-  return descendants(pid).reduce((sum, p) => sum + (rss(p) ?? 0), own);
+  let total = own;
+  const visit = (p: number) => {
+    for (const child of childrenOf(p)) {
+      if (skip(child)) continue;
+      total += rss(child) ?? 0;
+      visit(child);
+    }
+  };
+  visit(pid);
+  return total;
 }

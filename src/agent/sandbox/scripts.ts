@@ -19,6 +19,11 @@ export const SANDBOX_UID = 1000;
  */
 export const START = `#!/bin/sh
 # copilot-threads: the last steps before the Copilot runtime starts in its sandbox (src/agent/sandbox/scripts.ts).
+# Nothing but stdin, stdout and stderr goes on inside: a descriptor the bot was given (by whatever
+# started it) would otherwise reach every command of every thread. (bash closes numbers past 9.)
+if [ -z "\${COPILOT_THREADS_FDS_CLOSED:-}" ]; then
+  COPILOT_THREADS_FDS_CLOSED=1 exec bash -c 'for fd in /proc/self/fd/*; do fd=\${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec /bin/sh "$0" "$@"' "$0" "$@"
+fi
 set -eu
 # A tool sandbox may mount its own /proc only if a /proc that no mount covers is already in view
 # (the kernel's rule against revealing more than it shows). One is mounted here and then hidden
@@ -89,17 +94,28 @@ case $id in
     exit 126 ;;
 esac
 folder=$CT_TOOLS_WORKSPACE/$id
-[ -d "$folder" ] || mkdir -p "$folder" || exit 126
-# Every fork counts: a command's sandbox costs a few milliseconds, this script should add few more.
-disk_kb() { kb=$(du -sk "$folder" 2>/dev/null); kb=\${kb%%[!0-9]*}; echo "\${kb:-0}"; }
-used=$(disk_kb)
-mb() { echo $(( $1 / 1024 )); }
+[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
+# What the folder holds: kb and files. Every fork counts (a command's sandbox costs a few
+# milliseconds; this script should add few more). A folder that cannot be measured whole (a tool
+# made part of it unreadable) counts as full: fail closed.
+measure() {
+  kb=$(du -sk "$folder" 2>/dev/null) || { kb=unreadable; return 1; }
+  files=$(du -s --inodes "$folder" 2>/dev/null) || { kb=unreadable; return 1; }
+  kb=\${kb%%[!0-9]*}; files=\${files%%[!0-9]*}
+}
+full() { measure || return 0; [ "$kb" -ge "$CT_MAX_DISK_KB" ] || [ "$files" -ge "$CT_MAX_FILES" ]; }
+limit="$(( CT_MAX_DISK_KB / 1024 )) MB or $CT_MAX_FILES files (TOOLS_MAX_DISK_MB)"
+why() {
+  if [ "$kb" = unreadable ]; then echo "part of this thread's folder cannot be read, so it cannot be measured and counts as full (make it readable: chmod -R u+rwX)"
+  else echo "this thread's folder holds $(( kb / 1024 )) MB in $files files, and may hold $limit"; fi
+}
 # No single file may be larger than what is left of the folder's allowance; a full folder may
 # still be cleaned up (deleting is not writing), but nothing can be written.
-room=$(( (CT_MAX_DISK_KB - used) * 1024 ))
-if [ "$room" -le 0 ]; then
-  room=0
-  echo "copilot-threads: this thread's folder is full ($(mb "$used") MB, TOOLS_MAX_DISK_MB=$(mb "$CT_MAX_DISK_KB")): files can be deleted, nothing can be written" >&2
+room=0
+if full; then
+  echo "copilot-threads: $(why): files can be deleted, nothing can be written" >&2
+else
+  room=$(( (CT_MAX_DISK_KB - kb) * 1024 ))
 fi
 exec 3<&0
 setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
@@ -110,23 +126,23 @@ child=$!
 exec 3<&-
 trap 'kill -KILL "$child" 2>/dev/null' TERM INT HUP
 # The folder's allowance is also checked while the command runs (many files, each below the limit).
+# Its output goes nowhere: a \`sleep\` holding the command's stdout would keep the runtime waiting.
 ( while sleep 2; do
     kill -0 "$child" 2>/dev/null || exit 0
-    if [ "$(disk_kb)" -gt "$CT_MAX_DISK_KB" ]; then kill -KILL "$child"; exit 0; fi
+    if full; then kill -KILL "$child"; exit 0; fi
   done ) </dev/null >/dev/null 2>&1 &
-# (Its output goes nowhere: a \`sleep\` holding the command's stdout would keep the runtime waiting.)
 watch=$!
 while :; do
   wait "$child"; status=$?
   kill -0 "$child" 2>/dev/null || break
 done
 kill "$watch" 2>/dev/null
-now=$(disk_kb)
 # timeout says 124 when it stopped the command (only then).
 if [ "$status" -eq 124 ]; then
   echo "copilot-threads: stopped after $CT_MAX_SECONDS seconds (TOOLS_MAX_SECONDS): the command and everything it started were killed" >&2
-elif [ "$now" -ge "$CT_MAX_DISK_KB" ] || [ "$status" -eq 153 ]; then
-  echo "copilot-threads: stopped: this thread's folder reached its limit of $(mb "$CT_MAX_DISK_KB") MB (TOOLS_MAX_DISK_MB)" >&2
+elif [ "$room" -gt 0 ] && { full || [ "$status" -eq 153 ]; }; then
+  measure
+  echo "copilot-threads: stopped: this thread's folder reached its limit: $(why)" >&2
 fi
 exit "$status"
 `;
