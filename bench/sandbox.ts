@@ -85,15 +85,12 @@ export async function p9(_model: ModelServer, sizes: Sizes): Promise<Row[]> {
   }
 }
 
-/** Resident memory (kB) of `launcher` and its descendants, leaving out the Copilot runtime and what it started. */
+/** Resident memory (kB) of `launcher` and its descendants but the Copilot runtime itself (the forwarder runs below it). */
 function sandboxOwnRssKb(launcher: number): number {
-  const runtime = new Set<number>();
   const all = [launcher, ...descendants(launcher)];
-  for (const pid of all) {
-    const comm = readOr(`/proc/${pid}/comm`).trim();
-    if (comm === 'copilot-runtime') for (const p of [pid, ...descendants(pid)]) runtime.add(p);
-  }
-  return all.filter((p) => !runtime.has(p)).reduce((sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readOr(`/proc/${p}/status`))?.[1] ?? 0), 0);
+  return all
+    .filter((p) => readOr(`/proc/${p}/comm`).trim() !== 'copilot-runtime')
+    .reduce((sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readOr(`/proc/${p}/status`))?.[1] ?? 0), 0);
 }
 
 function readOr(file: string): string {
