@@ -25,7 +25,7 @@ import { DiskSessions } from './disk-sessions.js';
 import { killToolSandboxes, prepareSandbox, runtimeRssKb, type Sandbox } from './sandbox/sandbox.js';
 import { modelUpstream, startGateway, type Gateway, type Upstream } from './sandbox/gateway.js';
 import type { EgressPolicy } from './sandbox/egress-policy.js';
-import { describeLimits, toolLimits, type ToolLimits } from './sandbox/limits.js';
+import { describeLimits, type ToolLimits } from './sandbox/limits.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -65,19 +65,14 @@ export interface CopilotAgentOptions {
    * or the shared state). `start()` fails with `SandboxUnavailableError` where it cannot be made.
    */
   sandboxed?: boolean;
-  /** What one tool command may use (sandboxed). */
-  toolLimits?: ToolLimits;
+  /** What one tool command may use (sandboxed; TOOLS_MAX_*). */
+  toolLimits: ToolLimits;
   /** Where tools may connect through the gateway (sandboxed); no hosts: tools have no network. */
   toolEgress?: EgressPolicy;
-  /** `address:port` of the bot's own endpoints (its HTTP port, store, session state): never reached from the sandbox. */
-  refusedEndpoints?: ReadonlySet<string>;
 }
 
 /** Hosts the runtime itself reaches with a GitHub token (through the gateway, sandboxed). */
 export const COPILOT_HOSTS = ['github.com', '*.github.com', '*.githubcopilot.com', '*.githubusercontent.com', '*.ghe.com'];
-
-/** The default limits of one tool command (TOOLS_MAX_*). */
-const DEFAULT_LIMITS: ToolLimits = toolLimits({ processes: 128, memoryMb: 1024, diskMb: 1024, seconds: 300 });
 
 /** The turn running in a session: how to fail it, and what the permission handler needs of it. */
 interface RunningTurn {
@@ -160,7 +155,7 @@ export class CopilotAgent implements Agent {
   private sandbox: Sandbox | undefined;
   /** Sandboxed: the sandbox's only way out (the model, traces, and allowed hosts). */
   private gateway: Gateway | undefined;
-  /** The runtime's secret with the gateway: its routes' first path segment and its proxy password. */
+  /** The runtime's secret with the gateway (new at every runtime start): its model key, the trace route's first path segment, its proxy password. */
   private gatewayToken = randomBytes(24).toString('hex');
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
@@ -180,7 +175,7 @@ export class CopilotAgent implements Agent {
     fs.rmSync(path.join(this.options.home, 'sandbox'), { recursive: true, force: true });
     if (this.options.sandboxed) {
       const egress = this.options.toolEgress ?? { allowed: [], pinned: new Map(), refusedEndpoints: new Set() };
-      this.sandbox = prepareSandbox({ workspace: this.workDir, limits: this.options.toolLimits ?? DEFAULT_LIMITS, toolNetwork: egress.allowed.length > 0 });
+      this.sandbox = prepareSandbox({ workspace: this.workDir, limits: this.options.toolLimits, toolNetwork: egress.allowed.length > 0 });
       try {
         this.gateway = await startGateway({
           socketPath: this.sandbox.gatewaySocket,
@@ -416,7 +411,10 @@ export class CopilotAgent implements Agent {
       useLoggedInUser: false,
       // Session calls carry the active trace, so the runtime's spans join the message's trace.
       onGetTraceContext: traceContext,
-      ...(this.options.telemetryEndpoint ? { telemetry: { otlpEndpoint: this.options.telemetryEndpoint, otlpProtocol: 'http/json' as const, sourceName: 'copilot-threads.runtime' } } : {}),
+      // Sandboxed, the runtime's spans go out through the gateway's trace route.
+      ...(this.options.telemetryEndpoint
+        ? { telemetry: { otlpEndpoint: sandbox ? `${sandbox.gatewayUrl}/${this.gatewayToken}/otel` : this.options.telemetryEndpoint, otlpProtocol: 'http/json' as const, sourceName: 'copilot-threads.runtime' } }
+        : {}),
     };
     if (sandbox) {
       // Its network is the gateway: Copilot's hosts through it (GitHub mode), nothing else.
@@ -425,7 +423,6 @@ export class CopilotAgent implements Agent {
       // The token goes with each session (sessionConfig), so it is in no environment a tool can read.
       return new CopilotClient({
         ...common,
-        ...(this.options.telemetryEndpoint ? { telemetry: { otlpEndpoint: `${this.gatewayBase()}/otel`, otlpProtocol: 'http/json' as const, sourceName: 'copilot-threads.runtime' } } : {}),
         baseDirectory: sandbox.runtimeHome,
         connection: RuntimeConnection.forStdio({
           path: sandbox.launcher,
@@ -440,11 +437,6 @@ export class CopilotAgent implements Agent {
       env,
       ...(auth?.kind === 'github' ? { gitHubToken: auth.token } : {}),
     });
-  }
-
-  /** The gateway as the runtime reaches it, with its secret: `<base>/<route>/…`. */
-  private gatewayBase(): string {
-    return `${this.sandbox!.gatewayUrl}/${this.gatewayToken}`;
   }
 
   /** Upstreams the runtime reaches through the gateway, credentials put in on the way. */
@@ -469,7 +461,7 @@ export class CopilotAgent implements Agent {
     if (!this.sandbox) return undefined;
     const egress = this.options.toolEgress;
     return {
-      ...describeLimits(this.options.toolLimits ?? DEFAULT_LIMITS),
+      ...describeLimits(this.options.toolLimits),
       network: egress?.allowed.length ? `only ${egress.allowed.join(', ')} (through the bot's proxy)` : 'none',
     };
   }

@@ -60,6 +60,15 @@ describe('tracing (OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
     expect(discord.traceId).not.toBe(slack.traceId);
   });
 
+  it("with tools on, the sandboxed runtime's spans reach the collector through the gateway's trace route, in the message's trace", async () => {
+    const bot = await stack.startBot({ COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none' });
+    await stack.slackEvent({ type: 'app_mention', user: 'UHUMAN', text: '<@UBOT> traced in the sandbox', ts: '1700000950.000100', channel: 'C222' });
+    const turn = () => otlp.spans.find((s) => s.name === 'copilot_threads.turn' && s.attributes['copilot_threads.session'] === 'slack-T111-C222-1700000950_000100');
+    await expect.poll(() => turn() !== undefined && childrenOf(turn()!).some((s) => s.name === 'invoke_agent'), { timeout: 30_000 }).toBe(true);
+    bot.child.kill('SIGTERM');
+    expect((await exitOf(bot)).code).toBe(0);
+  });
+
   it('is off without an endpoint', () => {
     expect(startTracing({}).enabled).toBe(false);
     expect(startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_SDK_DISABLED: 'true' }).enabled).toBe(false);

@@ -76,6 +76,12 @@ export function publicAddress(address: string): boolean {
   return ip.range() === 'unicast';
 }
 
+/** Whether `chooseAddress` needs the addresses `host` resolves to (an allowed host, not pinned): else no lookup at all. */
+export function needsLookup(host: string, policy: EgressPolicy): boolean {
+  const h = normalHost(host);
+  return hostAllowed(h, policy.allowed) && !policy.pinned.has(h);
+}
+
 export type ConnectDecision = { ok: true; address: string; pinned: boolean } | { ok: false; reason: string };
 
 /**

@@ -24,7 +24,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../log.js';
-import { chooseAddress, type EgressPolicy } from './egress-policy.js';
+import { chooseAddress, needsLookup, type EgressPolicy } from './egress-policy.js';
 
 /** A reverse-proxy target: requests under its route go to `baseUrl` with `headers` set. */
 export interface Upstream {
@@ -129,12 +129,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   /** Where to connect for host:port under `policy`, or why not. */
   const decide = async (host: string, port: number, policy: EgressPolicy | undefined) => {
     if (!policy) return { ok: false as const, reason: 'no network is allowed here' };
-    const first = chooseAddress(host, port, policy, []);
-    if (first.ok || !/does not resolve/.test(first.reason)) return first;
-    const addresses = await Promise.race([
-      resolve(host.replace(/^\[|\]$/g, '')).catch(() => [] as string[]),
-      new Promise<string[]>((r) => setTimeout(() => r([]), connectTimeoutMs).unref()),
-    ]);
+    // A name that is not allowed, or a pinned one, is never looked up.
+    const addresses = needsLookup(host, policy)
+      ? await Promise.race([
+          resolve(host.replace(/^\[|\]$/g, '')).catch(() => [] as string[]),
+          new Promise<string[]>((r) => setTimeout(() => r([]), connectTimeoutMs).unref()),
+        ])
+      : [];
     return chooseAddress(host, port, policy, addresses);
   };
 

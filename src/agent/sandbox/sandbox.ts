@@ -132,10 +132,10 @@ const ETC = ['ssl', 'ca-certificates', 'pki', 'alternatives', 'nsswitch.conf', '
  * The root both levels share: the system's programs and libraries, read-only, as on the host
  * (`/bin` a link where the host's is one), the chosen files of /etc, and our own users and hosts.
  */
-export function systemBinds(root = '/'): string[] {
-  const args = ['--ro-bind', path.join(root, 'usr'), '/usr'];
+export function systemBinds(): string[] {
+  const args = ['--ro-bind', '/usr', '/usr'];
   for (const d of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
-    const host = path.join(root, d);
+    const host = `/${d}`;
     let stat: fs.Stats;
     try {
       stat = fs.lstatSync(host);
@@ -146,7 +146,7 @@ export function systemBinds(root = '/'): string[] {
     else if (stat.isDirectory()) args.push('--ro-bind', host, `/${d}`);
   }
   args.push('--dir', '/etc');
-  for (const name of ETC) args.push('--ro-bind-try', path.join(root, 'etc', name), `/etc/${name}`);
+  for (const name of ETC) args.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
   // Our own users and hosts (none of the host's names), from the sandbox's files.
   for (const name of ['passwd', 'group', 'hosts']) args.push('--symlink', `${SANDBOX_DIR}/${name}`, `/etc/${name}`);
   return args;
@@ -386,7 +386,7 @@ export function descendants(pid: number): number[] {
  * everything inside down with it (its process namespace ends). Returns how many were killed.
  */
 export function killToolSandboxes(rootPid: number, sessionId: string): number {
-  const marker = `\0--setenv\0COPILOT_THREADS_SESSION\0${sessionId}\0`;
+  const marker = `${TOOL_MARKER}${sessionId}\0`;
   let killed = 0;
   for (const pid of descendants(rootPid)) {
     let cmdline: string;
@@ -406,10 +406,13 @@ export function killToolSandboxes(rootPid: number, sessionId: string): number {
   return killed;
 }
 
+/** On the command line of each tool command's bwrap (tool.sh sets it), followed by the thread's id. */
+const TOOL_MARKER = '\0--setenv\0COPILOT_THREADS_SESSION\0';
+
 /** Whether `pid` is a tool command's sandbox (its bwrap carries a thread's id). */
 function isToolSandbox(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('\0--setenv\0COPILOT_THREADS_SESSION\0');
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(TOOL_MARKER);
   } catch {
     return false;
   }
