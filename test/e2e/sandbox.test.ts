@@ -98,6 +98,22 @@ describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
     expect(await run('echo still-works')).toContain('still-works');
   });
 
+  it('removes the sandbox folders of bots that were killed before they could (and none of a live one)', async () => {
+    const os = await import('node:os');
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync('true').pid!;
+    const stale = path.join(os.tmpdir(), `copilot-threads-sandbox-${dead}-left`);
+    const live = path.join(os.tmpdir(), `copilot-threads-sandbox-${process.ppid}-kept`);
+    for (const folder of [stale, live]) fs.mkdirSync(path.join(folder, 'bin'), { recursive: true });
+    try {
+      h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none' }, script: shell });
+      expect(fs.existsSync(stale)).toBe(false);
+      expect(fs.existsSync(live)).toBe(true);
+    } finally {
+      fs.rmSync(live, { recursive: true, force: true });
+    }
+  });
+
   it('a session written before tools were enabled continues in the sandbox, and back', async () => {
     h = await startHarness({ env: { TOOLS_SANDBOX: 'on' }, script: shell });
     const thread = localThread('upgrade', 'ana');

@@ -204,7 +204,8 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   fs.lchownSync(workspace, owner.uid, owner.gid);
   // Nobody else on the host enters the workspace (a tool may leave a setuid file of its own in there).
   fs.chmodSync(workspace, 0o700);
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'copilot-threads-sandbox-'));
+  removeStale();
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), `${BASE_PREFIX}${process.pid}-`));
   const dir = path.join(base, 'bin');
   const runtimeHome = path.join(base, 'home');
   fs.mkdirSync(dir, { mode: 0o755 });
@@ -350,6 +351,34 @@ function probe(launcher: string, args: string[], env: Record<string, string>, wo
     throw new SandboxUnavailableError(
       `the tool sandbox could not be made here (${why}). It needs bubblewrap, unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1 where that exists; in a container, a seccomp/AppArmor profile that allows them) and Linux 5.10 or later; or set TOOLS_SANDBOX=off if the bot is isolated another way`,
     );
+  }
+}
+
+/** The sandbox folders in the temp folder: `<prefix><pid of the bot>-<random>`. */
+const BASE_PREFIX = 'copilot-threads-sandbox-';
+
+/** Removes the sandbox folders of bots that are gone (killed before they could remove their own). */
+function removeStale(): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${BASE_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    const folder = path.join(os.tmpdir(), name);
+    if (fs.lstatSync(folder, { throwIfNoEntry: false })?.uid === process.getuid?.()) fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
