@@ -98,10 +98,11 @@ folder=$CT_TOOLS_WORKSPACE/$id
 # What the folder holds: kb and files. Every fork counts (a command's sandbox costs a few
 # milliseconds; this script should add few more). A folder that cannot be measured whole (a tool
 # made part of it unreadable) counts as full: fail closed.
+# One subshell for both numbers (a fork costs milliseconds on small VMs).
 measure() {
-  kb=$(du -sk "$folder" 2>/dev/null) || { kb=unreadable; return 1; }
-  files=$(du -s --inodes "$folder" 2>/dev/null) || { kb=unreadable; return 1; }
-  kb=\${kb%%[!0-9]*}; files=\${files%%[!0-9]*}
+  m=$(du -sk "$folder" 2>/dev/null && du -s --inodes "$folder" 2>/dev/null) || { kb=unreadable; return 1; }
+  kb=\${m%%[!0-9]*}; files=\${m#*
+}; files=\${files%%[!0-9]*}
 }
 full() { measure || return 0; [ "$kb" -ge "$CT_MAX_DISK_KB" ] || [ "$files" -ge "$CT_MAX_FILES" ]; }
 limit="$(( CT_MAX_DISK_KB / 1024 )) MB or $CT_MAX_FILES files (TOOLS_MAX_DISK_MB)"
@@ -140,7 +141,7 @@ kill "$watch" 2>/dev/null
 # timeout says 124 when it stopped the command (only then).
 if [ "$status" -eq 124 ]; then
   echo "copilot-threads: stopped after $CT_MAX_SECONDS seconds (TOOLS_MAX_SECONDS): the command and everything it started were killed" >&2
-elif [ "$room" -gt 0 ] && { full || [ "$status" -eq 153 ]; }; then
+elif [ "$room" -gt 0 ] && { [ "$status" -eq 153 ] || full; }; then
   measure
   echo "copilot-threads: stopped: this thread's folder reached its limit: $(why)" >&2
 fi
