@@ -138,6 +138,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     logger: logger.child({ component: 'core' }),
     turnTimeoutMs: config.turnTimeoutSeconds * 1000,
     admins: config.admins,
+    contextBudget: config.contextBudget,
     access: {
       rules: accessRules(config.access, config.admins),
       maxPromptChars: config.access.maxPromptChars,

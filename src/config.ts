@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DEFAULT_APPROVAL_TOOLS } from './agent/permissions.js';
 import { normalHost, validHostPattern, type Pin } from './agent/sandbox/egress-policy.js';
 import { z } from 'zod';
+import type { ContextBudget, ReplyRule } from './domain.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -69,6 +70,8 @@ export interface Config {
   admins: string[];
   /** Who may talk to the bot at all (empty lists: everyone); see core/access.ts. */
   access: AccessConfig;
+  /** THREAD_CONTEXT_MESSAGES / THREAD_CONTEXT_CHARS: how much of a thread the model is given with a turn. */
+  contextBudget: ContextBudget;
   shutdownGraceSeconds: number;
   /** Every store call (connect, read, write) fails after this long instead of hanging. */
   storeTimeoutMs: number;
@@ -97,7 +100,8 @@ export interface DiscordConfig {
   guildId: string | undefined;
   /** REST base URL override, e.g. http://127.0.0.1:PORT/api (the gateway URL then comes from it). */
   apiUrl: string | undefined;
-  replyWithoutMention: boolean;
+  /** Which follow-ups without a mention are answered (see `ReplyRule`). */
+  replyWithoutMention: ReplyRule;
   /** One REST call's timeout (retries are bounded too). */
   timeoutMs: number;
 }
@@ -110,7 +114,8 @@ export interface SlackConfig {
   appToken: string | undefined;
   /** Web API base URL override (tests, proxies). */
   apiUrl: string | undefined;
-  replyWithoutMention: boolean;
+  /** Which follow-ups without a mention are answered (see `ReplyRule`). */
+  replyWithoutMention: ReplyRule;
   /** One Web API call's timeout (retries are bounded too). */
   timeoutMs: number;
   /** `native`: Slack's streaming messages (falls back to edits where refused); `edit`: a placeholder edited as the answer grows. */
@@ -136,14 +141,14 @@ const int = (min: number, fallback: number) =>
       .default(fallback),
   );
 
-const bool = (fallback: boolean) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
-    z
-      .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
-      .optional()
-      .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v))),
-  );
+/** `starter` | `all` | `none`; `true`/`false` (the setting's first form) mean `all`/`none`. */
+const replyRule = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase()) : v),
+  z
+    .enum(['starter', 'all', 'none', 'true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be starter, all or none' })
+    .optional()
+    .transform((v): ReplyRule => (v === undefined ? 'starter' : v === 'starter' || v === 'all' || v === 'none' ? v : ['true', '1', 'yes', 'on'].includes(v) ? 'all' : 'none')),
+);
 
 const optionalText = z.preprocess(blankToUndefined, z.string().optional());
 
@@ -254,7 +259,7 @@ const schema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
   SLACK_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
-  SLACK_REPLY_WITHOUT_MENTION: bool(true),
+  SLACK_REPLY_WITHOUT_MENTION: replyRule,
   SLACK_SUGGESTED_PROMPTS: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? v.split('|').map((p) => p.trim()).filter(Boolean) : undefined),
     z.array(z.string().max(200, { error: 'each prompt must be at most 200 characters' })).max(4, { error: 'at most 4 prompts (Slack shows no more)' }).optional(),
@@ -263,7 +268,9 @@ const schema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_GUILD_ID: z.preprocess(blankToUndefined, z.string().regex(/^\d{5,25}$/, { error: 'must be a guild id (digits)' }).optional()),
   DISCORD_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
-  DISCORD_REPLY_WITHOUT_MENTION: bool(true),
+  DISCORD_REPLY_WITHOUT_MENTION: replyRule,
+  THREAD_CONTEXT_MESSAGES: int(0, 50),
+  THREAD_CONTEXT_CHARS: int(200, 20_000),
 });
 
 export interface LoadOptions {
@@ -318,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
       maxPromptChars: e.MAX_PROMPT_CHARS,
       userMessagesPerMinute: e.USER_MESSAGES_PER_MINUTE,
     },
+    contextBudget: { messages: e.THREAD_CONTEXT_MESSAGES, chars: e.THREAD_CONTEXT_CHARS },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     storeTimeoutMs: e.STORE_TIMEOUT_SECONDS * 1000,
     slack: resolveSlack(e),

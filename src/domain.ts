@@ -35,3 +35,19 @@ export interface TranscriptEvent {
   timestamp?: string;
   data?: unknown;
 }
+
+/**
+ * SLACK_REPLY_WITHOUT_MENTION / DISCORD_REPLY_WITHOUT_MENTION: which follow-ups without a mention
+ * in a thread with a session are answered. `starter`: only those of the person who started the
+ * bot's part of the thread (everyone else's are context for the next turn); `all`: everyone's;
+ * `none`: no one's. (DMs and assistant threads: every message.)
+ */
+export type ReplyRule = 'starter' | 'all' | 'none';
+
+/** How much of a thread the model is given with a turn (THREAD_CONTEXT_MESSAGES, THREAD_CONTEXT_CHARS). */
+export interface ContextBudget {
+  /** The newest this many messages are kept. */
+  messages: number;
+  /** And of those, the newest that fit in this many characters. */
+  chars: number;
+}

@@ -3,14 +3,16 @@ import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/log.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 import type { TurnJournal } from '../../src/store/journal.js';
-import type { Deliveries } from '../shared/deliveries.js';
+import type { Deliveries } from '../../src/core/deliveries.js';
+import type { Inbound } from '../../src/core/inbound.js';
 
 export interface DiscordContext {
   conversation: Conversation;
   registry: ThreadRegistry;
   logger: Logger;
-  replyWithoutMention: boolean;
   deliveries: Deliveries;
+  /** The core's pipeline every person's message goes through. */
+  inbound: Inbound;
   journal: TurnJournal;
 }
 

@@ -18,7 +18,8 @@ import { startRecovery } from '../shared/recovery.js';
 import { discordVisibility } from './visibility.js';
 import { discordApprovalCards } from './approvals.js';
 import type { DiscordContext } from './context.js';
-import { Deliveries } from '../shared/deliveries.js';
+import { Deliveries } from '../../src/core/deliveries.js';
+import { Inbound } from '../../src/core/inbound.js';
 import { interactionCreate } from './listeners/interactionCreate.js';
 import { messageCreate } from './listeners/messageCreate.js';
 import { NO_PINGS } from './send.js';
@@ -59,13 +60,23 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
     allowedMentions: NO_PINGS,
     rest: { ...(config.apiUrl ? { api: config.apiUrl } : {}), timeout: config.timeoutMs, retries: 2, agent: rest.agent as never },
   });
+  const deliveries = new Deliveries(deps.dedupe, logger, () => deps.metrics?.deduplicatedDelivery('discord'));
   const ctx: DiscordContext = {
     conversation: deps.conversation,
     registry: deps.registry,
-    deliveries: new Deliveries(deps.dedupe, logger, () => deps.metrics?.deduplicatedDelivery('discord')),
+    deliveries,
+    inbound: new Inbound({
+      platform: 'discord',
+      conversation: deps.conversation,
+      registry: deps.registry,
+      deliveries,
+      journal: deps.journal,
+      logger,
+      replyRule: config.replyWithoutMention,
+      contextBudget: deps.conversation.contextBudget,
+    }),
     journal: deps.journal,
     logger,
-    replyWithoutMention: config.replyWithoutMention,
   };
   messageCreate(client, ctx);
   interactionCreate(client, ctx);

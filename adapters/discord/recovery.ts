@@ -38,7 +38,7 @@ export async function recoverInterrupted(client: Client, ctx: DiscordContext): P
 
 interface Packet {
   t?: unknown;
-  d?: { channel_id?: unknown; guild_id?: unknown; author?: { id?: unknown }; mentions?: Array<{ id?: unknown }> };
+  d?: { channel_id?: unknown; guild_id?: unknown; channel_type?: unknown; author?: { id?: unknown }; mentions?: Array<{ id?: unknown }> };
 }
 
 type Handle = (packet: Packet) => void;
@@ -52,7 +52,11 @@ export function refetchDroppedThreads(client: Client, ctx: DiscordContext): (pac
   const held = new Map<string, Packet[]>();
   return (packet, handle) => {
     const d = packet.d;
-    if (packet.t !== 'MESSAGE_CREATE' || typeof d?.channel_id !== 'string' || typeof d.guild_id !== 'string') return false;
+    if (packet.t !== 'MESSAGE_CREATE' || typeof d?.channel_id !== 'string') return false;
+    // A message with no guild is a DM; `channel_type` is optional, and discord.js drops a message
+    // of an uncached channel it cannot type. Said here, it reaches the listener like any DM.
+    if (d.guild_id === undefined && d.channel_type === undefined && !client.channels.cache.has(d.channel_id)) d.channel_type = 1;
+    if (typeof d.guild_id !== 'string') return false;
     const channel = d.channel_id;
     const queue = held.get(channel);
     if (queue) {

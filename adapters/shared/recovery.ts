@@ -3,7 +3,7 @@
  * after, because with several instances the one that died may never come back (a lost machine)
  * and its turns are then told by whichever instance notices first (the journal's claim).
  */
-import type { Deliveries } from './deliveries.js';
+import type { Deliveries } from '../../src/core/deliveries.js';
 
 export const RECOVERY_EVERY_MS = 60_000;
 

@@ -1,4 +1,5 @@
 /** What the slash command, the buttons and the shortcut do to one thread, shared by all three. */
+import { FORGOTTEN_MARK } from '../../src/core/reply.js';
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { slackThreadRef } from './thread.js';
@@ -31,7 +32,7 @@ export async function forgetThread(ctx: SlackContext, client: WebClient, respond
     await client.chat.postMessage({
       channel: target.c,
       thread_ts: target.t,
-      text: `🧹 <@${who.user}> made me forget this thread: its Copilot session is deleted. The next mention starts fresh.`,
+      text: `${FORGOTTEN_MARK} <@${who.user}> made me forget this thread: its Copilot session is deleted. The next mention starts fresh.`,
     });
   }
 }

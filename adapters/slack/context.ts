@@ -4,7 +4,9 @@ import type { Logger } from '../../src/log.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 import type { TurnJournal } from '../../src/store/journal.js';
 import type { KeyedQueue } from '../../src/core/queue.js';
-import type { Deliveries } from '../shared/deliveries.js';
+import type { Deliveries } from '../../src/core/deliveries.js';
+import type { Inbound } from '../../src/core/inbound.js';
+import type { People } from './thread-messages.js';
 
 export interface SlackContext {
   conversation: Conversation;
@@ -13,11 +15,14 @@ export interface SlackContext {
   botUserId: string;
   /** The workspace's address (auth.test `url`), for thread permalinks; absent on enterprise-wide installs. */
   teamUrl: string | undefined;
-  replyWithoutMention: boolean;
   streaming: 'native' | 'edit';
   /** Offered when someone opens a new assistant thread. */
   suggestedPrompts: readonly string[];
   deliveries: Deliveries;
+  /** The core's pipeline every person's message goes through. */
+  inbound: Inbound;
+  /** Names of people in thread context. */
+  people: People;
   journal: TurnJournal;
   /** Per thread (`channel/ts`): placeholders are posted in the order their messages arrived. */
   posts: KeyedQueue<string>;

@@ -1,14 +1,13 @@
 /**
- * A person's message to the bot (a mention, a DM, or a follow-up in a thread that has a
- * session) → one answer in that thread. The message's place in its thread (for its turn and for
- * its placeholder) is taken on arrival, before any await; then it is claimed (one handler across
- * instances) and journaled until its answer is delivered, so a crash never loses it silently.
+ * A person's message on Slack → the core's inbound pipeline (`src/core/inbound.ts`), with Slack's
+ * side of it: the thread's earlier messages, placeholders and streams, ephemerals, the assistant
+ * pane's status and title. Also: telling threads whose turn a crash cut off.
  */
 import type { WebClient } from '@slack/web-api';
-import { parseInput } from '../../src/core/commands.js';
+import type { Addressed, AnswerView, InboundMessage, PlatformThread } from '../../src/core/inbound.js';
 import type { Reservation } from '../../src/core/queue.js';
 import { INTERRUPTED_NOTICE, isPrivate, type Reply } from '../../src/core/reply.js';
-import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
+import type { ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
 import { StreamReplier, type Replier } from './stream.js';
 import type { ThreadNames } from '../../src/core/listing.js';
@@ -16,30 +15,8 @@ import { openingOf } from '../../src/store/registry.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { describe, THINKING, ThreadReplier } from './replier.js';
-import { stripMention, type SlackMessageLike } from './thread.js';
-
-/** A message's places in its thread's lines: its turn, and its "thinking" placeholder. */
-export interface Arrival {
-  thread: ThreadRef;
-  turn: Reservation;
-  post: Reservation;
-  cancel(): void;
-}
-
-/** Call synchronously when the event arrives: the thread's order is fixed here. */
-export function arrive(ctx: SlackContext, thread: ThreadRef): Arrival {
-  const turn = ctx.conversation.reserve(thread);
-  const post = ctx.posts.reserve(`${thread.channel}/${thread.thread}`);
-  return {
-    thread,
-    turn,
-    post,
-    cancel() {
-      turn.cancel();
-      post.cancel();
-    },
-  };
-}
+import { quotedIn, stripMention, type SlackMessageLike } from './thread.js';
+import { threadMessages } from './thread-messages.js';
 
 /** Slack's AI assistant pane: a status line while a turn runs, and the thread's title. */
 export interface AssistantSurface {
@@ -47,69 +24,61 @@ export interface AssistantSurface {
   setTitle(title: string): Promise<unknown>;
 }
 
-export async function handleIncoming(ctx: SlackContext, client: WebClient, event: SlackMessageLike, arrival: Arrival, surface?: AssistantSurface): Promise<void> {
+/**
+ * Hands a person's message to the core's pipeline. Call synchronously when the event arrives:
+ * the message's place in its thread (its turn, and its placeholder) is taken here.
+ */
+export function receive(ctx: SlackContext, client: WebClient, event: SlackMessageLike, thread: ThreadRef, addressed: Addressed, surface?: AssistantSurface): Promise<void> {
+  const post = ctx.posts.reserve(`${thread.channel}/${thread.thread}`);
+  const arrival = ctx.inbound.arrive(thread, post);
   const text = stripMention(event.text ?? '', ctx.botUserId);
-  const key = `slack:${arrival.thread.workspace}:${event.channel}:${event.ts}`;
-  try {
-    await ctx.deliveries.once(key, () => ctx.deliveries.track(respondTo(ctx, client, arrival, text, { key, ts: event.ts }, surface)));
-  } finally {
-    arrival.cancel();
-  }
+  const message: InboundMessage = { key: `slack:${thread.workspace}:${event.channel}:${event.ts}`, thread, id: event.ts, text, addressed, quoted: quotedIn(event) };
+  return ctx.inbound.handle(arrival, message, slackThread(ctx, client, thread, { post, text, surface }));
 }
 
-async function respondTo(ctx: SlackContext, client: WebClient, arrival: Arrival, text: string, message: { key: string; ts: string }, surface?: AssistantSurface): Promise<void> {
-  const { thread } = arrival;
-  const admission = await ctx.conversation.admit(thread, text);
-  if (!admission.ok) {
-    arrival.cancel();
-    if (admission.reply) await deliver(client, thread, admission.reply, slackNames(ctx.teamUrl));
-    return;
-  }
-  const parsed = parseInput(text);
-  if (parsed.kind !== 'prompt' || !parsed.text) arrival.cancel();
-  if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
-    await ephemeral(client, thread, 'Forget this thread?', confirmForgetBlocks({ c: thread.channel, t: thread.thread }));
-    return;
-  }
-  if (parsed.kind !== 'prompt' || !parsed.text) {
-    const reply = await ctx.conversation.handleMessage(thread, text, { admitted: true });
-    await deliver(client, thread, reply, slackNames(ctx.teamUrl));
-    return;
-  }
-  const journal = ctx.journal;
-  const safely = (what: string, work: () => Promise<void>) =>
-    work().catch((err: unknown) => ctx.logger.warn({ err: describe(err), channel: thread.channel, thread: thread.thread }, `Slack: could not ${what}`));
-  const turn = { key: message.key, platform: 'slack', channel: thread.channel, thread: thread.thread, message: message.ts, sessionId: sessionIdFor(thread) };
-  const begun = safely('journal the turn', () => journal.begin(turn));
-  // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
-  const placed = (ts: string) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder: ts })));
+/** The core's calls, made on Slack (see `PlatformThread`). */
+function slackThread(ctx: SlackContext, client: WebClient, where: ThreadRef, at: { post: Reservation; text: string; surface?: AssistantSurface }): PlatformThread {
+  const names = slackNames(ctx.teamUrl);
+  return {
+    messages: (range) => threadMessages(client, ctx.people, ctx.botUserId, where.channel, where.thread, range),
+    deliver: (thread, reply) => deliver(client, thread, reply, names),
+    confirmForget: (thread) => ephemeral(client, thread, 'Forget this thread?', confirmForgetBlocks({ c: thread.channel, t: thread.thread })),
+    answer: (thread, behindApproval) => answerView(ctx, client, thread, behindApproval, at),
+  };
+}
+
+function answerView(ctx: SlackContext, client: WebClient, thread: ThreadRef, behindApproval: boolean, at: { post: Reservation; text: string; surface?: AssistantSurface }): AnswerView {
+  const { surface } = at;
+  let placed: (ts: string) => void = () => undefined;
   const replier: Replier =
     ctx.streaming === 'native'
-      ? new StreamReplier(client, { channel: thread.channel, threadTs: thread.thread, teamId: thread.workspace, userId: thread.user }, ctx.logger, feedbackBlocks(), placed)
-      : new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, placed, feedbackBlocks());
-  // Asked before the turn is queued: a turn waiting for a person holds this message back, and the thread hears why.
-  const behindApproval = ctx.conversation.awaitingApproval(thread);
-  const status = (what: string) => void (surface ? safely('set the assistant status', async () => void (await surface.setStatus(what))) : undefined);
-  const answer = ctx.conversation.handleMessage(thread, parsed.text, {
+      ? new StreamReplier(client, { channel: thread.channel, threadTs: thread.thread, teamId: thread.workspace, userId: thread.user }, ctx.logger, feedbackBlocks(), (ts) => placed(ts))
+      : new ThreadReplier(client, thread.channel, thread.thread, ctx.logger, (ts) => placed(ts), feedbackBlocks());
+  const safely = (what: string, work: () => Promise<unknown>) =>
+    work().then(
+      () => undefined,
+      (err: unknown) => ctx.logger.warn({ err: describe(err), channel: thread.channel, thread: thread.thread }, `Slack: could not ${what}`),
+    );
+  const status = (what: string) => void (surface ? safely('set the assistant status', () => surface.setStatus(what)) : undefined);
+  return {
     onDelta: (d) => replier.onDelta(d),
     onProgress: (p) => {
       replier.onProgress(p);
       if (p.kind === 'tool') status(p.phase === 'start' ? `is running ${p.name}…` : 'is thinking…');
     },
-    reservation: arrival.turn,
-    admitted: true,
-  });
-  status('is thinking…');
-  replier.start(arrival.post, behindApproval);
-  await begun;
-  const reply = await answer;
-  await replier.finish(reply.text);
-  if (surface) {
-    status('');
-    // A new assistant thread is named after what it was started with.
-    if (reply.kind === 'answer' && reply.created) await safely('title the assistant thread', async () => void (await surface.setTitle(openingOf(parsed.text))));
-  }
-  await safely('close the journal entry', () => journal.end(message.key));
+    start(onPlaced) {
+      placed = onPlaced;
+      status('is thinking…');
+      replier.start(at.post, behindApproval);
+    },
+    async finish(reply) {
+      await replier.finish(reply.text);
+      if (!surface) return;
+      status('');
+      // A new assistant thread is named after what it was started with.
+      if (reply.kind === 'answer' && reply.created) await safely('title the assistant thread', () => surface.setTitle(openingOf(at.text)));
+    },
+  };
 }
 
 /**

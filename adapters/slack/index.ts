@@ -19,7 +19,9 @@ import { recoverInterrupted } from './incoming.js';
 import { startRecovery } from '../shared/recovery.js';
 import { slackVisibility } from './visibility.js';
 import type { SlackContext } from './context.js';
-import { Deliveries } from '../shared/deliveries.js';
+import { Deliveries } from '../../src/core/deliveries.js';
+import { Inbound } from '../../src/core/inbound.js';
+import { People } from './thread-messages.js';
 import { buttons } from './listeners/actions/buttons.js';
 import { feedbackButtons } from './listeners/actions/feedback.js';
 import { approvalButtons, slackApprovalCards } from './approvals.js';
@@ -108,16 +110,27 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     logger: boltLogger(logger),
     ...(socketMode ? { appToken: config.appToken, socketMode: true } : { receiver }),
   });
+  const deliveries = new Deliveries(deps.dedupe, logger, () => deps.metrics?.deduplicatedDelivery('slack'));
   const ctx: SlackContext = {
     conversation: deps.conversation,
     registry: deps.registry,
-    deliveries: new Deliveries(deps.dedupe, logger, () => deps.metrics?.deduplicatedDelivery('slack')),
+    deliveries,
+    inbound: new Inbound({
+      platform: 'slack',
+      conversation: deps.conversation,
+      registry: deps.registry,
+      deliveries,
+      journal: deps.journal,
+      logger,
+      replyRule: config.replyWithoutMention,
+      contextBudget: deps.conversation.contextBudget,
+    }),
+    people: new People(),
     journal: deps.journal,
     posts: new KeyedQueue<string>(),
     logger,
     botUserId: auth.user_id,
     teamUrl: auth.url,
-    replyWithoutMention: config.replyWithoutMention,
     streaming: config.streaming,
     suggestedPrompts: config.suggestedPrompts,
   };

@@ -1,5 +1,6 @@
 /** Slack's shapes → the core's `ThreadRef`, and the rules for which messages the bot answers. */
 import type { ThreadRef } from '../../src/core/thread.js';
+import type { ContextMessage } from '../../src/core/thread-context.js';
 
 export interface SlackMessageLike {
   type: string;
@@ -11,6 +12,9 @@ export interface SlackMessageLike {
   thread_ts?: string;
   channel: string;
   channel_type?: string;
+  files?: Array<{ name?: string; title?: string }>;
+  /** Shares and unfurls of Slack messages (`is_share`, `is_msg_unfurl`). */
+  attachments?: Array<{ is_share?: boolean; is_msg_unfurl?: boolean; text?: string; fallback?: string; author_name?: string; author_subname?: string; ts?: string | number }>;
 }
 
 /** Where the answer goes: the thread the message is in, or a new thread under it. */
@@ -35,9 +39,34 @@ export function permalink(teamUrl: string | undefined, channel: string, threadTs
   return `${teamUrl.replace(/\/$/, '')}/archives/${channel}/p${threadTs.replace('.', '')}`;
 }
 
-/** Messages from people only: no edits, deletes, joins, bots, or the bot itself. */
+/**
+ * What a person posts carries these subtypes (an "Also send to channel" reply, a message with a
+ * file, `/me`); every other subtype is the system's (edits, deletes, joins, bot messages).
+ */
+const PEOPLE_SUBTYPES = new Set(['thread_broadcast', 'file_share', 'me_message']);
+
+/** Messages from people only: no edits, deletes, joins, bots, Slackbot, or the bot itself. */
 export function isFromPerson(event: SlackMessageLike, botUserId: string): boolean {
-  return event.subtype === undefined && !event.bot_id && !!event.user && event.user !== botUserId && typeof event.text === 'string';
+  return (
+    (event.subtype === undefined || PEOPLE_SUBTYPES.has(event.subtype)) &&
+    !event.bot_id &&
+    !!event.user &&
+    event.user !== botUserId &&
+    event.user !== 'USLACKBOT' &&
+    (typeof event.text === 'string' || (event.files?.length ?? 0) > 0 || (event.attachments?.length ?? 0) > 0)
+  );
+}
+
+/** The Slack messages a message shares (a share, with or without a comment): given to the model with it. */
+export function quotedIn(event: SlackMessageLike): ContextMessage[] {
+  return (event.attachments ?? [])
+    .filter((a) => (a.is_share || a.is_msg_unfurl) && (a.text ?? a.fallback))
+    .map((a) => ({
+      id: String(a.ts ?? ''),
+      author: a.author_name ?? a.author_subname ?? 'someone',
+      at: a.ts !== undefined ? new Date(Math.floor(Number(a.ts) * 1000)) : new Date(),
+      text: (a.text ?? a.fallback ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
+    }));
 }
 
 export function mentions(text: string, botUserId: string): boolean {

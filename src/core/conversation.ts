@@ -16,7 +16,8 @@ import type { Metrics, TurnOutcome } from '../metrics.js';
 import { annotate, inSpan } from '../tracing.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
-import { errorReference, type Reply } from './reply.js';
+import { errorReference, FORGOTTEN_NOTICE, type Reply } from './reply.js';
+import { DEFAULT_CONTEXT_BUDGET, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
 /**
@@ -40,6 +41,8 @@ export interface ConversationOptions {
   approvals?: ApprovalDesk;
   /** Counts turns, their latency and their wait in the thread's line. */
   metrics?: Pick<Metrics, 'turn' | 'waited'>;
+  /** THREAD_CONTEXT_MESSAGES / THREAD_CONTEXT_CHARS (each line of context is cut to the latter). */
+  contextBudget?: ContextBudget;
 }
 
 export interface MessageOptions {
@@ -53,6 +56,15 @@ export interface MessageOptions {
   reservation?: Reservation;
   /** The adapter already asked `admit` (before showing anything): not asked again. */
   admitted?: boolean;
+  /** The platform's id of the message: the thread's context for the next turn starts after it. */
+  messageId?: string;
+  /** Messages the person's message brings along (a share, a forward, the message replied to). */
+  quoted?: readonly ContextMessage[];
+  /**
+   * What the thread said that the session has not heard, asked in the thread's line: `since` is
+   * the last message the session heard, undefined before its first turn (see `core/inbound.ts`).
+   */
+  context?: (since: string | undefined) => Promise<ThreadContext | undefined>;
 }
 
 export const DEFAULT_HISTORY_PAGE_SIZE = 15;
@@ -99,6 +111,11 @@ export class Conversation {
   /** An adapter says how its platform names channels and people in lists (mentions that do not ping, links). */
   useThreadNames(platform: string, names: ThreadNames): void {
     this.names.set(platform, names);
+  }
+
+  /** How much of a thread a turn is given (THREAD_CONTEXT_*). */
+  get contextBudget(): ContextBudget {
+    return this.options.contextBudget ?? DEFAULT_CONTEXT_BUDGET;
   }
 
   /** Lists read in the platform's terms: see `threadLine`. */
@@ -182,14 +199,14 @@ export class Conversation {
       }
     }
     const parsed = parseInput(text, { explicit: options.explicit });
-    if (parsed.kind !== 'prompt' || !parsed.text) options.reservation?.cancel();
+    if (parsed.kind !== 'prompt' || (!parsed.text && !options.quoted?.length)) options.reservation?.cancel();
     switch (parsed.kind) {
       case 'command':
         return this.runCommand(thread, parsed.command);
       case 'invalid':
         return { kind: 'notice', text: parsed.message };
       case 'prompt':
-        if (!parsed.text) return { kind: 'notice', text: 'Ask me something, or say `help`.' };
+        if (!parsed.text && !options.quoted?.length) return { kind: 'notice', text: 'Ask me something, or say `help`.' };
         return this.turn(thread, parsed.text, options);
     }
   }
@@ -265,7 +282,8 @@ export class Conversation {
     }
   }
 
-  private async turn(thread: ThreadRef, prompt: string, options: MessageOptions): Promise<Reply> {
+  private async turn(thread: ThreadRef, question: string, options: MessageOptions): Promise<Reply> {
+    const said = withQuoted(question, options.quoted ?? []);
     const line = this.resolveId(thread);
     if (typeof line !== 'string') {
       options.reservation?.cancel();
@@ -286,7 +304,8 @@ export class Conversation {
       this.transcripts.drop(id);
       try {
         id = await this.sessionOf(thread, line);
-        const recording = this.options.registry.recordTurn(id, thread, this.now(), prompt).then(
+        const prompt = withContext(await this.contextOf(id, options), said, this.contextBudget);
+        const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
           () => undefined,
           (err: unknown) => err,
         );
@@ -324,6 +343,18 @@ export class Conversation {
       }
     };
     return options.reservation ? options.reservation.run(task) : this.queue.run(line, task);
+  }
+
+  /**
+   * What the thread said that the session has not heard (the adapter reads it): before the first
+   * turn, the thread so far; after, what came since the message of the last turn. A thread whose
+   * record predates context (it knows no last message) gets none rather than all of it again.
+   */
+  private async contextOf(id: SessionId, options: MessageOptions): Promise<ThreadContext | undefined> {
+    if (!options.context || !options.messageId) return undefined;
+    const record = await this.options.registry.get(id);
+    if (record && !record.seen) return undefined;
+    return options.context(record?.seen);
   }
 
   /** Who started the thread (from its record); the person at hand for a thread with no record yet. */
@@ -433,7 +464,7 @@ export class Conversation {
     const removed = await this.forgetSession(id);
     this.options.logger.info({ sessionId: id, by: `${thread.platform}:${thread.user}`, ...removed }, 'thread forgotten');
     if (!removed.session && !removed.record) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };
-    return { kind: 'forgotten', sessionId: id, text: '🧹 Forgotten: this thread’s Copilot session is deleted. The next message starts a fresh one.' };
+    return { kind: 'forgotten', sessionId: id, text: FORGOTTEN_NOTICE };
   }
 
   private async sessions(thread: ThreadRef, channel?: string): Promise<Reply> {

@@ -4,6 +4,7 @@
  * Pure: events in, Markdown lines out.
  */
 
+import { splitContext } from './thread-context.js';
 import type { TranscriptEvent } from '../domain.js';
 import type { ApprovalEntry } from '../store/approvals.js';
 import { decisionLine, maskSecrets } from './approvals.js';
@@ -132,8 +133,11 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
   const at = event.timestamp;
   const d = event.data;
   switch (event.type) {
-    case 'user.message':
-      return { kind: 'user', at, text: stripDatetime(text(d, 'content')) };
+    case 'user.message': {
+      // The thread's context came with the words; history shows the words and how much came along.
+      const { question, context } = splitContext(stripDatetime(text(d, 'content')));
+      return { kind: 'user', at, text: context ? `${question}\n_(with ${context})_` : question };
+    }
     case 'assistant.message': {
       const content = text(d, 'content');
       const tools = field(d, 'toolRequests');

@@ -32,6 +32,15 @@ export function isPrivate(reply: Reply): boolean {
   }
 }
 
+/**
+ * How every notice of a forgotten session starts, on every platform: the thread's context for a
+ * new session starts after the bot's last message that starts so.
+ */
+export const FORGOTTEN_MARK = '🧹';
+
+/** Said in the thread when its session is deleted. */
+export const FORGOTTEN_NOTICE = '🧹 Forgotten: this thread’s Copilot session is deleted. The next message starts a fresh one.';
+
 /** Shown where a turn was cut off by a crash or a kill, once the bot is back (see `TurnJournal`). */
 export const INTERRUPTED_NOTICE = '⚠️ I was restarted before I could finish answering this. The thread is intact: please send your message again.';
 

@@ -27,6 +27,11 @@ export interface ThreadRecord {
   link?: string;
   /** The opening words of the message that started the session: how people tell threads apart in a list. */
   opening?: string;
+  /**
+   * The platform id of the last message the session heard (a turn's message): the thread's
+   * context for the next turn starts after it. Absent on records from before context was read.
+   */
+  seen?: string;
   /** The latest 👍/👎 on an answer of this thread, and how many of each (see `recordFeedback`). */
   feedback?: { up: number; down: number; last?: { by: string; vote: 'up' | 'down'; at: string } };
 }
@@ -50,8 +55,11 @@ export interface RegistryFilter {
 
 export interface ThreadRegistry {
   get(id: SessionId): Promise<ThreadRecord | undefined>;
-  /** Records a turn: creates the record for a new thread (with `prompt`'s opening words), or bumps `lastActiveAt` and `turns`. */
-  recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string): Promise<ThreadRecord>;
+  /**
+   * Records a turn: creates the record for a new thread (with `prompt`'s opening words), or bumps
+   * `lastActiveAt` and `turns`; `seen`: the id of the turn's message on its platform.
+   */
+  recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string, seen?: string): Promise<ThreadRecord>;
   /** Counts a 👍/👎 on one of the thread's answers; undefined when the thread has no record. */
   recordFeedback(id: SessionId, vote: 'up' | 'down', by: string, at: Date): Promise<ThreadRecord | undefined>;
   delete(id: SessionId): Promise<boolean>;
@@ -69,10 +77,16 @@ export class KeyvThreadRegistry implements ThreadRegistry {
     return (await this.calls.run('read', () => this.keyv.get(id))) ?? undefined;
   }
 
-  async recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string): Promise<ThreadRecord> {
+  async recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string, seen?: string): Promise<ThreadRecord> {
     const existing = await this.get(id);
     const record: ThreadRecord = existing
-      ? { ...existing, lastActiveAt: at.toISOString(), turns: existing.turns + 1, ...(!existing.opening && prompt ? { opening: openingOf(prompt) } : {}) }
+      ? {
+          ...existing,
+          lastActiveAt: at.toISOString(),
+          turns: existing.turns + 1,
+          ...(!existing.opening && prompt ? { opening: openingOf(prompt) } : {}),
+          ...(seen ? { seen } : {}),
+        }
       : {
           sessionId: id,
           platform: ref.platform,
@@ -87,6 +101,7 @@ export class KeyvThreadRegistry implements ThreadRegistry {
           ...(ref.parent ? { parent: ref.parent } : {}),
           ...(ref.link ? { link: ref.link } : {}),
           ...(prompt ? { opening: openingOf(prompt) } : {}),
+          ...(seen ? { seen } : {}),
         };
     await this.calls.run('write', () => this.keyv.set(id, record));
     return record;

@@ -125,6 +125,22 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         return send(200, (body as Array<Record<string, unknown>>).map((c) => ({ ...c, id: nextId(), application_id: m![1], version: '1', type: 1 })));
       }
       if (method === 'POST' && /^\/channels\/\d+\/typing$/.test(path)) return send(204);
+      // A channel's history (newest first, as Discord lists it): what was dispatched in it and what the bot posted.
+      if (method === 'GET' && (m = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+        const q = new URL(req.url ?? '/', base).searchParams;
+        const limit = Number(q.get('limit') ?? 50);
+        const before = q.get('before');
+        const after = q.get('after');
+        const all = [...(history.get(m[1]!) ?? [])].sort((x, y) => compareIds(y.id, x.id));
+        const page = after
+          ? all.filter((x) => compareIds(x.id, after) > 0).reverse().slice(0, limit).reverse()
+          : all.filter((x) => !before || compareIds(x.id, before) < 0).slice(0, limit);
+        return send(200, page);
+      }
+      if (method === 'GET' && (m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+        const found = (history.get(m[1]!) ?? []).find((x) => x.id === m![2]);
+        return found ? send(200, found) : send(404, { message: 'Unknown Message', code: 10008 });
+      }
       // Opening a DM with a user (the bot's private notes to someone in a guild).
       if (method === 'POST' && path === '/users/@me/channels') {
         const user = String(b.recipient_id);
@@ -144,7 +160,9 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         if (typeof b.content === 'string' && b.content.length > 2000) {
           return send(400, { code: 50035, message: 'Invalid Form Body', errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } });
         }
-        return send(200, message(m[1]!, m[2] ?? nextId(), String(b.content ?? '')));
+        const posted = message(m[1]!, m[2] ?? nextId(), String(b.content ?? ''));
+        remember(posted);
+        return send(200, posted);
       }
       if (method === 'GET' && (m = /^\/channels\/(\d+)\/thread-members\/(\d+)$/.exec(path))) {
         const thread = guilds.flatMap((g) => g.threads).find((t) => t.id === m![1]);
@@ -164,6 +182,16 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       send(404, { message: `fake: no route ${method} ${path}`, code: 0 });
     }),
   );
+
+  /** Every message of every channel, as Discord would list it (the bot's edits replace their message). */
+  const history = new Map<string, Array<{ id: string; channel_id: string } & Record<string, unknown>>>();
+  function remember(msg: { id: string; channel_id: string } & Record<string, unknown>): void {
+    const list = history.get(msg.channel_id) ?? [];
+    const i = list.findIndex((x) => x.id === msg.id);
+    if (i >= 0) list[i] = msg;
+    else list.push(msg);
+    history.set(msg.channel_id, list);
+  }
 
   function guildOf(channel: string): string | undefined {
     return guilds.find((g) => g.channels.some((c) => c.id === channel) || g.threads.some((t) => t.id === channel))?.id;
@@ -242,6 +270,8 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   });
 
   function send0(t: string, d: unknown) {
+    const msg = d as { id?: unknown; channel_id?: unknown } | null;
+    if (t === 'MESSAGE_CREATE' && typeof msg?.id === 'string' && typeof msg.channel_id === 'string') remember(msg as { id: string; channel_id: string });
     socket?.send(JSON.stringify({ op: 0, t, s: ++seq, d }));
   }
 
@@ -278,6 +308,12 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       }),
   };
   return fake;
+}
+
+function compareIds(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function threadMeta() {

@@ -14,7 +14,7 @@ import {
 } from 'discord.js';
 import type { Command } from '../../../src/core/commands.js';
 import { helpText } from '../../../src/core/conversation.js';
-import { errorReference, failureNotice } from '../../../src/core/reply.js';
+import { errorReference, failureNotice, FORGOTTEN_MARK } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
 import { BUTTON, COMMAND_NAME } from '../commands.js';
 import type { DiscordContext } from '../context.js';
@@ -104,7 +104,7 @@ async function button(ctx: DiscordContext, interaction: ButtonInteraction): Prom
     }
     await interaction.editReply({ content: reply.text, components: [] });
     if (interaction.message.flags.has(MessageFlags.Ephemeral) && interaction.channel?.isSendable()) {
-      await interaction.channel.send({ content: `🧹 <@${interaction.user.id}> made me forget this thread: its Copilot session is deleted. The next message starts fresh.`, allowedMentions: NO_PINGS });
+      await interaction.channel.send({ content: `${FORGOTTEN_MARK} <@${interaction.user.id}> made me forget this thread: its Copilot session is deleted. The next message starts fresh.`, allowedMentions: NO_PINGS });
     }
     return;
   }

@@ -9,7 +9,7 @@ import { Assistant, type App } from '@slack/bolt';
 import { SpanKind } from '@opentelemetry/api';
 import { inSpan } from '../../../src/tracing.js';
 import type { SlackContext } from '../context.js';
-import { arrive, handleIncoming } from '../incoming.js';
+import { receive } from '../incoming.js';
 import { describe } from '../replier.js';
 import { isFromPerson, slackThreadRef, workspaceOf, type SlackMessageLike } from '../thread.js';
 
@@ -38,12 +38,9 @@ export function assistant(app: App, ctx: SlackContext): void {
         const workspace = workspaceOf(context);
         if (!workspace) return;
         const thread = m.thread_ts;
-        await inSpan('slack.message', { 'slack.channel': m.channel, 'slack.ts': m.ts, 'slack.event': 'assistant' }, async () => {
-          const arrival = arrive(ctx, slackThreadRef(workspace, m.channel, thread, m.user!, ctx.teamUrl));
-          await handleIncoming(ctx, client, m, arrival, { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }).catch((err: unknown) =>
-            ctx.logger.error({ err: describe(err), channel: m.channel, ts: m.ts }, 'Slack: assistant message failed'),
-          );
-        }, SpanKind.SERVER);
+        await inSpan('slack.message', { 'slack.channel': m.channel, 'slack.ts': m.ts, 'slack.event': 'assistant' }, () =>
+          receive(ctx, client, m, slackThreadRef(workspace, m.channel, thread, m.user!, ctx.teamUrl), 'direct', { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }),
+        SpanKind.SERVER);
       },
     }),
   );

@@ -3,8 +3,7 @@ import type { App } from '@slack/bolt';
 import { SpanKind } from '@opentelemetry/api';
 import { inSpan } from '../../../../src/tracing.js';
 import type { SlackContext } from '../../context.js';
-import { arrive, handleIncoming } from '../../incoming.js';
-import { describe } from '../../replier.js';
+import { receive } from '../../incoming.js';
 import { isFromPerson, slackThreadRef, threadOf, workspaceOf, type SlackMessageLike } from '../../thread.js';
 
 export function appMention(app: App, ctx: SlackContext): void {
@@ -15,11 +14,8 @@ export function appMention(app: App, ctx: SlackContext): void {
     const workspace = workspaceOf(context);
     if (!workspace) return ctx.logger.warn({ channel: message.channel }, 'Slack: mention without a team or enterprise id ignored');
     // The message's trace starts here, and its place in the thread is taken before any await.
-    await inSpan('slack.message', { 'slack.channel': message.channel, 'slack.ts': message.ts, 'slack.event': 'app_mention' }, async () => {
-      const arrival = arrive(ctx, slackThreadRef(workspace, message.channel, threadOf(message), message.user!, ctx.teamUrl));
-      await handleIncoming(ctx, client, message, arrival).catch((err: unknown) =>
-        ctx.logger.error({ err: describe(err), channel: message.channel, ts: message.ts }, 'Slack: mention failed'),
-      );
-    }, SpanKind.SERVER);
+    await inSpan('slack.message', { 'slack.channel': message.channel, 'slack.ts': message.ts, 'slack.event': 'app_mention' }, () =>
+      receive(ctx, client, message, slackThreadRef(workspace, message.channel, threadOf(message), message.user!, ctx.teamUrl), 'mention'),
+    SpanKind.SERVER);
   });
 }

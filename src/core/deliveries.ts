@@ -6,8 +6,8 @@
  * claimed message always has its place where it will run (and the turn journal covers a crash).
  * Also tracks work in flight, so an adapter can let answers finish posting before it disconnects.
  */
-import type { Logger } from '../../src/log.js';
-import type { Dedupe } from '../../src/store/dedupe.js';
+import type { Logger } from '../log.js';
+import type { Dedupe } from '../store/dedupe.js';
 
 export class Deliveries {
   private readonly claims = new Set<string>();

@@ -1,0 +1,222 @@
+/**
+ * A person's message → what the bot does with it, the same for every platform, in this order:
+ * its place in the thread (taken on arrival, before any await), whether it is for the bot at all
+ * (a mention, a DM, or a follow-up the reply rule lets through), de-duplication (one handler
+ * across retries and instances), access, parsing (a command or a prompt), the turn journal (so a
+ * crash never loses it silently), the thread's context (what the session has not heard), the
+ * turn, and delivery. Adapters turn platform events into `InboundMessage`s and provide a
+ * `PlatformThread` (the platform's calls); they hold no step of this order themselves.
+ */
+import type { TurnProgress } from '../agent/agent.js';
+import type { Logger } from '../log.js';
+import type { TurnJournal } from '../store/journal.js';
+import type { ThreadRegistry } from '../store/registry.js';
+import { parseInput } from './commands.js';
+import type { Conversation } from './conversation.js';
+import type { Deliveries } from './deliveries.js';
+import { NO_RESERVATION, type Reservation } from './queue.js';
+import { FORGOTTEN_MARK, type Reply } from './reply.js';
+import type { ReplyRule } from '../domain.js';
+import { sessionIdFor, type SessionId, type ThreadRef } from './thread.js';
+import type { ContextBudget } from '../domain.js';
+import { DEFAULT_CONTEXT_BUDGET, withinBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
+
+/** How the message reached the bot. */
+export type Addressed =
+  /** It names the bot. */
+  | 'mention'
+  /** A DM or an assistant thread: every message there is for the bot. */
+  | 'direct'
+  /** A message in a thread, without a mention: for the bot only as the reply rule says. */
+  | 'follow-up';
+
+export type { ReplyRule } from '../domain.js';
+
+export interface InboundMessage {
+  /** Unique per platform message: the de-duplication key (`slack:…`, `discord:…`). */
+  key: string;
+  /** The thread it is in, or for a message that opens one (a Discord channel mention) where it was written. */
+  thread: ThreadRef;
+  /** The platform's id of the message (Slack ts, Discord snowflake). */
+  id: string;
+  /** What the person wrote, the bot's mention removed. */
+  text: string;
+  addressed: Addressed;
+  /** Messages it brings along: a share, a forward, the message it replies to. Given to the model with it. */
+  quoted?: readonly ContextMessage[];
+}
+
+/** What the answer looks like while the turn runs: a placeholder or stream, typing, a status. */
+export interface AnswerView {
+  onDelta(text: string): void;
+  onProgress(progress: TurnProgress): void;
+  /** The turn is queued: show that it is coming. `placed` is told the id of a placeholder message it posts. */
+  start(placed: (messageId: string) => void): void;
+  /** The turn's outcome, in place of the placeholder. */
+  finish(reply: Reply): Promise<void>;
+}
+
+/** What a platform provides for one message: the adapter contract. */
+export interface PlatformThread {
+  /** The thread to answer in, when the message is not in one yet (a Discord channel mention opens one). */
+  open?(): Promise<ThreadRef>;
+  /**
+   * The thread's messages after `after` (from its start when absent) and before `before`, oldest
+   * first, the bot's own marked `own`, mentions rendered as names.
+   */
+  messages(range: { after?: string; before: string }): Promise<ContextMessage[]>;
+  /** A reply that is not a turn's answer: private replies (`isPrivate`) to the person only. */
+  deliver(thread: ThreadRef, reply: Reply): Promise<void>;
+  /** `forget` asks first: a confirmation with buttons. */
+  confirmForget(thread: ThreadRef): Promise<void>;
+  /** The answer's view; `behindApproval`: the thread's running turn waits for a person (say why this one waits). */
+  answer(thread: ThreadRef, behindApproval: boolean): AnswerView;
+}
+
+/** A message's place in its thread's line, and the adapter's own places (a Slack placeholder's order). */
+export interface Arrival {
+  readonly turn: Reservation;
+  /** A turn of the thread was queued or running here before this message came: the thread has (or is about to have) a session. */
+  readonly busy: boolean;
+  cancel(): void;
+}
+
+export interface InboundOptions {
+  platform: string;
+  conversation: Conversation;
+  registry: ThreadRegistry;
+  deliveries: Deliveries;
+  journal: TurnJournal;
+  logger: Logger;
+  replyRule: ReplyRule;
+  contextBudget?: ContextBudget;
+}
+
+export class Inbound {
+  /** Threads whose first turn is queued here but not recorded yet: who started them (the reply rule). */
+  private readonly starting = new Map<SessionId, string>();
+
+  constructor(private readonly options: InboundOptions) {}
+
+  /** Call synchronously when the message arrives: its thread's order is fixed here. */
+  arrive(thread: ThreadRef | undefined, ...others: Reservation[]): Arrival {
+    const busy = thread !== undefined && this.options.conversation.active(thread);
+    const turn = thread ? this.options.conversation.reserve(thread) : NO_RESERVATION;
+    return {
+      turn,
+      busy,
+      cancel() {
+        turn.cancel();
+        for (const o of others) o.cancel();
+      },
+    };
+  }
+
+  /** Everything after arrival. Never rejects: failures are logged or answered. */
+  async handle(arrival: Arrival, message: InboundMessage, platform: PlatformThread): Promise<void> {
+    const { logger } = this.options;
+    try {
+      if (message.addressed === 'follow-up' && !(await this.answersFollowUp(message.thread, arrival.busy))) return;
+      await this.options.deliveries.once(message.key, () => this.options.deliveries.track(this.respond(arrival, message, platform)));
+    } catch (err) {
+      logger.error({ err: String(err), platform: this.options.platform, channel: message.thread.channel, message: message.id }, `${this.label}: message failed`);
+    } finally {
+      arrival.cancel();
+    }
+  }
+
+  /** Whether a follow-up without a mention is for the bot (the reply rule); the others are context for the next turn. */
+  private async answersFollowUp(thread: ThreadRef, busy: boolean): Promise<boolean> {
+    const rule = this.options.replyRule;
+    if (rule === 'none') return false;
+    const id = sessionIdFor(thread);
+    const record = await this.options.registry.get(id).catch((err: unknown) => {
+      this.options.logger.warn({ err: String(err), channel: thread.channel }, `${this.label}: could not check whether a thread has a session`);
+      return undefined;
+    });
+    const starter = record?.startedBy ?? (busy ? this.starting.get(id) : undefined);
+    if (starter === undefined) return false;
+    return rule === 'all' || starter === thread.user;
+  }
+
+  private get label(): string {
+    return this.options.platform.charAt(0).toUpperCase() + this.options.platform.slice(1);
+  }
+
+  private async respond(arrival: Arrival, message: InboundMessage, platform: PlatformThread): Promise<void> {
+    const { conversation, journal, logger } = this.options;
+    const admission = await conversation.admit(message.thread, message.text);
+    if (!admission.ok) {
+      arrival.cancel();
+      if (admission.reply) await platform.deliver(message.thread, admission.reply);
+      return;
+    }
+    let thread = message.thread;
+    if (platform.open) {
+      const opened = await platform.open().catch((err: unknown) => {
+        logger.error({ err: String(err), channel: thread.channel }, `${this.label}: could not open a thread`);
+        return undefined;
+      });
+      if (!opened) return platform.deliver(thread, { kind: 'error', text: '⚠️ I could not open a thread for this. Please try again.' });
+      thread = opened;
+    }
+    const parsed = parseInput(message.text);
+    const quoted = message.quoted ?? [];
+    const isTurn = parsed.kind === 'prompt' && (parsed.text !== '' || quoted.length > 0);
+    if (!isTurn) arrival.cancel();
+    if (parsed.kind === 'command' && parsed.command.kind === 'forget') return platform.confirmForget(thread);
+    if (!isTurn) return platform.deliver(thread, await conversation.handleMessage(thread, message.text, { admitted: true }));
+
+    const id = sessionIdFor(thread);
+    const safely = (what: string, work: () => Promise<void>) =>
+      work().catch((err: unknown) => logger.warn({ err: String(err), channel: thread.channel, thread: thread.thread }, `${this.label}: could not ${what}`));
+    const turn = { key: message.key, platform: this.options.platform, channel: thread.channel, thread: thread.thread, message: message.id, sessionId: id };
+    const begun = safely('journal the turn', () => journal.begin(turn));
+    // One write, after the first: a crash before it is mended by finding the placeholder in the thread.
+    const placed = (placeholder: string) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder })));
+    // Asked before the turn is queued: a turn waiting for a person holds this message back, and the thread hears why.
+    const view = platform.answer(thread, conversation.awaitingApproval(thread));
+    const firstHere = !this.starting.has(id) && !conversation.active(thread);
+    if (firstHere) this.starting.set(id, thread.user);
+    const answer = conversation
+      .handleMessage(thread, parsed.text, {
+        onDelta: (d) => view.onDelta(d),
+        onProgress: (p) => view.onProgress(p),
+        reservation: arrival.turn,
+        admitted: true,
+        messageId: message.id,
+        quoted,
+        context: (since) => this.context(platform, thread, message.id, since),
+      })
+      .finally(() => {
+        if (firstHere) this.starting.delete(id);
+      });
+    view.start(placed);
+    await begun;
+    const reply = await answer;
+    await view.finish(reply);
+    await safely('close the journal entry', () => journal.end(message.key));
+  }
+
+  /**
+   * What the session has not heard: the thread before `before` (its first turn: `since`
+   * undefined) or after the last turn's message. Fetched inside the thread's line, so a turn sees
+   * exactly what came between it and the one before. A platform that cannot be asked costs the
+   * context, never the turn.
+   */
+  private async context(platform: PlatformThread, thread: ThreadRef, before: string, since: string | undefined): Promise<ThreadContext | undefined> {
+    const messages = await platform.messages({ ...(since ? { after: since } : {}), before }).catch((err: unknown) => {
+      this.options.logger.warn({ err: String(err), channel: thread.channel, thread: thread.thread }, `${this.label}: could not read the thread's earlier messages; answering without them`);
+      return [];
+    });
+    const heard = sinceForgotten(messages).filter((m) => !m.own);
+    if (heard.length === 0) return undefined;
+    return withinBudget(since ? 'since' : 'thread', heard, this.options.contextBudget ?? DEFAULT_CONTEXT_BUDGET);
+  }
+}
+
+/** A thread whose session was forgotten starts again after the bot said so: what came before is forgotten too. */
+function sinceForgotten(messages: readonly ContextMessage[]): readonly ContextMessage[] {
+  const forgotten = messages.findLastIndex((m) => m.own === true && m.text.startsWith(FORGOTTEN_MARK));
+  return forgotten < 0 ? messages : messages.slice(forgotten + 1);
+}
