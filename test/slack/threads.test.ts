@@ -1,4 +1,5 @@
 /** Real Bolt + fake Slack API + real Copilot runtime: every Slack thread is a session. */
+import { splitContext } from '../../src/core/thread-context.js';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { THINKING } from '../../adapters/slack/replier.js';
@@ -58,10 +59,12 @@ describe('Slack threads', () => {
     await s.event(message('from myself', { thread_ts: thread, user: 'UBOT' }));
     await s.event(message('sent by the bot', { thread_ts: thread, subtype: 'bot_message' }));
     await s.event(mention('new mention', { thread_ts: thread }));
-    expect((await answers(s, thread, 3))[2]).toMatch(/^you said: new mention/);
+    await answers(s, thread, 3);
+    // Other bots' messages are part of the thread (marked as bots); the bot's own and the system's are not.
+    expect(s.h.model.requests.at(-1)!.userTexts.at(-1)).toMatch(/^<thread_context>\nSince your last answer, people in the thread said \(2 messages\), not addressed to you:\n\[[-\d: ]+ UTC\] name-U9 \(bot\): from a bot\n\[[-\d: ]+ UTC\] name-UHUMAN \(bot\): sent by the bot\n<\/thread_context>\n\nnew mention$/);
     // Nothing but the mention reached the model or the channel.
     expect(s.slack.callsTo('chat.postMessage').slice(2).every((c) => c.args.thread_ts === thread)).toBe(true);
-    expect(s.h.model.requests.map((r) => r.userTexts.at(-1))).toEqual(['first', 'follow-up', 'new mention']);
+    expect(s.h.model.requests.map((r) => splitContext(r.userTexts.at(-1)!).question)).toEqual(['first', 'follow-up', 'new mention']);
   });
 
   it('needs a mention for follow-ups when SLACK_REPLY_WITHOUT_MENTION=false', async () => {
@@ -71,7 +74,12 @@ describe('Slack threads', () => {
     await answers(s, thread, 1);
     await s.event(message('no mention', { thread_ts: thread }));
     await s.event(mention('with mention', { thread_ts: thread }));
-    expect((await answers(s, thread, 2))[1]).toBe('you said: with mention | earlier: first');
+    await answers(s, thread, 2);
+    // Not answered, but not lost: it comes with the next turn, once.
+    expect(splitContext(s.h.model.requests[1]!.userTexts.at(-1)!)).toEqual({ question: 'with mention', context: '1 message said in the thread since the last answer' });
+    await s.event(mention('third', { thread_ts: thread }));
+    await answers(s, thread, 3);
+    expect(s.h.model.requests[2]!.userTexts.at(-1)).toBe('third');
   });
 
   it('treats each DM thread as a session', async () => {
@@ -94,7 +102,9 @@ describe('Slack threads', () => {
     expect(await answers(s, b, 1)).toEqual(['you said: hello B']);
     await s.event(mention('other team', { thread_ts: a }), { team: 'T999' });
     await expect.poll(() => s!.h.model.requests.length).toBe(3);
-    expect(s.h.model.requests[2]?.userTexts).toEqual(['other team']);
+    // (The fake keeps one history per channel id, so team one's message shows as the thread's context.)
+    expect(splitContext(s.h.model.requests[2]!.userTexts.at(-1)!).question).toBe('other team');
+    expect(s.h.model.requests[2]!.userTexts).toHaveLength(1);
     expect(fs.existsSync(s.h.sessionDir(`slack-T999-C222-${a.replace('.', '_')}`))).toBe(true);
   });
 

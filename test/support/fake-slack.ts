@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import querystring from 'node:querystring';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { withBody } from './http.js';
+import { slackTs } from './slack-ts.js';
 
 export interface ApiCall {
   method: string;
@@ -47,6 +48,10 @@ export interface FakeSlack {
   socketConnected(): Promise<void>;
   /** Slack closes each stream after `appends` appends (as it does after a few minutes): the next append fails. */
   closeStreamsAfter(appends: number | undefined): void;
+  /** A message a person wrote (the harness calls it for every message event it sends): it shows in `conversations.replies`. */
+  said(message: Record<string, unknown>): void;
+  /** Display names `users.info` gives (others: `name-<id>`). */
+  people(names: Record<string, string>): void;
   /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
   privateChannel(channel: string, members: string[], kind?: 'private' | 'mpim'): void;
   close(): Promise<void>;
@@ -62,7 +67,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   let seq = 0;
   const streams = new Map<string, { open: boolean; appends: number }>();
   let closeAfter: number | undefined;
-  const nextTs = () => `1800000000.${String(++seq).padStart(6, '0')}`;
+  const nextTs = slackTs;
+  /** What people wrote (the harness tells of each event it sends), as `conversations.replies` lists it. */
+  const peopleSaid: Array<Record<string, unknown>> = [];
+  const names = new Map<string, string>();
   let base = '';
 
   const server = http.createServer(
@@ -134,8 +142,21 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         stream.open = false;
         return { ok: true, channel: args.channel, ts: args.ts, message: { blocks: args.blocks } };
       }
-      case 'conversations.replies':
-        return { ok: true, messages: threadReplies(String(args.channel), String(args.ts)), has_more: false };
+      case 'conversations.replies': {
+        // The thread's first message, then its replies between `oldest` and `latest` (exclusive), a page at a time.
+        const all = threadReplies(String(args.channel), String(args.ts));
+        const [parent, ...replies] = all[0]?.ts === args.ts ? all : [undefined, ...all];
+        const within = replies.filter((m) => m !== undefined && (!args.oldest || String(m.ts) > String(args.oldest)) && (!args.latest || String(m.ts) < String(args.latest)));
+        const limit = Number(args.limit ?? 1000);
+        const from = Number(args.cursor ?? 0);
+        const page = within.slice(from, from + limit);
+        const more = from + limit < within.length;
+        return { ok: true, messages: [...(parent ? [parent] : []), ...page], has_more: more, response_metadata: { next_cursor: more ? String(from + limit) : '' } };
+      }
+      case 'users.info': {
+        const id = String(args.user);
+        return { ok: true, user: { id, name: id.toLowerCase(), real_name: names.get(id) ?? `name-${id}`, profile: { display_name: names.get(id) ?? `name-${id}` } } };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'conversations.open':
@@ -162,9 +183,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
   }
 
-  /** The bot's messages in a thread as Slack would list them: posted, then as last updated. */
+  /** A thread's messages as Slack would list them, oldest first: people's, and the bot's as last updated. */
   function threadReplies(channel: string, thread: string): Array<Record<string, unknown>> {
     const messages = new Map<string, Record<string, unknown>>();
+    for (const m of peopleSaid) {
+      if (m.channel === channel && (m.thread_ts ?? m.ts) === thread) messages.set(String(m.ts), { ...m, ...(m.thread_ts ? {} : { thread_ts: thread }) });
+    }
     for (const c of calls) {
       if (!c.result) continue;
       if (c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === thread) {
@@ -174,7 +198,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (m) m.text = c.args.text;
       }
     }
-    return [...messages.values()];
+    return [...messages.values()].sort((a, b) => (String(a.ts) < String(b.ts) ? -1 : 1));
   }
 
   // Socket Mode: the app connects here after apps.connections.open.
@@ -212,6 +236,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     closeStreamsAfter(appends) {
       closeAfter = appends;
+    },
+    said(message) {
+      if (message.subtype === 'message_changed' || message.subtype === 'message_deleted') return;
+      const { type: _type, event_ts: _e, team: _t, ...rest } = message;
+      peopleSaid.push({ type: 'message', ...rest });
+    },
+    people(map) {
+      for (const [id, name] of Object.entries(map)) names.set(id, name);
     },
     privateChannel(channel, members, kind = 'private') {
       privates.set(channel, { members, kind });

@@ -2,6 +2,7 @@
  * The bot as `npm start` wires it for Slack (real store, real runtime, real Bolt on the bot's
  * HTTP server), talking to the fake Slack API, with helpers that send requests signed as Slack does.
  */
+import { slackTs } from './slack-ts.js';
 import querystring from 'node:querystring';
 import { createSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
 import { startHttpServer, type HttpServer, type Route } from '../../src/http/server.js';
@@ -62,6 +63,8 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
       fetch(`${url}${path}`, { method: 'POST', headers: { ...signed(raw, contentType, secret), ...extra }, body: raw }),
     event(event, o = {}) {
       const team = o.team ?? 'T111';
+      // What a person posts is in the channel's history, as on Slack (a retry of an event is not a second post).
+      if ((event.type === 'message' || event.type === 'app_mention') && !o.retryNum) slack.said(event);
       const body = {
         token: 'x',
         ...(team ? { team_id: team } : {}),
@@ -138,7 +141,5 @@ export function message(text: string, o: { ts?: string; thread_ts?: string; chan
   };
 }
 
-let tsSeq = 0;
-export function nextTs(): string {
-  return `1700000${String(100 + ++tsSeq).padStart(3, '0')}.000${String(100 + tsSeq).padStart(3, '0')}`;
-}
+/** A new message's ts, after every message before it (the bot's included). */
+export const nextTs = slackTs;
