@@ -21,6 +21,7 @@ export function compareIds(a: string, b: string): number {
 
 export async function threadMessages(channel: SendableChannels, botId: string, range: { after?: string; before: string }): Promise<ContextMessage[]> {
   const found = new Map<string, Message>();
+  let starter: Message | null = null;
   if (range.after) {
     // Discord takes one of before/after a call: walk forward from `after` up to `before`.
     let after = range.after;
@@ -44,13 +45,13 @@ export async function threadMessages(channel: SendableChannels, botId: string, r
     // message itself lives in the parent channel): fetched only then (others have no starter).
     const pointer = [...found.values()].find((m) => m.type === MessageType.ThreadStarterMessage);
     if (pointer && 'fetchStarterMessage' in channel && typeof channel.fetchStarterMessage === 'function') {
-      const starter = await channel.fetchStarterMessage().catch(() => null);
-      if (starter && compareIds(starter.id, range.before) < 0) found.set(starter.id, starter);
+      const first = await channel.fetchStarterMessage().catch(() => null);
+      if (first && first.id !== range.before) starter = first;
     }
   }
-  return [...found.values()]
+  // The starter came before everything in the thread (the thread's id is its id).
+  return [...(starter ? [starter] : []), ...[...found.values()].sort((a, b) => compareIds(a.id, b.id))]
     .filter((m) => !m.system)
-    .sort((a, b) => compareIds(a.id, b.id))
     .map((m) => ({ ...toContext(m), ...(m.author.id === botId ? { own: true } : {}) }));
 }
 

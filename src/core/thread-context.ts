@@ -79,7 +79,8 @@ export function splitContext(prompt: string): { question: string; context?: stri
   const end = prompt.indexOf(`\n${CONTEXT_CLOSE}\n`);
   if (end < 0) return { question: prompt };
   const block = prompt.slice(CONTEXT_OPEN.length + 1, end).split('\n');
-  const n = block.length - 1;
+  // One line per message starts with its time; a message's own further lines are indented.
+  const n = block.slice(1).filter((l) => /^\[\d{4}-\d{2}-\d{2} /.test(l)).length;
   const since = block[0]!.startsWith('Since your last answer');
   return { question: prompt.slice(end + CONTEXT_CLOSE.length + 2).replace(/^\n/, ''), context: since ? `${count(n)} said in the thread since the last answer` : `${count(n)} of the thread before` };
 }
