@@ -139,6 +139,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     turnTimeoutMs: config.turnTimeoutSeconds * 1000,
     admins: config.admins,
     contextBudget: config.contextBudget,
+    fileLimits: config.fileLimits,
     access: {
       rules: accessRules(config.access, config.admins),
       maxPromptChars: config.access.maxPromptChars,

@@ -72,6 +72,8 @@ export interface Config {
   access: AccessConfig;
   /** THREAD_CONTEXT_MESSAGES / THREAD_CONTEXT_CHARS: how much of a thread the model is given with a turn. */
   contextBudget: ContextBudget;
+  /** FILES_MAX_MB (in bytes) / FILES_PER_MESSAGE: the files of a message the model is given. */
+  fileLimits: { maxBytes: number; perMessage: number };
   shutdownGraceSeconds: number;
   /** Every store call (connect, read, write) fails after this long instead of hanging. */
   storeTimeoutMs: number;
@@ -271,6 +273,8 @@ const schema = z.object({
   DISCORD_REPLY_WITHOUT_MENTION: replyRule,
   THREAD_CONTEXT_MESSAGES: int(0, 50),
   THREAD_CONTEXT_CHARS: int(200, 20_000),
+  FILES_MAX_MB: int(1, 10),
+  FILES_PER_MESSAGE: int(0, 10),
 });
 
 export interface LoadOptions {
@@ -326,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
       userMessagesPerMinute: e.USER_MESSAGES_PER_MINUTE,
     },
     contextBudget: { messages: e.THREAD_CONTEXT_MESSAGES, chars: e.THREAD_CONTEXT_CHARS },
+    fileLimits: { maxBytes: e.FILES_MAX_MB * 1024 * 1024, perMessage: e.FILES_PER_MESSAGE },
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     storeTimeoutMs: e.STORE_TIMEOUT_SECONDS * 1000,
     slack: resolveSlack(e),

@@ -11,6 +11,9 @@ export interface DiscordContext {
   registry: ThreadRegistry;
   logger: Logger;
   deliveries: Deliveries;
+  /** Attachments are downloaded only from these origins (Discord's CDN, or DISCORD_API_URL's origin). */
+  fileOrigins: ReadonlySet<string>;
+  downloadTimeoutMs: number;
   /** The core's pipeline every person's message goes through. */
   inbound: Inbound;
   journal: TurnJournal;

@@ -20,6 +20,7 @@ import { discordApprovalCards } from './approvals.js';
 import type { DiscordContext } from './context.js';
 import { Deliveries } from '../../src/core/deliveries.js';
 import { Inbound } from '../../src/core/inbound.js';
+import { allowedOrigins } from '../shared/download.js';
 import { interactionCreate } from './listeners/interactionCreate.js';
 import { messageCreate } from './listeners/messageCreate.js';
 import { NO_PINGS } from './send.js';
@@ -77,6 +78,8 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
     }),
     journal: deps.journal,
     logger,
+    fileOrigins: allowedOrigins(['cdn.discordapp.com', 'media.discordapp.net'], config.apiUrl),
+    downloadTimeoutMs: Math.max(30_000, config.timeoutMs),
   };
   messageCreate(client, ctx);
   interactionCreate(client, ctx);

@@ -21,6 +21,10 @@ export interface SlackContext {
   deliveries: Deliveries;
   /** The core's pipeline every person's message goes through. */
   inbound: Inbound;
+  /** Files are downloaded with it, and only from `fileOrigins` (files.slack.com, or SLACK_API_URL's origin). */
+  botToken: string;
+  fileOrigins: ReadonlySet<string>;
+  downloadTimeoutMs: number;
   /** Names of people in thread context. */
   people: People;
   journal: TurnJournal;

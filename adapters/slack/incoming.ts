@@ -15,7 +15,8 @@ import { openingOf } from '../../src/store/registry.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { describe, THINKING, ThreadReplier } from './replier.js';
-import { quotedIn, stripMention, type SlackMessageLike } from './thread.js';
+import { filesOf, quotedIn, stripMention, type SlackMessageLike } from './thread.js';
+import { downloadCapped, FileHostError } from '../shared/download.js';
 import { threadMessages } from './thread-messages.js';
 
 /** Slack's AI assistant pane: a status line while a turn runs, and the thread's title. */
@@ -32,7 +33,7 @@ export function receive(ctx: SlackContext, client: WebClient, event: SlackMessag
   const post = ctx.posts.reserve(`${thread.channel}/${thread.thread}`);
   const arrival = ctx.inbound.arrive(thread, post);
   const text = stripMention(event.text ?? '', ctx.botUserId);
-  const message: InboundMessage = { key: `slack:${thread.workspace}:${event.channel}:${event.ts}`, thread, id: event.ts, text, addressed, quoted: quotedIn(event) };
+  const message: InboundMessage = { key: `slack:${thread.workspace}:${event.channel}:${event.ts}`, thread, id: event.ts, text, addressed, quoted: quotedIn(event), files: filesOf(event) };
   return ctx.inbound.handle(arrival, message, slackThread(ctx, client, thread, { post, text, surface }));
 }
 
@@ -41,6 +42,11 @@ function slackThread(ctx: SlackContext, client: WebClient, where: ThreadRef, at:
   const names = slackNames(ctx.teamUrl);
   return {
     messages: (range) => threadMessages(client, ctx.people, ctx.botUserId, where.channel, where.thread, range),
+    download: (file, maxBytes) =>
+      downloadCapped(file.id, { origins: ctx.fileOrigins, headers: { authorization: `Bearer ${ctx.botToken}` }, maxBytes, timeoutMs: ctx.downloadTimeoutMs }).catch((err: unknown) => {
+        if (err instanceof FileHostError) ctx.logger.warn({ file: file.name, reason: err.message }, 'Slack: a file was not downloaded (the bot token goes only to Slack’s file hosts)');
+        throw err;
+      }),
     deliver: (thread, reply) => deliver(client, thread, reply, names),
     confirmForget: (thread) => ephemeral(client, thread, 'Forget this thread?', confirmForgetBlocks({ c: thread.channel, t: thread.thread })),
     answer: (thread, behindApproval) => answerView(ctx, client, thread, behindApproval, at),

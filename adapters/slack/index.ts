@@ -22,6 +22,7 @@ import type { SlackContext } from './context.js';
 import { Deliveries } from '../../src/core/deliveries.js';
 import { Inbound } from '../../src/core/inbound.js';
 import { People } from './thread-messages.js';
+import { allowedOrigins } from '../shared/download.js';
 import { buttons } from './listeners/actions/buttons.js';
 import { feedbackButtons } from './listeners/actions/feedback.js';
 import { approvalButtons, slackApprovalCards } from './approvals.js';
@@ -126,6 +127,9 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
       contextBudget: deps.conversation.contextBudget,
     }),
     people: new People(),
+    botToken: config.botToken,
+    fileOrigins: allowedOrigins(['files.slack.com'], config.apiUrl),
+    downloadTimeoutMs: Math.max(30_000, config.timeoutMs),
     journal: deps.journal,
     posts: new KeyedQueue<string>(),
     logger,

@@ -1,6 +1,7 @@
 /** Slack's shapes → the core's `ThreadRef`, and the rules for which messages the bot answers. */
 import type { ThreadRef } from '../../src/core/thread.js';
 import type { ContextMessage } from '../../src/core/thread-context.js';
+import type { InboundFile } from '../../src/core/attachments.js';
 
 export interface SlackMessageLike {
   type: string;
@@ -12,7 +13,7 @@ export interface SlackMessageLike {
   thread_ts?: string;
   channel: string;
   channel_type?: string;
-  files?: Array<{ name?: string; title?: string }>;
+  files?: Array<{ id?: string; name?: string; title?: string; mimetype?: string; size?: number; url_private_download?: string; url_private?: string }>;
   /** Shares and unfurls of Slack messages (`is_share`, `is_msg_unfurl`). */
   attachments?: Array<{ is_share?: boolean; is_msg_unfurl?: boolean; text?: string; fallback?: string; author_name?: string; author_subname?: string; ts?: string | number }>;
 }
@@ -55,6 +56,16 @@ export function isFromPerson(event: SlackMessageLike, botUserId: string): boolea
     event.user !== 'USLACKBOT' &&
     (typeof event.text === 'string' || (event.files?.length ?? 0) > 0 || (event.attachments?.length ?? 0) > 0)
   );
+}
+
+/** The files on a message, as the core takes them (downloaded by `url_private_download`, with the bot token). */
+export function filesOf(event: SlackMessageLike): InboundFile[] {
+  return (event.files ?? []).map((f) => ({
+    id: f.url_private_download ?? f.url_private ?? '',
+    name: f.name ?? f.title ?? f.id ?? 'file',
+    ...(f.mimetype ? { mimeType: f.mimetype } : {}),
+    ...(typeof f.size === 'number' ? { size: f.size } : {}),
+  }));
 }
 
 /** The Slack messages a message shares (a share, with or without a comment): given to the model with it. */

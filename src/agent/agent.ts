@@ -13,6 +13,9 @@ export type ToolVerdict = { approved: true } | { approved: false; reason: string
 /** What a turn is doing, for adapters that show it (a tool running, one message of the answer done). */
 export type TurnProgress = { kind: 'tool'; name: string; phase: 'start' | 'end'; ok?: boolean } | { kind: 'message-end' };
 
+/** A file a person attached: a picture goes to the model as an image, text as a file in the thread's folder. */
+export type TurnAttachment = { kind: 'image'; name: string; mimeType: string; data: Buffer } | { kind: 'text'; name: string; text: string };
+
 export interface TurnOptions {
   /** The turn is aborted and fails with `TurnTimeoutError` after this long. */
   timeoutMs: number;
@@ -26,6 +29,8 @@ export interface TurnOptions {
    * (stopped, runtime gone). Absent: such a tool is denied.
    */
   approve?: (ask: ToolAsk, signal: AbortSignal) => Promise<ToolVerdict>;
+  /** Files that come with the prompt. */
+  attachments?: readonly TurnAttachment[];
 }
 
 export interface TurnResult {

@@ -10,15 +10,15 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CopilotClient, RuntimeConnection, type CopilotSession, type SessionConfig } from '@github/copilot-sdk';
+import { CopilotClient, RuntimeConnection, type CopilotSession, type MessageOptions, type SessionConfig } from '@github/copilot-sdk';
 import type { Logger } from '../log.js';
 import type { ModelAuth } from '../config.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
 import { withDeadline } from '../deadline.js';
-import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnOptions, type TurnResult } from './agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnAttachment, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, realLocation, type PermissionAsk, type PermissionAnswer } from './permissions.js';
 import { SessionLocks } from './session-lock.js';
-import { removeThreadFolder } from './thread-files.js';
+import { removeThreadFolder, ThreadFiles } from './thread-files.js';
 import type { SessionLock } from './lock.js';
 import { RuntimeDiskSessions, type SessionStore } from './session-store.js';
 import { DiskSessions } from './disk-sessions.js';
@@ -206,7 +206,8 @@ export class CopilotAgent implements Agent {
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
     const { live, session, created } = await this.acquire(id);
     try {
-      const text = await this.runTurn(session, prompt, options).catch((err: unknown) => {
+      const attachments = await this.place(id, options.attachments ?? []);
+      const text = await this.runTurn(session, prompt, { ...options, placed: attachments }).catch((err: unknown) => {
         if (err instanceof TurnTimeoutError || err instanceof TurnFailedError) live.stale = true;
         throw err;
       });
@@ -255,7 +256,8 @@ export class CopilotAgent implements Agent {
         if (options.confirm && !(await options.confirm())) return false;
         const deleted = await this.sessions.delete(client, id);
         this.killTools(id, 'the thread was forgotten');
-        if (this.allowedTools.size > 0) await removeThreadFolder(this.threadFolder(id));
+        // The thread's folder: its tools' files and the files people attached.
+        await removeThreadFolder(this.filesFolder(id));
         return deleted;
       } finally {
         await this.locks!.release(id);
@@ -454,6 +456,39 @@ export class CopilotAgent implements Agent {
    */
   threadFolder(id: SessionId): string {
     return this.allowedTools.size > 0 ? path.join(this.workDir, id) : this.workDir;
+  }
+
+  /** Where a thread's files live: its tools' folder, and the files people attached in it. */
+  private filesFolder(id: SessionId): string {
+    return path.join(this.workDir, id);
+  }
+
+  /**
+   * Attachments as the SDK takes them: pictures inline, text written into the thread's folder
+   * (through `ThreadFiles`, which never follows a link a tool may have planted there) and attached
+   * by path, so its tools can work on it too.
+   */
+  private async place(id: SessionId, attachments: readonly TurnAttachment[]): Promise<SdkAttachment[]> {
+    const out: SdkAttachment[] = [];
+    const folder = this.filesFolder(id);
+    const files = new ThreadFiles(folder, this.sandbox?.owner);
+    for (const a of attachments) {
+      if (a.kind === 'image') {
+        out.push({ type: 'blob', data: a.data.toString('base64'), mimeType: a.mimeType, displayName: a.name });
+        continue;
+      }
+      await files.mkdir(path.join(folder, ATTACHED_DIR), true, 0o755);
+      const where = path.join(folder, ATTACHED_DIR, safeFileName(a.name));
+      await files.writeFile(where, a.text, 0o644);
+      // Small text goes in whole (the model reads it without a tool); larger files by path, for the thread's tools.
+      if (a.text.length > INLINE_TEXT_CHARS) {
+        out.push({ type: 'file', path: where, displayName: a.name });
+        continue;
+      }
+      const lines = a.text.split('\n');
+      out.push({ type: 'selection', filePath: where, displayName: a.name, text: a.text, selection: { start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: lines.at(-1)!.length } } });
+    }
+    return out;
   }
 
   /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
@@ -661,7 +696,7 @@ export class CopilotAgent implements Agent {
     }
   }
 
-  private runTurn(session: CopilotSession, prompt: string, options: TurnOptions): Promise<string> {
+  private runTurn(session: CopilotSession, prompt: string, options: TurnOptions & { placed: SdkAttachment[] }): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       let answer = '';
       let settled = false;
@@ -736,7 +771,7 @@ export class CopilotAgent implements Agent {
       this.inFlight.add(finish);
       this.turns.set(id, running);
       arm();
-      session.send({ prompt }).catch((err: unknown) => finish(err instanceof Error ? err : new TurnFailedError(String(err))));
+      session.send({ prompt, ...(options.placed.length ? { attachments: options.placed } : {}) }).catch((err: unknown) => finish(err instanceof Error ? err : new TurnFailedError(String(err))));
     });
   }
 
@@ -798,4 +833,19 @@ export function dropDisconnected(client: CopilotClient | undefined, session: Cop
 function sdkSessions(client: CopilotClient | undefined): Map<string, unknown> | undefined {
   const sessions = (client as unknown as { sessions?: unknown } | undefined)?.sessions;
   return sessions instanceof Map ? (sessions as Map<string, unknown>) : undefined;
+}
+
+type SdkAttachment = NonNullable<MessageOptions['attachments']>[number];
+
+/** Text files up to this size are given to the model whole; larger ones by their path in the thread's folder. */
+const INLINE_TEXT_CHARS = 200_000;
+
+/** Where in a thread's folder the files people attached are written. */
+const ATTACHED_DIR = 'attached';
+
+/** A file name that is one plain name in the folder, whatever the person's file was called. */
+export function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^[.\s]+/, '').slice(0, 100).trim();
+  return clean || 'file.txt';
 }

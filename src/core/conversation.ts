@@ -16,6 +16,7 @@ import type { Metrics, TurnOutcome } from '../metrics.js';
 import { annotate, inSpan } from '../tracing.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
+import { DEFAULT_FILE_LIMITS, type FileLimits, type GatheredFiles } from './attachments.js';
 import { errorReference, FORGOTTEN_NOTICE, type Reply } from './reply.js';
 import { DEFAULT_CONTEXT_BUDGET, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
@@ -43,6 +44,8 @@ export interface ConversationOptions {
   metrics?: Pick<Metrics, 'turn' | 'waited'>;
   /** THREAD_CONTEXT_MESSAGES / THREAD_CONTEXT_CHARS (each line of context is cut to the latter). */
   contextBudget?: ContextBudget;
+  /** FILES_MAX_MB / FILES_PER_MESSAGE. */
+  fileLimits?: FileLimits;
 }
 
 export interface MessageOptions {
@@ -65,6 +68,8 @@ export interface MessageOptions {
    * the last message the session heard, undefined before its first turn (see `core/inbound.ts`).
    */
   context?: (since: string | undefined) => Promise<ThreadContext | undefined>;
+  /** The message's files, being downloaded (see `core/attachments.ts`). */
+  files?: Promise<GatheredFiles>;
 }
 
 export const DEFAULT_HISTORY_PAGE_SIZE = 15;
@@ -116,6 +121,11 @@ export class Conversation {
   /** How much of a thread a turn is given (THREAD_CONTEXT_*). */
   get contextBudget(): ContextBudget {
     return this.options.contextBudget ?? DEFAULT_CONTEXT_BUDGET;
+  }
+
+  /** How many files, how big, a message may bring (FILES_*). */
+  get fileLimits(): FileLimits {
+    return this.options.fileLimits ?? DEFAULT_FILE_LIMITS;
   }
 
   /** Lists read in the platform's terms: see `threadLine`. */
@@ -199,14 +209,14 @@ export class Conversation {
       }
     }
     const parsed = parseInput(text, { explicit: options.explicit });
-    if (parsed.kind !== 'prompt' || (!parsed.text && !options.quoted?.length)) options.reservation?.cancel();
+    if (parsed.kind !== 'prompt' || (!parsed.text && !options.quoted?.length && !options.files)) options.reservation?.cancel();
     switch (parsed.kind) {
       case 'command':
         return this.runCommand(thread, parsed.command);
       case 'invalid':
         return { kind: 'notice', text: parsed.message };
       case 'prompt':
-        if (!parsed.text && !options.quoted?.length) return { kind: 'notice', text: 'Ask me something, or say `help`.' };
+        if (!parsed.text && !options.quoted?.length && !options.files) return { kind: 'notice', text: 'Ask me something, or say `help`.' };
         return this.turn(thread, parsed.text, options);
     }
   }
@@ -304,7 +314,8 @@ export class Conversation {
       this.transcripts.drop(id);
       try {
         id = await this.sessionOf(thread, line);
-        const prompt = withContext(await this.contextOf(id, options), said, this.contextBudget);
+        const [context, files] = await Promise.all([this.contextOf(id, options), options.files]);
+        const prompt = withContext(context, withFiles(said, files), this.contextBudget);
         const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
           () => undefined,
           (err: unknown) => err,
@@ -322,6 +333,7 @@ export class Conversation {
           timeoutMs: this.options.turnTimeoutMs,
           onDelta: options.onDelta,
           onProgress: options.onProgress,
+          ...(files?.attachments.length ? { attachments: files.attachments } : {}),
           ...(desk ? { approve: async (ask, signal) => desk.ask(thread, id, ask, signal, await this.starterOf(id, thread)) } : {}),
         });
         const unrecorded = alongside ? await recording : undefined;
@@ -516,4 +528,11 @@ export function helpText(): string {
     'Commands (in a thread):',
     ...COMMAND_HELP.map(([usage, what]) => `• \`${usage}\`: ${what}`),
   ].join('\n');
+}
+
+/** The model hears of attached files it was not given (the person was told already), and of files sent without words. */
+function withFiles(said: string, files: GatheredFiles | undefined): string {
+  if (!files) return said;
+  const words = said || (files.attachments.length ? 'The person sent the attached files without a message.' : 'The person sent files without a message.');
+  return files.skipped.length ? `${words}\n\n(Also attached, but not readable here: ${files.skipped.join('; ')}.)` : words;
 }

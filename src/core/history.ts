@@ -136,7 +136,10 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
     case 'user.message': {
       // The thread's context came with the words; history shows the words and how much came along.
       const { question, context } = splitContext(stripDatetime(text(d, 'content')));
-      return { kind: 'user', at, text: context ? `${question}\n_(with ${context})_` : question };
+      const attached = field(d, 'attachments');
+      const names = Array.isArray(attached) ? attached.map((a) => text(a, 'displayName') || text(a, 'path').split('/').pop() || 'file') : [];
+      const files = names.length ? `\n📎 ${names.join(', ')}` : '';
+      return { kind: 'user', at, text: `${context ? `${question}\n_(with ${context})_` : question}${files}` };
     }
     case 'assistant.message': {
       const content = text(d, 'content');

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { TurnJournal } from '../store/journal.js';
 import type { ThreadRegistry } from '../store/registry.js';
 import { parseInput } from './commands.js';
+import { gatherFiles, skippedNote, type InboundFile } from './attachments.js';
 import type { Conversation } from './conversation.js';
 import type { Deliveries } from './deliveries.js';
 import { NO_RESERVATION, type Reservation } from './queue.js';
@@ -44,6 +45,8 @@ export interface InboundMessage {
   addressed: Addressed;
   /** Messages it brings along: a share, a forward, the message it replies to. Given to the model with it. */
   quoted?: readonly ContextMessage[];
+  /** Files attached to it. */
+  files?: readonly InboundFile[];
 }
 
 /** What the answer looks like while the turn runs: a placeholder or stream, typing, a status. */
@@ -65,6 +68,11 @@ export interface PlatformThread {
    * first, the bot's own marked `own`, mentions rendered as names.
    */
   messages(range: { after?: string; before: string }): Promise<ContextMessage[]>;
+  /**
+   * A file of the message, whole, or `FileTooLargeError` once more than `maxBytes` arrived (the
+   * declared size is not trusted). Absent: the platform passes no files.
+   */
+  download?(file: InboundFile, maxBytes: number): Promise<Buffer>;
   /** A reply that is not a turn's answer: private replies (`isPrivate`) to the person only. */
   deliver(thread: ThreadRef, reply: Reply): Promise<void>;
   /** `forget` asks first: a confirmation with buttons. */
@@ -162,7 +170,8 @@ export class Inbound {
     }
     const parsed = parseInput(message.text);
     const quoted = message.quoted ?? [];
-    const isTurn = parsed.kind === 'prompt' && (parsed.text !== '' || quoted.length > 0);
+    const files = platform.download ? (message.files ?? []) : [];
+    const isTurn = parsed.kind === 'prompt' && (parsed.text !== '' || quoted.length > 0 || files.length > 0);
     if (!isTurn) arrival.cancel();
     if (parsed.kind === 'command' && parsed.command.kind === 'forget') return platform.confirmForget(thread);
     if (!isTurn) return platform.deliver(thread, await conversation.handleMessage(thread, message.text, { admitted: true }));
@@ -176,6 +185,9 @@ export class Inbound {
     const placed = (placeholder: string) => void begun.then(() => safely('journal the placeholder', () => journal.begin({ ...turn, placeholder })));
     // Asked before the turn is queued: a turn waiting for a person holds this message back, and the thread hears why.
     const view = platform.answer(thread, conversation.awaitingApproval(thread));
+    // Downloaded while the turn waits its turn; the person hears at once of files that are not read.
+    const gathering = files.length ? gatherFiles(files, (f, max) => platform.download!(f, max), conversation.fileLimits) : undefined;
+    void gathering?.then((got) => (got.skipped.length ? safely('say which files were not read', () => platform.deliver(thread, { kind: 'notice', text: skippedNote(got.skipped) })) : undefined));
     const firstHere = !this.starting.has(id) && !conversation.active(thread);
     if (firstHere) this.starting.set(id, thread.user);
     const answer = conversation
@@ -186,6 +198,7 @@ export class Inbound {
         admitted: true,
         messageId: message.id,
         quoted,
+        ...(gathering ? { files: gathering } : {}),
         context: (since) => this.context(platform, thread, message.id, since),
       })
       .finally(() => {

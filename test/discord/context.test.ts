@@ -78,6 +78,20 @@ describe('Discord: the thread is the context', () => {
     expect(lastPrompt(d)).toBe('[sticker: thumbs up]');
   });
 
+  it('gives the model a text file and a picture attached to a message', async () => {
+    d = await startDiscordHarness();
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    d.discord.dispatch('MESSAGE_CREATE', {
+      ...discordMessage('what is wrong here?', { channel: T1 }),
+      attachments: [d.discord.file('config.yaml', 'replicas: 0\n', 'application/yaml'), d.discord.file('graph.png', png, 'image/png'), d.discord.file('movie.mp4', 'x', 'video/mp4')],
+    });
+    await answered(d, T1, 1);
+    const sent = JSON.stringify(d.h.model.requests.at(-1)!.messages.at(-1));
+    expect(sent).toContain('replicas: 0');
+    expect(sent).toMatch(/"type":"image_url"[^}]*data:image\/png;base64,/);
+    expect(d.sent(T1)).toContain("I couldn't read movie.mp4: video isn't supported yet (pictures and text files are).");
+  });
+
   it('answers a DM whose event says no channel_type (an uncached DM channel)', async () => {
     d = await startDiscordHarness();
     const { channel_type: _omitted, ...payload } = discordMessage('hello from an uncached DM', { channel: '400000000000000077', guild: null, mention: false }) as ReturnType<typeof discordMessage> & { channel_type?: number };

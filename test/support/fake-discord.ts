@@ -54,6 +54,8 @@ export interface FakeDiscord {
   /** Told of each REST call once it is answered (the bench waits on it instead of polling `calls`). */
   onCall(listener: (call: RestCall) => void): () => void;
   connected(): Promise<void>;
+  /** A file on the fake's CDN (`/attachments/…`): the `attachments` entry a message carries. */
+  file(name: string, content: Buffer | string, contentType: string): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   let base = '';
   let messageLimit: { limit: number; windowMs: number } | undefined;
   const windows = new Map<string, { start: number; used: number }>();
+  const cdnFiles = new Map<string, { content: Buffer; type: string }>();
 
   /** Counts a message call against its channel's window: headers to send, or a 429 to answer. */
   function rateLimit(channel: string): { headers: Record<string, string>; limited?: number } {
@@ -94,6 +97,11 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   const server = http.createServer(
     withBody((req, res, raw) => {
       const path = decodeURIComponent((req.url ?? '').split('?')[0]!).replace(/^\/api\/v10/, '');
+      const cdn = cdnFiles.get(path);
+      if (cdn) {
+        res.writeHead(200, { 'content-type': cdn.type });
+        return res.end(cdn.content);
+      }
       const method = req.method ?? 'GET';
       let body: unknown = raw;
       if ((req.headers['content-type'] ?? '').includes('application/json') && raw) body = JSON.parse(raw);
@@ -298,6 +306,13 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       return () => void listeners.delete(listener);
     },
     connected: () => ready,
+    file(name, content, contentType) {
+      const id = nextId();
+      const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
+      const at = `/attachments/${id}/${name}`;
+      cdnFiles.set(at, { content: data, type: contentType });
+      return { id, filename: name, size: data.length, url: `${base}${at}`, proxy_url: `${base}${at}`, content_type: contentType };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         ready = new Promise<void>((r) => (onReady = r));

@@ -50,6 +50,13 @@ export interface FakeSlack {
   closeStreamsAfter(appends: number | undefined): void;
   /** A message a person wrote (the harness calls it for every message event it sends): it shows in `conversations.replies`. */
   said(message: Record<string, unknown>): void;
+  /**
+   * A file on Slack's file host (`/files/<id>/<name>`, served only to the bot token): the `files`
+   * entry a message event carries. `declared` overrides the size the entry states.
+   */
+  file(name: string, content: Buffer | string, mimetype: string, declared?: number): Record<string, unknown>;
+  /** Every download of a file: the authorization header it came with. */
+  fileDownloads: Array<{ path: string; authorization: string | undefined }>;
   /** Display names `users.info` gives (others: `name-<id>`). */
   people(names: Record<string, string>): void;
   /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
@@ -71,6 +78,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   /** What people wrote (the harness tells of each event it sends), as `conversations.replies` lists it. */
   const peopleSaid: Array<Record<string, unknown>> = [];
   const names = new Map<string, string>();
+  const files = new Map<string, { content: Buffer; mimetype: string }>();
+  const fileDownloads: FakeSlack['fileDownloads'] = [];
   let base = '';
 
   const server = http.createServer(
@@ -84,6 +93,14 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         responses.push({ id: path.slice('/respond/'.length), body: JSON.parse(raw || '{}') as Record<string, unknown> });
         if (faults.get('respond')?.shift()?.hang) return;
         return send(200, { ok: true });
+      }
+      if (path.startsWith('/files/')) {
+        fileDownloads.push({ path, authorization: req.headers.authorization });
+        const f = files.get(path);
+        if (!f) return send(404, { ok: false });
+        if (req.headers.authorization !== 'Bearer xoxb-test') return send(403, { ok: false, error: 'not_authed' });
+        res.writeHead(200, { 'content-type': f.mimetype });
+        return res.end(f.content);
       }
       if (path.startsWith('/upload/')) {
         uploads.push({ id: path.slice('/upload/'.length), body: raw });
@@ -236,6 +253,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     closeStreamsAfter(appends) {
       closeAfter = appends;
+    },
+    fileDownloads,
+    file(name, content, mimetype, declared) {
+      const id = `F${++seq}`;
+      const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
+      files.set(`/files/${id}/${name}`, { content: data, mimetype });
+      return { id, name, title: name, mimetype, size: declared ?? data.length, url_private: `${base}/files/${id}/${name}`, url_private_download: `${base}/files/${id}/${name}` };
     },
     said(message) {
       if (message.subtype === 'message_changed' || message.subtype === 'message_deleted') return;

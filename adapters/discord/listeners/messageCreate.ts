@@ -7,6 +7,8 @@
  */
 import { ChannelType, Events, MessageType, type Client, type Message, type SendableChannels } from 'discord.js';
 import type { AnswerView, InboundMessage, PlatformThread } from '../../../src/core/inbound.js';
+import type { InboundFile } from '../../../src/core/attachments.js';
+import { downloadCapped, FileHostError } from '../../shared/download.js';
 import { isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
 import { SpanKind } from '@opentelemetry/api';
@@ -33,7 +35,8 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
   const mentioned = message.mentions.users.has(botId) || mentionsBot(message.content, botId);
   const channel = message.channel;
   const text = ownWords(message, botId);
-  const base = { key: `discord:${message.id}`, id: message.id, text };
+  const files: InboundFile[] = [...message.attachments.values()].map((a) => ({ id: a.url, name: a.name, ...(a.contentType ? { mimeType: a.contentType } : {}), size: a.size }));
+  const base = { key: `discord:${message.id}`, id: message.id, text, files };
 
   if (channel.type === ChannelType.DM || !message.guildId) {
     const thread = dmThreadRef(channel.id, message.author.id);
@@ -92,6 +95,11 @@ function discordThread(ctx: DiscordContext, message: Message, channel: SendableC
         }
       : {}),
     messages: (range) => threadMessages(target, message.client.user.id, range),
+    download: (file, maxBytes) =>
+      downloadCapped(file.id, { origins: ctx.fileOrigins, maxBytes, timeoutMs: ctx.downloadTimeoutMs }).catch((err: unknown) => {
+        if (err instanceof FileHostError) ctx.logger.warn({ file: file.name, reason: err.message }, 'Discord: a file was not downloaded (only Discord’s file hosts are asked)');
+        throw err;
+      }),
     async deliver(_thread: ThreadRef, reply: Reply) {
       // Refused before anything showed: privately (a DM), or as a reply where no thread was opened.
       if (reply.kind === 'refusal' && isPrivate(reply)) {
