@@ -218,13 +218,15 @@ export class Inbound {
    * context, never the turn.
    */
   private async context(platform: PlatformThread, thread: ThreadRef, before: string, since: string | undefined): Promise<ThreadContext | undefined> {
+    const budget = this.options.contextBudget ?? DEFAULT_CONTEXT_BUDGET;
+    if (budget.messages === 0) return undefined;
     const messages = await platform.messages({ ...(since ? { after: since } : {}), before }).catch((err: unknown) => {
       this.options.logger.warn({ err: String(err), channel: thread.channel, thread: thread.thread }, `${this.label}: could not read the thread's earlier messages; answering without them`);
       return [];
     });
     const heard = sinceForgotten(messages).filter((m) => !m.own);
     if (heard.length === 0) return undefined;
-    return withinBudget(since ? 'since' : 'thread', heard, this.options.contextBudget ?? DEFAULT_CONTEXT_BUDGET);
+    return withinBudget(since ? 'since' : 'thread', heard, budget);
   }
 }
 

@@ -22,7 +22,7 @@ describe('Slack app manifest', () => {
   it('has the scopes for every Web API method the bot calls', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(
       // conversations.info / conversations.members: who may see a private channel's threads in `sessions`.
-      expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'files:write', 'im:write', 'channels:history', 'im:history', 'channels:read', 'groups:read', 'mpim:read']),
+      expect.arrayContaining(['app_mentions:read', 'chat:write', 'commands', 'files:read', 'files:write', 'im:write', 'users:read', 'channels:history', 'im:history', 'channels:read', 'groups:read', 'mpim:read']),
     );
   });
 });
