@@ -31,6 +31,7 @@ import { appMention } from './listeners/events/app_mention.js';
 import { assistant } from './listeners/assistant.js';
 import { message } from './listeners/events/message.js';
 import { threadHistory } from './listeners/shortcuts/thread_history.js';
+import { foreignPayloads } from './listeners/foreign.js';
 import { describe } from './replier.js';
 import type { PlatformMetrics } from '../../src/metrics.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
@@ -138,7 +139,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     streaming: config.streaming,
     suggestedPrompts: config.suggestedPrompts,
   };
-  for (const register of [assistant, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
+  for (const register of [foreignPayloads, assistant, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
   deps.conversation.useVisibility('slack', slackVisibility(web, logger));
   deps.conversation.useApprovalCards('slack', slackApprovalCards(web));
   app.error(async (err) => {

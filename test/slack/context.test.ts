@@ -133,4 +133,24 @@ describe('Slack: the thread is the context', () => {
     await answers(s, ts2, 1, 'D111');
     expect(lastPrompt(s)).toMatch(/^why\?\n\nBrought along with this message .*\n.*Alice: deploy 42 failed: disk full$/);
   });
+
+  it('acknowledges another app’s button and an unknown slash command at once, without an error', async () => {
+    s = await startSlackHarness();
+    const button = await s.interact({
+      type: 'block_actions',
+      user: { id: 'UHUMAN', team_id: 'T111' },
+      team: { id: 'T111' },
+      api_app_id: 'A999',
+      container: { type: 'message', channel_id: 'C222', message_ts: '1700000000.000100' },
+      channel: { id: 'C222' },
+      actions: [{ type: 'button', action_id: 'deploy_now', block_id: 'b', value: 'x', action_ts: '1700000001.000100' }],
+      response_url: s.slack.responseUrl('other'),
+      trigger_id: 't',
+    });
+    expect(button.status).toBe(200);
+    const form = new URLSearchParams({ token: 'x', command: '/deploy', text: 'prod', team_id: 'T111', channel_id: 'C222', user_id: 'UHUMAN', api_app_id: 'A111', response_url: s.slack.responseUrl('cmd'), trigger_id: 't' });
+    const command = await s.post('/slack/events', form.toString(), 'application/x-www-form-urlencoded');
+    expect(command.status).toBe(200);
+    expect(s.h.model.requests).toHaveLength(0);
+  });
 });
