@@ -25,6 +25,8 @@ export interface SlackContext {
   botToken: string;
   fileOrigins: ReadonlySet<string>;
   downloadTimeoutMs: number;
+  /** How often a running turn says it still runs (assistant status, stream task). */
+  keepAliveMs: number;
   /** Names of people in thread context. */
   people: People;
   journal: TurnJournal;

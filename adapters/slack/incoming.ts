@@ -65,7 +65,15 @@ function answerView(ctx: SlackContext, client: WebClient, thread: ThreadRef, beh
       () => undefined,
       (err: unknown) => ctx.logger.warn({ err: describe(err), channel: thread.channel, thread: thread.thread }, `Slack: could not ${what}`),
     );
-  const status = (what: string) => void (surface ? safely('set the assistant status', () => surface.setStatus(what)) : undefined);
+  let shown = '';
+  const status = (what: string) => {
+    shown = what;
+    if (surface) void safely('set the assistant status', () => surface.setStatus(what));
+  };
+  // Slack clears an assistant status after 2 minutes and ends an idle stream after a few: a long
+  // turn says it still runs, every `keepAliveMs`, with the time it has taken.
+  let alive: NodeJS.Timeout | undefined;
+  const began = Date.now();
   return {
     onDelta: (d) => replier.onDelta(d),
     onProgress: (p) => {
@@ -76,8 +84,14 @@ function answerView(ctx: SlackContext, client: WebClient, thread: ThreadRef, beh
       placed = onPlaced;
       status('is thinking…');
       replier.start(at.post, behindApproval);
+      alive = setInterval(() => {
+        replier.keepAlive?.(elapsedText(Date.now() - began));
+        if (shown) status(shown);
+      }, ctx.keepAliveMs);
+      alive.unref();
     },
     async finish(reply) {
+      clearInterval(alive);
       await replier.finish(reply.text);
       if (!surface) return;
       status('');
@@ -140,4 +154,10 @@ async function deliver(client: WebClient, thread: ThreadRef, reply: Reply, names
 
 async function ephemeral(client: WebClient, thread: ThreadRef, fallback: string, blocks: unknown[]): Promise<void> {
   await client.chat.postEphemeral({ channel: thread.channel, thread_ts: thread.thread, user: thread.user, text: toMrkdwn(fallback), blocks: blocks as never });
+}
+
+/** `2m 14s`, `45s`. */
+export function elapsedText(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }

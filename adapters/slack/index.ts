@@ -39,6 +39,7 @@ import { inSpan } from '../../src/tracing.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 const DEFAULT_SLACK_API = 'https://slack.com/api/';
+const KEEP_ALIVE_MS = 60_000;
 /** How long Socket Mode may take to connect at start. */
 const SOCKET_START_MS = 30_000;
 
@@ -49,6 +50,8 @@ export interface SlackDeps {
   dedupe: Dedupe;
   journal: TurnJournal;
   logger: Logger;
+  /** How often a long turn says it still runs (default a minute: Slack clears a status after two); tests use less. */
+  keepAliveMs?: number;
   /** Web API retry policy; tests use fewer retries. */
   retries?: number;
   metrics?: PlatformMetrics;
@@ -131,6 +134,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     botToken: config.botToken,
     fileOrigins: allowedOrigins(['files.slack.com'], config.apiUrl),
     downloadTimeoutMs: Math.max(30_000, config.timeoutMs),
+    keepAliveMs: deps.keepAliveMs ?? KEEP_ALIVE_MS,
     journal: deps.journal,
     posts: new KeyedQueue<string>(),
     logger,

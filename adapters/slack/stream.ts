@@ -31,6 +31,8 @@ export interface Replier {
   start(place?: Reservation, waiting?: boolean): void;
   onDelta(text: string): void;
   onProgress(progress: TurnProgress): void;
+  /** The turn still runs after `elapsed` (a long tool): keep what shows it alive. */
+  keepAlive?(elapsed: string): void;
   finish(markdown: string): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export class StreamReplier implements Replier {
   /** The "Thinking" task, until the first text or tool is shown (then it is complete). */
   private thinking: string | undefined;
   private readonly running: string[] = [];
+  private readonly toolNames = new Map<string, string>();
 
   constructor(
     private readonly client: WebClient,
@@ -123,11 +126,32 @@ export class StreamReplier implements Replier {
     if (progress.phase === 'start') {
       const id = `tool-${++this.tools}`;
       this.running.push(id);
+      this.toolNames.set(id, progress.name);
       this.enqueue(() => this.tasks([{ type: 'task_update', id, title: `Running ${progress.name}`, status: 'in_progress' }]), 'show a tool');
     } else {
       const id = this.running.shift();
       if (id) this.enqueue(() => this.tasks([{ type: 'task_update', id, title: `Ran ${progress.name}`, status: progress.ok === false ? 'error' : 'complete' }]), 'show a tool');
     }
+  }
+
+  /**
+   * Says the turn still runs, `elapsed` in: the running tool's task (*Running bash · 2m 14s*), the
+   * thinking task, or a task of its own. Slack ends a stream that stays idle for minutes.
+   */
+  keepAlive(elapsed: string): void {
+    if (this.finished || this.fallback) return;
+    const tool = this.running[0];
+    const chunk = tool
+      ? { type: 'task_update', id: tool, title: `Running ${this.toolNames.get(tool) ?? 'a tool'} · ${elapsed}`, status: 'in_progress' }
+      : this.thinking
+        ? { type: 'task_update', id: 'thinking', title: `${this.thinking} · ${elapsed}`, status: 'in_progress' }
+        : { type: 'task_update', id: 'working', title: `Working · ${elapsed}`, status: 'in_progress' };
+    this.enqueue(async () => {
+      if (!this.ts) return;
+      await this.client.chat.appendStream({ channel: this.target.channel, ts: this.ts, chunks: [chunk] as never }).catch((err: unknown) => {
+        if (!isClosed(err)) throw err;
+      });
+    }, 'say the answer is still coming');
   }
 
   /** Streams what is left of `markdown` (the turn's final answer, or its error) and stops with the feedback buttons. */

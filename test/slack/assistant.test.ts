@@ -67,4 +67,17 @@ describe('Slack assistant threads', () => {
     await expect.poll(() => threadMessages(s!.slack, DM, thread).some((m) => m.text.includes('tool answer: made-assisted')), { timeout: 30_000 }).toBe(true);
     expect(argsOf(s, 'assistant.threads.setStatus').map((a) => a.status)).toEqual(expect.arrayContaining(['is thinking…', 'is running bash…']));
   });
+
+  it('keeps a long turn visibly alive: the status is set again and the stream says how long it has taken', async () => {
+    // The model takes a second; the turn says it still runs every 200 ms (a minute in production).
+    s = await startSlackHarness({ env: { SLACK_STREAMING: 'native' }, keepAliveMs: 200, script: () => ({ kind: 'text', text: 'done at last', delayMs: 1200 }) });
+    const thread = nextTs();
+    await s.event(said('a slow one', thread));
+    await expect.poll(() => threadMessages(s!.slack, DM, thread).filter((m) => m.stream === 'stopped').map((m) => m.text), { timeout: 30_000 }).toEqual(['done at last']);
+    const refreshed = argsOf(s, 'assistant.threads.setStatus').filter((a) => a.status === 'is thinking…');
+    expect(refreshed.length).toBeGreaterThanOrEqual(2);
+    const alive = argsOf(s, 'chat.appendStream').flatMap((a) => (a.chunks as Array<{ title?: string }>) ?? []).map((c) => c.title ?? '');
+    expect(alive.some((t) => /^Thinking · \d+s$/.test(t))).toBe(true);
+  });
 });
+

@@ -28,7 +28,7 @@ export interface SlackHarness {
 
 let eventSeq = 0;
 
-export async function startSlackHarness(options: { env?: Record<string, string>; script?: ModelScript } = {}): Promise<SlackHarness> {
+export async function startSlackHarness(options: { env?: Record<string, string>; script?: ModelScript; keepAliveMs?: number } = {}): Promise<SlackHarness> {
   const slack = await startFakeSlack();
   const h = await startHarness({
     // The edit path unless a test asks for native streaming (test/slack/streaming.test.ts).
@@ -46,6 +46,7 @@ export async function startSlackHarness(options: { env?: Record<string, string>;
       journal: h.app.store.journal,
       logger: testLogger(),
       metrics: h.app.metrics,
+      ...(options.keepAliveMs ? { keepAliveMs: options.keepAliveMs } : {}),
     });
     routes.length = 0;
     routes.push(adapter.route!);
