@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Conversation } from '../../src/core/conversation.js';
+import type { Conversation, MessageOptions } from '../../src/core/conversation.js';
+import { FileTooLargeError, gatherFiles, skippedNote, type InboundFile } from '../../src/core/attachments.js';
 import { approvalCard, type ApprovalChoice } from '../../src/core/approvals.js';
 import { visible } from '../../src/core/exact-text.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
@@ -49,7 +50,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
   const write = (s: string) => io.output.write(s);
   const tty = io.tty === true;
   write(`${paint('1', `copilot-threads · thread "${thread.thread}"`)} (session ${sessionIdFor(thread)})\n`);
-  write(paint('2', `Type a message. Commands: /history [page], /forget, /sessions, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
+  write(paint('2', `Type a message. Commands: /attach PATH (a file for your next message), /history [page], /forget, /sessions, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
   const rl = tty
     ? readline.createInterface({ input: io.input, output: io.output, terminal: true, history: loadHistory(io.historyFile), historySize: HISTORY_KEPT, removeHistoryDuplicates: true })
     : readline.createInterface({ input: io.input, terminal: false });
@@ -95,14 +96,30 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
     } else write(you);
   };
   prompt();
+  // Files named with /attach go with the next message, as a file dropped in a chat thread does.
+  let attached: InboundFile[] = [];
   for (let raw = await nextLine(); raw !== undefined; raw = await nextLine()) {
     const line = raw.trim();
     if (EXIT.has(line.toLowerCase())) break;
-    if (!line) {
+    const attach = /^\/attach(?:\s+(.*))?$/i.exec(line);
+    if (attach) {
+      const said = attachFile(attach[1]?.trim() ?? '', attached);
+      write(`${paint('33', 'bot › ')}${said}\n`);
       prompt();
       continue;
     }
-    const reply = tty ? await answerOnTerminal(conversation, thread, line, { write, paint, spinner: spinner!, render }) : await answerPlain(conversation, thread, line, { write, paint });
+    if (!line && attached.length === 0) {
+      prompt();
+      continue;
+    }
+    const files = attached.length ? gatherFiles(attached, readLocalFile, conversation.fileLimits) : undefined;
+    attached = [];
+    if (files) {
+      const { skipped } = await files;
+      if (skipped.length) write(`${paint('33', 'bot › ')}${skippedNote(skipped)}\n`);
+    }
+    const extra: MessageOptions = files ? { files } : {};
+    const reply = tty ? await answerOnTerminal(conversation, thread, line, { write, paint, spinner: spinner!, render }, extra) : await answerPlain(conversation, thread, line, { write, paint }, extra);
     void reply;
     prompt();
   }
@@ -121,9 +138,10 @@ function label(kind: Reply['kind'], paint: Out['paint']): string {
 }
 
 /** A pipe: the answer as it streams, on one `copilot ›` line. */
-async function answerPlain(conversation: Conversation, thread: ThreadRef, line: string, { write, paint }: Out): Promise<Reply> {
+async function answerPlain(conversation: Conversation, thread: ThreadRef, line: string, { write, paint }: Out, extra: MessageOptions = {}): Promise<Reply> {
   let streamed = false;
   const reply = await conversation.handleMessage(thread, line, {
+    ...extra,
     onDelta: (text) => {
       if (!streamed) write(paint('32', 'copilot › '));
       streamed = true;
@@ -139,7 +157,7 @@ async function answerPlain(conversation: Conversation, thread: ThreadRef, line: 
 }
 
 /** A terminal: a spinner until each block of the answer is complete, then that block rendered. */
-async function answerOnTerminal(conversation: Conversation, thread: ThreadRef, line: string, out: Out & { spinner: Spinner; render: Render }): Promise<Reply> {
+async function answerOnTerminal(conversation: Conversation, thread: ThreadRef, line: string, out: Out & { spinner: Spinner; render: Render }, extra: MessageOptions = {}): Promise<Reply> {
   const { write, paint, spinner, render } = out;
   const blocks = new MarkdownBlocks();
   let shown = false;
@@ -152,6 +170,7 @@ async function answerOnTerminal(conversation: Conversation, thread: ThreadRef, l
   };
   spinner.start('Copilot is thinking…');
   const reply = await conversation.handleMessage(thread, line, {
+    ...extra,
     onDelta: (text) => {
       for (const block of blocks.push(text)) show(block);
       spinner.start();
@@ -198,4 +217,32 @@ export function consoleChoice(answer: string | undefined): ApprovalChoice {
   if (a === 'y' || a === 'yes') return 'once';
   if (a === 'a' || a === 'always') return 'always';
   return 'deny';
+}
+
+/** `/attach PATH`: the file goes with the next message; what is said back. */
+function attachFile(given: string, attached: InboundFile[]): string {
+  if (!given) return 'Say which file: `/attach PATH`.';
+  const file = path.resolve(given.replace(/^~(?=$|\/)/, os.homedir()));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return `There is no file at ${file}.`;
+  }
+  if (!stat.isFile()) return `${file} is not a file.`;
+  attached.push({ id: file, name: path.basename(file), size: stat.size });
+  return `Attached ${path.basename(file)} (${Math.max(1, Math.round(stat.size / 1024))} KB): it goes with your next message.`;
+}
+
+/** A local file for `gatherFiles`, read no further than the cap. */
+async function readLocalFile(file: InboundFile, maxBytes: number): Promise<Buffer> {
+  const handle = await fs.promises.open(file.id, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    const { bytesRead } = await handle.read(buffer, 0, maxBytes + 1, 0);
+    if (bytesRead > maxBytes) throw new FileTooLargeError(file.name);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }

@@ -40,6 +40,20 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
     expect(out.stdout).toContain('Forgotten');
     expect(out.stdout).toContain('copilot › you said: new start\n');
   });
+
+  it('sends a file named with /attach along with the next message, and names what it cannot read', async () => {
+    const log = path.join(dir, 'build.log');
+    fs.writeFileSync(log, 'step 3 failed: exit 137\n');
+    fs.writeFileSync(path.join(dir, 'scan.pdf'), '%PDF-1.4');
+    const out = await chat(`/attach ${log}\n/attach ${path.join(dir, 'scan.pdf')}\n/attach ${path.join(dir, 'nope.txt')}\nwhy did it fail?\n`, 'files');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('bot › Attached build.log (1 KB): it goes with your next message.');
+    expect(out.stdout).toContain(`bot › There is no file at ${path.join(dir, 'nope.txt')}.`);
+    expect(out.stdout).toContain("bot › I couldn't read scan.pdf: PDF isn't supported yet (pictures and text files are).");
+    const asked = JSON.stringify(fx.model.requests.at(-1)!.messages.at(-1));
+    expect(asked).toContain('step 3 failed: exit 137');
+    expect(asked).toContain('why did it fail?');
+  });
 });
 
 describe('console chat: tool approval on the terminal (y/N/a)', () => {
