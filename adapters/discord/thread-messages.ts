@@ -61,10 +61,11 @@ function authorOf(m: Message): string {
 
 function toContext(m: Message): ContextMessage {
   const files = [...m.attachments.values()].map((a) => a.name);
+  const attachments = [...m.attachments.values()].map((a) => ({ id: a.url, name: a.name, ...(a.contentType ? { mimeType: a.contentType } : {}), size: a.size }));
   const stickers = [...m.stickers.values()].map((s) => `[sticker: ${s.name}]`);
   const forwarded = [...(m.messageSnapshots?.values() ?? [])].map((s) => `[forwarded: ${s.content ?? ''}]`);
   const text = [m.cleanContent, ...stickers, ...forwarded].filter(Boolean).join(' ');
-  return { id: m.id, author: authorOf(m), ...(m.author.bot ? { bot: true } : {}), at: m.createdAt, text, ...(files.length ? { files } : {}) };
+  return { id: m.id, author: authorOf(m), ...(m.author.bot ? { bot: true } : {}), at: m.createdAt, text, ...(files.length ? { files, attachments } : {}) };
 }
 
 /** What a message brings along: the messages it forwards, and the message it replies to. */

@@ -5,6 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ContextMessage } from '../../src/core/thread-context.js';
+import { filesOf, type SlackMessageLike } from './thread.js';
 
 /** Pages of `conversations.replies` read at most (200 messages each): far past any context budget. */
 const MAX_PAGES = 10;
@@ -21,7 +22,7 @@ interface RawMessage {
   text?: string;
   username?: string;
   bot_profile?: { name?: string };
-  files?: Array<{ name?: string; title?: string }>;
+  files?: SlackMessageLike['files'];
   attachments?: Array<{ is_share?: boolean; is_msg_unfurl?: boolean; text?: string; fallback?: string; author_name?: string; author_subname?: string; ts?: string | number }>;
 }
 
@@ -94,7 +95,8 @@ function toContext(m: RawMessage, name: (id: string) => string | undefined): Con
   const shared = (m.attachments ?? []).filter((a) => a.is_share || a.is_msg_unfurl).map((a) => `[shared from ${a.author_name ?? a.author_subname ?? 'someone'}: ${renderSlackText(a.text ?? a.fallback ?? '', name)}]`);
   const text = [renderSlackText(m.text ?? '', name), ...shared].filter(Boolean).join(' ');
   const files = (m.files ?? []).map((f) => f.name ?? f.title ?? 'file');
-  return { id: m.ts!, author, ...(bot ? { bot: true } : {}), at: tsDate(m.ts!), text, ...(files.length ? { files } : {}) };
+  const attachments = filesOf(m as SlackMessageLike);
+  return { id: m.ts!, author, ...(bot ? { bot: true } : {}), at: tsDate(m.ts!), text, ...(files.length ? { files, attachments } : {}) };
 }
 
 export function tsDate(ts: string | number): Date {

@@ -316,6 +316,7 @@ export class Conversation {
         id = await this.sessionOf(thread, line);
         const [context, files] = await Promise.all([this.contextOf(id, options), options.files]);
         const prompt = withContext(context, withFiles(said, files), this.contextBudget);
+        const attachments = [...(context?.attached?.attachments ?? []), ...(files?.attachments ?? [])];
         const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
           () => undefined,
           (err: unknown) => err,
@@ -333,7 +334,7 @@ export class Conversation {
           timeoutMs: this.options.turnTimeoutMs,
           onDelta: options.onDelta,
           onProgress: options.onProgress,
-          ...(files?.attachments.length ? { attachments: files.attachments } : {}),
+          ...(attachments.length ? { attachments } : {}),
           ...(desk ? { approve: async (ask, signal) => desk.ask(thread, id, ask, signal, await this.starterOf(id, thread)) } : {}),
         });
         const unrecorded = alongside ? await recording : undefined;

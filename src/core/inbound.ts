@@ -226,7 +226,13 @@ export class Inbound {
     });
     const heard = sinceForgotten(messages).filter((m) => !m.own);
     if (heard.length === 0) return undefined;
-    return withinBudget(since ? 'since' : 'thread', heard, budget);
+    const context = withinBudget(since ? 'since' : 'thread', heard, budget);
+    // The files of the messages kept come along, newest first when there are more than a message may bring.
+    const files = context.messages.flatMap((m) => m.attachments ?? []);
+    if (files.length === 0 || !platform.download) return context;
+    const limits = this.options.conversation.fileLimits;
+    const attached = await gatherFiles(files.slice(-limits.perMessage), (f, max) => platform.download!(f, max), limits);
+    return { ...context, attached };
   }
 }
 

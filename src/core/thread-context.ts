@@ -5,6 +5,7 @@
  * reads it. Pure.
  */
 import type { ContextBudget } from '../domain.js';
+import type { GatheredFiles, InboundFile } from './attachments.js';
 
 /** One message of a thread, as the platform showed it (mentions already rendered as names). */
 export interface ContextMessage {
@@ -20,6 +21,8 @@ export interface ContextMessage {
   text: string;
   /** Names of the files it carried. */
   files?: readonly string[];
+  /** Those files, for the platform to download (the thread's files come with its context). */
+  attachments?: readonly InboundFile[];
 }
 
 /** Which part of the thread: everything before the first turn, or what came since the last answer. */
@@ -39,6 +42,8 @@ export interface ThreadContext {
   messages: readonly ContextMessage[];
   /** How many older ones did not fit. */
   leftOut: number;
+  /** The files of those messages, read as a message's own are (see `core/attachments.ts`). */
+  attached?: GatheredFiles;
 }
 
 /** The newest messages that fit the budget (oldest first), and how many were left out. */

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { THINKING } from '../../adapters/slack/replier.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { threadTexts } from '../support/slack-view.js';
 
 /** A 1×1 PNG. */
@@ -92,4 +92,16 @@ describe('Slack: files in', () => {
     expect(texts).toContain("I couldn't read evil.txt: it could not be downloaded.");
     expect(seen).toEqual([]);
   });
+
+  it('reads the files of the thread’s earlier messages with its context', async () => {
+    s = await startSlackHarness();
+    const root = nextTs();
+    s.slack.said({ ...message('the crash log', { ts: root, user: 'UALICE' }), subtype: 'file_share', files: [s.slack.file('crash.txt', 'panic: nil map write', 'text/plain')] });
+    await s.event(mention('what does the log say?', { thread_ts: root }));
+    await answers(s, root, 1);
+    const sent = lastRequest(s);
+    expect(sent).toContain('panic: nil map write');
+    expect(sent).toContain('the crash log [files: crash.txt]');
+  });
 });
+
