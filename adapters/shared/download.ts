@@ -10,11 +10,12 @@ export class FileHostError extends Error {
   override name = 'FileHostError';
 }
 
-/** `https://<host>` for the platform's file hosts, and whatever origin the operator configured for its API (tests, proxies). */
+/**
+ * `https://<host>` for the platform's file hosts; where the operator pointed the bot at another
+ * API (SLACK_API_URL, DISCORD_API_URL: tests, a proxy), that origin only.
+ */
 export function allowedOrigins(hosts: readonly string[], apiUrl?: string): Set<string> {
-  const origins = new Set(hosts.map((h) => `https://${h}`));
-  if (apiUrl) origins.add(new URL(apiUrl).origin);
-  return origins;
+  return apiUrl ? new Set([new URL(apiUrl).origin]) : new Set(hosts.map((h) => `https://${h}`));
 }
 
 export async function downloadCapped(url: string, o: { origins: ReadonlySet<string>; headers?: Record<string, string>; maxBytes: number; timeoutMs: number }): Promise<Buffer> {
