@@ -87,6 +87,8 @@ export interface Arrival {
   /** A turn of the thread was queued or running here before this message came: the thread has (or is about to have) a session. */
   readonly busy: boolean;
   cancel(): void;
+  /** The message is handled: its claim on a new thread (see `arrive`) ends. */
+  settle(): void;
 }
 
 export interface InboundOptions {
@@ -106,16 +108,29 @@ export class Inbound {
 
   constructor(private readonly options: InboundOptions) {}
 
-  /** Call synchronously when the message arrives: its thread's order is fixed here. */
-  arrive(thread: ThreadRef | undefined, ...others: Reservation[]): Arrival {
+  /**
+   * Call synchronously when the message arrives: its thread's order is fixed here. A mention or
+   * DM into a thread with nothing queued claims the thread for its author at once, so follow-ups
+   * sent right behind it (before its turn is recorded) are judged by the reply rule as its
+   * thread's; the claim ends with the message's handling.
+   */
+  arrive(where: { thread: ThreadRef; addressed: Addressed } | undefined, ...others: Reservation[]): Arrival {
+    const thread = where?.thread;
     const busy = thread !== undefined && this.options.conversation.active(thread);
     const turn = thread ? this.options.conversation.reserve(thread) : NO_RESERVATION;
+    const id = thread ? sessionIdFor(thread) : undefined;
+    const claims = id !== undefined && where!.addressed !== 'follow-up' && !busy && !this.starting.has(id);
+    if (claims) this.starting.set(id, thread!.user);
+    const starting = this.starting;
     return {
       turn,
       busy,
       cancel() {
         turn.cancel();
         for (const o of others) o.cancel();
+      },
+      settle() {
+        if (claims) starting.delete(id);
       },
     };
   }
@@ -130,6 +145,7 @@ export class Inbound {
       logger.error({ err: String(err), platform: this.options.platform, channel: message.thread.channel, message: message.id }, `${this.label}: message failed`);
     } finally {
       arrival.cancel();
+      arrival.settle();
     }
   }
 
@@ -188,6 +204,7 @@ export class Inbound {
     // Downloaded while the turn waits its turn; the person hears at once of files that are not read.
     const gathering = files.length ? gatherFiles(files, (f, max) => platform.download!(f, max), conversation.fileLimits) : undefined;
     void gathering?.then((got) => (got.skipped.length ? safely('say which files were not read', () => platform.deliver(thread, { kind: 'notice', text: skippedNote(got.skipped) })) : undefined));
+    // A thread this message opened (a Discord channel mention) is claimed here: it had no place to take on arrival.
     const firstHere = !this.starting.has(id) && !conversation.active(thread);
     if (firstHere) this.starting.set(id, thread.user);
     const answer = conversation

@@ -109,8 +109,11 @@ describe('Slack: the thread is the context', () => {
     expect(splitContext(lastPrompt(s)).question).toBe('also in the channel');
     const dm = nextTs();
     await s.event({ ...message('here is the log', { channel: 'D111', channel_type: 'im', ts: dm }), subtype: 'file_share', files: [{ id: 'F1', name: 'app.log' }] });
-    await answers(s, dm, 1, 'D111');
-    expect(lastPrompt(s)).toBe('here is the log');
+    // Two replies: the answer, and the note that the file (no download address here) was not read.
+    await expect.poll(() => s!.h.model.requests.length, { timeout: 30_000 }).toBe(2);
+    await answers(s, dm, 2, 'D111');
+    expect(lastPrompt(s)).toMatch(/^here is the log\n\n\(Also attached, but not readable here: app\.log/);
+    expect(threadTexts(s.slack, 'D111', dm).join('\n')).toContain('app.log: it could not be downloaded');
     const me = nextTs();
     await s.event({ ...message('waves', { channel: 'D111', channel_type: 'im', ts: me }), subtype: 'me_message' });
     await answers(s, me, 1, 'D111');

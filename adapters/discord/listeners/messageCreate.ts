@@ -40,15 +40,16 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
 
   if (channel.type === ChannelType.DM || !message.guildId) {
     const thread = dmThreadRef(channel.id, message.author.id);
-    const arrival = ctx.inbound.arrive(thread);
+    const arrival = ctx.inbound.arrive({ thread, addressed: 'direct' });
     const quoted = await quotedIn(message);
     return ctx.inbound.handle(arrival, { ...base, thread, addressed: 'direct', quoted }, discordThread(ctx, message, channel as SendableChannels));
   }
   if (channel.isThread()) {
     const thread = guildThreadRef(message.guildId, channel.id, message.author.id, { parent: channel.parentId, roles: roleIds(message.member) });
-    const arrival = ctx.inbound.arrive(thread);
+    const addressed = mentioned ? 'mention' : 'follow-up';
+    const arrival = ctx.inbound.arrive({ thread, addressed });
     const quoted = await quotedIn(message);
-    return ctx.inbound.handle(arrival, { ...base, thread, addressed: mentioned ? 'mention' : 'follow-up', quoted }, discordThread(ctx, message, channel));
+    return ctx.inbound.handle(arrival, { ...base, thread, addressed, quoted }, discordThread(ctx, message, channel));
   }
   if ((channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement) && mentioned) {
     const guildId = message.guildId;
