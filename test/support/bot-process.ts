@@ -170,7 +170,7 @@ let events = 0;
 
 export async function startStack(options: { script?: ModelScript; env?: Record<string, string> } = {}): Promise<Stack> {
   const model = await startModelServer(options.script);
-  const slack = await startFakeSlack();
+  const slack = await startFakeSlack({ botToken: 'xoxb-stack-token' });
   const discord = await startFakeDiscord(GUILDS);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-stack-'));
   const port = await freePort();

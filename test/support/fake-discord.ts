@@ -39,6 +39,8 @@ export interface FakeDiscord {
   identify: Array<{ intents: number }>;
   /** Sends a gateway dispatch (op 0). */
   dispatch(t: string, d: unknown): void;
+  /** A message that was in a channel before the test (its history), without a gateway event. */
+  said(message: { id: string; channel_id: string } & Record<string, unknown>): void;
   /** Sends a raw frame, well-formed or not. */
   sendRaw(frame: string): void;
   /** Drops the gateway connection the way a network blip does; the client should resume. */
@@ -293,6 +295,7 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
     calls,
     identify,
     dispatch: send0,
+    said: remember,
     sendRaw: (frame) => socket?.send(frame),
     rateLimitMessages(limit, windowMs) {
       messageLimit = { limit, windowMs };

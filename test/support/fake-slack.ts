@@ -64,7 +64,9 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
-export async function startFakeSlack(): Promise<FakeSlack> {
+/** `botToken`: the only token its file host serves files to (the bot's SLACK_BOT_TOKEN). */
+export async function startFakeSlack(options: { botToken?: string } = {}): Promise<FakeSlack> {
+  const botToken = options.botToken ?? 'xoxb-test';
   const calls: ApiCall[] = [];
   const listeners = new Set<(call: ApiCall) => void>();
   const responses: FakeSlack['responses'] = [];
@@ -98,7 +100,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         fileDownloads.push({ path, authorization: req.headers.authorization });
         const f = files.get(path);
         if (!f) return send(404, { ok: false });
-        if (req.headers.authorization !== 'Bearer xoxb-test') return send(403, { ok: false, error: 'not_authed' });
+        if (req.headers.authorization !== `Bearer ${botToken}`) return send(403, { ok: false, error: 'not_authed' });
         res.writeHead(200, { 'content-type': f.mimetype });
         return res.end(f.content);
       }
