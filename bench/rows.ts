@@ -34,11 +34,12 @@ export interface Sizes {
   p5Turns: number;
   p6Messages: number;
   p7Starts: number;
+  p8Threads: number;
   p9Turns: number;
 }
 
-export const FULL: Sizes = { p1Turns: 100, p2Threads: 200, p2Turns: 5, p2Sweep: [1, 10, 50, 200], p3Turns: 500, p3Restarts: 3, p4Threads: 10_000, p4Every: 500, p5Turns: 1000, p6Messages: 12, p7Starts: 3, p9Turns: 30 };
-export const QUICK: Sizes = { p1Turns: 12, p2Threads: 20, p2Turns: 3, p2Sweep: [1, 10, 20], p3Turns: 40, p3Restarts: 1, p4Threads: 300, p4Every: 100, p5Turns: 80, p6Messages: 3, p7Starts: 1, p9Turns: 3 };
+export const FULL: Sizes = { p1Turns: 100, p2Threads: 200, p2Turns: 5, p2Sweep: [1, 10, 50, 200], p3Turns: 500, p3Restarts: 3, p4Threads: 10_000, p4Every: 500, p5Turns: 1000, p6Messages: 12, p7Starts: 3, p8Threads: 20, p9Turns: 30 };
+export const QUICK: Sizes = { p1Turns: 12, p2Threads: 20, p2Turns: 3, p2Sweep: [1, 10, 20], p3Turns: 40, p3Restarts: 1, p4Threads: 300, p4Every: 100, p5Turns: 80, p6Messages: 3, p7Starts: 1, p8Threads: 2, p9Turns: 3 };
 
 export interface Row {
   id: string;
@@ -387,10 +388,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, done: (out: st
   });
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+export const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
 /** The next `count` calls a fake platform is told of that `matches`, within a minute. */
-function nextCall<C>(onCall: (listener: (call: C) => void) => () => void, matches: (call: C) => boolean, count = 1, timeoutMs = 60_000): Promise<void> {
+export function nextCall<C>(onCall: (listener: (call: C) => void) => () => void, matches: (call: C) => boolean, count = 1, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let left = count;
     const timer = setTimeout(() => {
@@ -406,7 +407,7 @@ function nextCall<C>(onCall: (listener: (call: C) => void) => () => void, matche
   });
 }
 
-function fmt(n: number): string {
+export function fmt(n: number): string {
   return `${n.toFixed(1)} ms`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the product against the raw Copilot SDK (or a naive implementation) on the
- * same work in the same run, rows P1–P7, P9 (the tool sandbox) and shared mode S1–S2 (see docs/performance.md), on the local model server that
+ * same work in the same run, rows P1–P7, P8 (reading the thread), P9 (the tool sandbox) and shared mode S1–S2 (see docs/performance.md), on the local model server that
  * answers at once, so what is measured is our code, the platforms' client libraries and the
  * runtime. Prints a table, writes `bench/results.json` and the chart `docs/performance.svg`
  * (a quick or partial run writes `bench/results.partial.json` only).
@@ -15,9 +15,10 @@ import { parseArgs } from 'node:util';
 import { startModelServer } from '../test/support/model-server.js';
 import { chartSvg } from './chart.js';
 import { FULL, p1, p2, p3, p4, p5, p6, p7, QUICK, shared, type Row, type Series } from './rows.js';
+import { p8 } from './context.js';
 import { p9 } from './sandbox.js';
 
-const ROWS = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5, P6: p6, P7: p7, P9: p9, S: shared } as const;
+const ROWS = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5, P6: p6, P7: p7, P8: p8, P9: p9, S: shared } as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });

@@ -14,7 +14,8 @@ export type ToolVerdict = { approved: true } | { approved: false; reason: string
 export type TurnProgress = { kind: 'tool'; name: string; phase: 'start' | 'end'; ok?: boolean } | { kind: 'message-end' };
 
 /** A file a person attached: a picture goes to the model as an image, text as a file in the thread's folder. */
-export type TurnAttachment = { kind: 'image'; name: string; mimeType: string; data: Buffer } | { kind: 'text'; name: string; text: string };
+/** A file for the turn, as downloaded: a picture, or text (UTF-8 bytes, written to the thread's folder as they are). */
+export type TurnAttachment = { kind: 'image'; name: string; mimeType: string; data: Buffer } | { kind: 'text'; name: string; data: Buffer };
 
 export interface TurnOptions {
   /** The turn is aborted and fails with `TurnTimeoutError` after this long. */

@@ -469,26 +469,23 @@ export class CopilotAgent implements Agent {
    * by path, so its tools can work on it too.
    */
   private async place(id: SessionId, attachments: readonly TurnAttachment[]): Promise<SdkAttachment[]> {
-    const out: SdkAttachment[] = [];
     const folder = this.filesFolder(id);
     const files = new ThreadFiles(folder, this.sandbox?.owner);
-    for (const a of attachments) {
-      if (a.kind === 'image') {
-        out.push({ type: 'blob', data: a.data.toString('base64'), mimeType: a.mimeType, displayName: a.name });
-        continue;
-      }
-      await files.mkdir(path.join(folder, ATTACHED_DIR), true, 0o755);
-      const where = path.join(folder, ATTACHED_DIR, safeFileName(a.name));
-      await files.writeFile(where, a.text, 0o644);
-      // Small text goes in whole (the model reads it without a tool); larger files by path, for the thread's tools.
-      if (a.text.length > INLINE_TEXT_CHARS) {
-        out.push({ type: 'file', path: where, displayName: a.name });
-        continue;
-      }
-      const lines = a.text.split('\n');
-      out.push({ type: 'selection', filePath: where, displayName: a.name, text: a.text, selection: { start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: lines.at(-1)!.length } } });
-    }
-    return out;
+    const names = distinctNames(attachments.map((a) => safeFileName(a.name)));
+    // All at once; the write makes the folders it needs. The bytes are written as downloaded, and
+    // turned into a string only when they go to the model whole.
+    return Promise.all(
+      attachments.map(async (a, i): Promise<SdkAttachment> => {
+        if (a.kind === 'image') return { type: 'blob', data: a.data.toString('base64'), mimeType: a.mimeType, displayName: a.name };
+        const where = path.join(folder, ATTACHED_DIR, names[i]!);
+        await files.writeFile(where, a.data, 0o644);
+        // Small text goes in whole (the model reads it without a tool); larger files by path, for the thread's tools.
+        if (a.data.length > INLINE_TEXT_BYTES) return { type: 'file', path: where, displayName: a.name };
+        const text = a.data.toString('utf8');
+        const lines = text.split('\n');
+        return { type: 'selection', filePath: where, displayName: a.name, text, selection: { start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: lines.at(-1)!.length } } };
+      }),
+    );
   }
 
   /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
@@ -838,7 +835,7 @@ function sdkSessions(client: CopilotClient | undefined): Map<string, unknown> | 
 type SdkAttachment = NonNullable<MessageOptions['attachments']>[number];
 
 /** Text files up to this size are given to the model whole; larger ones by their path in the thread's folder. */
-const INLINE_TEXT_CHARS = 200_000;
+const INLINE_TEXT_BYTES = 200_000;
 
 /** Where in a thread's folder the files people attached are written. */
 const ATTACHED_DIR = 'attached';
@@ -848,4 +845,17 @@ export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const clean = base.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^[.\s]+/, '').slice(0, 100).trim();
   return clean || 'file.txt';
+}
+
+/** The names, each once: a repeated one gets a number (`log-2.txt`), so two files of a turn never share a path. */
+export function distinctNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  return names.map((name) => {
+    const ext = path.extname(name);
+    const stem = name.slice(0, name.length - ext.length);
+    let candidate = name;
+    for (let n = 2; used.has(candidate); n++) candidate = `${stem}-${n}${ext}`;
+    used.add(candidate);
+    return candidate;
+  });
 }

@@ -219,11 +219,13 @@ export class ThreadFiles implements SessionFsProvider {
     });
   }
 
-  async writeFile(p: string, content: string, mode?: number): Promise<void> {
+  /** `content` as text (the runtime's calls) or bytes (files people attached). */
+  async writeFile(p: string, content: string | Buffer, mode?: number): Promise<void> {
     const file = await this.openForWrite(p, 0, mode);
     try {
       await file.truncate(0);
-      await file.write(content, 0, 'utf8');
+      if (typeof content === 'string') await file.write(content, 0, 'utf8');
+      else await file.write(content, 0, content.length, 0);
     } finally {
       await file.close();
     }

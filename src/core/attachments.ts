@@ -107,7 +107,7 @@ export async function gatherFiles(files: readonly InboundFile[], download: (file
       }
       if (kind.kind === 'image') return { kind: 'image', name: file.name, mimeType: kind.mimeType, data };
       if (data.includes(0)) return `${file.name}: it does not look like text`;
-      return { kind: 'text', name: file.name, text: data.toString('utf8') };
+      return { kind: 'text', name: file.name, data };
     }),
   );
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FileTooLargeError, gatherFiles, kindOf, skippedNote } from '../../src/core/attachments.js';
-import { safeFileName } from '../../src/agent/copilot.js';
+import { distinctNames, safeFileName } from '../../src/agent/copilot.js';
 
 describe('attached files', () => {
   it('tells pictures and text from the rest, by type and then by name', () => {
@@ -31,7 +31,7 @@ describe('attached files', () => {
       },
       { maxBytes: 1024, perMessage: 4 },
     );
-    expect(got.attachments).toEqual([{ kind: 'text', name: 'a.txt', text: 'content of a.txt' }]);
+    expect(got.attachments).toEqual([{ kind: 'text', name: 'a.txt', data: Buffer.from('content of a.txt') }]);
     expect(got.skipped).toEqual([
       "b.bin: a bin file isn't supported yet (pictures and text files are)",
       'c.txt: it is over 0 MB (FILES_MAX_MB)',
@@ -47,5 +47,7 @@ describe('attached files', () => {
     expect(safeFileName('.env')).toBe('env');
     expect(safeFileName('rm -rf $(x).txt')).toBe('rm -rf __x_.txt');
     expect(safeFileName('')).toBe('file.txt');
+    // Two files of one message with the same name are two files in the folder.
+    expect(distinctNames(['log.txt', 'log.txt', 'notes', 'log.txt', 'notes'])).toEqual(['log.txt', 'log-2.txt', 'notes', 'log-3.txt', 'notes-2']);
   });
 });
