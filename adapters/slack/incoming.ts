@@ -32,9 +32,13 @@ export interface AssistantSurface {
 export function receive(ctx: SlackContext, client: WebClient, event: SlackMessageLike, thread: ThreadRef, addressed: Addressed, surface?: AssistantSurface): Promise<void> {
   const post = ctx.posts.reserve(`${thread.channel}/${thread.thread}`);
   const arrival = ctx.inbound.arrive({ thread, addressed }, post);
-  const text = stripMention(event.text ?? '', ctx.botUserId);
-  const message: InboundMessage = { key: `slack:${thread.workspace}:${event.channel}:${event.ts}`, thread, id: event.ts, text, addressed, quoted: quotedIn(event), files: filesOf(event) };
-  return ctx.inbound.handle(arrival, message, slackThread(ctx, client, thread, { post, text, surface }));
+  const at = { post, text: '', ...(surface ? { surface } : {}) };
+  // Read inside the pipeline: a payload that cannot be read gives its place in line back.
+  const message = (): InboundMessage => {
+    at.text = stripMention(event.text ?? '', ctx.botUserId);
+    return { key: `slack:${thread.workspace}:${event.channel}:${event.ts}`, thread, id: event.ts, text: at.text, addressed, quoted: quotedIn(event), files: filesOf(event) };
+  };
+  return ctx.inbound.handle(arrival, message, slackThread(ctx, client, thread, at));
 }
 
 /** The core's calls, made on Slack (see `PlatformThread`). */

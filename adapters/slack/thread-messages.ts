@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ContextMessage } from '../../src/core/thread-context.js';
-import { filesOf, type SlackMessageLike } from './thread.js';
+import { filesOf, tsDate, type SlackMessageLike } from './thread.js';
 
 /** Pages of `conversations.replies` read at most (200 messages each): far past any context budget. */
 const MAX_PAGES = 10;
@@ -97,10 +97,6 @@ function toContext(m: RawMessage, name: (id: string) => string | undefined): Con
   const files = (m.files ?? []).map((f) => f.name ?? f.title ?? 'file');
   const attachments = filesOf(m as SlackMessageLike);
   return { id: m.ts!, author, ...(bot ? { bot: true } : {}), at: tsDate(m.ts!), text, ...(files.length ? { files, attachments } : {}) };
-}
-
-export function tsDate(ts: string | number): Date {
-  return new Date(Math.floor(Number(ts) * 1000));
 }
 
 function mentionedUsers(text: string): string[] {

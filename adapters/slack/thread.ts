@@ -75,9 +75,15 @@ export function quotedIn(event: SlackMessageLike): ContextMessage[] {
     .map((a) => ({
       id: String(a.ts ?? ''),
       author: a.author_name ?? a.author_subname ?? 'someone',
-      at: a.ts !== undefined ? new Date(Math.floor(Number(a.ts) * 1000)) : new Date(),
-      text: (a.text ?? a.fallback ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
+      at: a.ts !== undefined ? tsDate(a.ts) : new Date(),
+      text: String(a.text ?? a.fallback ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
     }));
+}
+
+/** A Slack ts as a time; a ts that is not one (a share's is the sharer's to set) is now. */
+export function tsDate(ts: string | number): Date {
+  const at = new Date(Math.floor(Number(ts) * 1000));
+  return Number.isNaN(at.getTime()) ? new Date() : at;
 }
 
 export function mentions(text: string, botUserId: string): boolean {

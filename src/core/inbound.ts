@@ -83,6 +83,8 @@ export interface PlatformThread {
 
 /** A message's place in its thread's line, and the adapter's own places (a Slack placeholder's order). */
 export interface Arrival {
+  /** The thread it arrived in, when it is in one. */
+  readonly thread?: ThreadRef;
   readonly turn: Reservation;
   /** A turn of the thread was queued or running here before this message came: the thread has (or is about to have) a session. */
   readonly busy: boolean;
@@ -104,13 +106,13 @@ export interface InboundOptions {
 
 export class Inbound {
   /** Threads whose first turn is queued here but not recorded yet: who started them (the reply rule). */
-  private readonly starting = new Map<SessionId, string>();
+  private readonly starting = new StarterClaims();
 
   constructor(private readonly options: InboundOptions) {}
 
   /**
    * Call synchronously when the message arrives: its thread's order is fixed here. A mention or
-   * DM into a thread with nothing queued claims the thread for its author at once, so follow-ups
+   * DM into a thread nobody has claimed claims it for its author at once, so follow-ups
    * sent right behind it (before its turn is recorded) are judged by the reply rule as its
    * thread's; the claim ends with the message's handling.
    */
@@ -119,10 +121,11 @@ export class Inbound {
     const busy = thread !== undefined && this.options.conversation.active(thread);
     const turn = thread ? this.options.conversation.reserve(thread) : NO_RESERVATION;
     const id = thread ? sessionIdFor(thread) : undefined;
-    const claims = id !== undefined && where!.addressed !== 'follow-up' && !busy && !this.starting.has(id);
-    if (claims) this.starting.set(id, thread!.user);
+    // Also behind other messages (an unread one, people talking): a recorded starter still comes first.
+    const claims = id !== undefined && where!.addressed !== 'follow-up' && this.starting.take(id, thread!.user);
     const starting = this.starting;
     return {
+      ...(thread ? { thread } : {}),
       turn,
       busy,
       cancel() {
@@ -130,19 +133,27 @@ export class Inbound {
         for (const o of others) o.cancel();
       },
       settle() {
-        if (claims) starting.delete(id);
+        if (claims) starting.release(id);
       },
     };
   }
 
-  /** Everything after arrival. Never rejects: failures are logged or answered. */
-  async handle(arrival: Arrival, message: InboundMessage, platform: PlatformThread): Promise<void> {
+  /**
+   * Everything after arrival. Never rejects: failures are logged or answered. `message` may be
+   * built here (reading a payload may await or throw): the place taken on arrival is given up
+   * whatever happens, so a malformed payload never holds its thread's line.
+   */
+  async handle(arrival: Arrival, build: InboundMessage | (() => InboundMessage | Promise<InboundMessage>), platform: PlatformThread): Promise<void> {
     const { logger } = this.options;
+    let message: InboundMessage | undefined;
     try {
-      if (message.addressed === 'follow-up' && !(await this.answersFollowUp(message.thread, arrival.busy))) return;
-      await this.options.deliveries.once(message.key, () => this.options.deliveries.track(this.respond(arrival, message, platform)));
+      const read = typeof build === 'function' ? await build() : build;
+      message = read;
+      if (read.addressed === 'follow-up' && !(await this.answersFollowUp(read.thread, arrival.busy))) return;
+      await this.options.deliveries.once(read.key, () => this.options.deliveries.track(this.respond(arrival, read, platform)));
     } catch (err) {
-      logger.error({ err: String(err), platform: this.options.platform, channel: message.thread.channel, message: message.id }, `${this.label}: message failed`);
+      const where = message ? { channel: message.thread.channel, message: message.id } : { channel: arrival.thread?.channel, unread: true };
+      logger.error({ err: String(err), platform: this.options.platform, ...where }, `${this.label}: message failed`);
     } finally {
       arrival.cancel();
       arrival.settle();
@@ -158,7 +169,7 @@ export class Inbound {
       this.options.logger.warn({ err: String(err), channel: thread.channel }, `${this.label}: could not check whether a thread has a session`);
       return undefined;
     });
-    const starter = record?.startedBy ?? (busy ? this.starting.get(id) : undefined);
+    const starter = record?.startedBy ?? (busy ? this.starting.starter(id) : undefined);
     if (starter === undefined) return false;
     return rule === 'all' || starter === thread.user;
   }
@@ -205,8 +216,7 @@ export class Inbound {
     const gathering = files.length ? gatherFiles(files, (f, max) => platform.download!(f, max), conversation.fileLimits) : undefined;
     void gathering?.then((got) => (got.skipped.length ? safely('say which files were not read', () => platform.deliver(thread, { kind: 'notice', text: skippedNote(got.skipped) })) : undefined));
     // A thread this message opened (a Discord channel mention) is claimed here: it had no place to take on arrival.
-    const firstHere = !this.starting.has(id) && !conversation.active(thread);
-    if (firstHere) this.starting.set(id, thread.user);
+    const firstHere = !conversation.active(thread) && this.starting.take(id, thread.user);
     const answer = conversation
       .handleMessage(thread, parsed.text, {
         onDelta: (d) => view.onDelta(d),
@@ -219,7 +229,7 @@ export class Inbound {
         context: (since) => this.context(platform, thread, message.id, since),
       })
       .finally(() => {
-        if (firstHere) this.starting.delete(id);
+        if (firstHere) this.starting.release(id);
       });
     view.start(placed);
     await begun;
@@ -250,6 +260,32 @@ export class Inbound {
     const limits = this.options.conversation.fileLimits;
     const attached = await gatherFiles(files.slice(-limits.perMessage), (f, max) => platform.download!(f, max), limits);
     return { ...context, attached };
+  }
+}
+
+/**
+ * Who is starting a thread whose first turn is not recorded yet. Several messages of the same
+ * person may hold the claim at once (a mention behind another of theirs): it ends with the last.
+ */
+class StarterClaims {
+  private readonly claims = new Map<SessionId, { user: string; held: number }>();
+
+  /** Claims the thread for `user`, or joins their claim; false when someone else holds it. */
+  take(id: SessionId, user: string): boolean {
+    const claim = this.claims.get(id);
+    if (claim && claim.user !== user) return false;
+    if (claim) claim.held++;
+    else this.claims.set(id, { user, held: 1 });
+    return true;
+  }
+
+  release(id: SessionId): void {
+    const claim = this.claims.get(id);
+    if (claim && --claim.held === 0) this.claims.delete(id);
+  }
+
+  starter(id: SessionId): string | undefined {
+    return this.claims.get(id)?.user;
   }
 }
 

@@ -85,16 +85,24 @@ export function splitContext(prompt: string): { question: string; context?: stri
   if (end < 0) return { question: prompt };
   const block = prompt.slice(CONTEXT_OPEN.length + 1, end).split('\n');
   // One line per message starts with its time; a message's own further lines are indented.
-  const n = block.slice(1).filter((l) => /^\[\d{4}-\d{2}-\d{2} /.test(l)).length;
+  const n = block.slice(1).filter((l) => /^\[(?:\d{4}-\d{2}-\d{2}|\?{4}-\?\?-\?\?) /.test(l)).length;
   const since = block[0]!.startsWith('Since your last answer');
   return { question: prompt.slice(end + CONTEXT_CLOSE.length + 2).replace(/^\n/, ''), context: since ? `${count(n)} said in the thread since the last answer` : `${count(n)} of the thread before` };
 }
 
+/** Any line break a platform passes (also `\r`, U+2028/2029, NEL). */
+const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
+
+/**
+ * `[2026-12-06 14:05 UTC] Alice: text`. A message's further lines are indented and names and file
+ * names kept on one line, so nothing a person writes can end the block or pose as another message.
+ */
 function renderLine(m: ContextMessage): string {
-  const when = m.at.toISOString().slice(0, 16).replace('T', ' ');
-  const files = m.files?.length ? ` [files: ${m.files.join(', ')}]` : '';
-  const text = m.text.replace(/\r?\n/g, '\n  ');
-  return `[${when} UTC] ${m.author}${m.bot ? ' (bot)' : ''}: ${text}${files}`;
+  const when = Number.isNaN(m.at.getTime()) ? '????-??-?? ??:??' : m.at.toISOString().slice(0, 16).replace('T', ' ');
+  const oneLine = (s: string) => s.replace(LINE_BREAK, ' ');
+  const files = m.files?.length ? ` [files: ${m.files.map(oneLine).join(', ')}]` : '';
+  const text = m.text.replace(LINE_BREAK, '\n  ');
+  return `[${when} UTC] ${oneLine(m.author)}${m.bot ? ' (bot)' : ''}: ${text}${files}`;
 }
 
 function cut(line: string, max: number): string {

@@ -43,6 +43,19 @@ describe('Slack request handling', () => {
     await expect.poll(() => finished(s!, ts), { timeout: 30_000 }).toEqual(['you said: still alive?']);
   });
 
+  it('a mention whose payload cannot be read does not hold its thread: the next one is answered', async () => {
+    s = await startSlackHarness();
+    const root = nextTs();
+    await s.event(mention('first', { ts: root }));
+    await expect.poll(() => finished(s!, root), { timeout: 30_000 }).toEqual(['you said: first']);
+    // Fields of the wrong shape: reading them throws after the message took its place in line.
+    await s.event({ ...mention('broken', { thread_ts: root }), attachments: { is_share: true }, files: 'x' });
+    await s.event(mention('still there?', { thread_ts: root }));
+    await expect.poll(() => finished(s!, root).length, { timeout: 30_000 }).toBe(2);
+    expect(finished(s, root)[1]).toMatch(/^you said: still there\?/);
+    expect(s.h.model.requests.map((r) => r.userTexts.at(-1))).toEqual(['first', 'still there?']);
+  });
+
   it('answers a retried event and the app_mention + message pair exactly once', async () => {
     s = await startSlackHarness();
     const ts = nextTs();

@@ -10,7 +10,8 @@ import { Inbound, type AnswerView, type InboundMessage, type PlatformThread } fr
 import { KeyedQueue } from '../../src/core/queue.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import type { ReplyRule } from '../../src/domain.js';
-import { silentLogger } from '../../src/log.js';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { Writable } from 'node:stream';
 import type { TurnJournal } from '../../src/store/journal.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';
 
@@ -23,7 +24,7 @@ function gate() {
 }
 
 /** An Inbound whose store claims wait for `claimed` and whose turns record who asked. */
-function setup(rule: ReplyRule) {
+function setup(rule: ReplyRule, logger: Logger = silentLogger) {
   const queue = new KeyedQueue<string>();
   const asked: string[] = [];
   const claimed = gate();
@@ -52,7 +53,7 @@ function setup(rule: ReplyRule) {
     registry: { get: async () => undefined } as unknown as ThreadRegistry,
     deliveries,
     journal: { begin: async () => undefined, end: async () => undefined } as unknown as TurnJournal,
-    logger: silentLogger,
+    logger,
     replyRule: rule,
   });
   const view: AnswerView = { onDelta: () => undefined, onProgress: () => undefined, start: () => undefined, finish: async () => undefined };
@@ -63,7 +64,12 @@ function setup(rule: ReplyRule) {
     const arrival = inbound.arrive({ thread, addressed });
     return inbound.handle(arrival, { key: `k${++n}`, thread, id: String(n), text, addressed }, platform);
   };
-  return { send, asked, claimed };
+  /** A message whose payload cannot be read: building it throws after its place was taken. */
+  const sendUnreadable = (user: string) => {
+    const arrival = inbound.arrive({ thread: ref(user), addressed: 'mention' });
+    return inbound.handle(arrival, () => Promise.reject(new TypeError('payload.attachments is not iterable')), platform);
+  };
+  return { send, sendUnreadable, asked, claimed };
 }
 
 describe('Inbound: the reply rule in a burst', () => {
@@ -102,5 +108,18 @@ describe('Inbound: the reply rule in a burst', () => {
     await send('alice', 'start', 'mention');
     await send('alice', 'later', 'follow-up');
     expect(asked).toEqual(['alice: start']);
+  });
+
+  it('a message that cannot be read gives its place back: the thread goes on, and the failure is logged once', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const { send, sendUnreadable, asked, claimed } = setup('starter', logger);
+    claimed.open();
+    // Behind the unreadable one in the same thread: it would wait forever if the place were kept.
+    const all = [sendUnreadable('alice'), send('alice', 'next', 'mention'), send('alice', 'more', 'follow-up')];
+    await Promise.all(all);
+    expect(asked).toEqual(['alice: next', 'alice: more']);
+    const failed = lines.map((l) => JSON.parse(l) as { msg: string; err: string; channel: string }).filter((l) => l.msg === 'Slack: message failed');
+    expect(failed).toEqual([expect.objectContaining({ err: 'TypeError: payload.attachments is not iterable', channel: 'C1' })]);
   });
 });

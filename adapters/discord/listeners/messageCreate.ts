@@ -24,7 +24,9 @@ export function messageCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || message.system) return;
     // The message's trace starts here; its place in the thread is still taken before any await.
-    void inSpan('discord.message', { 'discord.channel': message.channelId, 'discord.message': message.id }, () => onMessage(client, ctx, message), SpanKind.SERVER);
+    void inSpan('discord.message', { 'discord.channel': message.channelId, 'discord.message': message.id }, () => onMessage(client, ctx, message), SpanKind.SERVER).catch((err: unknown) =>
+      ctx.logger.error({ err: String(err), channel: message.channelId, message: message.id }, 'Discord: a message could not be read'),
+    );
   });
 }
 
@@ -41,23 +43,20 @@ async function onMessage(client: Client, ctx: DiscordContext, message: Message):
   if (channel.type === ChannelType.DM || !message.guildId) {
     const thread = dmThreadRef(channel.id, message.author.id);
     const arrival = ctx.inbound.arrive({ thread, addressed: 'direct' });
-    const quoted = await quotedIn(message);
-    return ctx.inbound.handle(arrival, { ...base, thread, addressed: 'direct', quoted }, discordThread(ctx, message, channel as SendableChannels));
+    return ctx.inbound.handle(arrival, async () => ({ ...base, thread, addressed: 'direct', quoted: await quotedIn(message) }), discordThread(ctx, message, channel as SendableChannels));
   }
   if (channel.isThread()) {
     const thread = guildThreadRef(message.guildId, channel.id, message.author.id, { parent: channel.parentId, roles: roleIds(message.member) });
     const addressed = mentioned ? 'mention' : 'follow-up';
     const arrival = ctx.inbound.arrive({ thread, addressed });
-    const quoted = await quotedIn(message);
-    return ctx.inbound.handle(arrival, { ...base, thread, addressed, quoted }, discordThread(ctx, message, channel));
+    return ctx.inbound.handle(arrival, async () => ({ ...base, thread, addressed, quoted: await quotedIn(message) }), discordThread(ctx, message, channel));
   }
   if ((channel.type === ChannelType.GuildText || channel.type === ChannelType.GuildAnnouncement) && mentioned) {
     const guildId = message.guildId;
     // The thread does not exist yet: no place to take; access is asked of the channel it is opened in.
     const asking = guildThreadRef(guildId, channel.id, message.author.id, { roles: roleIds(message.member) });
     const arrival = ctx.inbound.arrive(undefined);
-    const quoted = await quotedIn(message);
-    const inbound: InboundMessage = { ...base, thread: asking, addressed: 'mention', quoted };
+    const inbound = async (): Promise<InboundMessage> => ({ ...base, thread: asking, addressed: 'mention', quoted: await quotedIn(message) });
     return ctx.inbound.handle(arrival, inbound, discordThread(ctx, message, channel, async () => {
       const started = await message.startThread({ name: threadName(text || 'Copilot'), autoArchiveDuration: 1440 });
       return { thread: guildThreadRef(guildId, started.id, message.author.id, { parent: channel.id, roles: roleIds(message.member) }), target: started };
