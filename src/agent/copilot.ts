@@ -466,18 +466,25 @@ export class CopilotAgent implements Agent {
   /**
    * Attachments as the SDK takes them: pictures inline, text written into the thread's folder
    * (through `ThreadFiles`, which never follows a link a tool may have planted there) and attached
-   * by path, so its tools can work on it too.
+   * by path, so its tools can work on it too. A file never replaces one attached earlier in the
+   * thread (a tool may be working on it): a name already there gets a number (`log-2.txt`). A file
+   * that cannot be written is left out of the turn (logged), not the turn.
    */
   private async place(id: SessionId, attachments: readonly TurnAttachment[]): Promise<SdkAttachment[]> {
+    if (attachments.length === 0) return [];
     const folder = this.filesFolder(id);
+    const dir = path.join(folder, ATTACHED_DIR);
     const files = new ThreadFiles(folder, this.sandbox?.owner);
-    const names = distinctNames(attachments.map((a) => safeFileName(a.name)));
+    const texts = attachments.some((a) => a.kind === 'text');
+    // One turn of a thread at a time (and one instance, the lease): no other writer picks names here.
+    const taken = texts ? await files.readdir(dir).catch(() => []) : [];
+    const names = distinctNames(attachments.map((a) => safeFileName(a.name)), taken);
     // All at once; the write makes the folders it needs. The bytes are written as downloaded, and
     // turned into a string only when they go to the model whole.
-    return Promise.all(
+    const placed = await Promise.allSettled(
       attachments.map(async (a, i): Promise<SdkAttachment> => {
         if (a.kind === 'image') return { type: 'blob', data: a.data.toString('base64'), mimeType: a.mimeType, displayName: a.name };
-        const where = path.join(folder, ATTACHED_DIR, names[i]!);
+        const where = path.join(dir, names[i]!);
         await files.writeFile(where, a.data, 0o644);
         // Small text goes in whole (the model reads it without a tool); larger files by path, for the thread's tools.
         if (a.data.length > INLINE_TEXT_BYTES) return { type: 'file', path: where, displayName: a.name };
@@ -486,6 +493,11 @@ export class CopilotAgent implements Agent {
         return { type: 'selection', filePath: where, displayName: a.name, text, selection: { start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: lines.at(-1)!.length } } };
       }),
     );
+    return placed.flatMap((r, i) => {
+      if (r.status === 'fulfilled') return [r.value];
+      this.options.logger.warn({ sessionId: id, file: names[i], err: String(r.reason) }, 'an attached file could not be written to the thread’s folder; the turn goes on without it');
+      return [];
+    });
   }
 
   /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
@@ -847,9 +859,9 @@ export function safeFileName(name: string): string {
   return clean || 'file.txt';
 }
 
-/** The names, each once: a repeated one gets a number (`log-2.txt`), so two files of a turn never share a path. */
-export function distinctNames(names: readonly string[]): string[] {
-  const used = new Set<string>();
+/** The names, each once and none of `taken`: a repeated one gets a number (`log-2.txt`), so no two files share a path. */
+export function distinctNames(names: readonly string[], taken: readonly string[] = []): string[] {
+  const used = new Set<string>(taken);
   return names.map((name) => {
     const ext = path.extname(name);
     const stem = name.slice(0, name.length - ext.length);

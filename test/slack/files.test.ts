@@ -46,6 +46,13 @@ describe('Slack: files in', () => {
     // The text file is in the thread's folder (its tools may work on it); history names both; forget deletes them.
     const folder = path.join(s.h.config.copilotHome, 'workspace', `slack-T111-C222-${ts.replace('.', '_')}`);
     expect(fs.readFileSync(path.join(folder, 'attached', 'app.log'), 'utf8')).toContain('retry 3 failed');
+    // Someone attaches another app.log later: the first stays as it was (a tool may be working on it).
+    const again = s.slack.file('app.log', 'INFO all good now\n', 'text/plain');
+    await s.event({ ...mention('and now?', { thread_ts: ts, user: 'UOTHER' }), files: [again] });
+    await answers(s, ts, 2);
+    expect(lastRequest(s)).toContain('INFO all good now');
+    expect(fs.readFileSync(path.join(folder, 'attached', 'app.log'), 'utf8')).toContain('retry 3 failed');
+    expect(fs.readFileSync(path.join(folder, 'attached', 'app-2.log'), 'utf8')).toBe('INFO all good now\n');
     await s.event(mention('history', { thread_ts: ts }));
     await expect.poll(() => s!.slack.callsTo('chat.postEphemeral').length, { timeout: 30_000 }).toBe(1);
     expect(JSON.stringify(s.slack.callsTo('chat.postEphemeral')[0]!.args.blocks)).toContain('📎 app.log, screen.png');

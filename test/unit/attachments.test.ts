@@ -49,5 +49,7 @@ describe('attached files', () => {
     expect(safeFileName('')).toBe('file.txt');
     // Two files of one message with the same name are two files in the folder.
     expect(distinctNames(['log.txt', 'log.txt', 'notes', 'log.txt', 'notes'])).toEqual(['log.txt', 'log-2.txt', 'notes', 'log-3.txt', 'notes-2']);
+    // Files attached earlier in the thread keep their names.
+    expect(distinctNames(['log.txt', 'notes'], ['log.txt', 'log-2.txt', 'other'])).toEqual(['log-3.txt', 'notes']);
   });
 });
