@@ -78,6 +78,16 @@ function describeType(type: string, ext: string): string {
   return 'this kind of file';
 }
 
+/** A picture's type by its first bytes (png, jpeg, gif, webp); undefined for anything else. */
+export function pictureType(data: Buffer): string | undefined {
+  const starts = (bytes: number[] | string, at = 0) => data.subarray(at, at + bytes.length).equals(Buffer.from(bytes as never));
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
+  if (starts([0xff, 0xd8, 0xff])) return 'image/jpeg';
+  if (starts('GIF87a') || starts('GIF89a')) return 'image/gif';
+  if (starts('RIFF') && starts('WEBP', 8)) return 'image/webp';
+  return undefined;
+}
+
 /** What came of a message's files: attachments for the turn, and notes on the ones that were not read. */
 export interface GatheredFiles {
   attachments: TurnAttachment[];
@@ -105,7 +115,11 @@ export async function gatherFiles(files: readonly InboundFile[], download: (file
       } catch (err) {
         return err instanceof FileTooLargeError ? tooBig(file) : `${file.name}: it could not be downloaded`;
       }
-      if (kind.kind === 'image') return { kind: 'image', name: file.name, mimeType: kind.mimeType, data };
+      if (kind.kind === 'image') {
+        // The bytes say what it is: a mislabelled picture goes with its real type, a non-picture not at all.
+        const mimeType = pictureType(data);
+        return mimeType ? { kind: 'image', name: file.name, mimeType, data } : `${file.name}: it does not look like a picture`;
+      }
       if (data.includes(0)) return `${file.name}: it does not look like text`;
       return { kind: 'text', name: file.name, data };
     }),

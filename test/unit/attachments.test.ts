@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FileTooLargeError, gatherFiles, kindOf, skippedNote } from '../../src/core/attachments.js';
+import { FileTooLargeError, gatherFiles, kindOf, pictureType, skippedNote } from '../../src/core/attachments.js';
 import { distinctNames, safeFileName } from '../../src/agent/copilot.js';
 
 describe('attached files', () => {
@@ -39,6 +39,24 @@ describe('attached files', () => {
       'e.txt: only 4 files are read per message (FILES_PER_MESSAGE)',
     ]);
     expect(skippedNote(['x.pdf: no'])).toBe("I couldn't read x.pdf: no.");
+  });
+
+  it('takes a picture by what its bytes are, not by its label', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const jpeg = Buffer.from('ffd8ffe000104a464946', 'hex');
+    const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 ')]);
+    expect([png, jpeg, Buffer.from('GIF89a..'), webp, Buffer.from('<html>'), Buffer.alloc(0)].map(pictureType)).toEqual(['image/png', 'image/jpeg', 'image/gif', 'image/webp', undefined, undefined]);
+    const bytes: Record<string, Buffer> = { '1': jpeg, '2': Buffer.from('#!/bin/sh\necho not a picture\n') };
+    const got = await gatherFiles(
+      [
+        { id: '1', name: 'shot.png', mimeType: 'image/png' },
+        { id: '2', name: 'cat.png', mimeType: 'image/png' },
+      ],
+      async (f) => bytes[f.id]!,
+      { maxBytes: 1024, perMessage: 4 },
+    );
+    expect(got.attachments).toEqual([{ kind: 'image', name: 'shot.png', mimeType: 'image/jpeg', data: jpeg }]);
+    expect(got.skipped).toEqual(['cat.png: it does not look like a picture']);
   });
 
   it('writes a person’s file under a plain name of its own', () => {
