@@ -26,11 +26,11 @@ interface RawMessage {
   attachments?: Array<{ is_share?: boolean; is_msg_unfurl?: boolean; text?: string; fallback?: string; author_name?: string; author_subname?: string; ts?: string | number }>;
 }
 
-/** Display names by user id, asked of Slack once an hour at most per person. */
+/** Display names by user id, asked of Slack once an hour at most per person (a failed ask: once in 5 minutes). */
 export class People {
   private readonly names = new Map<string, { name: string; until: number }>();
 
-  constructor(private readonly ttlMs = 3_600_000, private readonly max = 5_000) {}
+  constructor(private readonly ttlMs = 3_600_000, private readonly max = 5_000, private readonly failedTtlMs = 300_000) {}
 
   async nameOf(client: WebClient, user: string): Promise<string> {
     const known = this.names.get(user);
@@ -38,12 +38,32 @@ export class People {
     const res = await client.users.info({ user }).catch(() => undefined);
     const u = res?.user as { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } | undefined;
     const name = u?.profile?.display_name || u?.profile?.real_name || u?.real_name || u?.name;
-    if (!name) return user;
     if (this.names.size >= this.max) this.names.clear();
-    this.names.set(user, { name, until: Date.now() + this.ttlMs });
-    return name;
+    // Unknown (deleted, another workspace, Slack down): the id, and not asked again at once.
+    this.names.set(user, name ? { name, until: Date.now() + this.ttlMs } : { name: user, until: Date.now() + this.failedTtlMs });
+    return name ?? user;
+  }
+
+  /** Names of `ids` (the first `MAX_NAMED` of them; the rest stay ids), a few asks at a time. */
+  async namesOf(client: WebClient, ids: readonly string[]): Promise<Map<string, string>> {
+    const wanted = ids.slice(0, MAX_NAMED);
+    const names = new Map<string, string>();
+    let next = 0;
+    const worker = async () => {
+      while (next < wanted.length) {
+        const id = wanted[next++]!;
+        names.set(id, await this.nameOf(client, id));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(NAME_ASKS_AT_ONCE, wanted.length) }, worker));
+    return names;
   }
 }
+
+/** People named per history read: the newest messages' authors and mentions, far past a context budget. */
+const MAX_NAMED = 200;
+/** `users.info` calls in flight per history read (Slack allows ~100 a minute). */
+const NAME_ASKS_AT_ONCE = 8;
 
 /** Slack ts order (`1700000050.000100`): seconds, then the sequence part. */
 export function compareTs(a: string, b: string): number {
@@ -80,12 +100,15 @@ export async function threadMessages(
   // One of each (a page may repeat the thread's first message), in order.
   const byTs = new Map(wanted.map((m) => [m.ts!, m]));
   const ordered = [...byTs.values()].sort((a, b) => compareTs(a.ts!, b.ts!));
+  // Newest first: the messages a context budget keeps are named before older ones.
   const ids = new Set<string>();
-  for (const m of ordered) {
+  for (const m of [...ordered].reverse()) {
     if (m.user) ids.add(m.user);
     for (const id of mentionedUsers(m.text ?? '')) ids.add(id);
   }
-  const names = new Map(await Promise.all([...ids].map(async (id) => [id, id === botUserId ? 'Copilot' : await people.nameOf(client, id)] as const)));
+  ids.delete(botUserId);
+  const names = await people.namesOf(client, [...ids]);
+  names.set(botUserId, 'Copilot');
   return ordered.map((m) => ({ ...toContext(m, (id) => names.get(id)), ...(m.user === botUserId ? { own: true } : {}) }));
 }
 

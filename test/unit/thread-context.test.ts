@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { splitContext, withContext, withinBudget, withQuoted, type ContextMessage } from '../../src/core/thread-context.js';
-import { compareTs, renderSlackText } from '../../adapters/slack/thread-messages.js';
+import { compareTs, People, renderSlackText } from '../../adapters/slack/thread-messages.js';
+import type { WebClient } from '@slack/web-api';
 
 const at = new Date('2026-12-06T09:30:00Z');
 const msg = (i: number, text = `message ${i}`, more: Partial<ContextMessage> = {}): ContextMessage => ({ id: String(i), author: `person${i}`, at, text, ...more });
@@ -85,5 +86,33 @@ describe('Slack text in context', () => {
     expect(compareTs('1700000050.000100', '1700000050.000099')).toBe(1);
     expect(compareTs('999999999.999999', '1700000050.000100')).toBe(-1);
     expect(compareTs('1700000050.0001', '1700000050.000100')).toBe(0);
+  });
+
+  it('asks Slack for names a few at a time, at most 200 per read, and not again at once for someone it could not find', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const asked: string[] = [];
+    const client = {
+      users: {
+        info: async ({ user }: { user: string }) => {
+          asked.push(user);
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setImmediate(r));
+          inFlight--;
+          if (user === 'UGONE') throw new Error('user_not_found');
+          return { user: { profile: { display_name: `name of ${user}` } } };
+        },
+      },
+    } as unknown as WebClient;
+    const people = new People();
+    const ids = ['UGONE', ...Array.from({ length: 300 }, (_, i) => `U${i}`)];
+    const names = await people.namesOf(client, ids);
+    expect(names.size).toBe(200);
+    expect(names.get('UGONE')).toBe('UGONE');
+    expect(names.get('U0')).toBe('name of U0');
+    expect(asked).toHaveLength(200);
+    expect(most).toBeLessThanOrEqual(8);
+    await people.namesOf(client, ['UGONE', 'U0']);
+    expect(asked).toHaveLength(200);
   });
 });
