@@ -5,6 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ContextMessage } from '../../src/core/thread-context.js';
+import { FORGOTTEN_MARK } from '../../src/core/reply.js';
 import { filesOf, tsDate, type SlackMessageLike } from './thread.js';
 
 /** Pages of `conversations.replies` read at most (200 messages each): far past any context budget. */
@@ -109,7 +110,16 @@ export async function threadMessages(
   ids.delete(botUserId);
   const names = await people.namesOf(client, [...ids]);
   names.set(botUserId, 'Copilot');
-  return ordered.map((m) => ({ ...toContext(m, (id) => names.get(id)), ...(m.user === botUserId ? { own: true } : {}) }));
+  return ordered.map((m) => (m.user === botUserId ? ownMessage(toContext(m, (id) => names.get(id))) : toContext(m, (id) => names.get(id))));
+}
+
+/**
+ * The bot's own message, marked. Slack may store the emoji the bot posted as its short name
+ * (`:broom:`): the forget notice is still known by its mark (`FORGOTTEN_MARK`).
+ */
+function ownMessage(m: ContextMessage): ContextMessage {
+  const text = m.text.startsWith(':broom:') ? `${FORGOTTEN_MARK}${m.text.slice(':broom:'.length)}` : m.text;
+  return { ...m, text, own: true };
 }
 
 function toContext(m: RawMessage, name: (id: string) => string | undefined): ContextMessage {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitContext, withContext, withinBudget, withQuoted, type ContextMessage } from '../../src/core/thread-context.js';
-import { compareTs, People, renderSlackText } from '../../adapters/slack/thread-messages.js';
+import { compareTs, People, renderSlackText, threadMessages } from '../../adapters/slack/thread-messages.js';
 import type { WebClient } from '@slack/web-api';
 
 const at = new Date('2026-12-06T09:30:00Z');
@@ -114,5 +114,24 @@ describe('Slack text in context', () => {
     expect(most).toBeLessThanOrEqual(8);
     await people.namesOf(client, ['UGONE', 'U0']);
     expect(asked).toHaveLength(200);
+  });
+
+  it('knows the bot’s forget notice also when Slack stored its emoji by name', async () => {
+    const client = {
+      conversations: {
+        replies: async () => ({
+          messages: [
+            { ts: '1.000001', user: 'UBOT', text: ':broom: <@U1> made me forget this thread' },
+            { ts: '1.000002', user: 'UBOT', text: 'an answer' },
+          ],
+        }),
+      },
+      users: { info: async () => ({ user: { name: 'alice' } }) },
+    } as unknown as WebClient;
+    const got = await threadMessages(client, new People(), 'UBOT', 'C1', '1.000000', { before: '9.000000' });
+    expect(got.map((m) => [m.own, m.text])).toEqual([
+      [true, '🧹 @alice made me forget this thread'],
+      [true, 'an answer'],
+    ]);
   });
 });
