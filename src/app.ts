@@ -3,6 +3,7 @@
  * conversation core, with an orderly shutdown. Dependencies are built here and passed down;
  * nothing below reaches for a global.
  */
+import { checkHome } from './agent/home.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { CopilotAgent } from './agent/copilot.js';
@@ -37,7 +38,8 @@ export interface App {
 
 /** `role` names this process in session locks: `bot`, `chat` or `cli`. */
 export async function createApp(config: Config, logger: Logger, role = 'bot'): Promise<App> {
-  // A store that cannot be used stops every entry point at start, with one line naming STORE_URL.
+  // So does a COPILOT_HOME that cannot be written (and a store that cannot be used, naming STORE_URL).
+  checkHome(config.copilotHome);
   const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace);
   try {
     await store.check();

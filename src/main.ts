@@ -2,6 +2,7 @@
  * The bot process: config, store, agent, retention sweeper, HTTP health endpoint and every chat
  * adapter whose configuration is present. SIGINT/SIGTERM shut it down in order.
  */
+import { HomeUnusableError } from './agent/home.js';
 import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
 import './dotenv.js';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
@@ -131,7 +132,7 @@ async function health(app: App): Promise<Record<string, string | Record<string, 
 
 main().catch((err: unknown) => {
   // Errors that already name the setting to fix are shown as they are; anything else is unexpected.
-  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError;
+  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError;
   process.stderr.write(`copilot-threads: ${named ? '' : 'failed to start: '}${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

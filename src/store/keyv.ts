@@ -4,7 +4,7 @@
  * failure (an error, a timeout, an error an adapter only emits) becomes `StoreUnavailableError`,
  * so a broken store is never mistaken for an empty one and never hangs a caller.
  */
-import fs from 'node:fs';
+import { makeFolder } from '../folders.js';
 import path from 'node:path';
 import Keyv from 'keyv';
 import { redactUrl } from '../config.js';
@@ -152,7 +152,7 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
   switch (storeKind(url)) {
     case 'sqlite': {
       const file = url.slice('sqlite://'.length);
-      if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+      if (file !== ':memory:') makeFolder(path.dirname(file));
       const { KeyvSqlite } = await import('@keyv/sqlite');
       // Two processes (the bot and the admin CLI) may share the file: wait for locks, don't fail.
       const sqlite = new KeyvSqlite({ uri: url, busyTimeout: Math.max(timeoutMs - 500, 1000) });

@@ -28,18 +28,27 @@ const BOT = 'src/main.js';
 const CHAT = 'adapters/console/main.js';
 const CLI = 'src/cli/main.js';
 
-/** Bot, console chat and CLI with `env`: each exits 1 with one stderr line naming STORE_URL. */
-async function everyEntryPointRefuses(extra: Record<string, string>, cause: RegExp): Promise<void> {
+/** Bot, console chat and CLI with `env`: each exits 1 with one stderr line naming the setting (STORE_URL unless told). */
+async function everyEntryPointRefuses(extra: Record<string, string>, cause: RegExp, names = /STORE_URL=\S+ is unavailable: /): Promise<void> {
   const env = { ...stack.env, ...extra, PORT: String(await freePort()) };
   const runs = await Promise.all([runBuilt(BOT, [], env), runBuilt(CHAT, ['--thread', 'x'], env, 'hello\n'), runBuilt(CLI, ['sessions', 'list'], env)]);
   for (const run of runs) {
     expect(run.code).toBe(1);
     const lines = run.output.trim().split('\n').filter((l) => !l.startsWith('{'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/STORE_URL=\S+ is unavailable: /);
+    expect(lines[0]).toMatch(names);
     expect(lines[0]).toMatch(cause);
   }
 }
+
+describe('a COPILOT_HOME that cannot be used', () => {
+  it('every entry point stops at once with one line naming COPILOT_HOME and why', async () => {
+    const dir = fs.mkdtempSync(path.join(stack.dir, 'home-'));
+    fs.writeFileSync(path.join(dir, 'a-file'), '');
+    await everyEntryPointRefuses({ COPILOT_HOME: path.join(dir, 'a-file', 'home') }, /a part of the path is a file \(ENOTDIR\)\. Set it to a folder/, /^copilot-threads( chat)?: COPILOT_HOME=\S+ cannot be used: /);
+    await everyEntryPointRefuses({ COPILOT_HOME: '/proc/copilot-threads-home' }, /\((ENOENT|EACCES|EPERM)\)/, /COPILOT_HOME=\/proc\/copilot-threads-home cannot be used: /);
+  });
+});
 
 describe('a store that cannot be used at start', () => {
   it('unreachable Redis: every entry point stops with one line naming STORE_URL', async () => {
@@ -55,6 +64,10 @@ describe('a store that cannot be used at start', () => {
     const prune = await runBuilt(CLI, ['sessions', 'prune', '--older-than', '0d', '--dry-run'], { ...stack.env, STORE_URL: wrong });
     expect(prune.code).toBe(1);
     expect(prune.output).not.toMatch(/would delete|orphan/);
+  });
+
+  it('a SQLite file where no folder can be made (under /proc): every entry point stops with one line, never spins', async () => {
+    await everyEntryPointRefuses({ STORE_URL: 'sqlite:///proc/copilot-threads/store.sqlite' }, /ENOENT.*mkdir '\/proc\/copilot-threads'/);
   });
 
   it('a read-only SQLite directory: every entry point stops with one line naming STORE_URL', async () => {
