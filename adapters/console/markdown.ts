@@ -12,7 +12,8 @@ export type Render = (markdown: string) => string;
 
 export function terminalRenderer(colour: boolean, width = 100): Render {
   if (!colour) return (markdown) => `${markdown.trimEnd()}\n`;
-  const marked = new Marked();
+  // `breaks`: a line break the text has is kept (help, lists of lines); long paragraphs are still wrapped to the width.
+  const marked = new Marked({ breaks: true });
   marked.use(markedTerminal({ reflowText: true, width, tab: 2 }) as never);
   return (markdown) => `${(marked.parse(markdown, { async: false }) as string).trimEnd()}\n`;
 }

@@ -26,7 +26,7 @@ describe('console chat on a terminal', () => {
   it('spins while Copilot works, renders its Markdown, and recalls earlier lines with ↑ (kept across runs)', async () => {
     const { NO_COLOR: _, ...colourful } = fx.env;
     const env = { ...colourful, LOG_LEVEL: 'debug' };
-    const first = await chat('term', env, [{ wait: 'you ›', send: 'plan\r' }, { wait: 'you ›', send: '/quit\r' }]);
+    const first = await chat('term', env, [{ wait: 'you ›', send: '/help\r' }, { wait: 'you ›', send: 'plan\r' }, { wait: 'you ›', send: '/quit\r' }]);
     expect(first.code).toBe(0);
     expect(first.output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Copilot is thinking…/);
     const text = plain(first.output);
@@ -37,6 +37,8 @@ describe('console chat on a terminal', () => {
     expect(text).not.toContain('```');
     expect(text).toMatch(/Use bold moves and small steps/);
     expect(first.output).toMatch(SGR);
+    // Text with line breaks keeps them (help was once one run-together paragraph).
+    expect(text).toMatch(/Commands \(in a thread\):\n• history \[page\]: [^\n]*\n• forget: /);
     // Logs stay at warn whatever LOG_LEVEL says: nothing at info or debug reached the terminal.
     expect(first.output).not.toMatch(/"level":"(debug|info)"/);
     expect(fs.readFileSync(path.join(fx.dir, 'copilot', 'console-history'), 'utf8')).toContain('plan');
