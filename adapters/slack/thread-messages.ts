@@ -110,7 +110,10 @@ export async function threadMessages(
   ids.delete(botUserId);
   const names = await people.namesOf(client, [...ids]);
   names.set(botUserId, 'Copilot');
-  return ordered.map((m) => (m.user === botUserId ? ownMessage(toContext(m, (id) => names.get(id))) : toContext(m, (id) => names.get(id))));
+  return ordered.map((m) => {
+    const said = toContext(m, (id) => names.get(id));
+    return m.user === botUserId ? ownMessage(said) : said;
+  });
 }
 
 /**
