@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * Admin CLI: `copilot-threads sessions [list]|show THREAD [--all]|forget THREAD|prune [--older-than 30d] [--dry-run] [--yes]`.
+ * Admin CLI: `copilot-threads [sessions] list|show THREAD [--all]|forget THREAD|prune [--older-than 30d] [--dry-run] [--yes]`.
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (see README: one writer per session).
  */
 import '../dotenv.js';
+import { readFileSync } from 'node:fs';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -16,9 +17,9 @@ import { forgetSession, listSessions, pruneSessions, showSession, type Out } fro
 import { styleFor, useColour } from './style.js';
 import { logLevelFlag } from './log-level.js';
 
-export const USAGE = `Usage: copilot-threads sessions <command>
+export const USAGE = `Usage: copilot-threads [sessions] <command>
 
-Commands:
+Commands (each also as \`sessions <command>\`):
   list [--json]                        every session, newest first (also: sessions alone)
   show THREAD [--all]                  one session: where it came from and its conversation;
                                        --all adds every bookkeeping event it holds
@@ -31,7 +32,33 @@ THREAD is a session id, a Slack thread link, a Discord thread link, or a console
 (local:NAME to say so).
 forget and prune ask before deleting; --yes answers for scripts (required without a terminal).
 Colours on a terminal only; NO_COLOR turns them off. Logs (stderr) at warn unless --log-level LEVEL.
+--version prints the version; --help this text.
 `;
+
+const COMMANDS = ['list', 'show', 'forget', 'prune'] as const;
+type Command = (typeof COMMANDS)[number];
+const isCommand = (word: string | undefined): word is Command => (COMMANDS as readonly string[]).includes(word ?? '');
+
+/** `sessions list` and `list` are the same command: the group word is optional. */
+function commandLine(positionals: readonly string[]): { command: string; rest: string[] } | undefined {
+  const [first, ...after] = positionals;
+  if (first === 'sessions') return { command: after[0] ?? 'list', rest: after.slice(1) };
+  if (isCommand(first)) return { command: first, rest: after };
+  return undefined;
+}
+
+/** The package's version, read beside the built file (dist/src/cli → the package root). */
+function version(): string {
+  for (const up of ['../../..', '../..']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(`${up}/package.json`, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'copilot-threads' && pkg.version) return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}
 
 class UsageError extends Error {}
 
@@ -46,21 +73,27 @@ export async function run(argv: string[], io: Out): Promise<number> {
       'older-than': { type: 'string' },
       yes: { type: 'boolean', short: 'y', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
       'log-level': { type: 'string' },
     },
   });
-  const [group, command = 'list', arg, ...extra] = positionals;
-  if (values.help || group === 'help' || !group) {
-    io.out(USAGE);
-    return values.help || group === 'help' ? 0 : 2;
+  if (values.version || positionals[0] === 'version') {
+    io.out(`copilot-threads ${version()}`);
+    return 0;
   }
-  if (group !== 'sessions') throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  if (values.help || positionals[0] === 'help' || positionals.length === 0) {
+    io.out(USAGE);
+    return values.help || positionals[0] === 'help' ? 0 : 2;
+  }
+  const line = commandLine(positionals);
+  if (!line) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  const { command, rest: [arg, ...extra] } = line;
+  if (!isCommand(command)) throw new UsageError(`unknown sessions command: ${command}`);
   if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
   const needsId = command === 'show' || command === 'forget';
-  if (needsId && !arg) throw new UsageError(`sessions ${command} needs a session id or a thread link`);
-  if (!needsId && arg) throw new UsageError(`sessions ${command} takes no thread`);
-  if (values.all && command !== 'show') throw new UsageError('--all goes with sessions show');
-  if (!['list', 'show', 'forget', 'prune'].includes(command)) throw new UsageError(`unknown sessions command: ${command}`);
+  if (needsId && !arg) throw new UsageError(`${command} needs a session id or a thread link`);
+  if (!needsId && arg) throw new UsageError(`${command} takes no thread`);
+  if (values.all && command !== 'show') throw new UsageError('--all goes with show');
 
   const config = loadConfig(process.env, { needModel: false });
   // LOG_LEVEL in .env is the bot's: the CLI's output is for the operator, warnings and worse only unless --log-level.
@@ -74,7 +107,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
         return await showSession(app, io, arg!, { all: values.all });
       case 'forget':
         return await forgetSession(app, io, arg!, { yes: values.yes });
-      default:
+      case 'prune':
         return await pruneSessions(app, io, { olderThan: values['older-than'], dryRun: values['dry-run'], yes: values.yes });
     }
   } finally {

@@ -5,7 +5,7 @@
 import type { App } from '../app.js';
 import { describeSessionId, type SessionId } from '../core/thread.js';
 import { renderTranscript, transcriptMarkdown, withApprovals } from '../core/history.js';
-import { retentionMs, sweep } from '../core/retention.js';
+import { retentionMs, sweep, type Expired } from '../core/retention.js';
 import { absoluteTime, relativeTime } from '../core/listing.js';
 import type { ThreadRecord } from '../store/registry.js';
 import { parseDuration, table } from './table.js';
@@ -158,6 +158,17 @@ export async function showSession(app: App, io: Out, target: string, options: { 
   return 0;
 }
 
+const KIND_MEANS: Record<Expired['source'], string> = {
+  registry: 'a conversation and its registry record',
+  record: 'a registry record whose conversation is already gone',
+  orphan: 'a conversation on disk or in the database with no registry record',
+};
+
+/** The legend of the KIND column: only the kinds the table shows. */
+function kindsIn(kinds: readonly Expired['source'][]): string {
+  return [...new Set(kinds)].map((k) => `${k} = ${KIND_MEANS[k]}`).join('; ');
+}
+
 /** "3 (approved 2, denied 1)" */
 function approvalSummary(outcomes: readonly string[]): string {
   if (outcomes.length === 0) return '0';
@@ -181,6 +192,9 @@ export async function forgetSession(app: App, io: Out, target: string, options: 
 
 export async function pruneSessions(app: App, io: Out, options: { olderThan: string | undefined; dryRun: boolean; yes: boolean }): Promise<number> {
   const olderThanMs = options.olderThan !== undefined ? parseDuration(options.olderThan) : retentionMs(app.config.retentionDays);
+  // The threshold is said every time: an operator must see what "old" meant before anything goes.
+  const threshold =
+    options.olderThan !== undefined ? options.olderThan.trim() : `${app.config.retentionDays} day${app.config.retentionDays === 1 ? '' : 's'} (SESSION_RETENTION_DAYS)`;
   if (options.olderThan === undefined && olderThanMs <= 0) {
     io.err('nothing to prune: retention is 0 (keep forever); pass --older-than to prune anyway');
     return 2;
@@ -190,11 +204,13 @@ export async function pruneSessions(app: App, io: Out, options: { olderThan: str
   // Always listed first: what a deletion would remove is shown before anything is removed.
   const expired = await sweep(deps, { olderThanMs, now: new Date(), dryRun: true });
   if (expired.length === 0) {
-    io.out('Nothing to prune.');
+    io.out(`Nothing to prune: no session idle for longer than ${threshold}.`);
     return 0;
   }
   const now = io.now?.() ?? new Date();
+  io.out(`Sessions idle for longer than ${threshold}:\n`);
   io.out(table(['SESSION', 'LAST ACTIVE', 'KIND'], expired.map((e) => [e.id, when(e.lastActive, now), e.source]), io.style));
+  io.out((io.style ?? styleFor(false)).dim(`\nKIND: ${kindsIn(expired.map((e) => e.source))}`));
   if (options.dryRun) {
     io.out(`\nwould delete ${plural(expired.length)}`);
     return 0;

@@ -138,11 +138,22 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect(byName.stdout).toMatch(/session\s+local-ana-cli/);
 
     const dry = await cli('sessions', 'prune', '--older-than', '0s', '--dry-run');
+    expect(dry.stdout).toContain('Sessions idle for longer than 0s:');
+    expect(dry.stdout).toMatch(/local-ana-cli\s+(just now|\d+ minutes? ago) \(.*\)\s+registry/);
+    expect(dry.stdout).toContain('KIND: registry = a conversation and its registry record');
     expect(dry.stdout).toMatch(/would delete \d+ session/);
     expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(true);
-    expect((await cli('sessions', 'prune', '--older-than', '30d')).stdout).toContain('Nothing to prune.');
+    expect((await cli('sessions', 'prune', '--older-than', '30d')).stdout).toContain('Nothing to prune: no session idle for longer than 30d.');
+    // Without --older-than the threshold is the retention setting, and it is named.
+    expect((await cli('prune', '--dry-run')).stdout).toContain('Nothing to prune: no session idle for longer than 30 days (SESSION_RETENTION_DAYS).');
 
-    const forget = await cli('sessions', 'forget', 'local-ana-cli', '--yes');
+    // The group word is optional: `list`, `show`, `forget`, `prune` at the top level.
+    const alias = await cli('list');
+    expect(alias.code).toBe(0);
+    expect(alias.stdout).toMatch(/local-ana-cli\s+local/);
+    expect((await cli('show', 'cli')).stdout).toMatch(/session\s+local-ana-cli/);
+
+    const forget = await cli('forget', 'local-ana-cli', '--yes');
     expect(forget.code).toBe(0);
     expect(forget.stdout).toContain('deleted local-ana-cli');
     expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(false);
@@ -155,9 +166,15 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect(traversal.stderr).toContain('not a session id');
     const unknown = await cli('sessions', 'explode');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('Usage: copilot-threads sessions');
+    expect(unknown.stderr).toContain('Usage: copilot-threads [sessions] <command>');
+    const unknownTop = await cli('explode');
+    expect(unknownTop.code).toBe(2);
+    expect(unknownTop.stderr).toContain('unknown command: explode');
     expect((await cli('sessions', 'prune', '--older-than', 'soon')).stderr).toContain('not a duration');
-    expect((await cli('sessions', 'prune', '--older-than', '2w', '--dry-run')).stdout).toContain('Nothing to prune.');
+    expect((await cli('sessions', 'prune', '--older-than', '2w', '--dry-run')).stdout).toContain('Nothing to prune');
+    const version = await cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(`copilot-threads ${(JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version}`);
     const noSuchThread = await cli('sessions', 'show', 'https://example.org/not-a-thread');
     expect(noSuchThread.code).toBe(2);
     expect(noSuchThread.stderr).toContain('not a Slack or Discord thread link');

@@ -141,6 +141,14 @@ describe('start-up errors that name the fix', () => {
   });
 });
 
+describe('the built CLI', () => {
+  it('says its version (the package\'s), with no store or model needed', async () => {
+    const run = await runBuilt(CLI, ['--version'], { ...stack.env, STORE_URL: 'redis://127.0.0.1:1' });
+    expect(run.code).toBe(0);
+    expect(run.output.trim()).toBe(`copilot-threads ${(JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version}`);
+  });
+});
+
 describe('destructive CLI verbs', () => {
   /** Runs the CLI on a pseudo-terminal (`script`), typing `answer` at its question. */
   function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
