@@ -4,10 +4,10 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { DEFAULT_APPROVAL_TOOLS } from './agent/permissions.js';
 import { normalHost, validHostPattern, type Pin } from './agent/sandbox/egress-policy.js';
 import { z } from 'zod';
-import type { ContextBudget, ReplyRule } from './domain.js';
+import { BUILT_IN_TOOLS, DEFAULT_APPROVAL_TOOLS, type ContextBudget, type ReplyRule } from './domain.js';
+import { closest } from './closest.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -63,6 +63,8 @@ export interface Config {
   approvers: 'starter' | 'admins';
   systemPrompt: string | undefined;
   logLevel: LogLevel;
+  /** Unset: pretty at a terminal, JSON otherwise. */
+  logFormat: LogFormat | undefined;
   port: number;
   recycleMb: number;
   recycleSessions: number;
@@ -127,6 +129,9 @@ export interface SlackConfig {
 }
 
 export const DEFAULT_SUGGESTED_PROMPTS = ['Explain what this error message means', 'Review this function for bugs', 'Write a shell one-liner that…'];
+
+/** LOG_FORMAT: JSON lines, or readable lines for a person (unset: readable at a terminal only). */
+export type LogFormat = 'json' | 'pretty';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -238,6 +243,7 @@ const schema = z.object({
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   ),
+  LOG_FORMAT: z.preprocess(blankToUndefined, z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional()),
   PORT: int(0, 3000).pipe(z.number().max(65535, { error: 'must be at most 65535' })),
   RUNTIME_RECYCLE_MB: int(0, 1024),
   RUNTIME_RECYCLE_SESSIONS: int(0, 500),
@@ -277,6 +283,28 @@ const schema = z.object({
   FILES_PER_MESSAGE: int(0, 10),
 });
 
+/** Every key the configuration reads (the schema), and the others this project reads itself. */
+export const CONFIG_KEYS: readonly string[] = [...Object.keys(schema.shape), 'DOTENV_CONFIG_PATH', 'NO_COLOR'];
+
+/** Prefixes of the keys this project owns: a key in `.env` with one of them that is not a setting is a slip. */
+const OUR_PREFIXES = ['COPILOT_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
+
+/**
+ * Warnings for keys in `.env` that are not settings but look like ours (one of our prefixes, or a
+ * near miss of a key), each naming the closest key. Other keys are left alone: a shared `.env`
+ * may hold other programs' settings.
+ */
+export function unknownKeyWarnings(keys: readonly string[]): string[] {
+  const warnings: string[] = [];
+  for (const key of keys) {
+    if (CONFIG_KEYS.includes(key) || key.startsWith('OTEL_')) continue;
+    const near = closest(key, CONFIG_KEYS);
+    if (!near && !OUR_PREFIXES.some((p) => key.startsWith(p))) continue;
+    warnings.push(`${key} is not a setting of copilot-threads and is ignored${near ? ` (did you mean ${near}?)` : ''}`);
+  }
+  return warnings;
+}
+
 export interface LoadOptions {
   /** Require model credentials (the bot and the console chat do; the admin CLI does not). */
   needModel: boolean;
@@ -293,6 +321,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     throw new ConfigError(key, `${issue.message}${shown}`);
   }
   const e = parsed.data;
+  refuseUnknownTools('COPILOT_TOOLS', e.COPILOT_TOOLS);
+  refuseUnknownTools('COPILOT_TOOLS_APPROVAL', e.COPILOT_TOOLS_APPROVAL);
   const cwd = options.cwd ?? process.cwd();
   const auth = resolveAuth(e, options.needModel);
   return {
@@ -318,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     approvers: e.APPROVERS,
     systemPrompt: e.COPILOT_SYSTEM_PROMPT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     port: e.PORT,
     recycleMb: e.RUNTIME_RECYCLE_MB,
     recycleSessions: e.RUNTIME_RECYCLE_SESSIONS,
@@ -344,6 +375,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
         }
       : undefined,
   };
+}
+
+/**
+ * A misspelt tool enables nothing (`bsh`), and a misspelt approval entry would let its tool run
+ * unasked: both stop the start, naming the closest tool the runtime has.
+ */
+function refuseUnknownTools(key: string, names: readonly string[]): void {
+  const known: readonly string[] = BUILT_IN_TOOLS;
+  const unknown = names.find((n) => !known.includes(n));
+  if (unknown === undefined) return;
+  const near = closest(unknown, known);
+  throw new ConfigError(key, `"${unknown}" is not a tool of the Copilot runtime${near ? ` (did you mean ${near}?)` : ''}; its tools: ${known.join(', ')}`);
 }
 
 /** TOOLS_PINNED_HOSTS as a map; a pinned host that is not allowed would never be used, so it is an error. */

@@ -51,3 +51,38 @@ export interface ContextBudget {
   /** And of those, the newest that fit in this many characters. */
   chars: number;
 }
+
+/**
+ * The runtime's built-in tools that COPILOT_TOOLS may name: what `tools.list` answers with on
+ * this runtime (test/unit/tools.test.ts asks the real one, so an upgrade that adds a tool fails
+ * there until it is added here), plus the Windows and memory variants the runtime offers on other
+ * hosts. A name outside this list would silently enable nothing, so configuration refuses it.
+ */
+export const BUILT_IN_TOOLS = [
+  'bash',
+  'read_bash',
+  'write_bash',
+  'stop_bash',
+  'list_bash',
+  'powershell',
+  'read_powershell',
+  'write_powershell',
+  'stop_powershell',
+  'list_powershell',
+  'view',
+  'grep',
+  'glob',
+  'create',
+  'edit',
+  'web_fetch',
+  'skill',
+  'task',
+  'read_agent',
+  'list_agents',
+  'write_agent',
+  'memory',
+  'store_memory',
+] as const;
+
+/** COPILOT_TOOLS_APPROVAL's default: every tool that runs commands, writes files or reaches the network. */
+export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', 'web_fetch'] as const;

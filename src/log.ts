@@ -1,5 +1,6 @@
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from './config.js';
 
 export type { Logger };
 
@@ -35,3 +36,21 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * The logger of an entry point, writing to `fd` (the bot: stdout; chat and CLI: stderr, their
+ * stdout is the conversation or the output). LOG_FORMAT picks the form; unset, a person at a
+ * terminal gets readable level-coloured lines and anything else (a file, a pipe, a log shipper)
+ * gets JSON lines. Pretty lines are written synchronously, like pino's own destination, so the
+ * last line before an exit is never lost.
+ */
+export function createProcessLogger(level: LogLevel, fd: 1 | 2, format: LogFormat | undefined): Logger {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  const chosen = format ?? (stream.isTTY ? 'pretty' : 'json');
+  if (chosen === 'json') return createLogger(level, fd === 1 ? undefined : pino.destination(2));
+  const colour = stream.isTTY === true && !process.env.NO_COLOR;
+  return createLogger(
+    level,
+    pretty({ destination: fd, sync: true, colorize: colour, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app', singleLine: true }),
+  );
+}

@@ -4,9 +4,9 @@
  */
 import { HomeUnusableError } from './agent/home.js';
 import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
-import './dotenv.js';
-import { ConfigError, describeConfig, loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { missingEnvFileHint, warnAboutEnvFile } from './dotenv.js';
+import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from './config.js';
+import { createProcessLogger } from './log.js';
 import { createApp, type App } from './app.js';
 import { PortInUseError, startHttpServer, type Route } from './http/server.js';
 import { metricsRoute } from './metrics.js';
@@ -29,12 +29,13 @@ async function main(): Promise<void> {
     config = loadConfig(process.env, { needModel: true });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`copilot-threads: invalid configuration: ${err.message}\n`);
+      process.stderr.write(`copilot-threads: invalid configuration: ${err.message}${missingEnvFileHint(err.key)}\n`);
       process.exit(1);
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createProcessLogger(config.logLevel, 1, config.logFormat);
+  warnAboutEnvFile(logger, unknownKeyWarnings);
   logger.info(describeConfig(config), 'starting');
   // Before any adapter exists, so every message's trace starts with its event.
   const tracing = startTracing();

@@ -1,9 +1,8 @@
 /** `npm run chat -- --thread NAME [--user NAME]`: chat with the bot in a terminal. */
-import '../../src/dotenv.js';
+import { missingEnvFileHint, warnAboutEnvFile } from '../../src/dotenv.js';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import { ConfigError, loadConfig, unknownKeyWarnings } from '../../src/config.js';
+import { createProcessLogger } from '../../src/log.js';
 import { createApp } from '../../src/app.js';
 import path from 'node:path';
 import { consoleThread, localUser, runConsole } from './console.js';
@@ -30,7 +29,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, { needModel: true });
   // The terminal is for the conversation: logs go to stderr, warnings and worse only unless asked here
   // (LOG_LEVEL in .env is the bot's, not the console's).
-  const logger = createLogger(logLevelFlag(values['log-level']), pino.destination(2));
+  const logger = createProcessLogger(logLevelFlag(values['log-level']), 2, config.logFormat);
+  warnAboutEnvFile(logger, unknownKeyWarnings);
   const app = await createApp(config, logger, 'chat');
   const thread = consoleThread(name, values.user ?? localUser());
   let done = false;
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? `invalid configuration: ${err.message}` : err instanceof Error ? err.message : String(err);
+  const message = err instanceof ConfigError ? `invalid configuration: ${err.message}${missingEnvFileHint(err.key)}` : err instanceof Error ? err.message : String(err);
   process.stderr.write(`copilot-threads chat: ${message}\n`);
   process.exit(1);
 });

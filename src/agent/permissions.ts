@@ -63,9 +63,6 @@ const KIND_TOOLS: Record<string, readonly string[]> = {
   memory: ['memory', 'store_memory'],
 };
 
-/** COPILOT_TOOLS_APPROVAL's default: every tool that runs commands, writes files or reaches the network. */
-export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', 'web_fetch'] as const;
-
 const reject = (feedback: string): PermissionAnswer => ({ kind: 'reject', feedback: `${feedback} Do not retry; answer without it.` });
 
 /**

@@ -4,13 +4,12 @@
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (see README: one writer per session).
  */
-import '../dotenv.js';
+import { missingEnvFileHint, warnAboutEnvFile } from '../dotenv.js';
 import { readFileSync } from 'node:fs';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { ConfigError, loadConfig } from '../config.js';
-import { createLogger } from '../log.js';
+import { ConfigError, loadConfig, unknownKeyWarnings } from '../config.js';
+import { createProcessLogger } from '../log.js';
 import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession, type Out } from './sessions.js';
@@ -97,7 +96,8 @@ export async function run(argv: string[], io: Out): Promise<number> {
 
   const config = loadConfig(process.env, { needModel: false });
   // LOG_LEVEL in .env is the bot's: the CLI's output is for the operator, warnings and worse only unless --log-level.
-  const logger = createLogger(logLevelFlag(values['log-level']), pino.destination(2));
+  const logger = createProcessLogger(logLevelFlag(values['log-level']), 2, config.logFormat);
+  warnAboutEnvFile(logger, unknownKeyWarnings);
   const app = await createApp(config, logger, 'cli');
   try {
     switch (command) {
@@ -148,7 +148,7 @@ run(process.argv.slice(2), io).then(
       io.err(`${(err as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (err instanceof ConfigError) {
-      io.err(`invalid configuration: ${err.message}`);
+      io.err(`invalid configuration: ${err.message}${missingEnvFileHint(err.key)}`);
       process.exitCode = 1;
     } else if (err instanceof ThreadIdError) {
       io.err(err.message);

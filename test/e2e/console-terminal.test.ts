@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoReply, toolScript } from '../support/model-server.js';
-import { processFixture, type ProcessFixture } from '../support/process.js';
+import { processFixture, runEntry, type ProcessFixture } from '../support/process.js';
 import { onTerminal, plain } from '../support/terminal.js';
 
 let fx: ProcessFixture;
@@ -83,5 +83,25 @@ describe('admin CLI on a terminal', () => {
     const mono = await onTerminal(['src/cli/main.ts', 'sessions'], { ...fx.env, NO_COLOR: '1' }, []);
     expect(plain(mono.output)).toMatch(/SESSION\s+PLATFORM/);
     expect(mono.output).not.toMatch(SGR);
+  });
+});
+
+describe('logs of an entry point', () => {
+  it('are readable lines at a terminal, JSON lines with LOG_FORMAT=json or when not a terminal', async () => {
+    // A .env with a slip in it: the CLI warns about it, a line to look at.
+    const envFile = path.join(fs.mkdtempSync(path.join(fx.dir, 'logs-')), '.env');
+    fs.writeFileSync(envFile, 'COPILOT_MODLE=x\n');
+    const { NO_COLOR: _, ...rest } = fx.env;
+    const env = { ...rest, DOTENV_CONFIG_PATH: envFile };
+    const pretty = await onTerminal(['src/cli/main.ts', 'list'], env, []);
+    expect(pretty.code).toBe(0);
+    expect(plain(pretty.output)).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: \.env: COPILOT_MODLE is not a setting/m);
+    expect(pretty.output).toMatch(SGR);
+    expect(pretty.output).not.toContain('{"level"');
+    const json = await onTerminal(['src/cli/main.ts', 'list'], { ...env, LOG_FORMAT: 'json' }, []);
+    expect(json.code).toBe(0);
+    expect(plain(json.output)).toMatch(/^\{"level":"warn",.*"msg":"\.env: COPILOT_MODLE/m);
+    const piped = await runEntry(['src/cli/main.ts', 'list'], env);
+    expect(piped.stderr).toMatch(/^\{"level":"warn",.*"msg":"\.env: COPILOT_MODLE/m);
   });
 });

@@ -141,6 +141,30 @@ describe('start-up errors that name the fix', () => {
   });
 });
 
+describe('a newcomer\'s .env', () => {
+  it('no .env at all: the missing setting is named with `cp .env.example .env`', async () => {
+    const dir = fs.mkdtempSync(path.join(stack.dir, 'newcomer-'));
+    fs.writeFileSync(path.join(dir, '.env.example'), 'COPILOT_GITHUB_TOKEN=\n');
+    const { COPILOT_GITHUB_TOKEN: _t, COPILOT_PROVIDER_TYPE: _p, COPILOT_PROVIDER_BASE_URL: _u, COPILOT_PROVIDER_API_KEY: _k, ...env } = stack.env;
+    const run = await runBuilt(BOT, [], { ...env, DOTENV_CONFIG_PATH: path.join(dir, '.env') });
+    expect(run.code).toBe(1);
+    expect(run.output.trim()).toMatch(/^copilot-threads: invalid configuration: COPILOT_GITHUB_TOKEN: is missing: .* \(there is no \.env here: cp \.env\.example \.env and fill it in\)$/);
+  });
+
+  it('a misspelt key is named with the setting it was meant to be; an unknown tool stops the start', async () => {
+    const dir = fs.mkdtempSync(path.join(stack.dir, 'typo-'));
+    fs.writeFileSync(path.join(dir, '.env'), 'COPILOT_MODLE=gpt-x\nTURN_TIMEOUT=30\n');
+    const env = { ...stack.env, DOTENV_CONFIG_PATH: path.join(dir, '.env') };
+    const list = await runBuilt(CLI, ['list'], env);
+    expect(list.code).toBe(0);
+    expect(list.output).toContain('.env: COPILOT_MODLE is not a setting of copilot-threads and is ignored (did you mean COPILOT_MODEL?)');
+    expect(list.output).toContain('.env: TURN_TIMEOUT is not a setting of copilot-threads and is ignored (did you mean TURN_TIMEOUT_SECONDS?)');
+    const tools = await runBuilt(BOT, [], { ...env, COPILOT_TOOLS: 'bsh', PORT: String(await freePort()) });
+    expect(tools.code).toBe(1);
+    expect(tools.output.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual([expect.stringMatching(/^copilot-threads: invalid configuration: COPILOT_TOOLS: "bsh" is not a tool of the Copilot runtime \(did you mean bash\?\)/)]);
+  });
+});
+
 describe('the built CLI', () => {
   it('says its version (the package\'s), with no store or model needed', async () => {
     const run = await runBuilt(CLI, ['--version'], { ...stack.env, STORE_URL: 'redis://127.0.0.1:1' });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../src/config.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from '../../src/config.js';
+import { closest } from '../../src/closest.js';
+import { missingEnvFileHint } from '../../src/dotenv.js';
 
 const byok = { COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_BASE_URL: 'http://127.0.0.1:1/v1', COPILOT_MODEL: 'm', COPILOT_PROVIDER_API_KEY: 'sk-secret' };
 
@@ -106,5 +111,42 @@ describe('the tool sandbox settings', () => {
     expect(errorOf({ ...byok, TOOLS_ALLOWED_HOSTS: 'a.test', TOOLS_PINNED_HOSTS: 'b.test=10.0.0.1' }).message).toMatch(/b\.test is pinned but not in TOOLS_ALLOWED_HOSTS/);
     expect(errorOf({ ...byok, APPROVERS: 'anyone' }).key).toBe('APPROVERS');
     expect(errorOf({ ...byok, TOOLS_MAX_PROCESSES: '2' }).key).toBe('TOOLS_MAX_PROCESSES');
+  });
+});
+
+describe('names a person may have mistyped', () => {
+  it('refuses a tool the runtime does not have, naming the closest one', () => {
+    expect(errorOf({ ...byok, COPILOT_TOOLS: 'bsh' }).message).toMatch(/^COPILOT_TOOLS: "bsh" is not a tool of the Copilot runtime \(did you mean bash\?\); its tools: bash, /);
+    expect(errorOf({ ...byok, COPILOT_TOOLS: 'bash,teleport' }).message).toMatch(/^COPILOT_TOOLS: "teleport" is not a tool of the Copilot runtime; its tools: /);
+    // A misspelt approval entry would let bash run unasked: refused too.
+    expect(errorOf({ ...byok, COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'bahs' }).message).toContain('COPILOT_TOOLS_APPROVAL: "bahs" is not a tool of the Copilot runtime (did you mean bash?)');
+    expect(loadConfig({ ...byok, COPILOT_TOOLS: 'bash,view,web_fetch', COPILOT_TOOLS_APPROVAL: 'bash' }, { needModel: true }).approvalTools).toEqual(['bash']);
+  });
+
+  it('warns about keys in .env that look like settings but are not, with the closest key', () => {
+    expect(unknownKeyWarnings(['COPILOT_MODLE', 'SLACK_TOKEN', 'TURN_TIMEOUT', 'COPILOT_MODEL', 'PATH', 'DATABASE_URL', 'OTEL_SERVICE_NAME', 'SLACK_WEBHOOK_PATH'])).toEqual([
+      'COPILOT_MODLE is not a setting of copilot-threads and is ignored (did you mean COPILOT_MODEL?)',
+      'SLACK_TOKEN is not a setting of copilot-threads and is ignored (did you mean SLACK_BOT_TOKEN?)',
+      'TURN_TIMEOUT is not a setting of copilot-threads and is ignored (did you mean TURN_TIMEOUT_SECONDS?)',
+      'SLACK_WEBHOOK_PATH is not a setting of copilot-threads and is ignored',
+    ]);
+    expect(unknownKeyWarnings(['STORE_URL', 'LOG_FORMAT', 'DOTENV_CONFIG_PATH', 'HOME', 'NODE_ENV'])).toEqual([]);
+  });
+
+  it('finds slips, not other words', () => {
+    expect(closest('bsh', ['bash', 'view'])).toBe('bash');
+    expect(closest('LOG_LEVL', ['LOG_LEVEL', 'PORT'])).toBe('LOG_LEVEL');
+    expect(closest('hello', ['bash', 'view'])).toBeUndefined();
+  });
+
+  it('suggests cp .env.example .env when there is no .env', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envfile-'));
+    const file = { path: path.join(dir, '.env'), found: false, keys: [] };
+    expect(missingEnvFileHint('COPILOT_GITHUB_TOKEN', { ...file, found: true }, {})).toBe('');
+    expect(missingEnvFileHint('COPILOT_GITHUB_TOKEN', file, {})).toContain('there is no .env file here');
+    // A value that is set but wrong is not fixed by a .env file.
+    expect(missingEnvFileHint('TURN_TIMEOUT_SECONDS', file, { TURN_TIMEOUT_SECONDS: 'soon' })).toBe('');
+    fs.writeFileSync(path.join(dir, '.env.example'), '');
+    expect(missingEnvFileHint('COPILOT_GITHUB_TOKEN', file, {})).toBe(' (there is no .env here: cp .env.example .env and fill it in)');
   });
 });
