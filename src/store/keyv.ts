@@ -36,6 +36,11 @@ function describeCause(err: unknown): string {
   return message.replace(/\s+/g, ' ').trim().slice(0, 300);
 }
 
+/** A connection error that waiting will not fix: nothing listens there, or the name does not resolve. */
+function isRefusal(err: unknown): boolean {
+  return ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes((err as { code?: string } | undefined)?.code ?? '');
+}
+
 /** Runs store calls under one deadline and one error type. */
 export class StoreCalls {
   constructor(
@@ -170,14 +175,33 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
     }
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis');
+      let connected = false;
+      let refusal: unknown;
       const redis = new KeyvRedis(
         // Reconnects keep trying in the background after an outage; meanwhile calls fail at once
-        // (no offline queue) instead of each waiting out its deadline.
-        { url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) } },
+        // (no offline queue) instead of each waiting out its deadline. The first connection is
+        // different: a server that refuses it, or a host that does not resolve, will not come
+        // round in the next seconds, so the start fails at once with that cause (not a timeout).
+        {
+          url,
+          disableOfflineQueue: true,
+          socket: {
+            connectTimeout: timeoutMs,
+            reconnectStrategy: (retries: number, cause: unknown) => {
+              if (!connected && isRefusal(cause)) return (refusal = cause as Error);
+              return Math.min(100 * 2 ** retries, 2000);
+            },
+          },
+        },
         { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: timeoutMs, ...(how.legacy ? {} : { keyPrefixSeparator: ':' }) },
       );
       // Connected before first use: without an offline queue, calls made while it still connects fail.
-      await redis.getClient();
+      try {
+        await redis.getClient();
+      } catch (err) {
+        throw refusal ?? err;
+      }
+      connected = true;
       return redis;
     }
     case 'postgres': {
