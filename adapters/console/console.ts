@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Conversation, MessageOptions } from '../../src/core/conversation.js';
+import { helpText, type Conversation, type MessageOptions } from '../../src/core/conversation.js';
+import { parseInput } from '../../src/core/commands.js';
 import { FileTooLargeError, gatherFiles, skippedNote, type InboundFile } from '../../src/core/attachments.js';
 import { approvalCard, type ApprovalChoice } from '../../src/core/approvals.js';
 import { visible } from '../../src/core/exact-text.js';
@@ -42,6 +43,13 @@ export interface ConsoleIO {
 }
 
 const EXIT = new Set(['/quit', '/exit', '/q']);
+
+/** The chat's own help: the thread commands as typed here (with their slash), and the console's own. */
+const CONSOLE_HELP = [
+  helpText('/'),
+  '• `/attach PATH`: a picture or text file that goes with your next message',
+  '• `/quit` (or Ctrl-D): leave; the thread is kept for next time',
+].join('\n');
 const HISTORY_KEPT = 500;
 
 /** Reads lines until end of input or `/quit`; every line is answered before the next is read. */
@@ -51,6 +59,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
   const tty = io.tty === true;
   write(`${paint('1', `copilot-threads · thread "${thread.thread}"`)} (session ${sessionIdFor(thread)})\n`);
   write(paint('2', `Type a message. Commands: /attach PATH (a file for your next message), /history [page], /forget, /sessions, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
+  const say = (text: string) => write(tty ? `${paint('33', 'bot ›')}\n${render(text)}` : `${paint('33', 'bot › ')}${render(text)}`);
   const rl = tty
     ? readline.createInterface({ input: io.input, output: io.output, terminal: true, history: loadHistory(io.historyFile), historySize: HISTORY_KEPT, removeHistoryDuplicates: true })
     : readline.createInterface({ input: io.input, terminal: false });
@@ -61,8 +70,19 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
     const r = await lines.next();
     return r.done ? undefined : String(r.value);
   };
+  /** A question answered by the next line; a pipe's answer is echoed, as its other lines are. */
+  const ask = async (question: string): Promise<string | undefined> => {
+    if (tty) {
+      rl.setPrompt(question);
+      rl.prompt();
+    } else write(question);
+    const answer = await nextLine();
+    if (!tty) write(`${answer ?? ''}\n`);
+    return answer;
+  };
   const spinner = tty ? new Spinner(io.output) : undefined;
-  const render = terminalRenderer(io.color, io.width);
+  // A pipe gets plain text with its lines as they are; a terminal wraps to its width.
+  const render = terminalRenderer(io.color, tty ? (io.width ?? 100) : undefined);
   conversation.useApprovalCards('local', {
     post: async (request) => {
       spinner?.stop();
@@ -71,12 +91,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       // Here the whole exact text is printed, every invisible or control character written as an escape.
       if (card.notice) write(`${paint('33', card.notice.replace('Read the attached file before deciding', 'Read the whole text below before deciding'))}\n`);
       if (card.attachment) write(`${paint('2', '  exactly, in full:')}\n  ${paint('1', visible(card.attachment.content).replace(/\n/g, '\n  '))}\n`);
-      const question = paint('33', 'Allow it? [y]es once / [N]o / [a]lways for me in this thread: ');
-      if (tty) {
-        rl.setPrompt(question);
-        rl.prompt();
-      } else write(question);
-      void nextLine().then(async (answer) => {
+      void ask(paint('33', 'Allow it? [y]es once / [N]o / [a]lways for me in this thread: ')).then(async (answer) => {
         const choice = consoleChoice(answer);
         const result = await conversation.decideApproval(thread, request.id, choice);
         if (!result.ok) write(`${paint('33', 'bot › ')}${result.text}\n`);
@@ -100,7 +115,24 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
   let attached: InboundFile[] = [];
   for (let raw = await nextLine(); raw !== undefined; raw = await nextLine()) {
     const line = raw.trim();
+    // A pipe does not echo what was read: the transcript shows it, one speaker per line.
+    if (!tty) write(`${line}\n`);
     if (EXIT.has(line.toLowerCase())) break;
+    const parsed = parseInput(line);
+    if (parsed.kind === 'command' && parsed.command.kind === 'help') {
+      say(CONSOLE_HELP);
+      prompt();
+      continue;
+    }
+    // Forgetting cannot be undone: asked first, as every other surface does (an answer other than y keeps it).
+    if (parsed.kind === 'command' && parsed.command.kind === 'forget') {
+      const answer = await ask(paint('33', "Forget this thread's Copilot session for good? [y/N] "));
+      if (!/^y(es)?$/i.test((answer ?? '').trim())) {
+        say('Nothing forgotten.');
+        prompt();
+        continue;
+      }
+    }
     const attach = /^\/attach(?:\s+(.*))?$/i.exec(line);
     if (attach) {
       const said = attachFile(attach[1]?.trim() ?? '', attached);
@@ -119,7 +151,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       if (skipped.length) write(`${paint('33', 'bot › ')}${skippedNote(skipped)}\n`);
     }
     const extra: MessageOptions = files ? { files } : {};
-    const reply = tty ? await answerOnTerminal(conversation, thread, line, { write, paint, spinner: spinner!, render }, extra) : await answerPlain(conversation, thread, line, { write, paint }, extra);
+    const reply = tty ? await answerOnTerminal(conversation, thread, line, { write, paint, spinner: spinner!, render }, extra) : await answerPlain(conversation, thread, line, { write, paint, render }, extra);
     void reply;
     prompt();
   }
@@ -137,22 +169,31 @@ function label(kind: Reply['kind'], paint: Out['paint']): string {
   return kind === 'error' ? paint('31', 'error › ') : kind === 'answer' ? paint('32', 'copilot › ') : paint('33', 'bot › ');
 }
 
-/** A pipe: the answer as it streams, on one `copilot ›` line. */
-async function answerPlain(conversation: Conversation, thread: ThreadRef, line: string, { write, paint }: Out, extra: MessageOptions = {}): Promise<Reply> {
-  let streamed = false;
+/**
+ * A pipe: plain text, each paragraph (or code block) written once it is complete, the first
+ * after a `copilot › ` label; a reply that did not stream (a command, an error) after its own.
+ */
+async function answerPlain(conversation: Conversation, thread: ThreadRef, line: string, { write, paint, render }: Out & { render: Render }, extra: MessageOptions = {}): Promise<Reply> {
+  const blocks = new MarkdownBlocks();
+  let shown = false;
+  const show = (markdown: string) => {
+    write(shown ? '\n' : paint('32', 'copilot › '));
+    shown = true;
+    write(render(markdown));
+  };
   const reply = await conversation.handleMessage(thread, line, {
     ...extra,
     onDelta: (text) => {
-      if (!streamed) write(paint('32', 'copilot › '));
-      streamed = true;
-      write(text);
+      for (const block of blocks.push(text)) show(block);
     },
   });
-  if (reply.kind === 'answer' && streamed) write('\n');
-  else {
-    if (streamed) write('\n');
-    write(`${label(reply.kind, paint)}${reply.text}\n`);
+  if (reply.kind === 'answer' && shown) {
+    const rest = blocks.end();
+    if (rest) show(rest);
+    return reply;
   }
+  if (shown) write('\n');
+  write(`${label(reply.kind, paint)}${render(reply.text)}`);
   return reply;
 }
 

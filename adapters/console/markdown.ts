@@ -1,8 +1,8 @@
 /**
  * Copilot's Markdown for a terminal (marked + marked-terminal), streamed a block at a time: text
  * is held until its paragraph (or code block, or list) is complete, then rendered and shown, so
- * a half-written `**bold` or code fence never shows raw. Without colours the Markdown is shown as
- * written: it reads fine as plain text.
+ * a half-written `**bold` or code fence never shows raw. Without colours (NO_COLOR, a pipe) the
+ * same layout is written as plain text: no `**` or backticks, code indented, tables drawn.
  */
 import { Marked } from 'marked';
 import { markedTerminal } from 'marked-terminal';
@@ -10,12 +10,27 @@ import { openFence } from '../shared/chunk.js';
 
 export type Render = (markdown: string) => string;
 
-export function terminalRenderer(colour: boolean, width = 100): Render {
-  if (!colour) return (markdown) => `${markdown.trimEnd()}\n`;
-  // `breaks`: a line break the text has is kept (help, lists of lines); long paragraphs are still wrapped to the width.
+const asIs = (s: string) => s;
+/** marked-terminal's styles, each left as the text: its layout without a single escape code. */
+const PLAIN_STYLES = Object.fromEntries(
+  ['code', 'blockquote', 'html', 'heading', 'firstHeading', 'hr', 'listitem', 'table', 'paragraph', 'strong', 'em', 'codespan', 'del', 'link', 'href', 'text'].map((k) => [k, asIs]),
+);
+
+/** `width`: long paragraphs are wrapped to it; `undefined` (a pipe): lines are left as long as they are. */
+export function terminalRenderer(colour: boolean, width: number | undefined): Render {
+  // `breaks`: a line break the text has is kept (help, lists of lines).
   const marked = new Marked({ breaks: true });
-  marked.use(markedTerminal({ reflowText: true, width, tab: 2 }) as never);
-  return (markdown) => `${(marked.parse(markdown, { async: false }) as string).trimEnd()}\n`;
+  const layout = { reflowText: width !== undefined, width: width ?? 100, tab: 2 };
+  marked.use(
+    (colour
+      ? markedTerminal(layout)
+      : markedTerminal({ ...layout, ...PLAIN_STYLES, showSectionPrefix: false, tableOptions: { style: { head: [], border: [] } } })) as never,
+  );
+  const rendered = (markdown: string) => `${(marked.parse(markdown, { async: false }) as string).trimEnd()}\n`;
+  // Code is highlighted by cli-highlight whatever the styles say (it follows chalk's own idea of
+  // the terminal): without colours, any colour code left is taken out.
+  // eslint-disable-next-line no-control-regex
+  return colour ? rendered : (markdown) => rendered(markdown).replace(/\x1b\[[0-9;]*m/g, '');
 }
 
 /** Splits a growing answer into blocks that are safe to render: whole paragraphs, outside code. */

@@ -523,11 +523,12 @@ function busyReply(err: SessionBusyError): Reply {
 }
 
 
-export function helpText(): string {
+/** `prefix`: how the commands are typed where the help is shown (`/` in the console). */
+export function helpText(prefix = ''): string {
   return [
     'I keep one Copilot session per thread: mention me and I remember the whole thread, even days later.',
     'Commands (in a thread):',
-    ...COMMAND_HELP.map(([usage, what]) => `• \`${usage}\`: ${what}`),
+    ...COMMAND_HELP.map(([usage, what]) => `• \`${prefix}${usage}\`: ${what}`),
   ].join('\n');
 }
 

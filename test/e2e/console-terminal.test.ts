@@ -38,7 +38,8 @@ describe('console chat on a terminal', () => {
     expect(text).toMatch(/Use bold moves and small steps/);
     expect(first.output).toMatch(SGR);
     // Text with line breaks keeps them (help was once one run-together paragraph).
-    expect(text).toMatch(/Commands \(in a thread\):\n• history \[page\]: [^\n]*\n• forget: /);
+    // Each command as it is typed here, with its slash.
+    expect(text).toMatch(/Commands \(in a thread\):\n• \/history \[page\]: [^\n]*\n• \/forget: /);
     // Logs stay at warn whatever LOG_LEVEL says: nothing at info or debug reached the terminal.
     expect(first.output).not.toMatch(/"level":"(debug|info)"/);
     expect(fs.readFileSync(path.join(fx.dir, 'copilot', 'console-history'), 'utf8')).toContain('plan');
@@ -65,11 +66,13 @@ describe('console chat on a terminal', () => {
     }
   });
 
-  it('honours NO_COLOR: no colour codes, Markdown shown as written', async () => {
+  it('honours NO_COLOR: no colour codes, the Markdown laid out as plain text', async () => {
     const out = await chat('mono', { ...fx.env, NO_COLOR: '1' }, [{ wait: 'you ›', send: 'plan\r' }, { wait: 'That is all', send: '/quit\r' }]);
     expect(out.code).toBe(0);
     expect(out.output).not.toMatch(SGR);
-    expect(plain(out.output)).toContain('Use **bold** moves');
+    expect(plain(out.output)).toContain('Use bold moves and small steps.');
+    expect(plain(out.output)).toContain('\n  echo ship-it\n');
+    expect(plain(out.output)).not.toMatch(/\*\*|```/);
   });
 });
 

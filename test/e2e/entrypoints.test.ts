@@ -22,11 +22,17 @@ const cli = (...args: string[]) => runEntry(['src/cli/main.ts', ...args], env);
 
 describe('console chat (npm run chat -- --thread NAME)', () => {
   it('chats in a named thread and continues it after the process restarts', async () => {
-    const first = await chat('hello there\n/history\n/quit\n');
+    const first = await chat('hello there\n/history\n/help\n/quit\n');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('session local-ana-demo');
-    expect(first.stdout).toContain('copilot › you said: hello there');
-    expect(first.stdout).toContain('**user**: hello there');
+    // Piped, the output is a transcript: one speaker per line, plain text (no Markdown marks).
+    expect(first.stdout).toContain('you › hello there\ncopilot › you said: hello there\n');
+    expect(first.stdout).toMatch(/you › \/history\nbot › [^\n]*\n(.*\n)*user: hello there/);
+    expect(first.stdout).not.toMatch(/\*\*|`/);
+    // Help names each command as it is typed here, with its slash, and the console's own.
+    expect(first.stdout).toContain('• /history [page]: ');
+    expect(first.stdout).toContain('• /forget: ');
+    expect(first.stdout).toContain('• /attach PATH: ');
 
     const second = await chat('and again\n');
     expect(second.code).toBe(0);
@@ -34,9 +40,14 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
     expect(second.stdout + second.stderr).not.toContain('sk-test-secret-value');
   });
 
-  it('forgets a thread on /forget', async () => {
+  it('forgets a thread on /forget, after a [y/N] question', async () => {
     await chat('keep this\n', 'temp');
-    const out = await chat('/forget\nnew start\n', 'temp');
+    // Asked first: anything but y keeps the thread.
+    const kept = await chat('/forget\n\nstill here\n', 'temp');
+    expect(kept.stdout).toContain("Forget this thread's Copilot session for good? [y/N] \nbot › Nothing forgotten.");
+    expect(kept.stdout).toContain('copilot › you said: still here | earlier: keep this');
+    const out = await chat('/forget\ny\nnew start\n', 'temp');
+    expect(out.stdout).toContain("Forget this thread's Copilot session for good? [y/N] y\n");
     expect(out.stdout).toContain('Forgotten');
     expect(out.stdout).toContain('copilot › you said: new start\n');
   });
