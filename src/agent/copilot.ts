@@ -120,6 +120,12 @@ const DISCONNECT_TIMEOUT_MS = 3000;
 const FORCE_STOP_TIMEOUT_MS = 2000;
 
 /** The runtime's child process. The SDK keeps it private; it is read only to measure and watch it. */
+/** Resolves once the process has exited (at once if it already has). */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
 function runtimeProcess(client: CopilotClient | undefined): ChildProcess | undefined {
   return (client as unknown as { cliProcess?: ChildProcess } | undefined)?.cliProcess ?? undefined;
 }
@@ -354,14 +360,25 @@ export class CopilotAgent implements Agent {
     while (this.recycling) await this.recycling.catch(() => undefined);
   }
 
-  /** Stops a runtime politely, then by force; a dead one may answer neither, so both are bounded. */
+  /**
+   * Stops a runtime politely, then by force; a dead one may answer neither, so both are bounded.
+   * A signal sent to the whole process group (Ctrl-C, systemd, `kill -- -PGID`) reaches the
+   * runtime too: it exits within milliseconds, but the SDK's stop() goes on waiting for an answer
+   * to its `runtime.shutdown` request (10 s; measured on 1.0.14). So the runtime's own exit ends
+   * the wait as well: then there is nobody left to ask, and only the connection is let go.
+   */
   private async stopClient(client: CopilotClient | undefined): Promise<void> {
     if (!client) return;
-    await withDeadline(client.stop(), STOP_TIMEOUT_MS, 'runtime stop').catch(async (err: unknown) => {
-      this.options.logger.warn({ err: String(err) }, 'the Copilot runtime did not stop; killing it');
-      await withDeadline(client.forceStop(), FORCE_STOP_TIMEOUT_MS, 'runtime kill').catch(() => undefined);
-      runtimeProcess(client)?.kill('SIGKILL');
-    });
+    const child = runtimeProcess(client);
+    const polite = withDeadline(client.stop(), STOP_TIMEOUT_MS, 'runtime stop');
+    const first = await Promise.race([polite.then(() => 'stopped' as const), (child ? exited(child) : new Promise<never>(() => undefined)).then(() => 'exited' as const)]).catch(
+      (err: unknown) => err,
+    );
+    if (first === 'stopped') return;
+    polite.catch(() => undefined);
+    if (first !== 'exited') this.options.logger.warn({ err: String(first) }, 'the Copilot runtime did not stop; killing it');
+    await withDeadline(client.forceStop(), FORCE_STOP_TIMEOUT_MS, 'runtime kill').catch(() => undefined);
+    if (first !== 'exited') child?.kill('SIGKILL');
   }
 
   private async maybeRecycle(): Promise<void> {
