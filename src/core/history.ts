@@ -21,6 +21,11 @@ export interface Entry {
   text: string;
   /** Tool entries: the call they belong to, so a call and its result read as one line. */
   callId?: string;
+  /**
+   * A person's message whose turn failed (an error, a timeout, a crash) before any answer. It
+   * stays in the session: the runtime recorded it, and later turns see it (README, Troubleshooting).
+   */
+  failed?: true;
 }
 
 /** Events that only mark progress inside a turn; they carry nothing a reader needs. */
@@ -254,7 +259,27 @@ export function renderTranscript(events: readonly TranscriptEvent[], options: Tr
     if (entry.callId) calls.set(entry.callId, entry);
     out.push(entry);
   }
+  markUnanswered(out);
   return out;
+}
+
+/**
+ * Marks each person's message that got no answer: one followed by another message before any
+ * answer (its turn died with the process), or by an error or a stop. The newest message with
+ * neither is left alone: its turn may still be running.
+ */
+function markUnanswered(entries: Entry[]): void {
+  let asked: Entry | undefined;
+  let failure = false;
+  for (const entry of entries) {
+    if (entry.kind === 'user') {
+      if (asked) asked.failed = true;
+      asked = entry;
+      failure = false;
+    } else if (entry.kind === 'assistant' && entry.text.trim()) asked = undefined;
+    else if (entry.kind === 'error') failure = true;
+  }
+  if (asked && failure) asked.failed = true;
 }
 
 export interface Page {
@@ -280,9 +305,11 @@ const LABEL: Record<EntryKind, string> = {
   system: '_system_',
 };
 
+const NOT_ANSWERED = 'not answered: the turn failed';
+
 export function formatEntry(entry: Entry, maxChars = 600): string {
   const body = entry.kind === 'system' || entry.kind === 'tool' ? entry.text : clip(entry.text, maxChars);
-  return `${LABEL[entry.kind]}: ${body}`;
+  return `${LABEL[entry.kind]}${entry.failed ? ` (${NOT_ANSWERED})` : ''}: ${body}`;
 }
 
 /** The full transcript as Markdown, for a download. */
@@ -290,7 +317,7 @@ export function transcriptMarkdown(title: string, entries: readonly Entry[]): st
   const lines = [`# ${title}`, ''];
   for (const e of entries) {
     const when = e.at ? ` (${absoluteTime(e.at)})` : '';
-    if (e.kind === 'user' || e.kind === 'assistant') lines.push(`## ${e.kind}${when}`, '', e.text, '');
+    if (e.kind === 'user' || e.kind === 'assistant') lines.push(`## ${e.kind}${when}${e.failed ? ` (${NOT_ANSWERED})` : ''}`, '', e.text, '');
     else lines.push(`> ${e.kind}${when}: ${e.text}`, '');
   }
   return lines.join('\n');

@@ -28,6 +28,11 @@ describe('when a turn fails', () => {
     // Not the previous message's answer (the classic desync after an error).
     expect(next).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: after \| earlier: before/) });
     expect(h.app.conversation.queue.size).toBe(0);
+    // History says which message got no answer (it stays in the session: README, "When a turn fails").
+    const history = (await h.app.conversation.handleMessage(thread, '/history')).text;
+    expect(history).toContain('**user** (not answered: the turn failed): stuck');
+    expect(history).toMatch(/\*\*user\*\*: before/);
+    expect(history).toMatch(/\*\*user\*\*: after/);
   });
 
   it('a model that keeps failing (HTTP 500) gives an error reply, and the thread is answered again once it recovers', async () => {
@@ -46,6 +51,9 @@ describe('when a turn fails', () => {
     expect(await queued).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: second/) });
     const events = (await h.app.agent.history(sessionIdFor(thread)))!;
     expect(events.some((e) => e.type === 'session.error')).toBe(true);
+    const history = (await h.app.conversation.handleMessage(thread, '/history')).text;
+    expect(history).toContain('**user** (not answered: the turn failed): first');
+    expect(history).toMatch(/\*\*user\*\*: second/);
   });
 
   it('a registry that cannot be written: a thread’s first turn is refused before any session exists; a later one is answered and the record catches up', async () => {

@@ -94,4 +94,21 @@ describe('history rendering', () => {
     // What a tool returned on success is the answer's material, and stays.
     expect(renderEvent(ev('tool.execution_complete', { toolName: 'web_fetch', success: true, result: { content: 'see https://example.org' } }))?.text).toContain('https://example.org');
   });
+
+  it('marks a message whose turn failed, not one still waiting for its answer', () => {
+    const user = (content: string): TranscriptEvent => ({ type: 'user.message', data: { content } });
+    const answer = (content: string): TranscriptEvent => ({ type: 'assistant.message', data: { content } });
+    const failedOf = (events: TranscriptEvent[]) => renderTranscript(events).filter((e) => e.kind === 'user').map((e) => [e.text, e.failed === true]);
+    // An error after it, a stop after it, the next message before any answer (the process died mid-turn).
+    expect(failedOf([user('a'), answer('A'), user('b'), { type: 'session.error', data: { message: 'boom' } }, user('c'), answer('C')])).toEqual([['a', false], ['b', true], ['c', false]]);
+    expect(failedOf([user('a'), { type: 'abort', data: {} }])).toEqual([['a', true]]);
+    expect(failedOf([user('a'), user('b'), answer('B')])).toEqual([['a', true], ['b', false]]);
+    // The newest message with no answer and no error may still be running: not marked.
+    expect(failedOf([user('a'), answer('A'), user('b')])).toEqual([['a', false], ['b', false]]);
+    // A tool call is not an answer.
+    expect(failedOf([user('a'), { type: 'assistant.message', data: { content: '', toolRequests: [{ name: 'bash', toolCallId: 't' }] } }, { type: 'session.error', data: { message: 'x' } }])).toEqual([['a', true]]);
+    const [entry] = renderTranscript([user('a'), { type: 'abort', data: {} }]);
+    expect(formatEntry(entry!)).toBe('**user** (not answered: the turn failed): a');
+    expect(transcriptMarkdown('t', [entry!])).toContain('## user (not answered: the turn failed)');
+  });
 });
