@@ -3,6 +3,7 @@
  * adapter whose configuration is present. SIGINT/SIGTERM shut it down in order.
  */
 import { HomeUnusableError } from './agent/home.js';
+import { checkModel, ModelUnusableError, type ModelHealth } from './agent/model-probe.js';
 import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
 import { missingEnvFileHint, warnAboutEnvFile } from './dotenv.js';
 import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from './config.js';
@@ -40,9 +41,11 @@ async function main(): Promise<void> {
   // Before any adapter exists, so every message's trace starts with its event.
   const tracing = startTracing();
   if (tracing.enabled) logger.info({ endpoint: config.otelEndpoint }, 'exporting traces by OTLP');
+  // A set-up that cannot work stops here, not 20 s into the first message.
+  const model = await checkModel(config.auth, config.model, logger);
   const routes: Route[] = [];
   let app: App | undefined;
-  const http = await startHttpServer({ port: config.port, routes, health: () => health(app!) });
+  const http = await startHttpServer({ port: config.port, routes, health: () => health(app!, model) });
   app = await createApp(config, logger).catch(async (err: unknown) => {
     await http.close();
     throw err;
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
 }
 
 /** Readiness: each part answers within a short deadline, or says what is wrong. */
-async function health(app: App): Promise<Record<string, string | Record<string, string>>> {
+async function health(app: App, model: ModelHealth | undefined): Promise<Record<string, string | Record<string, string>>> {
   const state = (p: Promise<unknown>) =>
     p.then(
       () => 'ok',
@@ -128,12 +131,12 @@ async function health(app: App): Promise<Record<string, string | Record<string, 
     app.shared ? state(app.shared.ping(HEALTH_TIMEOUT_MS)) : undefined,
   ]);
   const toolSandbox = app.agent.sandboxReport();
-  return { store, runtime, ...(sessionState ? { sessionState } : {}), ...(toolSandbox ? { toolSandbox } : {}) };
+  return { store, runtime, ...(model ? { model: model.status() } : {}), ...(sessionState ? { sessionState } : {}), ...(toolSandbox ? { toolSandbox } : {}) };
 }
 
 main().catch((err: unknown) => {
   // Errors that already name the setting to fix are shown as they are; anything else is unexpected.
-  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError;
+  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError;
   process.stderr.write(`copilot-threads: ${named ? '' : 'failed to start: '}${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

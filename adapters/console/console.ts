@@ -165,6 +165,11 @@ interface Out {
   paint: (code: string, s: string) => string;
 }
 
+/** At the console the person is the operator: a failed turn's reason is shown, not only its ref. */
+function reasonOf(reply: Reply, paint: Out['paint']): string {
+  return reply.kind === 'error' && reply.reason ? `${paint('2', `  reason: ${reply.reason.replace(/\s+/g, ' ').slice(0, 500)}`)}\n` : '';
+}
+
 function label(kind: Reply['kind'], paint: Out['paint']): string {
   return kind === 'error' ? paint('31', 'error › ') : kind === 'answer' ? paint('32', 'copilot › ') : paint('33', 'bot › ');
 }
@@ -193,7 +198,7 @@ async function answerPlain(conversation: Conversation, thread: ThreadRef, line: 
     return reply;
   }
   if (shown) write('\n');
-  write(`${label(reply.kind, paint)}${render(reply.text)}`);
+  write(`${label(reply.kind, paint)}${render(reply.text)}${reasonOf(reply, paint)}`);
   return reply;
 }
 
@@ -227,7 +232,7 @@ async function answerOnTerminal(conversation: Conversation, thread: ThreadRef, l
     return reply;
   }
   // Nothing streamed (a command, an error), or the answer differs from what streamed: shown whole.
-  write(`${label(reply.kind, paint).trimEnd()}\n${render(reply.text)}\n`);
+  write(`${label(reply.kind, paint).trimEnd()}\n${render(reply.text)}${reasonOf(reply, paint)}\n`);
   return reply;
 }
 

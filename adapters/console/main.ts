@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, unknownKeyWarnings } from '../../src/config.js';
 import { createProcessLogger } from '../../src/log.js';
 import { createApp } from '../../src/app.js';
+import { checkModel } from '../../src/agent/model-probe.js';
 import path from 'node:path';
 import { consoleThread, localUser, runConsole } from './console.js';
 import { logLevelFlag } from '../../src/cli/log-level.js';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   // (LOG_LEVEL in .env is the bot's, not the console's).
   const logger = createProcessLogger(logLevelFlag(values['log-level']), 2, config.logFormat);
   warnAboutEnvFile(logger, unknownKeyWarnings);
+  await checkModel(config.auth, config.model, logger);
   const app = await createApp(config, logger, 'chat');
   const thread = consoleThread(name, values.user ?? localUser());
   let done = false;

@@ -421,7 +421,7 @@ export class Conversation {
     if (err instanceof TurnFailedError) {
       const ref = errorReference();
       log.warn({ reason: err.message, ref }, 'turn failed');
-      return { kind: 'error', text: `⚠️ Copilot could not answer this time (ref \`${ref}\`). The thread is intact: please try again.` };
+      return { kind: 'error', text: `⚠️ Copilot could not answer this time (ref \`${ref}\`). The thread is intact: please try again.`, reason: err.message };
     }
     if (err instanceof StoreUnavailableError) {
       const ref = errorReference();

@@ -6,8 +6,11 @@ import type { SessionId } from './thread.js';
 
 export type Reply =
   | { kind: 'answer'; text: string; sessionId: SessionId; created: boolean }
-  /** A turn that failed; the thread still works. */
-  | { kind: 'error'; text: string }
+  /**
+   * A turn that failed; the thread still works. `reason`: the upstream's words, for an operator's
+   * eyes only (the console shows it; chat platforms do not, as it may name internal hosts).
+   */
+  | { kind: 'error'; text: string; reason?: string }
   /** A command's outcome or a usage hint. */
   | { kind: 'notice'; text: string }
   /** The thread's session was deleted on request. */

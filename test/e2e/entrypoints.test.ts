@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture, workspaceFile } from '../support/process.js';
-import { toolScript } from '../support/model-server.js';
+import { echoReply, toolScript } from '../support/model-server.js';
 
 let fx: ProcessFixture;
 let dir: string;
@@ -50,6 +50,17 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
     expect(out.stdout).toContain("Forget this thread's Copilot session for good? [y/N] y\n");
     expect(out.stdout).toContain('Forgotten');
     expect(out.stdout).toContain('copilot › you said: new start\n');
+  });
+
+  it('shows the operator at the console why a turn failed, not only its ref', async () => {
+    const previous = fx.model.script((req) => (req.userTexts.at(-1) === 'break please' ? { kind: 'error', status: 400, message: 'model gpt-nope does not exist' } : echoReply(req)));
+    try {
+      const out = await chat('break please\n', 'reasons');
+      expect(out.stdout).toMatch(/error › ⚠️ Copilot could not answer this time \(ref [0-9a-f]{8}\)/);
+      expect(out.stdout).toMatch(/\n {2}reason: .*model gpt-nope does not exist/);
+    } finally {
+      fx.model.script(previous);
+    }
   });
 
   it('sends a file named with /attach along with the next message, and names what it cannot read', async () => {

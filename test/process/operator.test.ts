@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { threadTexts } from '../support/slack-view.js';
 import { freePort } from '../support/process.js';
 import { service } from '../support/services.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
-import { exitOf, runBuilt, startStack, type Stack } from '../support/bot-process.js';
+import { exitOf, runBuilt, startBuilt, startStack, type Stack } from '../support/bot-process.js';
 
 let stack: Stack;
 
@@ -97,7 +98,7 @@ describe.each(['Postgres', 'Redis'] as const)('%s failing while the bot runs', (
         const res = await fetch(`http://127.0.0.1:${stack.port}/healthz`);
         return { status: res.status, body: (await res.json()) as Record<string, unknown> };
       };
-      expect(await healthz()).toEqual({ status: 200, body: { ok: true, store: 'ok', runtime: 'ok' } });
+      expect(await healthz()).toEqual({ status: 200, body: { ok: true, store: 'ok', runtime: 'ok', model: 'ok' } });
       await proxy.cut();
       const down = await healthz();
       expect(down.status).toBe(503);
@@ -113,6 +114,49 @@ describe.each(['Postgres', 'Redis'] as const)('%s failing while the bot runs', (
     } finally {
       bot.child.kill('SIGTERM');
       expect((await exitOf(bot)).code).toBe(0);
+    }
+  });
+});
+
+describe('a model set-up that is wrong or down', () => {
+  it('a key the provider refuses: the bot and the chat stop at once, naming the key and the provider\'s words', async () => {
+    const refusing = http.createServer((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Incorrect API key provided.' } }));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = { ...stack.env, PORT: String(await freePort()), COPILOT_PROVIDER_BASE_URL: `http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}/v1` };
+      const runs = await Promise.all([runBuilt(BOT, [], env), runBuilt(CHAT, ['--thread', 'x'], env, 'hello\n')]);
+      for (const run of runs) {
+        expect(run.code).toBe(1);
+        const lines = run.output.trim().split('\n').filter((l) => !l.startsWith('{'));
+        expect(lines).toEqual([expect.stringMatching(/^copilot-threads( chat)?: the model cannot be used: COPILOT_PROVIDER_API_KEY: the provider at 127\.0\.0\.1:\d+ refused it: 401 Incorrect API key provided\.$/)]);
+        expect(run.output).not.toContain(stack.env.COPILOT_PROVIDER_API_KEY);
+      }
+      const nothing = await runBuilt(BOT, [], { ...env, COPILOT_PROVIDER_BASE_URL: `http://127.0.0.1:${await freePort()}/v1` });
+      expect(nothing.code).toBe(1);
+      expect(nothing.output).toMatch(/copilot-threads: the model cannot be used: COPILOT_PROVIDER_BASE_URL: nothing answers at 127\.0\.0\.1:\d+ \(connect ECONNREFUSED\)/);
+    } finally {
+      refusing.close();
+    }
+  });
+
+  it('a provider that does not answer: the bot starts, and /healthz says the model is down', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = await freePort();
+    const bot = startBuilt(BOT, [], { ...stack.env, PORT: String(port), COPILOT_PROVIDER_BASE_URL: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/v1` });
+    try {
+      await bot.waitFor(/"msg":"ready"/);
+      expect(bot.output()).toContain('the model provider is not answering; starting anyway');
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ ok: false, store: 'ok', runtime: 'ok', model: expect.stringMatching(/^down: 127\.0\.0\.1:\d+ did not answer within 5 s$/) });
+    } finally {
+      bot.signalGroup('SIGTERM');
+      await exitOf(bot);
+      silent.close();
     }
   });
 });

@@ -71,7 +71,7 @@ describe('two instances on different disks sharing Redis and PostgreSQL', () => 
     noBusy(thread);
     for (const port of ports) {
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-      expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { ok: true, store: 'ok', runtime: 'ok', sessionState: 'ok' } });
+      expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { ok: true, store: 'ok', runtime: 'ok', model: 'ok', sessionState: 'ok' } });
     }
     for (const bot of bots) {
       bot.signalGroup('SIGTERM');
