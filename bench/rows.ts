@@ -11,7 +11,7 @@ import { CopilotClient } from '@github/copilot-sdk';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
-import { sessionIdFor, type SessionId, type ThreadRef } from '../src/core/thread.js';
+import { sessionIdFor, type ThreadRef } from '../src/core/thread.js';
 import type { ModelServer } from '../test/support/model-server.js';
 import { mention, nextTs, startSlackHarness } from '../test/support/slack-harness.js';
 import { startDiscordHarness, T1 } from '../test/support/discord-harness.js';
@@ -243,7 +243,7 @@ export async function p5(model: ModelServer, sizes: Sizes): Promise<Row[]> {
   try {
     const t = local('p5-long');
     for (let i = 0; i < sizes.p5Turns; i++) await h.app.conversation.handleMessage(t, `q${i}`);
-    const id = sessionIdFor(t) as SessionId;
+    const id = sessionIdFor(t);
     const events = (await h.app.agent.history(id))?.length ?? 0;
     const first: number[] = [];
     const later: number[] = [];

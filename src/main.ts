@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   // A set-up that cannot work stops here, not 20 s into the first message.
   const model = await checkModel(config.auth, config.model, logger);
   const routes: Route[] = [];
+  // Assigned once, after the server exists: /healthz reads it only once the bot is ready.
+  // eslint-disable-next-line prefer-const
   let app: App | undefined;
   const http = await startHttpServer({ port: config.port, routes, health: () => health(app!, model) });
   app = await createApp(config, logger).catch(async (err: unknown) => {

@@ -26,7 +26,7 @@ export function terminalRenderer(colour: boolean, width: number | undefined): Re
       ? markedTerminal(layout)
       : markedTerminal({ ...layout, ...PLAIN_STYLES, showSectionPrefix: false, tableOptions: { style: { head: [], border: [] } } })) as never,
   );
-  const rendered = (markdown: string) => `${(marked.parse(markdown, { async: false }) as string).trimEnd()}\n`;
+  const rendered = (markdown: string) => `${(marked.parse(markdown, { async: false })).trimEnd()}\n`;
   // Code is highlighted by cli-highlight whatever the styles say (it follows chalk's own idea of
   // the terminal): without colours, any colour code left is taken out.
   // eslint-disable-next-line no-control-regex

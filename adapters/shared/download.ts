@@ -36,7 +36,7 @@ export async function downloadCapped(url: string, o: { origins: ReadonlySet<stri
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;

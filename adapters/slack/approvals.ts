@@ -14,7 +14,7 @@ import type { SlackContext } from './context.js';
 import { respondPrivately } from './actions.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { describe } from './replier.js';
-import { slackThreadRef } from './thread.js';
+import { containerOf, slackThreadRef } from './thread.js';
 
 export const APPROVAL_ACTION: Record<ApprovalChoice, string> = { once: 'approval_once', always: 'approval_always', deny: 'approval_deny' };
 
@@ -63,13 +63,13 @@ export function slackApprovalCards(web: WebClient): ApprovalCards {
           initial_comment: `The exact text of the ${request.tool} request below.`,
         });
       }
-      const res = await web.chat.postMessage({ channel: request.channel, thread_ts: request.thread, ...approvalBlocks(request) } as never);
+      const res = await web.chat.postMessage({ channel: request.channel, thread_ts: request.thread, ...approvalBlocks(request) });
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return { channel: request.channel, ts: res.ts };
     },
     async update(request) {
       if (!request.card?.ts) return;
-      await web.chat.update({ channel: request.card.channel ?? request.channel, ts: request.card.ts, ...approvalBlocks(request) } as never);
+      await web.chat.update({ channel: request.card.channel ?? request.channel, ts: request.card.ts, ...approvalBlocks(request) });
     },
   };
 }
@@ -78,19 +78,20 @@ export function approvalButtons(app: App, ctx: SlackContext): void {
   for (const [choice, actionId] of Object.entries(APPROVAL_ACTION) as Array<[ApprovalChoice, string]>) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
-      const channel = body.channel?.id ?? body.container?.channel_id;
-      const thread = (body.container as { thread_ts?: string } | undefined)?.thread_ts ?? (body.message as { thread_ts?: string } | undefined)?.thread_ts;
+      const channel = body.channel?.id ?? containerOf(body).channel_id;
+      const thread = containerOf(body).thread_ts ?? (body.message as { thread_ts?: string } | undefined)?.thread_ts;
       const workspace = body.team?.id ?? body.enterprise?.id;
       if (!channel || !thread || !workspace || typeof action.value !== 'string') {
         ctx.logger.warn({ user: body.user.id, workspace, channel, thread, value: String(action.value).slice(0, 80) }, 'Slack: approval click refused (no channel, thread or request in the payload)');
         await respondPrivately(respond, 'That button is not valid here.').catch(() => undefined);
         return;
       }
+      const requestId = action.value;
       await ctx.deliveries.track(
         (async () => {
-          const cardTs = body.container?.message_ts ?? (body.message as { ts?: string } | undefined)?.ts;
+          const cardTs = containerOf(body).message_ts ?? (body.message as { ts?: string } | undefined)?.ts;
           const clicked = cardTs ? { channel, ts: cardTs } : undefined;
-          const answer = await ctx.conversation.decideApproval(slackThreadRef(workspace, channel, thread, body.user.id), action.value!, choice, clicked);
+          const answer = await ctx.conversation.decideApproval(slackThreadRef(workspace, channel, thread, body.user.id), requestId, choice, clicked);
           if (!answer.ok) await respondPrivately(respond, escapeMrkdwn(answer.text));
         })().catch((err: unknown) => ctx.logger.error({ err: describe(err), channel, thread }, 'Slack: approval click failed')),
       );

@@ -62,5 +62,6 @@ function spans(text: string): string {
   t = t.replace(/~~(.+?)~~/g, '~$1~');
   t = t.replaceAll('\u0001', '*');
   t = defuseBroadcasts(t);
+  // eslint-disable-next-line no-control-regex -- NUL-delimited placeholders for the links set aside above
   return t.replace(/\u0000(\d+)\u0000/g, (_, i: string) => links[Number(i)]!);
 }

@@ -160,7 +160,7 @@ export class StreamReplier implements Replier {
     clearTimeout(this.timer);
     if (this.fallback) return this.fallback.finish(markdown);
     this.enqueue(async () => {
-      if (this.fallback) return (this.fallback as ThreadReplier).finish(markdown);
+      if (this.fallback) return (this.fallback).finish(markdown);
       if (markdown.startsWith(this.current)) this.pending += markdown.slice(this.current.length);
       else this.pending += `${this.sent || this.pending ? '\n\n' : ''}${markdown}`;
       if (!this.sent && !this.pending.trim()) this.pending = '_(empty answer)_';

@@ -37,7 +37,7 @@ export class People {
     const known = this.names.get(user);
     if (known && known.until > Date.now()) return known.name;
     const res = await client.users.info({ user }).catch(() => undefined);
-    const u = res?.user as { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } } | undefined;
+    const u = res?.user;
     const name = u?.profile?.display_name || u?.profile?.real_name || u?.real_name || u?.name;
     if (this.names.size >= this.max) this.names.clear();
     // Unknown (deleted, another workspace, Slack down): the id, and not asked again at once.

@@ -115,3 +115,17 @@ export function parsePermalink(text: string): { channel: string; thread: string 
   const thread = threadTs && /^\d{10}\.\d{6}$/.test(threadTs) ? threadTs : `${m[2]}.${m[3]}`;
   return { channel: m[1]!, thread };
 }
+
+/** Where a block action was clicked: Bolt types a payload's `container` loosely, so it is read here once. */
+export interface ClickContainer {
+  channel_id?: string;
+  message_ts?: string;
+  thread_ts?: string;
+}
+
+export function containerOf(body: { container?: unknown }): ClickContainer {
+  const c = body.container;
+  if (typeof c !== 'object' || c === null) return {};
+  const text = (k: keyof ClickContainer) => (typeof (c as Record<string, unknown>)[k] === 'string' ? ((c as Record<string, unknown>)[k] as string) : undefined);
+  return { channel_id: text('channel_id'), message_ts: text('message_ts'), thread_ts: text('thread_ts') };
+}

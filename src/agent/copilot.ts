@@ -235,18 +235,18 @@ export class CopilotAgent implements Agent {
   sessionStateLost(id: SessionId, reason: string): void {
     const live = this.live.get(id);
     if (live) live.stale = true;
-    const fail = this.turns.get(id)?.fail;
-    if (!fail) return;
+    const turn = this.turns.get(id);
+    if (!turn) return;
     this.options.logger.warn({ sessionId: id, reason }, 'session state lost mid-turn');
     void live?.session.then(({ session }) => withDeadline(session.abort(), DISCONNECT_TIMEOUT_MS, 'turn abort')).catch(() => undefined);
-    fail(new SessionStateLostError(reason));
+    turn.fail(new SessionStateLostError(reason));
   }
 
   async history(id: SessionId): Promise<TranscriptEvent[] | undefined> {
     if (!(await this.exists(id))) return undefined;
     const { live, session } = await this.acquire(id, { reading: true });
     try {
-      return (await session.getEvents()) as TranscriptEvent[];
+      return (await session.getEvents());
     } finally {
       this.release(id, live);
     }
@@ -691,7 +691,7 @@ export class CopilotAgent implements Agent {
       workingDirectory: this.threadFolder(id),
       streaming: true,
       ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
-      onPermissionRequest: (request, invocation) => this.permission(request as PermissionAsk, invocation.sessionId),
+      onPermissionRequest: (request, invocation) => this.permission(request, invocation.sessionId),
     };
   }
 

@@ -319,7 +319,7 @@ export class Conversation {
         const attachments = [...(context?.attached?.attachments ?? []), ...(files?.attachments ?? [])];
         const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
           () => undefined,
-          (err: unknown) => err,
+          (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
         );
         // A thread's first turn here is recorded before its session can exist, so a crash mid-turn
         // still leaves a trace for retention; later ones update the record while the turn runs.
@@ -341,7 +341,7 @@ export class Conversation {
         if (unrecorded) {
           // The answer is there and goes out; the record is written again with the thread's next turn.
           this.recorded.delete(id);
-          log().error({ err: String(unrecorded) }, 'could not record the turn in the registry');
+          log().error({ err: unrecorded.message }, 'could not record the turn in the registry');
         }
         log().info({ created: result.created, chars: result.text.length, ms: Math.round(performance.now() - started) }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };

@@ -7,6 +7,7 @@
  */
 
 /** Longest text a card shows; past it the card shows the start and the whole text is attached. */
+/* eslint-disable no-control-regex -- finding control characters is what this module is for */
 export const CARD_TEXT_MAX = 800;
 
 /** Runs of at least this many blank characters (spaces, tabs, wide or invisible spaces) are named instead of shown. */

@@ -146,7 +146,7 @@ export async function entries<V>(keyv: Keyv<V>): Promise<Array<[string, V]>> {
   try {
     const out: Array<[string, V]> = [];
     for await (const [key, value] of keyv.iterator(undefined)) out.push([key as string, value as V]);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(describeCause(failure));
     return out;
   } finally {
     keyv.off('error', onError);

@@ -6,7 +6,6 @@ import { claimsFor } from './claims.js';
 import { KeyvTurnJournal, type Alive, type InFlightTurn, type TurnJournal } from './journal.js';
 import { adoptLegacyRecords } from './migrate.js';
 import { rateLimiterFor, type RateLimiter } from './rate-limit.js';
-import type Keyv from 'keyv';
 import { KeyvApprovalStore, type ApprovalStore } from './approvals.js';
 
 export interface Store {
@@ -44,7 +43,7 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   if (namespace === DEFAULT_NAMESPACE) {
     const meta = await calls.run('open', () => backend.keyv<number>('meta'));
     // Migrating may list many records: it gets its own, longer deadline.
-    await new StoreCalls(url, Math.max(timeoutMs, 60_000)).run('migration', () => adoptLegacyRecords(backend, { threads: threads as Keyv<unknown>, turns: turns as Keyv<unknown> }, meta));
+    await new StoreCalls(url, Math.max(timeoutMs, 60_000)).run('migration', () => adoptLegacyRecords(backend, { threads: threads, turns: turns }, meta));
   }
   const registry = new KeyvThreadRegistry(threads, calls);
   const dedupe = new ClaimsDedupe(claimsFor(url, backend.raw, namespace), calls);

@@ -118,6 +118,7 @@ describe('console chat: a command the card cannot show as it is', () => {
       expect(out.stdout).toContain('Read the whole text below before deciding');
       expect(out.stdout).toContain('exactly, in full:\n  echo ok\\e[1A\\e[2K\\r⟨30 blank characters⟩; echo sneaky > sneaky.txt');
       // No raw escape reached the terminal from the card.
+      // eslint-disable-next-line no-control-regex -- the escape character itself is what must not be there
       expect(out.stdout.split('exactly, in full:')[1]!.split('Allow it?')[0]).not.toMatch(/\u001b/);
       expect(fs.existsSync(workspaceFile(path.join(dir, 'copilot', 'workspace'), 'sneaky.txt'))).toBe(false);
     } finally {

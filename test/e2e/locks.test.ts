@@ -43,7 +43,7 @@ function anotherProcess(env: Record<string, string>, name: string): Promise<Othe
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const waiters: Array<(line: string) => void> = [];
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     let nl: number;
     while ((nl = out.indexOf('\n')) >= 0) {
@@ -58,7 +58,7 @@ function anotherProcess(env: Record<string, string>, name: string): Promise<Othe
     child,
     say(text) {
       const reply = next();
-      child.stdin!.write(`${text}\n`);
+      child.stdin.write(`${text}\n`);
       return reply.then((line) => line.replace(/^REPLY /, ''));
     },
   }));

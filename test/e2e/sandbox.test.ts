@@ -101,7 +101,7 @@ describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
   it('removes the sandbox folders of bots that were killed before they could (and none of a live one)', async () => {
     const os = await import('node:os');
     const { spawnSync } = await import('node:child_process');
-    const dead = spawnSync('true').pid!;
+    const dead = spawnSync('true').pid;
     const stale = path.join(os.tmpdir(), `copilot-threads-sandbox-${dead}-left`);
     const live = path.join(os.tmpdir(), `copilot-threads-sandbox-${process.ppid}-kept`);
     for (const folder of [stale, live]) fs.mkdirSync(path.join(folder, 'bin'), { recursive: true });

@@ -56,7 +56,7 @@ describe('Slack: files in', () => {
     await s.event(mention('history', { thread_ts: ts }));
     await expect.poll(() => s!.slack.callsTo('chat.postEphemeral').length, { timeout: 30_000 }).toBe(1);
     expect(JSON.stringify(s.slack.callsTo('chat.postEphemeral')[0]!.args.blocks)).toContain('📎 app.log, screen.png');
-    await s.h.app.conversation.forgetSession(s.h.app.conversation['idOf']!({ platform: 'slack', workspace: 'T111', channel: 'C222', thread: ts, user: 'UHUMAN' })!);
+    await s.h.app.conversation.forgetSession(s.h.app.conversation['idOf']({ platform: 'slack', workspace: 'T111', channel: 'C222', thread: ts, user: 'UHUMAN' })!);
     expect(fs.existsSync(folder)).toBe(false);
   });
 

@@ -50,7 +50,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
                   name: String(s.name),
                   kind: Number(s.kind ?? 0),
                   attributes: attrs(s.attributes as Array<{ key: string; value: AnyValue }>),
-                  status: (s.status ?? {}) as ReceivedSpan['status'],
+                  status: (s.status ?? {}),
                 });
               }
             }

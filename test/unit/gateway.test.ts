@@ -184,7 +184,7 @@ describe('the sandbox gateway: the egress proxy', () => {
     expect(tunnel.status).toBe(200);
     const answer = await new Promise<string>((resolve) => {
       let text = '';
-      tunnel.socket.on('data', (d) => (text += d));
+      tunnel.socket.on('data', (d: Buffer) => (text += d.toString()));
       tunnel.socket.on('end', () => resolve(text));
       tunnel.socket.write('GET /through-the-tunnel HTTP/1.1\r\nHost: allowed.test\r\nConnection: close\r\n\r\n');
     });

@@ -85,7 +85,7 @@ describe('checkModel and ModelHealth', () => {
   it('stops on a clearly wrong set-up, starts on a down one, warns about a model the provider does not list', async () => {
     const wrong: ModelProbe = { kind: 'wrong', key: 'COPILOT_PROVIDER_API_KEY', reason: 'refused' };
     const provider = { kind: 'provider' as const, ...openai('http://127.0.0.1:1/v1') };
-    await expect(checkModel(provider, 'm', logger, async () => wrong)).rejects.toThrow(new ModelUnusableError(wrong as never).message);
+    await expect(checkModel(provider, 'm', logger, async () => wrong)).rejects.toThrow(new ModelUnusableError(wrong).message);
     expect((await checkModel(provider, 'm', logger, async () => ({ kind: 'down', reason: 'slow' })))!.status()).toBe('down: slow');
     await checkModel(provider, 'gpt-x', logger, async () => ({ kind: 'ok', models: ['gpt-a'] }));
     expect(warnings).toContain('COPILOT_MODEL is not among the models the provider lists; turns may fail');

@@ -47,7 +47,7 @@ function threadOf(interaction: ChatInputCommandInteraction | ButtonInteraction):
   const channel = interaction.channel;
   const user = interaction.user.id;
   if (channel?.isThread() && interaction.guildId) return guildThreadRef(interaction.guildId, channel.id, user, { parent: channel.parentId, roles: roleIds(interaction.member) });
-  if (channel?.type === ChannelType.DM || (!interaction.guildId && interaction.channelId)) return dmThreadRef(interaction.channelId!, user);
+  if (channel?.type === ChannelType.DM || (!interaction.guildId && interaction.channelId)) return dmThreadRef(interaction.channelId, user);
   return undefined;
 }
 

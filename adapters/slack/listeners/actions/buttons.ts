@@ -6,6 +6,7 @@ import { errorReference, failureNotice } from '../../../../src/core/reply.js';
 import { toMrkdwn } from '../../mrkdwn.js';
 import { forgetThread, respondPrivately, sendTranscript, showHistory, type Actor } from '../../actions.js';
 import { describe } from '../../replier.js';
+import { containerOf } from '../../thread.js';
 
 export function buttons(app: App, ctx: SlackContext): void {
   const on = (pattern: RegExp, run: (a: Parameters<Parameters<App['action']>[1]>[0], who: Actor, target: NonNullable<ReturnType<typeof decodeTarget>>) => Promise<void>) => {
@@ -13,7 +14,7 @@ export function buttons(app: App, ctx: SlackContext): void {
       await args.ack();
       const { body, respond } = args;
       const target = decodeTarget(args.action.value);
-      const channel = body.channel?.id ?? body.container?.channel_id;
+      const channel = body.channel?.id ?? containerOf(body).channel_id;
       const workspace = body.team?.id ?? body.enterprise?.id;
       // A button only acts on a thread of the channel it was shown in: a payload that names no
       // channel, or another one than its value, is forged or replayed from elsewhere.

@@ -8,7 +8,7 @@ import type { SlackContext } from '../../context.js';
 import { respondPrivately } from '../../actions.js';
 import { toMrkdwn } from '../../mrkdwn.js';
 import { describe } from '../../replier.js';
-import { slackThreadRef } from '../../thread.js';
+import { containerOf, slackThreadRef } from '../../thread.js';
 
 interface FeedbackAction {
   type: 'feedback_buttons';
@@ -20,9 +20,9 @@ export function feedbackButtons(app: App, ctx: SlackContext): void {
   app.action<BlockAction>(FEEDBACK_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
     const vote = (action as unknown as FeedbackAction).value;
-    const channel = body.channel?.id ?? body.container?.channel_id;
+    const channel = body.channel?.id ?? containerOf(body).channel_id;
     const message = body.message as { ts?: string; thread_ts?: string } | undefined;
-    const thread = message?.thread_ts ?? (body.container as { thread_ts?: string } | undefined)?.thread_ts;
+    const thread = message?.thread_ts ?? containerOf(body).thread_ts;
     const workspace = body.team?.id ?? body.enterprise?.id;
     if ((vote !== 'up' && vote !== 'down') || !channel || !thread || !workspace) {
       ctx.logger.warn({ user: body.user.id, channel, vote: String(vote).slice(0, 20) }, 'Slack: feedback click refused (malformed)');
