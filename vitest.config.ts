@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** Tests that go through the store: run once more on each server backend (test/support/services.ts). */
+/** Tests that go through the store: run once more on each server backend (testkit/services.ts). */
 const STORE_DEPENDENT = ['test/e2e/**/*.test.ts', 'test/slack/**/*.test.ts', 'test/discord/**/*.test.ts', 'test/core/**/*.test.ts'];
 /** Once, not per store: the approval cards and clicks (what they keep in the store is approvals-store.test.ts, on every backend), and the tool sandbox. */
 const ONCE = ['test/e2e/approvals.test.ts', 'test/slack/approvals.test.ts', 'test/discord/approvals.test.ts', 'test/e2e/sandbox.test.ts'];
@@ -8,7 +8,7 @@ const ONCE = ['test/e2e/approvals.test.ts', 'test/slack/approvals.test.ts', 'tes
 export default defineConfig({
   test: {
     // The process tests run the built entry points; build them from the code under test first.
-    globalSetup: ['test/support/build.ts'],
+    globalSetup: ['testkit/build.ts'],
     // End-to-end tests run the real Copilot runtime; the model-500 case waits out its ~15 s of retries.
     testTimeout: 60_000,
     hookTimeout: 60_000,

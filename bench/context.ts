@@ -5,8 +5,8 @@
  * against the fake Web API (history from `conversations.replies`, the file from its file host),
  * taking turns in the same run, each answer waited for as visible (the stream stopped).
  */
-import { mention, message, nextTs, startSlackHarness } from '../test/support/slack-harness.js';
-import type { ModelServer } from '../test/support/model-server.js';
+import { mention, message, nextTs, startSlackHarness } from '../testkit/slack-harness.js';
+import type { ModelServer } from '../testkit/model-server.js';
 import { fmt, nextCall, settle, type Row, type Sizes } from './rows.js';
 import { percentile, time } from './stats.js';
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CopilotClient, type CopilotSession } from '@github/copilot-sdk';
-import type { ModelServer } from '../test/support/model-server.js';
+import type { ModelServer } from '../testkit/model-server.js';
 
 export interface Raw {
   client: CopilotClient;

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startModelServer } from '../test/support/model-server.js';
+import { startModelServer } from '../testkit/model-server.js';
 import { chartSvg } from './chart.js';
 import { FULL, p1, p2, p3, p4, p5, p6, p7, QUICK, shared, type Row, type Series } from './rows.js';
 import { p8 } from './context.js';

@@ -5,16 +5,16 @@
  */
 import { checkHome } from './agent/home.js';
 import type { Config } from './config.js';
-import type { Logger } from './log.js';
+import type { Logger } from './infra/log.js';
 import { CopilotAgent } from './agent/copilot.js';
 import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from './infra/deadline.js';
 import { openSharedState, type SharedState } from './agent/shared-state.js';
 import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals.js';
-import { Metrics } from './metrics.js';
+import { Metrics } from './infra/metrics.js';
 import { toolLimits } from './agent/sandbox/limits.js';
 import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
 

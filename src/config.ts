@@ -4,10 +4,12 @@
  */
 import net from 'node:net';
 import path from 'node:path';
-import { normalHost, validHostPattern, type Pin } from './agent/sandbox/egress-policy.js';
+import { normalHost, validHostPattern, type Pin } from './infra/host-names.js';
 import { z } from 'zod';
-import { BUILT_IN_TOOLS, DEFAULT_APPROVAL_TOOLS, type ContextBudget, type ReplyRule } from './domain.js';
-import { closest } from './closest.js';
+import { BUILT_IN_TOOLS, DEFAULT_APPROVAL_TOOLS, type ContextBudget, type ModelAuth, type ReplyRule } from './domain.js';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from './infra/log.js';
+import { redactUrl } from './infra/redact-url.js';
+import { closest } from './infra/closest.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -19,12 +21,7 @@ export class ConfigError extends Error {
   }
 }
 
-export type ProviderType = 'openai' | 'azure' | 'anthropic';
-
-/** How the runtime reaches a model: a Copilot subscription token or a BYOK provider. */
-export type ModelAuth =
-  | { kind: 'github'; token: string }
-  | { kind: 'provider'; type: ProviderType; baseUrl: string; apiKey: string | undefined };
+export type { ModelAuth, ProviderType } from './domain.js';
 
 export interface Config {
   /** Traces go to this OTLP/HTTP collector (off when unset); the runtime sends its spans there too. */
@@ -130,11 +127,14 @@ export interface SlackConfig {
 
 export const DEFAULT_SUGGESTED_PROMPTS = ['Explain what this error message means', 'Review this function for bugs', 'Write a shell one-liner that…'];
 
-/** LOG_FORMAT: JSON lines, or readable lines for a person (unset: readable at a terminal only). */
-export type LogFormat = 'json' | 'pretty';
+export { LOG_LEVELS, type LogFormat, type LogLevel } from './infra/log.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `--log-level` for the console and the CLI: `warn` unless given, whatever LOG_LEVEL (the bot's) says. */
+export function logLevelFlag(value: string | undefined): LogLevel {
+  if (value === undefined) return 'warn';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new ConfigError('--log-level', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return value as LogLevel;
+}
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -454,10 +454,7 @@ function resolveSqlitePath(url: string, cwd: string): string {
   return `sqlite://${path.resolve(cwd, file)}`;
 }
 
-/** A URL without the password it may carry (STORE_URL), for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
+export { redactUrl } from './infra/redact-url.js';
 
 /** A safe one-line summary for the start-up log: never a secret. */
 export function describeConfig(c: Config): Record<string, unknown> {

@@ -86,3 +86,10 @@ export const BUILT_IN_TOOLS = [
 
 /** COPILOT_TOOLS_APPROVAL's default: every tool that runs commands, writes files or reaches the network. */
 export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', 'web_fetch'] as const;
+
+export type ProviderType = 'openai' | 'azure' | 'anthropic';
+
+/** How the runtime reaches a model: a Copilot subscription token or a BYOK provider. */
+export type ModelAuth =
+  | { kind: 'github'; token: string }
+  | { kind: 'provider'; type: ProviderType; baseUrl: string; apiKey: string | undefined };

@@ -5,18 +5,18 @@
 import { HomeUnusableError } from './agent/home.js';
 import { checkModel, ModelUnusableError, type ModelHealth } from './agent/model-probe.js';
 import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
-import { missingEnvFileHint, warnAboutEnvFile } from './dotenv.js';
+import { missingEnvFileHint, warnAboutEnvFile } from './infra/dotenv.js';
 import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from './config.js';
-import { createProcessLogger } from './log.js';
+import { createProcessLogger } from './infra/log.js';
 import { createApp, type App } from './app.js';
-import { PortInUseError, startHttpServer, type Route } from './http/server.js';
-import { metricsRoute } from './metrics.js';
-import { startTracing } from './tracing.js';
-import { StoreUnavailableError } from './store/keyv.js';
+import { PortInUseError, startHttpServer, type Route } from './infra/http-server.js';
+import { metricsRoute } from './infra/metrics.js';
+import { startTracing } from './infra/tracing.js';
+import { StoreUnavailableError } from './infra/store-calls.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
 import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
 import { startSweeper } from './core/retention.js';
-import { runShutdown } from './shutdown.js';
+import { runShutdown } from './infra/shutdown.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */

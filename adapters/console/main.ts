@@ -1,14 +1,13 @@
 /** `npm run chat -- --thread NAME [--user NAME]`: chat with the bot in a terminal. */
-import { missingEnvFileHint, warnAboutEnvFile } from '../../src/dotenv.js';
+import { missingEnvFileHint, warnAboutEnvFile } from '../../src/infra/dotenv.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, unknownKeyWarnings } from '../../src/config.js';
-import { createProcessLogger } from '../../src/log.js';
+import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../../src/config.js';
+import { createProcessLogger } from '../../src/infra/log.js';
 import { createApp } from '../../src/app.js';
 import { checkModel } from '../../src/agent/model-probe.js';
 import path from 'node:path';
 import { consoleThread, localUser, runConsole } from './console.js';
-import { logLevelFlag } from '../../src/cli/log-level.js';
-import { useColour } from '../../src/cli/style.js';
+import { useColour } from '../../src/infra/terminal-style.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

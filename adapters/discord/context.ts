@@ -1,8 +1,7 @@
 /** What every Discord listener needs, built once by the adapter and passed in. */
 import type { Conversation } from '../../src/core/conversation.js';
-import type { Logger } from '../../src/log.js';
-import type { ThreadRegistry } from '../../src/store/registry.js';
-import type { TurnJournal } from '../../src/store/journal.js';
+import type { Logger } from '../../src/infra/log.js';
+import type { ThreadRegistry, TurnJournal } from '../../src/core/ports.js';
 import type { Deliveries } from '../../src/core/deliveries.js';
 import type { Inbound } from '../../src/core/inbound.js';
 

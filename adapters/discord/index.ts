@@ -5,14 +5,12 @@
  */
 import { DISCORD_NAMES } from './thread.js';
 import { Client, Events, GatewayIntentBits, Partials, PermissionFlagsBits as P, RESTEvents } from 'discord.js';
-import type { PlatformMetrics } from '../../src/metrics.js';
+import type { PlatformMetrics } from '../../src/infra/metrics.js';
 import type { DiscordConfig } from '../../src/config.js';
-import { requireFrom } from '../../src/require-from.js';
+import { requireFrom } from '../../src/infra/require-from.js';
 import type { Conversation } from '../../src/core/conversation.js';
-import type { Logger } from '../../src/log.js';
-import type { Dedupe } from '../../src/store/dedupe.js';
-import type { ThreadRegistry } from '../../src/store/registry.js';
-import type { TurnJournal } from '../../src/store/journal.js';
+import type { Logger } from '../../src/infra/log.js';
+import type { Dedupe, ThreadRegistry, TurnJournal } from '../../src/core/ports.js';
 import { recoverInterrupted, refetchDroppedThreads } from './recovery.js';
 import { startRecovery } from '../shared/recovery.js';
 import { discordVisibility } from './visibility.js';

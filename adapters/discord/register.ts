@@ -2,7 +2,7 @@
  * `npm run discord:register`: registers `/copilot` with Discord, to DISCORD_GUILD_ID when set
  * (instant) or globally (can take up to an hour to appear).
  */
-import '../../src/dotenv.js';
+import '../../src/infra/dotenv.js';
 import { REST, Routes } from 'discord.js';
 import { z } from 'zod';
 import { copilotCommand } from './commands.js';

@@ -7,7 +7,7 @@
  * not be edited in is sent as new messages.
  */
 import type { Message, SendableChannels } from 'discord.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/infra/log.js';
 import { chunks, keepTyping, NO_PINGS } from './send.js';
 import { chunkMarkdown } from '../shared/chunk.js';
 import { MESSAGE_LIMIT } from './context.js';

@@ -5,7 +5,7 @@
  */
 import { ChannelType, PermissionFlagsBits, type Client } from 'discord.js';
 import type { VisibilityCheck } from '../../src/core/conversation.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/infra/log.js';
 
 export function discordVisibility(client: Client, logger: Logger): VisibilityCheck {
   return async (asker, records) => {

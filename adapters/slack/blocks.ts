@@ -2,7 +2,7 @@
  * Block Kit for what the bot shows privately: history pages, the list of a channel's threads,
  * and the forget confirmation. Limits are Slack's, named next to the code that obeys them.
  */
-import type { ThreadRecord } from '../../src/store/registry.js';
+import type { ThreadRecord } from '../../src/core/ports.js';
 import { threadLine, type ThreadNames } from '../../src/core/listing.js';
 import { chunkMarkdown } from '../shared/chunk.js';
 import { defuseBroadcasts, escapeMrkdwn, toMrkdwn } from './mrkdwn.js';

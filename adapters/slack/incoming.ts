@@ -11,7 +11,7 @@ import type { ThreadRef } from '../../src/core/thread.js';
 import { confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
 import { StreamReplier, type Replier } from './stream.js';
 import type { ThreadNames } from '../../src/core/listing.js';
-import { openingOf } from '../../src/store/registry.js';
+import { openingOf } from '../../src/core/ports.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { describe, THINKING, ThreadReplier } from './replier.js';

@@ -6,11 +6,11 @@
  * silently (the answer is in the session's history either way).
  */
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/infra/log.js';
 import type { Reservation } from '../../src/core/queue.js';
 import { chunkMarkdown } from '../shared/chunk.js';
 import { MESSAGE_MARKDOWN_LIMIT, SECTION_TEXT_LIMIT, type Block } from './blocks.js';
-import type { TurnProgress } from '../../src/agent/agent.js';
+import type { TurnProgress } from '../../src/core/ports.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 

@@ -11,9 +11,9 @@
  * If streaming is refused at the start, the turn falls back to the placeholder-and-edit replier.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/infra/log.js';
 import type { Reservation } from '../../src/core/queue.js';
-import type { TurnProgress } from '../../src/agent/agent.js';
+import type { TurnProgress } from '../../src/core/ports.js';
 import { openFence } from '../shared/chunk.js';
 import { describe, ThreadReplier } from './replier.js';
 import type { Block } from './blocks.js';

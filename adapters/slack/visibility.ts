@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { VisibilityCheck } from '../../src/core/conversation.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/infra/log.js';
 import { describe } from './replier.js';
 
 export function slackVisibility(client: WebClient, logger: Logger): VisibilityCheck {

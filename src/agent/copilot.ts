@@ -5,16 +5,16 @@
  * it has grown too large (it never gives memory back). Sessions live on disk under
  * COPILOT_HOME, so a recycle or a restart loses nothing.
  */
-import { traceContext } from '../tracing.js';
+import { traceContext } from '../infra/tracing.js';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CopilotClient, RuntimeConnection, type CopilotSession, type MessageOptions, type SessionConfig } from '@github/copilot-sdk';
-import type { Logger } from '../log.js';
-import type { ModelAuth } from '../config.js';
+import type { Logger } from '../infra/log.js';
+import type { ModelAuth } from '../domain.js';
 import type { SessionId, TranscriptEvent } from '../domain.js';
-import { withDeadline } from '../deadline.js';
+import { withDeadline } from '../infra/deadline.js';
 import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type Agent, type ForgetOptions, type SessionSummary, type TurnAttachment, type TurnOptions, type TurnResult } from './agent.js';
 import { decidePermission, realLocation, type PermissionAsk, type PermissionAnswer } from './permissions.js';
 import { SessionLocks } from './session-lock.js';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeFolder } from '../folders.js';
+import { makeFolder } from '../infra/folders.js';
 
 export class HomeUnusableError extends Error {
   override name = 'HomeUnusableError';

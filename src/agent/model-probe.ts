@@ -13,7 +13,7 @@
  * A Copilot (GitHub token) set-up is not probed here: its check needs GitHub itself, which the
  * runtime reaches on its own (see the README's troubleshooting for how its errors show).
  */
-import type { ProviderType } from '../config.js';
+import type { ProviderType } from '../domain.js';
 
 export type ModelProbe =
   | { kind: 'ok'; models?: string[] }

@@ -17,8 +17,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SessionBusyError } from './agent.js';
 import type { AcquireOptions, SessionLock } from './lock.js';
-import { NOW_MS, type PgPool } from '../store/pg.js';
-import type { StoreCalls } from '../store/keyv.js';
+import { NOW_MS, type PgPool } from '../infra/postgres.js';
+import type { StoreCalls } from '../infra/store-calls.js';
 
 export interface PostgresLeasesOptions {
   pool: PgPool;

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from '../pid.js';
+import { isAlive } from '../infra/pid.js';
 import { SessionBusyError } from './agent.js';
 import type { AcquireOptions, SessionLock } from './lock.js';
 

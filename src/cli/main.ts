@@ -4,17 +4,16 @@
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (see README: one writer per session).
  */
-import { missingEnvFileHint, warnAboutEnvFile } from '../dotenv.js';
+import { missingEnvFileHint, warnAboutEnvFile } from '../infra/dotenv.js';
 import { readFileSync } from 'node:fs';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, unknownKeyWarnings } from '../config.js';
-import { createProcessLogger } from '../log.js';
+import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../config.js';
+import { createProcessLogger } from '../infra/log.js';
 import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession, type Out } from './sessions.js';
-import { styleFor, useColour } from './style.js';
-import { logLevelFlag } from './log-level.js';
+import { styleFor, useColour } from '../infra/terminal-style.js';
 
 export const USAGE = `Usage: copilot-threads [sessions] <command>
 

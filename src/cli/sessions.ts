@@ -9,7 +9,7 @@ import { retentionMs, sweep, type Expired } from '../core/retention.js';
 import { absoluteTime, relativeTime } from '../core/listing.js';
 import type { ThreadRecord } from '../store/registry.js';
 import { parseDuration, table } from './table.js';
-import { styleFor, type Style } from './style.js';
+import { styleFor, type Style } from '../infra/terminal-style.js';
 import { resolveTarget, type Lookup } from './target.js';
 
 export interface Out {

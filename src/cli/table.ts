@@ -1,4 +1,4 @@
-import type { Style } from './style.js';
+import type { Style } from '../infra/terminal-style.js';
 
 /** What a cell takes on screen: colour codes take none. */
 // eslint-disable-next-line no-control-regex

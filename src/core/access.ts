@@ -9,7 +9,7 @@
  * - With a people list (users, and on Discord roles), only those people pass, on every platform.
  */
 import type { ThreadRef } from '../domain.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../infra/log.js';
 import type { RateLimiter } from '../store/rate-limit.js';
 import { parseInput } from './commands.js';
 import type { Reply } from './reply.js';

@@ -13,7 +13,7 @@
  * the request it names.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../log.js';
+import type { Logger } from '../infra/log.js';
 import type { SessionId, ThreadRef } from '../domain.js';
 import type { ToolAsk, ToolVerdict } from '../agent/agent.js';
 import type { ApprovalDecision, ApprovalEntry, ApprovalOutcome, ApprovalRequest, ApprovalStore } from '../store/approvals.js';

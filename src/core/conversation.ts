@@ -3,17 +3,17 @@
  * command or one turn of that thread's Copilot session. Turns of one thread run one at a time
  * in arrival order; different threads run in parallel. Every failure ends in a reply.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../infra/log.js';
 import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent, type TurnProgress } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
-import { StoreUnavailableError } from '../store/keyv.js';
+import { StoreUnavailableError } from '../infra/store-calls.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
 import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { formatEntry, paginate, withApprovals } from './history.js';
 import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals.js';
 import { TranscriptCache } from './transcripts.js';
-import type { Metrics, TurnOutcome } from '../metrics.js';
-import { annotate, inSpan } from '../tracing.js';
+import type { Metrics, TurnOutcome } from '../infra/metrics.js';
+import { annotate, inSpan } from '../infra/tracing.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits, type GatheredFiles } from './attachments.js';

@@ -6,7 +6,7 @@
  * claimed message always has its place where it will run (and the turn journal covers a crash).
  * Also tracks work in flight, so an adapter can let answers finish posting before it disconnects.
  */
-import type { Logger } from '../log.js';
+import type { Logger } from '../infra/log.js';
 import type { Dedupe } from '../store/dedupe.js';
 
 export class Deliveries {

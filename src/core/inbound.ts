@@ -8,7 +8,7 @@
  * `PlatformThread` (the platform's calls); they hold no step of this order themselves.
  */
 import type { TurnProgress } from '../agent/agent.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../infra/log.js';
 import type { TurnJournal } from '../store/journal.js';
 import type { ThreadRegistry } from '../store/registry.js';
 import { parseInput } from './commands.js';

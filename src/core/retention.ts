@@ -4,7 +4,7 @@
  * not know (orphans, e.g. made before a crash) fall back to the session's own modified time.
  */
 import type { Agent } from '../agent/agent.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../infra/log.js';
 import type { ThreadRegistry } from '../store/registry.js';
 import type { SessionId } from './thread.js';
 

@@ -8,7 +8,7 @@
  */
 import type Keyv from 'keyv';
 import type { SessionId } from '../domain.js';
-import type { StoreCalls } from './keyv.js';
+import type { StoreCalls } from '../infra/store-calls.js';
 
 export type ApprovalOutcome =
   /** Approved for this one use. */

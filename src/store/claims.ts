@@ -4,8 +4,8 @@
  * pair), exactly one handles it. Redis: `SET key NX PX ttl`. Postgres and SQLite: an
  * `INSERT … ON CONFLICT` that only replaces an expired claim, in a table of its own.
  */
-import { storeKind } from './keyv.js';
-import { schemaFor, schemaName } from './pg.js';
+import { storeKind } from './kind.js';
+import { schemaFor, schemaName } from '../infra/postgres.js';
 
 export interface DeliveryClaims {
   /** True for the first caller anywhere to claim `key` within `ttlMs`; false for every later one. */

@@ -4,7 +4,7 @@
  * message's key handles it; the claim is atomic on the store's engine (see `claims.ts`).
  */
 import type { DeliveryClaims } from './claims.js';
-import type { StoreCalls } from './keyv.js';
+import type { StoreCalls } from '../infra/store-calls.js';
 
 export interface Dedupe {
   /** True for the first claim of `key` anywhere; false for every duplicate. */

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type Keyv from 'keyv';
-import { isAlive } from '../pid.js';
-import { entries, type StoreCalls } from './keyv.js';
+import { isAlive } from '../infra/pid.js';
+import { entries } from './keyv.js';
+import { type StoreCalls } from '../infra/store-calls.js';
 
 /** This process: a restarted container can reuse a pid and a hostname, never this id. */
 const INSTANCE = randomUUID();

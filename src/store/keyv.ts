@@ -4,67 +4,18 @@
  * failure (an error, a timeout, an error an adapter only emits) becomes `StoreUnavailableError`,
  * so a broken store is never mistaken for an empty one and never hangs a caller.
  */
-import { makeFolder } from '../folders.js';
+import { makeFolder } from '../infra/folders.js';
 import path from 'node:path';
 import Keyv from 'keyv';
-import { redactUrl } from '../config.js';
-import { withDeadline } from '../deadline.js';
-import { newPostgresPool, schemaName, setUpSchema, type PgPool } from './pg.js';
+import { describeCause } from '../infra/store-calls.js';
+import { newPostgresPool, schemaName, setUpSchema, type PgPool } from '../infra/postgres.js';
 import type { RedisLike, SqlRunner } from './claims.js';
+import { storeKind } from './kind.js';
 
-export type StoreKind = 'sqlite' | 'redis' | 'postgres';
-
-export function storeKind(url: string): StoreKind {
-  if (url.startsWith('sqlite://')) return 'sqlite';
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) return 'redis';
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
-  throw new Error(`unsupported STORE_URL scheme: ${url.split(':')[0]}`);
-}
-
-/** The store cannot be reached, read or written; the message names the setting (STORE_URL, SESSION_STATE_URL) and the cause. */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-  constructor(url: string, cause: unknown, setting = 'STORE_URL') {
-    super(`the store at ${setting}=${redactUrl(url)} is unavailable: ${describeCause(cause)}`);
-  }
-}
-
-function describeCause(err: unknown): string {
-  const e = err as { message?: string; code?: string; errors?: Array<{ message?: string }> } | undefined;
-  // Node's AggregateError (a connect to several addresses) carries an empty message.
-  const message = e?.message || e?.errors?.map((x) => x.message).join('; ') || e?.code || String(err);
-  return message.replace(/\s+/g, ' ').trim().slice(0, 300);
-}
 
 /** A connection error that waiting will not fix: nothing listens there, or the name does not resolve. */
 function isRefusal(err: unknown): boolean {
   return ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes((err as { code?: string } | undefined)?.code ?? '');
-}
-
-/** Runs store calls under one deadline and one error type. */
-export class StoreCalls {
-  constructor(
-    readonly url: string,
-    readonly timeoutMs: number,
-    readonly setting = 'STORE_URL',
-  ) {}
-
-  /** Told how long each call took and whether it worked (metrics). */
-  observer: ((what: string, seconds: number, ok: boolean) => void) | undefined;
-
-  async run<T>(what: string, call: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    let ok = false;
-    try {
-      const result = await withDeadline(call(), this.timeoutMs, `store ${what}`);
-      ok = true;
-      return result;
-    } catch (err) {
-      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(this.url, err, this.setting);
-    } finally {
-      this.observer?.(what, (performance.now() - started) / 1000, ok);
-    }
-  }
 }
 
 /** One store's connection to its engine: a keyv per namespace, and raw access for what keyv cannot do. */

@@ -4,8 +4,8 @@
  * a Lua script on Redis (on the server's clock), one `INSERT … ON CONFLICT DO UPDATE … WHERE` in
  * SQLite and Postgres.
  */
-import { storeKind } from './keyv.js';
-import { schemaFor, schemaName } from './pg.js';
+import { storeKind } from './kind.js';
+import { schemaFor, schemaName } from '../infra/postgres.js';
 import { TableOnFirstUse, type RedisLike, type SqlRunner } from './claims.js';
 
 export interface Take {

@@ -5,7 +5,8 @@
  * still leaves a trace that retention can clean up.
  */
 import type Keyv from 'keyv';
-import { entries, type StoreCalls } from './keyv.js';
+import { entries } from './keyv.js';
+import { type StoreCalls } from '../infra/store-calls.js';
 import type { SessionId, ThreadRef } from '../domain.js';
 
 export interface ThreadRecord {

@@ -1,5 +1,6 @@
 /** Everything the bot keeps outside the Copilot session folders, behind one STORE_URL. */
-import { openBackend, StoreCalls, StoreUnavailableError } from './keyv.js';
+import { openBackend } from './keyv.js';
+import { StoreCalls, StoreUnavailableError } from '../infra/store-calls.js';
 import { KeyvThreadRegistry, type ThreadRecord, type ThreadRegistry } from './registry.js';
 import { ClaimsDedupe, type Dedupe } from './dedupe.js';
 import { claimsFor } from './claims.js';

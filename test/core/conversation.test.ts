@@ -7,10 +7,11 @@ import { AgentStoppedError, type Agent, type SessionSummary } from '../../src/ag
 import { Conversation } from '../../src/core/conversation.js';
 import type { TranscriptEvent } from '../../src/core/history.js';
 import type { SessionId } from '../../src/core/thread.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/infra/log.js';
 import { KeyvThreadRegistry } from '../../src/store/registry.js';
-import { openBackend, StoreCalls } from '../../src/store/keyv.js';
-import { localThread } from '../support/harness.js';
+import { openBackend } from '../../src/store/keyv.js';
+import { StoreCalls } from '../../src/infra/store-calls.js';
+import { localThread } from '../../testkit/harness.js';
 
 class MemoryAgent implements Agent {
   sessions = new Map<string, TranscriptEvent[]>();

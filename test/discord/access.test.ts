@@ -1,7 +1,7 @@
 /** Access rules on real discord.js: refused people get one DM per thread; no thread is opened for them, no model call. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { IDS } from '../support/fake-discord.js';
-import { G2, ROLE, startDiscordHarness, T1, T3, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+import { IDS } from '../../testkit/fake-discord.js';
+import { G2, ROLE, startDiscordHarness, T1, T3, TEXT, type DiscordHarness } from '../../testkit/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {

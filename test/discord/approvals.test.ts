@@ -6,12 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workspaceFile } from '../support/process.js';
+import { workspaceFile } from '../../testkit/process.js';
 import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
-import { IDS } from '../support/fake-discord.js';
-import { interactionMessages, startDiscordHarness, T1, T2, type DiscordHarness } from '../support/discord-harness.js';
-import { toolScript } from '../support/model-server.js';
+import { IDS } from '../../testkit/fake-discord.js';
+import { interactionMessages, startDiscordHarness, T1, T2, type DiscordHarness } from '../../testkit/discord-harness.js';
+import { toolScript } from '../../testkit/model-server.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {

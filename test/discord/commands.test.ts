@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUTTON } from '../../adapters/discord/commands.js';
-import { IDS } from '../support/fake-discord.js';
-import { DM, G1, G2, interactionMessages, ROLE, startDiscordHarness, T1, T2, T_PRIVATE, T_STAFF, TEXT, TEXT2, type DiscordHarness } from '../support/discord-harness.js';
+import { IDS } from '../../testkit/fake-discord.js';
+import { DM, G1, G2, interactionMessages, ROLE, startDiscordHarness, T1, T2, T_PRIVATE, T_STAFF, TEXT, TEXT2, type DiscordHarness } from '../../testkit/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {

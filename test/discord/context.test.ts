@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { splitContext } from '../../src/core/thread-context.js';
-import { IDS, nextId } from '../support/fake-discord.js';
-import { discordMessage, DM, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+import { IDS, nextId } from '../../testkit/fake-discord.js';
+import { discordMessage, DM, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../../testkit/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {

@@ -1,10 +1,10 @@
 /** `npm run discord:register` and `npm start` with Discord (and Slack beside it), as real processes. */
-import { threadMessages } from '../support/slack-view.js';
+import { threadMessages } from '../../testkit/slack-view.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDS, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
-import { startFakeSlack, signed, type FakeSlack } from '../support/fake-slack.js';
-import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
-import { G1, GUILDS, T1 } from '../support/discord-harness.js';
+import { IDS, startFakeDiscord, type FakeDiscord } from '../../testkit/fake-discord.js';
+import { startFakeSlack, signed, type FakeSlack } from '../../testkit/fake-slack.js';
+import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../../testkit/process.js';
+import { G1, GUILDS, T1 } from '../../testkit/discord-harness.js';
 
 let fx: ProcessFixture;
 let discord: FakeDiscord;

@@ -1,8 +1,8 @@
 /** Long answers, pings, REST failures, rate limits, gateway trouble: the bot answers or logs, and lives on. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFence } from '../../adapters/shared/chunk.js';
-import { echoReply, type ModelReply } from '../support/model-server.js';
-import { G1, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+import { echoReply, type ModelReply } from '../../testkit/model-server.js';
+import { G1, startDiscordHarness, T1, T2, TEXT, type DiscordHarness } from '../../testkit/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {

@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTENTS } from '../../adapters/discord/index.js';
-import { IDS, nextId } from '../support/fake-discord.js';
-import { DM, G1, G2, startDiscordHarness, T1, T2, T3, TEXT, type DiscordHarness } from '../support/discord-harness.js';
+import { IDS, nextId } from '../../testkit/fake-discord.js';
+import { DM, G1, G2, startDiscordHarness, T1, T2, T3, TEXT, type DiscordHarness } from '../../testkit/discord-harness.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {

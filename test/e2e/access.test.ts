@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
-import { StoreUnavailableError } from '../../src/store/keyv.js';
-import { localThread, slackThread, startHarness, testLogger, type Harness } from '../support/harness.js';
+import { StoreUnavailableError } from '../../src/infra/store-calls.js';
+import { localThread, slackThread, startHarness, testLogger, type Harness } from '../../testkit/harness.js';
 
 let h: Harness | undefined;
 let other: App | undefined;

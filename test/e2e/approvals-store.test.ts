@@ -10,9 +10,9 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ApprovalRequest } from '../../src/core/approvals.js';
 import { sessionIdFor } from '../../src/core/thread.js';
-import { localThread, testLogger, type Harness } from '../support/harness.js';
-import { clicker, recordCards, startApprovalHarness } from '../support/approval-cards.js';
-import { workspaceFile } from '../support/process.js';
+import { localThread, testLogger, type Harness } from '../../testkit/harness.js';
+import { clicker, recordCards, startApprovalHarness } from '../../testkit/approval-cards.js';
+import { workspaceFile } from '../../testkit/process.js';
 
 let h: Harness | undefined;
 let other: App | undefined;

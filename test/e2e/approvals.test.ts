@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workspaceFile } from '../support/process.js';
-import { localThread, type Harness } from '../support/harness.js';
-import { clicker, startApprovalHarness } from '../support/approval-cards.js';
+import { workspaceFile } from '../../testkit/process.js';
+import { localThread, type Harness } from '../../testkit/harness.js';
+import { clicker, startApprovalHarness } from '../../testkit/approval-cards.js';
 import { approvalCard } from '../../src/core/approvals.js';
 
 let h: Harness | undefined;

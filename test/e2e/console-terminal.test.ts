@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoReply, toolScript } from '../support/model-server.js';
-import { processFixture, runEntry, type ProcessFixture } from '../support/process.js';
-import { onTerminal, plain } from '../support/terminal.js';
+import { echoReply, toolScript } from '../../testkit/model-server.js';
+import { processFixture, runEntry, type ProcessFixture } from '../../testkit/process.js';
+import { onTerminal, plain } from '../../testkit/terminal.js';
 
 let fx: ProcessFixture;
 beforeAll(async () => {

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderTranscript } from '../../src/core/history.js';
 import { sessionIdFor } from '../../src/core/thread.js';
 import type { Reply } from '../../src/core/reply.js';
-import { echoReply } from '../support/model-server.js';
-import { localThread, slackThread, startHarness, type Harness } from '../support/harness.js';
+import { echoReply } from '../../testkit/model-server.js';
+import { localThread, slackThread, startHarness, type Harness } from '../../testkit/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture, workspaceFile } from '../support/process.js';
-import { echoReply, toolScript } from '../support/model-server.js';
+import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture, workspaceFile } from '../../testkit/process.js';
+import { echoReply, toolScript } from '../../testkit/model-server.js';
 
 let fx: ProcessFixture;
 let dir: string;

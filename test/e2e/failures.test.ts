@@ -2,9 +2,9 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
-import { StoreUnavailableError } from '../../src/store/keyv.js';
-import { echoReply } from '../support/model-server.js';
-import { localThread, startHarness, type Harness } from '../support/harness.js';
+import { StoreUnavailableError } from '../../src/infra/store-calls.js';
+import { echoReply } from '../../testkit/model-server.js';
+import { localThread, startHarness, type Harness } from '../../testkit/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

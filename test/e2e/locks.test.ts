@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
-import { localThread, startHarness, type Harness } from '../support/harness.js';
+import { localThread, startHarness, type Harness } from '../../testkit/harness.js';
 
 let h: Harness | undefined;
 let other: Other | undefined;
@@ -31,7 +31,7 @@ function anotherProcess(env: Record<string, string>, name: string): Promise<Othe
     import readline from 'node:readline';
     import { createApp } from ${JSON.stringify(path.resolve('src/app.ts'))};
     import { loadConfig } from ${JSON.stringify(path.resolve('src/config.ts'))};
-    import { silentLogger } from ${JSON.stringify(path.resolve('src/log.ts'))};
+    import { silentLogger } from ${JSON.stringify(path.resolve('src/infra/log.ts'))};
     const app = await createApp(loadConfig(process.env, { needModel: true }), silentLogger, 'bot');
     const thread = { platform: 'local', workspace: 'team', channel: ${JSON.stringify(name)}, thread: ${JSON.stringify(name)}, user: 'ana' };
     process.stdout.write('STARTED\\n');

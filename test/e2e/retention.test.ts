@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findExpired, retentionMs, startSweeper, sweep } from '../../src/core/retention.js';
 import { openStore } from '../../src/store/store.js';
 import { sessionIdFor, type SessionId } from '../../src/core/thread.js';
-import { silentLogger } from '../../src/log.js';
-import { localThread, startHarness, type Harness } from '../support/harness.js';
+import { silentLogger } from '../../src/infra/log.js';
+import { localThread, startHarness, type Harness } from '../../testkit/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

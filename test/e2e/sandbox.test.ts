@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
-import { localThread, startHarness, type Harness } from '../support/harness.js';
-import { echoReply, textOf, type ModelScript } from '../support/model-server.js';
-import { TEST_STORE } from '../support/services.js';
-import { processesNaming } from '../support/process.js';
-import { SCAN } from '../support/probes.js';
+import { localThread, startHarness, type Harness } from '../../testkit/harness.js';
+import { echoReply, textOf, type ModelScript } from '../../testkit/model-server.js';
+import { TEST_STORE } from '../../testkit/services.js';
+import { processesNaming } from '../../testkit/process.js';
+import { SCAN } from '../../testkit/probes.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -122,7 +122,7 @@ describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
     await h.app.shutdown(5000);
     const { createApp } = await import('../../src/app.js');
     const { loadConfig } = await import('../../src/config.js');
-    const { testLogger } = await import('../support/harness.js');
+    const { testLogger } = await import('../../testkit/harness.js');
     const withTools = loadConfig({ ...h.env, COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none' }, { needModel: true });
     h.app = await createApp(withTools, testLogger());
     expect((await h.app.conversation.handleMessage(thread, 'with tools')).text).toBe('you said: with tools | earlier: before tools');
@@ -203,8 +203,8 @@ describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
     const os = await import('node:os');
     const { createApp } = await import('../../src/app.js');
     const { loadConfig } = await import('../../src/config.js');
-    const { testNamespace, testStoreUrl } = await import('../support/services.js');
-    const { testLogger } = await import('../support/harness.js');
+    const { testNamespace, testStoreUrl } = await import('../../testkit/services.js');
+    const { testLogger } = await import('../../testkit/harness.js');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-ghtoken-'));
     const env = { COPILOT_GITHUB_TOKEN: 'ghp_placeholder_token_value_000000000', COPILOT_TOOLS: 'bash', COPILOT_HOME: path.join(dir, 'copilot'), STORE_URL: testStoreUrl(dir), STORE_NAMESPACE: testNamespace() };
     try {

@@ -13,10 +13,10 @@ import { sessionIdFor } from '../../src/core/thread.js';
 import { SessionBusyError } from '../../src/agent/agent.js';
 import { openSharedState, type SharedState } from '../../src/agent/shared-state.js';
 import { LeaseLostError } from '../../src/agent/postgres-sessions.js';
-import { newPostgresPool, schemaFor, type PgPool } from '../../src/store/pg.js';
+import { newPostgresPool, schemaFor, type PgPool } from '../../src/infra/postgres.js';
 import type { SessionId } from '../../src/domain.js';
-import { localThread, startHarness, testLogger, type Harness } from '../support/harness.js';
-import { service, testNamespace } from '../support/services.js';
+import { localThread, startHarness, testLogger, type Harness } from '../../testkit/harness.js';
+import { service, testNamespace } from '../../testkit/services.js';
 
 let pg: string | undefined;
 let h: Harness;
@@ -107,7 +107,7 @@ describe('shared session state in PostgreSQL', () => {
 describe('file tools in shared mode', () => {
   it('create and edit write the workspace of the instance that runs the turn (sandboxed); paths outside it are refused', async () => {
     if (!pg) return;
-    const { textOf } = await import('../support/model-server.js');
+    const { textOf } = await import('../../testkit/model-server.js');
     const tools = await startHarness({
       env: { STORE_URL: pg, SESSION_STATE_URL: pg, STORE_NAMESPACE: namespace, COPILOT_TOOLS: 'create,edit', COPILOT_TOOLS_APPROVAL: 'none' },
       script: (req) => {

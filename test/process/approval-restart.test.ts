@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { workspaceFile } from '../support/process.js';
+import { workspaceFile } from '../../testkit/process.js';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
-import { toolScript } from '../support/model-server.js';
-import { mention } from '../support/slack-harness.js';
-import { approvalButtons, approvalCardIn, blockAction, threadTexts } from '../support/slack-view.js';
-import { startStack, type Proc, type Stack } from '../support/bot-process.js';
-import { T1 } from '../support/discord-harness.js';
+import { toolScript } from '../../testkit/model-server.js';
+import { mention } from '../../testkit/slack-harness.js';
+import { approvalButtons, approvalCardIn, blockAction, threadTexts } from '../../testkit/slack-view.js';
+import { startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
+import { T1 } from '../../testkit/discord-harness.js';
 import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
 
 let stack: Stack;

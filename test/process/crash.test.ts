@@ -4,11 +4,11 @@
  * (Discord) says the answer was interrupted and the user can ask again.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { echoReply } from '../support/model-server.js';
-import { mention } from '../support/slack-harness.js';
-import { threadMessages } from '../support/slack-view.js';
-import { T1 } from '../support/discord-harness.js';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { echoReply } from '../../testkit/model-server.js';
+import { mention } from '../../testkit/slack-harness.js';
+import { threadMessages } from '../../testkit/slack-view.js';
+import { T1 } from '../../testkit/discord-harness.js';
+import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 
 let stack: Stack;
 let bot: Proc | undefined;

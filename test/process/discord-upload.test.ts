@@ -3,9 +3,9 @@
  * discord.js (undici 6): the history of a long thread comes with its transcript attached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IDS } from '../support/fake-discord.js';
-import { slashInteraction, T1 } from '../support/discord-harness.js';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { IDS } from '../../testkit/fake-discord.js';
+import { slashInteraction, T1 } from '../../testkit/discord-harness.js';
+import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 
 let stack: Stack;
 let bot: Proc;

@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mention, message } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
-import { freePort } from '../support/process.js';
-import { service } from '../support/services.js';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { mention, message } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
+import { freePort } from '../../testkit/process.js';
+import { service } from '../../testkit/services.js';
+import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 
 let stack: Stack;
 let bots: Proc[] = [];

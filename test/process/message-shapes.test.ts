@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
-import { DM, G1, T1, T2, TEXT } from '../support/discord-harness.js';
-import { IDS, nextId } from '../support/fake-discord.js';
-import { BOT } from '../support/fake-slack.js';
-import { slackTs } from '../support/slack-ts.js';
-import { threadTexts } from '../support/slack-view.js';
+import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
+import { DM, G1, T1, T2, TEXT } from '../../testkit/discord-harness.js';
+import { IDS, nextId } from '../../testkit/fake-discord.js';
+import { BOT } from '../../testkit/fake-slack.js';
+import { slackTs } from '../../testkit/slack-ts.js';
+import { threadTexts } from '../../testkit/slack-view.js';
 
 interface Shape {
   file: string;

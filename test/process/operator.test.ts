@@ -10,12 +10,12 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mention } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
-import { freePort } from '../support/process.js';
-import { service } from '../support/services.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
-import { exitOf, runBuilt, startBuilt, startStack, type Stack } from '../support/bot-process.js';
+import { mention } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
+import { freePort } from '../../testkit/process.js';
+import { service } from '../../testkit/services.js';
+import { startTcpProxy } from '../../testkit/tcp-proxy.js';
+import { exitOf, runBuilt, startBuilt, startStack, type Stack } from '../../testkit/bot-process.js';
 
 let stack: Stack;
 

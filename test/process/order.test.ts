@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mention, message } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
-import { T2 } from '../support/discord-harness.js';
-import { service } from '../support/services.js';
-import { exitOf, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { mention, message } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
+import { T2 } from '../../testkit/discord-harness.js';
+import { service } from '../../testkit/services.js';
+import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 
 const BURST = 20;
 let stack: Stack;

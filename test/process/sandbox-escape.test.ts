@@ -12,16 +12,16 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
-import { newPostgresPool, schemaFor, type PgPool } from '../../src/store/pg.js';
+import { newPostgresPool, schemaFor, type PgPool } from '../../src/infra/postgres.js';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { THINKING } from '../../adapters/slack/replier.js';
-import { echoReply, textOf, type ModelScript } from '../support/model-server.js';
-import { mention } from '../support/slack-harness.js';
-import { approvalButtons, approvalCardIn, blockAction, threadTexts } from '../support/slack-view.js';
-import { startStack, type Proc, type Stack } from '../support/bot-process.js';
-import { processesNaming, workspaceFile } from '../support/process.js';
-import { scanFor } from '../support/probes.js';
-import { service } from '../support/services.js';
+import { echoReply, textOf, type ModelScript } from '../../testkit/model-server.js';
+import { mention } from '../../testkit/slack-harness.js';
+import { approvalButtons, approvalCardIn, blockAction, threadTexts } from '../../testkit/slack-view.js';
+import { startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
+import { processesNaming, workspaceFile } from '../../testkit/process.js';
+import { scanFor } from '../../testkit/probes.js';
+import { service } from '../../testkit/services.js';
 
 /** `sh <command>` runs bash; `{"tool":…,"args":…}` any tool; `hang <command>`: bash, then a model that never answers. */
 const script: ModelScript = (req) => {

@@ -3,10 +3,10 @@
  * `bash` enabled: a thread that asks for the bot's secrets gets none of them posted back.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { textOf, type ModelScript } from '../support/model-server.js';
-import { mention } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
-import { startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { textOf, type ModelScript } from '../../testkit/model-server.js';
+import { mention } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
+import { startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 
 let stack: Stack;
 let bot: Proc | undefined;

@@ -8,12 +8,12 @@
  */
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { echoReply } from '../support/model-server.js';
-import { mention, message } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
-import { freePort } from '../support/process.js';
-import { service } from '../support/services.js';
-import { exitOf, runBuilt, startStack, type Proc, type Stack } from '../support/bot-process.js';
+import { echoReply } from '../../testkit/model-server.js';
+import { mention, message } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
+import { freePort } from '../../testkit/process.js';
+import { service } from '../../testkit/services.js';
+import { exitOf, runBuilt, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 
 let stack: Stack;
 let bots: Proc[] = [];

@@ -5,10 +5,10 @@
  * parts, the bot must finish shutting down and exit 0.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mention } from '../support/slack-harness.js';
-import { T1 } from '../support/discord-harness.js';
-import { exitOf, startBuilt, startCommand, startStack, type Proc, type Stack } from '../support/bot-process.js';
-import { processesNaming } from '../support/process.js';
+import { mention } from '../../testkit/slack-harness.js';
+import { T1 } from '../../testkit/discord-harness.js';
+import { exitOf, startBuilt, startCommand, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
+import { processesNaming } from '../../testkit/process.js';
 
 let stack: Stack;
 let bot: Proc | undefined;

@@ -4,10 +4,10 @@
  * context) and the platform replies, for Slack and Discord alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitOf, startStack, type Stack } from '../support/bot-process.js';
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
-import { T1 } from '../support/discord-harness.js';
-import { startTracing } from '../../src/tracing.js';
+import { exitOf, startStack, type Stack } from '../../testkit/bot-process.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../testkit/otlp-receiver.js';
+import { T1 } from '../../testkit/discord-harness.js';
+import { startTracing } from '../../src/infra/tracing.js';
 
 let otlp: OtlpReceiver;
 let stack: Stack;

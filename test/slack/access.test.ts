@@ -1,9 +1,9 @@
 /** Access rules on real Bolt: a refused person sees one private note per thread, nothing is posted in the thread, no model call. */
 import { splitContext } from '../../src/core/thread-context.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
-import { StoreUnavailableError } from '../../src/store/keyv.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
+import { StoreUnavailableError } from '../../src/infra/store-calls.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

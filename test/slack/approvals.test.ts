@@ -6,14 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workspaceFile } from '../support/process.js';
+import { workspaceFile } from '../../testkit/process.js';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 import { toMrkdwn } from '../../adapters/slack/mrkdwn.js';
-import { toolScript } from '../support/model-server.js';
-import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { approvalButtons as buttons, approvalCardIn, blockAction, threadTexts } from '../support/slack-view.js';
+import { toolScript } from '../../testkit/model-server.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { approvalButtons as buttons, approvalCardIn, blockAction, threadTexts } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

@@ -1,9 +1,9 @@
 /** Slack's AI assistant pane, on real Bolt's `Assistant` against the fake Web API. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ASSISTANT_GREETING } from '../../adapters/slack/listeners/assistant.js';
-import { toolScript } from '../support/model-server.js';
-import { nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadMessages } from '../support/slack-view.js';
+import { toolScript } from '../../testkit/model-server.js';
+import { nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadMessages } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

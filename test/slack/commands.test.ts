@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, encodeTarget } from '../../adapters/slack/blocks.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { THREAD_HISTORY_CALLBACK } from '../../adapters/slack/listeners/shortcuts/thread_history.js';
-import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { blockAction, threadTexts } from '../support/slack-view.js';
+import { mention, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { blockAction, threadTexts } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { splitContext } from '../../src/core/thread-context.js';
-import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

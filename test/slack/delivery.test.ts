@@ -1,9 +1,9 @@
 /** Requests as Slack sends them, good and bad; retries, duplicates and API failures. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { THINKING } from '../../adapters/slack/replier.js';
-import { echoReply } from '../support/model-server.js';
-import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
+import { echoReply } from '../../testkit/model-server.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {
@@ -27,7 +27,7 @@ describe('Slack request handling', () => {
     s = await startSlackHarness();
     const body = JSON.stringify({ type: 'event_callback', team_id: 'T111', event_id: 'EvBad', event: mention('hi', { ts: nextTs() }) });
     expect((await s.post('/slack/events', body, 'application/json', {}, 'wrong-secret')).status).toBe(401);
-    const { signed } = await import('../support/fake-slack.js');
+    const { signed } = await import('../../testkit/fake-slack.js');
     const stale = signed(body, 'application/json', 'test-signing-secret', Math.floor(Date.now() / 1000) - 400);
     expect((await fetch(`${s.url}/slack/events`, { method: 'POST', headers: stale, body })).status).toBe(401);
     expect(s.slack.callsTo('chat.postMessage')).toHaveLength(0);

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { THINKING } from '../../adapters/slack/replier.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
 
 /** A 1×1 PNG. */
 const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');

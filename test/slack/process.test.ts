@@ -1,9 +1,9 @@
 /** `npm start` with Slack configured: the real process, the fake Slack API, signed requests. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { threadMessages } from '../support/slack-view.js';
-import { duplicateKeys, logLines } from '../support/logs.js';
-import { signed, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../support/process.js';
+import { threadMessages } from '../../testkit/slack-view.js';
+import { duplicateKeys, logLines } from '../../testkit/logs.js';
+import { signed, startFakeSlack, type FakeSlack } from '../../testkit/fake-slack.js';
+import { freePort, processFixture, runEntry, startEntry, type ProcessFixture } from '../../testkit/process.js';
 
 let fx: ProcessFixture;
 let slack: FakeSlack;

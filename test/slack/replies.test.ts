@@ -2,9 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFence } from '../../adapters/shared/chunk.js';
 import { THINKING } from '../../adapters/slack/replier.js';
-import type { ModelReply } from '../support/model-server.js';
-import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadMessages, threadTexts } from '../support/slack-view.js';
+import type { ModelReply } from '../../testkit/model-server.js';
+import { mention, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadMessages, threadTexts } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

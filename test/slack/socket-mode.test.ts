@@ -1,10 +1,10 @@
 /** Socket Mode (SLACK_APP_TOKEN): Bolt connects out to the fake Slack and receives the same events. */
-import { threadMessages } from '../support/slack-view.js';
+import { threadMessages } from '../../testkit/slack-view.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../../adapters/slack/index.js';
-import { silentLogger } from '../../src/log.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { silentLogger } from '../../src/infra/log.js';
+import { startFakeSlack, type FakeSlack } from '../../testkit/fake-slack.js';
+import { startHarness, type Harness } from '../../testkit/harness.js';
 
 let slack: FakeSlack | undefined;
 let h: Harness | undefined;

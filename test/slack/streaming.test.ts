@@ -7,10 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FEEDBACK_ACTION } from '../../adapters/slack/blocks.js';
 import { STREAM_MESSAGE_CHARS } from '../../adapters/slack/stream.js';
 import { sessionIdFor } from '../../src/core/thread.js';
-import { toolScript } from '../support/model-server.js';
-import { baseEnv, runEntry } from '../support/process.js';
-import { mention, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { blockAction, threadMessages, type Visible } from '../support/slack-view.js';
+import { toolScript } from '../../testkit/model-server.js';
+import { baseEnv, runEntry } from '../../testkit/process.js';
+import { mention, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { blockAction, threadMessages, type Visible } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

@@ -3,8 +3,8 @@ import { splitContext } from '../../src/core/thread-context.js';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { THINKING } from '../../adapters/slack/replier.js';
-import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
-import { threadTexts } from '../support/slack-view.js';
+import { mention, message, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
+import { threadTexts } from '../../testkit/slack-view.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {

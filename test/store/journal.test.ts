@@ -10,7 +10,7 @@ import Keyv from 'keyv';
 import { KeyvSqlite } from '@keyv/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import { testNamespace } from '../support/services.js';
+import { testNamespace } from '../../testkit/services.js';
 
 let stores: Store[] = [];
 afterEach(async () => {

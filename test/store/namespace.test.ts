@@ -12,8 +12,8 @@ import type { SessionId } from '../../src/domain.js';
 import { openStore } from '../../src/store/store.js';
 import { openBackend } from '../../src/store/keyv.js';
 import { adoptLegacyRecords } from '../../src/store/migrate.js';
-import { newPostgresPool, schemaFor, schemaName } from '../../src/store/pg.js';
-import { service, testNamespace } from '../support/services.js';
+import { newPostgresPool, schemaFor, schemaName } from '../../src/infra/postgres.js';
+import { service, testNamespace } from '../../testkit/services.js';
 
 const run = `${process.pid}x${Date.now().toString(36)}`;
 const ns = (_tag: string) => testNamespace();

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../src/core/thread.js';
 import { openStore } from '../../src/store/store.js';
-import { service, testNamespace } from '../support/services.js';
+import { service, testNamespace } from '../../testkit/services.js';
 
 const sqliteFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-store-')), 'nested', 'store.sqlite');
 const run = `${process.pid}-${Date.now()}`;

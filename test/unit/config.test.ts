@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from '../../src/config.js';
-import { closest } from '../../src/closest.js';
-import { missingEnvFileHint } from '../../src/dotenv.js';
+import { closest } from '../../src/infra/closest.js';
+import { missingEnvFileHint } from '../../src/infra/dotenv.js';
 
 const byok = { COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_BASE_URL: 'http://127.0.0.1:1/v1', COPILOT_MODEL: 'm', COPILOT_PROVIDER_API_KEY: 'sk-secret' };
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectTarget, modelUpstream, routeTarget, startGateway, type Gateway, type GatewayOptions } from '../../src/agent/sandbox/gateway.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/infra/log.js';
 
 const TOKEN = 'a'.repeat(48);
 let gateway: Gateway | undefined;

@@ -10,7 +10,7 @@ import { Inbound, type AnswerView, type InboundMessage, type PlatformThread } fr
 import { KeyedQueue } from '../../src/core/queue.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import type { ReplyRule } from '../../src/domain.js';
-import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { createLogger, silentLogger, type Logger } from '../../src/infra/log.js';
 import { Writable } from 'node:stream';
 import type { TurnJournal } from '../../src/store/journal.js';
 import type { ThreadRegistry } from '../../src/store/registry.js';

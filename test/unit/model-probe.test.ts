@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkModel, ModelHealth, ModelUnusableError, probeProvider, type ModelProbe } from '../../src/agent/model-probe.js';
-import { freePort } from '../support/process.js';
+import { freePort } from '../../testkit/process.js';
 
 const servers: http.Server[] = [];
 afterAll(() => servers.forEach((s) => s.close()));

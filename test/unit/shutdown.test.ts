@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { runShutdown } from '../../src/shutdown.js';
+import { runShutdown } from '../../src/infra/shutdown.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];

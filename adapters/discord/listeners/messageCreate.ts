@@ -12,7 +12,7 @@ import { downloadCapped, FileHostError } from '../../shared/download.js';
 import { isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
 import { SpanKind } from '@opentelemetry/api';
-import { inSpan } from '../../../src/tracing.js';
+import { inSpan } from '../../../src/infra/tracing.js';
 import type { DiscordContext } from '../context.js';
 import { NO_PINGS, sendChunks } from '../send.js';
 import { DiscordStream } from '../stream.js';

@@ -7,7 +7,7 @@
  */
 import { Assistant, type App } from '@slack/bolt';
 import { SpanKind } from '@opentelemetry/api';
-import { inSpan } from '../../../src/tracing.js';
+import { inSpan } from '../../../src/infra/tracing.js';
 import type { SlackContext } from '../context.js';
 import { receive } from '../incoming.js';
 import { describe } from '../replier.js';

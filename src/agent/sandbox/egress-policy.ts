@@ -7,15 +7,9 @@
  * and never the bot's own endpoints (`refusedEndpoints`), pinned or not.
  */
 import ipaddr from 'ipaddr.js';
+import { hostAllowed, normalHost, type HostPattern, type Pin } from '../../infra/host-names.js';
 
-/** `example.com` (that host only) or `*.example.com` (its subdomains, not itself). */
-export type HostPattern = string;
-
-/** Where the operator placed an allowed host: its address and, when given, the one port it serves. */
-export interface Pin {
-  address: string;
-  port?: number;
-}
+export { hostAllowed, normalHost, validHostPattern, type HostPattern, type Pin } from '../../infra/host-names.js';
 
 /** Ports an allowed host may be reached on unless its pin names another: HTTP and HTTPS. */
 export const WEB_PORTS: ReadonlySet<number> = new Set([80, 443]);
@@ -27,28 +21,6 @@ export interface EgressPolicy {
   pinned: ReadonlyMap<string, Pin>;
   /** `address:port` never reached, pinned or not: the bot's own port, its store, its session state. */
   refusedEndpoints: ReadonlySet<string>;
-}
-
-/** Lower case, no trailing dot, brackets off an IPv6 literal. */
-export function normalHost(host: string): string {
-  return host.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
-}
-
-/** Whether `host` matches one of `patterns` (exact names, or `*.suffix` for strict subdomains). */
-export function hostAllowed(host: string, patterns: readonly HostPattern[]): boolean {
-  const h = normalHost(host);
-  if (!h) return false;
-  return patterns.some((raw) => {
-    const p = normalHost(raw);
-    if (p.startsWith('*.')) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
-    return h === p;
-  });
-}
-
-/** A valid TOOLS_ALLOWED_HOSTS entry: a host name, or `*.` and a host name. */
-export function validHostPattern(p: string): boolean {
-  const name = p.startsWith('*.') ? p.slice(2) : p;
-  return /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(name);
 }
 
 /**

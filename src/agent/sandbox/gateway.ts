@@ -23,7 +23,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../infra/log.js';
 import { chooseAddress, needsLookup, type EgressPolicy } from './egress-policy.js';
 
 /** A reverse-proxy target: requests under its route go to `baseUrl` with `headers` set. */

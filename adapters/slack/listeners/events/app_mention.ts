@@ -1,7 +1,7 @@
 /** `@copilot …` in a channel: answer in the thread, or start one under a top-level message. */
 import type { App } from '@slack/bolt';
 import { SpanKind } from '@opentelemetry/api';
-import { inSpan } from '../../../../src/tracing.js';
+import { inSpan } from '../../../../src/infra/tracing.js';
 import type { SlackContext } from '../../context.js';
 import { receive } from '../../incoming.js';
 import { isFromPerson, slackThreadRef, threadOf, workspaceOf, type SlackMessageLike } from '../../thread.js';

@@ -5,7 +5,7 @@
  */
 import type { App } from '@slack/bolt';
 import { SpanKind } from '@opentelemetry/api';
-import { inSpan } from '../../../../src/tracing.js';
+import { inSpan } from '../../../../src/infra/tracing.js';
 import type { SlackContext } from '../../context.js';
 import { receive } from '../../incoming.js';
 import { isFromPerson, mentions, slackThreadRef, threadOf, workspaceOf, type SlackMessageLike } from '../../thread.js';

@@ -3,7 +3,7 @@
  * state), from the same `pg` copy @keyv/postgres uses. Every query is bounded, and a connection
  * that drops while idle never kills the process (a pool's 'error' with no listener would).
  */
-import { requireFrom } from '../require-from.js';
+import { requireFrom } from './require-from.js';
 
 export interface PgResult {
   rows: Array<Record<string, unknown>>;

@@ -4,8 +4,8 @@
  */
 import { slackTs } from './slack-ts.js';
 import querystring from 'node:querystring';
-import { createSlackAdapter, type SlackAdapter } from '../../adapters/slack/index.js';
-import { startHttpServer, type HttpServer, type Route } from '../../src/http/server.js';
+import { createSlackAdapter, type SlackAdapter } from '../adapters/slack/index.js';
+import { startHttpServer, type HttpServer, type Route } from '../src/infra/http-server.js';
 import { startFakeSlack, signed, type FakeSlack } from './fake-slack.js';
 import { startHarness, testLogger, type Harness } from './harness.js';
 import type { ModelScript } from './model-server.js';

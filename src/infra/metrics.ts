@@ -6,7 +6,7 @@
  * that count are handed this object, and gauges are read from their owners when scraped.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Route } from './http/server.js';
+import type { Route } from './http-server.js';
 
 export type TurnOutcome = 'answered' | 'timeout' | 'failed' | 'runtime_exited' | 'store_unavailable' | 'stopped' | 'busy' | 'error';
 

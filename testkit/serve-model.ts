@@ -1,6 +1,6 @@
 /**
  * Runs the test model server on its own, for trying the bot offline:
- * `npx tsx test/support/serve-model.ts [port] [--tools]` (`--tools`: `run NAME` asks for bash, `fetch URL` for web_fetch).
+ * `npx tsx testkit/serve-model.ts [port] [--tools]` (`--tools`: `run NAME` asks for bash, `fetch URL` for web_fetch).
  */
 import { startModelServer, toolScript } from './model-server.js';
 

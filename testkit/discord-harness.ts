@@ -1,5 +1,5 @@
 /** The bot wired for Discord (real store, runtime, discord.js) against the fake Discord. */
-import { createDiscordAdapter, type DiscordAdapter } from '../../adapters/discord/index.js';
+import { createDiscordAdapter, type DiscordAdapter } from '../adapters/discord/index.js';
 import { IDS, nextId, startFakeDiscord, type FakeDiscord, type Guild } from './fake-discord.js';
 import { startHarness, testLogger, type Harness } from './harness.js';
 import type { ModelScript } from './model-server.js';

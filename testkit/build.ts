@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import KeyvRedis from '@keyv/redis';
-import { newPostgresPool, schemaName } from '../../src/store/pg.js';
+import { newPostgresPool, schemaName } from '../src/infra/postgres.js';
 import { namespaceAgeMs, POSTGRES_URL, REDIS_URL, TEST_NAMESPACE_PREFIX } from './services.js';
 
 const STALE_MS = 60 * 60 * 1000;

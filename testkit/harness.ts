@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type App } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { createLogger, silentLogger } from '../../src/log.js';
-import type { ThreadRef } from '../../src/core/thread.js';
+import { createApp, type App } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { createLogger, silentLogger } from '../src/infra/log.js';
+import type { ThreadRef } from '../src/core/thread.js';
 import { testNamespace, testStoreUrl } from './services.js';
 import { startModelServer, type ModelScript, type ModelServer } from './model-server.js';
 

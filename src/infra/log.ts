@@ -1,6 +1,11 @@
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { LogFormat, LogLevel } from './config.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** LOG_FORMAT: JSON lines, or readable lines for a person (unset: readable at a terminal only). */
+export type LogFormat = 'json' | 'pretty';
 
 export type { Logger };
 

@@ -1,7 +1,7 @@
 /** A card surface for the core's tool approvals that records what a platform would show. */
 import path from 'node:path';
-import type { ApprovalCards, ApprovalRequest } from '../../src/core/approvals.js';
-import type { ThreadRef } from '../../src/core/thread.js';
+import type { ApprovalCards, ApprovalRequest } from '../src/core/approvals.js';
+import type { ThreadRef } from '../src/core/thread.js';
 import { startHarness, type Harness } from './harness.js';
 import { toolScript } from './model-server.js';
 
