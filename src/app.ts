@@ -66,7 +66,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   }
   const sandboxed = config.tools.length > 0 && config.toolsSandbox;
   if (sandboxed && config.tools.includes('view')) {
-    logger.warn('COPILOT_TOOLS has view: in the tool sandbox this runtime reports every file as missing to view; grep, glob, create and edit work (see the README)');
+    logger.warn('COPILOT_TOOLS has view: in the tool sandbox this runtime reports every file as missing to view; grep, glob, create and edit work (see docs/tools-and-safety.md)');
   }
   if (!sandboxed && config.toolsAllowedHosts.length > 0 && config.tools.length > 0) {
     logger.warn('TOOLS_ALLOWED_HOSTS applies only in the tool sandbox: with TOOLS_SANDBOX=off, tools reach whatever the host reaches');

@@ -283,6 +283,15 @@ const schema = z.object({
   FILES_PER_MESSAGE: int(0, 10),
 });
 
+/** A setting of the schema (an environment variable the configuration reads). */
+export type SettingKey = keyof typeof schema.shape;
+
+/** What a setting is when it is not set: the schema's own default (undefined when it has none). */
+export function settingDefault(key: SettingKey): unknown {
+  const parsed = schema.shape[key].safeParse(undefined);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** Every key the configuration reads (the schema), and the others this project reads itself. */
 export const CONFIG_KEYS: readonly string[] = [...Object.keys(schema.shape), 'DOTENV_CONFIG_PATH', 'NO_COLOR'];
 

@@ -2,7 +2,7 @@
  * Pictures of what a person sees, drawn as SVG from what the fakes recorded: a Slack or Discord
  * thread (messages, streamed tasks, buttons) and a terminal screen (from the raw bytes a
  * pseudo-terminal received, escape codes and all). Used by test/e2e/pictures.test.ts for the
- * README; deliberately simple: one font, fixed line height, wrapping by characters.
+ * README and docs/; deliberately simple: one font, fixed line height, wrapping by characters.
  */
 
 export interface ChatMessage {

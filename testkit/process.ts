@@ -19,9 +19,21 @@ export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', DOTENV_CONFIG_PATH: '/nonexistent/.env', ...extra };
 }
 
+/**
+ * How node runs `args`: an entry point named by its source (`src/cli/main.ts`) runs as built
+ * (`dist/src/cli/main.js`, which the test run builds first: testkit/build.ts), as a user runs it and
+ * without compiling TypeScript at every start (seconds each, on a loaded machine); anything else
+ * (an inline script) through tsx.
+ */
+export function nodeArgs(args: readonly string[]): string[] {
+  const [first = '', ...rest] = args;
+  if (/^(src|adapters)\/.+\.ts$/.test(first)) return [path.join('dist', first.replace(/\.ts$/, '.js')), ...rest];
+  return ['--import', 'tsx', ...args];
+}
+
 export function runEntry(args: string[], env: NodeJS.ProcessEnv, input = '', timeoutMs = 60_000): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeArgs(args), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -39,7 +51,7 @@ export function runEntry(args: string[], env: NodeJS.ProcessEnv, input = '', tim
 }
 
 export function startEntry(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgs(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -25,7 +25,7 @@ import { NO_PINGS } from './send.js';
 
 export const INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages];
 
-/** What the invite link asks for (README): read, answer, open and answer in threads, attach transcripts. */
+/** What the invite link asks for (docs/discord.md): read, answer, open and answer in threads, attach transcripts. */
 export const INVITE_PERMISSIONS = P.ViewChannel | P.SendMessages | P.SendMessagesInThreads | P.CreatePublicThreads | P.ReadMessageHistory | P.AttachFiles;
 
 export interface DiscordDeps {

@@ -26,6 +26,7 @@ import { feedbackButtons } from './listeners/actions/feedback.js';
 import { approvalButtons, slackApprovalCards } from './approvals.js';
 import { copilotCommand } from './listeners/commands/copilot.js';
 import { appMention } from './listeners/events/app_mention.js';
+import { appHomeOpened } from './listeners/events/app_home_opened.js';
 import { assistant } from './listeners/assistant.js';
 import { message } from './listeners/events/message.js';
 import { threadHistory } from './listeners/shortcuts/thread_history.js';
@@ -141,7 +142,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     streaming: config.streaming,
     suggestedPrompts: config.suggestedPrompts,
   };
-  for (const register of [foreignPayloads, assistant, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
+  for (const register of [foreignPayloads, assistant, appHomeOpened, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
   deps.conversation.useVisibility('slack', slackVisibility(web, logger));
   deps.conversation.useApprovalCards('slack', slackApprovalCards(web));
   app.error(async (err) => {

@@ -11,7 +11,7 @@
  * - `ok`: it answered (or answered that it has no model list, which many compatible servers do).
  *
  * A Copilot (GitHub token) set-up is not probed here: its check needs GitHub itself, which the
- * runtime reaches on its own (see the README's troubleshooting for how its errors show).
+ * runtime reaches on its own (docs/operations.md, troubleshooting, for how its errors show).
  */
 import type { ProviderType } from '../domain.js';
 

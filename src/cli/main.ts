@@ -2,7 +2,7 @@
 /**
  * Admin CLI: `copilot-threads [sessions] list|show THREAD [--all]|forget THREAD|prune [--older-than 30d] [--dry-run] [--yes]`.
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
- * bot holds open at that moment may be written again (see README: one writer per session).
+ * bot holds open at that moment may be written again (docs/deploy.md: one writer per session).
  */
 import { missingEnvFileHint, warnAboutEnvFile } from '../infra/dotenv.js';
 import { readFileSync } from 'node:fs';

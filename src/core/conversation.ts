@@ -4,9 +4,8 @@
  * in arrival order; different threads run in parallel. Every failure ends in a reply.
  */
 import type { Logger } from '../infra/log.js';
-import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError, type Agent, type TurnProgress } from '../agent/agent.js';
+import type { Agent, TurnProgress } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
-import { StoreUnavailableError } from '../infra/store-calls.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands.js';
 import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { formatEntry, paginate, withApprovals } from './history.js';
@@ -17,7 +16,8 @@ import { annotate, inSpan } from '../infra/tracing.js';
 import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits, type GatheredFiles } from './attachments.js';
-import { errorReference, FORGOTTEN_NOTICE, type Reply } from './reply.js';
+import { failureOf } from './failures.js';
+import { FORGOTTEN_NOTICE, type Reply } from './reply.js';
 import { DEFAULT_CONTEXT_BUDGET, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
@@ -154,7 +154,7 @@ export class Conversation {
     try {
       return await desk.decide(clicker, requestId, choice, clicked);
     } catch (err) {
-      return { ok: false, text: this.failureReply(err, this.options.logger.child({ approval: requestId.slice(0, 40) })).text };
+      return { ok: false, text: failureOf(err, this.options.logger.child({ approval: requestId.slice(0, 40) })).reply.text };
     }
   }
 
@@ -177,7 +177,7 @@ export class Conversation {
       this.options.logger.info({ sessionId: id, vote, by: `${thread.platform}:${thread.user}` }, 'feedback recorded');
       return { kind: 'notice', text: vote === 'up' ? 'Thanks for the 👍.' : 'Thanks for the 👎. Say in the thread what was wrong and I will try again.' };
     } catch (err) {
-      return this.failureReply(err, this.options.logger.child({ sessionId: id }));
+      return failureOf(err, this.options.logger.child({ sessionId: id })).reply;
     }
   }
 
@@ -196,7 +196,7 @@ export class Conversation {
   admit(thread: ThreadRef, text: string, options: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
     // Never rejects: a store that cannot be asked (the rate limit, the once-per-thread refusal) is
     // said in the thread like any other failure, not swallowed.
-    return this.gate.admit(thread, text, options).catch((err: unknown) => ({ ok: false, reply: this.failureReply(err, this.options.logger) }));
+    return this.gate.admit(thread, text, options).catch((err: unknown) => ({ ok: false, reply: failureOf(err, this.options.logger).reply }));
   }
 
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
@@ -228,7 +228,7 @@ export class Conversation {
     try {
       return await this.command(thread, command);
     } catch (err) {
-      return this.failureReply(err, this.options.logger.child({ command: command.kind }));
+      return failureOf(err, this.options.logger.child({ command: command.kind })).reply;
     }
   }
 
@@ -346,8 +346,9 @@ export class Conversation {
         log().info({ created: result.created, chars: result.text.length, ms: Math.round(performance.now() - started) }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (err) {
-        outcome = outcomeOf(err);
-        return this.failureReply(err, log());
+        const failure = failureOf(err, log());
+        outcome = failure.outcome;
+        return failure.reply;
       } finally {
         this.options.metrics?.turn(thread.platform, outcome, (performance.now() - started) / 1000);
         annotate({ 'copilot_threads.outcome': outcome, 'copilot_threads.session': id }, outcome !== 'answered');
@@ -403,41 +404,6 @@ export class Conversation {
       return old;
     }
     return id;
-  }
-
-  /** Every failure becomes a short reply; details (upstream messages, retry counts) go to the log under a reference. */
-  private failureReply(err: unknown, log: Logger): Reply {
-    if (err instanceof TurnTimeoutError) {
-      log.warn({ timeoutMs: err.timeoutMs }, 'turn timed out');
-      return {
-        kind: 'error',
-        text: `⏱️ Copilot took longer than ${Math.round(err.timeoutMs / 1000)} s, so I stopped it. The thread is intact: ask again, perhaps in smaller steps.`,
-      };
-    }
-    if (err instanceof RuntimeExitedError) {
-      log.warn('the Copilot runtime stopped during the turn');
-      return { kind: 'error', text: '⚠️ The Copilot runtime stopped unexpectedly while answering and has been restarted. The thread is intact: please try again.' };
-    }
-    if (err instanceof TurnFailedError) {
-      const ref = errorReference();
-      log.warn({ reason: err.message, ref }, 'turn failed');
-      return { kind: 'error', text: `⚠️ Copilot could not answer this time (ref \`${ref}\`). The thread is intact: please try again.`, reason: err.message };
-    }
-    if (err instanceof StoreUnavailableError) {
-      const ref = errorReference();
-      log.error({ err: err.message, ref }, 'store unavailable');
-      return { kind: 'error', text: `⚠️ My storage is unavailable right now, so I cannot work on this thread (ref \`${ref}\`). Please try again in a few minutes.` };
-    }
-    if (err instanceof AgentStoppedError) {
-      return { kind: 'error', text: '🔄 I am restarting. Please send that again in a minute.' };
-    }
-    if (err instanceof SessionBusyError) {
-      log.warn({ holder: err.holder }, 'session open in another process');
-      return busyReply(err);
-    }
-    const ref = errorReference();
-    log.error({ err, ref }, 'failed');
-    return { kind: 'error', text: `⚠️ Something went wrong on my side (ref \`${ref}\`). The thread is intact: please try again.` };
   }
 
   private async history(thread: ThreadRef, page: number): Promise<Reply> {
@@ -507,21 +473,6 @@ const RECORDED_THREADS = 50_000;
 
 /** A list longer than this is cut (with a count): it is read in a chat message. */
 export const LISTED_SESSIONS = 25;
-
-function outcomeOf(err: unknown): TurnOutcome {
-  if (err instanceof TurnTimeoutError) return 'timeout';
-  if (err instanceof RuntimeExitedError) return 'runtime_exited';
-  if (err instanceof TurnFailedError) return 'failed';
-  if (err instanceof StoreUnavailableError) return 'store_unavailable';
-  if (err instanceof AgentStoppedError) return 'stopped';
-  if (err instanceof SessionBusyError) return 'busy';
-  return 'error';
-}
-
-function busyReply(err: SessionBusyError): Reply {
-  return { kind: 'error', text: `⏳ ${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}. Please try again in a moment.` };
-}
-
 
 /** `prefix`: how the commands are typed where the help is shown (`/` in the console). */
 export function helpText(prefix = ''): string {

@@ -23,7 +23,7 @@ export interface Entry {
   callId?: string;
   /**
    * A person's message whose turn failed (an error, a timeout, a crash) before any answer. It
-   * stays in the session: the runtime recorded it, and later turns see it (README, Troubleshooting).
+   * stays in the session: the runtime recorded it, and later turns see it (docs/operations.md, Troubleshooting).
    */
   failed?: true;
 }

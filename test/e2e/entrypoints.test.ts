@@ -181,7 +181,8 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect(forget.stdout).toContain('deleted local-ana-cli');
     expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(false);
     expect((await cli('sessions', 'show', 'local-ana-cli')).code).toBe(1);
-  });
+    // About twenty CLI runs: generous on two loaded cores.
+  }, 150_000);
 
   it('rejects bad input with a usage line and a non-zero exit', async () => {
     const traversal = await cli('sessions', 'forget', '../../etc');
@@ -206,7 +207,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
 
   it('ends quietly when the reader of its output goes away (`| head`)', async () => {
     await chat('for the pipe\n', 'pipe');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/cli/main.js', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     // The reader is gone before the first line is written: every write meets a closed pipe.
     child.stdout.destroy();
     let stderr = '';

@@ -28,7 +28,7 @@ describe('when a turn fails', () => {
     // Not the previous message's answer (the classic desync after an error).
     expect(next).toMatchObject({ kind: 'answer', text: expect.stringMatching(/^you said: after \| earlier: before/) });
     expect(h.app.conversation.queue.size).toBe(0);
-    // History says which message got no answer (it stays in the session: README, "When a turn fails").
+    // History says which message got no answer (it stays in the session: docs/operations.md, Troubleshooting).
     const history = (await h.app.conversation.handleMessage(thread, '/history')).text;
     expect(history).toContain('**user** (not answered: the turn failed): stuck');
     expect(history).toMatch(/\*\*user\*\*: before/);
@@ -107,7 +107,7 @@ describe('tools and permissions', () => {
   it('denies a permission request outside what the policy allows, and grants one inside it', async () => {
     h = await startHarness({
       // The policy is the same in and out of the sandbox; `view` itself only reads files outside it
-      // (under sessionFs the runtime reports every file missing; see the README's tool table).
+      // (under sessionFs the runtime reports every file missing; see the tool table in docs/tools-and-safety.md).
       env: { COPILOT_TOOLS: 'view', TOOLS_SANDBOX: 'off' },
       script: (req) => {
         const last = req.messages.at(-1)!;

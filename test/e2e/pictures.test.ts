@@ -1,5 +1,5 @@
 /**
- * The README's pictures, made from what the fakes recorded while the real Bolt, discord.js and the
+ * The pictures of the README and docs/, made from what the fakes recorded while the real Bolt, discord.js and the
  * console ran: a Slack thread with a streamed answer, Slack's `/copilot sessions`, the assistant
  * pane, a Discord thread and list, and the console at a terminal. Drawn into a temp folder on every
  * run (so drawing them is tested); `UPDATE_PICTURES=1 npx vitest run test/e2e/pictures.test.ts

@@ -2,7 +2,7 @@
  * The sandbox tried as an attacker would: the built bot (`node dist/src/main.js`) with Slack and
  * Discord configured against the fakes, tools on, the store on Redis and the session state on
  * Postgres, and a scripted model that asks for exactly the tool calls of each attack. Row by row,
- * the README's table "Tools are sealed in": each attack is blocked, and the thread goes on.
+ * docs/tools-and-safety.md's table "Tools are sealed in": each attack is blocked, and the thread goes on.
  * Nothing here sends a packet off 127.0.0.1: "other hosts" are fakes on 127.0.0.1 under names,
  * and what a tool can reach is judged by what answers it on loopback.
  */

@@ -20,7 +20,33 @@ const started = (thread: string) => ({
 const said = (text: string, thread: string) => ({ type: 'message', channel: DM, channel_type: 'im', user: 'UHUMAN', text, ts: nextTs(), thread_ts: thread });
 const argsOf = (s: SlackHarness, method: string) => s.slack.callsTo(method).map((c) => c.args);
 
-describe('Slack assistant threads', () => {
+describe("Slack's agent messaging (agent_view)", () => {
+  const opened = (tab: string) => ({ type: 'app_home_opened', user: 'UHUMAN', channel: DM, tab, event_ts: nextTs() });
+
+  it('pins the suggested prompts to the Messages tab when it is opened (once an hour), and answers each top-level message in a thread of its own', async () => {
+    s = await startSlackHarness({ env: { SLACK_STREAMING: 'native', SLACK_SUGGESTED_PROMPTS: 'Summarise this channel | Explain a stack trace' } });
+    await s.event(opened('home'));
+    await s.event(opened('messages'));
+    await expect.poll(() => argsOf(s!, 'assistant.threads.setSuggestedPrompts').length, { timeout: 30_000 }).toBe(1);
+    const [prompts] = argsOf(s, 'assistant.threads.setSuggestedPrompts');
+    expect(prompts).toMatchObject({ channel_id: DM, title: 'Try asking', prompts: [{ title: 'Summarise this channel', message: 'Summarise this channel' }, { title: 'Explain a stack trace', message: 'Explain a stack trace' }] });
+    // With a thread, Slack silently ignores the call for an agent.
+    expect(prompts).not.toHaveProperty('thread_ts');
+    // No greeting posted into the DM: the tab is opened far more often than a conversation starts.
+    expect(argsOf(s, 'chat.postMessage')).toEqual([]);
+    await s.event(opened('messages'));
+
+    // The first message of a conversation is a plain top-level DM: answered in its own thread.
+    const first = nextTs();
+    await s.event({ type: 'message', channel: DM, channel_type: 'im', user: 'UHUMAN', text: 'what is a monad?', ts: first });
+    await expect.poll(() => threadMessages(s!.slack, DM, first).at(-1)?.text, { timeout: 30_000 }).toMatch(/^you said: what is a monad\?/);
+    await s.event(said('and a functor?', first));
+    await expect.poll(() => threadMessages(s!.slack, DM, first).at(-1)?.text, { timeout: 30_000 }).toMatch(/^you said: and a functor\? \| earlier: what is a monad\?/);
+    expect(argsOf(s, 'assistant.threads.setSuggestedPrompts')).toHaveLength(1);
+  });
+});
+
+describe('Slack assistant threads (assistant_view, installs from before agent messaging)', () => {
   it('greets a new assistant thread with the configured suggested prompts', async () => {
     s = await startSlackHarness({ env: { SLACK_STREAMING: 'native', SLACK_SUGGESTED_PROMPTS: 'Summarise this channel | Explain a stack trace' } });
     const thread = nextTs();

@@ -25,7 +25,7 @@ describe('Discord threads and text', () => {
 });
 
 describe('Discord set-up docs', () => {
-  it('the README invite link asks for exactly the permissions the bot uses', () => {
-    expect(fs.readFileSync('README.md', 'utf8')).toContain(`permissions=${INVITE_PERMISSIONS}`);
+  it('the invite link in docs/discord.md asks for exactly the permissions the bot uses', () => {
+    expect(fs.readFileSync('docs/discord.md', 'utf8')).toContain(`permissions=${INVITE_PERMISSIONS}`);
   });
 });

@@ -30,11 +30,15 @@ describe('Slack app manifest', () => {
 describe('Slack app manifests: HTTP and Socket Mode', () => {
   const socket = JSON.parse(fs.readFileSync('adapters/slack/manifest.socket.json', 'utf8'));
 
-  it('declare the assistant pane, its scope and its events', () => {
+  it("declare Slack's agent messaging (agent_view), its scope and its events", () => {
     for (const m of [manifest, socket]) {
-      expect(m.features.assistant_view.assistant_description).toBeTruthy();
+      expect(m.features.agent_view.agent_description).toBeTruthy();
+      expect(m.features.agent_view.agent_description.length).toBeLessThanOrEqual(300);
+      // The surface it replaces is not declared: an app has one or the other.
+      expect(m.features.assistant_view).toBeUndefined();
+      expect(m.features.app_home).toMatchObject({ messages_tab_enabled: true, messages_tab_read_only_enabled: false });
       expect(m.oauth_config.scopes.bot).toContain('assistant:write');
-      expect(m.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['assistant_thread_started', 'assistant_thread_context_changed', 'message.im']));
+      expect(m.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['app_home_opened', 'message.im']));
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * Slack's AI assistant pane (Bolt's `Assistant`): a new assistant thread is greeted with
+ * Slack's AI assistant pane (Bolt's `Assistant`, the `assistant_view` surface): a new assistant thread is greeted with
  * suggested prompts (SLACK_SUGGESTED_PROMPTS); each message in it is a turn of that thread's
  * session (`slack-<team>-<D…>-<thread_ts>`, the same scheme as every thread), with "is thinking…"
  * and the running tool as the thread's status, and the thread titled after its first prompt.
@@ -16,6 +16,16 @@ import { isFromPerson, slackThreadRef, workspaceOf, type SlackMessageLike } from
 export const ASSISTANT_GREETING =
   'Hi! I am Copilot. Each thread here is a conversation I remember, even days later. Ask me anything, or pick a suggestion below. `history` shows what this thread holds, `forget` deletes it.';
 
+/** SLACK_SUGGESTED_PROMPTS as Slack shows them: a short title (40 characters) and the whole message. */
+export function suggestions(prompts: readonly string[]): { title: string; prompts: Array<{ title: string; message: string }> } {
+  return { title: 'Try asking', prompts: prompts.map((p) => ({ title: p.length > 40 ? `${p.slice(0, 39)}…` : p, message: p })) };
+}
+
+/**
+ * Installs made from a manifest with `assistant_view` (before Slack's agent messaging): the pane's
+ * threads start with `assistant_thread_started`. Apps on `agent_view` get `app_home_opened` instead
+ * (listeners/events/app_home_opened.ts); their messages arrive through this middleware too.
+ */
 export function assistant(app: App, ctx: SlackContext): void {
   app.assistant(
     new Assistant({
@@ -23,9 +33,7 @@ export function assistant(app: App, ctx: SlackContext): void {
         const { channel_id: channel, thread_ts: thread } = event.assistant_thread;
         try {
           await client.chat.postMessage({ channel, thread_ts: thread, text: ASSISTANT_GREETING });
-          if (ctx.suggestedPrompts.length) {
-            await setSuggestedPrompts({ title: 'Try asking', prompts: ctx.suggestedPrompts.map((p) => ({ title: p.length > 40 ? `${p.slice(0, 39)}…` : p, message: p })) });
-          }
+          if (ctx.suggestedPrompts.length) await setSuggestedPrompts(suggestions(ctx.suggestedPrompts));
         } catch (err) {
           ctx.logger.warn({ err: describe(err), channel, thread }, 'Slack: could not greet a new assistant thread');
         }
