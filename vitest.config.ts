@@ -2,8 +2,19 @@ import { defineConfig } from 'vitest/config';
 
 /** Tests that go through the store: run once more on each server backend (testkit/services.ts). */
 const STORE_DEPENDENT = ['test/e2e/**/*.test.ts', 'test/slack/**/*.test.ts', 'test/discord/**/*.test.ts', 'test/core/**/*.test.ts'];
-/** Once, not per store: the approval cards and clicks (what they keep in the store is approvals-store.test.ts, on every backend), and the tool sandbox. */
-const ONCE = ['test/e2e/approvals.test.ts', 'test/slack/approvals.test.ts', 'test/discord/approvals.test.ts', 'test/e2e/sandbox.test.ts'];
+/**
+ * Once, not per store: the approval cards and clicks (what they keep in the store is
+ * approvals-store.test.ts, on every backend), the tool sandbox, and what a terminal shows (the
+ * console's rendering, the docs' pictures), which no store changes.
+ */
+const ONCE = [
+  'test/e2e/approvals.test.ts',
+  'test/slack/approvals.test.ts',
+  'test/discord/approvals.test.ts',
+  'test/e2e/sandbox.test.ts',
+  'test/e2e/console-terminal.test.ts',
+  'test/e2e/pictures.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -6,14 +6,15 @@
 import { checkHome } from './agent/home.js';
 import type { Config } from './config.js';
 import type { Logger } from './infra/log.js';
-import { CopilotAgent } from './agent/copilot.js';
+import { CopilotAgent } from './agent/copilot/agent.js';
+import type { AgentRuntime } from './agent/agent.js';
 import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
 import { withDeadline } from './infra/deadline.js';
 import { openSharedState, type SharedState } from './agent/shared-state.js';
 import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
-import { ApprovalDesk } from './core/approvals.js';
+import { ApprovalDesk } from './core/approvals/desk.js';
 import { Metrics } from './infra/metrics.js';
 import { toolLimits } from './agent/sandbox/limits.js';
 import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
@@ -26,7 +27,7 @@ export interface App {
   config: Config;
   logger: Logger;
   store: Store;
-  agent: CopilotAgent;
+  agent: AgentRuntime;
   /** Present in shared mode (SESSION_STATE_URL). */
   shared: SharedState | undefined;
   conversation: Conversation;

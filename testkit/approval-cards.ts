@@ -1,6 +1,6 @@
 /** A card surface for the core's tool approvals that records what a platform would show. */
 import path from 'node:path';
-import type { ApprovalCards, ApprovalRequest } from '../src/core/approvals.js';
+import type { ApprovalCards, ApprovalRequest } from '../src/core/approvals/desk.js';
 import type { ThreadRef } from '../src/core/thread.js';
 import { startHarness, type Harness } from './harness.js';
 import { toolScript } from './model-server.js';

@@ -5,7 +5,8 @@
  * is attached to the card as a file and the card says so.
  */
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, type Client } from 'discord.js';
-import { approvalCard, type ApprovalCards, type ApprovalChoice, type ApprovalRequest } from '../../src/core/approvals.js';
+import { type ApprovalCards, type ApprovalChoice, type ApprovalRequest } from '../../src/core/approvals/desk.js';
+import { approvalCard } from '../../src/core/approvals/card.js';
 import { MESSAGE_LIMIT } from './context.js';
 import { NO_PINGS } from './send.js';
 

@@ -8,7 +8,8 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { approvalCard, type ApprovalCards, type ApprovalChoice, type ApprovalRequest } from '../../src/core/approvals.js';
+import { type ApprovalCards, type ApprovalChoice, type ApprovalRequest } from '../../src/core/approvals/desk.js';
+import { approvalCard } from '../../src/core/approvals/card.js';
 import type { Block } from './blocks.js';
 import type { SlackContext } from './context.js';
 import { respondPrivately } from './actions.js';

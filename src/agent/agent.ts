@@ -68,6 +68,31 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/**
+ * The agent as the process that runs it sees it: the port, plus what health checks, metrics,
+ * shutdown and operators' tools read of the runtime behind it.
+ */
+export interface AgentRuntime extends Agent {
+  /** Answers when the runtime does, within `timeoutMs` (for /healthz). */
+  ping(timeoutMs: number): Promise<void>;
+  /** New turns are refused from now on (shutdown has begun). */
+  beginStop(): void;
+  /** Resolves once no turn runs and no session is being opened or closed. */
+  settled(): Promise<void>;
+  /** Drains in-flight work, stops the runtime and starts a fresh one. */
+  recycle(reason: string): Promise<void>;
+  /** A thread's session state can no longer be trusted here (a lost lease, a failed write). */
+  sessionStateLost(id: SessionId, reason: string): void;
+  /** What the tool sandbox enforces, in words; undefined when there is none. */
+  sandboxReport(): Record<string, string> | undefined;
+  runtimeRssMb(): number | undefined;
+  readonly runtimePid: number | undefined;
+  readonly liveSessions: number;
+  readonly liveIds: SessionId[];
+  readonly clientSessions: number;
+  readonly recycles: number;
+}
+
 export class TurnTimeoutError extends Error {
   override name = 'TurnTimeoutError';
   constructor(readonly timeoutMs: number) {

@@ -11,7 +11,7 @@
 import type { ThreadRef } from '../domain.js';
 import type { Logger } from '../infra/log.js';
 import type { RateLimiter } from '../store/rate-limit.js';
-import { parseInput } from './commands.js';
+import { parseInput } from './commands/parse.js';
 import type { Reply } from './reply.js';
 
 export interface AccessRules {

@@ -6,14 +6,15 @@
 import type { Logger } from '../infra/log.js';
 import type { Agent, TurnProgress } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
-import { COMMAND_HELP, parseInput, type Command } from './commands.js';
+import { COMMAND_HELP, parseInput, type Command } from './commands/parse.js';
 import { AccessGate, type AccessOptions, type Admission } from './access.js';
-import { formatEntry, paginate, withApprovals } from './history.js';
-import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals.js';
+import { historyPage } from './commands/history.js';
+import { sessionList, type VisibilityCheck } from './commands/sessions.js';
+import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals/desk.js';
 import { TranscriptCache } from './transcripts.js';
 import type { Metrics, TurnOutcome } from '../infra/metrics.js';
 import { annotate, inSpan } from '../infra/tracing.js';
-import { PLAIN_NAMES, threadLine, type ThreadNames } from './listing.js';
+import { PLAIN_NAMES, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits, type GatheredFiles } from './attachments.js';
 import { failureOf } from './failures.js';
@@ -25,7 +26,7 @@ import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type T
  * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
  * private thread). Rejects when it cannot tell: `sessions` then lists nothing rather than too much.
  */
-export type VisibilityCheck = (asker: ThreadRef, records: readonly ThreadRecord[]) => Promise<ReadonlySet<string>>;
+export type { VisibilityCheck } from './commands/sessions.js';
 
 export interface ConversationOptions {
   agent: Agent;
@@ -234,12 +235,22 @@ export class Conversation {
 
   private async command(thread: ThreadRef, command: Command): Promise<Reply> {
     switch (command.kind) {
-      case 'history':
-        return this.history(thread, command.page);
+      case 'history': {
+        const resolved = this.resolveId(thread);
+        if (typeof resolved !== 'string') return resolved;
+        const id = await this.sessionOf(thread, resolved);
+        return historyPage(id, command.page, { transcripts: this.transcripts, agent: this.options.agent, approvals: this.options.approvals, registry: this.options.registry, pageSize: this.pageSize });
+      }
       case 'forget':
         return this.forget(thread);
       case 'sessions':
-        return this.sessions(thread, command.in);
+        return sessionList(thread, command.in, {
+          registry: this.options.registry,
+          visibility: this.visibility.get(thread.platform),
+          isAdmin: (t: ThreadRef) => this.isAdmin(t),
+          names: this.threadNames(thread.platform),
+          now: this.now(),
+        });
       case 'help':
         return { kind: 'notice', text: helpText() };
     }
@@ -406,30 +417,6 @@ export class Conversation {
     return id;
   }
 
-  private async history(thread: ThreadRef, page: number): Promise<Reply> {
-    const resolved = this.resolveId(thread);
-    if (typeof resolved !== 'string') return resolved;
-    const id = await this.sessionOf(thread, resolved);
-    let transcript = this.transcripts.get(id);
-    if (!transcript) {
-      const events = await this.options.agent.history(id);
-      if (!events) return { kind: 'notice', text: 'This thread has no Copilot session yet.' };
-      transcript = this.transcripts.render(id, withApprovals(events, (await this.options.approvals?.log(id)) ?? []));
-    }
-    const view = paginate(transcript.entries, page, this.pageSize);
-    const feedback = (await this.options.registry.get(id))?.feedback;
-    const rated = feedback ? ` · feedback 👍 ${feedback.up} 👎 ${feedback.down}` : '';
-    const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries${rated})`;
-    const more = view.pages > 1 ? `\n_Other pages: \`history <1-${view.pages}>\`._` : '';
-    return {
-      kind: 'history',
-      sessionId: id,
-      page: view,
-      text: [header, ...view.entries.map((e) => formatEntry(e))].join('\n') + more,
-      transcript: transcript.markdown,
-    };
-  }
-
   private async forget(thread: ThreadRef): Promise<Reply> {
     const resolved = this.resolveId(thread);
     if (typeof resolved !== 'string') return resolved;
@@ -446,33 +433,12 @@ export class Conversation {
     return { kind: 'forgotten', sessionId: id, text: FORGOTTEN_NOTICE };
   }
 
-  private async sessions(thread: ThreadRef, channel?: string): Promise<Reply> {
-    // Other people's direct messages are theirs: not even their ids are listed. Nor are threads
-    // of channels the asker is not in, where the platform keeps those private.
-    let records = (await this.options.registry.list({ platform: thread.platform, workspace: thread.workspace })).filter(
-      (r) => (!r.direct || r.startedBy === thread.user || this.isAdmin(thread)) && (channel === undefined || (r.parent ?? r.channel) === channel),
-    );
-    const check = this.visibility.get(thread.platform);
-    if (check && records.length > 0 && !this.isAdmin(thread)) {
-      const visible = await check(thread, records);
-      records = records.filter((r) => visible.has(r.sessionId));
-    }
-    const scope = channel === undefined ? 'workspace' : 'channel';
-    if (records.length === 0) return { kind: 'sessions', records, text: `No thread in this ${scope} has a Copilot session.` };
-    const names = this.threadNames(thread.platform);
-    const now = this.now();
-    const lines = records.slice(0, LISTED_SESSIONS).map((r) => `• ${threadLine(r, now, names)}`);
-    const more = records.length > LISTED_SESSIONS ? `\n…and ${records.length - LISTED_SESSIONS} older.` : '';
-    const title = `**Threads with a Copilot session${channel === undefined ? '' : ' in this channel'}** (${records.length}, newest first)`;
-    return { kind: 'sessions', records, text: [title, ...lines].join('\n') + more };
-  }
 }
 
 /** Threads remembered as recorded (see `Conversation.recorded`): far more than are active at once. */
 const RECORDED_THREADS = 50_000;
 
-/** A list longer than this is cut (with a count): it is read in a chat message. */
-export const LISTED_SESSIONS = 25;
+export { LISTED_SESSIONS } from './commands/sessions.js';
 
 /** `prefix`: how the commands are typed where the help is shown (`/` in the console). */
 export function helpText(prefix = ''): string {

@@ -7,7 +7,8 @@
 import { splitContext } from './thread-context.js';
 import type { TranscriptEvent } from '../domain.js';
 import type { ApprovalEntry } from '../store/approvals.js';
-import { decisionLine, maskSecrets } from './approvals.js';
+import { decisionLine } from './approvals/card.js';
+import { maskSecrets } from './redact.js';
 import { absoluteTime } from './listing.js';
 
 /** The shape shared by every runtime event; kinds this file does not know still render. */

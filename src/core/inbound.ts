@@ -11,7 +11,7 @@ import type { TurnProgress } from '../agent/agent.js';
 import type { Logger } from '../infra/log.js';
 import type { TurnJournal } from '../store/journal.js';
 import type { ThreadRegistry } from '../store/registry.js';
-import { parseInput } from './commands.js';
+import { parseInput } from './commands/parse.js';
 import { gatherFiles, skippedNote, type InboundFile } from './attachments.js';
 import type { Conversation } from './conversation.js';
 import type { Deliveries } from './deliveries.js';

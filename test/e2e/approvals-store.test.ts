@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { ApprovalRequest } from '../../src/core/approvals.js';
+import type { ApprovalRequest } from '../../src/core/approvals/desk.js';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { localThread, testLogger, type Harness } from '../../testkit/harness.js';
 import { clicker, recordCards, startApprovalHarness } from '../../testkit/approval-cards.js';

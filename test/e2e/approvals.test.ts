@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { workspaceFile } from '../../testkit/process.js';
 import { localThread, type Harness } from '../../testkit/harness.js';
 import { clicker, startApprovalHarness } from '../../testkit/approval-cards.js';
-import { approvalCard } from '../../src/core/approvals.js';
+import { approvalCard } from '../../src/core/approvals/card.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -12,7 +12,7 @@ import {
   type Client,
   type Interaction,
 } from 'discord.js';
-import type { Command } from '../../../src/core/commands.js';
+import type { Command } from '../../../src/core/commands/parse.js';
 import { helpText } from '../../../src/core/conversation.js';
 import { errorReference, failureNotice, FORGOTTEN_MARK } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';

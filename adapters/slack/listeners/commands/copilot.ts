@@ -4,7 +4,7 @@
  * a thread link `history` and `forget` list this channel's threads that have sessions.
  */
 import type { App, RespondFn } from '@slack/bolt';
-import { COMMAND_HELP } from '../../../../src/core/commands.js';
+import { COMMAND_HELP } from '../../../../src/core/commands/parse.js';
 import { confirmForgetBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
 import { errorReference, failureNotice } from '../../../../src/core/reply.js';

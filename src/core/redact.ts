@@ -1,0 +1,27 @@
+/**
+ * Secrets masked, in one place: whatever looks like a token, a key, a password or credentials in a
+ * URL, wherever the bot shows or keeps text it did not write (approval records, history, logs of
+ * tool calls). The approval card itself shows the exact text (what runs is what is approved) and
+ * says when it holds something that looks like a secret.
+ */
+const SECRET_PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g, '[private key hidden]'],
+  [/\b(xox[abposr]|xapp)-[A-Za-z0-9-]+/g, '[token hidden]'],
+  [/\b(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, '[token hidden]'],
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, '[key hidden]'],
+  [/\bAKIA[0-9A-Z]{16}\b/g, '[key hidden]'],
+  [/\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, scheme: string) => `${scheme} [hidden]`],
+  [/(:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[credentials hidden]@'],
+  // KEY=value, "key": "value", --password value
+  [
+    /\b([A-Za-z0-9_-]*(?:password|passwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth)[A-Za-z0-9_-]*)("?\s*[=:]\s*)(?!(?:Bearer|Basic|token)\s|\[)("[^"]*"|'[^']*'|[^\s&;|,}]+)/gi,
+    (_m, key: string, sep: string) => `${key}${sep}[hidden]`,
+  ],
+  [/(--?[A-Za-z-]*(?:password|passwd|secret|token|api-key|apikey)[A-Za-z-]*)\s+(?!\[)("[^"]*"|'[^']*'|\S+)/gi, (_m, flag: string) => `${flag} [hidden]`],
+];
+
+export function maskSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement as never);
+  return out;
+}

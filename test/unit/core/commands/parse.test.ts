@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parseInput } from '../../../../src/core/commands/parse.js';
+
+describe('parseInput', () => {
+  it('reads commands in every form a platform sends them', () => {
+    expect(parseInput('history')).toEqual({ kind: 'command', command: { kind: 'history', page: 0 } });
+    expect(parseInput('/history 2')).toEqual({ kind: 'command', command: { kind: 'history', page: 2 } });
+    expect(parseInput('  HISTORY  3 ')).toEqual({ kind: 'command', command: { kind: 'history', page: 3 } });
+    expect(parseInput('/copilot forget')).toEqual({ kind: 'command', command: { kind: 'forget' } });
+    expect(parseInput('copilot sessions')).toEqual({ kind: 'command', command: { kind: 'sessions' } });
+    expect(parseInput('help', { explicit: true })).toEqual({ kind: 'command', command: { kind: 'help' } });
+    expect(parseInput('!help')).toEqual({ kind: 'command', command: { kind: 'help' } });
+  });
+
+  it('leaves prompts that merely start with a command word to the model', () => {
+    expect(parseInput('history of Rome, briefly')).toEqual({ kind: 'prompt', text: 'history of Rome, briefly' });
+    expect(parseInput('forget about it and tell me a joke').kind).toBe('prompt');
+    expect(parseInput('help me write a regex').kind).toBe('prompt');
+    expect(parseInput('history 0').kind).toBe('prompt');
+    expect(parseInput('/etc/hosts: what is this file for?').kind).toBe('prompt');
+  });
+
+  it('answers a mistyped explicit command with usage instead of sending it to the model', () => {
+    expect(parseInput('/history abc')).toEqual({ kind: 'invalid', message: expect.stringMatching(/Usage: `history \[page\]`/) });
+    expect(parseInput('/forget now')).toEqual({ kind: 'invalid', message: '`forget` takes no arguments.' });
+    expect(parseInput('/frobnicate')).toEqual({ kind: 'invalid', message: expect.stringMatching(/Unknown command `frobnicate`/) });
+    expect(parseInput('', { explicit: true })).toEqual({ kind: 'invalid', message: expect.stringMatching(/Which command/) });
+  });
+});
