@@ -11,7 +11,7 @@ import type { AgentRuntime } from './agent/agent.js';
 import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
 import { withDeadline } from './infra/deadline.js';
-import { openSharedState, type SharedState } from './agent/shared-state.js';
+import { openSharedState, type SharedState } from './agent/session-state/shared-state.js';
 import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals/desk.js';

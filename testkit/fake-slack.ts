@@ -1,22 +1,20 @@
 /**
  * A fake Slack Web API on 127.0.0.1 for real Bolt: records every call, answers like Slack,
  * and can be told to fail (429 with Retry-After, 500, `ok: false`). Also receives `respond()`
- * posts (response URLs) and file uploads.
+ * posts (response URLs) and file uploads. The Web API's answers are by family, under
+ * fake-slack/ (chat, conversations, files, workspace), as is Socket Mode.
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import querystring from 'node:querystring';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { withBody } from './http.js';
-import { slackTs } from './slack-ts.js';
-
-export interface ApiCall {
-  method: string;
-  args: Record<string, unknown>;
-  /** What the fake answered (absent when it was told to fail). */
-  result?: Record<string, unknown>;
-}
+import { chatMethods } from './fake-slack/chat.js';
+import { conversationMethods } from './fake-slack/conversations.js';
+import { fileMethods } from './fake-slack/files.js';
+import { socketMode } from './fake-slack/socket-mode.js';
+import type { ApiCall, Methods, SlackState } from './fake-slack/state.js';
+import { workspaceMethods } from './fake-slack/workspace.js';
 
 export interface Fault {
   status?: number;
@@ -28,7 +26,7 @@ export interface Fault {
   swallow?: boolean;
 }
 
-export const BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T111' };
+export { BOT, type ApiCall } from './fake-slack/state.js';
 
 export interface FakeSlack {
   url: string;
@@ -67,22 +65,26 @@ export interface FakeSlack {
 /** `botToken`: the only token its file host serves files to (the bot's SLACK_BOT_TOKEN). */
 export async function startFakeSlack(options: { botToken?: string } = {}): Promise<FakeSlack> {
   const botToken = options.botToken ?? 'xoxb-test';
-  const calls: ApiCall[] = [];
+  const state: SlackState = {
+    base: '',
+    calls: [],
+    streams: new Map(),
+    closeAfter: undefined,
+    peopleSaid: [],
+    names: new Map(),
+    privates: new Map(),
+    files: new Map(),
+    seq: 0,
+  };
+  const { calls, files } = state;
   const listeners = new Set<(call: ApiCall) => void>();
   const responses: FakeSlack['responses'] = [];
   const uploads: FakeSlack['uploads'] = [];
   const faults = new Map<string, Array<Fault>>();
-  const privates = new Map<string, { members: string[]; kind: 'private' | 'mpim' }>();
-  let seq = 0;
-  const streams = new Map<string, { open: boolean; appends: number }>();
-  let closeAfter: number | undefined;
-  const nextTs = slackTs;
-  /** What people wrote (the harness tells of each event it sends), as `conversations.replies` lists it. */
-  const peopleSaid: Array<Record<string, unknown>> = [];
-  const names = new Map<string, string>();
-  const files = new Map<string, { content: Buffer; mimetype: string }>();
   const fileDownloads: FakeSlack['fileDownloads'] = [];
-  let base = '';
+  const methods: Methods = { ...workspaceMethods(state), ...chatMethods(state), ...conversationMethods(state), ...fileMethods(state) };
+  // Any other method is answered `ok` (the bot's calls are all listed above; a new one shows in `calls`).
+  const answer = (method: string, args: Record<string, unknown>) => methods[method]?.(args) ?? { ok: true };
 
   const server = http.createServer(
     withBody((req, res, raw) => {
@@ -130,115 +132,10 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     }),
   );
 
-  function answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
-    switch (method) {
-      case 'auth.test':
-        return { ok: true, user_id: BOT.userId, bot_id: BOT.botId, team_id: BOT.team, team: 'Test', user: 'copilot', url: 'https://test.slack.com/' };
-      case 'chat.postMessage':
-        return { ok: true, channel: args.channel, ts: nextTs(), message: { text: args.text } };
-      case 'chat.update':
-        return { ok: true, channel: args.channel, ts: args.ts };
-      case 'chat.startStream': {
-        if (!args.thread_ts) return { ok: false, error: 'invalid_arguments' };
-        if (!String(args.channel).startsWith('D') && (!args.recipient_user_id || !args.recipient_team_id)) return { ok: false, error: 'missing_recipient_user_id' };
-        const ts = nextTs();
-        streams.set(ts, { open: true, appends: 0 });
-        return { ok: true, channel: args.channel, ts };
-      }
-      case 'chat.appendStream': {
-        const stream = streams.get(String(args.ts));
-        if (!stream?.open) return { ok: false, error: 'message_not_in_streaming_state' };
-        if (closeAfter !== undefined && stream.appends >= closeAfter) {
-          stream.open = false;
-          return { ok: false, error: 'message_not_in_streaming_state' };
-        }
-        stream.appends++;
-        return { ok: true, channel: args.channel, ts: args.ts };
-      }
-      case 'chat.stopStream': {
-        const stream = streams.get(String(args.ts));
-        if (!stream?.open) return { ok: false, error: 'message_not_in_streaming_state' };
-        stream.open = false;
-        return { ok: true, channel: args.channel, ts: args.ts, message: { blocks: args.blocks } };
-      }
-      case 'conversations.replies': {
-        // The thread's first message, then its replies between `oldest` and `latest` (exclusive), a page at a time.
-        const all = threadReplies(String(args.channel), String(args.ts));
-        const [parent, ...replies] = all[0]?.ts === args.ts ? all : [undefined, ...all];
-        const within = replies.filter((m) => m !== undefined && (!args.oldest || String(m.ts) > String(args.oldest)) && (!args.latest || String(m.ts) < String(args.latest)));
-        const limit = Number(args.limit ?? 1000);
-        const from = Number(args.cursor ?? 0);
-        const page = within.slice(from, from + limit);
-        const more = from + limit < within.length;
-        return { ok: true, messages: [...(parent ? [parent] : []), ...page], has_more: more, response_metadata: { next_cursor: more ? String(from + limit) : '' } };
-      }
-      case 'users.info': {
-        const id = String(args.user);
-        return { ok: true, user: { id, name: id.toLowerCase(), real_name: names.get(id) ?? `name-${id}`, profile: { display_name: names.get(id) ?? `name-${id}` } } };
-      }
-      case 'chat.postEphemeral':
-        return { ok: true, message_ts: nextTs() };
-      case 'conversations.open':
-        return { ok: true, channel: { id: `D${String(args.users)}` } };
-      case 'conversations.info': {
-        const p = privates.get(String(args.channel));
-        return { ok: true, channel: { id: args.channel, is_channel: !p || p.kind === 'private', is_private: p?.kind === 'private', is_mpim: p?.kind === 'mpim', is_im: false } };
-      }
-      case 'conversations.members': {
-        // Two pages, so a reader that stops at the first page misses the rest.
-        const members = privates.get(String(args.channel))?.members ?? [];
-        const second = args.cursor === 'page2';
-        const half = Math.ceil(members.length / 2);
-        return { ok: true, members: second ? members.slice(half) : members.slice(0, half), response_metadata: { next_cursor: second ? '' : 'page2' } };
-      }
-      case 'files.getUploadURLExternal':
-        return { ok: true, upload_url: `${base}/upload/F${seq + 1}`, file_id: `F${++seq}` };
-      case 'apps.connections.open':
-        return { ok: true, url: `${base.replace('http', 'ws')}/link` };
-      case 'files.completeUploadExternal':
-        return { ok: true, files: [{ id: 'F1', title: 'transcript' }] };
-      default:
-        return { ok: true };
-    }
-  }
-
-  /** A thread's messages as Slack would list them, oldest first: people's, and the bot's as last updated. */
-  function threadReplies(channel: string, thread: string): Array<Record<string, unknown>> {
-    const messages = new Map<string, Record<string, unknown>>();
-    for (const m of peopleSaid) {
-      if (m.channel === channel && (m.thread_ts ?? m.ts) === thread) messages.set(String(m.ts), { ...m, ...(m.thread_ts ? {} : { thread_ts: thread }) });
-    }
-    for (const c of calls) {
-      if (!c.result) continue;
-      if (c.method === 'chat.postMessage' && c.args.channel === channel && c.args.thread_ts === thread) {
-        messages.set(String(c.result.ts), { type: 'message', ts: c.result.ts, thread_ts: thread, user: BOT.userId, bot_id: BOT.botId, text: c.args.text });
-      } else if (c.method === 'chat.update' && c.args.channel === channel) {
-        const m = messages.get(String(c.args.ts));
-        if (m) m.text = c.args.text;
-      }
-    }
-    return [...messages.values()].sort((a, b) => (String(a.ts) < String(b.ts) ? -1 : 1));
-  }
-
-  // Socket Mode: the app connects here after apps.connections.open.
-  const wss = new WebSocketServer({ server, path: '/link' });
-  let socket: WebSocket | undefined;
-  let connected: () => void = () => undefined;
-  const isConnected = new Promise<void>((resolve) => (connected = resolve));
-  const acks = new Map<string, (payload: unknown) => void>();
-  let envelopes = 0;
-  wss.on('connection', (ws) => {
-    socket = ws;
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
-      if (msg.envelope_id) acks.get(msg.envelope_id)?.(msg.payload);
-    });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A111' }, debug_info: { host: 'fake', approximate_connection_time: 18060 } }));
-    connected();
-  });
-
+  const socket = socketMode(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = state.base;
   return {
     url: base,
     apiUrl: `${base}/api/`,
@@ -254,11 +151,11 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
       return () => void listeners.delete(listener);
     },
     closeStreamsAfter(appends) {
-      closeAfter = appends;
+      state.closeAfter = appends;
     },
     fileDownloads,
     file(name, content, mimetype, declared) {
-      const id = `F${++seq}`;
+      const id = `F${++state.seq}`;
       const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
       files.set(`/files/${id}/${name}`, { content: data, mimetype });
       return { id, name, title: name, mimetype, size: declared ?? data.length, url_private: `${base}/files/${id}/${name}`, url_private_download: `${base}/files/${id}/${name}` };
@@ -266,28 +163,20 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     said(message) {
       if (message.subtype === 'message_changed' || message.subtype === 'message_deleted') return;
       const { type: _type, event_ts: _e, team: _t, ...rest } = message;
-      peopleSaid.push({ type: 'message', ...rest });
+      state.peopleSaid.push({ type: 'message', ...rest });
     },
     people(map) {
-      for (const [id, name] of Object.entries(map)) names.set(id, name);
+      for (const [id, name] of Object.entries(map)) state.names.set(id, name);
     },
     privateChannel(channel, members, kind = 'private') {
-      privates.set(channel, { members, kind });
+      state.privates.set(channel, { members, kind });
     },
     responseUrl: (id) => `${base}/respond/${id}`,
-    socketConnected: () => isConnected,
-    socketSend(type, payload) {
-      const id = `env-${++envelopes}`;
-      return new Promise((resolve, reject) => {
-        if (!socket) return reject(new Error('no Socket Mode connection'));
-        acks.set(id, resolve);
-        socket.send(JSON.stringify({ envelope_id: id, type, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '', payload }));
-      });
-    },
+    socketConnected: () => socket.connected,
+    socketSend: (type, payload) => socket.send(type, payload),
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
+        socket.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -13,8 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive } from '../infra/pid.js';
-import { SessionBusyError } from './agent.js';
+import { isAlive } from '../../infra/pid.js';
+import { SessionBusyError } from '../agent.js';
 import type { AcquireOptions, SessionLock } from './lock.js';
 
 export interface LockInfo {

@@ -6,9 +6,9 @@
  * sessions, so in that mode the app answers those questions from the shared state itself.
  */
 import type { CopilotClient, SessionFsConfig, SessionFsProvider } from '@github/copilot-sdk';
-import type { SessionId } from '../domain.js';
-import type { SessionSummary } from './agent.js';
-import type { FolderOwner } from './thread-files.js';
+import type { SessionId } from '../../domain.js';
+import type { SessionSummary } from '../agent.js';
+import type { FolderOwner } from '../thread-files.js';
 
 export interface SessionStore {
   /** The client's `sessionFs` option; undefined when the runtime keeps sessions on its own disk. */

@@ -13,13 +13,13 @@
  */
 import path from 'node:path';
 import type { CopilotClient, SessionFsConfig, SessionFsFileInfo, SessionFsProvider } from '@github/copilot-sdk';
-import type { SessionId } from '../domain.js';
-import { SessionStateLostError, type SessionSummary } from './agent.js';
+import type { SessionId } from '../../domain.js';
+import { SessionStateLostError, type SessionSummary } from '../agent.js';
 import type { SessionStore } from './session-store.js';
-import { ThreadFiles, type FolderOwner } from './thread-files.js';
-import type { PostgresLeases } from './postgres-leases.js';
-import { NOW_MS, type PgPool } from '../infra/postgres.js';
-import type { StoreCalls } from '../infra/store-calls.js';
+import { ThreadFiles, type FolderOwner } from '../thread-files.js';
+import type { PostgresLeases } from '../locks/postgres-leases.js';
+import { NOW_MS, type PgPool } from '../../infra/postgres.js';
+import type { StoreCalls } from '../../infra/store-calls.js';
 
 /** Where the runtime sees each session's state, inside the session's own file system. */
 export const SESSION_STATE_PATH = '/session-state';

@@ -9,12 +9,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SessionFsConfig, SessionFsProvider } from '@github/copilot-sdk';
-import type { SessionId } from '../domain.js';
-import type { SessionSummary } from './agent.js';
+import type { SessionId } from '../../domain.js';
+import type { SessionSummary } from '../agent.js';
 import type { SessionStore } from './session-store.js';
-import { isInside } from './permissions.js';
+import { isInside } from '../permissions.js';
 import { DiskFiles, SplitFiles } from './disk-files.js';
-import { ThreadFiles, type FolderOwner } from './thread-files.js';
+import { ThreadFiles, type FolderOwner } from '../thread-files.js';
 
 /** Where the runtime sees each session's state, inside the session's own file system. */
 const SESSION_STATE_PATH = '/session-state';

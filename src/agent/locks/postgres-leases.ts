@@ -15,10 +15,10 @@
  * A process that wants a session another instance holds waits, polling, for up to `waitMs`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionBusyError } from './agent.js';
+import { SessionBusyError } from '../agent.js';
 import type { AcquireOptions, SessionLock } from './lock.js';
-import { NOW_MS, type PgPool } from '../infra/postgres.js';
-import type { StoreCalls } from '../infra/store-calls.js';
+import { NOW_MS, type PgPool } from '../../infra/postgres.js';
+import type { StoreCalls } from '../../infra/store-calls.js';
 
 export interface PostgresLeasesOptions {
   pool: PgPool;

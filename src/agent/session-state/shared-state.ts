@@ -3,11 +3,11 @@
  * leases, with the deployment's schema (STORE_NAMESPACE) made on first use.
  */
 import os from 'node:os';
-import { StoreCalls } from '../infra/store-calls.js';
-import { newPostgresPool, schemaFor, setUpSchema } from '../infra/postgres.js';
-import { withDeadline } from '../infra/deadline.js';
-import type { SessionId } from '../domain.js';
-import { PostgresLeases } from './postgres-leases.js';
+import { StoreCalls } from '../../infra/store-calls.js';
+import { newPostgresPool, schemaFor, setUpSchema } from '../../infra/postgres.js';
+import { withDeadline } from '../../infra/deadline.js';
+import type { SessionId } from '../../domain.js';
+import { PostgresLeases } from '../locks/postgres-leases.js';
 import { PostgresSessions } from './postgres-sessions.js';
 
 export interface SharedState {

@@ -1,0 +1,33 @@
+/** What the fake Slack remembers, shared by the API families (one object per fake). */
+
+/** Who the bot is, in every fake workspace. */
+export const BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T111' };
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** What the fake answered (absent when it was told to fail). */
+  result?: Record<string, unknown>;
+}
+
+export interface SlackState {
+  /** http://127.0.0.1:PORT, once listening. */
+  base: string;
+  calls: ApiCall[];
+  /** Streaming messages: open, and how many appends they took. */
+  streams: Map<string, { open: boolean; appends: number }>;
+  /** Slack closes each stream after this many appends (undefined: never). */
+  closeAfter: number | undefined;
+  /** What people wrote (the harness tells of each event it sends), as `conversations.replies` lists it. */
+  peopleSaid: Array<Record<string, unknown>>;
+  /** Display names `users.info` gives. */
+  names: Map<string, string>;
+  privates: Map<string, { members: string[]; kind: 'private' | 'mpim' }>;
+  /** The file host: path → content. */
+  files: Map<string, { content: Buffer; mimetype: string }>;
+  /** Ids given out (files, uploads). */
+  seq: number;
+}
+
+/** One API family: method name → how Slack answers it. */
+export type Methods = Record<string, (args: Record<string, unknown>) => Record<string, unknown>>;
