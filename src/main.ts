@@ -5,7 +5,7 @@
 import { HomeUnusableError } from './agent/home.js';
 import { checkModel, ModelUnusableError, type ModelHealth } from './agent/model-probe.js';
 import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
-import { missingEnvFileHint, warnAboutEnvFile } from './infra/dotenv.js';
+import { configProblem, warnAboutEnvFile } from './infra/dotenv.js';
 import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from './config.js';
 import { createProcessLogger } from './infra/log.js';
 import { createApp, type App } from './app.js';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env, { needModel: true });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`copilot-threads: invalid configuration: ${err.message}${missingEnvFileHint(err.key)}\n`);
+      process.stderr.write(`copilot-threads: ${configProblem(err)}\n`);
       process.exit(1);
     }
     throw err;

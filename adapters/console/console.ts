@@ -168,7 +168,8 @@ interface Out {
 
 /** At the console the person is the operator: a failed turn's reason is shown, not only its ref. */
 function reasonOf(reply: Reply, paint: Out['paint']): string {
-  return reply.kind === 'error' && reply.reason ? `${paint('2', `  reason: ${reply.reason.replace(/\s+/g, ' ').slice(0, 500)}`)}\n` : '';
+  // The upstream's words, shown with every escape visible: a terminal must not act on them.
+  return reply.kind === 'error' && reply.reason ? `${paint('2', `  reason: ${visible(reply.reason.replace(/\s+/g, ' ')).slice(0, 500)}`)}\n` : '';
 }
 
 function label(kind: Reply['kind'], paint: Out['paint']): string {

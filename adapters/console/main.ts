@@ -1,5 +1,5 @@
 /** `npm run chat -- --thread NAME [--user NAME]`: chat with the bot in a terminal. */
-import { missingEnvFileHint, warnAboutEnvFile } from '../../src/infra/dotenv.js';
+import { configProblem, warnAboutEnvFile } from '../../src/infra/dotenv.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../../src/config.js';
 import { createProcessLogger } from '../../src/infra/log.js';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? `invalid configuration: ${err.message}${missingEnvFileHint(err.key)}` : err instanceof Error ? err.message : String(err);
+  const message = err instanceof ConfigError ? configProblem(err) : err instanceof Error ? err.message : String(err);
   process.stderr.write(`copilot-threads chat: ${message}\n`);
   process.exit(1);
 });

@@ -86,7 +86,9 @@ async function upstreamWords(res: Response): Promise<string> {
   return body;
 }
 
-const clean = (s: string) => s.replace(/\s+/g, ' ').trim().slice(0, 200);
+/** One short line, with no control characters: it is printed to a terminal as it is. */
+// eslint-disable-next-line no-control-regex
+const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
 
 /** Model ids from an OpenAI- or Anthropic-style list (`{ data: [{ id }] }`), when the body is one. */
 function modelsIn(body: string): { models?: string[] } {

@@ -4,7 +4,7 @@
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (docs/deploy.md: one writer per session).
  */
-import { missingEnvFileHint, warnAboutEnvFile } from '../infra/dotenv.js';
+import { configProblem, warnAboutEnvFile } from '../infra/dotenv.js';
 import { readFileSync } from 'node:fs';
 import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -147,7 +147,7 @@ run(process.argv.slice(2), io).then(
       io.err(`${(err as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
     } else if (err instanceof ConfigError) {
-      io.err(`invalid configuration: ${err.message}${missingEnvFileHint(err.key)}`);
+      io.err(configProblem(err));
       process.exitCode = 1;
     } else if (err instanceof ThreadIdError) {
       io.err(err.message);

@@ -35,6 +35,11 @@ export function missingEnvFileHint(key: string, file: EnvFile = envFile, env: No
     : ` (there is no .env file here (${file.path}): set the variables in the environment or create it)`;
 }
 
+/** The one line every entry point prints for a configuration error (with the `.env` hint when it helps). */
+export function configProblem(err: { key: string; message: string }): string {
+  return `invalid configuration: ${err.message}${missingEnvFileHint(err.key)}`;
+}
+
 /** Warns (once per start) about each key in the file that is not a setting but looks like one. */
 export function warnAboutEnvFile(logger: { warn: (msg: string) => void }, warnings: (keys: readonly string[]) => string[], file: EnvFile = envFile): void {
   for (const w of warnings(file.keys)) logger.warn(`${path.basename(file.path)}: ${w}`);

@@ -36,6 +36,12 @@ describe('probeProvider', () => {
     const probe = await probeProvider(openai(url, 'sk-secret-value'), 2000);
     expect(probe).toEqual({ kind: 'wrong', key: 'COPILOT_PROVIDER_API_KEY', reason: expect.stringMatching(/^the provider at 127\.0\.0\.1:\d+ refused it: 401 Incorrect API key provided\.$/) });
     expect(JSON.stringify(probe)).not.toContain('sk-secret-value');
+    // The provider's words are printed to a terminal: no escape sequence gets through.
+    const noisy = await serve((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'no\u001b[2J access\u0007' } }));
+    });
+    expect(await probeProvider(openai(noisy), 2000)).toMatchObject({ kind: 'wrong', reason: expect.stringMatching(/refused it: 403 no \[2J access$/) });
   });
 
   it('nothing listening, or a host that does not exist: COPILOT_PROVIDER_BASE_URL', async () => {
