@@ -9,6 +9,7 @@ import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands/parse.js';
 import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { historyPage } from './commands/history.js';
+import { forgetThread, mayForget } from './commands/forget.js';
 import { sessionList, type VisibilityCheck } from './commands/sessions.js';
 import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals/desk.js';
 import { TranscriptCache } from './transcripts.js';
@@ -18,7 +19,7 @@ import { PLAIN_NAMES, type ThreadNames } from './listing.js';
 import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits, type GatheredFiles } from './attachments.js';
 import { failureOf } from './failures.js';
-import { FORGOTTEN_NOTICE, type Reply } from './reply.js';
+import type { Reply } from './reply.js';
 import { DEFAULT_CONTEXT_BUDGET, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
@@ -256,12 +257,9 @@ export class Conversation {
     }
   }
 
-  /**
-   * Whether `user` may forget the thread recorded as `record`: its starter or an admin. A session
-   * whose record is gone has no known starter, so only an admin may.
-   */
+  /** Whether the thread's person may forget the thread recorded as `record` (see commands/forget.ts). */
   mayForget(record: ThreadRecord | undefined, thread: ThreadRef): boolean {
-    return this.isAdmin(thread) || (record !== undefined && record.startedBy === thread.user);
+    return mayForget(record, thread, (t) => this.isAdmin(t));
   }
 
   isAdmin(thread: Pick<ThreadRef, 'platform' | 'user'>): boolean {
@@ -422,17 +420,14 @@ export class Conversation {
     if (typeof resolved !== 'string') return resolved;
     const id = await this.sessionOf(thread, resolved);
     this.legacy.delete(resolved);
-    const record = await this.options.registry.get(id);
-    if (!this.mayForget(record, thread)) {
-      if (!record && !(await this.options.agent.exists(id))) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };
-      return { kind: 'notice', text: 'Only the person who started this thread’s session, or a bot admin, can forget it.' };
-    }
-    const removed = await this.forgetSession(id);
-    this.options.logger.info({ sessionId: id, by: `${thread.platform}:${thread.user}`, ...removed }, 'thread forgotten');
-    if (!removed.session && !removed.record) return { kind: 'notice', text: 'This thread has no Copilot session to forget.' };
-    return { kind: 'forgotten', sessionId: id, text: FORGOTTEN_NOTICE };
+    return forgetThread(thread, id, {
+      agent: this.options.agent,
+      registry: this.options.registry,
+      isAdmin: (t) => this.isAdmin(t),
+      forgetSession: (sid) => this.forgetSession(sid),
+      logger: this.options.logger,
+    });
   }
-
 }
 
 /** Threads remembered as recorded (see `Conversation.recorded`): far more than are active at once. */

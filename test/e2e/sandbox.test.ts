@@ -86,7 +86,7 @@ describe('the tool sandbox (TOOLS_SANDBOX, default on)', () => {
     const run = async (command: string) => (await h!.app.conversation.handleMessage(thread, `sh ${command}`)).text;
     // The runtime's launcher, start script and shell wrapper: none in COPILOT_HOME, none visible to a tool.
     expect(fs.existsSync(path.join(h.config.copilotHome, 'sandbox'))).toBe(false);
-    const launch = (h.app.agent as unknown as { sandbox: { args: string[]; runtimeHome: string } }).sandbox;
+    const launch = (h.app.agent as unknown as { runtime: { sandbox: { args: string[]; runtimeHome: string } } }).runtime.sandbox;
     expect(launch.args.join(' ')).not.toContain(path.join(h.config.copilotHome, 'sandbox'));
     expect(await run('ls /run/copilot-threads 2>&1; ls / ; echo checked')).toMatch(/No such file or directory[\s\S]*checked/);
     expect(await run(`ls ${launch.runtimeHome} 2>&1; echo checked`)).toMatch(/No such file or directory/);

@@ -1,0 +1,64 @@
+/**
+ * What a session is opened with, every time: the model and its credentials (provider keys are
+ * never written to disk, so they go with every resume too), the tools it may use and where, the
+ * operator's system prompt, and the permission bridge that asks the thread's people.
+ */
+import type { CopilotClient, SessionConfig } from '@github/copilot-sdk';
+import type { ModelAuth, SessionId } from '../../domain.js';
+import type { Logger } from '../../infra/log.js';
+import { realLocation } from '../permissions.js';
+import type { SessionStore } from '../session-state/session-store.js';
+import type { FolderOwner } from '../thread-files.js';
+import { sessionCredentials } from './credentials.js';
+import { answerPermission } from './permission-bridge.js';
+import type { RunningTurn } from './turn.js';
+import type { Opened } from './session-pool.js';
+
+export interface SessionSetup {
+  auth: ModelAuth | undefined;
+  model: string | undefined;
+  systemPrompt: string | undefined;
+  allowedTools: ReadonlySet<string>;
+  approvalTools: ReadonlySet<string>;
+  sessions: SessionStore;
+  /** A thread's working folder (see CopilotAgent.threadFolder). */
+  threadFolder(id: SessionId): string;
+  /** Sandboxed: who owns the thread's files, and the gateway sessions reach the model through. */
+  owner: FolderOwner | undefined;
+  gateway: { url: string; token: string } | undefined;
+  /** The turn running in a session, which the permission bridge asks. */
+  turn(id: string): RunningTurn | undefined;
+  logger: Logger;
+}
+
+export function sessionConfig(id: SessionId, setup: SessionSetup): SessionConfig {
+  const { auth, model, systemPrompt, allowedTools, approvalTools, sessions, owner } = setup;
+  const provider = sessions.provider?.bind(sessions);
+  return {
+    ...(provider ? { createSessionFsProvider: () => provider(id, setup.threadFolder(id), owner) } : {}),
+    ...(model ? { model } : {}),
+    ...sessionCredentials(auth, setup.gateway),
+    availableTools: [...allowedTools],
+    workingDirectory: setup.threadFolder(id),
+    streaming: true,
+    ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
+    onPermissionRequest: (request, invocation) =>
+      answerPermission(
+        request,
+        invocation.sessionId,
+        setup.turn(invocation.sessionId),
+        { allowedTools, approvalTools, workspace: setup.threadFolder(invocation.sessionId as SessionId), real: realLocation },
+        setup.logger,
+      ),
+  };
+}
+
+/** Resumes the stored session, or creates it under the thread's id. */
+export async function resumeOrCreate(client: CopilotClient, id: SessionId, reading: boolean, setup: SessionSetup): Promise<Opened> {
+  const config = sessionConfig(id, setup);
+  if (await setup.sessions.exists(client, id)) {
+    // Reading history should not add a "resumed" event to the history it reads.
+    return { session: await client.resumeSession(id, { ...config, suppressResumeEvent: reading }), created: false };
+  }
+  return { session: await client.createSession({ ...config, sessionId: id }), created: true };
+}
