@@ -32,4 +32,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # tini as PID 1 passes SIGTERM on to the bot (which stops in order) and reaps the processes tools
 # leave behind; node itself, not npm, so no layer in between swallows the signal.
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "dist/src/bin/bot.js"]

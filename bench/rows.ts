@@ -201,7 +201,7 @@ export async function p3(model: ModelServer, sizes: Sizes): Promise<Row[]> {
 }
 
 /**
- * P4: memory of the built bot (`node dist/src/main.js`, its own process, both adapters on) and the
+ * P4: memory of the built bot (`node dist/src/bin/bot.js`, its own process, both adapters on) and the
  * runtime below it, while Slack mentions open one new thread each: the peak vs after the first 100.
  * The fakes and the model server stay in this process, so nothing of theirs is counted.
  */
@@ -314,7 +314,7 @@ export async function p7(model: ModelServer, sizes: Sizes): Promise<Row[]> {
       bare.push(await time(() => run(process.execPath, ['-e', '0'], process.env, () => true)));
       const port = await freePort();
       const env = baseEnv({ COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_BASE_URL: model.url, COPILOT_MODEL: 'test-model', COPILOT_HOME: path.join(dir, `home-${i}`), STORE_URL: `sqlite://${path.join(dir, `store-${i}.sqlite`)}`, PORT: String(port) });
-      bot.push(await time(() => run(process.execPath, [path.resolve('dist/src/main.js')], env, (out) => out.includes('"msg":"ready"'))));
+      bot.push(await time(() => run(process.execPath, [path.resolve('dist/src/bin/bot.js')], env, (out) => out.includes('"msg":"ready"'))));
     }
     const storeRows = await storeCost(model);
     const a = mean(bot);

@@ -204,7 +204,7 @@ export async function startStack(options: { script?: ModelScript; env?: Record<s
     port,
     env,
     async startBot(extra = {}, options = {}) {
-      const bot = startBuilt('src/main.js', [], { ...env, ...extra }, options);
+      const bot = startBuilt('src/bin/bot.js', [], { ...env, ...extra }, options);
       await bot.waitFor(/"msg":"ready"/);
       return bot;
     },

@@ -20,8 +20,8 @@ export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /**
- * How node runs `args`: an entry point named by its source (`src/cli/main.ts`) runs as built
- * (`dist/src/cli/main.js`, which the test run builds first: testkit/build.ts), as a user runs it and
+ * How node runs `args`: an entry point named by its source (`src/bin/cli.ts`) runs as built
+ * (`dist/src/bin/cli.js`, which the test run builds first: testkit/build.ts), as a user runs it and
  * without compiling TypeScript at every start (seconds each, on a loaded machine); anything else
  * (an inline script) through tsx.
  */

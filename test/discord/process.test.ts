@@ -22,7 +22,7 @@ afterAll(async () => {
   await fx.close();
 });
 
-const register = (env: NodeJS.ProcessEnv) => runEntry(['adapters/discord/register.ts'], env);
+const register = (env: NodeJS.ProcessEnv) => runEntry(['src/bin/discord-register.ts'], env);
 
 describe('npm run discord:register', () => {
   it('registers /copilot to a guild, or globally', async () => {
@@ -48,14 +48,14 @@ describe('npm run discord:register', () => {
 
 describe('npm start with Discord', () => {
   it('stops with one clear line when the token is rejected', async () => {
-    const out = await runEntry(['src/main.ts'], { ...fx.env, DISCORD_TOKEN: 'bad-token', PORT: String(await freePort()) });
+    const out = await runEntry(['src/bin/bot.ts'], { ...fx.env, DISCORD_TOKEN: 'bad-token', PORT: String(await freePort()) });
     expect(out.code).toBe(1);
     expect(out.stderr.trim()).toMatch(/^copilot-threads: Discord login failed: .* \(check DISCORD_TOKEN and DISCORD_API_URL\)$/);
   });
 
   it('runs Slack and Discord side by side in one process', async () => {
     const port = await freePort();
-    const bot = startEntry(['src/main.ts'], {
+    const bot = startEntry(['src/bin/bot.ts'], {
       ...fx.env,
       PORT: String(port),
       SLACK_BOT_TOKEN: 'xoxb-test',

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => fx.close());
 
 const chat = (thread: string, env: NodeJS.ProcessEnv, steps: Parameters<typeof onTerminal>[2]) =>
-  onTerminal(['adapters/console/main.ts', '--thread', thread, '--user', 'ana'], env, steps);
+  onTerminal(['src/bin/chat.ts', '--thread', thread, '--user', 'ana'], env, steps);
 
 const SGR = /\x1b\[[0-9;]*m/; // eslint-disable-line no-control-regex
 
@@ -79,11 +79,11 @@ describe('console chat on a terminal', () => {
 describe('admin CLI on a terminal', () => {
   it('colours its tables on a terminal only, and not with NO_COLOR', async () => {
     const { NO_COLOR: _, ...env } = fx.env;
-    const coloured = await onTerminal(['src/cli/main.ts', 'sessions'], env, []);
+    const coloured = await onTerminal(['src/bin/cli.ts', 'sessions'], env, []);
     expect(coloured.code).toBe(0);
     expect(plain(coloured.output)).toMatch(/SESSION\s+PLATFORM/);
     expect(coloured.output).toMatch(SGR);
-    const mono = await onTerminal(['src/cli/main.ts', 'sessions'], { ...fx.env, NO_COLOR: '1' }, []);
+    const mono = await onTerminal(['src/bin/cli.ts', 'sessions'], { ...fx.env, NO_COLOR: '1' }, []);
     expect(plain(mono.output)).toMatch(/SESSION\s+PLATFORM/);
     expect(mono.output).not.toMatch(SGR);
   });
@@ -96,15 +96,15 @@ describe('logs of an entry point', () => {
     fs.writeFileSync(envFile, 'COPILOT_MODLE=x\n');
     const { NO_COLOR: _, ...rest } = fx.env;
     const env = { ...rest, DOTENV_CONFIG_PATH: envFile };
-    const pretty = await onTerminal(['src/cli/main.ts', 'list'], env, []);
+    const pretty = await onTerminal(['src/bin/cli.ts', 'list'], env, []);
     expect(pretty.code).toBe(0);
     expect(plain(pretty.output)).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: \.env: COPILOT_MODLE is not a setting/m);
     expect(pretty.output).toMatch(SGR);
     expect(pretty.output).not.toContain('{"level"');
-    const json = await onTerminal(['src/cli/main.ts', 'list'], { ...env, LOG_FORMAT: 'json' }, []);
+    const json = await onTerminal(['src/bin/cli.ts', 'list'], { ...env, LOG_FORMAT: 'json' }, []);
     expect(json.code).toBe(0);
     expect(plain(json.output)).toMatch(/^\{"level":"warn",.*"msg":"\.env: COPILOT_MODLE/m);
-    const piped = await runEntry(['src/cli/main.ts', 'list'], env);
+    const piped = await runEntry(['src/bin/cli.ts', 'list'], env);
     expect(piped.stderr).toMatch(/^\{"level":"warn",.*"msg":"\.env: COPILOT_MODLE/m);
   });
 });

@@ -17,8 +17,8 @@ beforeAll(async () => {
 
 afterAll(() => fx.close());
 
-const chat = (input: string, thread = 'demo') => runEntry(['adapters/console/main.ts', '--thread', thread, '--user', 'ana'], env, input);
-const cli = (...args: string[]) => runEntry(['src/cli/main.ts', ...args], env);
+const chat = (input: string, thread = 'demo') => runEntry(['src/bin/chat.ts', '--thread', thread, '--user', 'ana'], env, input);
+const cli = (...args: string[]) => runEntry(['src/bin/cli.ts', ...args], env);
 
 describe('console chat (npm run chat -- --thread NAME)', () => {
   it('chats in a named thread and continues it after the process restarts', async () => {
@@ -83,7 +83,7 @@ describe('console chat: tool approval on the terminal (y/N/a)', () => {
     const previous = fx.model.script(toolScript);
     try {
       const out = await runEntry(
-        ['adapters/console/main.ts', '--thread', 'tools', '--user', 'ana'],
+        ['src/bin/chat.ts', '--thread', 'tools', '--user', 'ana'],
         { ...env, COPILOT_TOOLS: 'bash' },
         'run cyes\ny\nrun cno\n\nrun calways\na\nrun cagain\n/quit\n',
       );
@@ -113,7 +113,7 @@ describe('console chat: a command the card cannot show as it is', () => {
     const previous = fx.model.script(toolScript);
     try {
       const command = `echo ok\u001b[1A\u001b[2K\r${' '.repeat(30)}; echo sneaky > sneaky.txt`;
-      const out = await runEntry(['adapters/console/main.ts', '--thread', 'exact', '--user', 'ana'], { ...env, COPILOT_TOOLS: 'bash' }, `exact ${Buffer.from(command).toString('hex')}\n\n/quit\n`);
+      const out = await runEntry(['src/bin/chat.ts', '--thread', 'exact', '--user', 'ana'], { ...env, COPILOT_TOOLS: 'bash' }, `exact ${Buffer.from(command).toString('hex')}\n\n/quit\n`);
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('Read the whole text below before deciding');
       expect(out.stdout).toContain('exactly, in full:\n  echo ok\\e[1A\\e[2K\\r⟨30 blank characters⟩; echo sneaky > sneaky.txt');
@@ -207,7 +207,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
 
   it('ends quietly when the reader of its output goes away (`| head`)', async () => {
     await chat('for the pipe\n', 'pipe');
-    const child = spawn(process.execPath, ['dist/src/cli/main.js', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/bin/cli.js', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     // The reader is gone before the first line is written: every write meets a closed pipe.
     child.stdout.destroy();
     let stderr = '';
@@ -221,10 +221,10 @@ describe('admin CLI (copilot-threads sessions …)', () => {
 
 describe('bot process (npm start)', () => {
   it('stops at start with one line naming a bad key', async () => {
-    const bad = await runEntry(['src/main.ts'], { ...env, TURN_TIMEOUT_SECONDS: 'forever' });
+    const bad = await runEntry(['src/bin/bot.ts'], { ...env, TURN_TIMEOUT_SECONDS: 'forever' });
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe('copilot-threads: invalid configuration: TURN_TIMEOUT_SECONDS: must be a whole number (got "forever")');
-    const missing = await runEntry(['src/main.ts'], baseEnv({}));
+    const missing = await runEntry(['src/bin/bot.ts'], baseEnv({}));
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toContain('COPILOT_GITHUB_TOKEN');
@@ -232,7 +232,7 @@ describe('bot process (npm start)', () => {
 
   it('serves /healthz once ready and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const bot = startEntry(['src/main.ts'], { ...env, PORT: String(port), LOG_LEVEL: 'info' });
+    const bot = startEntry(['src/bin/bot.ts'], { ...env, PORT: String(port), LOG_LEVEL: 'info' });
     await expect
       .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 })
       .toBe(200);

@@ -157,7 +157,7 @@ describe('README pictures', () => {
     fx.model.script(script);
     try {
       const { NO_COLOR: _, ...env } = fx.env;
-      const run = await onTerminal(['adapters/console/main.ts', '--thread', 'readme-demo', '--user', 'ana'], env, [
+      const run = await onTerminal(['src/bin/chat.ts', '--thread', 'readme-demo', '--user', 'ana'], env, [
         { wait: 'you ›', send: 'How do I deploy the staging stack?\r' },
         { wait: 'you ›', send: '/quit\r' },
       ]);
@@ -169,8 +169,8 @@ describe('README pictures', () => {
       expect(svg).not.toContain('```');
 
       // The admin CLI on the same store, as an operator sees it on a terminal.
-      const list = await onTerminal(['src/cli/main.ts', 'sessions'], env, []);
-      const show = await onTerminal(['src/cli/main.ts', 'sessions', 'show', 'readme-demo'], env, []);
+      const list = await onTerminal(['src/bin/cli.ts', 'sessions'], env, []);
+      const show = await onTerminal(['src/bin/cli.ts', 'sessions', 'show', 'readme-demo'], env, []);
       expect(list.code).toBe(0);
       expect(show.code).toBe(0);
       const cli = save('cli.svg', terminalSvg(`$ copilot-threads sessions\r\n${list.output}\r\n$ copilot-threads sessions show readme-demo\r\n${show.output}`, 'copilot-threads sessions'));

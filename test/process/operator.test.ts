@@ -25,9 +25,9 @@ beforeAll(async () => {
 
 afterAll(() => stack.close());
 
-const BOT = 'src/main.js';
-const CHAT = 'adapters/console/main.js';
-const CLI = 'src/cli/main.js';
+const BOT = 'src/bin/bot.js';
+const CHAT = 'src/bin/chat.js';
+const CLI = 'src/bin/cli.js';
 
 /** Bot, console chat and CLI with `env`: each exits 1 with one stderr line naming the setting (STORE_URL unless told). */
 async function everyEntryPointRefuses(extra: Record<string, string>, cause: RegExp, names = /STORE_URL=\S+ is unavailable: /): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The sandbox tried as an attacker would: the built bot (`node dist/src/main.js`) with Slack and
+ * The sandbox tried as an attacker would: the built bot (`node dist/src/bin/bot.js`) with Slack and
  * Discord configured against the fakes, tools on, the store on Redis and the session state on
  * Postgres, and a scripted model that asks for exactly the tool calls of each attack. Row by row,
  * docs/tools-and-safety.md's table "Tools are sealed in": each attack is blocked, and the thread goes on.

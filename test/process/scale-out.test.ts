@@ -1,5 +1,5 @@
 /**
- * Scale out: two built bots (`node dist/src/main.js`) with different COPILOT_HOME folders, as on
+ * Scale out: two built bots (`node dist/src/bin/bot.js`) with different COPILOT_HOME folders, as on
  * two machines, sharing a Redis store (STORE_URL) and PostgreSQL session state
  * (SESSION_STATE_URL). Any instance continues any thread with its whole context; a message for a
  * thread the other instance is busy with waits, never "busy"; a killed instance's thread is
@@ -167,7 +167,7 @@ describe('two instances on different disks sharing Redis and PostgreSQL', () => 
   it('an unreachable SESSION_STATE_URL stops the bot at start with one line naming it', async () => {
     if (!shared) return;
     const port = await freePort();
-    const run = await runBuilt('src/main.js', [], { ...stack.env, ...shared, SESSION_STATE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/test`, STORE_TIMEOUT_SECONDS: '2' });
+    const run = await runBuilt('src/bin/bot.js', [], { ...stack.env, ...shared, SESSION_STATE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/test`, STORE_TIMEOUT_SECONDS: '2' });
     expect(run.code).toBe(1);
     const line = run.output.trim().split('\n').at(-1)!;
     expect(line).toMatch(new RegExp(`^copilot-threads: the store at SESSION_STATE_URL=postgres://\\*\\*\\*@127\\.0\\.0\\.1:${port}/test is unavailable: `));

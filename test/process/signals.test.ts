@@ -92,7 +92,7 @@ describe('npm start', () => {
 
 describe('the console chat', () => {
   it('stops on a group SIGINT (Ctrl-C) after a turn, even though the runtime died with it', async () => {
-    const chat = startBuilt('adapters/console/main.js', ['--thread', 'ctrlc', '--user', 'ana'], stack.env, { stdin: true });
+    const chat = startBuilt('src/bin/chat.js', ['--thread', 'ctrlc', '--user', 'ana'], stack.env, { stdin: true });
     bot = chat;
     chat.type('hello from the terminal');
     await chat.waitFor(/copilot › you said: hello from the terminal/);

@@ -23,21 +23,21 @@ afterAll(async () => {
 describe('the bot process with Slack', () => {
   it('stops with one clear line when the bot token is rejected', async () => {
     slack.fail('auth.test', { error: 'invalid_auth' });
-    const out = await runEntry(['src/main.ts'], { ...env, PORT: String(await freePort()) });
+    const out = await runEntry(['src/bin/bot.ts'], { ...env, PORT: String(await freePort()) });
     expect(out.code).toBe(1);
     expect(out.stderr.trim()).toMatch(/^copilot-threads: Slack auth\.test failed: .*invalid_auth.* \(check SLACK_BOT_TOKEN and SLACK_API_URL\)$/);
     expect(out.stderr + out.stdout).not.toContain('xoxb-secret-token-value');
   });
 
   it('requires the signing secret or an app token', async () => {
-    const out = await runEntry(['src/main.ts'], { ...env, SLACK_SIGNING_SECRET: '' });
+    const out = await runEntry(['src/bin/bot.ts'], { ...env, SLACK_SIGNING_SECRET: '' });
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('SLACK_SIGNING_SECRET: is required for Slack');
   });
 
   it('serves /slack/events and /healthz on PORT and answers a mention in its thread (streamed natively, the default)', async () => {
     const port = await freePort();
-    const bot = startEntry(['src/main.ts'], { ...env, PORT: String(port) });
+    const bot = startEntry(['src/bin/bot.ts'], { ...env, PORT: String(port) });
     try {
       await expect
         .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 })

@@ -141,7 +141,7 @@ describe('feedback buttons', () => {
     const history = await s.h.app.conversation.runCommand({ platform: 'slack', workspace: 'T111', channel: 'C222', thread: ts, user: 'UHUMAN' }, { kind: 'history', page: 0 });
     expect(history.text).toContain('feedback 👍 1 👎 1');
     // The operator sees it too, with the thread's permalink.
-    const show = await runEntry(['src/cli/main.ts', 'sessions', 'show', `https://test.slack.com/archives/C222/p${ts.replace('.', '')}`], baseEnv(s.h.env));
+    const show = await runEntry(['src/bin/cli.ts', 'sessions', 'show', `https://test.slack.com/archives/C222/p${ts.replace('.', '')}`], baseEnv(s.h.env));
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/feedback\s+👍 1 · 👎 1/);
     expect(show.stdout).toMatch(/link\s+https:\/\/test\.slack\.com\/archives\/C222\/p\d+/);

@@ -31,7 +31,10 @@ describe('Dockerfile', () => {
     // The defaults put COPILOT_HOME and the SQLite store under ./data: the volume holds both.
     const example = fs.readFileSync('.env.example', 'utf8');
     expect(example).toMatch(/COPILOT_HOME=\.\/data\/copilot|# .*\.\/data\/copilot/);
-    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]$/m);
+    // It runs what `npm start` runs, without npm in between (which would swallow SIGTERM).
+    const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+    expect(/^CMD (\[.*\])$/m.exec(runtime)?.[1]).toBe(JSON.stringify(start).replaceAll(',', ', '));
+    expect(fs.existsSync(start[1]!.replace(/^dist\//, '').replace(/\.js$/, '.ts'))).toBe(true);
   });
 
   it('never sends secrets or local state into the build', () => {

@@ -12,7 +12,7 @@ import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../co
 import { createProcessLogger } from '../infra/log.js';
 import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
-import { forgetSession, listSessions, pruneSessions, showSession, type Out } from './sessions.js';
+import { forgetSession, listSessions, pruneSessions, showSession, type Out } from '../cli/sessions.js';
 import { styleFor, useColour } from '../infra/terminal-style.js';
 
 export const USAGE = `Usage: copilot-threads [sessions] <command>
@@ -45,7 +45,7 @@ function commandLine(positionals: readonly string[]): { command: string; rest: s
   return undefined;
 }
 
-/** The package's version, read beside the built file (dist/src/cli → the package root). */
+/** The package's version, read beside the built file (dist/src/bin → the package root). */
 function version(): string {
   for (const up of ['../../..', '../..']) {
     try {

@@ -2,10 +2,10 @@
  * `npm run discord:register`: registers `/copilot` with Discord, to DISCORD_GUILD_ID when set
  * (instant) or globally (can take up to an hour to appear).
  */
-import '../../src/infra/dotenv.js';
+import '../infra/dotenv.js';
 import { REST, Routes } from 'discord.js';
 import { z } from 'zod';
-import { copilotCommand } from './commands.js';
+import { copilotCommand } from '../../adapters/discord/commands.js';
 
 const env = z
   .object({

@@ -1,13 +1,13 @@
 /** `npm run chat -- --thread NAME [--user NAME]`: chat with the bot in a terminal. */
-import { configProblem, warnAboutEnvFile } from '../../src/infra/dotenv.js';
+import { configProblem, warnAboutEnvFile } from '../infra/dotenv.js';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../../src/config.js';
-import { createProcessLogger } from '../../src/infra/log.js';
-import { createApp } from '../../src/app.js';
-import { checkModel } from '../../src/agent/model-probe.js';
+import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../config.js';
+import { createProcessLogger } from '../infra/log.js';
+import { createApp } from '../app.js';
+import { checkModel } from '../agent/model-probe.js';
 import path from 'node:path';
-import { consoleThread, localUser, runConsole } from './console.js';
-import { useColour } from '../../src/infra/terminal-style.js';
+import { consoleThread, localUser, runConsole } from '../../adapters/console/console.js';
+import { useColour } from '../infra/terminal-style.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

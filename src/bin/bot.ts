@@ -2,21 +2,21 @@
  * The bot process: config, store, agent, retention sweeper, HTTP health endpoint and every chat
  * adapter whose configuration is present. SIGINT/SIGTERM shut it down in order.
  */
-import { HomeUnusableError } from './agent/home.js';
-import { checkModel, ModelUnusableError, type ModelHealth } from './agent/model-probe.js';
-import { SandboxUnavailableError } from './agent/sandbox/sandbox.js';
-import { configProblem, warnAboutEnvFile } from './infra/dotenv.js';
-import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from './config.js';
-import { createProcessLogger } from './infra/log.js';
-import { createApp, type App } from './app.js';
-import { PortInUseError, startHttpServer, type Route } from './infra/http-server.js';
-import { metricsRoute } from './infra/metrics.js';
-import { startTracing } from './infra/tracing.js';
-import { StoreUnavailableError } from './infra/store-calls.js';
-import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../adapters/slack/index.js';
-import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../adapters/discord/index.js';
-import { startSweeper } from './core/retention.js';
-import { runShutdown } from './infra/shutdown.js';
+import { HomeUnusableError } from '../agent/home.js';
+import { checkModel, ModelUnusableError, type ModelHealth } from '../agent/model-probe.js';
+import { SandboxUnavailableError } from '../agent/sandbox/sandbox.js';
+import { configProblem, warnAboutEnvFile } from '../infra/dotenv.js';
+import { ConfigError, describeConfig, loadConfig, unknownKeyWarnings } from '../config.js';
+import { createProcessLogger } from '../infra/log.js';
+import { createApp, type App } from '../app.js';
+import { PortInUseError, startHttpServer, type Route } from '../infra/http-server.js';
+import { metricsRoute } from '../infra/metrics.js';
+import { startTracing } from '../infra/tracing.js';
+import { StoreUnavailableError } from '../infra/store-calls.js';
+import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../../adapters/slack/index.js';
+import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../../adapters/discord/index.js';
+import { startSweeper } from '../core/retention.js';
+import { runShutdown } from '../infra/shutdown.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */
