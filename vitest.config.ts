@@ -3,9 +3,13 @@ import { defineConfig } from 'vitest/config';
 /** Tests that go through the store: run once more on each server backend (testkit/services.ts). */
 const STORE_DEPENDENT = ['test/e2e/**/*.test.ts', 'test/slack/**/*.test.ts', 'test/discord/**/*.test.ts', 'test/core/**/*.test.ts'];
 /**
- * Once, not per store: the approval cards and clicks (what they keep in the store is
- * approvals-store.test.ts, on every backend), the tool sandbox, and what a terminal shows (the
- * console's rendering, the docs' pictures), which no store changes.
+ * Once, not per store: what no store changes. The approval cards and clicks (what they keep in the
+ * store is approvals-store.test.ts, on every backend); the tool sandbox; what a terminal shows (the
+ * console's rendering, the docs' pictures); how a turn fails and how the runtime is recycled (the
+ * registry's own failure there is injected); the console chat and the bot as processes (the admin
+ * CLI, which reads the store itself, runs on every store); and how the platforms render, stream,
+ * chunk and survive their APIs' failures (de-duplication and the registry are tested per store in
+ * delivery, threads, commands and context).
  */
 const ONCE = [
   'test/e2e/approvals.test.ts',
@@ -14,6 +18,13 @@ const ONCE = [
   'test/e2e/sandbox.test.ts',
   'test/e2e/console-terminal.test.ts',
   'test/e2e/pictures.test.ts',
+  'test/e2e/failures.test.ts',
+  'test/e2e/entrypoints.test.ts',
+  'test/slack/replies.test.ts',
+  'test/slack/files.test.ts',
+  'test/slack/process.test.ts',
+  'test/discord/process.test.ts',
+  'test/discord/resilience.test.ts',
 ];
 
 export default defineConfig({

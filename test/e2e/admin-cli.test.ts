@@ -1,0 +1,111 @@
+/** The admin CLI (`copilot-threads`), run as a process on each store: it reads the registry itself. */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processFixture, runEntry, type ProcessFixture } from '../../testkit/process.js';
+
+let fx: ProcessFixture;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  fx = await processFixture({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
+  ({ dir, env } = fx);
+});
+
+afterAll(() => fx.close());
+
+const chat = (input: string, thread = 'demo') => runEntry(['src/bin/chat.ts', '--thread', thread, '--user', 'ana'], env, input);
+const cli = (...args: string[]) => runEntry(['src/bin/cli.ts', ...args], env);
+
+describe('admin CLI (copilot-threads sessions …)', () => {
+  it('lists, shows, prunes and forgets sessions', async () => {
+    await chat('for the cli\n', 'cli');
+    const list = await cli('sessions', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/SESSION\s+PLATFORM\s+WHERE\s+OPENING\s+STARTED BY\s+TURNS\s+LAST ACTIVE\s+STATE/);
+    expect(list.stdout).toMatch(/local-ana-cli\s+local\s+ana thread cli\s+for the cli\s+ana\s+1\s+(just now|\d+ minutes? ago)\s+ok/);
+    expect(list.stdout).toContain('newest first');
+    // `sessions` alone is the list; colour codes never reach a pipe.
+    const bare = await cli('sessions');
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toMatch(/local-ana-cli\s+local/);
+    expect(bare.stdout).not.toContain('\x1b[');
+
+    const json = JSON.parse((await cli('sessions', 'list', '--json')).stdout) as Array<{ id: string; onDisk: boolean }>;
+    expect(json.find((r) => r.id === 'local-ana-cli')).toMatchObject({ onDisk: true });
+
+    const show = await cli('sessions', 'show', 'local-ana-cli');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/started by\s+ana/);
+    expect(show.stdout).toMatch(/last active\s+(just now|\d+ minutes? ago) \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+    expect(show.stdout).toContain('for the cli');
+    // The conversation only, unless everything is asked for.
+    expect(show.stdout).toMatch(/## user \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\)/);
+    expect(show.stdout).not.toMatch(/system prompt|turn started/);
+    const all = await cli('sessions', 'show', 'local-ana-cli', '--all');
+    expect(all.stdout).toMatch(/system prompt \(\d+ chars\)/);
+    expect(all.stdout).toContain('turn started');
+    // The thread as its user knows it: the console thread's name.
+    const byName = await cli('sessions', 'show', 'cli');
+    expect(byName.code).toBe(0);
+    expect(byName.stdout).toMatch(/session\s+local-ana-cli/);
+
+    const dry = await cli('sessions', 'prune', '--older-than', '0s', '--dry-run');
+    expect(dry.stdout).toContain('Sessions idle for longer than 0s:');
+    expect(dry.stdout).toMatch(/local-ana-cli\s+(just now|\d+ minutes? ago) \(.*\)\s+registry/);
+    expect(dry.stdout).toContain('KIND: registry = a conversation and its registry record');
+    expect(dry.stdout).toMatch(/would delete \d+ session/);
+    expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(true);
+    expect((await cli('sessions', 'prune', '--older-than', '30d')).stdout).toContain('Nothing to prune: no session idle for longer than 30d.');
+    // Without --older-than the threshold is the retention setting, and it is named.
+    expect((await cli('prune', '--dry-run')).stdout).toContain('Nothing to prune: no session idle for longer than 30 days (SESSION_RETENTION_DAYS).');
+
+    // The group word is optional: `list`, `show`, `forget`, `prune` at the top level.
+    const alias = await cli('list');
+    expect(alias.code).toBe(0);
+    expect(alias.stdout).toMatch(/local-ana-cli\s+local/);
+    expect((await cli('show', 'cli')).stdout).toMatch(/session\s+local-ana-cli/);
+
+    const forget = await cli('forget', 'local-ana-cli', '--yes');
+    expect(forget.code).toBe(0);
+    expect(forget.stdout).toContain('deleted local-ana-cli');
+    expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(false);
+    expect((await cli('sessions', 'show', 'local-ana-cli')).code).toBe(1);
+    // About twenty CLI runs: generous on two loaded cores.
+  }, 150_000);
+
+  it('rejects bad input with a usage line and a non-zero exit', async () => {
+    const traversal = await cli('sessions', 'forget', '../../etc');
+    expect(traversal.code).toBe(2);
+    expect(traversal.stderr).toContain('not a session id');
+    const unknown = await cli('sessions', 'explode');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Usage: copilot-threads [sessions] <command>');
+    const unknownTop = await cli('explode');
+    expect(unknownTop.code).toBe(2);
+    expect(unknownTop.stderr).toContain('unknown command: explode');
+    expect((await cli('sessions', 'prune', '--older-than', 'soon')).stderr).toContain('not a duration');
+    expect((await cli('sessions', 'prune', '--older-than', '2w', '--dry-run')).stdout).toContain('Nothing to prune');
+    const version = await cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(`copilot-threads ${(JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version}`);
+    const noSuchThread = await cli('sessions', 'show', 'https://example.org/not-a-thread');
+    expect(noSuchThread.code).toBe(2);
+    expect(noSuchThread.stderr).toContain('not a Slack or Discord thread link');
+    expect((await cli('sessions', 'list', 'extra')).code).toBe(2);
+  });
+
+  it('ends quietly when the reader of its output goes away (`| head`)', async () => {
+    await chat('for the pipe\n', 'pipe');
+    const child = spawn(process.execPath, ['dist/src/bin/cli.js', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first line is written: every write meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
