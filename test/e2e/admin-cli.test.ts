@@ -2,22 +2,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processFixture, runEntry, type ProcessFixture } from '../../testkit/process.js';
+import { describe, expect, it } from 'vitest';
+import { useEntryPoints } from '../../testkit/entry-points.js';
 
-let fx: ProcessFixture;
-let dir: string;
-let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  fx = await processFixture({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
-  ({ dir, env } = fx);
-});
-
-afterAll(() => fx.close());
-
-const chat = (input: string, thread = 'demo') => runEntry(['src/bin/chat.ts', '--thread', thread, '--user', 'ana'], env, input);
-const cli = (...args: string[]) => runEntry(['src/bin/cli.ts', ...args], env);
+const entry = useEntryPoints({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
+const { chat, cli } = entry;
 
 describe('admin CLI (copilot-threads sessions …)', () => {
   it('lists, shows, prunes and forgets sessions', async () => {
@@ -57,7 +46,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect(dry.stdout).toMatch(/local-ana-cli\s+(just now|\d+ minutes? ago) \(.*\)\s+registry/);
     expect(dry.stdout).toContain('KIND: registry = a conversation and its registry record');
     expect(dry.stdout).toMatch(/would delete \d+ session/);
-    expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(true);
+    expect(fs.existsSync(path.join(entry.dir, 'copilot/session-state/local-ana-cli'))).toBe(true);
     expect((await cli('sessions', 'prune', '--older-than', '30d')).stdout).toContain('Nothing to prune: no session idle for longer than 30d.');
     // Without --older-than the threshold is the retention setting, and it is named.
     expect((await cli('prune', '--dry-run')).stdout).toContain('Nothing to prune: no session idle for longer than 30 days (SESSION_RETENTION_DAYS).');
@@ -71,7 +60,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     const forget = await cli('forget', 'local-ana-cli', '--yes');
     expect(forget.code).toBe(0);
     expect(forget.stdout).toContain('deleted local-ana-cli');
-    expect(fs.existsSync(path.join(dir, 'copilot/session-state/local-ana-cli'))).toBe(false);
+    expect(fs.existsSync(path.join(entry.dir, 'copilot/session-state/local-ana-cli'))).toBe(false);
     expect((await cli('sessions', 'show', 'local-ana-cli')).code).toBe(1);
     // About twenty CLI runs: generous on two loaded cores.
   }, 150_000);
@@ -99,7 +88,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
 
   it('ends quietly when the reader of its output goes away (`| head`)', async () => {
     await chat('for the pipe\n', 'pipe');
-    const child = spawn(process.execPath, ['dist/src/bin/cli.js', 'sessions', 'show', 'local-ana-pipe', '--all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/src/bin/cli.js', 'sessions', 'show', 'local-ana-pipe', '--all'], { env: entry.env, stdio: ['ignore', 'pipe', 'pipe'] });
     // The reader is gone before the first line is written: every write meets a closed pipe.
     child.stdout.destroy();
     let stderr = '';

@@ -5,23 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, freePort, processFixture, runEntry, startEntry, type ProcessFixture, workspaceFile } from '../../testkit/process.js';
+import { describe, expect, it } from 'vitest';
+import { useEntryPoints } from '../../testkit/entry-points.js';
+import { baseEnv, freePort, runEntry, startEntry, workspaceFile } from '../../testkit/process.js';
 import { echoReply, toolScript } from '../../testkit/model-server.js';
 
-let fx: ProcessFixture;
-let dir: string;
-let env: NodeJS.ProcessEnv;
-
-beforeAll(async () => {
-  fx = await processFixture({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
-  ({ dir, env } = fx);
-});
-
-afterAll(() => fx.close());
-
-const chat = (input: string, thread = 'demo') => runEntry(['src/bin/chat.ts', '--thread', thread, '--user', 'ana'], env, input);
-const cli = (...args: string[]) => runEntry(['src/bin/cli.ts', ...args], env);
+const entry = useEntryPoints({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
+const { chat, cli } = entry;
 
 describe('console chat (npm run chat -- --thread NAME)', () => {
   it('chats in a named thread and continues it after the process restarts', async () => {
@@ -56,26 +46,26 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
   });
 
   it('shows the operator at the console why a turn failed, not only its ref', async () => {
-    const previous = fx.model.script((req) => (req.userTexts.at(-1) === 'break please' ? { kind: 'error', status: 400, message: 'model gpt-nope does not exist' } : echoReply(req)));
+    const previous = entry.fx.model.script((req) => (req.userTexts.at(-1) === 'break please' ? { kind: 'error', status: 400, message: 'model gpt-nope does not exist' } : echoReply(req)));
     try {
       const out = await chat('break please\n', 'reasons');
       expect(out.stdout).toMatch(/error › ⚠️ Copilot could not answer this time \(ref [0-9a-f]{8}\)/);
       expect(out.stdout).toMatch(/\n {2}reason: .*model gpt-nope does not exist/);
     } finally {
-      fx.model.script(previous);
+      entry.fx.model.script(previous);
     }
   });
 
   it('sends a file named with /attach along with the next message, and names what it cannot read', async () => {
-    const log = path.join(dir, 'build.log');
+    const log = path.join(entry.dir, 'build.log');
     fs.writeFileSync(log, 'step 3 failed: exit 137\n');
-    fs.writeFileSync(path.join(dir, 'scan.pdf'), '%PDF-1.4');
-    const out = await chat(`/attach ${log}\n/attach ${path.join(dir, 'scan.pdf')}\n/attach ${path.join(dir, 'nope.txt')}\nwhy did it fail?\n`, 'files');
+    fs.writeFileSync(path.join(entry.dir, 'scan.pdf'), '%PDF-1.4');
+    const out = await chat(`/attach ${log}\n/attach ${path.join(entry.dir, 'scan.pdf')}\n/attach ${path.join(entry.dir, 'nope.txt')}\nwhy did it fail?\n`, 'files');
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('bot › Attached build.log (1 KB): it goes with your next message.');
-    expect(out.stdout).toContain(`bot › There is no file at ${path.join(dir, 'nope.txt')}.`);
+    expect(out.stdout).toContain(`bot › There is no file at ${path.join(entry.dir, 'nope.txt')}.`);
     expect(out.stdout).toContain("bot › I couldn't read scan.pdf: PDF isn't supported yet (pictures and text files are).");
-    const asked = JSON.stringify(fx.model.requests.at(-1)!.messages.at(-1));
+    const asked = JSON.stringify(entry.fx.model.requests.at(-1)!.messages.at(-1));
     expect(asked).toContain('step 3 failed: exit 137');
     expect(asked).toContain('why did it fail?');
   });
@@ -83,15 +73,15 @@ describe('console chat (npm run chat -- --thread NAME)', () => {
 
 describe('console chat: tool approval on the terminal (y/N/a)', () => {
   it('asks before each bash use: y runs it, Enter denies, a allows it for the rest of the thread; the CLI shows the record', async () => {
-    const previous = fx.model.script(toolScript);
+    const previous = entry.fx.model.script(toolScript);
     try {
       const out = await runEntry(
         ['src/bin/chat.ts', '--thread', 'tools', '--user', 'ana'],
-        { ...env, COPILOT_TOOLS: 'bash' },
+        { ...entry.env, COPILOT_TOOLS: 'bash' },
         'run cyes\ny\nrun cno\n\nrun calways\na\nrun cagain\n/quit\n',
       );
       expect(out.code).toBe(0);
-      const workspace = path.join(dir, 'copilot', 'workspace');
+      const workspace = path.join(entry.dir, 'copilot', 'workspace');
       expect(out.stdout.match(/Allow it\? \[y\]es once \/ \[N\]o \/ \[a\]lways for me in this thread/g)).toHaveLength(3);
       expect(out.stdout).toContain('echo made-cyes > cyes.txt && cat cyes.txt');
       expect(out.stdout).toContain('copilot › tool answer: made-cyes');
@@ -106,33 +96,33 @@ describe('console chat: tool approval on the terminal (y/N/a)', () => {
       expect(show.stdout).toMatch(/tool approvals\s+4 \(approved 1, denied 1, always 1, granted 1\)/);
       expect(show.stdout).toMatch(/🔐 bash `echo made-cno[^`]*` asked by ana: 🚫 denied by ana at \d\d:\d\d UTC · digest [0-9a-f]{12}/);
     } finally {
-      fx.model.script(previous);
+      entry.fx.model.script(previous);
     }
   });
 });
 
 describe('console chat: a command the card cannot show as it is', () => {
   it('prints the whole exact text with every escape made visible, and says why', async () => {
-    const previous = fx.model.script(toolScript);
+    const previous = entry.fx.model.script(toolScript);
     try {
       const command = `echo ok\u001b[1A\u001b[2K\r${' '.repeat(30)}; echo sneaky > sneaky.txt`;
-      const out = await runEntry(['src/bin/chat.ts', '--thread', 'exact', '--user', 'ana'], { ...env, COPILOT_TOOLS: 'bash' }, `exact ${Buffer.from(command).toString('hex')}\n\n/quit\n`);
+      const out = await runEntry(['src/bin/chat.ts', '--thread', 'exact', '--user', 'ana'], { ...entry.env, COPILOT_TOOLS: 'bash' }, `exact ${Buffer.from(command).toString('hex')}\n\n/quit\n`);
       expect(out.code).toBe(0);
       expect(out.stdout).toContain('Read the whole text below before deciding');
       expect(out.stdout).toContain('exactly, in full:\n  echo ok\\e[1A\\e[2K\\r⟨30 blank characters⟩; echo sneaky > sneaky.txt');
       // No raw escape reached the terminal from the card.
       // eslint-disable-next-line no-control-regex -- the escape character itself is what must not be there
       expect(out.stdout.split('exactly, in full:')[1]!.split('Allow it?')[0]).not.toMatch(/\u001b/);
-      expect(fs.existsSync(workspaceFile(path.join(dir, 'copilot', 'workspace'), 'sneaky.txt'))).toBe(false);
+      expect(fs.existsSync(workspaceFile(path.join(entry.dir, 'copilot', 'workspace'), 'sneaky.txt'))).toBe(false);
     } finally {
-      fx.model.script(previous);
+      entry.fx.model.script(previous);
     }
   });
 });
 
 describe('bot process (npm start)', () => {
   it('stops at start with one line naming a bad key', async () => {
-    const bad = await runEntry(['src/bin/bot.ts'], { ...env, TURN_TIMEOUT_SECONDS: 'forever' });
+    const bad = await runEntry(['src/bin/bot.ts'], { ...entry.env, TURN_TIMEOUT_SECONDS: 'forever' });
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe('copilot-threads: invalid configuration: TURN_TIMEOUT_SECONDS: must be a whole number (got "forever")');
     const missing = await runEntry(['src/bin/bot.ts'], baseEnv({}));
@@ -143,7 +133,7 @@ describe('bot process (npm start)', () => {
 
   it('serves /healthz once ready and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
-    const bot = startEntry(['src/bin/bot.ts'], { ...env, PORT: String(port), LOG_LEVEL: 'info' });
+    const bot = startEntry(['src/bin/bot.ts'], { ...entry.env, PORT: String(port), LOG_LEVEL: 'info' });
     await expect
       .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 30_000, interval: 200 })
       .toBe(200);
