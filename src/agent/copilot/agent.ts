@@ -107,7 +107,7 @@ export class CopilotAgent implements AgentRuntime {
     this.pool = new SessionPool({
       locks,
       open: (id, reading) => this.open(id, reading),
-      disconnected: (session) => this.runtime.forget(session),
+      disconnected: (session) => this.runtime.dropSession(session),
       ready: () => this.gate(),
       stopping: () => this.stopping,
       idleMs: this.options.idleMs,
@@ -217,11 +217,12 @@ export class CopilotAgent implements AgentRuntime {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped = true;
+    this.pool?.stopTimers();
     this.failTurns(new AgentStoppedError());
     await withDeadline(this.recycling ?? Promise.resolve(), STOP_TIMEOUT_MS + DISCONNECT_TIMEOUT_MS, 'runtime recycle').catch(() => undefined);
     await this.pool?.closeAll(true);
-    await this.pool?.stop();
     await this.runtime.stop();
+    await this.pool?.releaseLocks();
   }
 
   /** Answers when the runtime does, within `timeoutMs` (for /healthz). */

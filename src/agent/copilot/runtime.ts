@@ -115,7 +115,14 @@ export class CopilotRuntime {
    * shutdown began while the old one stopped.
    */
   async restart(shuttingDown: () => boolean): Promise<void> {
-    await this.stopClient(this.current);
+    const old = this.current;
+    // Stopped on purpose: its exit is no news (the exit watch looks for the current client).
+    this.current = undefined;
+    try {
+      await this.stopClient(old);
+    } finally {
+      this.current ??= old;
+    }
     if (this.stopped || shuttingDown()) throw new AgentStoppedError();
     await this.startClient();
   }
@@ -144,7 +151,7 @@ export class CopilotRuntime {
   }
 
   /** Lets the SDK's client forget a disconnected session (see `dropDisconnected`). */
-  forget(session: CopilotSession): void {
+  dropSession(session: CopilotSession): void {
     dropDisconnected(this.current, session);
   }
 

@@ -79,7 +79,7 @@ export class SessionPool {
   private readonly yieldTimer: NodeJS.Timeout;
   /** Looks again at sessions past the limit that were busy or only just idle. */
   private trimTimer: NodeJS.Timeout | undefined;
-  /** Sessions opened since the last `resetOpened()` (a runtime recycle counts them). */
+  /** Sessions opened since the runtime last started (RUNTIME_RECYCLE_SESSIONS counts them; the agent resets it). */
   opened = 0;
 
   constructor(private readonly options: SessionPoolOptions) {
@@ -185,10 +185,14 @@ export class SessionPool {
     );
   }
 
-  /** Stops looking for work; then lets go of every lock still held (bounded). */
-  async stop(): Promise<void> {
+  /** Stops looking for sessions to close (shutdown begins). */
+  stopTimers(): void {
     clearInterval(this.yieldTimer);
     clearTimeout(this.trimTimer);
+  }
+
+  /** Lets go of every lock still held (bounded): only once the runtime is stopped, so nothing of a session is written after. */
+  async releaseLocks(): Promise<void> {
     await withDeadline(this.options.locks.releaseAll(), DISCONNECT_TIMEOUT_MS, 'lock release').catch(() => undefined);
   }
 
