@@ -15,6 +15,8 @@ import { openSharedState, type SharedState } from './agent/session-state/shared-
 import type { SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals/desk.js';
+import { Audit } from './core/audit.js';
+import { UsageMeter } from './core/usage.js';
 import { Metrics } from './infra/metrics.js';
 import { toolLimits } from './agent/sandbox/limits.js';
 import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
@@ -33,6 +35,8 @@ export interface App {
   conversation: Conversation;
   /** What `GET /metrics` shows; adapters count their platform calls and de-duplicated deliveries in it. */
   metrics: Metrics;
+  /** The audit trail: what people and administrators made the bot do (core/audit.ts). */
+  audit: Audit;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -126,6 +130,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   }
   const sandbox = agent.sandboxReport();
   if (sandbox) logger.info(sandbox, 'tool sandbox: what each command may use');
+  const audit = new Audit(store.audit, logger.child({ component: 'audit' }));
+  const usage = new UsageMeter(store.usage, { dailyTurns: config.access.dailyTurns, dailyToolRuns: config.access.dailyToolRuns }, logger.child({ component: 'usage' }));
   const approvals = new ApprovalDesk({
     store: store.approvals,
     journal: store.journal,
@@ -134,6 +140,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     approvers: config.approvers,
     logger: logger.child({ component: 'approvals' }),
     onOutcome: (tool, outcome) => metrics.approval(tool, outcome),
+    audit,
   });
   const conversation = new Conversation({
     agent,
@@ -152,6 +159,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     },
     approvals,
     metrics,
+    audit,
+    usage,
   });
   queued = () => conversation.queue.size;
   let closing: Promise<void> | undefined;
@@ -163,6 +172,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     shared,
     conversation,
     metrics,
+    audit,
     shutdown(graceMs) {
       closing ??= (async () => {
         agent.beginStop();
@@ -178,6 +188,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
           if (timedOut) logger.warn({ pending: conversation.queue.size }, 'grace period over: aborting the remaining turns');
         }
         await withDeadline(agent.stop(), AGENT_STOP_MS, 'Copilot runtime stop').catch((err: unknown) => logger.warn({ err: String(err) }, 'Copilot runtime stop did not finish'));
+        // What was recorded is stored before the store closes (each record's log line is out already).
+        await withDeadline(audit.flush(), STORE_CLOSE_MS, 'audit flush').catch(() => undefined);
         await withDeadline(closeAll(), STORE_CLOSE_MS, 'store close').catch((err: unknown) => logger.warn({ err: String(err) }, 'store close did not finish'));
       })();
       return closing;

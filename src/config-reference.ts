@@ -102,6 +102,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         about: "Prompts per person per minute, across every instance on the store (0 = no limit).",
         settings: [["USER_MESSAGES_PER_MINUTE", "20"]],
       },
+      {
+        about: "Daily budgets per person (UTC days, across every instance; 0 = no limit): turns, and tool runs\n(each command, file access or fetch a tool is allowed to make). Past one: a private note saying when it comes back.",
+        settings: [["USER_DAILY_TURNS", "0"], ["USER_DAILY_TOOL_RUNS", "0"]],
+      },
     ],
   },
   {
@@ -118,6 +122,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
       {
         about: "Delete sessions idle longer than this many days (0 = keep forever). Swept at start and hourly.",
         settings: [["SESSION_RETENTION_DAYS", "30"]],
+      },
+      {
+        about: "Keep the audit trail (tool requests and decisions, forgets, refusals, admin actions) this many days\n(0 = forever). See docs/operations.md.",
+        settings: [["AUDIT_RETENTION_DAYS", "365"]],
       },
       {
         about: "Several instances on any hosts: keep every session in PostgreSQL instead of COPILOT_HOME (which is\nthen only scratch); set the same value, and the same STORE_URL, on every instance. See docs/deploy.md.",

@@ -38,6 +38,8 @@ export interface Config {
   /** Prefixes Redis keys and names the Postgres schema, per deployment. */
   namespace: string;
   retentionDays: number;
+  /** AUDIT_RETENTION_DAYS: audit records older than this go (0: kept forever). */
+  auditRetentionDays: number;
   idleSeconds: number;
   /** MAX_LIVE_SESSIONS: sessions held open in the runtime at once (0: no limit). */
   maxLiveSessions: number;
@@ -93,6 +95,10 @@ export interface AccessConfig {
   maxPromptChars: number;
   /** Prompts per person per minute, across instances (0: no limit). */
   userMessagesPerMinute: number;
+  /** Turns per person per UTC day, across instances (0: no limit). */
+  dailyTurns: number;
+  /** Tool runs per person per UTC day, across instances (0: no limit). */
+  dailyToolRuns: number;
 }
 
 export interface DiscordConfig {
@@ -204,6 +210,7 @@ const schema = z.object({
       .default('copilot-threads'),
   ),
   SESSION_RETENTION_DAYS: int(0, 30),
+  AUDIT_RETENTION_DAYS: int(0, 365),
   SESSION_IDLE_SECONDS: int(1, 300),
   MAX_LIVE_SESSIONS: int(0, 100),
   TURN_TIMEOUT_SECONDS: int(1, 120),
@@ -259,6 +266,8 @@ const schema = z.object({
   DISCORD_ALLOWED_ROLES: list.pipe(z.array(z.string().regex(/^\d{5,25}$/, { error: 'must be a comma-separated list of Discord role ids (digits)' }))),
   MAX_PROMPT_CHARS: int(1, 20_000),
   USER_MESSAGES_PER_MINUTE: int(0, 20),
+  USER_DAILY_TURNS: int(0, 0),
+  USER_DAILY_TOOL_RUNS: int(0, 0),
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
   STORE_TIMEOUT_SECONDS: int(1, 5),
   PLATFORM_TIMEOUT_SECONDS: int(1, 10),
@@ -296,7 +305,7 @@ export function settingDefault(key: SettingKey): unknown {
 export const CONFIG_KEYS: readonly string[] = [...Object.keys(schema.shape), 'DOTENV_CONFIG_PATH', 'NO_COLOR'];
 
 /** Prefixes of the keys this project owns: a key in `.env` with one of them that is not a setting is a slip. */
-const OUR_PREFIXES = ['COPILOT_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
+const OUR_PREFIXES = ['COPILOT_', 'AUDIT_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
 
 /**
  * Warnings for keys in `.env` that are not settings but look like ours (one of our prefixes, or a
@@ -344,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     leaseMs: e.SESSION_LEASE_SECONDS * 1000,
     namespace: e.STORE_NAMESPACE,
     retentionDays: e.SESSION_RETENTION_DAYS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     idleSeconds: e.SESSION_IDLE_SECONDS,
     maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
@@ -368,6 +378,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
       discordRoles: e.DISCORD_ALLOWED_ROLES,
       maxPromptChars: e.MAX_PROMPT_CHARS,
       userMessagesPerMinute: e.USER_MESSAGES_PER_MINUTE,
+      dailyTurns: e.USER_DAILY_TURNS,
+      dailyToolRuns: e.USER_DAILY_TOOL_RUNS,
     },
     contextBudget: { messages: e.THREAD_CONTEXT_MESSAGES, chars: e.THREAD_CONTEXT_CHARS },
     fileLimits: { maxBytes: e.FILES_MAX_MB * 1024 * 1024, perMessage: e.FILES_PER_MESSAGE },

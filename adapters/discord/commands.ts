@@ -15,6 +15,7 @@ export function copilotCommand() {
     )
     .addSubcommand((s) => s.setName('forget').setDescription("Delete this thread's Copilot session for good"))
     .addSubcommand((s) => s.setName('sessions').setDescription('List the threads in this server that have a session'))
+    .addSubcommand((s) => s.setName('usage').setDescription('What you used today and this week, and your daily budgets (only to you)'))
     .addSubcommand((s) => s.setName('help').setDescription('How to use Copilot here'));
 }
 

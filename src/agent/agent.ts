@@ -10,6 +10,16 @@ export type { ToolAsk } from './permissions.js';
 /** A person's answer to a tool request: the agent goes on with the tool, or without it (told why). */
 export type ToolVerdict = { approved: true } | { approved: false; reason: string };
 
+/** A tool's permission request and the policy's answer: run, refused, or a person asked (`approve`). */
+export interface PermissionRecord {
+  tool: string;
+  /** The command line, path or URL, unmasked (the core masks what it keeps). */
+  detail: string;
+  decision: 'allowed' | 'denied' | 'asked';
+  /** Why it was refused, in the policy's words. */
+  reason?: string;
+}
+
 /** What a turn is doing, for adapters that show it (a tool running, one message of the answer done). */
 export type TurnProgress = { kind: 'tool'; name: string; phase: 'start' | 'end'; ok?: boolean } | { kind: 'message-end' };
 
@@ -30,6 +40,15 @@ export interface TurnOptions {
    * (stopped, runtime gone). Absent: such a tool is denied.
    */
   approve?: (ask: ToolAsk, signal: AbortSignal) => Promise<ToolVerdict>;
+  /** Told of every permission request the turn's tools make and what the policy answered (the audit trail). */
+  onPermission?: (request: PermissionRecord) => void;
+  /**
+   * Asked before a tool the policy (or a person) allowed runs: a reason means it may not (a daily
+   * budget is used up), and the tool is refused with it. Absent: every allowed tool runs.
+   */
+  toolBudget?: (tool: string) => Promise<string | undefined>;
+  /** Told of the tokens each model call of the turn used. */
+  onUsage?: (usage: { inputTokens: number; outputTokens: number; model: string }) => void;
   /** Files that come with the prompt. */
   attachments?: readonly TurnAttachment[];
 }

@@ -16,6 +16,7 @@ import { StoreUnavailableError } from '../infra/store-calls.js';
 import { createSlackAdapter, SlackStartError, type SlackAdapter } from '../../adapters/slack/index.js';
 import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '../../adapters/discord/index.js';
 import { startSweeper } from '../core/retention.js';
+import { startAuditPruner } from '../core/audit.js';
 import { runShutdown } from '../infra/shutdown.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -76,13 +77,17 @@ async function main(): Promise<void> {
     {
       agent: app.agent,
       registry: app.store.registry,
-      forget: (id, confirm) => app.conversation.forgetSession(id, confirm),
+      forget: (id, confirm) => app.conversation.forgetSession(id, confirm, { actor: 'system', via: 'retention' }),
       busy: (id) => app.conversation.queue.pending(id) > 0,
       // Processes sharing the store take turns: one sweep per round, whoever claims it first.
       claimRound: (round) => app.store.dedupe.claim(`retention:${round}`, HOUR_MS),
       logger: logger.child({ component: 'retention' }),
     },
     { days: config.retentionDays, everyMs: HOUR_MS },
+  );
+  const stopAuditPruner = startAuditPruner(
+    { log: app.store.audit, claimRound: (round) => app.store.dedupe.claim(round, HOUR_MS), logger: logger.child({ component: 'audit' }) },
+    { days: config.auditRetentionDays, everyMs: HOUR_MS },
   );
   if (!slack && !discord) {
     logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
     const failed = await runShutdown(
       [
         { name: 'retention sweeper', deadlineMs: STEP_MS, run: stopSweeper },
+        { name: 'audit pruner', deadlineMs: STEP_MS, run: stopAuditPruner },
         // Turns finish (or are aborted) first; the adapters stay up to deliver their answers.
         { name: 'turns and the Copilot runtime', deadlineMs: graceMs + 15_000, run: () => app.shutdown(graceMs) },
         { name: 'chat adapters', deadlineMs: STEP_MS, run: () => Promise.all([slack?.stop(), discord?.stop()]) },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Admin CLI: `copilot-threads [sessions] list|show THREAD [--all]|forget THREAD|prune [--older-than 30d] [--dry-run] [--yes]`.
+ * Admin CLI: `copilot-threads [sessions] list|show THREAD [--all]|forget THREAD|prune [--older-than 30d] [--dry-run] [--yes]`,
+ * `copilot-threads audit [--since 7d] [--user PLATFORM:ID] [--json]` and `usage [--since 7d] [--by user|channel] [--json]`.
  * Reads the same .env as the bot. Run it while the bot is stopped, or accept that a thread the
  * bot holds open at that moment may be written again (docs/deploy.md: one writer per session).
  */
@@ -13,6 +14,9 @@ import { createProcessLogger } from '../infra/log.js';
 import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession, type Out } from '../cli/sessions.js';
+import { showAudit } from '../cli/audit.js';
+import { showUsage } from '../cli/usage.js';
+import { parseDuration } from '../cli/table.js';
 import { styleFor, useColour } from '../infra/terminal-style.js';
 
 export const USAGE = `Usage: copilot-threads [sessions] <command>
@@ -25,6 +29,11 @@ Commands (each also as \`sessions <command>\`):
   prune [--older-than 30d] [--dry-run] [--yes]
                                        delete sessions idle longer than that: 2w, 30d, 36h, 45m
                                        (default: SESSION_RETENTION_DAYS)
+  audit [--since 7d] [--user PLATFORM:ID] [--json]
+                                       the audit trail: tool requests and decisions, forgets,
+                                       refusals, these commands; --json one record per line
+  usage [--since 7d] [--by user|channel] [--json]
+                                       turns, tool runs and tokens per person (or channel)
 
 THREAD is a session id, a Slack thread link, a Discord thread link, or a console thread's name
 (local:NAME to say so).
@@ -33,14 +42,14 @@ Colours on a terminal only; NO_COLOR turns them off. Logs (stderr) at warn unles
 --version prints the version; --help this text.
 `;
 
-const COMMANDS = ['list', 'show', 'forget', 'prune'] as const;
+const COMMANDS = ['list', 'show', 'forget', 'prune', 'audit', 'usage'] as const;
 type Command = (typeof COMMANDS)[number];
 const isCommand = (word: string | undefined): word is Command => (COMMANDS as readonly string[]).includes(word ?? '');
 
 /** `sessions list` and `list` are the same command: the group word is optional. */
 function commandLine(positionals: readonly string[]): { command: string; rest: string[] } | undefined {
   const [first, ...after] = positionals;
-  if (first === 'sessions') return { command: after[0] ?? 'list', rest: after.slice(1) };
+  if (first === 'sessions') return after[0] === 'audit' || after[0] === 'usage' ? undefined : { command: after[0] ?? 'list', rest: after.slice(1) };
   if (isCommand(first)) return { command: first, rest: after };
   return undefined;
 }
@@ -60,6 +69,14 @@ function version(): string {
 
 class UsageError extends Error {}
 
+function parseDurationOrUsage(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 export async function run(argv: string[], io: Out): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -69,6 +86,9 @@ export async function run(argv: string[], io: Out): Promise<number> {
       all: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       'older-than': { type: 'string' },
+      since: { type: 'string' },
+      user: { type: 'string' },
+      by: { type: 'string' },
       yes: { type: 'boolean', short: 'y', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'V', default: false },
@@ -92,6 +112,11 @@ export async function run(argv: string[], io: Out): Promise<number> {
   if (needsId && !arg) throw new UsageError(`${command} needs a session id or a thread link`);
   if (!needsId && arg) throw new UsageError(`${command} takes no thread`);
   if (values.all && command !== 'show') throw new UsageError('--all goes with show');
+  if (values.user !== undefined && command !== 'audit') throw new UsageError('--user goes with audit');
+  if (values.since !== undefined && command !== 'audit' && command !== 'usage') throw new UsageError('--since goes with audit and usage');
+  if (values.by !== undefined && (command !== 'usage' || !['user', 'channel'].includes(values.by))) throw new UsageError('--by user|channel goes with usage');
+  if (values.since !== undefined) parseDurationOrUsage(values.since);
+  if (values.user !== undefined && !/^[a-z]+:[^\s:]+$/.test(values.user)) throw new UsageError(`--user is PLATFORM:ID (slack:U123, discord:456…), not "${values.user}"`);
 
   const config = loadConfig(process.env, { needModel: false });
   // LOG_LEVEL in .env is the bot's: the CLI's output is for the operator, warnings and worse only unless --log-level.
@@ -108,6 +133,10 @@ export async function run(argv: string[], io: Out): Promise<number> {
         return await forgetSession(app, io, arg!, { yes: values.yes });
       case 'prune':
         return await pruneSessions(app, io, { olderThan: values['older-than'], dryRun: values['dry-run'], yes: values.yes });
+      case 'audit':
+        return await showAudit(app, io, { since: values.since, user: values.user, json: values.json });
+      case 'usage':
+        return await showUsage(app, io, { since: values.since, by: values.by === 'channel' ? 'channel' : 'user', json: values.json });
     }
   } finally {
     await app.shutdown(0);

@@ -11,6 +11,7 @@ import type { ThreadRecord } from '../store/registry.js';
 import { parseDuration, table } from './table.js';
 import { styleFor, type Style } from '../infra/terminal-style.js';
 import { resolveTarget, type Lookup } from './target.js';
+import { cliActor } from './audit.js';
 
 export interface Out {
   out: (text: string) => void;
@@ -133,6 +134,8 @@ export async function showSession(app: App, io: Out, target: string, options: { 
     io.err(`no session ${id}`);
     return 1;
   }
+  // Reading a conversation is an administrator's act on someone else's thread: recorded.
+  app.audit.record({ kind: 'admin', actor: cliActor(), session: id, detail: { command: options.all ? 'show --all' : 'show' } });
   if (record) {
     const rows: Array<[string, string]> = [
       ['session', id],
@@ -181,7 +184,7 @@ export async function forgetSession(app: App, io: Out, target: string, options: 
   const id = await resolveTarget(target, lookup(app));
   const stop = await refused(io, `Delete session ${id} and its registry record for good?`, options.yes);
   if (stop !== undefined) return stop;
-  const removed = await app.conversation.forgetSession(id);
+  const removed = await app.conversation.forgetSession(id, undefined, { actor: cliActor(), via: 'cli' });
   if (!removed.session && !removed.record) {
     io.err(`no session ${id}`);
     return 1;
@@ -199,7 +202,7 @@ export async function pruneSessions(app: App, io: Out, options: { olderThan: str
     io.err('nothing to prune: retention is 0 (keep forever); pass --older-than to prune anyway');
     return 2;
   }
-  const deps = { agent: app.agent, registry: app.store.registry, forget: (id: SessionId, confirm: () => Promise<boolean>) => app.conversation.forgetSession(id, confirm), logger: app.logger };
+  const deps = { agent: app.agent, registry: app.store.registry, forget: (id: SessionId, confirm: () => Promise<boolean>) => app.conversation.forgetSession(id, confirm, { actor: cliActor(), via: 'prune' }), logger: app.logger };
   const plural = (n: number) => `${n} session${n === 1 ? '' : 's'}`;
   // Always listed first: what a deletion would remove is shown before anything is removed.
   const expired = await sweep(deps, { olderThanMs, now: new Date(), dryRun: true });
@@ -218,6 +221,7 @@ export async function pruneSessions(app: App, io: Out, options: { olderThan: str
   const stop = await refused(io, `\nDelete these ${plural(expired.length)} for good?`, options.yes);
   if (stop !== undefined) return stop;
   const listed = new Set(expired.map((e) => e.id));
+  app.audit.record({ kind: 'admin', actor: cliActor(), detail: { command: 'prune', olderThan: threshold, sessions: expired.length } });
   const removed = await sweep(deps, { olderThanMs, now: new Date(), dryRun: false, only: listed });
   io.out(`\ndeleted ${plural(removed.length)}`);
   return removed.length === expired.length ? 0 : 1;

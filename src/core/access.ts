@@ -10,6 +10,8 @@
  */
 import type { ThreadRef } from '../domain.js';
 import type { Logger } from '../infra/log.js';
+import { NO_AUDIT, personOf, type AuditTrail } from './audit.js';
+import type { UsageMeter } from './usage.js';
 import type { RateLimiter } from '../store/rate-limit.js';
 import { parseInput } from './commands/parse.js';
 import type { Reply } from './reply.js';
@@ -78,6 +80,8 @@ export class AccessGate {
   constructor(
     private readonly options: AccessOptions | undefined,
     private readonly logger: Logger,
+    private readonly audit: AuditTrail = NO_AUDIT,
+    private readonly usage?: UsageMeter,
   ) {}
 
   /**
@@ -92,6 +96,7 @@ export class AccessGate {
     const decision = decideAccess(access.rules, thread);
     if (!decision.allowed) {
       this.logger.info({ platform: thread.platform, user: thread.user, channel: thread.channel, because: decision.because }, 'message refused: not allowed');
+      this.refused(thread, decision.because === 'person' ? 'not allowed' : 'channel not allowed');
       const reply: Reply = { kind: 'refusal', text: refusalText(decision) };
       if (how.once === false) return { ok: false, reply };
       const first = await access.claimOnce(`refused:${thread.platform}:${thread.workspace}:${thread.channel}:${thread.thread}:${thread.user}`, REFUSAL_REMEMBERED_MS);
@@ -104,8 +109,15 @@ export class AccessGate {
       const take = await access.limits.take(`${thread.platform}:${thread.user}`, access.userMessagesPerMinute);
       if (!take.ok) {
         this.logger.info({ platform: thread.platform, user: thread.user }, 'message refused: rate limit');
+        this.refused(thread, 'rate limit');
         return { ok: false, reply: { kind: 'refusal', text: slowDownText(access.userMessagesPerMinute, take.retryAfterMs) } };
       }
+    }
+    // The day's budget last: a refused message (too long, too fast) takes none of it.
+    const spent = await this.usage?.take(thread, 'turns');
+    if (spent !== undefined) {
+      this.refused(thread, 'daily turns');
+      return { ok: false, reply: { kind: 'refusal', text: `Not now: ${spent}.` } };
     }
     return { ok: true };
   }
@@ -114,6 +126,12 @@ export class AccessGate {
   refusal(thread: ThreadRef): Reply | undefined {
     if (!this.options) return undefined;
     const decision = decideAccess(this.options.rules, thread);
-    return decision.allowed ? undefined : { kind: 'refusal', text: refusalText(decision) };
+    if (decision.allowed) return undefined;
+    this.refused(thread, decision.because === 'person' ? 'not allowed' : 'channel not allowed');
+    return { kind: 'refusal', text: refusalText(decision) };
+  }
+
+  private refused(thread: ThreadRef, because: string): void {
+    this.audit.record({ kind: 'access.refused', actor: personOf(thread), detail: { because, workspace: thread.workspace, channel: thread.channel, thread: thread.thread } });
   }
 }

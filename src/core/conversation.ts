@@ -10,6 +10,8 @@ import { COMMAND_HELP, parseInput, type Command } from './commands/parse.js';
 import { AccessGate, type AccessOptions, type Admission } from './access.js';
 import { historyPage } from './commands/history.js';
 import { forgetThread, mayForget } from './commands/forget.js';
+import { NO_AUDIT, personOf, type AuditTrail } from './audit.js';
+import type { UsageMeter } from './usage.js';
 import { sessionList, type VisibilityCheck } from './commands/sessions.js';
 import type { ApprovalCards, ApprovalChoice, ApprovalDesk, ClickAnswer } from './approvals/desk.js';
 import { TranscriptCache } from './transcripts.js';
@@ -48,6 +50,10 @@ export interface ConversationOptions {
   contextBudget?: ContextBudget;
   /** FILES_MAX_MB / FILES_PER_MESSAGE. */
   fileLimits?: FileLimits;
+  /** Where tool requests, forgets and refusals are recorded (absent: nowhere). */
+  audit?: AuditTrail;
+  /** Counts each person's usage and takes from their daily budgets (absent: nothing counted, no budgets). */
+  usage?: UsageMeter;
 }
 
 export interface MessageOptions {
@@ -89,6 +95,7 @@ export class Conversation {
   /** Which session a thread with a legacy id acts on: the legacy one, or its own (decided once per process). */
   private readonly legacy = new Map<SessionId, SessionId>();
   private readonly gate: AccessGate;
+  private readonly audit: AuditTrail;
   /** Threads whose registry record this process wrote: their later turns update it alongside the turn. */
   private readonly recorded = new Set<SessionId>();
 
@@ -97,7 +104,8 @@ export class Conversation {
     this.now = options.now ?? (() => new Date());
     this.pageSize = options.historyPageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
     this.transcripts = new TranscriptCache(() => this.now().getTime());
-    this.gate = new AccessGate(options.access, options.logger);
+    this.audit = options.audit ?? NO_AUDIT;
+    this.gate = new AccessGate(options.access, options.logger, this.audit, options.usage);
   }
 
   /**
@@ -252,6 +260,8 @@ export class Conversation {
           names: this.threadNames(thread.platform),
           now: this.now(),
         });
+      case 'usage':
+        return this.options.usage ? this.options.usage.report(thread) : { kind: 'notice', text: 'This bot does not count usage.' };
       case 'help':
         return { kind: 'notice', text: helpText() };
     }
@@ -271,7 +281,7 @@ export class Conversation {
    * Used by `forget`, by retention and by the admin CLI. `confirm` (retention: "still expired?")
    * is asked once no turn runs in the session on any instance; false keeps everything.
    */
-  forgetSession(id: SessionId, confirm?: () => Promise<boolean>): Promise<{ session: boolean; record: boolean; kept?: true }> {
+  forgetSession(id: SessionId, confirm?: () => Promise<boolean>, by: Forgetter = RETENTION): Promise<{ session: boolean; record: boolean; kept?: true }> {
     return this.queue.run(id, async () => {
       this.transcripts.drop(id);
       this.recorded.delete(id);
@@ -280,6 +290,7 @@ export class Conversation {
       if (!session && confirm && !(await confirm())) return { session: false, record: false, kept: true };
       await this.options.approvals?.forget(id);
       const record = await this.options.registry.delete(id);
+      if (session || record) this.audit.record({ kind: 'forget', actor: by.actor, session: id, detail: { via: by.via } });
       return { session, record };
     });
   }
@@ -316,6 +327,8 @@ export class Conversation {
     const turnBody = async (): Promise<Reply> => {
       const started = performance.now();
       this.options.metrics?.waited(thread.platform, (started - arrived) / 1000);
+      // What this turn used, counted for its author whatever the outcome (a failed turn used the model too).
+      const used = { turns: 1, toolRuns: 0, inputTokens: 0, outputTokens: 0 };
       let outcome: TurnOutcome = 'answered';
       // The thread's line is its id's; the session may be the one it had before ids were readable.
       let id = line;
@@ -339,12 +352,25 @@ export class Conversation {
           this.remember(id);
         }
         const desk = this.options.approvals;
+        const meter = this.options.usage;
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
           onDelta: options.onDelta,
           onProgress: options.onProgress,
           ...(attachments.length ? { attachments } : {}),
           ...(desk ? { approve: async (ask, signal) => desk.ask(thread, id, ask, signal, await this.starterOf(id, thread)) } : {}),
+          onPermission: (request) =>
+            this.audit.record({ kind: 'tool.request', actor: personOf(thread), session: id, detail: { tool: request.tool, decision: request.decision, detail: request.detail, reason: request.reason } }),
+          toolBudget: async () => {
+            const refusal = await meter?.take(thread, 'toolRuns');
+            if (refusal === undefined) used.toolRuns++;
+            else this.audit.record({ kind: 'access.refused', actor: personOf(thread), session: id, detail: { because: 'daily tool runs' } });
+            return refusal;
+          },
+          onUsage: (u) => {
+            used.inputTokens += u.inputTokens;
+            used.outputTokens += u.outputTokens;
+          },
         });
         const unrecorded = alongside ? await recording : undefined;
         if (unrecorded) {
@@ -360,6 +386,7 @@ export class Conversation {
         return failure.reply;
       } finally {
         this.options.metrics?.turn(thread.platform, outcome, (performance.now() - started) / 1000);
+        void this.options.usage?.record(thread, used);
         annotate({ 'copilot_threads.outcome': outcome, 'copilot_threads.session': id }, outcome !== 'answered');
         // A history read while the turn ran saw the thread without this turn's answer.
         this.transcripts.drop(id);
@@ -424,11 +451,20 @@ export class Conversation {
       agent: this.options.agent,
       registry: this.options.registry,
       isAdmin: (t) => this.isAdmin(t),
-      forgetSession: (sid) => this.forgetSession(sid),
+      forgetSession: (sid) => this.forgetSession(sid, undefined, { actor: personOf(thread), via: 'thread' }),
       logger: this.options.logger,
     });
   }
 }
+
+/** Who deletes a thread's session, and how (the audit trail's `forget`). */
+export interface Forgetter {
+  /** `platform:user`, `cli:<os user>`, or `system`. */
+  actor: string;
+  via: 'thread' | 'cli' | 'prune' | 'retention';
+}
+
+const RETENTION: Forgetter = { actor: 'system', via: 'retention' };
 
 /** Threads remembered as recorded (see `Conversation.recorded`): far more than are active at once. */
 const RECORDED_THREADS = 50_000;

@@ -8,6 +8,8 @@ import { KeyvTurnJournal, type Alive, type InFlightTurn, type TurnJournal } from
 import { adoptLegacyRecords } from './migrate.js';
 import { rateLimiterFor, type RateLimiter } from './rate-limit.js';
 import { KeyvApprovalStore, type ApprovalStore } from './approvals.js';
+import { auditLogFor, type AuditLog } from './audit.js';
+import { usageStoreFor, type UsageStore } from './usage.js';
 
 export interface Store {
   registry: ThreadRegistry;
@@ -18,6 +20,10 @@ export interface Store {
   limits: RateLimiter;
   /** Tool approval requests, decisions and per-thread grants. */
   approvals: ApprovalStore;
+  /** The append-only audit trail (audit.ts). */
+  audit: AuditLog;
+  /** Usage per person, channel and day, and the daily budgets (usage.ts). */
+  usage: UsageStore;
   /**
    * Claims a probe twice and reads the registry, within the store timeout: what every entry point
    * does before it starts, so a store that cannot be used (unreachable, wrong database,
@@ -52,12 +58,26 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   const limits: RateLimiter = { take: (key, perMinute) => calls.run('rate limit', () => limiter.take(key, perMinute)) };
   const journal = new KeyvTurnJournal(turns, calls, instances, (key, ttlMs) => dedupe.claim(key, ttlMs));
   const approvals = new KeyvApprovalStore(approvalRecords, calls, (key, ttlMs) => dedupe.claim(key, ttlMs));
+  const auditLog = auditLogFor(url, backend.raw, namespace);
+  const audit: AuditLog = {
+    append: (record) => calls.run('audit', () => auditLog.append(record)),
+    list: (query) => calls.run('audit', () => auditLog.list(query)),
+    prune: (before) => calls.run('audit', () => auditLog.prune(before)),
+  };
+  const usageStore = usageStoreFor(url, backend.raw, namespace);
+  const usage: UsageStore = {
+    add: (day, actor, channel, counts) => calls.run('usage', () => usageStore.add(day, actor, channel, counts)),
+    take: (day, actor, what, limit) => calls.run('usage', () => usageStore.take(day, actor, what, limit)),
+    list: (query) => calls.run('usage', () => usageStore.list(query)),
+  };
   return {
     registry,
     dedupe,
     journal,
     limits,
     approvals,
+    audit,
+    usage,
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -106,6 +106,8 @@ describe('/copilot on Discord', () => {
     expect((edit?.body as { allowed_mentions?: { parse?: unknown[] } }).allowed_mentions?.parse).toEqual([]);
     const help = d.slash('help');
     expect((await shown(d, help.token))[0]!.content).toContain('`forget`');
+    const usage = d.slash('usage', { channel: TEXT });
+    expect((await shown(d, usage.token))[0]!.content).toMatch(/Your Copilot usage[\s\S]*Today: \d+ turns, 0 tool runs/);
     const outside = d.slash('history', { channel: TEXT });
     const inChannel = (await shown(d, outside.token))[0]!.content;
     expect(inChannel).toMatch(/Threads with a Copilot session in this channel\*\* \(2, newest first\)/);

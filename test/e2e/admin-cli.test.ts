@@ -1,6 +1,7 @@
 /** The admin CLI (`copilot-threads`), run as a process on each store: it reads the registry itself. */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEntryPoints } from '../../testkit/entry-points.js';
@@ -64,6 +65,47 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect((await cli('sessions', 'show', 'local-ana-cli')).code).toBe(1);
     // About twenty CLI runs: generous on two loaded cores.
   }, 150_000);
+
+  it('shows the audit trail: who forgot what, in a thread or at the CLI, and which conversations an operator read', async () => {
+    const operator = `cli:${os.userInfo().username}`;
+    await chat('remember the audit\n', 'audited');
+    await chat('gone soon\n', 'forgotten');
+    expect((await chat('/forget\ny\n', 'forgotten')).stdout).toContain('Forgotten');
+    expect((await cli('show', 'audited')).code).toBe(0);
+    expect((await cli('forget', 'audited', '--yes')).code).toBe(0);
+
+    const table = await cli('audit');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/TIME\s+WHO\s+WHAT\s+SESSION\s+DETAIL/);
+    expect(table.stdout).toMatch(/local:ana\s+forget\s+local-ana-forgotten\s+via=thread/);
+    expect(table.stdout).toMatch(new RegExp(`${operator}\\s+admin\\s+local-ana-audited\\s+command=show`));
+    expect(table.stdout).toMatch(new RegExp(`${operator}\\s+forget\\s+local-ana-audited\\s+via=cli`));
+    expect(table.stdout).toMatch(/\d+ records? since \d{4}-\d\d-\d\d \d\d:\d\d UTC \(AUDIT_RETENTION_DAYS=365\)/);
+
+    const json = (await cli('audit', '--json', '--user', 'local:ana')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; actor: string; session?: string });
+    expect(json.length).toBeGreaterThan(0);
+    expect(json.every((r) => r.actor === 'local:ana')).toBe(true);
+    expect(json).toContainEqual(expect.objectContaining({ kind: 'forget', session: 'local-ana-forgotten' }));
+    expect((await cli('audit', '--since', '1s', '--user', 'slack:UNOBODY')).stdout).toMatch(/^No audit records since .* by slack:UNOBODY\./);
+    const bad = await cli('audit', '--since', 'lately');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('not a duration');
+    expect((await cli('audit', '--user', 'ana')).stderr).toContain('--user is PLATFORM:ID');
+    expect((await cli('list', '--since', '1d')).stderr).toContain('--since goes with audit and usage');
+  }, 120_000);
+
+  it('shows usage per person or per channel (usage [--since] [--by] [--json])', async () => {
+    await chat('count me\nand again\n', 'metered');
+    const table = await cli('usage');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/PERSON\s+TURNS\s+TOOL RUNS\s+TOKENS IN\s+TOKENS OUT/);
+    expect(table.stdout).toMatch(/local:ana\s+\d+\s+0\s+[1-9][\d,]*\s+[1-9][\d,]*/);
+    expect(table.stdout).toMatch(/since \d{4}-\d\d-\d\d \(UTC days\); no daily budgets/);
+    expect((await cli('usage', '--by', 'channel')).stdout).toMatch(/CHANNEL\s+TURNS[\s\S]*local:\S*:metered\s+2\s/);
+    const json = (await cli('usage', '--json', '--since', '1d')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { user: string; turns: number });
+    expect(json.find((r) => r.user === 'local:ana')?.turns).toBeGreaterThanOrEqual(2);
+    expect((await cli('usage', '--by', 'team')).stderr).toContain('--by user|channel goes with usage');
+  });
 
   it('rejects bad input with a usage line and a non-zero exit', async () => {
     const traversal = await cli('sessions', 'forget', '../../etc');

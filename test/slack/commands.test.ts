@@ -174,6 +174,9 @@ describe('/copilot', () => {
     expect(String((await response(s, 'help')).text)).toContain('/copilot history');
     await s.command('explode', { responseId: 'u' });
     expect(String((await response(s, 'u')).text)).toMatch(/^Usage/);
+    // Your own usage, privately: the turn above counts for its author.
+    await s.command('usage', { responseId: 'me' });
+    await expect.poll(async () => String((await response(s!, 'me')).text)).toMatch(/Your Copilot usage\*[\s\S]*Today: \d+ turns?/);
   });
 
   it('refuses a button pressed for a thread of another channel', async () => {

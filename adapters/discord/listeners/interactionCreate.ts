@@ -65,6 +65,10 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
       const reply = await ctx.conversation.runCommand(where, { kind: 'sessions' });
       return show(interaction, textView(reply.text));
     }
+    case 'usage': {
+      const where = thread ?? { platform: 'discord', workspace: interaction.guildId ?? 'dm', channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id };
+      return show(interaction, textView((await ctx.conversation.runCommand(where, { kind: 'usage' })).text));
+    }
     case 'history':
       if (!thread) {
         // In a channel: its threads that have sessions, so one can be opened and asked there.

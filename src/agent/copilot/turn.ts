@@ -12,6 +12,8 @@ export interface RunningTurn {
   /** Fails the turn (its state can no longer be trusted). */
   readonly fail: (err: Error) => void;
   approve: TurnOptions['approve'];
+  onPermission: TurnOptions['onPermission'];
+  toolBudget: TurnOptions['toolBudget'];
   signal: AbortSignal;
   /** The turn's timeout stands still while a person decides. */
   readonly pause: () => void;
@@ -62,6 +64,9 @@ export function runTurn(session: CopilotSession, prompt: string, options: TurnOp
         case 'tool.execution_complete':
           options.onProgress?.({ kind: 'tool', name: toolNames.get(event.data.toolCallId) ?? 'tool', phase: 'end', ok: event.data.success });
           break;
+        case 'assistant.usage':
+          options.onUsage?.({ inputTokens: event.data.inputTokens ?? 0, outputTokens: event.data.outputTokens ?? 0, model: event.data.model });
+          break;
         case 'session.error':
           finish(new TurnFailedError(event.data.message));
           break;
@@ -87,6 +92,8 @@ export function runTurn(session: CopilotSession, prompt: string, options: TurnOp
     const running: RunningTurn = {
       fail: finish,
       approve: options.approve,
+      onPermission: options.onPermission,
+      toolBudget: options.toolBudget,
       signal: aborted.signal,
       toolNames,
       pause: () => {

@@ -20,6 +20,7 @@ import type { ApprovalDecision, ApprovalEntry, ApprovalOutcome, ApprovalRequest,
 import type { TurnJournal } from '../../store/journal.js';
 import { visible } from '../exact-text.js';
 import { maskSecrets } from '../redact.js';
+import { personOf, type AuditTrail } from '../audit.js';
 import { clipText, deciderOf, decisionLine, displayDetail } from './card.js';
 
 export type { ApprovalRequest, ApprovalDecision, ApprovalOutcome, ApprovalEntry } from '../../store/approvals.js';
@@ -58,6 +59,8 @@ export interface ApprovalDeskOptions {
   ackWaitMs?: number;
   /** Told how each request ended (metrics). */
   onOutcome?: (tool: string, outcome: string) => void;
+  /** Where each decision is recorded: who decided what on which request. */
+  audit?: AuditTrail;
 }
 
 interface Waiter {
@@ -141,8 +144,9 @@ export class ApprovalDesk {
       expiresAt: new Date(this.now().getTime() + this.options.timeoutMs).toISOString(),
     };
     if (grant) {
-      await store.record(sessionId, entryOf(request, { outcome: 'granted', by: grant.by, at }));
-      this.options.onOutcome?.(request.tool, 'granted');
+      const decision: ApprovalDecision = { outcome: 'granted', by: grant.by, at };
+      await store.record(sessionId, entryOf(request, decision));
+      this.told(request, decision);
       log.info({ grantedBy: grant.by }, 'tool allowed by an earlier "always in this thread"');
       return { approved: true };
     }
@@ -150,7 +154,7 @@ export class ApprovalDesk {
     if (!cards || this.stopped.signal.aborted || signal.aborted) {
       const decision: ApprovalDecision = { outcome: 'expired', at, reason: cards ? 'the turn ended' : 'approval cards cannot be shown here' };
       await store.record(sessionId, entryOf(request, decision));
-      this.options.onOutcome?.(request.tool, decision.outcome);
+      this.told(request, decision);
       return verdictOf(request, decision, this.options.timeoutMs);
     }
     await this.options.journal.keepAlive();
@@ -228,7 +232,7 @@ export class ApprovalDesk {
     const decided: ApprovalRequest = { ...request, decision: final };
     await store.save({ ...decided, appliedAt: this.now().toISOString() });
     await store.record(request.sessionId, entryOf(request, final));
-    this.options.onOutcome?.(request.tool, final.outcome);
+    this.told(request, final);
     // "Always" covers the tool for the messages of whoever granted it; others in the thread still get a card.
     if (final.outcome === 'always' && final.by) await store.grant(request.sessionId, grantKey(request.tool, final.by), { by: final.by, at: final.at });
     log.info({ request: request.id, outcome: final.outcome, by: final.by }, 'tool approval decided');
@@ -306,13 +310,24 @@ export class ApprovalDesk {
     return { ok: false, text: '⌛ That request expired: I was restarted before it was decided, so nothing ran. Ask me again if you still need it.' };
   }
 
+  /** How a request ended, told to the metrics and the audit trail (a person, or `system` for the clock and restarts). */
+  private told(request: ApprovalRequest, decision: ApprovalDecision): void {
+    this.options.onOutcome?.(request.tool, decision.outcome);
+    this.options.audit?.record({
+      kind: 'tool.decision',
+      actor: decision.by ? personOf({ platform: request.platform, user: decision.by }) : 'system',
+      session: request.sessionId,
+      detail: { tool: request.tool, outcome: decision.outcome, reason: decision.reason, requestedBy: personOf({ platform: request.platform, user: request.requestedBy }), detail: request.detail },
+    });
+  }
+
   /** A request whose turn is gone (both `applied` and `decided` claimed by the caller): expired, recorded, its card says so. */
   private async expireOrphan(request: ApprovalRequest): Promise<void> {
     const { store, logger } = this.options;
     const expired: ApprovalRequest = { ...request, decision: { outcome: 'expired', at: this.now().toISOString(), reason: 'the bot restarted before it was decided' } };
     await store.save(expired);
     await store.record(request.sessionId, entryOf(request, expired.decision));
-    this.options.onOutcome?.(request.tool, 'expired');
+    this.told(request, expired.decision!);
     await this.cards.get(request.platform)?.update(expired).catch((err: unknown) => logger.warn({ err: String(err), request: request.id }, 'could not update the approval card'));
   }
 }

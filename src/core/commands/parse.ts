@@ -8,6 +8,8 @@ export type Command =
   | { kind: 'forget' }
   /** `in`: only the threads of that channel (a Discord thread's parent, a Slack channel). */
   | { kind: 'sessions'; in?: string }
+  /** The person's own usage and daily budgets. */
+  | { kind: 'usage' }
   | { kind: 'help' };
 
 export type Parsed =
@@ -20,6 +22,7 @@ export const COMMAND_HELP: ReadonlyArray<readonly [usage: string, what: string]>
   ['history [page]', "show what this thread's Copilot session holds (newest page last)"],
   ['forget', "delete this thread's session for good; the next message starts fresh"],
   ['sessions', 'list the threads in this workspace that have a session'],
+  ['usage', 'show what you used today and this week, and your daily budgets'],
   ['help', 'show this help'],
 ];
 
@@ -54,6 +57,7 @@ function toCommand(word: string, args: string[]): Result {
     }
     case 'forget':
     case 'sessions':
+    case 'usage':
     case 'help':
       if (args.length > 0) return { ok: false, error: `\`${word}\` takes no arguments.` };
       return { ok: true, value: { kind: word } };

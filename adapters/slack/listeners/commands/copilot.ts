@@ -1,5 +1,5 @@
 /**
- * `/copilot history|forget|sessions|help [thread link] [page]`. Acked at once (Slack allows 3 s),
+ * `/copilot history|forget|sessions|usage|help [thread link] [page]`. Acked at once (Slack allows 3 s),
  * answered privately through `respond()`. Slack sends no thread with a slash command, so without
  * a thread link `history` and `forget` list this channel's threads that have sessions.
  */
@@ -45,6 +45,10 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'sessions' });
       if (reply.kind !== 'sessions') return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
       return respondPrivately(respond, `Threads with a Copilot session: ${reply.records.length}`, sessionListBlocks(reply.records, slackNames(ctx.teamUrl)));
+    }
+    case 'usage': {
+      const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'usage' });
+      return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
     }
     case 'history':
     case 'forget': {
