@@ -13,7 +13,8 @@ import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../co
 import { createProcessLogger } from '../infra/log.js';
 import { createApp } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
-import { forgetSession, listSessions, pruneSessions, showSession, type Out } from '../cli/sessions.js';
+import { forgetSession, listSessions, pruneSessions, showSession } from '../cli/sessions.js';
+import type { Out } from '../cli/out.js';
 import { showAudit } from '../cli/audit.js';
 import { showUsage } from '../cli/usage.js';
 import { parseDuration } from '../cli/table.js';

@@ -2,21 +2,12 @@
  * `copilot-threads audit [--since 7d] [--user platform:id] [--json]`: the audit trail, oldest
  * first, as a table for people or one JSON object per line for scripts and log shippers.
  */
-import os from 'node:os';
 import type { App } from '../app.js';
 import type { AuditRecord } from '../core/audit.js';
 import { absoluteTime } from '../core/listing.js';
 import { parseDuration, table } from './table.js';
-import type { Out } from './sessions.js';
+import type { Out } from './out.js';
 
-/** How the admin CLI appears in the audit trail: `cli:<the operating-system user>`. */
-export function cliActor(): string {
-  try {
-    return `cli:${os.userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
 
 export interface AuditOptions {
   since: string | undefined;

@@ -9,19 +9,10 @@ import { retentionMs, sweep, type Expired } from '../core/retention.js';
 import { absoluteTime, relativeTime } from '../core/listing.js';
 import type { ThreadRecord } from '../store/registry.js';
 import { parseDuration, table } from './table.js';
-import { styleFor, type Style } from '../infra/terminal-style.js';
+import { styleFor } from '../infra/terminal-style.js';
 import { resolveTarget, type Lookup } from './target.js';
-import { cliActor } from './audit.js';
+import { cliActor, type Out } from './out.js';
 
-export interface Out {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** Asks a person; absent when nobody can answer (no terminal). */
-  confirm?: (question: string) => Promise<boolean>;
-  /** Colours, on a terminal only. */
-  style?: Style;
-  now?: () => Date;
-}
 
 /** `3 days ago (2026-11-28 14:02 UTC)`: the one way the CLI tells a time. */
 function when(d: Date | string | undefined, now: Date): string {

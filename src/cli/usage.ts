@@ -5,7 +5,7 @@
 import type { App } from '../app.js';
 import { groupUsage } from '../core/usage.js';
 import { parseDuration, table } from './table.js';
-import type { Out } from './sessions.js';
+import type { Out } from './out.js';
 
 export interface UsageOptions {
   since: string | undefined;
