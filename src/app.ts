@@ -97,6 +97,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
         }
       : {}),
     systemPrompt: config.systemPrompt,
+    maxAiCredits: config.maxAiCredits,
     idleMs: config.idleSeconds * 1000,
     maxLive: config.maxLiveSessions,
     recycleMb: config.recycleMb,

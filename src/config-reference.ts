@@ -106,6 +106,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         about: "Daily budgets per person (UTC days, across every instance; 0 = no limit): turns, and tool runs\n(each command, file access or fetch a tool is allowed to make). Past one: a private note saying when it comes back.",
         settings: [["USER_DAILY_TURNS", "0"], ["USER_DAILY_TOOL_RUNS", "0"]],
       },
+      {
+        about: "AI credits one thread's session may use (0 = no limit, else at least 30, the runtime's minimum). Counted by the\nCopilot runtime for GitHub-token sessions (a provider key has none); past it the turn stops and the thread is told.",
+        settings: [["SESSION_MAX_AI_CREDITS", "0"]],
+      },
     ],
   },
   {

@@ -40,6 +40,8 @@ export interface Config {
   retentionDays: number;
   /** AUDIT_RETENTION_DAYS: audit records older than this go (0: kept forever). */
   auditRetentionDays: number;
+  /** SESSION_MAX_AI_CREDITS: AI credits one thread's session may use (0: no limit; Copilot sessions only). */
+  maxAiCredits: number;
   idleSeconds: number;
   /** MAX_LIVE_SESSIONS: sessions held open in the runtime at once (0: no limit). */
   maxLiveSessions: number;
@@ -268,6 +270,8 @@ const schema = z.object({
   USER_MESSAGES_PER_MINUTE: int(0, 20),
   USER_DAILY_TURNS: int(0, 0),
   USER_DAILY_TOOL_RUNS: int(0, 0),
+  // The runtime refuses to create a session with a smaller limit ("Minimum session limit is 30 AI credits", 1.0.14).
+  SESSION_MAX_AI_CREDITS: int(0, 0).refine((n) => n === 0 || n >= 30, { error: 'must be 0 (no limit) or at least 30 (the Copilot runtime\'s minimum)' }),
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
   STORE_TIMEOUT_SECONDS: int(1, 5),
   PLATFORM_TIMEOUT_SECONDS: int(1, 10),
@@ -354,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     namespace: e.STORE_NAMESPACE,
     retentionDays: e.SESSION_RETENTION_DAYS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    maxAiCredits: e.SESSION_MAX_AI_CREDITS,
     idleSeconds: e.SESSION_IDLE_SECONDS,
     maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,

@@ -136,6 +136,17 @@ export class SessionStateLostError extends TurnFailedError {
   override name = 'SessionStateLostError';
 }
 
+/** The thread has used the AI credits SESSION_MAX_AI_CREDITS allows it: the model call was cancelled. */
+export class SessionLimitError extends TurnFailedError {
+  override name = 'SessionLimitError';
+  constructor(
+    readonly maxAiCredits: number,
+    readonly usedAiCredits: number,
+  ) {
+    super(`the thread has used ${usedAiCredits} of its ${maxAiCredits} AI credits`);
+  }
+}
+
 export class AgentStoppedError extends Error {
   override name = 'AgentStoppedError';
   constructor() {

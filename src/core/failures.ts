@@ -3,7 +3,7 @@
  * what goes to the log (details, upstream words, under a reference), and the short reply the
  * person sees. The first row whose error class matches wins; anything unknown is the last row.
  */
-import { AgentStoppedError, RuntimeExitedError, SessionBusyError, TurnFailedError, TurnTimeoutError } from '../agent/agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionBusyError, SessionLimitError, TurnFailedError, TurnTimeoutError } from '../agent/agent.js';
 import { StoreUnavailableError } from '../infra/store-calls.js';
 import type { Logger } from '../infra/log.js';
 import type { TurnOutcome } from '../infra/metrics.js';
@@ -38,6 +38,17 @@ const FAILURES: ReadonlyArray<Row<Error>> = [
     tell: (_err, log) => {
       log.warn('the Copilot runtime stopped during the turn');
       return { kind: 'error', text: '⚠️ The Copilot runtime stopped unexpectedly while answering and has been restarted. The thread is intact: please try again.' };
+    },
+  }),
+  row({
+    error: SessionLimitError,
+    outcome: 'session_limit',
+    tell: (err, log) => {
+      log.info({ maxAiCredits: err.maxAiCredits, usedAiCredits: err.usedAiCredits }, 'turn stopped: session limit');
+      return {
+        kind: 'error',
+        text: `🪫 This thread has used its ${err.maxAiCredits} AI credits (SESSION_MAX_AI_CREDITS), so I stopped before asking the model again. Start a new thread, or ask the people who run me to raise the limit.`,
+      };
     },
   }),
   row({

@@ -54,4 +54,11 @@ describe('daily budgets and usage', () => {
     expect(fs.existsSync(workspaceFile(workspace, 'two.txt'))).toBe(false);
     await expect.poll(() => usageOf(thread)).toMatch(/Today: 2 turns, 1 of 1 tool runs/);
   });
+
+  it('SESSION_MAX_AI_CREDITS goes to the runtime with every session, which takes it; a provider key has no AI credits, so turns go on', async () => {
+    h = await startHarness({ env: { SESSION_MAX_AI_CREDITS: '30' } });
+    const thread = localThread('credits', 'ana');
+    expect(await h.app.conversation.handleMessage(thread, 'first')).toMatchObject({ kind: 'answer' });
+    expect(await h.app.conversation.handleMessage(thread, 'second')).toMatchObject({ kind: 'answer', text: expect.stringContaining('earlier: first') });
+  });
 });

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
     const c = loadConfig({ ...byok, ALLOWED_USERS: 'slack:U1, discord:42', ALLOWED_CHANNELS: 'slack:C1', DISCORD_ALLOWED_ROLES: '600000000000000001', MAX_PROMPT_CHARS: '500', USER_MESSAGES_PER_MINUTE: '0', USER_DAILY_TURNS: '50', USER_DAILY_TOOL_RUNS: '200' }, { needModel: true });
     expect(c.access).toEqual({ users: ['slack:U1', 'discord:42'], channels: ['slack:C1'], discordRoles: ['600000000000000001'], maxPromptChars: 500, userMessagesPerMinute: 0, dailyTurns: 50, dailyToolRuns: 200 });
     expect(errorOf({ ...byok, USER_DAILY_TURNS: 'lots' }).key).toBe('USER_DAILY_TURNS');
+    expect(loadConfig({ ...byok, SESSION_MAX_AI_CREDITS: '30' }, { needModel: true }).maxAiCredits).toBe(30);
+    expect(errorOf({ ...byok, SESSION_MAX_AI_CREDITS: '5' })).toMatchObject({ key: 'SESSION_MAX_AI_CREDITS', message: expect.stringContaining("at least 30 (the Copilot runtime's minimum)") });
     expect(errorOf({ ...byok, ALLOWED_USERS: 'U1' }).key).toBe('ALLOWED_USERS');
     expect(errorOf({ ...byok, ALLOWED_CHANNELS: 'C1' }).key).toBe('ALLOWED_CHANNELS');
     expect(errorOf({ ...byok, DISCORD_ALLOWED_ROLES: 'moderators' }).key).toBe('DISCORD_ALLOWED_ROLES');

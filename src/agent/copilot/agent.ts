@@ -35,6 +35,8 @@ export interface CopilotAgentOptions {
   /** Of `tools`, those that need a person's approval for each use (see `TurnOptions.approve`). */
   approvalTools?: readonly string[];
   systemPrompt: string | undefined;
+  /** SESSION_MAX_AI_CREDITS: each thread's session stops asking the model past this many AI credits (0: no limit). */
+  maxAiCredits?: number;
   idleMs: number;
   /**
    * At most this many sessions held open in the runtime (0: no limit): past it, the least recently
@@ -335,6 +337,7 @@ export class CopilotAgent implements AgentRuntime {
       model,
       systemPrompt,
       logger,
+      maxAiCredits: this.options.maxAiCredits ?? 0,
       allowedTools: this.allowedTools,
       approvalTools: this.approvalTools,
       sessions: this.sessions,

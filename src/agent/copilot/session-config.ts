@@ -18,6 +18,8 @@ export interface SessionSetup {
   auth: ModelAuth | undefined;
   model: string | undefined;
   systemPrompt: string | undefined;
+  /** SESSION_MAX_AI_CREDITS (0: none). */
+  maxAiCredits: number;
   allowedTools: ReadonlySet<string>;
   approvalTools: ReadonlySet<string>;
   sessions: SessionStore;
@@ -37,6 +39,8 @@ export function sessionConfig(id: SessionId, setup: SessionSetup): SessionConfig
   return {
     ...(provider ? { createSessionFsProvider: () => provider(id, setup.threadFolder(id), owner) } : {}),
     ...(model ? { model } : {}),
+    // Counted by the runtime in Copilot's AI credits (GitHub-token sessions); a provider key has none to count.
+    ...(setup.maxAiCredits > 0 ? { sessionLimits: { maxAiCredits: setup.maxAiCredits } } : {}),
     ...sessionCredentials(auth, setup.gateway),
     availableTools: [...allowedTools],
     workingDirectory: setup.threadFolder(id),

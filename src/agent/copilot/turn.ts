@@ -5,7 +5,7 @@
  * deadline (which aborts it) or `fail` from outside (its state can no longer be trusted).
  */
 import type { CopilotSession } from '@github/copilot-sdk';
-import { TurnFailedError, TurnTimeoutError, type TurnOptions } from '../agent.js';
+import { SessionLimitError, TurnFailedError, TurnTimeoutError, type TurnOptions } from '../agent.js';
 import type { SdkAttachment } from './attached-files.js';
 
 export interface RunningTurn {
@@ -66,6 +66,11 @@ export function runTurn(session: CopilotSession, prompt: string, options: TurnOp
           break;
         case 'assistant.usage':
           options.onUsage?.({ inputTokens: event.data.inputTokens ?? 0, outputTokens: event.data.outputTokens ?? 0, model: event.data.model });
+          break;
+        case 'session_limits_exhausted.requested':
+          // Nobody raises a thread's limit from a chat: the blocked model call is cancelled, the turn ends saying why.
+          void session.rpc.ui.handlePendingSessionLimitsExhausted({ requestId: event.data.requestId, response: { action: 'cancel' } }).catch(() => undefined);
+          finish(new SessionLimitError(event.data.maxAiCredits, event.data.usedAiCredits));
           break;
         case 'session.error':
           finish(new TurnFailedError(event.data.message));
