@@ -190,7 +190,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
         }
         await withDeadline(agent.stop(), AGENT_STOP_MS, 'Copilot runtime stop').catch((err: unknown) => logger.warn({ err: String(err) }, 'Copilot runtime stop did not finish'));
         // What was recorded is stored before the store closes (each record's log line is out already).
-        await withDeadline(audit.flush(), STORE_CLOSE_MS, 'audit flush').catch(() => undefined);
+        await withDeadline(Promise.all([audit.flush(), usage.flush()]), STORE_CLOSE_MS, 'audit and usage flush').catch(() => undefined);
         await withDeadline(closeAll(), STORE_CLOSE_MS, 'store close').catch((err: unknown) => logger.warn({ err: String(err) }, 'store close did not finish'));
       })();
       return closing;

@@ -103,7 +103,7 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["USER_MESSAGES_PER_MINUTE", "20"]],
       },
       {
-        about: "Daily budgets per person (UTC days, across every instance; 0 = no limit): turns, and tool runs\n(each command, file access or fetch a tool is allowed to make). Past one: a private note saying when it comes back.",
+        about: "Daily budgets per person (UTC days, across every instance; 0 = no limit): turns, and tool runs\n(each command, file access or fetch a tool is allowed to make). Past the turn budget: a private note saying\nwhen it comes back; past the tool budget: the tool does not run, and the answer says why.",
         settings: [["USER_DAILY_TURNS", "0"], ["USER_DAILY_TOOL_RUNS", "0"]],
       },
       {

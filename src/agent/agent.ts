@@ -15,6 +15,8 @@ export interface PermissionRecord {
   tool: string;
   /** The command line, path or URL, unmasked (the core masks what it keeps). */
   detail: string;
+  /** sha256 of the request's whole arguments: what ran, even where the kept text is cut. */
+  digest: string;
   decision: 'allowed' | 'denied' | 'asked';
   /** Why it was refused, in the policy's words. */
   reason?: string;

@@ -70,12 +70,16 @@ function version(): string {
 
 class UsageError extends Error {}
 
+/** A duration for --since: at most ten years back (further is no date the stores can compare). */
 function parseDurationOrUsage(text: string): number {
+  let ms: number;
   try {
-    return parseDuration(text);
+    ms = parseDuration(text);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  if (ms > 10 * 366 * 86_400_000) throw new UsageError(`--since ${text} reaches back more than ten years`);
+  return ms;
 }
 
 export async function run(argv: string[], io: Out): Promise<number> {

@@ -5,6 +5,7 @@
 import type { App } from '../app.js';
 import type { AuditRecord } from '../core/audit.js';
 import { absoluteTime } from '../core/listing.js';
+import { visible } from '../core/exact-text.js';
 import { parseDuration, table } from './table.js';
 import type { Out } from './out.js';
 
@@ -38,11 +39,14 @@ function row(r: AuditRecord): string[] {
   const detail = Object.entries(r.detail ?? {})
     .map(([k, v]) => `${k}=${typeof v === 'string' ? oneLine(v) : String(v)}`)
     .join(' ');
-  return [absoluteTime(r.at), r.actor, r.kind, r.session ?? '-', detail];
+  return [absoluteTime(r.at), visible(r.actor), r.kind, r.session ?? '-', detail];
 }
 
-/** A command on one line of the table (its JSON form keeps it whole). */
+/**
+ * A command on one line of the table (its JSON form keeps it whole), every control character made
+ * visible: what a model wrote must not move the operator's cursor, recolour or hide rows.
+ */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ⏎ ');
+  const flat = visible(text.replace(/\s*\n\s*/g, ' ⏎ '));
   return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }

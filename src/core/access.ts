@@ -69,8 +69,18 @@ export interface AccessOptions {
   claimOnce: (key: string, ttlMs: number) => Promise<boolean>;
 }
 
+/** How a message is asked about: from a slash command (`explicit`), refused every time (`once: false`), bringing files or a quoted message (`carries`). */
+export interface AdmitHow {
+  explicit?: boolean;
+  once?: boolean;
+  carries?: boolean;
+}
+
 /** Whether a message may go on; `reply` (private to the sender) says why not, when it should be said. */
 export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
+
+/** A person's refusals of one kind go to the audit trail at most this often. */
+const REFUSAL_AUDIT_MS = 60_000;
 
 /** A refusal is said once per thread and person; later messages there are ignored quietly. */
 const REFUSAL_REMEMBERED_MS = 30 * 24 * 60 * 60 * 1000;
@@ -90,7 +100,7 @@ export class AccessGate {
    * that nothing; a prompt over MAX_PROMPT_CHARS or past the sender's budget per minute gets a
    * private reply. No model call, no session, either way.
    */
-  async admit(thread: ThreadRef, text: string, how: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
+  async admit(thread: ThreadRef, text: string, how: AdmitHow = {}): Promise<Admission> {
     const access = this.options;
     if (!access) return { ok: true };
     const decision = decideAccess(access.rules, thread);
@@ -103,7 +113,8 @@ export class AccessGate {
       return { ok: false, reply: first ? reply : undefined };
     }
     const parsed = parseInput(text, { explicit: how.explicit });
-    if (parsed.kind !== 'prompt' || !parsed.text) return { ok: true };
+    // A prompt with no words still runs a turn when it brings files or a quoted message: it is counted like one.
+    if (parsed.kind !== 'prompt' || (!parsed.text && !how.carries)) return { ok: true };
     if (parsed.text.length > access.maxPromptChars) return { ok: false, reply: { kind: 'refusal', text: tooLongText(parsed.text.length, access.maxPromptChars) } };
     if (access.userMessagesPerMinute > 0) {
       const take = await access.limits.take(`${thread.platform}:${thread.user}`, access.userMessagesPerMinute);
@@ -131,7 +142,15 @@ export class AccessGate {
     return { kind: 'refusal', text: refusalText(decision) };
   }
 
+  /** Recorded at most once a minute per person and reason: someone refused cannot flood the trail. */
   private refused(thread: ThreadRef, because: string): void {
-    this.audit.record({ kind: 'access.refused', actor: personOf(thread), detail: { because, workspace: thread.workspace, channel: thread.channel, thread: thread.thread } });
+    const record = () => this.audit.record({ kind: 'access.refused', actor: personOf(thread), detail: { because, workspace: thread.workspace, channel: thread.channel, thread: thread.thread } });
+    const once = this.options?.claimOnce;
+    if (!once) return record();
+    void once(`audit-refused:${personOf(thread)}:${because}`, REFUSAL_AUDIT_MS).then(
+      (first) => first && record(),
+      // The store cannot tell: recorded (a log line at least), rather than lost.
+      () => record(),
+    );
   }
 }

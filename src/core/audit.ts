@@ -5,7 +5,8 @@
  * logged as an error, and the log line is there anyway. Secrets in what is recorded are masked.
  */
 import type { Logger } from '../infra/log.js';
-import type { AuditLog, AuditRecord } from '../store/audit.js';
+import { PendingWrites } from '../infra/pending.js';
+import { PRUNE_BATCH, type AuditLog, type AuditRecord } from '../store/audit.js';
 import { maskSecrets } from './redact.js';
 
 export type { AuditRecord, AuditQuery } from '../store/audit.js';
@@ -38,11 +39,11 @@ export interface AuditTrail {
 /** Records nothing (tests of parts that do not look at the trail). */
 export const NO_AUDIT: AuditTrail = { record: () => undefined };
 
-/** Longest text kept of one detail (a command, a path). */
-const MAX_DETAIL_CHARS = 500;
+/** Longest text kept of one detail (a command, a path); a tool request also keeps its whole length and digest. */
+const MAX_DETAIL_CHARS = 2000;
 
 export class Audit implements AuditTrail {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new PendingWrites();
 
   constructor(
     private readonly log: Pick<AuditLog, 'append'>,
@@ -56,13 +57,12 @@ export class Audit implements AuditTrail {
     const appended = this.log.append(record).catch((err: unknown) =>
       this.logger.error({ err: String(err), audit: true, kind: record.kind, actor: record.actor }, 'audit record could not be stored (its log line above stands)'),
     );
-    this.pending.add(appended);
-    void appended.finally(() => this.pending.delete(appended));
+    this.pending.track(appended);
   }
 
   /** Resolves once every record made so far is stored (or failed): before a process closes the store. */
-  async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+  flush(): Promise<void> {
+    return this.pending.flush();
   }
 }
 
@@ -91,6 +91,8 @@ export function personOf(thread: { platform: string; user: string }): string {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Per round: the rest waits for the next round. */
+const MAX_PRUNE_BATCHES = 100;
 
 export interface AuditPrunerDeps {
   log: Pick<AuditLog, 'prune'>;
@@ -106,7 +108,14 @@ export function startAuditPruner(deps: AuditPrunerDeps, options: { days: number;
   const once = async () => {
     const now = options.now?.() ?? new Date();
     if (!(await deps.claimRound(`audit-prune:${Math.floor(now.getTime() / options.everyMs)}`))) return;
-    const removed = await deps.log.prune(new Date(now.getTime() - options.days * DAY_MS));
+    const before = new Date(now.getTime() - options.days * DAY_MS);
+    let removed = 0;
+    // Batch after batch (a lowered AUDIT_RETENTION_DAYS may leave a large backlog), within bounds.
+    for (let i = 0; i < MAX_PRUNE_BATCHES; i++) {
+      const n = await deps.log.prune(before);
+      removed += n;
+      if (n < PRUNE_BATCH) break;
+    }
     if (removed > 0) deps.logger.info({ removed, days: options.days }, 'audit: records past AUDIT_RETENTION_DAYS removed');
   };
   const run = () => {

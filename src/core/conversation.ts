@@ -7,7 +7,7 @@ import type { Logger } from '../infra/log.js';
 import type { Agent, TurnProgress } from '../agent/agent.js';
 import type { ThreadRecord, ThreadRegistry } from '../store/registry.js';
 import { COMMAND_HELP, parseInput, type Command } from './commands/parse.js';
-import { AccessGate, type AccessOptions, type Admission } from './access.js';
+import { AccessGate, type AccessOptions, type AdmitHow, type Admission } from './access.js';
 import { historyPage } from './commands/history.js';
 import { forgetThread, mayForget } from './commands/forget.js';
 import { NO_AUDIT, personOf, type AuditTrail } from './audit.js';
@@ -203,7 +203,7 @@ export class Conversation {
    * MAX_PROMPT_CHARS or past the sender's budget per minute gets a private reply. No model call,
    * no session, either way.
    */
-  admit(thread: ThreadRef, text: string, options: { explicit?: boolean; once?: boolean } = {}): Promise<Admission> {
+  admit(thread: ThreadRef, text: string, options: AdmitHow = {}): Promise<Admission> {
     // Never rejects: a store that cannot be asked (the rate limit, the once-per-thread refusal) is
     // said in the thread like any other failure, not swallowed.
     return this.gate.admit(thread, text, options).catch((err: unknown) => ({ ok: false, reply: failureOf(err, this.options.logger).reply }));
@@ -212,7 +212,7 @@ export class Conversation {
   /** A message addressed to the bot in a thread (mention already stripped by the adapter). */
   async handleMessage(thread: ThreadRef, text: string, options: MessageOptions = {}): Promise<Reply> {
     if (!options.admitted) {
-      const admission = await this.admit(thread, text, { explicit: options.explicit, once: false });
+      const admission = await this.admit(thread, text, { explicit: options.explicit, once: false, carries: (options.quoted?.length ?? 0) > 0 || options.files !== undefined });
       if (!admission.ok) {
         options.reservation?.cancel();
         return admission.reply ?? { kind: 'refusal', text: 'Sorry, I cannot take that.' };
@@ -360,11 +360,16 @@ export class Conversation {
           ...(attachments.length ? { attachments } : {}),
           ...(desk ? { approve: async (ask, signal) => desk.ask(thread, id, ask, signal, await this.starterOf(id, thread)) } : {}),
           onPermission: (request) =>
-            this.audit.record({ kind: 'tool.request', actor: personOf(thread), session: id, detail: { tool: request.tool, decision: request.decision, detail: request.detail, reason: request.reason } }),
-          toolBudget: async () => {
+            this.audit.record({
+              kind: 'tool.request',
+              actor: personOf(thread),
+              session: id,
+              detail: { tool: request.tool, decision: request.decision, detail: request.detail, chars: request.detail.length, digest: request.digest, reason: request.reason },
+            }),
+          toolBudget: async (tool) => {
             const refusal = await meter?.take(thread, 'toolRuns');
             if (refusal === undefined) used.toolRuns++;
-            else this.audit.record({ kind: 'access.refused', actor: personOf(thread), session: id, detail: { because: 'daily tool runs' } });
+            else this.audit.record({ kind: 'access.refused', actor: personOf(thread), session: id, detail: { because: 'daily tool runs', tool } });
             return refusal;
           },
           onUsage: (u) => {
@@ -386,7 +391,7 @@ export class Conversation {
         return failure.reply;
       } finally {
         this.options.metrics?.turn(thread.platform, outcome, (performance.now() - started) / 1000);
-        void this.options.usage?.record(thread, used);
+        this.options.usage?.record(thread, used);
         annotate({ 'copilot_threads.outcome': outcome, 'copilot_threads.session': id }, outcome !== 'answered');
         // A history read while the turn ran saw the thread without this turn's answer.
         this.transcripts.drop(id);

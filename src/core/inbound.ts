@@ -180,7 +180,9 @@ export class Inbound {
 
   private async respond(arrival: Arrival, message: InboundMessage, platform: PlatformThread): Promise<void> {
     const { conversation, journal, logger } = this.options;
-    const admission = await conversation.admit(message.thread, message.text);
+    // A message bringing files or a quoted message runs a turn even without words: admitted (and counted) as one.
+    const carries = (message.quoted?.length ?? 0) > 0 || (platform.download !== undefined && (message.files?.length ?? 0) > 0);
+    const admission = await conversation.admit(message.thread, message.text, { carries });
     if (!admission.ok) {
       arrival.cancel();
       if (admission.reply) await platform.deliver(message.thread, admission.reply);

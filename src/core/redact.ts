@@ -10,6 +10,12 @@ const SECRET_PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = 
   [/\b(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, '[token hidden]'],
   [/\bsk-[A-Za-z0-9_-]{16,}/g, '[key hidden]'],
   [/\bAKIA[0-9A-Z]{16}\b/g, '[key hidden]'],
+  [/\b(glpat-[A-Za-z0-9_-]{16,}|npm_[A-Za-z0-9]{30,}|AIza[0-9A-Za-z_-]{30,})/g, '[token hidden]'],
+  // curl -u user:password, mysql -pPASSWORD
+  [/(\s-u\s+)([^\s:]+):\S+/g, '$1$2:[hidden]'],
+  [/(\bmysql(?:dump)?\b[^\n]*?\s-p)(?!\s)\S+/g, '$1[hidden]'],
+  // ?key=…, &apikey=… in URLs
+  [/([?&](?:key|apikey|access_token|sig|signature)=)[^&\s#]+/gi, '$1[hidden]'],
   [/\b(Bearer|Basic|token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, scheme: string) => `${scheme} [hidden]`],
   [/(:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[credentials hidden]@'],
   // KEY=value, "key": "value", --password value

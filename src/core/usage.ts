@@ -6,6 +6,7 @@
  * which budget and when it comes back; a store that cannot be asked refuses rather than guesses.
  */
 import type { Logger } from '../infra/log.js';
+import { PendingWrites } from '../infra/pending.js';
 import { utcDay, type Budgeted, type UsageCounts, type UsageRow, type UsageStore } from '../store/usage.js';
 import { personOf } from './audit.js';
 import type { Reply } from './reply.js';
@@ -45,6 +46,8 @@ export function budgetText(what: Budgeted, limit: number, now: Date): string {
 }
 
 export class UsageMeter {
+  private readonly pending = new PendingWrites();
+
   constructor(
     private readonly store: UsageStore,
     private readonly limits: UsageLimits,
@@ -64,10 +67,17 @@ export class UsageMeter {
   }
 
   /** Adds a turn's usage to its author's numbers (never fails the turn: a store error is logged). */
-  record(thread: ThreadRef, counts: Partial<UsageCounts>): Promise<void> {
-    return this.store.add(utcDay(this.now()), personOf(thread), channelOf(thread), counts).catch((err: unknown) =>
-      this.logger.error({ err: String(err), user: thread.user }, 'usage could not be recorded'),
+  record(thread: ThreadRef, counts: Partial<UsageCounts>): void {
+    this.pending.track(
+      this.store.add(utcDay(this.now()), personOf(thread), channelOf(thread), counts).catch((err: unknown) =>
+        this.logger.error({ err: String(err), user: thread.user }, 'usage could not be recorded'),
+      ),
     );
+  }
+
+  /** Resolves once every turn's usage so far is stored (or failed): before a process closes the store. */
+  flush(): Promise<void> {
+    return this.pending.flush();
   }
 
   /** `/copilot usage`: the person's own numbers, today and the last 7 days, with their budgets. */

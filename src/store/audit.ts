@@ -32,11 +32,13 @@ export interface AuditLog {
   append(record: AuditRecord): Promise<void>;
   /** Oldest first. */
   list(query?: AuditQuery): Promise<AuditRecord[]>;
-  /** Removes the records older than `before`; resolves with how many went. */
+  /** Removes records older than `before` (SQL: one batch of at most PRUNE_BATCH); resolves with how many went. */
   prune(before: Date): Promise<number>;
 }
 
 export const DEFAULT_AUDIT_LIMIT = 10_000;
+/** Records removed per prune call at most (SQL). */
+export const PRUNE_BATCH = 5000;
 
 export class SqlAuditLog implements AuditLog {
   private readonly created: TableOnFirstUse;
@@ -80,9 +82,13 @@ export class SqlAuditLog implements AuditLog {
     return rows.map((r) => JSON.parse(r.record) as AuditRecord).reverse();
   }
 
+  /** One batch of the oldest (a large backlog goes over several calls, each well within the store's deadline). */
   async prune(before: Date): Promise<number> {
     await this.ready();
-    const rows = await this.run(`DELETE FROM ${this.table} WHERE at < ${this.p(1)} RETURNING id`, [before.getTime()]);
+    const rows = await this.run(
+      `DELETE FROM ${this.table} WHERE id IN (SELECT id FROM ${this.table} WHERE at < ${this.p(1)} ORDER BY at LIMIT ${PRUNE_BATCH}) RETURNING id`,
+      [before.getTime()],
+    );
     return rows.length;
   }
 }

@@ -161,10 +161,11 @@ export function utcDay(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Every day from `first` to `last` (inclusive), at most 400 of them. */
+/** Every day from `first` to `last` (inclusive): the last 400 at most (older ones have expired). */
 function daysFrom(first: string, last: string): string[] {
+  const end = Date.parse(`${last}T00:00:00Z`);
   const out: string[] = [];
-  for (let t = Date.parse(`${first}T00:00:00Z`); out.length < 400 && t <= Date.parse(`${last}T00:00:00Z`); t += 86_400_000) out.push(utcDay(new Date(t)));
+  for (let t = Math.max(Date.parse(`${first}T00:00:00Z`), end - 399 * 86_400_000); t <= end; t += 86_400_000) out.push(utcDay(new Date(t)));
   return out;
 }
 

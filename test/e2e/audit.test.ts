@@ -33,8 +33,11 @@ describe('the audit trail', () => {
     await fetching;
 
     // Someone not on ALLOWED_USERS (the console's own user is always allowed: a Slack thread here).
+    // The refusal's record is written in the background: flushed below.
     const bob = slackThread('1700000000.000100', 'UBOB');
     expect(await h.app.conversation.handleMessage(bob, 'let me in')).toMatchObject({ kind: 'refusal' });
+    // Refused again at once: told again, but the trail keeps one record a minute per person and reason.
+    expect(await h.app.conversation.handleMessage(bob, 'let me in, please')).toMatchObject({ kind: 'refusal' });
 
     expect(await h.app.conversation.runCommand(thread, { kind: 'forget' })).toMatchObject({ kind: 'forgotten' });
     await h.app.audit.flush();

@@ -26,6 +26,9 @@ describe('daily budgets and usage', () => {
     expect((await h.app.conversation.handleMessage(ana, 'two')).kind).toBe('answer');
     const third = await h.app.conversation.handleMessage(ana, 'three');
     expect(third).toMatchObject({ kind: 'refusal', text: expect.stringMatching(/^Not now: you have used your 2 turns for today \(USER_DAILY_TURNS\); more at 00:00 UTC \(in (\d+ h )?\d+ min\)\.$/) });
+    // A shared message with no words of the person's own is a turn too: refused alike.
+    const shared = await h.app.conversation.handleMessage(ana, '', { quoted: [{ id: '1', author: 'zoe', at: new Date(), text: 'what about this?' }] });
+    expect(shared).toMatchObject({ kind: 'refusal', text: expect.stringMatching(/^Not now: you have used your 2 turns/) });
     // Commands are not turns: they still answer.
     expect((await h.app.conversation.handleMessage(ana, 'help')).kind).toBe('notice');
     const bob = localThread('budget', 'bob');

@@ -21,16 +21,17 @@ log: Logger,
   if (answer.kind !== 'ask') {
     log[answer.kind === 'reject' ? 'warn' : 'info']({ sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
     const tool = request.toolName ?? request.serverName ?? toolName ?? request.kind;
-    tell(turn, { tool, detail: describeAsk(request, tool).detail, ...(answer.kind === 'reject' ? { decision: 'denied', reason: answer.feedback.replace(/ Do not retry; answer without it\.$/, '') } : { decision: 'allowed' }) });
+    const described = describeAsk(request, tool);
+    tell(turn, { tool, detail: described.detail, digest: described.digest, ...(answer.kind === 'reject' ? { decision: 'denied', reason: answer.feedback.replace(/ Do not retry; answer without it\.$/, '') } : { decision: 'allowed' }) });
     return answer.kind === 'reject' ? answer : withinBudget(turn, tool, log, sessionId);
   }
   // Nobody to ask (no turn of ours runs here: a request re-raised on resume): fail closed.
   if (!turn?.approve || turn.signal.aborted) {
     log.warn({ sessionId, tool: answer.ask.tool }, 'tool permission: needs approval, nobody to ask; denied');
-    tell(turn, { tool: answer.ask.tool, detail: answer.ask.detail, decision: 'denied', reason: 'it needs approval and nobody could be asked' });
+    tell(turn, { tool: answer.ask.tool, detail: answer.ask.detail, digest: answer.ask.digest, decision: 'denied', reason: 'it needs approval and nobody could be asked' });
     return { kind: 'reject', feedback: 'This tool needs a person to approve it, and nobody could be asked. Do not retry; answer without it.' };
   }
-  tell(turn, { tool: answer.ask.tool, detail: answer.ask.detail, decision: 'asked' });
+  tell(turn, { tool: answer.ask.tool, detail: answer.ask.detail, digest: answer.ask.digest, decision: 'asked' });
   turn.pause();
   try {
     const verdict = await turn.approve(answer.ask, turn.signal);
@@ -55,7 +56,9 @@ function tell(turn: RunningTurn | undefined, record: PermissionRecord): void {
 
 /** An allowed tool runs only while its author's daily budget lasts; a budget that cannot be asked denies. */
 async function withinBudget(turn: RunningTurn | undefined, tool: string, log: Logger, sessionId: string): Promise<Exclude<PermissionAnswer, { kind: 'ask' }>> {
-  if (!turn?.toolBudget) return { kind: 'approve-once' };
+  // No turn of ours runs here (a request re-raised as a session resumes): nothing to count it against, so it does not run.
+  if (!turn) return { kind: 'reject', feedback: 'No turn is running to use this tool in. Do not retry.' };
+  if (!turn.toolBudget) return { kind: 'approve-once' };
   const refusal = await turn.toolBudget(tool).catch((err: unknown) => {
     log.warn({ sessionId, tool, err: String(err) }, 'tool budget could not be checked; denied');
     return 'the daily tool budget could not be checked';

@@ -21,15 +21,18 @@ const NOW = new Date('2026-12-07T10:00:00Z');
 describe('audit records', () => {
   it('mask secrets and cut long text in what they keep, and drop empty details', () => {
     const r = toRecord(
-      { kind: 'tool.request', actor: 'slack:U1', session: 's1', detail: { tool: 'bash', detail: `curl -H "Authorization: Bearer abc" https://x?token=s3cr3t ${'y'.repeat(900)}`, reason: undefined } },
+      { kind: 'tool.request', actor: 'slack:U1', session: 's1', detail: { tool: 'bash', detail: `curl -H "Authorization: Bearer abc" https://x?token=s3cr3t ${'y'.repeat(3000)}`, reason: undefined } },
       NOW,
     );
     expect(r.at).toBe('2026-12-07T10:00:00.000Z');
     expect(r.detail?.tool).toBe('bash');
     expect(String(r.detail?.detail)).not.toContain('s3cr3t');
-    expect(String(r.detail?.detail).length).toBeLessThanOrEqual(500);
+    expect(String(r.detail?.detail).length).toBeLessThanOrEqual(2000);
     expect(String(r.detail?.detail).endsWith('…')).toBe(true);
     expect(r.detail).not.toHaveProperty('reason');
+    const kept = toRecord({ kind: 'tool.request', actor: 'slack:U1', detail: { detail: 'curl -u bob:hunter2 "https://maps.example/api?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&q=1" && mysql -psecretpw db && npm publish --//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789' } }, NOW);
+    for (const secret of ['hunter2', 'AIzaSyA1234567890', 'secretpw', 'npm_abcdefghijklmnopqrstuvwxyz']) expect(String(kept.detail?.detail)).not.toContain(secret);
+    expect(String(kept.detail?.detail)).toContain('curl -u bob:[hidden]');
     expect(toRecord({ kind: 'forget', actor: 'system' }, NOW)).toEqual({ at: '2026-12-07T10:00:00.000Z', kind: 'forget', actor: 'system' });
   });
 

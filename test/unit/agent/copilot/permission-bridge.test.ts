@@ -29,13 +29,16 @@ describe('the permission bridge', () => {
     expect((await answerPermission({ kind: 'url', url: 'https://example.org' }, 's', turn(undefined, told), policy, log)).kind).toBe('reject');
     expect(await answerPermission({ kind: 'shell', fullCommandText: 'rm -rf build' }, 's', turn({ approved: true }, told), policy, log)).toEqual({ kind: 'approve-once' });
     expect((await answerPermission({ kind: 'shell', fullCommandText: 'ls' }, 's', turn(undefined, told), policy, log)).kind).toBe('reject');
+    const digest = expect.stringMatching(/^[0-9a-f]{64}$/);
     expect(told).toEqual([
-      { tool: 'read', detail: '/work/thread/notes.md', decision: 'allowed' },
-      { tool: 'read', detail: '/etc/shadow', decision: 'denied', reason: "Only files in this thread's own folder may be read (/work/thread)." },
-      { tool: 'url', detail: 'https://example.org', decision: 'denied', reason: 'url access is not enabled on this bot.' },
-      { tool: 'bash', detail: 'rm -rf build', decision: 'asked' },
-      { tool: 'bash', detail: 'ls', decision: 'denied', reason: 'it needs approval and nobody could be asked' },
+      { tool: 'read', detail: '/work/thread/notes.md', digest, decision: 'allowed' },
+      { tool: 'read', detail: '/etc/shadow', digest, decision: 'denied', reason: "Only files in this thread's own folder may be read (/work/thread)." },
+      { tool: 'url', detail: 'https://example.org', digest, decision: 'denied', reason: 'url access is not enabled on this bot.' },
+      { tool: 'bash', detail: 'rm -rf build', digest, decision: 'asked' },
+      { tool: 'bash', detail: 'ls', digest, decision: 'denied', reason: 'it needs approval and nobody could be asked' },
     ]);
+    // No turn of ours runs (a request re-raised as a session resumes): even an allowed tool does not run.
+    expect((await answerPermission({ kind: 'read', path: '/work/thread/notes.md' }, 's', undefined, policy, log)).kind).toBe('reject');
   });
 
   it('runs an allowed or approved tool only while its author’s daily budget lasts; a budget that cannot be asked denies', async () => {
