@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../infra/log.js';
 import { PendingWrites } from '../infra/pending.js';
+import { repeatEvery } from '../infra/periodic.js';
 import { PRUNE_BATCH, type AuditLog, type AuditRecord } from '../store/audit.js';
 import { maskSecrets } from './redact.js';
 
@@ -104,7 +105,6 @@ export interface AuditPrunerDeps {
 /** Removes records older than `days` now and then every `everyMs`; returns a stop function. 0 days: kept forever. */
 export function startAuditPruner(deps: AuditPrunerDeps, options: { days: number; everyMs: number; now?: () => Date }): () => Promise<void> {
   if (options.days <= 0) return async () => undefined;
-  let running: Promise<unknown> = Promise.resolve();
   const once = async () => {
     const now = options.now?.() ?? new Date();
     if (!(await deps.claimRound(`audit-prune:${Math.floor(now.getTime() / options.everyMs)}`))) return;
@@ -118,14 +118,5 @@ export function startAuditPruner(deps: AuditPrunerDeps, options: { days: number;
     }
     if (removed > 0) deps.logger.info({ removed, days: options.days }, 'audit: records past AUDIT_RETENTION_DAYS removed');
   };
-  const run = () => {
-    running = once().catch((err: unknown) => deps.logger.error({ err: String(err) }, 'audit prune failed'));
-  };
-  run();
-  const timer = setInterval(run, options.everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery(options.everyMs, () => once().catch((err: unknown) => deps.logger.error({ err: String(err) }, 'audit prune failed')));
 }

@@ -5,6 +5,7 @@
  */
 import type { Agent } from '../agent/agent.js';
 import type { Logger } from '../infra/log.js';
+import { repeatEvery } from '../infra/periodic.js';
 import type { ThreadRegistry } from '../store/registry.js';
 import type { SessionId } from './thread.js';
 
@@ -93,7 +94,6 @@ export function retentionMs(days: number): number {
 /** Sweeps now and then every `everyMs`; returns a stop function. Retention 0 days means keep forever. */
 export function startSweeper(deps: SweepDeps, options: { days: number; everyMs: number; now?: () => Date }): () => Promise<void> {
   if (options.days <= 0) return async () => undefined;
-  let running: Promise<unknown> = Promise.resolve();
   const once = async () => {
     const now = options.now?.() ?? new Date();
     const round = String(Math.floor(now.getTime() / options.everyMs));
@@ -103,14 +103,5 @@ export function startSweeper(deps: SweepDeps, options: { days: number; everyMs: 
     }
     await sweep(deps, { olderThanMs: retentionMs(options.days), now, dryRun: false });
   };
-  const run = () => {
-    running = once().catch((err: unknown) => deps.logger.error({ err }, 'retention sweep failed'));
-  };
-  run();
-  const timer = setInterval(run, options.everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery(options.everyMs, () => once().catch((err: unknown) => deps.logger.error({ err }, 'retention sweep failed')));
 }

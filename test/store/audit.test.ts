@@ -3,45 +3,22 @@
  * a time on, by one person, the newest N when there are more; two instances on one store append
  * to one trail; only what is past the retention is removed.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.js';
 import type { AuditRecord } from '../../src/store/audit.js';
-import { newPostgresPool, schemaFor } from '../../src/infra/postgres.js';
-import { service, testNamespace } from '../../testkit/services.js';
+import { EVERY_BACKEND, useStores } from '../../testkit/store-backends.js';
 
-let stores: Store[] = [];
-const schemas: string[] = [];
-afterEach(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  stores = [];
-});
-afterAll(async () => {
-  const pg = await service('Postgres');
-  if (!pg || schemas.length === 0) return;
-  const pool = newPostgresPool(pg, 5000);
-  for (const s of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${schemaFor(s)} CASCADE`);
-  await pool.end();
-});
+const stores = useStores();
 
 const DAY = 86_400_000;
 const at = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString();
 const record = (daysAgo: number, actor: string, kind = 'forget', extra: Partial<AuditRecord> = {}): AuditRecord => ({ at: at(daysAgo), kind, actor, ...extra });
 
-describe.each([
-  ['sqlite', async () => `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-audit-')), 'store.sqlite')}`],
-  ['redis', () => service('Redis')],
-  ['postgres', () => service('Postgres')],
-] as const)('the audit trail on %s', (_kind, urlFor) => {
+describe.each(EVERY_BACKEND)('the audit trail on %s', (_kind, urlFor) => {
   it('keeps what two instances append, oldest first; filters by time and person; the newest N; prunes only what is old', async () => {
     const url = await urlFor();
     if (!url) return;
-    const namespace = testNamespace();
-    schemas.push(namespace);
-    const [a, b] = [await openStore(url, 5000, namespace), await openStore(url, 5000, namespace)];
-    stores.push(a, b);
+    const [a, b] = (await stores.open(url, 2)) as [Store, Store];
     expect(await a.audit.list()).toEqual([]);
     // Appended in time order, as a live trail is (Redis orders by arrival).
     await a.audit.append(record(400, 'slack:U1', 'forget', { session: 'slack-T1-C1-1.1', detail: { via: 'thread' } }));

@@ -7,26 +7,19 @@
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { KeyvPostgres } from '@keyv/postgres';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionId } from '../../src/domain.js';
 import { openStore } from '../../src/store/store.js';
 import { openBackend } from '../../src/store/keyv.js';
 import { adoptLegacyRecords } from '../../src/store/migrate.js';
 import { newPostgresPool, schemaFor, schemaName } from '../../src/infra/postgres.js';
 import { service, testNamespace } from '../../testkit/services.js';
+import { dropSchemasAfterAll } from '../../testkit/store-backends.js';
 
 const run = `${process.pid}x${Date.now().toString(36)}`;
 const ns = (_tag: string) => testNamespace();
 const ref = { platform: 'local', workspace: run, channel: 'c', thread: 'c', user: 'ana' };
-const schemas: string[] = [];
-
-afterAll(async () => {
-  const pg = await service('Postgres');
-  if (!pg || schemas.length === 0) return;
-  const pool = newPostgresPool(pg, 5000);
-  for (const s of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${schemaFor(s)} CASCADE`);
-  await pool.end();
-});
+const schemas = dropSchemasAfterAll();
 
 describe.each([
   ['redis', () => service('Redis')],

@@ -3,43 +3,20 @@
  * channel and day; a budget is taken atomically, so instances racing for the last turns of a day
  * get exactly as many as the limit; a new day has a full budget.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/store/store.js';
-import { newPostgresPool, schemaFor } from '../../src/infra/postgres.js';
-import { service, testNamespace } from '../../testkit/services.js';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/store.js';
+import { EVERY_BACKEND, useStores } from '../../testkit/store-backends.js';
 
-let stores: Store[] = [];
-const schemas: string[] = [];
-afterEach(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  stores = [];
-});
-afterAll(async () => {
-  const pg = await service('Postgres');
-  if (!pg || schemas.length === 0) return;
-  const pool = newPostgresPool(pg, 5000);
-  for (const s of schemas) await pool.query(`DROP SCHEMA IF EXISTS ${schemaFor(s)} CASCADE`);
-  await pool.end();
-});
+const stores = useStores();
 
 const today = new Date().toISOString().slice(0, 10);
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 
-describe.each([
-  ['sqlite', async () => `sqlite://${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ct-usage-')), 'store.sqlite')}`],
-  ['redis', () => service('Redis')],
-  ['postgres', () => service('Postgres')],
-] as const)('usage on %s', (_kind, urlFor) => {
+describe.each(EVERY_BACKEND)('usage on %s', (_kind, urlFor) => {
   it('adds up per person, channel and day; budgets are taken atomically across instances, and a new day is full again', async () => {
     const url = await urlFor();
     if (!url) return;
-    const namespace = testNamespace();
-    schemas.push(namespace);
-    const [a, b] = [await openStore(url, 5000, namespace), await openStore(url, 5000, namespace)];
-    stores.push(a, b);
+    const [a, b] = (await stores.open(url, 2)) as [Store, Store];
 
     await a.usage.add(yesterday, 'slack:U1', 'slack:T1:C1', { turns: 1, inputTokens: 100, outputTokens: 20 });
     await a.usage.add(today, 'slack:U1', 'slack:T1:C1', { turns: 1, toolRuns: 2, inputTokens: 10, outputTokens: 5 });
