@@ -45,7 +45,7 @@ export interface App {
 export async function createApp(config: Config, logger: Logger, role = 'bot'): Promise<App> {
   // So does a COPILOT_HOME that cannot be written (and a store that cannot be used, naming STORE_URL).
   checkHome(config.copilotHome);
-  const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace);
+  const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);
   try {
     await store.check();
   } catch (err) {

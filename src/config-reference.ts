@@ -110,6 +110,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         about: "AI credits one thread's session may use (0 = no limit, else at least 30, the runtime's minimum). Counted by the\nCopilot runtime for GitHub-token sessions (a provider key has none); past it the turn stops and the thread is told.",
         settings: [["SESSION_MAX_AI_CREDITS", "0"]],
       },
+      {
+        about: "Seals the tokens the bot keeps for people and workspaces (AES-256-GCM; 32 bytes, base64:\n`copilot-threads keys new` prints one). To rotate: set the new key, list the old one in\nTOKEN_ENCRYPTION_PREVIOUS_KEYS, run `copilot-threads keys rotate`, then drop the old key.",
+        settings: [["TOKEN_ENCRYPTION_KEY", ""], ["TOKEN_ENCRYPTION_PREVIOUS_KEYS", ""]],
+      },
     ],
   },
   {

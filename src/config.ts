@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { normalHost, validHostPattern, type Pin } from './infra/host-names.js';
 import { z } from 'zod';
+import { keyring, parseKey, type Keyring } from './infra/keyring.js';
 import { BUILT_IN_TOOLS, DEFAULT_APPROVAL_TOOLS, type ContextBudget, type ModelAuth, type ReplyRule } from './domain.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './infra/log.js';
 import { redactUrl } from './infra/redact-url.js';
@@ -42,6 +43,8 @@ export interface Config {
   auditRetentionDays: number;
   /** SESSION_MAX_AI_CREDITS: AI credits one thread's session may use (0: no limit; Copilot sessions only). */
   maxAiCredits: number;
+  /** TOKEN_ENCRYPTION_KEY (and the previous keys that still open): what seals the tokens the bot keeps. */
+  keyring?: Keyring;
   idleSeconds: number;
   /** MAX_LIVE_SESSIONS: sessions held open in the runtime at once (0: no limit). */
   maxLiveSessions: number;
@@ -145,6 +148,14 @@ export function logLevelFlag(value: string | undefined): LogLevel {
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+function checkKey(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseKey(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+}
 
 const int = (min: number, fallback: number) =>
   z.preprocess(
@@ -271,6 +282,12 @@ const schema = z.object({
   USER_DAILY_TURNS: int(0, 0),
   USER_DAILY_TOOL_RUNS: int(0, 0),
   // The runtime refuses to create a session with a smaller limit ("Minimum session limit is 30 AI credits", 1.0.14).
+  TOKEN_ENCRYPTION_KEY: z.preprocess(blankToUndefined, z.string().optional()).superRefine((v, ctx) => {
+    if (v !== undefined) checkKey(v, ctx);
+  }),
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: list.superRefine((keys, ctx) => {
+    for (const k of keys) checkKey(k, ctx);
+  }),
   SESSION_MAX_AI_CREDITS: int(0, 0).refine((n) => n === 0 || n >= 30, { error: 'must be 0 (no limit) or at least 30 (the Copilot runtime\'s minimum)' }),
   SHUTDOWN_GRACE_SECONDS: int(0, 30),
   STORE_TIMEOUT_SECONDS: int(1, 5),
@@ -309,7 +326,7 @@ export function settingDefault(key: SettingKey): unknown {
 export const CONFIG_KEYS: readonly string[] = [...Object.keys(schema.shape), 'DOTENV_CONFIG_PATH', 'NO_COLOR'];
 
 /** Prefixes of the keys this project owns: a key in `.env` with one of them that is not a setting is a slip. */
-const OUR_PREFIXES = ['COPILOT_', 'AUDIT_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
+const OUR_PREFIXES = ['COPILOT_', 'AUDIT_', 'TOKEN_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
 
 /**
  * Warnings for keys in `.env` that are not settings but look like ours (one of our prefixes, or a
@@ -359,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     retentionDays: e.SESSION_RETENTION_DAYS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     maxAiCredits: e.SESSION_MAX_AI_CREDITS,
+    ...(e.TOKEN_ENCRYPTION_KEY ? { keyring: keyring(parseKey(e.TOKEN_ENCRYPTION_KEY), e.TOKEN_ENCRYPTION_PREVIOUS_KEYS.map(parseKey)) } : {}),
     idleSeconds: e.SESSION_IDLE_SECONDS,
     maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,

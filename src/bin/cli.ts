@@ -17,6 +17,10 @@ import { forgetSession, listSessions, pruneSessions, showSession } from '../cli/
 import type { Out } from '../cli/out.js';
 import { showAudit } from '../cli/audit.js';
 import { showUsage } from '../cli/usage.js';
+import { cliActor } from '../cli/out.js';
+import { newKey } from '../infra/keyring.js';
+import { openStore } from '../store/store.js';
+import { Audit } from '../core/audit.js';
 import { parseDuration } from '../cli/table.js';
 import { styleFor, useColour } from '../infra/terminal-style.js';
 
@@ -35,6 +39,9 @@ Commands (each also as \`sessions <command>\`):
                                        refusals, these commands; --json one record per line
   usage [--since 7d] [--by user|channel] [--json]
                                        turns, tool runs and tokens per person (or channel)
+  keys new                             print a fresh TOKEN_ENCRYPTION_KEY
+  keys rotate                          seal every kept token again under TOKEN_ENCRYPTION_KEY, so
+                                       the keys in TOKEN_ENCRYPTION_PREVIOUS_KEYS can be dropped
 
 THREAD is a session id, a Slack thread link, a Discord thread link, or a console thread's name
 (local:NAME to say so).
@@ -70,6 +77,35 @@ function version(): string {
 
 class UsageError extends Error {}
 
+/** `keys new` needs nothing; `keys rotate` opens the store with the configured keys. */
+async function keys(args: string[], logLevel: string | undefined, io: Out): Promise<number> {
+  const [verb, ...extra] = args;
+  if (extra.length || (verb !== 'new' && verb !== 'rotate')) throw new UsageError('keys new | keys rotate');
+  if (verb === 'new') {
+    io.out(newKey());
+    return 0;
+  }
+  const config = loadConfig(process.env, { needModel: false });
+  if (!config.keyring) throw new ConfigError('TOKEN_ENCRYPTION_KEY', 'is not set: there is nothing to rotate to (copilot-threads keys new prints a key)');
+  const logger = createProcessLogger(logLevelFlag(logLevel), 2, config.logFormat);
+  const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);
+  const audit = new Audit(store.audit, logger);
+  try {
+    const r = await store.secrets.rotate();
+    audit.record({ kind: 'admin', actor: cliActor(), detail: { command: 'keys rotate', key: config.keyring.current, resealed: r.resealed, unreadable: r.unreadable.length } });
+    io.out(`${r.resealed} sealed again under key ${config.keyring.current}; ${r.current} already were.`);
+    if (r.unreadable.length) {
+      io.err(`${r.unreadable.length} could not be opened by any key given (left as they are): ${r.unreadable.join(', ')}`);
+      return 1;
+    }
+    io.out(r.resealed || r.current ? 'Keys other than TOKEN_ENCRYPTION_KEY can now be removed.' : 'Nothing is kept yet.');
+    return 0;
+  } finally {
+    await audit.flush();
+    await store.close();
+  }
+}
+
 /** A duration for --since: at most ten years back (further is no date the stores can compare). */
 function parseDurationOrUsage(text: string): number {
   let ms: number;
@@ -100,6 +136,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
       'log-level': { type: 'string' },
     },
   });
+  if (positionals[0] === 'keys') return keys(positionals.slice(1), values['log-level'], io);
   if (values.version || positionals[0] === 'version') {
     io.out(`copilot-threads ${version()}`);
     return 0;

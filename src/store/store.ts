@@ -10,6 +10,9 @@ import { rateLimiterFor, type RateLimiter } from './rate-limit.js';
 import { KeyvApprovalStore, type ApprovalStore } from './approvals.js';
 import { auditLogFor, type AuditLog } from './audit.js';
 import { usageStoreFor, type UsageStore } from './usage.js';
+import { KeyvSecretVault, type SecretVault } from './secrets.js';
+import type { Keyring } from '../infra/keyring.js';
+import type Keyv from 'keyv';
 
 export interface Store {
   registry: ThreadRegistry;
@@ -24,6 +27,8 @@ export interface Store {
   audit: AuditLog;
   /** Usage per person, channel and day, and the daily budgets (usage.ts). */
   usage: UsageStore;
+  /** People's and workspaces' tokens, sealed under TOKEN_ENCRYPTION_KEY (secrets.ts). */
+  secrets: SecretVault;
   /**
    * Claims a probe twice and reads the registry, within the store timeout: what every entry point
    * does before it starts, so a store that cannot be used (unreachable, wrong database,
@@ -41,7 +46,7 @@ export const DEFAULT_STORE_TIMEOUT_MS = 5000;
 /** STORE_NAMESPACE's default: Redis key prefix, Postgres schema (`copilot_threads`). */
 export const DEFAULT_NAMESPACE = 'copilot-threads';
 
-export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_MS, namespace = DEFAULT_NAMESPACE): Promise<Store> {
+export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_MS, namespace = DEFAULT_NAMESPACE, ring?: Keyring): Promise<Store> {
   const calls = new StoreCalls(url, timeoutMs);
   const backend = await calls.run('open', () => openBackend(url, timeoutMs, namespace));
   const [threads, turns, instances, approvalRecords] = await calls.run('open', () =>
@@ -58,6 +63,7 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   const limits: RateLimiter = { take: (key, perMinute) => calls.run('rate limit', () => limiter.take(key, perMinute)) };
   const journal = new KeyvTurnJournal(turns, calls, instances, (key, ttlMs) => dedupe.claim(key, ttlMs));
   const approvals = new KeyvApprovalStore(approvalRecords, calls, (key, ttlMs) => dedupe.claim(key, ttlMs));
+  let sealed: Promise<Keyv<string>> | undefined;
   const auditLog = auditLogFor(url, backend.raw, namespace);
   const audit: AuditLog = {
     append: (record) => calls.run('audit', () => auditLog.append(record)),
@@ -78,6 +84,8 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     approvals,
     audit,
     usage,
+    // Opened on first use: most deployments keep no secrets (one more connection each otherwise).
+    secrets: new KeyvSecretVault(() => (sealed ??= calls.run('open', () => backend.keyv<string>('secrets'))), calls, ring),
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEntryPoints } from '../../testkit/entry-points.js';
+import { runEntry } from '../../testkit/process.js';
 
 const entry = useEntryPoints({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
 const { chat, cli } = entry;
@@ -105,6 +106,21 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     const json = (await cli('usage', '--json', '--since', '1d')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { user: string; turns: number });
     expect(json.find((r) => r.user === 'local:ana')?.turns).toBeGreaterThanOrEqual(2);
     expect((await cli('usage', '--by', 'team')).stderr).toContain('--by user|channel goes with usage');
+  });
+
+  it('prints a new key and rotates kept secrets to TOKEN_ENCRYPTION_KEY (keys new, keys rotate)', async () => {
+    const made = await cli('keys', 'new');
+    expect(made.code).toBe(0);
+    expect(Buffer.from(made.stdout.trim(), 'base64')).toHaveLength(32);
+    const without = await cli('keys', 'rotate');
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain('TOKEN_ENCRYPTION_KEY');
+    const rotated = await runEntry(['src/bin/cli.ts', 'keys', 'rotate'], { ...entry.env, TOKEN_ENCRYPTION_KEY: made.stdout.trim() });
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toMatch(/^0 sealed again under key [0-9a-f]{8}; 0 already were\.\nNothing is kept yet\./);
+    expect((await runEntry(['src/bin/cli.ts', 'keys', 'rotate'], { ...entry.env, TOKEN_ENCRYPTION_KEY: 'short' })).stderr).toContain('TOKEN_ENCRYPTION_KEY: must be 32 bytes in base64');
+    expect((await cli('keys', 'spin')).code).toBe(2);
+    expect((await cli('audit', '--json')).stdout).toContain('"command":"keys rotate"');
   });
 
   it('rejects bad input with a usage line and a non-zero exit', async () => {
