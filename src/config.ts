@@ -149,6 +149,15 @@ export function logLevelFlag(value: string | undefined): LogLevel {
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/** The configured keys; a previous key equal to the current one is a rotation that changed nothing: refused. */
+function keyringOf(current: string, previous: readonly string[]) {
+  const key = parseKey(current);
+  const old = previous.map(parseKey);
+  const same = old.findIndex((k) => k.equals(key));
+  if (same >= 0) throw new ConfigError('TOKEN_ENCRYPTION_PREVIOUS_KEYS', `its key number ${same + 1} is TOKEN_ENCRYPTION_KEY itself: a rotation needs a new key`);
+  return keyring(key, old);
+}
+
 function checkKey(text: string, ctx: z.RefinementCtx): void {
   try {
     parseKey(text);
@@ -376,7 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     retentionDays: e.SESSION_RETENTION_DAYS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     maxAiCredits: e.SESSION_MAX_AI_CREDITS,
-    ...(e.TOKEN_ENCRYPTION_KEY ? { keyring: keyring(parseKey(e.TOKEN_ENCRYPTION_KEY), e.TOKEN_ENCRYPTION_PREVIOUS_KEYS.map(parseKey)) } : {}),
+    ...(e.TOKEN_ENCRYPTION_KEY ? { keyring: keyringOf(e.TOKEN_ENCRYPTION_KEY, e.TOKEN_ENCRYPTION_PREVIOUS_KEYS) } : {}),
     idleSeconds: e.SESSION_IDLE_SECONDS,
     maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,

@@ -91,14 +91,22 @@ async function keys(args: string[], logLevel: string | undefined, io: Out): Prom
   const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);
   const audit = new Audit(store.audit, logger);
   try {
-    const r = await store.secrets.rotate();
-    audit.record({ kind: 'admin', actor: cliActor(), detail: { command: 'keys rotate', key: config.keyring.current, resealed: r.resealed, unreadable: r.unreadable.length } });
-    io.out(`${r.resealed} sealed again under key ${config.keyring.current}; ${r.current} already were.`);
+    const r = await store.secrets.rotate().catch((err: unknown) => {
+      // Stopped half way (the store went away): recorded too; running it again is safe.
+      audit.record({ kind: 'admin', actor: cliActor(), detail: { command: 'keys rotate', key: config.keyring!.current, failed: String(err) } });
+      throw err;
+    });
+    audit.record({ kind: 'admin', actor: cliActor(), detail: { command: 'keys rotate', key: config.keyring.current, resealed: r.resealed, changed: r.changed, unreadable: r.unreadable.length } });
+    io.out(`${r.resealed} sealed again under key ${config.keyring.current}; ${r.current} already were${r.changed ? `; ${r.changed} changed meanwhile (run it again)` : ''}.`);
     if (r.unreadable.length) {
       io.err(`${r.unreadable.length} could not be opened by any key given (left as they are): ${r.unreadable.join(', ')}`);
       return 1;
     }
-    io.out(r.resealed || r.current ? 'Keys other than TOKEN_ENCRYPTION_KEY can now be removed.' : 'Nothing is kept yet.');
+    io.out(
+      r.resealed || r.current
+        ? 'Once every instance seals with this key (TOKEN_ENCRYPTION_KEY everywhere), the previous keys can be removed.'
+        : 'Nothing is kept yet.',
+    );
     return 0;
   } finally {
     await audit.flush();

@@ -13,6 +13,8 @@ export interface Rotation {
   resealed: number;
   /** Already under the current key. */
   current: number;
+  /** Changed or deleted by someone else while rotating (left as they now are). */
+  changed: number;
   /** Names whose value no key in the ring opens (left as they are). */
   unreadable: string[];
 }
@@ -34,7 +36,13 @@ export class KeyvSecretVault implements SecretVault {
     private readonly keyv: () => Promise<Keyv<string>>,
     private readonly calls: StoreCalls,
     private readonly ring: Keyring | undefined,
+    /** STORE_NAMESPACE: sealed into every value, so deployments sharing a key cannot swap records. */
+    private readonly namespace: string,
   ) {}
+
+  private scoped(name: string): string {
+    return `${this.namespace}/${name}`;
+  }
 
   get keyId(): string | undefined {
     return this.ring?.current;
@@ -46,7 +54,7 @@ export class KeyvSecretVault implements SecretVault {
   }
 
   async put(name: string, value: string): Promise<void> {
-    const sealed = seal(this.keys(), name, value);
+    const sealed = seal(this.keys(), this.scoped(name), value);
     const keyv = await this.keyv();
     await this.calls.run('write', () => keyv.set(name, sealed));
   }
@@ -55,7 +63,7 @@ export class KeyvSecretVault implements SecretVault {
     const ring = this.keys();
     const keyv = await this.keyv();
     const sealed = await this.calls.run('read', () => keyv.get(name));
-    return sealed === undefined ? undefined : unseal(ring, name, sealed);
+    return sealed === undefined ? undefined : unseal(ring, this.scoped(name), sealed);
   }
 
   async delete(name: string): Promise<boolean> {
@@ -67,7 +75,7 @@ export class KeyvSecretVault implements SecretVault {
     const ring = this.keys();
     const keyv = await this.keyv();
     const all = await this.calls.run('list', () => entries(keyv));
-    const out: Rotation = { resealed: 0, current: 0, unreadable: [] };
+    const out: Rotation = { resealed: 0, current: 0, changed: 0, unreadable: [] };
     for (const [name, sealed] of all) {
       if (sealedWith(sealed) === ring.current) {
         out.current++;
@@ -75,9 +83,15 @@ export class KeyvSecretVault implements SecretVault {
       }
       let value: string;
       try {
-        value = unseal(ring, name, sealed);
+        value = unseal(ring, this.scoped(name), sealed);
       } catch {
         out.unreadable.push(name);
+        continue;
+      }
+      // Written back only if nobody changed or deleted it since the listing (a revoked token must not
+      // come back). keyv has no compare-and-set: the window is this read and the write after it.
+      if ((await this.calls.run('read', () => keyv.get(name))) !== sealed) {
+        out.changed++;
         continue;
       }
       await this.put(name, value);

@@ -85,7 +85,17 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     audit,
     usage,
     // Opened on first use: most deployments keep no secrets (one more connection each otherwise).
-    secrets: new KeyvSecretVault(() => (sealed ??= calls.run('open', () => backend.keyv<string>('secrets'))), calls, ring),
+    secrets: new KeyvSecretVault(
+      () =>
+        (sealed ??= calls.run('open', () => backend.keyv<string>('secrets')).catch((err: unknown) => {
+          // A failed open is tried again next time, not remembered.
+          sealed = undefined;
+          throw err;
+        })),
+      calls,
+      ring,
+      namespace,
+    ),
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -37,8 +37,8 @@ describe.each(EVERY_BACKEND)('kept secrets on %s', (kind, urlFor) => {
       const rotating = await open(k2, k1);
       stores.push(rotating);
       expect(await rotating.secrets.get('install:T1')).toBe('xoxb-workspace-token');
-      expect(await rotating.secrets.rotate()).toEqual({ resealed: 2, current: 0, unreadable: [] });
-      expect(await rotating.secrets.rotate()).toEqual({ resealed: 0, current: 2, unreadable: [] });
+      expect(await rotating.secrets.rotate()).toEqual({ resealed: 2, current: 0, changed: 0, unreadable: [] });
+      expect(await rotating.secrets.rotate()).toEqual({ resealed: 0, current: 2, changed: 0, unreadable: [] });
       const after = await open(k2);
       stores.push(after);
       expect(await after.secrets.get('user:slack:U1')).toBe('ghu_alpha_token_value');

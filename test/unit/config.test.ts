@@ -44,6 +44,10 @@ describe('loadConfig', () => {
     expect(c.access).toEqual({ users: ['slack:U1', 'discord:42'], channels: ['slack:C1'], discordRoles: ['600000000000000001'], maxPromptChars: 500, userMessagesPerMinute: 0, dailyTurns: 50, dailyToolRuns: 200 });
     expect(errorOf({ ...byok, USER_DAILY_TURNS: 'lots' }).key).toBe('USER_DAILY_TURNS');
     expect(loadConfig({ ...byok, SESSION_MAX_AI_CREDITS: '30' }, { needModel: true }).maxAiCredits).toBe(30);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ ...byok, TOKEN_ENCRYPTION_KEY: key }, { needModel: true }).keyring?.current).toMatch(/^[0-9a-f]{8}$/);
+    expect(errorOf({ ...byok, TOKEN_ENCRYPTION_KEY: key, TOKEN_ENCRYPTION_PREVIOUS_KEYS: key })).toMatchObject({ key: 'TOKEN_ENCRYPTION_PREVIOUS_KEYS' });
+    expect(errorOf({ ...byok, TOKEN_ENCRYPTION_KEY: 'abc' }).message).not.toContain('abc');
     expect(errorOf({ ...byok, SESSION_MAX_AI_CREDITS: '5' })).toMatchObject({ key: 'SESSION_MAX_AI_CREDITS', message: expect.stringContaining("at least 30 (the Copilot runtime's minimum)") });
     expect(errorOf({ ...byok, ALLOWED_USERS: 'U1' }).key).toBe('ALLOWED_USERS');
     expect(errorOf({ ...byok, ALLOWED_CHANNELS: 'C1' }).key).toBe('ALLOWED_CHANNELS');

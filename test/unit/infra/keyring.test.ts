@@ -20,6 +20,10 @@ describe('the keyring', () => {
     parts[4] = Buffer.from('x'.repeat(16)).toString('base64url');
     expect(() => unseal(ring, 'user:slack:U1', parts.join('.'))).toThrow(/does not open/);
     expect(() => unseal(ring, 'user:slack:U1', 'plain text')).toThrow(/not a sealed value/);
+    // A shortened tag is refused outright (not checked on fewer bits).
+    const short = a.split('.');
+    short[3] = Buffer.from(short[3]!, 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => unseal(ring, 'user:slack:U1', short.join('.'))).toThrow(/malformed/);
   });
 
   it('opens with a previous key and seals with the current one; a key it does not hold is named', () => {
