@@ -79,6 +79,9 @@ export interface AdmitHow {
 /** Whether a message may go on; `reply` (private to the sender) says why not, when it should be said. */
 export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
 
+/** How the audit trail names an access refusal. */
+const AUDIT_BECAUSE: Record<Extract<AccessDecision, { allowed: false }>['because'], string> = { person: 'not allowed', channel: 'channel not allowed' };
+
 /** A person's refusals of one kind go to the audit trail at most this often. */
 const REFUSAL_AUDIT_MS = 60_000;
 
@@ -106,7 +109,7 @@ export class AccessGate {
     const decision = decideAccess(access.rules, thread);
     if (!decision.allowed) {
       this.logger.info({ platform: thread.platform, user: thread.user, channel: thread.channel, because: decision.because }, 'message refused: not allowed');
-      this.refused(thread, decision.because === 'person' ? 'not allowed' : 'channel not allowed');
+      this.refused(thread, AUDIT_BECAUSE[decision.because]);
       const reply: Reply = { kind: 'refusal', text: refusalText(decision) };
       if (how.once === false) return { ok: false, reply };
       const first = await access.claimOnce(`refused:${thread.platform}:${thread.workspace}:${thread.channel}:${thread.thread}:${thread.user}`, REFUSAL_REMEMBERED_MS);
@@ -138,7 +141,7 @@ export class AccessGate {
     if (!this.options) return undefined;
     const decision = decideAccess(this.options.rules, thread);
     if (decision.allowed) return undefined;
-    this.refused(thread, decision.because === 'person' ? 'not allowed' : 'channel not allowed');
+    this.refused(thread, AUDIT_BECAUSE[decision.because]);
     return { kind: 'refusal', text: refusalText(decision) };
   }
 

@@ -21,8 +21,6 @@ export interface UsageLimits {
   dailyToolRuns: number;
 }
 
-export const NO_LIMITS: UsageLimits = { dailyTurns: 0, dailyToolRuns: 0 };
-
 const SETTING: Record<Budgeted, string> = { turns: 'USER_DAILY_TURNS', toolRuns: 'USER_DAILY_TOOL_RUNS' };
 const NOUN: Record<Budgeted, [string, string]> = { turns: ['turn', 'turns'], toolRuns: ['tool run', 'tool runs'] };
 
