@@ -123,3 +123,12 @@ export function workspaceFile(workspace: string, name: string): string {
   const found = folders.map((f) => path.join(workspace, f, name)).find((p) => fs.existsSync(p));
   return found ?? path.join(workspace, '(no thread folder has it)', name);
 }
+
+/**
+ * What a tool has written so far into `name` in some thread folder, or undefined while it does not exist.
+ * Poll this, not existence: a shell makes the file before it writes into it.
+ */
+export function workspaceText(workspace: string, name: string): string | undefined {
+  const file = workspaceFile(workspace, name);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}

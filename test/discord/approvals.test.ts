@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workspaceFile } from '../../testkit/process.js';
+import { workspaceFile, workspaceText } from '../../testkit/process.js';
 import { APPROVAL_BUTTON } from '../../adapters/discord/approvals.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
 import { IDS } from '../../testkit/fake-discord.js';
@@ -122,8 +122,7 @@ describe('Discord approval cards', () => {
     expect(files).toMatch(/filename="bash-request-[0-9a-f]{8}\.txt"/);
     expect(files).toContain(command);
     d.press(posted.customIds[0]!, { channel: T1, ephemeral: false });
-    await expect.poll(() => fs.existsSync(workspaceFile(workspace, 'bidi.txt'))).toBe(true);
-    expect(fs.readFileSync(workspaceFile(workspace, 'bidi.txt'), 'utf8')).toBe('\u202Etxt.sh\n');
+    await expect.poll(() => workspaceText(workspace, 'bidi.txt')).toBe('\u202Etxt.sh\n');
     // The edit that records the decision keeps the attachment (it sends no new files).
     const edit = d.discord.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(`/channels/${T1}/messages/`)).at(-1)!;
     expect((edit.body as { attachments?: unknown }).attachments).toBeUndefined();

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workspaceFile } from '../../testkit/process.js';
+import { workspaceFile, workspaceText } from '../../testkit/process.js';
 import { APPROVAL_ACTION } from '../../adapters/slack/approvals.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { WAITING_FOR_APPROVAL } from '../../src/core/reply.js';
@@ -112,9 +112,7 @@ describe('Slack approval cards', () => {
     expect(s.slack.calls.indexOf(complete)).toBeLessThan(s.slack.calls.findIndex((c) => c.method === 'chat.postMessage' && c.args.thread_ts === ts && JSON.stringify(c.args.blocks ?? '').includes('approval')));
     expect(s.slack.uploads.some((u) => u.body.includes(command))).toBe(true);
     await s.interact(blockAction(s.slack, APPROVAL_ACTION.once, buttons(posted.blocks)[0]!.value!, { thread: ts, message: posted.ts }));
-    // The shell makes the file before it writes into it: what is awaited is its content.
-    const written = () => (fs.existsSync(workspaceFile(workspace, 'exact.txt')) ? fs.readFileSync(workspaceFile(workspace, 'exact.txt'), 'utf8') : undefined);
-    await expect.poll(written).toBe('hidden-part\n');
+    await expect.poll(() => workspaceText(workspace, 'exact.txt')).toBe('hidden-part\n');
   });
 
   it('a card whose file cannot be attached is not posted, and the request is denied', async () => {
