@@ -45,6 +45,8 @@ export interface Config {
   maxAiCredits: number;
   /** TOKEN_ENCRYPTION_KEY (and the previous keys that still open): what seals the tokens the bot keeps. */
   keyring?: Keyring;
+  /** COPILOT_AUTH=per-user: each person links their GitHub account and their turns run as them. */
+  identity?: IdentityConfig;
   idleSeconds: number;
   /** MAX_LIVE_SESSIONS: sessions held open in the runtime at once (0: no limit). */
   maxLiveSessions: number;
@@ -87,6 +89,17 @@ export interface Config {
   slack: SlackConfig | undefined;
   /** Present when DISCORD_TOKEN is set. */
   discord: DiscordConfig | undefined;
+}
+
+export interface IdentityConfig {
+  /** GITHUB_CLIENT_ID: the GitHub App (or OAuth App) people authorize. */
+  clientId: string;
+  /** GITHUB_CLIENT_SECRET: the web flow, and revoking tokens at GitHub on logout. */
+  clientSecret: string | undefined;
+  /** GITHUB_URL: github.com, a GitHub Enterprise Server or a GHE.com address. */
+  githubUrl: string;
+  /** PUBLIC_URL (with the secret): sign-ins use the web flow, GitHub sending people back to `<PUBLIC_URL>/auth/github/callback`. */
+  publicUrl: string | undefined;
 }
 
 export interface AccessConfig {
@@ -200,8 +213,23 @@ const list = z.preprocess(
     ),
 );
 
+/** A URL GitHub or browsers reach: https, or http on this machine only (tests, a local GitHub). */
+const webUrl = (what: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .url({ error: `must be a URL (${what})` })
+      .refine((u) => /^https:\/\//i.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i.test(u), { error: 'must be an https:// URL (http:// only on 127.0.0.1 or localhost)' })
+      .optional(),
+  );
+
 const schema = z.object({
   COPILOT_MODEL: optionalText,
+  COPILOT_AUTH: z.preprocess(blankToUndefined, z.enum(['shared', 'per-user'], { error: 'must be shared or per-user' }).default('shared')),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  GITHUB_URL: webUrl('e.g. https://github.com or https://ghe.example.com'),
+  PUBLIC_URL: webUrl('where people reach this bot, e.g. https://copilot-bot.example.com'),
   COPILOT_GITHUB_TOKEN: optionalText,
   COPILOT_PROVIDER_TYPE: z.preprocess(
     blankToUndefined,
@@ -335,7 +363,7 @@ export function settingDefault(key: SettingKey): unknown {
 export const CONFIG_KEYS: readonly string[] = [...Object.keys(schema.shape), 'DOTENV_CONFIG_PATH', 'NO_COLOR'];
 
 /** Prefixes of the keys this project owns: a key in `.env` with one of them that is not a setting is a slip. */
-const OUR_PREFIXES = ['COPILOT_', 'AUDIT_', 'TOKEN_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
+const OUR_PREFIXES = ['GITHUB_', 'PUBLIC_', 'COPILOT_', 'AUDIT_', 'TOKEN_', 'SLACK_', 'DISCORD_', 'STORE_', 'SESSION_', 'TOOLS_', 'TURN_', 'THREAD_', 'FILES_', 'APPROVAL', 'ADMIN_', 'ALLOWED_', 'USER_', 'MAX_', 'RUNTIME_', 'SHUTDOWN_', 'PLATFORM_', 'LOG_'];
 
 /**
  * Warnings for keys in `.env` that are not settings but look like ours (one of our prefixes, or a
@@ -372,7 +400,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
   refuseUnknownTools('COPILOT_TOOLS', e.COPILOT_TOOLS);
   refuseUnknownTools('COPILOT_TOOLS_APPROVAL', e.COPILOT_TOOLS_APPROVAL);
   const cwd = options.cwd ?? process.cwd();
-  const auth = resolveAuth(e, options.needModel);
+  const identity = resolveIdentity(e);
+  const auth = identity ? { kind: 'per-user' as const } : resolveAuth(e, options.needModel);
   return {
     model: e.COPILOT_MODEL,
     auth,
@@ -386,6 +415,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     maxAiCredits: e.SESSION_MAX_AI_CREDITS,
     ...(e.TOKEN_ENCRYPTION_KEY ? { keyring: keyringOf(e.TOKEN_ENCRYPTION_KEY, e.TOKEN_ENCRYPTION_PREVIOUS_KEYS) } : {}),
+    ...(identity ? { identity } : {}),
     idleSeconds: e.SESSION_IDLE_SECONDS,
     maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
@@ -483,6 +513,27 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
   };
 }
 
+/**
+ * COPILOT_AUTH=per-user: every turn runs on its author's own Copilot seat, so there is no shared
+ * credential to fall back on (a provider key or the operator's token would run people as someone
+ * else): those are refused, and the tokens people link need a key to be kept.
+ */
+function resolveIdentity(e: z.infer<typeof schema>): IdentityConfig | undefined {
+  if (e.COPILOT_AUTH === 'shared') {
+    const stray = (['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'] as const).find((k) => e[k] !== undefined);
+    if (stray) throw new ConfigError('COPILOT_AUTH', `is shared (one token for everyone), so ${stray} is not used: set COPILOT_AUTH=per-user to have people connect their GitHub accounts, or remove ${stray}`);
+    return undefined;
+  }
+  if (!e.GITHUB_CLIENT_ID) throw new ConfigError('GITHUB_CLIENT_ID', 'is required with COPILOT_AUTH=per-user: the client id of the GitHub App (or OAuth App) people connect their accounts to');
+  if (!e.TOKEN_ENCRYPTION_KEY) throw new ConfigError('TOKEN_ENCRYPTION_KEY', 'is required with COPILOT_AUTH=per-user: people\'s GitHub tokens are kept sealed under it (copilot-threads keys new prints one)');
+  if (e.COPILOT_PROVIDER_TYPE || e.COPILOT_PROVIDER_BASE_URL || e.COPILOT_PROVIDER_API_KEY) {
+    throw new ConfigError('COPILOT_AUTH', 'per-user runs each turn on its author\'s Copilot seat: remove COPILOT_PROVIDER_* (a provider key would run everyone as the operator)');
+  }
+  if (e.COPILOT_GITHUB_TOKEN) throw new ConfigError('COPILOT_AUTH', 'per-user runs each turn with its author\'s own GitHub token: remove COPILOT_GITHUB_TOKEN');
+  if (e.PUBLIC_URL && !e.GITHUB_CLIENT_SECRET) throw new ConfigError('GITHUB_CLIENT_SECRET', 'is required for the web sign-in PUBLIC_URL offers (or remove PUBLIC_URL to use the device flow)');
+  return { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET, githubUrl: e.GITHUB_URL ?? 'https://github.com', publicUrl: e.PUBLIC_URL };
+}
+
 function resolveAuth(e: z.infer<typeof schema>, needModel: boolean): ModelAuth | undefined {
   if (e.COPILOT_PROVIDER_TYPE || e.COPILOT_PROVIDER_BASE_URL || e.COPILOT_PROVIDER_API_KEY) {
     if (!e.COPILOT_PROVIDER_TYPE) throw new ConfigError('COPILOT_PROVIDER_TYPE', 'is required for a BYOK provider (openai, azure or anthropic)');
@@ -513,7 +564,7 @@ export { redactUrl } from './infra/redact-url.js';
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     model: c.model ?? '(runtime default)',
-    auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
+    auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : c.auth.kind === 'per-user' ? `per-user@${new URL(c.identity!.githubUrl).host}${c.identity!.publicUrl ? ' (web sign-in)' : ' (device sign-in)'}` : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
     copilotHome: c.copilotHome,
     store: redactUrl(c.storeUrl),
     sessionState: c.sessionStateUrl ? redactUrl(c.sessionStateUrl) : 'local disk (COPILOT_HOME)',

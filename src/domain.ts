@@ -89,7 +89,9 @@ export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', '
 
 export type ProviderType = 'openai' | 'azure' | 'anthropic';
 
-/** How the runtime reaches a model: a Copilot subscription token or a BYOK provider. */
+/** How the runtime reaches a model: a Copilot subscription token, each turn's author's own token, or a BYOK provider. */
 export type ModelAuth =
   | { kind: 'github'; token: string }
+  /** COPILOT_AUTH=per-user: no shared credential; every turn brings its author's token (TurnOptions.as). */
+  | { kind: 'per-user' }
   | { kind: 'provider'; type: ProviderType; baseUrl: string; apiKey: string | undefined };

@@ -149,7 +149,7 @@ export const MODEL_PROBE_MS = 5000;
  * returns what /healthz reports (undefined when there is nothing to probe).
  */
 export async function checkModel(
-  auth: { kind: 'github' } | ({ kind: 'provider' } & ProbedProvider) | undefined,
+  auth: { kind: 'github' | 'per-user' } | ({ kind: 'provider' } & ProbedProvider) | undefined,
   model: string | undefined,
   logger: { warn: (obj: object, msg: string) => void },
   probe: (p: ProbedProvider) => Promise<ModelProbe> = (p) => probeProvider(p, MODEL_PROBE_MS),

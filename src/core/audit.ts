@@ -23,7 +23,13 @@ export type AuditKind =
   /** A message or command refused: not allowed here, or over the rate limit. */
   | 'access.refused'
   /** An administrator's action at the CLI (show, forget, prune). */
-  | 'admin';
+  | 'admin'
+  /** A person linked their GitHub account (COPILOT_AUTH=per-user). */
+  | 'login'
+  /** A person unlinked their GitHub account. */
+  | 'logout'
+  /** A link ended by someone else: an administrator, or GitHub refusing its token. */
+  | 'revoke';
 
 export interface AuditEvent {
   kind: AuditKind;

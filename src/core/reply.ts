@@ -18,7 +18,12 @@ export type Reply =
   | { kind: 'history'; text: string; sessionId: SessionId; page: Page; transcript: string }
   | { kind: 'sessions'; text: string; records: ThreadRecord[] }
   /** Not allowed here, or over a limit: said to the sender only, and nothing else happened. */
-  | { kind: 'refusal'; text: string };
+  | { kind: 'refusal'; text: string }
+  /**
+   * About the person's own GitHub account (COPILOT_AUTH=per-user): how to connect it, that it is
+   * connected, that it has no Copilot seat. To them only; `link` is a button to open (GitHub's page).
+   */
+  | { kind: 'account'; text: string; link?: { url: string; label: string } };
 
 /** History is shown only to whoever asked; answers and notices belong to the thread. */
 export function isPrivate(reply: Reply): boolean {
@@ -26,6 +31,7 @@ export function isPrivate(reply: Reply): boolean {
     case 'history':
     case 'sessions':
     case 'refusal':
+    case 'account':
       return true;
     case 'answer':
     case 'error':

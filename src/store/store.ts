@@ -11,6 +11,7 @@ import { KeyvApprovalStore, type ApprovalStore } from './approvals.js';
 import { auditLogFor, type AuditLog } from './audit.js';
 import { usageStoreFor, type UsageStore } from './usage.js';
 import { KeyvSecretVault, type SecretVault } from './secrets.js';
+import { KeyvIdentityStore, type IdentityStore, type LinkedAccount, type PendingSignIn } from './identities.js';
 import type { Keyring } from '../infra/keyring.js';
 import type Keyv from 'keyv';
 
@@ -29,6 +30,8 @@ export interface Store {
   usage: UsageStore;
   /** People's and workspaces' tokens, sealed under TOKEN_ENCRYPTION_KEY (secrets.ts). */
   secrets: SecretVault;
+  /** People's linked GitHub accounts, their tokens in `secrets` (identities.ts). */
+  identities: IdentityStore;
   /**
    * Claims a probe twice and reads the registry, within the store timeout: what every entry point
    * does before it starts, so a store that cannot be used (unreachable, wrong database,
@@ -52,6 +55,16 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   const [threads, turns, instances, approvalRecords] = await calls.run('open', () =>
     Promise.all([backend.keyv<ThreadRecord>('threads'), backend.keyv<InFlightTurn>('turns'), backend.keyv<Alive>('instances'), backend.keyv<unknown>('approvals')]),
   );
+  // Opened on first use: most deployments keep no secrets and link no accounts (one more connection each otherwise).
+  const onFirstUse = <V>(name: string) => {
+    let opening: Promise<Keyv<V>> | undefined;
+    return () =>
+      (opening ??= calls.run('open', () => backend.keyv<V>(name)).catch((err: unknown) => {
+        // A failed open is tried again next time, not remembered.
+        opening = undefined;
+        throw err;
+      }));
+  };
   if (namespace === DEFAULT_NAMESPACE) {
     const meta = await calls.run('open', () => backend.keyv<number>('meta'));
     // Migrating may list many records: it gets its own, longer deadline.
@@ -63,7 +76,6 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
   const limits: RateLimiter = { take: (key, perMinute) => calls.run('rate limit', () => limiter.take(key, perMinute)) };
   const journal = new KeyvTurnJournal(turns, calls, instances, (key, ttlMs) => dedupe.claim(key, ttlMs));
   const approvals = new KeyvApprovalStore(approvalRecords, calls, (key, ttlMs) => dedupe.claim(key, ttlMs));
-  let sealed: Promise<Keyv<string>> | undefined;
   const auditLog = auditLogFor(url, backend.raw, namespace);
   const audit: AuditLog = {
     append: (record) => calls.run('audit', () => auditLog.append(record)),
@@ -76,6 +88,7 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     take: (day, actor, what, limit) => calls.run('usage', () => usageStore.take(day, actor, what, limit)),
     list: (query) => calls.run('usage', () => usageStore.list(query)),
   };
+  const secrets = new KeyvSecretVault(onFirstUse<string>('secrets'), calls, ring, namespace);
   return {
     registry,
     dedupe,
@@ -84,18 +97,8 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     approvals,
     audit,
     usage,
-    // Opened on first use: most deployments keep no secrets (one more connection each otherwise).
-    secrets: new KeyvSecretVault(
-      () =>
-        (sealed ??= calls.run('open', () => backend.keyv<string>('secrets')).catch((err: unknown) => {
-          // A failed open is tried again next time, not remembered.
-          sealed = undefined;
-          throw err;
-        })),
-      calls,
-      ring,
-      namespace,
-    ),
+    secrets,
+    identities: new KeyvIdentityStore(onFirstUse<LinkedAccount | PendingSignIn>('identities'), secrets, calls),
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -1,0 +1,245 @@
+/**
+ * A fake GitHub on 127.0.0.1 for per-user sign-in (COPILOT_AUTH=per-user): the OAuth device flow
+ * (`authorization_pending`, `slow_down`, `expired_token`, `access_denied`), the web flow, refresh
+ * tokens (single use, as GitHub's are), revoking, `GET /user`, and `GET /copilot_internal/user`,
+ * which the Copilot runtime asks to learn whether a token's owner has a Copilot seat and where
+ * Copilot's API is. The bot is pointed at it with GITHUB_URL (its REST API under `/api/v3`, as on
+ * GitHub Enterprise Server). Tokens name their owner: `gho_<login>_<n>`, refresh `ghr_<login>_<n>`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withBody } from './http.js';
+
+export interface FakeAccount {
+  login: string;
+  id: number;
+  /** Has a Copilot seat (false: `/copilot_internal/user` answers as GitHub does for someone without). */
+  seat: boolean;
+}
+
+type DeviceState = 'pending' | 'approved' | 'denied' | 'expired' | 'used';
+
+interface DeviceCodeRecord {
+  deviceCode: string;
+  userCode: string;
+  state: DeviceState;
+  login?: string;
+  /** Polls answered `slow_down` before the next answer. */
+  slowDowns: number;
+  polls: number;
+}
+
+export interface FakeGitHubCall {
+  method: string;
+  path: string;
+  /** The bearer token, if any. */
+  token?: string;
+  form?: Record<string, string>;
+}
+
+export interface FakeGitHubOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** What issued access tokens say about their lifetime (`expires_in`); 0: they do not expire (an OAuth App). */
+  tokenSeconds?: number;
+  /** The polling interval device codes ask for. */
+  intervalSeconds?: number;
+  /** How long device codes work (`expires_in`). */
+  deviceSeconds?: number;
+  /** Where `/copilot_internal/user` says Copilot's API is (the fake Copilot API for the runtime). */
+  copilotApiUrl?: string;
+}
+
+export interface FakeGitHub {
+  url: string;
+  apiUrl: string;
+  calls: FakeGitHubCall[];
+  /** Adds a person GitHub knows. */
+  account(login: string, options?: { seat?: boolean }): FakeAccount;
+  /** The device code a user code belongs to, approved by `login` (the person entered it on GitHub). */
+  approve(userCode: string, login: string): void;
+  deny(userCode: string): void;
+  expire(userCode: string): void;
+  /** The code's next polls answer `slow_down` (`times` of them). */
+  slowDown(userCode: string, times?: number): void;
+  /** The person revoked the app on GitHub: their tokens and refresh tokens stop working. */
+  revokeAll(login: string): void;
+  /** The access token currently valid for `login` (the newest issued), if any. */
+  tokenOf(login: string): string | undefined;
+  /** Every access token ever issued, newest last. */
+  issued: string[];
+  /** The web flow's consent: where GitHub sends the browser back for `authorizeUrl`, as `login`. */
+  consent(authorizeUrl: string, login: string): string;
+  close(): Promise<void>;
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const clientId = options.clientId ?? 'Iv1.testclient';
+  const accounts = new Map<string, FakeAccount>();
+  const codes = new Map<string, DeviceCodeRecord>();
+  /** token → login, for tokens that work. */
+  const access = new Map<string, string>();
+  const refresh = new Map<string, string>();
+  const webCodes = new Map<string, { login: string; redirectUri: string }>();
+  const calls: FakeGitHubCall[] = [];
+  const issued: string[] = [];
+  let serial = 0;
+  let url = '';
+
+  const grant = (login: string) => {
+    const n = ++serial;
+    const token = `gho_${login}_${n}`;
+    const refreshToken = `ghr_${login}_${n}`;
+    access.set(token, login);
+    refresh.set(refreshToken, login);
+    issued.push(token);
+    const seconds = options.tokenSeconds ?? 28_800;
+    return {
+      access_token: token,
+      token_type: 'bearer',
+      scope: '',
+      ...(seconds > 0 ? { expires_in: seconds, refresh_token: refreshToken, refresh_token_expires_in: 15_811_200 } : {}),
+    };
+  };
+
+  const server = http.createServer(
+    withBody((req, res, raw) => {
+      const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const path = u.pathname;
+      const bearer = /^(?:Bearer|token) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const form = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
+        ? Object.fromEntries(new URLSearchParams(raw))
+        : raw && (req.headers['content-type'] ?? '').includes('json')
+          ? (JSON.parse(raw) as Record<string, string>)
+          : undefined;
+      calls.push({ method: req.method ?? 'GET', path, ...(bearer ? { token: bearer } : {}), ...(form ? { form } : {}) });
+      const json = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'POST' && path === '/login/device/code') {
+        if (form?.client_id !== clientId) return json(200, { error: 'incorrect_client_credentials' });
+        const n = ++serial;
+        const record: DeviceCodeRecord = { deviceCode: `dc_${n}`, userCode: `CODE-${String(n).padStart(4, '0')}`, state: 'pending', slowDowns: 0, polls: 0 };
+        codes.set(record.userCode, record);
+        return json(200, {
+          device_code: record.deviceCode,
+          user_code: record.userCode,
+          verification_uri: `${url}/login/device`,
+          expires_in: options.deviceSeconds ?? 900,
+          interval: options.intervalSeconds ?? 1,
+        });
+      }
+      if (req.method === 'POST' && path === '/login/oauth/access_token') {
+        if (form?.client_id !== clientId) return json(200, { error: 'incorrect_client_credentials' });
+        if (form.grant_type === 'urn:ietf:params:oauth:grant-type:device_code') {
+          const record = [...codes.values()].find((c) => c.deviceCode === form.device_code);
+          if (!record) return json(200, { error: 'incorrect_device_code' });
+          record.polls++;
+          if (record.slowDowns > 0) {
+            record.slowDowns--;
+            return json(200, { error: 'slow_down', interval: options.intervalSeconds ?? 1 });
+          }
+          switch (record.state) {
+            case 'pending':
+              return json(200, { error: 'authorization_pending' });
+            case 'denied':
+              return json(200, { error: 'access_denied' });
+            case 'expired':
+            case 'used':
+              return json(200, { error: 'expired_token' });
+            case 'approved':
+              record.state = 'used';
+              return json(200, grant(record.login!));
+          }
+        }
+        if (form.grant_type === 'refresh_token') {
+          const login = refresh.get(form.refresh_token ?? '');
+          if (!login) return json(200, { error: 'bad_refresh_token' });
+          // Single use, and the access token it replaces stops working.
+          refresh.delete(form.refresh_token!);
+          for (const [t, l] of access) if (l === login) access.delete(t);
+          return json(200, grant(login));
+        }
+        if (form.code !== undefined) {
+          const web = webCodes.get(form.code);
+          if (!web || form.client_secret !== options.clientSecret || form.redirect_uri !== web.redirectUri) return json(200, { error: 'bad_verification_code' });
+          webCodes.delete(form.code);
+          return json(200, grant(web.login));
+        }
+        return json(200, { error: 'unsupported_grant_type' });
+      }
+      if (req.method === 'GET' && path === '/api/v3/user') {
+        const login = bearer ? access.get(bearer) : undefined;
+        if (!login) return json(401, { message: 'Bad credentials' });
+        const account = accounts.get(login)!;
+        return json(200, { login: account.login, id: account.id, type: 'User' });
+      }
+      if (req.method === 'GET' && path === '/api/v3/copilot_internal/user') {
+        const login = bearer ? access.get(bearer) : undefined;
+        if (!login) return json(401, { message: 'Bad credentials' });
+        const account = accounts.get(login)!;
+        if (!account.seat) return json(404, { message: 'Not Found' });
+        return json(200, { login: account.login, copilot_plan: 'business', access_type_sku: 'copilot_for_business_seat', chat_enabled: true, endpoints: { api: options.copilotApiUrl ?? `${url}/copilot` } });
+      }
+      const revoking = /^\/api\/v3\/applications\/([^/]+)\/token$/.exec(path);
+      if (req.method === 'DELETE' && revoking) {
+        const basic = Buffer.from(/^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', 'base64').toString();
+        if (decodeURIComponent(revoking[1]!) !== clientId || basic !== `${clientId}:${options.clientSecret ?? ''}`) return json(401, { message: 'Requires authentication' });
+        const token = (form as { access_token?: string } | undefined)?.access_token ?? '';
+        if (!access.delete(token)) return json(404, { message: 'Not Found' });
+        res.writeHead(204).end();
+        return;
+      }
+      json(404, { message: 'Not Found' });
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const code = (userCode: string) => {
+    const record = codes.get(userCode);
+    if (!record) throw new Error(`no device code ${userCode}`);
+    return record;
+  };
+  return {
+    url,
+    apiUrl: `${url}/api/v3`,
+    calls,
+    issued,
+    account(login, o = {}) {
+      const account = { login, id: 1000 + accounts.size, seat: o.seat ?? true };
+      accounts.set(login, account);
+      return account;
+    },
+    approve(userCode, login) {
+      if (!accounts.has(login)) throw new Error(`no account ${login}`);
+      Object.assign(code(userCode), { state: 'approved', login });
+    },
+    deny: (userCode) => void (code(userCode).state = 'denied'),
+    expire: (userCode) => void (code(userCode).state = 'expired'),
+    slowDown: (userCode, times = 1) => void (code(userCode).slowDowns = times),
+    revokeAll(login) {
+      for (const [t, l] of access) if (l === login) access.delete(t);
+      for (const [t, l] of refresh) if (l === login) refresh.delete(t);
+    },
+    tokenOf(login) {
+      return [...access.entries()].filter(([, l]) => l === login).map(([t]) => t).at(-1);
+    },
+    consent(authorizeUrl, login) {
+      const a = new URL(authorizeUrl);
+      if (a.searchParams.get('client_id') !== clientId) throw new Error('wrong client id');
+      const redirectUri = a.searchParams.get('redirect_uri')!;
+      const webCode = `wc_${++serial}`;
+      webCodes.set(webCode, { login, redirectUri });
+      const back = new URL(redirectUri);
+      back.searchParams.set('code', webCode);
+      back.searchParams.set('state', a.searchParams.get('state') ?? '');
+      return back.toString();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
