@@ -20,10 +20,14 @@ import { UsageMeter } from './core/usage.js';
 import { Metrics } from './infra/metrics.js';
 import { toolLimits } from './agent/sandbox/limits.js';
 import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
+import { apiUrlOf, GitHubOAuth } from './infra/github-oauth.js';
+import { Accounts } from './core/identity/accounts.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
 const STORE_CLOSE_MS = 3000;
+/** Per-user tokens are refreshed this long before they would expire during a turn. */
+const REFRESH_SPARE_MS = 5 * 60_000;
 
 export interface App {
   config: Config;
@@ -37,6 +41,8 @@ export interface App {
   metrics: Metrics;
   /** The audit trail: what people and administrators made the bot do (core/audit.ts). */
   audit: Audit;
+  /** COPILOT_AUTH=per-user: people's linked GitHub accounts. */
+  accounts: Accounts | undefined;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -81,6 +87,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     home: config.copilotHome,
     ...(config.otelEndpoint ? { telemetryEndpoint: config.otelEndpoint } : {}),
     auth: config.auth,
+    ...(config.identity && new URL(config.identity.githubUrl).hostname !== 'github.com' ? { githubApiUrl: apiUrlOf(config.identity.githubUrl) } : {}),
     model: config.model,
     tools: config.tools,
     approvalTools: config.approvalTools,
@@ -143,6 +150,18 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     onOutcome: (tool, outcome) => metrics.approval(tool, outcome),
     audit,
   });
+  // Per-user: a token is refreshed when it has less left than a turn may take, and some to spare.
+  const accounts = config.identity
+    ? new Accounts({
+        store: store.identities,
+        github: new GitHubOAuth({ url: config.identity.githubUrl, clientId: config.identity.clientId, ...(config.identity.clientSecret ? { clientSecret: config.identity.clientSecret } : {}) }),
+        audit,
+        logger: logger.child({ component: 'accounts' }),
+        claimOnce: (key, ttlMs) => store.dedupe.claim(key, ttlMs),
+        ...(config.identity.publicUrl ? { publicUrl: config.identity.publicUrl } : {}),
+        refreshMarginMs: (config.turnTimeoutSeconds + config.approvalTimeoutSeconds) * 1000 + REFRESH_SPARE_MS,
+      })
+    : undefined;
   const conversation = new Conversation({
     agent,
     registry: store.registry,
@@ -162,6 +181,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     metrics,
     audit,
     usage,
+    ...(accounts ? { accounts } : {}),
   });
   queued = () => conversation.queue.size;
   let closing: Promise<void> | undefined;
@@ -174,9 +194,12 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     conversation,
     metrics,
     audit,
+    accounts,
     shutdown(graceMs) {
       closing ??= (async () => {
         agent.beginStop();
+        // Sign-ins waiting for people end: their messages are not answered by a process going away.
+        accounts?.stop();
         // Nobody can click a card of a process that is going away: its requests expire (denied) now.
         approvals.stop();
         const pending = conversation.queue.size;

@@ -44,6 +44,27 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
     ],
   },
   {
+    title: "Each person is themselves (per-user GitHub accounts)",
+    blocks: [
+      {
+        about: "shared (default): every turn runs on COPILOT_GITHUB_TOKEN (or the BYOK provider).\nper-user: each person connects their own GitHub account once (the bot asks them, privately) and each\nturn runs on its author's Copilot seat. Needs GITHUB_CLIENT_ID and TOKEN_ENCRYPTION_KEY, and neither\nCOPILOT_GITHUB_TOKEN nor a provider. Set COPILOT_MODEL to a model your seats have.",
+        settings: [["COPILOT_AUTH", "shared"]],
+      },
+      {
+        about: "The GitHub App (user tokens that expire after 8 h and are refreshed) or OAuth App people authorize,\nwith \"Device flow\" enabled in its settings. The secret is optional: with it, `logout` also revokes\nthe token at GitHub, and PUBLIC_URL turns on the web flow.",
+        settings: [["GITHUB_CLIENT_ID", ""], ["GITHUB_CLIENT_SECRET", ""]],
+      },
+      {
+        about: "github.com (default), or a GitHub Enterprise Server (https://ghe.example.com) or GHE.com (https://acme.ghe.com) address.",
+        settings: [["GITHUB_URL", ""]],
+      },
+      {
+        about: "Where people's browsers reach this bot (https). With GITHUB_CLIENT_SECRET, sign-in is a link to GitHub's\nconsent page that returns to <PUBLIC_URL>/auth/github/callback (set it as the app's callback URL);\nwithout, people enter a code at GitHub's device page (no public address needed).",
+        settings: [["PUBLIC_URL", ""]],
+      },
+    ],
+  },
+  {
     title: "Safety",
     blocks: [
       {

@@ -46,8 +46,20 @@ export interface FakeGitHubOptions {
   intervalSeconds?: number;
   /** How long device codes work (`expires_in`). */
   deviceSeconds?: number;
-  /** Where `/copilot_internal/user` says Copilot's API is (the fake Copilot API for the runtime). */
-  copilotApiUrl?: string;
+  /**
+   * The scriptable model server (testkit/model-server.ts) the fake Copilot API at `/copilot` hands
+   * chat requests to, once it has checked and recorded the caller's token.
+   */
+  modelUrl?: string;
+}
+
+/** A model call the Copilot runtime made through the fake Copilot API: as whom. */
+export interface CopilotCall {
+  path: string;
+  token: string;
+  login: string | undefined;
+  /** What it answered: 200, or 401 (the token is not good) / 403 (no seat). */
+  status: number;
 }
 
 export interface FakeGitHub {
@@ -68,6 +80,10 @@ export interface FakeGitHub {
   tokenOf(login: string): string | undefined;
   /** Every access token ever issued, newest last. */
   issued: string[];
+  /** The model calls the runtime made (the fake Copilot API at `<url>/copilot`). */
+  copilot: CopilotCall[];
+  /** GitHub takes the person's Copilot seat away (or gives it back). */
+  seat(login: string, has: boolean): void;
   /** The web flow's consent: where GitHub sends the browser back for `authorizeUrl`, as `login`. */
   consent(authorizeUrl: string, login: string): string;
   close(): Promise<void>;
@@ -83,6 +99,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const webCodes = new Map<string, { login: string; redirectUri: string }>();
   const calls: FakeGitHubCall[] = [];
   const issued: string[] = [];
+  const copilot: CopilotCall[] = [];
   let serial = 0;
   let url = '';
 
@@ -180,8 +197,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         if (!login) return json(401, { message: 'Bad credentials' });
         const account = accounts.get(login)!;
         if (!account.seat) return json(404, { message: 'Not Found' });
-        return json(200, { login: account.login, copilot_plan: 'business', access_type_sku: 'copilot_for_business_seat', chat_enabled: true, endpoints: { api: options.copilotApiUrl ?? `${url}/copilot` } });
+        return json(200, { login: account.login, copilot_plan: 'business', access_type_sku: 'copilot_for_business_seat', chat_enabled: true, endpoints: { api: `${url}/copilot` } });
       }
+      if (path.startsWith('/copilot/')) return void copilotApi(req, res, path.slice('/copilot'.length), bearer ?? '', raw);
       const revoking = /^\/api\/v3\/applications\/([^/]+)\/token$/.exec(path);
       if (req.method === 'DELETE' && revoking) {
         const basic = Buffer.from(/^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '', 'base64').toString();
@@ -194,6 +212,31 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       json(404, { message: 'Not Found' });
     }),
   );
+  /**
+   * Copilot's API as the runtime uses it (measured with runtime 1.0.14): `GET /models`, then
+   * `POST /chat/completions` with the person's GitHub token as the bearer (no exchange). A token
+   * GitHub does not know is 401, an account without a seat 403, as Copilot answers them.
+   */
+  function copilotApi(req: http.IncomingMessage, res: http.ServerResponse, path: string, token: string, raw: string): void {
+    const login = access.get(token);
+    const status = !login ? 401 : accounts.get(login)?.seat ? 200 : 403;
+    if (path === '/models' || path === '/chat/completions') copilot.push({ path, token, login, status });
+    const json = (code: number, body: unknown) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (status === 401) return json(401, { error: { message: 'unauthorized: token expired or revoked', code: 'unauthorized' } });
+    if (status === 403) return json(403, { error: { message: 'You are not authorized to use Copilot.', code: 'forbidden' } });
+    if (req.method === 'GET' && path === '/models') return json(200, { object: 'list', data: [copilotModel('test-model')] });
+    if (req.method !== 'POST' || path !== '/chat/completions' || !options.modelUrl) return json(404, { error: { message: 'Not Found' } });
+    const upstream = http.request(`${options.modelUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'application/json' });
+      up.pipe(res);
+    });
+    upstream.on('error', () => json(502, { error: { message: 'model server unreachable' } }));
+    upstream.end(raw);
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const code = (userCode: string) => {
@@ -206,6 +249,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     apiUrl: `${url}/api/v3`,
     calls,
     issued,
+    copilot,
+    seat(login, has) {
+      accounts.get(login)!.seat = has;
+    },
     account(login, o = {}) {
       const account = { login, id: 1000 + accounts.size, seat: o.seat ?? true };
       accounts.set(login, account);
@@ -241,5 +288,29 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A model as Copilot's `/models` lists it: what the runtime needs to pick it (not `gpt-4.1`: that name sends it to auto mode). */
+function copilotModel(id: string) {
+  return {
+    id,
+    name: id,
+    object: 'model',
+    vendor: 'test',
+    version: id,
+    preview: false,
+    model_picker_enabled: true,
+    capabilities: {
+      family: id,
+      type: 'chat',
+      object: 'model_capabilities',
+      tokenizer: 'o200k_base',
+      limits: { max_context_window_tokens: 128000, max_output_tokens: 16384, max_prompt_tokens: 128000 },
+      supports: { streaming: true, tool_calls: true, parallel_tool_calls: true },
+    },
+    policy: { state: 'enabled', terms: '' },
+    supported_endpoints: ['/chat/completions'],
+    billing: { is_premium: false, multiplier: 0 },
   };
 }

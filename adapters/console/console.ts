@@ -145,13 +145,24 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       prompt();
       continue;
     }
+    // Per-user: a person whose GitHub account is not connected connects it first; the line is answered then.
+    if (parsed.kind === 'prompt') {
+      const signIn = await conversation.signIn(thread, async (r) => void say(accountText(r)));
+      if (signIn) {
+        say(accountText(await signIn.said));
+        if (!(await signIn.linked)) {
+          prompt();
+          continue;
+        }
+      }
+    }
     const files = attached.length ? gatherFiles(attached, readLocalFile, conversation.fileLimits) : undefined;
     attached = [];
     if (files) {
       const { skipped } = await files;
       if (skipped.length) write(`${paint('33', 'bot › ')}${skippedNote(skipped)}\n`);
     }
-    const extra: MessageOptions = files ? { files } : {};
+    const extra: MessageOptions = { ...(files ? { files } : {}), tell: async (r) => void say(accountText(r)) };
     const reply = tty ? await answerOnTerminal(conversation, thread, line, { write, paint, spinner: spinner!, render }, extra) : await answerPlain(conversation, thread, line, { write, paint, render }, extra);
     void reply;
     prompt();
@@ -159,6 +170,11 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
   spinner?.stop();
   rl.close();
   write('\n');
+}
+
+/** A reply about the person's GitHub account, with its link spelled out (a terminal has no buttons). */
+function accountText(reply: Reply): string {
+  return reply.kind === 'account' && reply.link && !reply.text.includes(reply.link.url) ? `${reply.text}\n${reply.link.label}: ${reply.link.url}` : reply.text;
 }
 
 interface Out {

@@ -16,6 +16,9 @@ export function copilotCommand() {
     .addSubcommand((s) => s.setName('forget').setDescription("Delete this thread's Copilot session for good"))
     .addSubcommand((s) => s.setName('sessions').setDescription('List the threads in this server that have a session'))
     .addSubcommand((s) => s.setName('usage').setDescription('What you used today and this week, and your daily budgets (only to you)'))
+    .addSubcommand((s) => s.setName('login').setDescription('Connect your GitHub account: your turns run on your own Copilot seat (only to you)'))
+    .addSubcommand((s) => s.setName('logout').setDescription('Disconnect your GitHub account (only to you)'))
+    .addSubcommand((s) => s.setName('whoami').setDescription('Which GitHub account your turns run as (only to you)'))
     .addSubcommand((s) => s.setName('help').setDescription('How to use Copilot here'));
 }
 

@@ -29,6 +29,14 @@ export function textView(text: string): View {
   return { content, more, components: [], files: [] };
 }
 
+/** A reply about the person's GitHub account, with a button that opens GitHub's page. */
+export function accountView(reply: Reply): View {
+  const view = textView(reply.text);
+  if (reply.kind !== 'account' || !reply.link) return view;
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(reply.link.url).setLabel(reply.link.label));
+  return { ...view, components: [row] };
+}
+
 export function forgetConfirmView(): View {
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(BUTTON.forgetYes).setLabel('Forget it').setStyle(ButtonStyle.Danger),

@@ -2,6 +2,7 @@
  * Block Kit for what the bot shows privately: history pages, the list of a channel's threads,
  * and the forget confirmation. Limits are Slack's, named next to the code that obeys them.
  */
+import type { Reply } from '../../src/core/reply.js';
 import type { ThreadRecord } from '../../src/core/ports.js';
 import { threadLine, type ThreadNames } from '../../src/core/listing.js';
 import { chunkMarkdown } from '../shared/chunk.js';
@@ -21,6 +22,8 @@ export const ACTION = {
   history: 'copilot_history',
   forget: 'copilot_forget',
   transcript: 'copilot_transcript',
+  /** A button that opens a page (GitHub's sign-in): Slack still sends its click, which is only acknowledged. */
+  link: 'copilot_link',
 } as const;
 
 export interface ThreadTarget {
@@ -50,6 +53,13 @@ export function textSections(markdown: string): Block[] {
   return chunkMarkdown(markdown, SECTION_TEXT_LIMIT)
     .map((chunk) => ({ type: 'section', text: { type: 'mrkdwn', text: toMrkdwn(chunk) } }))
     .slice(0, MAX_BLOCKS - 2);
+}
+
+/** A reply about the person's GitHub account: its words, and a button that opens GitHub's page. */
+export function accountBlocks(reply: Reply): Block[] {
+  const sections = textSections(reply.text);
+  if (reply.kind !== 'account' || !reply.link) return sections;
+  return [...sections, { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: reply.link.label }, url: reply.link.url, action_id: ACTION.link, style: 'primary' }] }];
 }
 
 function button(text: string, actionId: string, value: string, extra: Block = {}): Block {

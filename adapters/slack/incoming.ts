@@ -8,7 +8,7 @@ import type { Addressed, AnswerView, InboundMessage, PlatformThread } from '../.
 import type { Reservation } from '../../src/core/queue.js';
 import { INTERRUPTED_NOTICE, isPrivate, type Reply } from '../../src/core/reply.js';
 import type { ThreadRef } from '../../src/core/thread.js';
-import { confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames, textSections } from './blocks.js';
+import { accountBlocks, confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames } from './blocks.js';
 import { StreamReplier, type Replier } from './stream.js';
 import type { ThreadNames } from '../../src/core/listing.js';
 import { openingOf } from '../../src/core/ports.js';
@@ -152,7 +152,7 @@ async function deliver(client: WebClient, thread: ThreadRef, reply: Reply, names
       ? historyBlocks(reply.text, { c: thread.channel, t: thread.thread }, reply.page.page, reply.page.pages)
       : reply.kind === 'sessions'
         ? sessionListBlocks(reply.records, names)
-        : textSections(reply.text);
+        : accountBlocks(reply);
   await ephemeral(client, thread, reply.text.slice(0, 200), blocks);
 }
 

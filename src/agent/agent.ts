@@ -29,9 +29,19 @@ export type TurnProgress = { kind: 'tool'; name: string; phase: 'start' | 'end';
 /** A file for the turn, as downloaded: a picture, or text (UTF-8 bytes, written to the thread's folder as they are). */
 export type TurnAttachment = { kind: 'image'; name: string; mimeType: string; data: Buffer } | { kind: 'text'; name: string; data: Buffer };
 
+/** A person's own GitHub account, for a turn they wrote (COPILOT_AUTH=per-user). */
+export interface TurnCredentials {
+  login: string;
+  /** The GitHub host the token is for (`github.com`, a GHES host). */
+  host: string;
+  token: string;
+}
+
 export interface TurnOptions {
   /** The turn is aborted and fails with `TurnTimeoutError` after this long. */
   timeoutMs: number;
+  /** Per-user: the turn runs as this account (its token goes to the runtime for this session, never to its environment). */
+  as?: TurnCredentials;
   /** Called with each piece of the answer as the model streams it. */
   onDelta?: (text: string) => void;
   /** Called when a tool starts or ends, and when one assistant message of the turn is complete. */
@@ -146,6 +156,22 @@ export class SessionLimitError extends TurnFailedError {
     readonly usedAiCredits: number,
   ) {
     super(`the thread has used ${usedAiCredits} of its ${maxAiCredits} AI credits`);
+  }
+}
+
+/**
+ * GitHub or Copilot refused the turn's account: `signed-out` (the token was revoked or expired:
+ * the person connects again), `no-seat` (the account has no Copilot access), or `unresolved`
+ * (refused, and the runtime does not say which: the core asks GitHub). No answer came.
+ */
+export class AccountRefusedError extends Error {
+  override name = 'AccountRefusedError';
+  constructor(
+    readonly why: 'signed-out' | 'no-seat' | 'unresolved',
+    readonly login: string,
+    detail: string,
+  ) {
+    super(`GitHub refused @${login} (${why}): ${detail}`);
   }
 }
 

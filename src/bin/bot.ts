@@ -18,6 +18,7 @@ import { createDiscordAdapter, DiscordStartError, type DiscordAdapter } from '..
 import { startSweeper } from '../core/retention.js';
 import { startAuditPruner } from '../core/audit.js';
 import { runShutdown } from '../infra/shutdown.js';
+import { gitHubCallbackRoute } from '../../adapters/web/github-callback.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   let slack: SlackAdapter | undefined;
   let discord: DiscordAdapter | undefined;
   routes.push(metricsRoute(app.metrics));
+  if (app.accounts?.webFlow) routes.push(gitHubCallbackRoute(app.accounts));
   const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe, journal: app.store.journal, metrics: app.metrics };
   try {
     if (config.slack) {

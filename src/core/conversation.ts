@@ -22,7 +22,9 @@ import { KeyedQueue, NO_RESERVATION, type Reservation } from './queue.js';
 import { DEFAULT_FILE_LIMITS, type FileLimits, type GatheredFiles } from './attachments.js';
 import { failureOf } from './failures.js';
 import type { Reply } from './reply.js';
-import { DEFAULT_CONTEXT_BUDGET, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
+import { Accounts, type Credentials, type SignIn, type Tell } from './identity/accounts.js';
+import { AccountRefusedError, TurnFailedError } from '../agent/agent.js';
+import { DEFAULT_CONTEXT_BUDGET, withAuthor, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 
 /**
@@ -54,7 +56,12 @@ export interface ConversationOptions {
   audit?: AuditTrail;
   /** Counts each person's usage and takes from their daily budgets (absent: nothing counted, no budgets). */
   usage?: UsageMeter;
+  /** COPILOT_AUTH=per-user: people's linked GitHub accounts; each turn runs as its author. Absent: one shared account. */
+  accounts?: Accounts;
 }
+
+/** What login, logout and whoami say where everyone runs on one account. */
+const SHARED_ACCOUNT = 'This bot runs everyone’s turns on one shared Copilot account (COPILOT_AUTH=shared): there is no GitHub account of yours to connect.';
 
 export interface MessageOptions {
   /** Streams the answer as it is written. */
@@ -78,6 +85,8 @@ export interface MessageOptions {
   context?: (since: string | undefined) => Promise<ThreadContext | undefined>;
   /** The message's files, being downloaded (see `core/attachments.ts`). */
   files?: Promise<GatheredFiles>;
+  /** How to reach the person privately later (a sign-in's outcome, for `login`). */
+  tell?: Tell;
 }
 
 export const DEFAULT_HISTORY_PAGE_SIZE = 15;
@@ -222,7 +231,7 @@ export class Conversation {
     if (parsed.kind !== 'prompt' || (!parsed.text && !options.quoted?.length && !options.files)) options.reservation?.cancel();
     switch (parsed.kind) {
       case 'command':
-        return this.runCommand(thread, parsed.command);
+        return this.runCommand(thread, parsed.command, options.tell);
       case 'invalid':
         return { kind: 'notice', text: parsed.message };
       case 'prompt':
@@ -231,19 +240,47 @@ export class Conversation {
     }
   }
 
-  async runCommand(thread: ThreadRef, command: Command): Promise<Reply> {
+  /**
+   * Per-user mode: whether the person's turns can run (their GitHub account is linked and works).
+   * Undefined when they can (or in shared mode); otherwise the sign-in started for them, whose
+   * first words the caller shows, the rest told through `tell`.
+   */
+  async signIn(thread: ThreadRef, tell: Tell): Promise<SignIn | undefined> {
+    const accounts = this.options.accounts;
+    if (!accounts) return undefined;
+    const check = await accounts.credentials(thread);
+    if (check.ok) return undefined;
+    const signIn = accounts.connect(thread, tell);
+    if (!check.reconnect) return signIn;
+    // Why they are asked again comes first.
+    return { ...signIn, said: signIn.said.then((prompt) => ({ ...prompt, text: `${check.reply.text}\n${prompt.text}` })) };
+  }
+
+  /** `tell`: how to reach the person privately later (a sign-in's outcome); absent, they are not told. */
+  async runCommand(thread: ThreadRef, command: Command, tell: Tell = async () => undefined): Promise<Reply> {
     // Commands (slash, buttons) are asked for explicitly and answered privately: refused every time.
     const refusal = this.gate.refusal(thread);
     if (refusal) return refusal;
     try {
-      return await this.command(thread, command);
+      return await this.command(thread, command, tell);
     } catch (err) {
       return failureOf(err, this.options.logger.child({ command: command.kind })).reply;
     }
   }
 
-  private async command(thread: ThreadRef, command: Command): Promise<Reply> {
+  private async command(thread: ThreadRef, command: Command, tell: Tell): Promise<Reply> {
+    const accounts = this.options.accounts;
     switch (command.kind) {
+      case 'login': {
+        if (!accounts) return { kind: 'account', text: SHARED_ACCOUNT };
+        const check = await accounts.credentials(thread);
+        if (check.ok) return { kind: 'account', text: `You are connected as **@${check.credentials.login}** already. Say \`logout\` first to use another account.` };
+        return accounts.connect(thread, tell).said;
+      }
+      case 'logout':
+        return accounts ? accounts.logout(thread) : { kind: 'account', text: SHARED_ACCOUNT };
+      case 'whoami':
+        return accounts ? accounts.whoami(thread) : { kind: 'account', text: SHARED_ACCOUNT };
       case 'history': {
         const resolved = this.resolveId(thread);
         if (typeof resolved !== 'string') return resolved;
@@ -334,10 +371,21 @@ export class Conversation {
       let id = line;
       const log = () => this.options.logger.child({ sessionId: id });
       this.transcripts.drop(id);
+      // Per-user: the author's own account, its token refreshed if it is about to expire.
+      let as: Credentials | undefined;
       try {
+        if (this.options.accounts) {
+          const check = await this.options.accounts.credentials(thread);
+          if (!check.ok) {
+            outcome = 'signed_out';
+            used.turns = 0;
+            return check.reply;
+          }
+          as = check.credentials;
+        }
         id = await this.sessionOf(thread, line);
         const [context, files] = await Promise.all([this.contextOf(id, options), options.files]);
-        const prompt = withContext(context, withFiles(said, files), this.contextBudget);
+        const prompt = withContext(context, withAuthor(as?.login, withFiles(said, files)), this.contextBudget);
         const attachments = [...(context?.attached?.attachments ?? []), ...(files?.attachments ?? [])];
         const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
           () => undefined,
@@ -355,6 +403,7 @@ export class Conversation {
         const meter = this.options.usage;
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
+          ...(as ? { as } : {}),
           onDelta: options.onDelta,
           onProgress: options.onProgress,
           ...(attachments.length ? { attachments } : {}),
@@ -385,7 +434,10 @@ export class Conversation {
         }
         log().info({ created: result.created, chars: result.text.length, ms: Math.round(performance.now() - started) }, 'turn answered');
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
-      } catch (err) {
+      } catch (caught) {
+        const err = await this.accountTrouble(caught, as);
+        // GitHub no longer takes the person's token: the link ends, and they are asked to connect again.
+        if (err instanceof AccountRefusedError && err.why === 'signed-out') await this.options.accounts?.rejected(thread, err.login).catch(() => undefined);
         const failure = failureOf(err, log());
         outcome = failure.outcome;
         return failure.reply;
@@ -398,6 +450,13 @@ export class Conversation {
       }
     };
     return options.reservation ? options.reservation.run(task) : this.queue.run(line, task);
+  }
+
+  /** An account refusal the runtime did not explain is explained by GitHub (or, if it cannot be asked, is a failed turn). */
+  private async accountTrouble(err: unknown, as: Credentials | undefined): Promise<unknown> {
+    if (!(err instanceof AccountRefusedError) || err.why !== 'unresolved' || !as || !this.options.accounts) return err;
+    const why = await this.options.accounts.diagnose(as);
+    return why ? new AccountRefusedError(why, err.login, err.message) : new TurnFailedError(err.message);
   }
 
   /**

@@ -3,7 +3,7 @@
  * what goes to the log (details, upstream words, under a reference), and the short reply the
  * person sees. The first row whose error class matches wins; anything unknown is the last row.
  */
-import { AgentStoppedError, RuntimeExitedError, SessionBusyError, SessionLimitError, TurnFailedError, TurnTimeoutError } from '../agent/agent.js';
+import { AccountRefusedError, AgentStoppedError, RuntimeExitedError, SessionBusyError, SessionLimitError, TurnFailedError, TurnTimeoutError } from '../agent/agent.js';
 import { StoreUnavailableError } from '../infra/store-calls.js';
 import type { Logger } from '../infra/log.js';
 import type { TurnOutcome } from '../infra/metrics.js';
@@ -16,7 +16,7 @@ export interface Failure {
 
 interface Row<E extends Error> {
   error: abstract new (...args: never[]) => E;
-  outcome: TurnOutcome;
+  outcome: TurnOutcome | ((err: E) => TurnOutcome);
   /** Logs what an operator needs and returns what the person is told. */
   tell: (err: E, log: Logger) => Reply;
 }
@@ -49,6 +49,19 @@ const FAILURES: ReadonlyArray<Row<Error>> = [
         kind: 'error',
         text: `🪫 This thread has used its ${err.maxAiCredits} AI credits (SESSION_MAX_AI_CREDITS), so I stopped before asking the model again. Start a new thread, or ask the people who run me to raise the limit.`,
       };
+    },
+  }),
+  row({
+    error: AccountRefusedError,
+    outcome: (err) => (err.why === 'no-seat' ? 'no_seat' : 'signed_out'),
+    tell: (err, log) => {
+      log.info({ login: err.login, why: err.why, reason: err.message }, 'turn refused: the person’s GitHub account');
+      return err.why === 'no-seat'
+        ? {
+            kind: 'account',
+            text: `🚫 @${err.login} has no GitHub Copilot seat (or Copilot is turned off for it), so I did not answer. Ask your organization’s admins for a seat, or \`logout\` and connect an account that has one.`,
+          }
+        : { kind: 'account', text: `🔌 GitHub no longer accepts your connection (@${err.login}): it was revoked or has expired. Send your message again to connect anew.` };
     },
   }),
   row({
@@ -87,7 +100,7 @@ const FAILURES: ReadonlyArray<Row<Error>> = [
 
 export function failureOf(err: unknown, log: Logger): Failure {
   const match = FAILURES.find((r) => err instanceof r.error);
-  if (match) return { outcome: match.outcome, reply: match.tell(err as Error, log) };
+  if (match) return { outcome: typeof match.outcome === 'function' ? match.outcome(err as Error) : match.outcome, reply: match.tell(err as Error, log) };
   const ref = errorReference();
   log.error({ err, ref }, 'failed');
   return { outcome: 'error', reply: { kind: 'error', text: `⚠️ Something went wrong on my side (ref \`${ref}\`). The thread is intact: please try again.` } };

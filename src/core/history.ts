@@ -4,7 +4,7 @@
  * Pure: events in, Markdown lines out.
  */
 
-import { splitContext } from './thread-context.js';
+import { splitAuthor, splitContext } from './thread-context.js';
 import type { TranscriptEvent } from '../domain.js';
 import type { ApprovalEntry } from '../store/approvals.js';
 import { decisionLine } from './approvals/card.js';
@@ -141,11 +141,14 @@ export function renderEvent(event: TranscriptEvent, toolNames: ReadonlyMap<strin
   switch (event.type) {
     case 'user.message': {
       // The thread's context came with the words; history shows the words and how much came along.
-      const { question, context } = splitContext(stripDatetime(text(d, 'content')));
+      const { question: said, context } = splitContext(stripDatetime(text(d, 'content')));
+      // Per-user: who ran the turn, as GitHub knows them.
+      const { author, question } = splitAuthor(said);
       const attached = field(d, 'attachments');
       const names = Array.isArray(attached) ? attached.map((a) => text(a, 'displayName') || text(a, 'path').split('/').pop() || 'file') : [];
       const files = names.length ? `\n📎 ${names.join(', ')}` : '';
-      return { kind: 'user', at, text: `${context ? `${question}\n_(with ${context})_` : question}${files}` };
+      const by = author ? `_(as @${author})_ ` : '';
+      return { kind: 'user', at, text: `${by}${context ? `${question}\n_(with ${context})_` : question}${files}` };
     }
     case 'assistant.message': {
       const content = text(d, 'content');

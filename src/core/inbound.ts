@@ -16,7 +16,7 @@ import { gatherFiles, skippedNote, type InboundFile } from './attachments.js';
 import type { Conversation } from './conversation.js';
 import type { Deliveries } from './deliveries.js';
 import { NO_RESERVATION, type Reservation } from './queue.js';
-import { FORGOTTEN_MARK, type Reply } from './reply.js';
+import { FORGOTTEN_MARK, isPrivate, type Reply } from './reply.js';
 import type { ReplyRule } from '../domain.js';
 import { sessionIdFor, type SessionId, type ThreadRef } from './thread.js';
 import type { ContextBudget } from '../domain.js';
@@ -143,14 +143,14 @@ export class Inbound {
    * built here (reading a payload may await or throw): the place taken on arrival is given up
    * whatever happens, so a malformed payload never holds its thread's line.
    */
-  async handle(arrival: Arrival, build: InboundMessage | (() => InboundMessage | Promise<InboundMessage>), platform: PlatformThread): Promise<void> {
+  async handle(arrival: Arrival, build: InboundMessage | (() => InboundMessage | Promise<InboundMessage>), platform: PlatformThread, admitted = false): Promise<void> {
     const { logger } = this.options;
     let message: InboundMessage | undefined;
     try {
       const read = typeof build === 'function' ? await build() : build;
       message = read;
       if (read.addressed === 'follow-up' && !(await this.answersFollowUp(read.thread, arrival.busy))) return;
-      await this.options.deliveries.once(read.key, () => this.options.deliveries.track(this.respond(arrival, read, platform)));
+      await this.options.deliveries.once(read.key, () => this.options.deliveries.track(this.respond(arrival, read, platform, admitted)));
     } catch (err) {
       const where = message ? { channel: message.thread.channel, message: message.id } : { channel: arrival.thread?.channel, unread: true };
       logger.error({ err: String(err), platform: this.options.platform, ...where }, `${this.label}: message failed`);
@@ -178,15 +178,34 @@ export class Inbound {
     return this.options.platform.charAt(0).toUpperCase() + this.options.platform.slice(1);
   }
 
-  private async respond(arrival: Arrival, message: InboundMessage, platform: PlatformThread): Promise<void> {
+  private async respond(arrival: Arrival, message: InboundMessage, platform: PlatformThread, admitted: boolean): Promise<void> {
     const { conversation, journal, logger } = this.options;
     // A message bringing files or a quoted message runs a turn even without words: admitted (and counted) as one.
     const carries = (message.quoted?.length ?? 0) > 0 || (platform.download !== undefined && (message.files?.length ?? 0) > 0);
-    const admission = await conversation.admit(message.thread, message.text, { carries });
+    const admission = admitted ? { ok: true as const } : await conversation.admit(message.thread, message.text, { carries });
     if (!admission.ok) {
       arrival.cancel();
       if (admission.reply) await platform.deliver(message.thread, admission.reply);
       return;
+    }
+    const parsed = parseInput(message.text);
+    const quoted = message.quoted ?? [];
+    const files = platform.download ? (message.files ?? []) : [];
+    const isTurn = parsed.kind === 'prompt' && (parsed.text !== '' || quoted.length > 0 || files.length > 0);
+    // Per-user: someone whose GitHub account is not connected is asked to connect it, privately,
+    // and the message is answered once they have (it takes its place in the thread's line then).
+    if (isTurn) {
+      const tell = (reply: Reply) => platform.deliver(message.thread, reply);
+      const signIn = await conversation.signIn(message.thread, tell);
+      if (signIn) {
+        arrival.cancel();
+        await tell(await signIn.said);
+        void signIn.linked.then((linked) => {
+          // Admitted (and counted) once already, when it first came.
+          if (linked) return this.handle(this.arrive({ thread: message.thread, addressed: message.addressed }), { ...message, key: `${message.key}:signed-in` }, platform, true);
+        });
+        return;
+      }
     }
     let thread = message.thread;
     if (platform.open) {
@@ -197,13 +216,9 @@ export class Inbound {
       if (!opened) return platform.deliver(thread, { kind: 'error', text: '⚠️ I could not open a thread for this. Please try again.' });
       thread = opened;
     }
-    const parsed = parseInput(message.text);
-    const quoted = message.quoted ?? [];
-    const files = platform.download ? (message.files ?? []) : [];
-    const isTurn = parsed.kind === 'prompt' && (parsed.text !== '' || quoted.length > 0 || files.length > 0);
     if (!isTurn) arrival.cancel();
     if (parsed.kind === 'command' && parsed.command.kind === 'forget') return platform.confirmForget(thread);
-    if (!isTurn) return platform.deliver(thread, await conversation.handleMessage(thread, message.text, { admitted: true }));
+    if (!isTurn) return platform.deliver(thread, await conversation.handleMessage(thread, message.text, { admitted: true, tell: (reply) => platform.deliver(thread, reply) }));
 
     const id = sessionIdFor(thread);
     const safely = (what: string, work: () => Promise<void>) =>
@@ -236,7 +251,11 @@ export class Inbound {
     view.start(placed);
     await begun;
     const reply = await answer;
-    await view.finish(reply);
+    if (isPrivate(reply)) {
+      // For the author only (their GitHub account was refused): the thread sees that much, no more.
+      await view.finish({ kind: 'notice', text: '🔑 Not answered: I told the person who asked why, privately.' });
+      await platform.deliver(thread, reply);
+    } else await view.finish(reply);
     await safely('close the journal entry', () => journal.end(message.key));
   }
 

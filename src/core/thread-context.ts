@@ -78,6 +78,25 @@ export function withQuoted(question: string, quoted: readonly ContextMessage[]):
   return question ? `${question}\n\n${block}` : block;
 }
 
+/** How a turn's prompt says whose it is (COPILOT_AUTH=per-user): a first line history reads back. */
+const AUTHOR = /^<turn_author github="([A-Za-z0-9-]{1,39})"\/>\n/;
+
+/**
+ * The person's words, with the GitHub account the turn runs as (per-user) in front: the model
+ * knows who asks in a thread several people share, and history shows who ran each turn. Words
+ * that themselves start like the marker are set apart (a space), so nobody poses as someone else.
+ */
+export function withAuthor(login: string | undefined, question: string): string {
+  const own = question.startsWith('<turn_author') ? ` ${question}` : question;
+  return login ? `<turn_author github="${login}"/>\n${own}` : own;
+}
+
+/** The author a prompt names (see `withAuthor`), and the words after it. */
+export function splitAuthor(question: string): { author?: string; question: string } {
+  const m = AUTHOR.exec(question);
+  return m ? { author: m[1]!, question: question.slice(m[0].length) } : { question };
+}
+
 /** A prompt as history shows it: the person's words, and how much thread context came with them. */
 export function splitContext(prompt: string): { question: string; context?: string } {
   if (!prompt.startsWith(`${CONTEXT_OPEN}\n`)) return { question: prompt };

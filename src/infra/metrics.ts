@@ -8,7 +8,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Route } from './http-server.js';
 
-export type TurnOutcome = 'answered' | 'timeout' | 'failed' | 'runtime_exited' | 'store_unavailable' | 'stopped' | 'busy' | 'session_limit' | 'error';
+export type TurnOutcome = 'answered' | 'timeout' | 'failed' | 'runtime_exited' | 'store_unavailable' | 'stopped' | 'busy' | 'session_limit' | 'signed_out' | 'no_seat' | 'error';
 
 /** Read when scraped, from whoever owns the number. */
 export interface MetricSources {

@@ -14,13 +14,13 @@ import {
 } from 'discord.js';
 import type { Command } from '../../../src/core/commands/parse.js';
 import { helpText } from '../../../src/core/conversation.js';
-import { errorReference, failureNotice, FORGOTTEN_MARK } from '../../../src/core/reply.js';
+import { errorReference, failureNotice, FORGOTTEN_MARK, type Reply } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
 import { BUTTON, COMMAND_NAME } from '../commands.js';
 import type { DiscordContext } from '../context.js';
 import { NO_PINGS } from '../send.js';
 import { dmThreadRef, guildThreadRef, roleIds } from '../thread.js';
-import { forgetConfirmView, historyView, textView, type View } from '../views.js';
+import { accountView, forgetConfirmView, historyView, textView, type View } from '../views.js';
 import { APPROVAL_BUTTON, parseApprovalButton } from '../approvals.js';
 
 export function interactionCreate(client: Client, ctx: DiscordContext): void {
@@ -68,6 +68,17 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
     case 'usage': {
       const where = thread ?? { platform: 'discord', workspace: interaction.guildId ?? 'dm', channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id };
       return show(interaction, textView((await ctx.conversation.runCommand(where, { kind: 'usage' })).text));
+    }
+    case 'login':
+    case 'logout':
+    case 'whoami': {
+      const where = thread ?? { platform: 'discord', workspace: interaction.guildId ?? 'dm', channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id, roles: roleIds(interaction.member) };
+      // A sign-in's outcome comes later, as a private follow-up (Discord keeps the interaction 15 minutes).
+      const tell = async (r: Reply) => {
+        const view = accountView(r);
+        await interaction.followUp({ content: view.content, components: view.components, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+      };
+      return show(interaction, accountView(await ctx.conversation.runCommand(where, { kind: sub }, tell)));
     }
     case 'history':
       if (!thread) {

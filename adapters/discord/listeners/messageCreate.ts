@@ -9,7 +9,7 @@ import { ChannelType, Events, MessageType, type Client, type Message, type Senda
 import type { AnswerView, InboundMessage, PlatformThread } from '../../../src/core/inbound.js';
 import type { InboundFile } from '../../../src/core/attachments.js';
 import { downloadCapped, FileHostError } from '../../shared/download.js';
-import { isPrivate, WAITING_FOR_APPROVAL, type Reply } from '../../../src/core/reply.js';
+import { WAITING_FOR_APPROVAL, type Reply } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
 import { SpanKind } from '@opentelemetry/api';
 import { inSpan } from '../../../src/infra/tracing.js';
@@ -18,7 +18,7 @@ import { NO_PINGS, sendChunks } from '../send.js';
 import { DiscordStream } from '../stream.js';
 import { dmThreadRef, guildThreadRef, mentionsBot, roleIds, stripMention, threadName } from '../thread.js';
 import { quotedIn, threadMessages } from '../thread-messages.js';
-import { forgetConfirmView } from '../views.js';
+import { accountView, forgetConfirmView } from '../views.js';
 
 export function messageCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.MessageCreate, (message) => {
@@ -102,10 +102,24 @@ function discordThread(ctx: DiscordContext, message: Message, channel: SendableC
       }),
     async deliver(_thread: ThreadRef, reply: Reply) {
       // Refused before anything showed: privately (a DM), or as a reply where no thread was opened.
-      if (reply.kind === 'refusal' && isPrivate(reply)) {
+      if (reply.kind === 'refusal') {
         await message.author.send({ content: reply.text, allowedMentions: NO_PINGS }).catch((err: unknown) =>
           ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not send why a message was not answered (DMs closed?)'),
         );
+        return;
+      }
+      // About their GitHub account (a sign-in code, a refused seat): a message can only be private as a DM.
+      // Where DMs are closed, the thread hears only how to get it privately.
+      if (reply.kind === 'account') {
+        const view = accountView(reply);
+        const sent = await message.author.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS }).then(
+          () => true,
+          (err: unknown) => {
+            ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not DM a person about their GitHub account (DMs closed?)');
+            return false;
+          },
+        );
+        if (!sent) await message.reply({ content: `<@${message.author.id}> I could not send you a private message. Use \`/copilot login\` here: what it shows is only for you.`, allowedMentions: { users: [message.author.id] } });
         return;
       }
       if (!opened) return void (await message.reply({ content: reply.text, allowedMentions: NO_PINGS }));

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../infra/log.js';
 import type { ModelAuth, SessionId, TranscriptEvent } from '../../domain.js';
-import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnOptions, type TurnResult } from '../agent.js';
+import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
 import { SessionLocks } from '../locks/session-lock.js';
 import type { SessionLock } from '../locks/lock.js';
 import { removeThreadFolder } from '../thread-files.js';
@@ -21,6 +21,7 @@ import { placeAttachments } from './attached-files.js';
 import { CopilotRuntime, STOP_TIMEOUT_MS } from './runtime.js';
 import { DISCONNECT_TIMEOUT_MS, SessionPool } from './session-pool.js';
 import { resumeOrCreate, type SessionSetup } from './session-config.js';
+import { accountRefusal, SessionAccounts } from './accounts.js';
 import { PROCESS_TOOLS, runTurn, type RunningTurn } from './turn.js';
 import { withDeadline } from '../../infra/deadline.js';
 
@@ -30,6 +31,8 @@ export interface CopilotAgentOptions {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: the runtime exports its own spans there too, in the bot's traces. */
   telemetryEndpoint?: string;
   auth: ModelAuth | undefined;
+  /** Per-user on GitHub Enterprise: the API the runtime asks about people's seats (see RuntimeOptions). */
+  githubApiUrl?: string;
   model: string | undefined;
   tools: readonly string[];
   /** Of `tools`, those that need a person's approval for each use (see `TurnOptions.approve`). */
@@ -79,6 +82,8 @@ export class CopilotAgent implements AgentRuntime {
   private readonly approvalTools: ReadonlySet<string>;
   /** The turn running in each session (by id). */
   private readonly turns = new Map<string, RunningTurn>();
+  /** Per-user: whose token each live session holds. */
+  private readonly accounts = new SessionAccounts();
   /** Fails the turns in flight (a runtime that died, stop()): their callers hear why instead of an empty answer. */
   private readonly inFlight = new Set<(err: Error) => void>();
   private recycling: Promise<void> | undefined;
@@ -108,7 +113,7 @@ export class CopilotAgent implements AgentRuntime {
     locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));
     this.pool = new SessionPool({
       locks,
-      open: (id, reading) => this.open(id, reading),
+      open: (id, reading, as) => this.open(id, reading, as),
       disconnected: (session) => this.runtime.dropSession(session),
       ready: () => this.gate(),
       stopping: () => this.stopping,
@@ -134,8 +139,13 @@ export class CopilotAgent implements AgentRuntime {
   }
 
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
-    const lease = await this.live.acquire(id);
+    const { as } = options;
+    const lease = await this.live.acquire(id, as ? { as } : {}).catch((err: unknown) => {
+      throw accountRefusal(err, as) ?? err;
+    });
     try {
+      // A thread several people share runs each turn as its author.
+      if (as) await this.accounts.use(lease.session, as);
       const placed = await placeAttachments(options.attachments ?? [], { folder: this.filesFolder(id), owner: this.runtime.owner, sessionId: id, logger: this.options.logger });
       const text = await runTurn(lease.session, prompt, { ...options, placed }, {
         started: (turn) => {
@@ -322,12 +332,14 @@ export class CopilotAgent implements AgentRuntime {
     if (reason) await this.recycle(reason).catch((err: unknown) => this.options.logger.error({ err }, 'runtime recycle failed'));
   }
 
-  private open(id: SessionId, reading: boolean) {
+  private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined) {
     const folder = this.threadFolder(id);
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
     const owner = this.runtime.owner;
     if (owner) fs.lchownSync(folder, owner.uid, owner.gid);
-    return resumeOrCreate(this.runtime.client, id, reading, this.setup());
+    const opened = await resumeOrCreate(this.runtime.client, id, reading, this.setup(), as);
+    this.accounts.opened(opened.session, as);
+    return opened;
   }
 
   private setup(): SessionSetup {

@@ -28,6 +28,12 @@ export interface RuntimeOptions {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: the runtime exports its own spans there too, in the bot's traces. */
   telemetryEndpoint?: string;
   auth: ModelAuth | undefined;
+  /**
+   * Per-user on GitHub Enterprise (GITHUB_URL other than github.com): the REST API the runtime
+   * asks about each person's Copilot seat. Runtime 1.0.14 reads it only from
+   * COPILOT_DEBUG_GITHUB_API_URL (GH_HOST and COPILOT_GH_HOST change nothing), so that is set.
+   */
+  githubApiUrl?: string;
   /** How session state is kept, when not in the runtime's own folders (see SessionStore.fsConfig). */
   sessionFs: SessionFsConfig | undefined;
   /** Start in a sandbox (see sandbox/sandbox.ts); `start()` fails with `SandboxUnavailableError` where it cannot be made. */
@@ -41,6 +47,11 @@ export interface RuntimeOptions {
 
 /** Hosts the runtime itself reaches with a GitHub token (through the gateway, sandboxed). */
 export const COPILOT_HOSTS = ['github.com', '*.github.com', '*.githubcopilot.com', '*.githubusercontent.com', '*.ghe.com'];
+
+/** The runtime reaches Copilot itself (with a GitHub token), not a provider through the gateway. */
+function usesCopilot(auth: ModelAuth | undefined): boolean {
+  return auth?.kind === 'github' || auth?.kind === 'per-user';
+}
 
 /** Variables the runtime may see. Everything else (chat tokens, store passwords) stays out of reach of any tool. */
 const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
@@ -75,7 +86,7 @@ export class CopilotRuntime {
           owner: this.sandbox.owner,
           token: () => this.gatewayToken,
           routes: this.gatewayRoutes(),
-          runtimeEgress: this.options.auth?.kind === 'github' ? { allowed: COPILOT_HOSTS, pinned: new Map(), refusedEndpoints: egress.refusedEndpoints } : undefined,
+          runtimeEgress: usesCopilot(this.options.auth) ? { allowed: this.copilotHosts(), pinned: new Map(), refusedEndpoints: egress.refusedEndpoints } : undefined,
           toolEgress: egress,
           logger: this.options.logger.child({ part: 'sandbox-gateway' }),
         });
@@ -230,6 +241,7 @@ export class CopilotRuntime {
     const env: Record<string, string> = {};
     for (const key of RUNTIME_ENV) if (process.env[key] !== undefined) env[key] = process.env[key]!;
     const { auth, sessionFs } = this.options;
+    if (this.options.githubApiUrl) env.COPILOT_DEBUG_GITHUB_API_URL = this.options.githubApiUrl;
     const sandbox = this.sandbox;
     const common = {
       mode: 'empty' as const,
@@ -246,7 +258,7 @@ export class CopilotRuntime {
     };
     if (sandbox) {
       // Its network is the gateway: Copilot's hosts through it (GitHub mode), nothing else.
-      const proxy = auth?.kind === 'github' ? `http://runtime:${this.gatewayToken}@127.0.0.1:${new URL(sandbox.gatewayUrl).port}` : undefined;
+      const proxy = usesCopilot(auth) ? `http://runtime:${this.gatewayToken}@127.0.0.1:${new URL(sandbox.gatewayUrl).port}` : undefined;
       for (const key of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) delete env[key];
       // The token goes with each session (credentials.ts), so it is in no environment a tool can read.
       return new CopilotClient({
@@ -260,6 +272,12 @@ export class CopilotRuntime {
       });
     }
     return new CopilotClient({ ...common, baseDirectory: this.options.home, env });
+  }
+
+  /** Where a runtime on Copilot may connect: Copilot's hosts, and a GitHub Enterprise's API (per-user). */
+  private copilotHosts(): string[] {
+    const api = this.options.githubApiUrl ? new URL(this.options.githubApiUrl).hostname : undefined;
+    return api && !COPILOT_HOSTS.includes(api) ? [...COPILOT_HOSTS, api] : COPILOT_HOSTS;
   }
 
   /** Upstreams the runtime reaches through the gateway, credentials put in on the way. */

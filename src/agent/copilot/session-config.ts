@@ -5,6 +5,7 @@
  */
 import type { CopilotClient, SessionConfig } from '@github/copilot-sdk';
 import type { ModelAuth, SessionId } from '../../domain.js';
+import type { TurnCredentials } from '../agent.js';
 import type { Logger } from '../../infra/log.js';
 import { realLocation } from '../permissions.js';
 import type { SessionStore } from '../session-state/session-store.js';
@@ -33,7 +34,12 @@ export interface SessionSetup {
   logger: Logger;
 }
 
-export function sessionConfig(id: SessionId, setup: SessionSetup): SessionConfig {
+/**
+ * `as`: per-user, the account of the turn that opens the session. Its token goes with the
+ * create or resume (the runtime resolves the person's Copilot seat then); a session opened
+ * without one (to read its history) gets one before its next turn (see `useAccount`).
+ */
+export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCredentials): SessionConfig {
   const { auth, model, systemPrompt, allowedTools, approvalTools, sessions, owner } = setup;
   const provider = sessions.provider?.bind(sessions);
   return {
@@ -42,6 +48,9 @@ export function sessionConfig(id: SessionId, setup: SessionSetup): SessionConfig
     // Counted by the runtime in Copilot's AI credits (GitHub-token sessions); a provider key has none to count.
     ...(setup.maxAiCredits > 0 ? { sessionLimits: { maxAiCredits: setup.maxAiCredits } } : {}),
     ...sessionCredentials(auth, setup.gateway),
+    ...(auth?.kind === 'per-user' && as ? { gitHubToken: as.token } : {}),
+    // The runtime's own GitHub tools (its built-in MCP server) are tools too: none unless the operator enables them.
+    disabledMcpServers: ['github-mcp-server'],
     availableTools: [...allowedTools],
     workingDirectory: setup.threadFolder(id),
     streaming: true,
@@ -58,8 +67,8 @@ export function sessionConfig(id: SessionId, setup: SessionSetup): SessionConfig
 }
 
 /** Resumes the stored session, or creates it under the thread's id. */
-export async function resumeOrCreate(client: CopilotClient, id: SessionId, reading: boolean, setup: SessionSetup): Promise<Opened> {
-  const config = sessionConfig(id, setup);
+export async function resumeOrCreate(client: CopilotClient, id: SessionId, reading: boolean, setup: SessionSetup, as?: TurnCredentials): Promise<Opened> {
+  const config = sessionConfig(id, setup, as);
   if (await setup.sessions.exists(client, id)) {
     // Reading history should not add a "resumed" event to the history it reads.
     return { session: await client.resumeSession(id, { ...config, suppressResumeEvent: reading }), created: false };

@@ -9,7 +9,7 @@ import type { CopilotSession } from '@github/copilot-sdk';
 import type { SessionId } from '../../domain.js';
 import { withDeadline } from '../../infra/deadline.js';
 import type { Logger } from '../../infra/log.js';
-import { AgentStoppedError } from '../agent.js';
+import { AgentStoppedError, type TurnCredentials } from '../agent.js';
 import type { SessionLock } from '../locks/lock.js';
 
 export interface Opened {
@@ -20,8 +20,8 @@ export interface Opened {
 
 export interface SessionPoolOptions {
   locks: SessionLock;
-  /** Resumes or creates the session in the current runtime (its lock is held). */
-  open(id: SessionId, reading: boolean): Promise<Opened>;
+  /** Resumes or creates the session in the current runtime (its lock is held); `as`: the turn's own account (per-user). */
+  open(id: SessionId, reading: boolean, as: TurnCredentials | undefined): Promise<Opened>;
   /** A session was disconnected (the SDK's client may forget it). */
   disconnected(session: CopilotSession): void;
   /** Waits until the runtime may be used (no restart under way); throws once it is stopped. */
@@ -100,7 +100,7 @@ export class SessionPool {
   }
 
   /** Lends out `id`'s session, opening it (under its lock) unless it is open already. */
-  async acquire(id: SessionId, how: { reading?: boolean } = {}): Promise<Lease> {
+  async acquire(id: SessionId, how: { reading?: boolean; as?: TurnCredentials } = {}): Promise<Lease> {
     await this.options.ready();
     let live = this.live.get(id);
     if (live?.stale && live.leases === 0) {
@@ -112,7 +112,7 @@ export class SessionPool {
       this.live.delete(id);
       this.live.set(id, live);
     } else {
-      live = { session: this.open(id, how.reading === true), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0 };
+      live = { session: this.open(id, how.reading === true, how.as), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0 };
       this.live.set(id, live);
       this.opened++;
     }
@@ -259,11 +259,11 @@ export class SessionPool {
     return { waitMs: this.options.lockWaitMs, cancelled: () => (this.options.stopping() ? new AgentStoppedError() : undefined) };
   }
 
-  private async open(id: SessionId, reading: boolean): Promise<Opened> {
+  private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined): Promise<Opened> {
     await this.closing.get(id);
     await this.options.locks.acquire(id, this.lockWait());
     try {
-      return await this.options.open(id, reading);
+      return await this.options.open(id, reading, as);
     } catch (err) {
       await this.options.locks.release(id).catch(() => undefined);
       throw err;

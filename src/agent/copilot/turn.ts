@@ -7,6 +7,7 @@
 import type { CopilotSession } from '@github/copilot-sdk';
 import { SessionLimitError, TurnFailedError, TurnTimeoutError, type TurnOptions } from '../agent.js';
 import type { SdkAttachment } from './attached-files.js';
+import { turnRefusal } from './accounts.js';
 
 export interface RunningTurn {
   /** Fails the turn (its state can no longer be trusted). */
@@ -73,7 +74,7 @@ export function runTurn(session: CopilotSession, prompt: string, options: TurnOp
           finish(new SessionLimitError(event.data.maxAiCredits, event.data.usedAiCredits));
           break;
         case 'session.error':
-          finish(new TurnFailedError(event.data.message));
+          finish(turnRefusal(event.data, options.as) ?? new TurnFailedError(event.data.message));
           break;
         case 'session.idle':
           finish(undefined);

@@ -10,6 +10,10 @@ export type Command =
   | { kind: 'sessions'; in?: string }
   /** The person's own usage and daily budgets. */
   | { kind: 'usage' }
+  /** Per-user mode: connect, disconnect, or name the person's GitHub account. */
+  | { kind: 'login' }
+  | { kind: 'logout' }
+  | { kind: 'whoami' }
   | { kind: 'help' };
 
 export type Parsed =
@@ -23,6 +27,9 @@ export const COMMAND_HELP: ReadonlyArray<readonly [usage: string, what: string]>
   ['forget', "delete this thread's session for good; the next message starts fresh"],
   ['sessions', 'list the threads in this workspace that have a session'],
   ['usage', 'show what you used today and this week, and your daily budgets'],
+  ['login', 'connect your GitHub account: your turns run on your own Copilot seat (where the bot asks for it)'],
+  ['logout', 'disconnect your GitHub account'],
+  ['whoami', 'show which GitHub account your turns run as'],
   ['help', 'show this help'],
 ];
 
@@ -58,6 +65,9 @@ function toCommand(word: string, args: string[]): Result {
     case 'forget':
     case 'sessions':
     case 'usage':
+    case 'login':
+    case 'logout':
+    case 'whoami':
     case 'help':
       if (args.length > 0) return { ok: false, error: `\`${word}\` takes no arguments.` };
       return { ok: true, value: { kind: word } };

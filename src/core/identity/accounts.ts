@@ -64,11 +64,17 @@ const WEB_POLL_MS = 2000;
 /** How long an instance waits for another one refreshing the same person's token. */
 const REFRESH_WAIT_MS = 10_000;
 
+/** A sign-in under way: what to show the person now, and whether it ends linked. */
+export interface SignIn {
+  said: Promise<Reply>;
+  linked: Promise<boolean>;
+}
+
 export type CredentialsCheck = { ok: true; credentials: Credentials } | { ok: false; reply: Reply; reconnect: boolean };
 
 export class Accounts {
   /** Sign-ins running here, one per person: a second message joins the first (one code, not two). */
-  private readonly signIns = new Map<Person, { linked: Promise<boolean>; said: Reply }>();
+  private readonly signIns = new Map<Person, SignIn>();
   private readonly refreshing = new Map<Person, Promise<Grant | undefined>>();
   private readonly stopping = new AbortController();
   private readonly now: () => number;
@@ -98,27 +104,30 @@ export class Accounts {
   }
 
   /**
-   * Connects the person's GitHub account: tells them how (a code to enter, or a link), and
-   * resolves true once it is linked, false when the sign-in ended otherwise (expired, declined,
-   * the bot stopping). A sign-in already running for them is joined, and they are told again.
+   * Connects the person's GitHub account. `said`: how (a code to enter, or a link), for the caller
+   * to show; what comes after (connected, declined, expired) is told through `tell`. `linked`
+   * resolves true once the account is linked, false when the sign-in ended otherwise (or the bot
+   * stops). A sign-in already running for the person is joined: the same code, said again.
    */
-  connect(thread: ThreadRef, tell: Tell): Promise<boolean> {
+  connect(thread: ThreadRef, tell: Tell): SignIn {
     const person = personOf(thread);
     const running = this.signIns.get(person);
-    if (running) {
-      void tell(running.said).catch(() => undefined);
-      return running.linked;
-    }
-    const entry = { linked: Promise.resolve(false), said: { kind: 'account', text: '' } as Reply };
-    entry.linked = (this.webFlow ? this.webSignIn(person, tell, entry) : this.deviceSignIn(person, tell, entry))
-      .catch(async (err: unknown) => {
+    if (running) return running;
+    let said: (reply: Reply) => void = () => undefined;
+    const signIn: SignIn = { said: new Promise<Reply>((resolve) => (said = resolve)), linked: Promise.resolve(false) };
+    const flow = this.webFlow ? this.webSignIn(person, said, tell) : this.deviceSignIn(person, said, tell);
+    signIn.linked = flow
+      .catch((err: unknown) => {
         this.options.logger.warn({ err: String(err), person }, 'GitHub sign-in failed');
-        await tell({ kind: 'account', text: '⚠️ I could not reach GitHub to connect your account. Please try again in a few minutes.' }).catch(() => undefined);
+        const trouble: Reply = { kind: 'account', text: '⚠️ I could not reach GitHub to connect your account. Please try again in a few minutes.' };
+        // Before the prompt: that is what is said; after it, the person is told.
+        said(trouble);
+        void signIn.said.then((first) => (first === trouble ? undefined : tell(trouble).catch(() => undefined)));
         return false;
       })
       .finally(() => this.signIns.delete(person));
-    this.signIns.set(person, entry);
-    return entry.linked;
+    this.signIns.set(person, signIn);
+    return signIn;
   }
 
   /** `/copilot whoami`. */
@@ -181,6 +190,19 @@ export class Accounts {
     }
   }
 
+  /**
+   * Why Copilot refused an account when the runtime does not say: GitHub no longer takes the token
+   * (`signed-out`), or it does and the account has no Copilot (`no-seat`). Undefined: GitHub could not be asked.
+   */
+  async diagnose(credentials: Credentials): Promise<'signed-out' | 'no-seat' | undefined> {
+    try {
+      await this.options.github.user(credentials.token);
+      return 'no-seat';
+    } catch (err) {
+      return err instanceof GrantRefusedError ? 'signed-out' : undefined;
+    }
+  }
+
   /** Ends the sign-ins waiting here (shutdown): their messages are not answered. */
   stop(): void {
     this.stopping.abort();
@@ -190,16 +212,15 @@ export class Accounts {
     return new URL(CALLBACK_PATH, this.options.publicUrl).toString();
   }
 
-  private async deviceSignIn(person: Person, tell: Tell, entry: { said: Reply }): Promise<boolean> {
+  private async deviceSignIn(person: Person, said: (prompt: Reply) => void, tell: Tell): Promise<boolean> {
     const { github, logger } = this.options;
     const code = await github.startDevice(this.now());
     const minutes = Math.max(1, Math.round((code.expiresAt - this.now()) / 60_000));
-    entry.said = {
+    said({
       kind: 'account',
-      text: `🔑 This bot runs Copilot as *you*: connect your GitHub account first. Open ${code.verificationUri} and enter the code **${code.userCode}** (it works for ${minutes} minutes). I will answer your message as soon as you are connected.`,
+      text: `🔑 This bot runs Copilot as *you*: connect your GitHub account first. Open ${code.verificationUri} and enter the code **${code.userCode}** (it works for ${minutes} minutes). I will answer as soon as you are connected.`,
       link: { url: code.verificationUri, label: 'Open GitHub' },
-    };
-    await tell(entry.said);
+    });
     let interval = code.intervalSeconds;
     while (this.now() < code.expiresAt) {
       await this.sleep(interval * 1000, this.stopping.signal);
@@ -235,17 +256,16 @@ export class Accounts {
     return false;
   }
 
-  private async webSignIn(person: Person, tell: Tell, entry: { said: Reply }): Promise<boolean> {
+  private async webSignIn(person: Person, said: (prompt: Reply) => void, tell: Tell): Promise<boolean> {
     const state = randomBytes(24).toString('base64url');
     const started = this.now();
     await this.options.store.expect(state, { person, createdAt: new Date(started).toISOString() }, WEB_SIGN_IN_MS);
     const url = this.options.github.authorizeUrl(state, this.callbackUrl());
-    entry.said = {
+    said({
       kind: 'account',
-      text: `🔑 This bot runs Copilot as *you*: connect your GitHub account first (the link works for 10 minutes, once). I will answer your message as soon as you are connected.`,
+      text: `🔑 This bot runs Copilot as *you*: connect your GitHub account first (the link works for 10 minutes, once). I will answer as soon as you are connected.`,
       link: { url, label: 'Connect GitHub' },
-    };
-    await tell(entry.said);
+    });
     // The callback may reach any instance: the link is looked for in the store.
     while (this.now() - started < WEB_SIGN_IN_MS) {
       await this.sleep(WEB_POLL_MS, this.stopping.signal);

@@ -32,6 +32,7 @@ function setup(rule: ReplyRule, logger: Logger = silentLogger) {
     active: (t: ThreadRef) => queue.pending(sessionIdFor(t)) > 0,
     reserve: (t: ThreadRef) => queue.reserve(sessionIdFor(t)),
     admit: async () => ({ ok: true }),
+    signIn: async () => undefined,
     awaitingApproval: () => false,
     fileLimits: { maxBytes: 1, perMessage: 1 },
     handleMessage: async (t: ThreadRef, text: string, options: { reservation: { run: <T>(task: () => Promise<T>) => Promise<T> } }) =>

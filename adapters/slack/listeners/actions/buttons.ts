@@ -9,6 +9,10 @@ import { describe } from '../../replier.js';
 import { containerOf } from '../../thread.js';
 
 export function buttons(app: App, ctx: SlackContext): void {
+  // A link button opens its page in the browser; the click Slack sends as well needs only its ack.
+  app.action(ACTION.link, async ({ ack }) => {
+    await ack();
+  });
   const on = (pattern: RegExp, run: (a: Parameters<Parameters<App['action']>[1]>[0], who: Actor, target: NonNullable<ReturnType<typeof decodeTarget>>) => Promise<void>) => {
     app.action<BlockAction<ButtonAction>>(pattern, async (args) => {
       await args.ack();

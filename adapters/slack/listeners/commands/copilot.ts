@@ -1,13 +1,13 @@
 /**
- * `/copilot history|forget|sessions|usage|help [thread link] [page]`. Acked at once (Slack allows 3 s),
+ * `/copilot history|forget|sessions|usage|login|logout|whoami|help [thread link] [page]`. Acked at once (Slack allows 3 s),
  * answered privately through `respond()`. Slack sends no thread with a slash command, so without
  * a thread link `history` and `forget` list this channel's threads that have sessions.
  */
 import type { App, RespondFn } from '@slack/bolt';
 import { COMMAND_HELP } from '../../../../src/core/commands/parse.js';
-import { confirmForgetBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
+import { accountBlocks, confirmForgetBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
-import { errorReference, failureNotice } from '../../../../src/core/reply.js';
+import { errorReference, failureNotice, type Reply } from '../../../../src/core/reply.js';
 import { respondPrivately, showHistory, type Actor } from '../../actions.js';
 import { describe } from '../../replier.js';
 import { toMrkdwn } from '../../mrkdwn.js';
@@ -49,6 +49,15 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
     case 'usage': {
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'usage' });
       return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
+    }
+    case 'login':
+    case 'logout':
+    case 'whoami': {
+      if (link !== undefined) return usage();
+      // A sign-in's outcome comes later, through the same private channel (Slack keeps it open 30 minutes).
+      const tell = (r: Reply) => respondPrivately(respond, toMrkdwn(r.text), accountBlocks(r));
+      const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: sub.toLowerCase() as 'login' | 'logout' | 'whoami' }, tell);
+      return tell(reply);
     }
     case 'history':
     case 'forget': {

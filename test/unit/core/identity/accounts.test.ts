@@ -27,6 +27,13 @@ let told: Reply[];
 let clock: number;
 const tell = async (r: Reply) => void told.push(r);
 
+/** Starts a sign-in the way the core does: what it says first is shown, the rest told. */
+function connect(a: Accounts, who = alice): Promise<boolean> {
+  const signIn = a.connect(who, tell);
+  void signIn.said.then((r) => told.push(r));
+  return signIn.linked;
+}
+
 function accounts(o: { secret?: string; publicUrl?: string; marginMs?: number } = {}): Accounts {
   return new Accounts({
     store: store.identities,
@@ -71,7 +78,7 @@ afterEach(async () => {
 describe('connecting with the device flow', () => {
   it('tells the code and where to enter it, waits through pending and slow_down, links the account and says so', async () => {
     const a = accounts();
-    const linked = a.connect(alice, tell);
+    const linked = connect(a);
     const code = await codeTold();
     expect(told[0]).toMatchObject({ kind: 'account', link: { url: `${gh.url}/login/device` } });
     expect(told[0]!.text).toContain(`${gh.url}/login/device`);
@@ -89,9 +96,9 @@ describe('connecting with the device flow', () => {
 
   it('a second message while signing in joins the same sign-in (one code), and is told it again', async () => {
     const a = accounts();
-    const first = a.connect(alice, tell);
+    const first = connect(a);
     const code = await codeTold();
-    const second = a.connect(alice, tell);
+    const second = connect(a);
     await expect.poll(() => told.filter((r) => r.text.includes(code)).length).toBe(2);
     gh.approve(code, 'alice');
     expect(await Promise.all([first, second])).toEqual([true, true]);
@@ -100,12 +107,12 @@ describe('connecting with the device flow', () => {
 
   it('a declined or expired code ends the sign-in, saying so, with nothing linked', async () => {
     const a = accounts();
-    let linked = a.connect(alice, tell);
+    let linked = connect(a);
     gh.deny(await codeTold());
     expect(await linked).toBe(false);
     expect(told.at(-1)!.text).toMatch(/declined/);
     told = [];
-    linked = a.connect(alice, tell);
+    linked = connect(a);
     gh.expire(await codeTold());
     expect(await linked).toBe(false);
     expect(told.at(-1)!.text).toMatch(/expired/);
@@ -115,7 +122,7 @@ describe('connecting with the device flow', () => {
 
   it('a code nobody enters runs out with its own lifetime', async () => {
     const a = accounts();
-    const linked = a.connect(alice, tell);
+    const linked = connect(a);
     await codeTold();
     expect(await linked).toBe(false);
     expect(told.at(-1)!.text).toMatch(/The code expired/);
@@ -125,7 +132,7 @@ describe('connecting with the device flow', () => {
 describe('tokens', () => {
   async function linkedAlice(a: Accounts) {
     told = [];
-    const linked = a.connect(alice, tell);
+    const linked = connect(a);
     gh.approve(await codeTold(), 'alice');
     expect(await linked).toBe(true);
   }
@@ -177,7 +184,7 @@ describe('tokens', () => {
 describe('connecting with the web flow', () => {
   it('offers GitHub’s consent page; the callback (state bound to the person, once) links them, and the waiting sign-in says so', async () => {
     const a = accounts({ secret: 'shh', publicUrl: 'https://bot.example.com' });
-    const linked = a.connect(alice, tell);
+    const linked = connect(a);
     await expect.poll(() => told.length).toBe(1);
     const authorize = told[0]!.kind === 'account' ? told[0]!.link!.url : '';
     expect(authorize).toContain(`${gh.url}/login/oauth/authorize?`);
@@ -196,7 +203,7 @@ describe('connecting with the web flow', () => {
 
 it('what the store holds of a link: the login in plain, no token readable', async () => {
   const a = accounts();
-  const linked = a.connect(alice, tell);
+  const linked = connect(a);
   gh.approve(await codeTold(), 'alice');
   await linked;
   const bytes = [dbFile, `${dbFile}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f).toString('latin1')).join('');
