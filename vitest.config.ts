@@ -25,6 +25,8 @@ const ONCE = [
   'test/slack/process.test.ts',
   'test/discord/process.test.ts',
   'test/discord/resilience.test.ts',
+  // The identity store has its own test on every backend (test/store/identities.test.ts).
+  'test/e2e/per-user.test.ts',
 ];
 
 export default defineConfig({

@@ -20,7 +20,7 @@ import { UsageMeter } from './core/usage.js';
 import { Metrics } from './infra/metrics.js';
 import { toolLimits } from './agent/sandbox/limits.js';
 import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
-import { apiUrlOf, GitHubOAuth } from './infra/github-oauth.js';
+import { GitHubOAuth } from './infra/github-oauth.js';
 import { Accounts } from './core/identity/accounts.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
@@ -87,7 +87,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     home: config.copilotHome,
     ...(config.otelEndpoint ? { telemetryEndpoint: config.otelEndpoint } : {}),
     auth: config.auth,
-    ...(config.identity && new URL(config.identity.githubUrl).hostname !== 'github.com' ? { githubApiUrl: apiUrlOf(config.identity.githubUrl) } : {}),
+    ...(config.identity && new URL(config.identity.githubUrl).hostname !== 'github.com' ? { githubUrl: config.identity.githubUrl } : {}),
     model: config.model,
     tools: config.tools,
     approvalTools: config.approvalTools,

@@ -64,6 +64,8 @@ export interface CopilotCall {
 
 export interface FakeGitHub {
   url: string;
+  /** What the Copilot runtime is given as COPILOT_DEBUG_GITHUB_API_URL to ask this fake about accounts. */
+  runtimeEnv: Record<string, string>;
   apiUrl: string;
   calls: FakeGitHubCall[];
   /** Adds a person GitHub knows. */
@@ -192,7 +194,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         const account = accounts.get(login)!;
         return json(200, { login: account.login, id: account.id, type: 'User' });
       }
-      if (req.method === 'GET' && path === '/api/v3/copilot_internal/user') {
+      // The runtime asks at the root of COPILOT_DEBUG_GITHUB_API_URL's origin; GHES serves it under /api/v3.
+      if (req.method === 'GET' && (path === '/api/v3/copilot_internal/user' || path === '/copilot_internal/user')) {
         const login = bearer ? access.get(bearer) : undefined;
         if (!login) return json(401, { message: 'Bad credentials' });
         const account = accounts.get(login)!;
@@ -247,6 +250,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   return {
     url,
     apiUrl: `${url}/api/v3`,
+    runtimeEnv: { COPILOT_DEBUG_GITHUB_API_URL: url },
     calls,
     issued,
     copilot,

@@ -31,8 +31,8 @@ export interface CopilotAgentOptions {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: the runtime exports its own spans there too, in the bot's traces. */
   telemetryEndpoint?: string;
   auth: ModelAuth | undefined;
-  /** Per-user on GitHub Enterprise: the API the runtime asks about people's seats (see RuntimeOptions). */
-  githubApiUrl?: string;
+  /** Per-user on GitHub Enterprise: the host people's tokens are for (see RuntimeOptions). */
+  githubUrl?: string;
   model: string | undefined;
   tools: readonly string[];
   /** Of `tools`, those that need a person's approval for each use (see `TurnOptions.approve`). */

@@ -17,6 +17,7 @@ import { killToolSandboxes, prepareSandbox, runtimeRssKb, type Sandbox } from '.
 import { modelUpstream, startGateway, type Gateway, type Upstream } from '../sandbox/gateway.js';
 import type { EgressPolicy } from '../sandbox/egress-policy.js';
 import type { FolderOwner } from '../thread-files.js';
+import { apiUrlOf } from '../../infra/github-oauth.js';
 import { describeLimits, type ToolLimits } from '../sandbox/limits.js';
 import { dropDisconnected, exited, runtimeProcess, sdkSessions } from './sdk-internals.js';
 
@@ -29,11 +30,11 @@ export interface RuntimeOptions {
   telemetryEndpoint?: string;
   auth: ModelAuth | undefined;
   /**
-   * Per-user on GitHub Enterprise (GITHUB_URL other than github.com): the REST API the runtime
-   * asks about each person's Copilot seat. Runtime 1.0.14 reads it only from
-   * COPILOT_DEBUG_GITHUB_API_URL (GH_HOST and COPILOT_GH_HOST change nothing), so that is set.
+   * Per-user on GitHub Enterprise (GITHUB_URL other than github.com): the host people's tokens
+   * are for. Runtime 1.0.14 resolves a token's account against `COPILOT_GH_HOST` (then `GH_HOST`),
+   * so that is set; its API host is allowed through the sandbox's gateway.
    */
-  githubApiUrl?: string;
+  githubUrl?: string;
   /** How session state is kept, when not in the runtime's own folders (see SessionStore.fsConfig). */
   sessionFs: SessionFsConfig | undefined;
   /** Start in a sandbox (see sandbox/sandbox.ts); `start()` fails with `SandboxUnavailableError` where it cannot be made. */
@@ -54,7 +55,21 @@ function usesCopilot(auth: ModelAuth | undefined): boolean {
 }
 
 /** Variables the runtime may see. Everything else (chat tokens, store passwords) stays out of reach of any tool. */
-const RUNTIME_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+const RUNTIME_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'SSL_CERT_FILE',
+  'NODE_EXTRA_CA_CERTS',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  // Where the runtime asks GitHub about an account: the runtime's own override (the tests' fake GitHub). No secret.
+  'COPILOT_DEBUG_GITHUB_API_URL',
+];
 
 /** How long a runtime gets to stop before it is killed. */
 export const STOP_TIMEOUT_MS = 5000;
@@ -241,7 +256,7 @@ export class CopilotRuntime {
     const env: Record<string, string> = {};
     for (const key of RUNTIME_ENV) if (process.env[key] !== undefined) env[key] = process.env[key]!;
     const { auth, sessionFs } = this.options;
-    if (this.options.githubApiUrl) env.COPILOT_DEBUG_GITHUB_API_URL = this.options.githubApiUrl;
+    if (this.options.githubUrl) env.COPILOT_GH_HOST = new URL(this.options.githubUrl).origin;
     const sandbox = this.sandbox;
     const common = {
       mode: 'empty' as const,
@@ -276,8 +291,10 @@ export class CopilotRuntime {
 
   /** Where a runtime on Copilot may connect: Copilot's hosts, and a GitHub Enterprise's API (per-user). */
   private copilotHosts(): string[] {
-    const api = this.options.githubApiUrl ? new URL(this.options.githubApiUrl).hostname : undefined;
-    return api && !COPILOT_HOSTS.includes(api) ? [...COPILOT_HOSTS, api] : COPILOT_HOSTS;
+    const url = this.options.githubUrl;
+    if (!url) return COPILOT_HOSTS;
+    const hosts = [new URL(url).hostname, new URL(apiUrlOf(url)).hostname];
+    return [...COPILOT_HOSTS, ...hosts.filter((h, i) => !COPILOT_HOSTS.includes(h) && hosts.indexOf(h) === i)];
   }
 
   /** Upstreams the runtime reaches through the gateway, credentials put in on the way. */
