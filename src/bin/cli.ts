@@ -17,6 +17,7 @@ import { forgetSession, listSessions, pruneSessions, showSession } from '../cli/
 import type { Out } from '../cli/out.js';
 import { showAudit } from '../cli/audit.js';
 import { showUsage } from '../cli/usage.js';
+import { users } from '../cli/users.js';
 import { cliActor } from '../cli/out.js';
 import { newKey } from '../infra/keyring.js';
 import { openStore } from '../store/store.js';
@@ -39,6 +40,9 @@ Commands (each also as \`sessions <command>\`):
                                        refusals, these commands; --json one record per line
   usage [--since 7d] [--by user|channel] [--json]
                                        turns, tool runs and tokens per person (or channel)
+  users list [--json]                  who connected a GitHub account (COPILOT_AUTH=per-user)
+  users revoke PLATFORM:ID             end a person's connection (their token deleted, and revoked
+                                       at GitHub with GITHUB_CLIENT_SECRET)
   keys new                             print a fresh TOKEN_ENCRYPTION_KEY
   keys rotate                          seal every kept token again under TOKEN_ENCRYPTION_KEY, so
                                        the keys in TOKEN_ENCRYPTION_PREVIOUS_KEYS can be dropped
@@ -114,6 +118,17 @@ async function keys(args: string[], logLevel: string | undefined, io: Out): Prom
   }
 }
 
+/** `users list | users revoke PLATFORM:ID`: the store only (revoke reads the token it revokes, so it needs the key). */
+async function usersCommand(args: string[], values: { json: boolean; 'log-level'?: string }, io: Out): Promise<number> {
+  const [verb, person, ...extra] = args;
+  if (extra.length || (verb !== 'list' && verb !== 'revoke') || (verb === 'list') !== (person === undefined)) throw new UsageError('users list [--json] | users revoke PLATFORM:ID');
+  if (person !== undefined && !/^[a-z]+:[^\s:]+$/.test(person)) throw new UsageError(`users revoke takes PLATFORM:ID (slack:U123, discord:456…), not "${person}"`);
+  const config = loadConfig(process.env, { needModel: false });
+  if (verb === 'revoke' && !config.keyring) throw new ConfigError('TOKEN_ENCRYPTION_KEY', 'is not set: people\'s tokens cannot be read to revoke them');
+  const logger = createProcessLogger(logLevelFlag(values['log-level']), 2, config.logFormat);
+  return users(config, logger, io, verb, person, { json: values.json });
+}
+
 /** A duration for --since: at most ten years back (further is no date the stores can compare). */
 function parseDurationOrUsage(text: string): number {
   let ms: number;
@@ -145,6 +160,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
     },
   });
   if (positionals[0] === 'keys') return keys(positionals.slice(1), values['log-level'], io);
+  if (positionals[0] === 'users') return usersCommand(positionals.slice(1), values, io);
   if (values.version || positionals[0] === 'version') {
     io.out(`copilot-threads ${version()}`);
     return 0;

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEntryPoints } from '../../testkit/entry-points.js';
 import { runEntry } from '../../testkit/process.js';
+import { keyring, parseKey } from '../../src/infra/keyring.js';
+import { openStore } from '../../src/store/store.js';
 
 const entry = useEntryPoints({ COPILOT_PROVIDER_API_KEY: 'sk-test-secret-value' });
 const { chat, cli } = entry;
@@ -121,6 +123,36 @@ describe('admin CLI (copilot-threads sessions …)', () => {
     expect((await runEntry(['src/bin/cli.ts', 'keys', 'rotate'], { ...entry.env, TOKEN_ENCRYPTION_KEY: 'short' })).stderr).toContain('TOKEN_ENCRYPTION_KEY: must be 32 bytes in base64');
     expect((await cli('keys', 'spin')).code).toBe(2);
     expect((await cli('audit', '--json')).stdout).toContain('"command":"keys rotate"');
+  });
+
+  it('lists the people who connected a GitHub account, and revokes one (users list, users revoke)', async () => {
+    const key = (await cli('keys', 'new')).stdout.trim();
+    const env = { ...entry.env, TOKEN_ENCRYPTION_KEY: key };
+    const store = await openStore(env.STORE_URL!, 5000, env.STORE_NAMESPACE, keyring(parseKey(key)));
+    try {
+      await store.identities.put({ person: 'slack:U1', login: 'alice', githubId: 1, host: 'github.com', linkedAt: '2026-12-01T10:00:00.000Z', expiresAt: '2026-12-01T18:00:00.000Z' }, { accessToken: 'ghu_alice_cli_token', expiresAt: 1 });
+      await store.identities.put({ person: 'discord:42', login: 'bob', githubId: 2, host: 'github.com', linkedAt: '2026-12-02T10:00:00.000Z' }, { accessToken: 'gho_bob_cli_token' });
+    } finally {
+      await store.close();
+    }
+    const list = await runEntry(['src/bin/cli.ts', 'users', 'list'], env);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/PERSON\s+GITHUB\s+HOST\s+LINKED\s+TOKEN EXPIRES/);
+    expect(list.stdout).toMatch(/discord:42\s+@bob\s+github\.com\s+2026-12-02 10:00\s+never/);
+    expect(list.stdout).toMatch(/slack:U1\s+@alice\s+github\.com\s+2026-12-01 10:00\s+2026-12-01 18:00/);
+    expect(list.stdout).not.toContain('cli_token');
+    // Who is linked is no secret: listed without the key too.
+    expect((await cli('users', 'list', '--json')).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { login: string }).login)).toEqual(['bob', 'alice']);
+    const revoked = await runEntry(['src/bin/cli.ts', 'users', 'revoke', 'slack:U1'], env);
+    expect(revoked).toMatchObject({ code: 0, stdout: expect.stringContaining('Revoked: slack:U1 (@alice) is no longer connected') });
+    const again = await runEntry(['src/bin/cli.ts', 'users', 'revoke', 'slack:U1'], env);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('slack:U1 has no GitHub account connected') });
+    expect((await cli('users', 'list')).stdout).not.toContain('alice');
+    expect((await cli('users', 'revoke', 'slack:U9')).stderr).toContain('TOKEN_ENCRYPTION_KEY');
+    expect((await cli('users', 'revoke', 'alice')).code).toBe(2);
+    expect((await cli('users', 'drop')).code).toBe(2);
+    const audit = (await cli('audit', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; actor: string; detail?: { person?: string } });
+    expect(audit).toContainEqual(expect.objectContaining({ kind: 'revoke', actor: expect.stringMatching(/^cli/), detail: expect.objectContaining({ person: 'slack:U1', login: 'alice', via: 'cli' }) }));
   });
 
   it('rejects bad input with a usage line and a non-zero exit', async () => {

@@ -150,7 +150,8 @@ export class Accounts {
 
   /** An administrator ends a person's link (`copilot-threads users revoke`); false when there was none. */
   async revoke(person: Person, actor: string): Promise<LinkedAccount | undefined> {
-    const linked = await this.options.store.get(person);
+    // A token no key opens any more is still deleted (it just cannot be revoked at GitHub).
+    const linked = await this.options.store.get(person).catch(() => undefined);
     const gone = await this.unlink(person, linked?.grant);
     if (!gone) return undefined;
     const account = linked?.account ?? (await this.options.store.list()).find((a) => a.person === person);
