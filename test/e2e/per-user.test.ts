@@ -11,7 +11,7 @@ import type { Reply } from '../../src/core/reply.js';
 import type { ThreadRef } from '../../src/core/thread.js';
 import { startFakeGitHub, type FakeGitHub } from '../../testkit/fake-github.js';
 import { startHarness, type Harness } from '../../testkit/harness.js';
-import { startModelServer, type ModelServer } from '../../testkit/model-server.js';
+import { startModelServer, toolScript, type ModelServer } from '../../testkit/model-server.js';
 
 let gh: FakeGitHub;
 let model: ModelServer;
@@ -143,6 +143,19 @@ describe('per-user identity against the real runtime', () => {
     expect(await h!.app.store.identities.get('slack:UCAROL')).toBeDefined();
     expect(chatTokens()).toEqual(['alice']);
     expect(await h!.app.conversation.handleMessage(alice, 'still mine')).toMatchObject({ kind: 'answer', text: expect.stringContaining('still mine') });
+    expect(chatTokens()).toEqual(['alice', 'alice']);
+  });
+
+  it('a tool sees nobody’s token: not in its environment, nor its parent’s (TOOLS_SANDBOX=off, the weakest set-up)', async () => {
+    await perUser({ COPILOT_TOOLS: 'bash', TOOLS_SANDBOX: 'off', COPILOT_TOOLS_APPROVAL: 'none' });
+    model.script(toolScript);
+    const alice = thread('UALICE');
+    await link(alice, 'alice');
+    const look = 'env; tr "\\0" "\\n" < /proc/$PPID/environ; echo looked';
+    const reply = await h!.app.conversation.handleMessage(alice, `exact ${Buffer.from(look).toString('hex')}`);
+    expect(reply).toMatchObject({ kind: 'answer', text: expect.stringContaining('looked') });
+    expect(reply.text).toContain('PATH=');
+    expect(reply.text).not.toMatch(/gh[or]_alice_\d/);
     expect(chatTokens()).toEqual(['alice', 'alice']);
   });
 
