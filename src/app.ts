@@ -43,6 +43,8 @@ export interface App {
   audit: Audit;
   /** COPILOT_AUTH=per-user: people's linked GitHub accounts. */
   accounts: Accounts | undefined;
+  /** Each person's usage, written behind the turns (`flush()` waits for it). */
+  usage: UsageMeter;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -195,6 +197,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     metrics,
     audit,
     accounts,
+    usage,
     shutdown(graceMs) {
       closing ??= (async () => {
         agent.beginStop();

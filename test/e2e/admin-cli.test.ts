@@ -127,7 +127,7 @@ describe('admin CLI (copilot-threads sessions …)', () => {
 
   it('lists the people who connected a GitHub account, and revokes one (users list, users revoke)', async () => {
     const key = (await cli('keys', 'new')).stdout.trim();
-    const env = { ...entry.env, TOKEN_ENCRYPTION_KEY: key };
+    const env: NodeJS.ProcessEnv = { ...entry.env, TOKEN_ENCRYPTION_KEY: key };
     const store = await openStore(env.STORE_URL!, 5000, env.STORE_NAMESPACE, keyring(parseKey(key)));
     try {
       await store.identities.put({ person: 'slack:U1', login: 'alice', githubId: 1, host: 'github.com', linkedAt: '2026-12-01T10:00:00.000Z', expiresAt: '2026-12-01T18:00:00.000Z' }, { accessToken: 'ghu_alice_cli_token', expiresAt: 1 });

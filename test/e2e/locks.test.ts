@@ -37,6 +37,8 @@ function anotherProcess(env: Record<string, string>, name: string): Promise<Othe
     process.stdout.write('STARTED\\n');
     for await (const line of readline.createInterface({ input: process.stdin })) {
       const reply = await app.conversation.handleMessage(thread, line);
+      // What the turn writes behind it is written before the answer is out (a test freezes this process right after).
+      await Promise.all([app.audit.flush(), app.usage.flush()]);
       process.stdout.write('REPLY ' + reply.text + '\\n');
     }
   `;
