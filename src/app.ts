@@ -85,6 +85,12 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     logger.warn('TOOLS_ALLOWED_HOSTS applies only in the tool sandbox: with TOOLS_SANDBOX=off, tools reach whatever the host reaches');
   }
   if (config.tools.length > 0 && !config.toolsSandbox) logger.warn('TOOLS_SANDBOX=off: tools run with the bot\'s own access to files and processes');
+  if (config.identity && config.tools.length > 0 && !config.toolsSandbox) {
+    logger.warn('COPILOT_AUTH=per-user with TOOLS_SANDBOX=off: a tool can read the bot\'s environment and files, TOKEN_ENCRYPTION_KEY among them, and so open every person\'s GitHub token: keep the sandbox on');
+  }
+  if (config.identity && process.env.COPILOT_DEBUG_GITHUB_API_URL) {
+    logger.warn({ url: process.env.COPILOT_DEBUG_GITHUB_API_URL }, 'COPILOT_DEBUG_GITHUB_API_URL is set: the Copilot runtime sends every person\'s GitHub token there (meant for tests against a fake GitHub)');
+  }
   const agent = new CopilotAgent({
     home: config.copilotHome,
     ...(config.otelEndpoint ? { telemetryEndpoint: config.otelEndpoint } : {}),

@@ -520,7 +520,7 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
  */
 function resolveIdentity(e: z.infer<typeof schema>): IdentityConfig | undefined {
   if (e.COPILOT_AUTH === 'shared') {
-    const stray = (['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET'] as const).find((k) => e[k] !== undefined);
+    const stray = (['GITHUB_CLIENT_ID', 'GITHUB_CLIENT_SECRET', 'GITHUB_URL'] as const).find((k) => e[k] !== undefined);
     if (stray) throw new ConfigError('COPILOT_AUTH', `is shared (one token for everyone), so ${stray} is not used: set COPILOT_AUTH=per-user to have people connect their GitHub accounts, or remove ${stray}`);
     return undefined;
   }
@@ -530,6 +530,8 @@ function resolveIdentity(e: z.infer<typeof schema>): IdentityConfig | undefined 
     throw new ConfigError('COPILOT_AUTH', 'per-user runs each turn on its author\'s Copilot seat: remove COPILOT_PROVIDER_* (a provider key would run everyone as the operator)');
   }
   if (e.COPILOT_GITHUB_TOKEN) throw new ConfigError('COPILOT_AUTH', 'per-user runs each turn with its author\'s own GitHub token: remove COPILOT_GITHUB_TOKEN');
+  // The callback is served at the root of the bot's HTTP server: a PUBLIC_URL with a path would send GitHub elsewhere.
+  if (e.PUBLIC_URL && !['', '/'].includes(new URL(e.PUBLIC_URL).pathname)) throw new ConfigError('PUBLIC_URL', 'must be the bot\'s address without a path (https://bot.example.com): GitHub returns to <PUBLIC_URL>/auth/github/callback');
   if (e.PUBLIC_URL && !e.GITHUB_CLIENT_SECRET) throw new ConfigError('GITHUB_CLIENT_SECRET', 'is required for the web sign-in PUBLIC_URL offers (or remove PUBLIC_URL to use the device flow)');
   return { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET, githubUrl: e.GITHUB_URL ?? 'https://github.com', publicUrl: e.PUBLIC_URL };
 }

@@ -256,6 +256,11 @@ export class Conversation {
     return { ...signIn, said: signIn.said.then((prompt) => ({ ...prompt, text: `${check.reply.text}\n${prompt.text}` })) };
   }
 
+  /** Whether the person may use the bot here at all (ALLOWED_*), asked again of a message answered later. */
+  accessRefusal(thread: ThreadRef): Reply | undefined {
+    return this.gate.refusal(thread);
+  }
+
   /** `tell`: how to reach the person privately later (a sign-in's outcome); absent, they are not told. */
   async runCommand(thread: ThreadRef, command: Command, tell: Tell = async () => undefined): Promise<Reply> {
     // Commands (slash, buttons) are asked for explicitly and answered privately: refused every time.
@@ -436,8 +441,13 @@ export class Conversation {
         return { kind: 'answer', text: result.text || '_(Copilot returned an empty answer.)_', sessionId: id, created: result.created };
       } catch (caught) {
         const err = await this.accountTrouble(caught, as);
-        // GitHub no longer takes the person's token: the link ends, and they are asked to connect again.
-        if (err instanceof AccountRefusedError && err.why === 'signed-out') await this.options.accounts?.rejected(thread, err.login).catch(() => undefined);
+        // Copilot refused the person's token: the link ends if GitHub no longer takes it either (they connect
+        // again); a token that only expired during the turn is renewed, and they are asked to send it again.
+        if (err instanceof AccountRefusedError && err.why === 'signed-out' && as && !(await this.options.accounts?.rejected(thread, as).catch(() => true))) {
+          outcome = 'signed_out';
+          log().info({ login: as.login }, 'Copilot refused a token GitHub still takes (renewed); the turn is not retried');
+          return { kind: 'account', text: '⚠️ Copilot did not take your GitHub token for this turn. Your connection is kept (renewed where it had expired): please send your message again.' };
+        }
         const failure = failureOf(err, log());
         outcome = failure.outcome;
         return failure.reply;

@@ -182,7 +182,10 @@ export class Inbound {
     const { conversation, journal, logger } = this.options;
     // A message bringing files or a quoted message runs a turn even without words: admitted (and counted) as one.
     const carries = (message.quoted?.length ?? 0) > 0 || (platform.download !== undefined && (message.files?.length ?? 0) > 0);
-    const admission = admitted ? { ok: true as const } : await conversation.admit(message.thread, message.text, { carries });
+    // A message answered after its author connected GitHub was admitted (and counted) when it came;
+    // whether they may still talk here is asked again (access may have changed meanwhile).
+    const refused = admitted ? conversation.accessRefusal(message.thread) : undefined;
+    const admission = refused ? { ok: false as const, reply: refused } : admitted ? { ok: true as const } : await conversation.admit(message.thread, message.text, { carries });
     if (!admission.ok) {
       arrival.cancel();
       if (admission.reply) await platform.deliver(message.thread, admission.reply);

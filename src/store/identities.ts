@@ -43,6 +43,8 @@ export interface IdentityStore {
   list(): Promise<LinkedAccount[]>;
   /** A web-flow sign-in started: its state nonce, for `ttlMs`. */
   expect(state: string, pending: PendingSignIn, ttlMs: number): Promise<void>;
+  /** The sign-in a state names, left in place (to show whose it is); undefined when unknown or expired. */
+  peek(state: string): Promise<PendingSignIn | undefined>;
   /** The sign-in a state names, taken (a state works once); undefined when unknown or expired. */
   take(state: string): Promise<PendingSignIn | undefined>;
 }
@@ -88,6 +90,11 @@ export class KeyvIdentityStore implements IdentityStore {
   async expect(state: string, pending: PendingSignIn, ttlMs: number): Promise<void> {
     const keyv = await this.open();
     await this.calls.run('write', () => keyv.set(`state:${state}`, pending, ttlMs));
+  }
+
+  async peek(state: string): Promise<PendingSignIn | undefined> {
+    const keyv = await this.open();
+    return (await this.calls.run('read', () => keyv.get(`state:${state}`))) as PendingSignIn | undefined;
   }
 
   async take(state: string): Promise<PendingSignIn | undefined> {

@@ -131,16 +131,26 @@ describe('per-user sign-in on the built bot (web flow, PUBLIC_URL)', () => {
     await expect.poll(() => ephemerals('UDAVE').some((e) => e.includes('/login/oauth/authorize'))).toBe(true);
     const authorize = /"url":"([^"]+\/login\/oauth\/authorize[^"]+)"/.exec(ephemerals('UDAVE').find((e) => e.includes('/login/oauth/authorize'))!)![1]!;
     expect(new URL(authorize).searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/auth/github/callback`);
-    const back = gh.consent(authorize, 'dave');
+    const back = new URL(gh.consent(authorize, 'dave'));
+    // GitHub's return asks the browser to confirm whose chat identity this connects; nothing is linked yet.
     const page = await fetch(back);
     expect(page.status).toBe(200);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
     const html = await page.text();
-    expect(html).toContain('Connected as @dave');
-    expect(html).not.toContain(new URL(back).searchParams.get('code')!);
+    expect(html).toContain('This connects your GitHub account to the Slack user UDAVE');
+    expect(html).toContain('<form method="post" action="/auth/github/callback">');
+    expect(chats().filter((c) => c.login === 'dave')).toHaveLength(0);
+    const confirm = (state: string, code: string) =>
+      fetch(`http://127.0.0.1:${port}/auth/github/callback`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ state, code }).toString() });
+    const done = await confirm(back.searchParams.get('state')!, back.searchParams.get('code')!);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Connected as @dave');
     await expect.poll(() => threadTexts(stack.slack, 'C222', root).some((t) => t.includes('through the web'))).toBe(true);
     expect(chats().at(-1)).toMatchObject({ login: 'dave' });
-    // The state worked once; a forged one links nobody.
+    // The state worked once; a forged one links nobody; a decline says so.
+    expect((await confirm(back.searchParams.get('state')!, back.searchParams.get('code')!)).status).toBe(400);
     expect((await fetch(back)).status).toBe(400);
     expect((await fetch(`http://127.0.0.1:${port}/auth/github/callback?state=forged&code=x`)).status).toBe(400);
+    expect(await (await fetch(`http://127.0.0.1:${port}/auth/github/callback?error=access_denied&state=x`)).text()).toContain('You declined');
   });
 });

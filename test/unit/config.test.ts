@@ -102,6 +102,34 @@ describe('loadConfig', () => {
   });
 });
 
+describe('per-user GitHub accounts (COPILOT_AUTH=per-user)', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const base = { COPILOT_AUTH: 'per-user', GITHUB_CLIENT_ID: 'Iv1.abc', TOKEN_ENCRYPTION_KEY: key };
+  it('reads the app, the GitHub address and the web flow; needs no shared credential', () => {
+    const c = loadConfig(base, { needModel: true, cwd: '/app' });
+    expect(c.auth).toEqual({ kind: 'per-user' });
+    expect(c.identity).toEqual({ clientId: 'Iv1.abc', clientSecret: undefined, githubUrl: 'https://github.com', publicUrl: undefined });
+    const web = loadConfig({ ...base, GITHUB_URL: 'https://ghe.example.com', PUBLIC_URL: 'https://bot.example.com', GITHUB_CLIENT_SECRET: 's3cret' }, { needModel: true, cwd: '/app' });
+    expect(web.identity).toMatchObject({ githubUrl: 'https://ghe.example.com', publicUrl: 'https://bot.example.com', clientSecret: 's3cret' });
+    expect(JSON.stringify(describeConfig(web))).not.toContain('s3cret');
+    expect(describeConfig(web).auth).toBe('per-user@ghe.example.com (web sign-in)');
+  });
+
+  it('refuses what would run people as someone else, or could not work', () => {
+    expect(errorOf({ ...base, GITHUB_CLIENT_ID: '' }).message).toMatch(/^GITHUB_CLIENT_ID: is required with COPILOT_AUTH=per-user/);
+    expect(errorOf({ ...base, TOKEN_ENCRYPTION_KEY: '' }).message).toMatch(/^TOKEN_ENCRYPTION_KEY: is required with COPILOT_AUTH=per-user/);
+    expect(errorOf({ ...base, COPILOT_GITHUB_TOKEN: 'ghp_x' }).message).toMatch(/^COPILOT_AUTH: per-user runs each turn with its author's own GitHub token/);
+    expect(errorOf({ ...base, COPILOT_PROVIDER_TYPE: 'openai', COPILOT_PROVIDER_BASE_URL: 'http://127.0.0.1:1/v1', COPILOT_MODEL: 'm' }).key).toBe('COPILOT_AUTH');
+    expect(errorOf({ ...base, PUBLIC_URL: 'https://bot.example.com' }).key).toBe('GITHUB_CLIENT_SECRET');
+    expect(errorOf({ ...base, PUBLIC_URL: 'https://bot.example.com/copilot', GITHUB_CLIENT_SECRET: 's' }).message).toMatch(/^PUBLIC_URL: must be the bot's address without a path/);
+    expect(errorOf({ ...base, GITHUB_URL: 'http://ghe.example.com' }).message).toMatch(/^GITHUB_URL: must be an https:\/\/ URL/);
+    expect(errorOf({ ...base, COPILOT_AUTH: 'everyone' }).message).toMatch(/^COPILOT_AUTH: must be shared or per-user/);
+    // Per-user settings where everyone shares one account are a slip, said at start.
+    expect(errorOf({ COPILOT_GITHUB_TOKEN: 'ghp_x', GITHUB_CLIENT_ID: 'Iv1.abc' }).message).toMatch(/^COPILOT_AUTH: is shared .* so GITHUB_CLIENT_ID is not used/);
+    expect(loadConfig({ ...base, GITHUB_URL: 'http://127.0.0.1:8080' }, { needModel: true, cwd: '/app' }).identity?.githubUrl).toBe('http://127.0.0.1:8080');
+  });
+});
+
 describe('the tool sandbox settings', () => {
   it('reads allowed hosts, pins (with or without a port), limits and APPROVERS, and rejects what would not work', () => {
     const c = loadConfig(

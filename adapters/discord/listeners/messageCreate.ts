@@ -119,7 +119,8 @@ function discordThread(ctx: DiscordContext, message: Message, channel: SendableC
             return false;
           },
         );
-        if (!sent) await message.reply({ content: `<@${message.author.id}> I could not send you a private message. Use \`/copilot login\` here: what it shows is only for you.`, allowedMentions: { users: [message.author.id] } });
+        // Only a sign-in prompt is pointed to publicly (it is how they go on); other news stays unsaid.
+        if (!sent && reply.link) await message.reply({ content: `<@${message.author.id}> I could not send you a private message. Use \`/copilot login\` here: what it shows is only for you.`, allowedMentions: { users: [message.author.id] } });
         return;
       }
       if (!opened) return void (await message.reply({ content: reply.text, allowedMentions: NO_PINGS }));

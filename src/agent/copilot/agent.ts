@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../infra/log.js';
 import type { ModelAuth, SessionId, TranscriptEvent } from '../../domain.js';
-import { AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
+import { AccountRefusedError, AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
 import { SessionLocks } from '../locks/session-lock.js';
 import type { SessionLock } from '../locks/lock.js';
 import { removeThreadFolder } from '../thread-files.js';
@@ -141,7 +141,8 @@ export class CopilotAgent implements AgentRuntime {
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
     const { as } = options;
     const lease = await this.live.acquire(id, as ? { as } : {}).catch((err: unknown) => {
-      throw accountRefusal(err, as) ?? err;
+      // Joined an open made for someone else, which their account's refusal failed: not this turn's author's doing.
+      throw err instanceof AccountRefusedError && err.login !== as?.login ? new TurnFailedError(err.message) : err;
     });
     try {
       // A thread several people share runs each turn as its author.
@@ -337,7 +338,10 @@ export class CopilotAgent implements AgentRuntime {
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
     const owner = this.runtime.owner;
     if (owner) fs.lchownSync(folder, owner.uid, owner.gid);
-    const opened = await resumeOrCreate(this.runtime.client, id, reading, this.setup(), as);
+    // A refusal names the account of the open that met it (a turn that joined an open made for another's is not blamed).
+    const opened = await resumeOrCreate(this.runtime.client, id, reading, this.setup(), as).catch((err: unknown) => {
+      throw accountRefusal(err, as) ?? err;
+    });
     this.accounts.opened(opened.session, as);
     return opened;
   }

@@ -7,7 +7,7 @@
  * through `tell`, privately. Tokens are never logged and never leave this module except as the
  * credentials of their owner's turn.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../infra/log.js';
 import { GitHubUnavailableError, GrantRefusedError, type DevicePoll, type DeviceCode, type Grant, type GitHubUser } from '../../infra/github-oauth.js';
 import type { IdentityStore, LinkedAccount, Person } from '../../store/identities.js';
@@ -61,8 +61,8 @@ export const CALLBACK_PATH = '/auth/github/callback';
 export const WEB_SIGN_IN_MS = 10 * 60 * 1000;
 /** How often a web sign-in waiting here looks whether it was finished (on any instance). */
 const WEB_POLL_MS = 2000;
-/** How long an instance waits for another one refreshing the same person's token. */
-const REFRESH_WAIT_MS = 10_000;
+/** How long one instance's refresh of a person's token is theirs: three times a GitHub call's timeout. */
+const REFRESH_CLAIM_MS = 30_000;
 
 /** A sign-in under way: what to show the person now, and whether it ends linked. */
 export interface SignIn {
@@ -70,12 +70,19 @@ export interface SignIn {
   linked: Promise<boolean>;
 }
 
-export type CredentialsCheck = { ok: true; credentials: Credentials } | { ok: false; reply: Reply; reconnect: boolean };
+/**
+ * A turn's credentials, or why there are none: never connected, the connection ended (`reconnect`),
+ * or GitHub could not be asked to renew an expired token (`unavailable`: try again later, nothing ended).
+ */
+export type CredentialsCheck = { ok: true; credentials: Credentials } | { ok: false; reply: Reply; reconnect: boolean; unavailable?: true };
+
+/** A refresh's outcome: the grant to use, the link over, or GitHub out of reach with the token expired. */
+type Refreshed = Grant | 'ended' | 'unavailable';
 
 export class Accounts {
   /** Sign-ins running here, one per person: a second message joins the first (one code, not two). */
   private readonly signIns = new Map<Person, SignIn>();
-  private readonly refreshing = new Map<Person, Promise<Grant | undefined>>();
+  private readonly refreshing = new Map<Person, Promise<Refreshed>>();
   private readonly stopping = new AbortController();
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -97,9 +104,10 @@ export class Accounts {
     const person = personOf(thread);
     const linked = await this.options.store.get(person);
     if (!linked) return { ok: false, reconnect: false, reply: { kind: 'account', text: NOT_CONNECTED } };
-    let grant: Grant | undefined = linked.grant;
+    let grant: Refreshed = linked.grant;
     if (grant.expiresAt !== undefined && grant.expiresAt - this.now() < this.options.refreshMarginMs) grant = await this.refreshOnce(person, linked.account, grant);
-    if (!grant) return { ok: false, reconnect: true, reply: { kind: 'account', text: reconnectText(linked.account.login) } };
+    if (grant === 'ended') return { ok: false, reconnect: true, reply: { kind: 'account', text: reconnectText(linked.account.login) } };
+    if (grant === 'unavailable') return { ok: false, reconnect: false, unavailable: true, reply: { kind: 'account', text: UNAVAILABLE } };
     return { ok: true, credentials: { login: linked.account.login, host: linked.account.host, token: grant.accessToken } };
   }
 
@@ -164,23 +172,40 @@ export class Accounts {
   }
 
   /**
-   * The runtime refused a person's token mid-turn (revoked or expired at GitHub): the link ends,
-   * and they are asked to connect again.
+   * Copilot refused a person's token mid-turn. The link ends only if it still holds that token and
+   * GitHub itself no longer takes it (and it cannot be renewed): a token that merely expired during
+   * a long turn is refreshed, and one replaced meanwhile (a new login) is left alone. True: the
+   * link ended, and the person has to connect again.
    */
-  async rejected(thread: ThreadRef, login: string): Promise<void> {
+  async rejected(thread: ThreadRef, refused: Credentials): Promise<boolean> {
     const person = personOf(thread);
-    if (await this.options.store.delete(person)) this.options.audit.record({ kind: 'revoke', actor: 'system', detail: { person, login, via: 'refused by GitHub' } });
+    const linked = await this.options.store.get(person).catch(() => undefined);
+    if (!linked || linked.grant.accessToken !== refused.token) return false;
+    if (linked.grant.refreshToken) return (await this.refreshOnce(person, linked.account, linked.grant)) === 'ended';
+    if ((await this.diagnose(refused)) !== 'signed-out') return false;
+    if (await this.options.store.delete(person)) this.options.audit.record({ kind: 'revoke', actor: 'system', detail: { person, login: refused.login, via: 'refused by GitHub' } });
+    return true;
   }
 
   /**
-   * GitHub sent a person back from the web flow's consent page (`GET /auth/github/callback`):
-   * the state names whose sign-in it is (once, for ten minutes). What the browser shows.
+   * GitHub sent a browser back from the web flow (`GET /auth/github/callback`): whose sign-in its
+   * state names, to ask the person in that browser to confirm before anything is linked. (GitHub
+   * skips its consent page for someone who authorized the app before: without this step, a link
+   * someone else asked for, opened by them, would silently connect their account to the asker.)
+   */
+  async webSignInFor(state: string): Promise<{ ok: true; who: string } | { ok: false; text: string }> {
+    const pending = state ? await this.options.store.peek(state) : undefined;
+    if (!pending || this.now() - Date.parse(pending.createdAt) > WEB_SIGN_IN_MS) return { ok: false, text: EXPIRED_LINK };
+    return { ok: true, who: describePerson(pending.person) };
+  }
+
+  /**
+   * The person confirmed (`POST /auth/github/callback`): the state is taken (it works once, for ten
+   * minutes), GitHub's code exchanged, and the account linked. What the browser shows.
    */
   async finishWebSignIn(state: string, code: string): Promise<{ ok: boolean; text: string }> {
     const pending = state ? await this.options.store.take(state) : undefined;
-    if (!pending || this.now() - Date.parse(pending.createdAt) > WEB_SIGN_IN_MS) {
-      return { ok: false, text: 'This sign-in link has expired or was already used. Ask the bot again in the chat (`login`).' };
-    }
+    if (!pending || this.now() - Date.parse(pending.createdAt) > WEB_SIGN_IN_MS) return { ok: false, text: EXPIRED_LINK };
     try {
       const grant = await this.options.github.exchangeCode(code, this.callbackUrl());
       const account = await this.link(pending.person, grant, 'web');
@@ -215,7 +240,8 @@ export class Accounts {
 
   private async deviceSignIn(person: Person, said: (prompt: Reply) => void, tell: Tell): Promise<boolean> {
     const { github, logger } = this.options;
-    const code = await github.startDevice(this.now());
+    const started = this.now();
+    const code = await github.startDevice(started);
     const minutes = Math.max(1, Math.round((code.expiresAt - this.now()) / 60_000));
     said({
       kind: 'account',
@@ -236,24 +262,29 @@ export class Accounts {
       }
       switch (poll.kind) {
         case 'pending':
+          // Linked meanwhile through another instance's sign-in (the person wrote there too).
+          if (await this.linkedSince(person, started)) {
+            notify(tell, { kind: 'account', text: connectedText((await this.options.store.get(person))!.account.login) });
+            return true;
+          }
           continue;
         case 'slow-down':
           interval = poll.intervalSeconds;
           continue;
         case 'denied':
-          await tell({ kind: 'account', text: 'You declined the connection on GitHub, so I did not answer. Say `login` to try again.' });
+          notify(tell, { kind: 'account', text: 'You declined the connection on GitHub, so I did not answer. Say `login` to try again.' });
           return false;
         case 'expired':
           break;
         case 'granted': {
           const account = await this.link(person, poll.grant, 'device');
-          await tell({ kind: 'account', text: `✅ Connected as **@${account.login}**. Your turns now run on your own Copilot seat.` });
+          notify(tell, { kind: 'account', text: connectedText(account.login) });
           return true;
         }
       }
       break;
     }
-    await tell({ kind: 'account', text: '⌛ The code expired before your GitHub account was connected, so I did not answer. Send your message again to get a new code.' });
+    notify(tell, { kind: 'account', text: '⌛ The code expired before your GitHub account was connected, so I did not answer. Send your message again to get a new code.' });
     return false;
   }
 
@@ -271,14 +302,19 @@ export class Accounts {
     while (this.now() - started < WEB_SIGN_IN_MS) {
       await this.sleep(WEB_POLL_MS, this.stopping.signal);
       if (this.stopping.signal.aborted) return false;
-      const linked = await this.options.store.get(person).catch(() => undefined);
-      if (linked && Date.parse(linked.account.linkedAt) >= started - 1000) {
-        await tell({ kind: 'account', text: `✅ Connected as **@${linked.account.login}**. Your turns now run on your own Copilot seat.` });
+      if (await this.linkedSince(person, started)) {
+        notify(tell, { kind: 'account', text: connectedText((await this.options.store.get(person))!.account.login) });
         return true;
       }
     }
-    await tell({ kind: 'account', text: '⌛ The sign-in link expired before your GitHub account was connected, so I did not answer. Send your message again to get a new link.' });
+    notify(tell, { kind: 'account', text: '⌛ The sign-in link expired before your GitHub account was connected, so I did not answer. Send your message again to get a new link.' });
     return false;
+  }
+
+  /** Whether the person's account was linked since `since` (here or by another instance). */
+  private async linkedSince(person: Person, since: number): Promise<boolean> {
+    const linked = await this.options.store.get(person).catch(() => undefined);
+    return linked !== undefined && Date.parse(linked.account.linkedAt) >= since - 1000;
   }
 
   private async link(person: Person, grant: Grant, via: 'device' | 'web'): Promise<LinkedAccount> {
@@ -304,8 +340,8 @@ export class Accounts {
     return gone;
   }
 
-  /** One refresh per person at a time, here and across instances; undefined: the link is over. */
-  private refreshOnce(person: Person, account: LinkedAccount, grant: Grant): Promise<Grant | undefined> {
+  /** One refresh per person at a time, here and across instances. */
+  private refreshOnce(person: Person, account: LinkedAccount, grant: Grant): Promise<Refreshed> {
     let running = this.refreshing.get(person);
     if (!running) {
       running = this.refresh(person, account, grant).finally(() => this.refreshing.delete(person));
@@ -314,48 +350,82 @@ export class Accounts {
     return running;
   }
 
-  private async refresh(person: Person, account: LinkedAccount, grant: Grant): Promise<Grant | undefined> {
-    const { store, github, logger, audit } = this.options;
+  private async refresh(person: Person, account: LinkedAccount, grant: Grant): Promise<Refreshed> {
+    const { store, github, logger } = this.options;
     const stillWorks = () => (grant.expiresAt ?? Infinity) > this.now();
     if (!grant.refreshToken || (grant.refreshExpiresAt !== undefined && grant.refreshExpiresAt <= this.now())) {
       if (stillWorks()) return grant;
-      await store.delete(person);
-      audit.record({ kind: 'revoke', actor: 'system', detail: { person, login: account.login, via: 'expired' } });
-      return undefined;
+      return (await this.endIf(person, grant, account.login, 'expired')) ? 'ended' : this.current(person);
     }
-    if (!(await this.options.claimOnce(`github-refresh:${person}`, REFRESH_WAIT_MS))) {
-      // Another instance is refreshing it: its result is read from the store.
-      for (let waited = 0; waited < REFRESH_WAIT_MS; waited += 500) {
+    // Refresh tokens work once: instances take turns, the claim outlasting a refresh that times out.
+    // Claimed per refresh token: whoever uses it first, anywhere, is the only one who can.
+    const claim = `github-refresh:${person}:${createHash('sha256').update(grant.refreshToken).digest('hex').slice(0, 16)}`;
+    if (!(await this.options.claimOnce(claim, REFRESH_CLAIM_MS))) {
+      for (let waited = 0; waited < REFRESH_CLAIM_MS; waited += 500) {
         await this.sleep(500, this.stopping.signal);
-        const now = await store.get(person);
-        if (!now) return undefined;
+        const now = await store.get(person).catch(() => undefined);
+        if (!now) return 'ended';
         if (now.grant.accessToken !== grant.accessToken) return now.grant;
       }
-      return stillWorks() ? grant : undefined;
+      return stillWorks() ? grant : 'unavailable';
     }
     try {
       const fresh = await github.refresh(grant.refreshToken, this.now());
-      // The record is written again as it is now (a logout meanwhile wins: nothing to refresh then).
-      if (!(await store.get(person))) return undefined;
+      // Written only over the grant it replaces: a logout (or a new login) meanwhile wins.
+      const now = await store.get(person);
+      if (!now || now.grant.refreshToken !== grant.refreshToken) return now ? now.grant : 'ended';
       await store.put({ ...account, ...expiries(fresh) }, fresh);
       logger.info({ person, login: account.login }, 'GitHub token refreshed');
       return fresh;
     } catch (err) {
-      if (err instanceof GrantRefusedError) {
-        await store.delete(person);
-        audit.record({ kind: 'revoke', actor: 'system', detail: { person, login: account.login, via: `refresh refused (${err.code})` } });
-        return undefined;
+      // Only GitHub saying the grant is gone ends the link; anything else (a wrong client secret,
+      // an outage, a timeout) leaves it, and the current token is used while it works.
+      if (err instanceof GrantRefusedError && err.code === 'bad_refresh_token') {
+        return (await this.endIf(person, grant, account.login, 'refresh refused (bad_refresh_token)')) ? 'ended' : this.current(person);
       }
       logger.warn({ err: String(err), person }, 'GitHub token refresh failed; the current token is used while it works');
-      return stillWorks() ? grant : undefined;
+      return stillWorks() ? grant : 'unavailable';
     }
   }
+
+  /** Ends the link if it still holds `grant` (not one renewed or replaced meanwhile); true when it did. */
+  private async endIf(person: Person, grant: Grant, login: string, via: string): Promise<boolean> {
+    const now = await this.options.store.get(person).catch(() => undefined);
+    if (!now || now.grant.accessToken !== grant.accessToken) return false;
+    await this.options.store.delete(person);
+    this.options.audit.record({ kind: 'revoke', actor: 'system', detail: { person, login, via } });
+    return true;
+  }
+
+  private async current(person: Person): Promise<Refreshed> {
+    return (await this.options.store.get(person).catch(() => undefined))?.grant ?? 'ended';
+  }
+}
+
+const EXPIRED_LINK = 'This sign-in link has expired or was already used. Ask the bot again in the chat (`login`).';
+
+/** `slack:U123` as a person reads it on the confirmation page. */
+function describePerson(person: Person): string {
+  const [platform = '', ...rest] = person.split(':');
+  const name = { slack: 'Slack', discord: 'Discord', local: 'console' }[platform] ?? platform;
+  return `the ${name} user ${rest.join(':')}`;
 }
 
 const NOT_CONNECTED = 'Your GitHub account is not connected to me, so I cannot run Copilot for you.';
 
 function reconnectText(login: string): string {
-  return `🔌 Your GitHub connection (@${login}) has ended: it was revoked or has expired. Connect again to go on (I will answer your message once you have).`;
+  return `🔌 Your GitHub connection (@${login}) has ended: it was revoked or has expired. Connect again to go on.`;
+}
+
+const UNAVAILABLE = '⚠️ Your GitHub token has expired and GitHub cannot be reached to renew it right now. Your connection is kept: please try again in a few minutes.';
+
+function connectedText(login: string): string {
+  return `✅ Connected as **@${login}**. Your turns now run on your own Copilot seat.`;
+}
+
+/** Says something after the prompt; a message that cannot be delivered changes nothing of the sign-in. */
+function notify(tell: Tell, reply: Reply): void {
+  void tell(reply).catch(() => undefined);
 }
 
 function expiries(grant: Grant): Pick<LinkedAccount, 'expiresAt' | 'refreshExpiresAt'> {

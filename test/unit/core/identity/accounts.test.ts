@@ -34,10 +34,10 @@ function connect(a: Accounts, who = alice): Promise<boolean> {
   return signIn.linked;
 }
 
-function accounts(o: { secret?: string; publicUrl?: string; marginMs?: number } = {}): Accounts {
+function accounts(o: { secret?: string; publicUrl?: string; marginMs?: number; clientId?: string } = {}): Accounts {
   return new Accounts({
     store: store.identities,
-    github: new GitHubOAuth({ url: gh.url, clientId: 'Iv1.testclient', ...(o.secret ? { clientSecret: o.secret } : {}) }),
+    github: new GitHubOAuth({ url: gh.url, clientId: o.clientId ?? 'Iv1.testclient', ...(o.secret ? { clientSecret: o.secret } : {}) }),
     audit: { record: (e) => void audit.push(e) },
     logger: silentLogger,
     claimOnce: (key, ttl) => store.dedupe.claim(key, ttl),
@@ -163,6 +163,36 @@ describe('tokens', () => {
     expect(audit).toContainEqual(expect.objectContaining({ kind: 'revoke', actor: 'system', detail: expect.objectContaining({ via: 'refresh refused (bad_refresh_token)' }) }));
   });
 
+  it('only GitHub saying the grant is gone ends a link: a refresh refused for the bot’s own reasons (a wrong client) keeps it', async () => {
+    await linkedAlice(accounts());
+    clock += 8 * 3600_000 - 60_000;
+    // A misconfigured client: GitHub refuses the bot, not alice's grant. The token still works for a minute.
+    expect(await accounts({ clientId: 'Iv1.wrong' }).credentials(alice)).toMatchObject({ ok: true });
+    clock += 120_000;
+    expect(await accounts({ clientId: 'Iv1.wrong' }).credentials(alice)).toMatchObject({ ok: false, reconnect: false, unavailable: true });
+    expect(await store.identities.get('slack:UALICE')).toMatchObject({ account: { login: 'alice' } });
+    expect(audit.filter((e) => e.kind === 'revoke')).toEqual([]);
+  });
+
+  it('Copilot refusing a token mid-turn ends the link only when GitHub does too, and never a link renewed meanwhile', async () => {
+    const a = accounts();
+    await linkedAlice(a);
+    const first = (await a.credentials(alice)) as { ok: true; credentials: { login: string; host: string; token: string } };
+    // Renewed since the turn began (another turn refreshed it): the refusal of the old token ends nothing.
+    clock += 8 * 3600_000 - 60_000;
+    expect(await a.credentials(alice)).toMatchObject({ ok: true });
+    expect(await a.rejected(alice, first.credentials)).toBe(false);
+    const current = (await a.credentials(alice)) as { ok: true; credentials: { login: string; host: string; token: string } };
+    // The current token, refused, but GitHub renews it: kept.
+    expect(await a.rejected(alice, current.credentials)).toBe(false);
+    expect(await store.identities.get('slack:UALICE')).toBeDefined();
+    // Revoked at GitHub: over.
+    gh.revokeAll('alice');
+    const now = (await a.credentials(alice)) as { ok: true; credentials: { login: string; host: string; token: string } };
+    expect(await a.rejected(alice, now.credentials)).toBe(true);
+    expect(await store.identities.get('slack:UALICE')).toBeUndefined();
+  });
+
   it('logout deletes the link and revokes the token at GitHub; an administrator’s revoke ends another’s link', async () => {
     const a = accounts({ secret: 'shh' });
     await linkedAlice(a);
@@ -191,6 +221,10 @@ describe('connecting with the web flow', () => {
     expect(new URL(authorize).searchParams.get('redirect_uri')).toBe('https://bot.example.com/auth/github/callback');
     const back = new URL(gh.consent(authorize, 'alice'));
     const state = back.searchParams.get('state')!;
+    // The browser is asked whose chat identity this connects, before anything is linked.
+    expect(await a.webSignInFor(state)).toEqual({ ok: true, who: 'the Slack user UALICE' });
+    expect(await a.webSignInFor('forged-state')).toMatchObject({ ok: false });
+    expect(await store.identities.get('slack:UALICE')).toBeUndefined();
     expect(await a.finishWebSignIn('forged-state', back.searchParams.get('code')!)).toMatchObject({ ok: false });
     expect(await a.finishWebSignIn(state, back.searchParams.get('code')!)).toEqual({ ok: true, text: expect.stringMatching(/Connected as @alice/) });
     expect(await linked).toBe(true);
