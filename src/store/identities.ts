@@ -94,7 +94,7 @@ export class KeyvIdentityStore implements IdentityStore {
 
   async peek(state: string): Promise<PendingSignIn | undefined> {
     const keyv = await this.open();
-    return (await this.calls.run('read', () => keyv.get(`state:${state}`))) as PendingSignIn | undefined;
+    return (await this.calls.run('read', () => keyv.get(`state:${state}`)));
   }
 
   async take(state: string): Promise<PendingSignIn | undefined> {
