@@ -132,7 +132,14 @@ export interface DiscordConfig {
 }
 
 export interface SlackConfig {
-  botToken: string;
+  /** SLACK_BOT_TOKEN: one workspace. Absent with `install` (every workspace its own token). */
+  botToken: string | undefined;
+  /**
+   * SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET: the app is installed into any number
+   * of workspaces (or an Enterprise Grid org) through `/slack/install`; each one's token is kept
+   * sealed in the store.
+   */
+  install: { clientId: string; clientSecret: string; stateSecret: string } | undefined;
   /** HTTP mode (Events API at /slack/events). */
   signingSecret: string | undefined;
   /** Socket Mode, when set. */
@@ -331,6 +338,9 @@ const schema = z.object({
   PLATFORM_TIMEOUT_SECONDS: int(1, 10),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL (an OTLP/HTTP collector, e.g. http://127.0.0.1:4318)' }).optional()),
   SLACK_BOT_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xoxb-', { error: 'must be a bot token (xoxb-…)' }).optional()),
+  SLACK_CLIENT_ID: optionalText,
+  SLACK_CLIENT_SECRET: optionalText,
+  SLACK_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(16, { error: 'must be at least 16 characters (a random secret that signs install states)' }).optional()),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
   SLACK_API_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL' }).optional()),
@@ -494,8 +504,9 @@ export function parsePin(text: string): Pin | undefined {
 }
 
 function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
-  if (!e.SLACK_BOT_TOKEN) {
-    if (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+  const install = resolveSlackInstall(e);
+  if (!e.SLACK_BOT_TOKEN && !install) {
+    if (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (or SLACK_CLIENT_ID for installs in several workspaces)');
     return undefined;
   }
   if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
@@ -503,6 +514,7 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
   }
   return {
     botToken: e.SLACK_BOT_TOKEN,
+    install,
     signingSecret: e.SLACK_SIGNING_SECRET,
     appToken: e.SLACK_APP_TOKEN,
     apiUrl: e.SLACK_API_URL,
@@ -511,6 +523,22 @@ function resolveSlack(e: z.infer<typeof schema>): SlackConfig | undefined {
     streaming: e.SLACK_STREAMING,
     suggestedPrompts: e.SLACK_SUGGESTED_PROMPTS ?? DEFAULT_SUGGESTED_PROMPTS,
   };
+}
+
+/**
+ * Every workspace its own install: Slack's OAuth needs the app's client id and secret, a secret to
+ * sign install states, HTTP mode (Slack sends the person back to `/slack/oauth_redirect`), and a
+ * key to seal the workspaces' tokens with. One bot token and installs are two set-ups: not both.
+ */
+function resolveSlackInstall(e: z.infer<typeof schema>): SlackConfig['install'] {
+  const given = (['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const).filter((k) => e[k] !== undefined);
+  if (given.length === 0) return undefined;
+  const missing = (['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const).find((k) => e[k] === undefined);
+  if (missing) throw new ConfigError(missing, `is required with ${given.join(' and ')}: installs in several workspaces need the app's client id and secret and a state secret`);
+  if (e.SLACK_BOT_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN', 'is for one workspace; with SLACK_CLIENT_ID each workspace installs the app and has its own token: remove one of them');
+  if (e.SLACK_APP_TOKEN || !e.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required with SLACK_CLIENT_ID: installs in several workspaces use HTTP mode (Slack returns to /slack/oauth_redirect), not Socket Mode');
+  if (!e.TOKEN_ENCRYPTION_KEY) throw new ConfigError('TOKEN_ENCRYPTION_KEY', 'is required with SLACK_CLIENT_ID: each workspace\'s bot token is kept sealed under it (copilot-threads keys new prints one)');
+  return { clientId: e.SLACK_CLIENT_ID!, clientSecret: e.SLACK_CLIENT_SECRET!, stateSecret: e.SLACK_STATE_SECRET! };
 }
 
 /**
@@ -582,7 +610,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
       : {}),
     retentionDays: c.retentionDays,
     turnTimeoutSeconds: c.turnTimeoutSeconds,
-    slack: c.slack ? (c.slack.appToken ? 'socket-mode' : 'http') : 'off',
+    slack: c.slack ? (c.slack.appToken ? 'socket-mode' : c.slack.install ? 'http, installs in any workspace' : 'http') : 'off',
     discord: c.discord ? 'on' : 'off',
   };
 }

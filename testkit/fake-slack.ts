@@ -13,7 +13,7 @@ import { chatMethods } from './fake-slack/chat.js';
 import { conversationMethods } from './fake-slack/conversations.js';
 import { fileMethods } from './fake-slack/files.js';
 import { socketMode } from './fake-slack/socket-mode.js';
-import type { ApiCall, Methods, SlackState } from './fake-slack/state.js';
+import type { ApiCall, InstalledBot, Methods, SlackState } from './fake-slack/state.js';
 import { workspaceMethods } from './fake-slack/workspace.js';
 
 export interface Fault {
@@ -26,7 +26,7 @@ export interface Fault {
   swallow?: boolean;
 }
 
-export { BOT, type ApiCall } from './fake-slack/state.js';
+export { BOT, type ApiCall, type InstalledBot } from './fake-slack/state.js';
 
 export interface FakeSlack {
   url: string;
@@ -55,6 +55,13 @@ export interface FakeSlack {
   file(name: string, content: Buffer | string, mimetype: string, declared?: number): Record<string, unknown>;
   /** Every download of a file: the authorization header it came with. */
   fileDownloads: Array<{ path: string; authorization: string | undefined }>;
+  /**
+   * Slack's consent screen, done: `code` (what Slack sends back to the app's redirect) installs the
+   * app in `bot.team` (or org-wide in `bot.enterprise`) with `bot.token`.
+   */
+  consent(code: string, bot: InstalledBot): void;
+  /** The app was removed from a workspace: its token stops working. */
+  uninstalled(token: string): void;
   /** Display names `users.info` gives (others: `name-<id>`). */
   people(names: Record<string, string>): void;
   /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
@@ -75,6 +82,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     privates: new Map(),
     files: new Map(),
     seq: 0,
+    bots: new Map(),
+    installs: new Map(),
+    token: undefined,
   };
   const { calls, files } = state;
   const listeners = new Set<(call: ApiCall) => void>();
@@ -102,7 +112,8 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         fileDownloads.push({ path, authorization: req.headers.authorization });
         const f = files.get(path);
         if (!f) return send(404, { ok: false });
-        if (req.headers.authorization !== `Bearer ${botToken}`) return send(403, { ok: false, error: 'not_authed' });
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        if (bearer !== botToken && !(bearer && state.bots.has(bearer))) return send(403, { ok: false, error: 'not_authed' });
         res.writeHead(200, { 'content-type': f.mimetype });
         return res.end(f.content);
       }
@@ -113,7 +124,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
       }
       const method = path.replace(/^\/api\//, '');
       const args = parseArgs(raw, req.headers['content-type']);
-      const call: ApiCall = { method, args };
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (typeof args.token === 'string' ? args.token : undefined);
+      const call: ApiCall = { method, args, ...(token ? { token } : {}) };
+      state.token = token;
       calls.push(call);
       for (const listener of listeners) listener(call);
       const fault = faults.get(method)?.shift();
@@ -170,6 +183,12 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     },
     privateChannel(channel, members, kind = 'private') {
       state.privates.set(channel, { members, kind });
+    },
+    consent(code, bot) {
+      state.installs.set(code, bot);
+    },
+    uninstalled(token) {
+      state.bots.delete(token);
     },
     responseUrl: (id) => `${base}/respond/${id}`,
     socketConnected: () => socket.connected,

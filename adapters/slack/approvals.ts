@@ -8,6 +8,7 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import type { Teams } from './teams.js';
 import { type ApprovalCards, type ApprovalChoice, type ApprovalRequest } from '../../src/core/approvals/desk.js';
 import { approvalCard } from '../../src/core/approvals/card.js';
 import type { Block } from './blocks.js';
@@ -50,9 +51,16 @@ export function approvalBlocks(request: ApprovalRequest): { text: string; blocks
   return { text, blocks };
 }
 
-export function slackApprovalCards(web: WebClient): ApprovalCards {
+export function slackApprovalCards(teams: Teams): ApprovalCards {
+  // Each card is posted with its thread's workspace's bot.
+  const clientOf = async (workspace: string): Promise<WebClient> => {
+    const team = await teams.get(workspace);
+    if (!team) throw new Error(`the Slack app is not installed in workspace ${workspace}`);
+    return team.client;
+  };
   return {
     async post(request) {
+      const web = await clientOf(request.workspace);
       const { attachment } = approvalCard(request, (u) => u);
       if (attachment) {
         await web.filesUploadV2({
@@ -70,6 +78,7 @@ export function slackApprovalCards(web: WebClient): ApprovalCards {
     },
     async update(request) {
       if (!request.card?.ts) return;
+      const web = await clientOf(request.workspace);
       await web.chat.update({ channel: request.card.channel ?? request.channel, ts: request.card.ts, ...approvalBlocks(request) });
     },
   };

@@ -15,7 +15,7 @@ import { openingOf } from '../../src/core/ports.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { describe, THINKING, ThreadReplier } from './replier.js';
-import { filesOf, quotedIn, stripMention, type SlackMessageLike } from './thread.js';
+import { filesOf, quotedIn, stripMention, type EventBot, type SlackMessageLike } from './thread.js';
 import { downloadCapped, FileHostError } from '../shared/download.js';
 import { threadMessages } from './thread-messages.js';
 
@@ -29,25 +29,25 @@ export interface AssistantSurface {
  * Hands a person's message to the core's pipeline. Call synchronously when the event arrives:
  * the message's place in its thread (its turn, and its placeholder) is taken here.
  */
-export function receive(ctx: SlackContext, client: WebClient, event: SlackMessageLike, thread: ThreadRef, addressed: Addressed, surface?: AssistantSurface): Promise<void> {
+export function receive(ctx: SlackContext, client: WebClient, bot: EventBot, event: SlackMessageLike, thread: ThreadRef, addressed: Addressed, surface?: AssistantSurface): Promise<void> {
   const post = ctx.posts.reserve(`${thread.channel}/${thread.thread}`);
   const arrival = ctx.inbound.arrive({ thread, addressed }, post);
   const at = { post, text: '', ...(surface ? { surface } : {}) };
   // Read inside the pipeline: a payload that cannot be read gives its place in line back.
   const message = (): InboundMessage => {
-    at.text = stripMention(event.text ?? '', ctx.botUserId);
+    at.text = stripMention(event.text ?? '', bot.userId);
     return { key: `slack:${thread.workspace}:${event.channel}:${event.ts}`, thread, id: event.ts, text: at.text, addressed, quoted: quotedIn(event), files: filesOf(event) };
   };
-  return ctx.inbound.handle(arrival, message, slackThread(ctx, client, thread, at));
+  return ctx.inbound.handle(arrival, message, slackThread(ctx, client, bot, thread, at));
 }
 
 /** The core's calls, made on Slack (see `PlatformThread`). */
-function slackThread(ctx: SlackContext, client: WebClient, where: ThreadRef, at: { post: Reservation; text: string; surface?: AssistantSurface }): PlatformThread {
-  const names = slackNames(ctx.teamUrl);
+function slackThread(ctx: SlackContext, client: WebClient, bot: EventBot, where: ThreadRef, at: { post: Reservation; text: string; surface?: AssistantSurface }): PlatformThread {
+  const names = slackNames(ctx.teams.urlOf(where.workspace));
   return {
-    messages: (range) => threadMessages(client, ctx.people, ctx.botUserId, where.channel, where.thread, range),
+    messages: (range) => threadMessages(client, ctx.people, bot.userId, where.channel, where.thread, range),
     download: (file, maxBytes) =>
-      downloadCapped(file.id, { origins: ctx.fileOrigins, headers: { authorization: `Bearer ${ctx.botToken}` }, maxBytes, timeoutMs: ctx.downloadTimeoutMs }).catch((err: unknown) => {
+      downloadCapped(file.id, { origins: ctx.fileOrigins, headers: { authorization: `Bearer ${bot.token}` }, maxBytes, timeoutMs: ctx.downloadTimeoutMs }).catch((err: unknown) => {
         if (err instanceof FileHostError) ctx.logger.warn({ file: file.name, reason: err.message }, 'Slack: a file was not downloaded (the bot token goes only to Slack’s file hosts)');
         throw err;
       }),
@@ -110,7 +110,7 @@ function answerView(ctx: SlackContext, client: WebClient, thread: ThreadRef, beh
  * A placeholder the journal did not learn of (the crash came right after posting it) is found
  * among the bot's messages in the thread, after the person's message, still "thinking".
  */
-export async function recoverInterrupted(ctx: SlackContext, client: WebClient): Promise<void> {
+export async function recoverInterrupted(ctx: SlackContext): Promise<void> {
   const turns = await ctx.journal.interrupted('slack').catch((err: unknown) => {
     ctx.logger.warn({ err: describe(err) }, 'Slack: could not read the turns interrupted by the last stop');
     return [];
@@ -118,8 +118,16 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
   const text = toMrkdwn(INTERRUPTED_NOTICE);
   for (const t of turns) {
     try {
+      // Each turn's workspace has its own bot (installs): told with that workspace's token.
+      const team = await ctx.teams.get(workspaceOfKey(t.key));
+      if (!team) {
+        ctx.logger.info({ channel: t.channel, thread: t.thread }, 'Slack: an interrupted turn of a workspace the app is no longer in is left untold');
+        await ctx.journal.end(t.key);
+        continue;
+      }
       if (!(await ctx.journal.claimNotice(t.key))) continue;
-      const placeholder = t.placeholder ?? (await firstThinkingAfter(client, ctx.botUserId, t.channel, t.thread, t.message));
+      const client = team.client;
+      const placeholder = t.placeholder ?? (await firstThinkingAfter(client, team.botUserId, t.channel, t.thread, t.message));
       // A native stream cut off by the crash may refuse edits: then the notice is a message of its own.
       const updated = placeholder ? await client.chat.update({ channel: t.channel, ts: placeholder, text }).then(() => true, () => false) : false;
       if (!updated) await client.chat.postMessage({ channel: t.channel, thread_ts: t.thread, text });
@@ -130,6 +138,11 @@ export async function recoverInterrupted(ctx: SlackContext, client: WebClient): 
       ctx.logger.warn({ err: describe(err), channel: t.channel, thread: t.thread }, 'Slack: could not tell a thread its answer was interrupted');
     }
   }
+}
+
+/** `slack:<workspace>:<channel>:<ts>`: the workspace of a journal entry (its key, see `receive`). */
+function workspaceOfKey(key: string): string {
+  return key.split(':')[1] ?? '';
 }
 
 /** The bot's first message in a thread after `after` that still shows the thinking placeholder. */

@@ -4,13 +4,18 @@
  * token. `auth.test` runs once at start: it names the bot (to strip its mention) and a bad
  * token stops start-up with one clear line.
  */
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, type HTTPReceiverOptions, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config.js';
 import type { Conversation } from '../../src/core/conversation.js';
 import type { Route } from '../../src/infra/http-server.js';
 import type { Logger } from '../../src/infra/log.js';
-import type { Dedupe, ThreadRegistry, TurnJournal } from '../../src/core/ports.js';
+import type { Dedupe, SecretVault, ThreadRegistry, TurnJournal } from '../../src/core/ports.js';
+import { SlackInstallations } from './installations.js';
+import { installedTeams, oneTeam, type Teams } from './teams.js';
+import { uninstalls } from './listeners/events/uninstalls.js';
+import manifest from './manifest.json' with { type: 'json' };
 import { KeyedQueue } from '../../src/core/queue.js';
 import { withDeadline } from '../../src/infra/deadline.js';
 import { recoverInterrupted } from './incoming.js';
@@ -37,6 +42,11 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { inSpan } from '../../src/infra/tracing.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Installs in several workspaces: the page that sends a person to Slack's consent screen, and where Slack returns. */
+export const SLACK_INSTALL_PATH = '/slack/install';
+export const SLACK_REDIRECT_PATH = '/slack/oauth_redirect';
+/** What the app asks of each workspace: the manifest's bot scopes. */
+const BOT_SCOPES: string[] = manifest.oauth_config.scopes.bot;
 const DEFAULT_SLACK_API = 'https://slack.com/api/';
 const KEEP_ALIVE_MS = 60_000;
 /** How long Socket Mode may take to connect at start. */
@@ -54,10 +64,13 @@ export interface SlackDeps {
   /** Web API retry policy; tests use fewer retries. */
   retries?: number;
   metrics?: PlatformMetrics;
+  /** Where workspaces' installs are kept, sealed (SLACK_CLIENT_ID…). */
+  secrets?: SecretVault;
 }
 
 export interface SlackAdapter {
-  botUserId: string;
+  /** With SLACK_BOT_TOKEN: the bot's user and team; undefined with installs (each workspace has its own). */
+  botUserId: string | undefined;
   teamId: string | undefined;
   /** HTTP mode: serves `/slack/events` on the bot's server. */
   route: Route | undefined;
@@ -82,22 +95,17 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     fetch: countedFetch(timedFetch(config.timeoutMs), deps.metrics),
     logger: boltLogger(logger),
   };
-  const web = new WebClient(config.botToken, clientOptions);
-  let auth;
-  try {
-    auth = await web.auth.test();
-  } catch (err) {
-    // A network failure is not a bad token: say where the bot could not get to.
-    const e = err as { code?: string; original?: { message?: string; cause?: { code?: string; message?: string } } };
-    if (e.code === 'slack_webapi_request_error') {
-      const cause = e.original?.cause?.code ?? e.original?.cause?.message ?? e.original?.message ?? 'no answer';
-      throw new SlackStartError(`cannot reach Slack at ${config.apiUrl ?? DEFAULT_SLACK_API}: ${cause} (check the network${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
-    }
-    throw new SlackStartError(`Slack auth.test failed: ${describe(err)} (check SLACK_BOT_TOKEN${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
-  }
-  if (!auth.user_id) throw new SlackStartError('Slack auth.test returned no bot user id (is SLACK_BOT_TOKEN a bot token?)');
+  const clientFor = (token: string) => new WebClient(token, clientOptions);
+  // One bot for every workspace (SLACK_BOT_TOKEN), checked now; or each workspace's own install.
+  const installations = config.install ? new SlackInstallations(requireSecrets(deps)) : undefined;
+  const single = installations ? undefined : await checkToken(clientFor(config.botToken!), config);
+  const teams: Teams = single
+    ? oneTeam({ client: single.client, token: config.botToken!, botUserId: single.auth.user_id!, url: single.auth.url })
+    : installedTeams(installations!, clientFor, logger);
+  if (installations) await checkReachable(clientFor(''), config);
 
   const socketMode = config.appToken !== undefined;
+  const install = config.install;
   const receiver = socketMode
     ? undefined
     : new HTTPReceiver({
@@ -105,11 +113,28 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
         endpoints: SLACK_EVENTS_PATH,
         processBeforeResponse: false,
         logger: boltLogger(logger),
+        ...(install && installations
+          ? {
+              clientId: install.clientId,
+              clientSecret: install.clientSecret,
+              stateSecret: install.stateSecret,
+              scopes: BOT_SCOPES,
+              installationStore: installations,
+              installerOptions: {
+                installPath: SLACK_INSTALL_PATH,
+                redirectUriPath: SLACK_REDIRECT_PATH,
+                // The install page asks nothing: it sends the person to Slack's consent screen at once.
+                directInstall: true,
+                // oauth.v2.access goes where every Web API call goes (SLACK_API_URL in tests).
+                clientOptions: { ...clientOptions },
+                ...(config.apiUrl ? { authorizationUrl: new URL('/oauth/v2/authorize', config.apiUrl).toString() } : {}),
+                callbackOptions: installCallbacks(logger),
+              },
+            }
+          : {}),
       });
   const app = new App({
-    token: config.botToken,
-    botId: auth.bot_id,
-    botUserId: auth.user_id,
+    ...(single ? { token: config.botToken, botId: single.auth.bot_id, botUserId: single.auth.user_id } : {}),
     clientOptions,
     logger: boltLogger(logger),
     ...(socketMode ? { appToken: config.appToken, socketMode: true } : { receiver }),
@@ -130,32 +155,33 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
       contextBudget: deps.conversation.contextBudget,
     }),
     people: new People(),
-    botToken: config.botToken,
+    teams,
     fileOrigins: allowedOrigins(['files.slack.com'], config.apiUrl),
     downloadTimeoutMs: Math.max(30_000, config.timeoutMs),
     keepAliveMs: deps.keepAliveMs ?? KEEP_ALIVE_MS,
     journal: deps.journal,
     posts: new KeyedQueue<string>(),
     logger,
-    botUserId: auth.user_id,
-    teamUrl: auth.url,
     streaming: config.streaming,
     suggestedPrompts: config.suggestedPrompts,
   };
   for (const register of [foreignPayloads, assistant, appHomeOpened, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
-  deps.conversation.useVisibility('slack', slackVisibility(web, logger));
-  deps.conversation.useApprovalCards('slack', slackApprovalCards(web));
+  if (installations) uninstalls(app, ctx, installations);
+  deps.conversation.useVisibility('slack', slackVisibility(teams, logger));
+  deps.conversation.useApprovalCards('slack', slackApprovalCards(teams));
   app.error(async (err) => {
     logger.error({ err: describe(err) }, 'Slack: unhandled listener error');
   });
 
   let stopRecovery = (): void => undefined;
   return {
-    botUserId: auth.user_id,
-    teamId: auth.team_id,
+    botUserId: single?.auth.user_id,
+    teamId: single?.auth.team_id,
     route: receiver
       ? (req, res) => {
-          if ((req.url ?? '').split('?')[0] !== SLACK_EVENTS_PATH) return false;
+          const path = (req.url ?? '').split('?')[0];
+          // Events and clicks; with installs, also the install page and Slack's return from it.
+          if (path !== SLACK_EVENTS_PATH && !(installations && (path === SLACK_INSTALL_PATH || path === SLACK_REDIRECT_PATH))) return false;
           receiver.requestListener(req, res);
           return true;
         }
@@ -168,13 +194,65 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
           throw new SlackStartError(`Slack Socket Mode did not connect: ${describe(err)} (check SLACK_APP_TOKEN${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
         });
       }
-      logger.info({ mode: socketMode ? 'socket' : 'http', bot: auth.user_id, team: auth.team_id }, 'Slack adapter ready');
-      stopRecovery = startRecovery(ctx.deliveries, () => recoverInterrupted(ctx, web));
+      logger.info(single ? { mode: socketMode ? 'socket' : 'http', bot: single.auth.user_id, team: single.auth.team_id } : { mode: 'http', installs: `${SLACK_INSTALL_PATH} (each workspace its own token)` }, 'Slack adapter ready');
+      stopRecovery = startRecovery(ctx.deliveries, () => recoverInterrupted(ctx));
     },
     async stop() {
       stopRecovery();
       await ctx.deliveries.settled();
       if (socketMode) await app.stop().catch((err: unknown) => logger.warn({ err: describe(err) }, 'Slack: stop failed'));
+    },
+  };
+}
+
+function requireSecrets(deps: SlackDeps): SecretVault {
+  if (!deps.secrets) throw new SlackStartError('installs in several workspaces need the store\'s sealed secrets (TOKEN_ENCRYPTION_KEY)');
+  return deps.secrets;
+}
+
+/** SLACK_BOT_TOKEN's `auth.test`: names the bot (to strip its mention); a bad token stops start-up with one clear line. */
+async function checkToken(client: WebClient, config: SlackConfig) {
+  try {
+    const auth = await client.auth.test();
+    if (!auth.user_id) throw new SlackStartError('Slack auth.test returned no bot user id (is SLACK_BOT_TOKEN a bot token?)');
+    return { client, auth };
+  } catch (err) {
+    if (err instanceof SlackStartError) throw err;
+    throw unreachable(err, config) ?? new SlackStartError(`Slack auth.test failed: ${describe(err)} (check SLACK_BOT_TOKEN${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
+  }
+}
+
+/** With installs there is no token to check at start: that Slack answers at all is. */
+async function checkReachable(client: WebClient, config: SlackConfig): Promise<void> {
+  await client.api.test().catch((err: unknown) => {
+    const down = unreachable(err, config);
+    if (down) throw down;
+  });
+}
+
+/** A network failure is not a bad token: says where the bot could not get to. */
+function unreachable(err: unknown, config: SlackConfig): SlackStartError | undefined {
+  const e = err as { code?: string; original?: { message?: string; cause?: { code?: string; message?: string } } };
+  if (e.code !== 'slack_webapi_request_error') return undefined;
+  const cause = e.original?.cause?.code ?? e.original?.cause?.message ?? e.original?.message ?? 'no answer';
+  return new SlackStartError(`cannot reach Slack at ${config.apiUrl ?? DEFAULT_SLACK_API}: ${cause} (check the network${config.apiUrl ? ' and SLACK_API_URL' : ''})`);
+}
+
+/** What the person installing sees after Slack's consent screen, and what the log says. */
+function installCallbacks(logger: Logger): NonNullable<NonNullable<HTTPReceiverOptions['installerOptions']>['callbackOptions']> {
+  const page = (res: ServerResponse, status: number, title: string, text: string) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>body{font:16px system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>`);
+  };
+  return {
+    success: (installation, _options, _req, res) => {
+      const where = installation.isEnterpriseInstall ? { enterprise: installation.enterprise?.id } : { team: installation.team?.id };
+      logger.info(where, 'Slack: installed in a workspace');
+      page(res, 200, 'Copilot is installed', 'Mention the bot in a thread to talk to it. You can close this tab.');
+    },
+    failure: (error, _options, _req, res) => {
+      logger.warn({ err: describe(error) }, 'Slack: an install did not complete');
+      page(res, 400, 'Not installed', 'Slack did not complete the install. Please start again from the install link.');
     },
   };
 }

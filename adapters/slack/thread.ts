@@ -23,6 +23,16 @@ export function threadOf(event: Pick<SlackMessageLike, 'ts' | 'thread_ts'>): str
   return event.thread_ts ?? event.ts;
 }
 
+/** The bot an event is for, as Bolt looked it up before calling the listener (its workspace's token). */
+export interface EventBot {
+  userId: string;
+  token: string;
+}
+
+export function eventBot(context: { botUserId?: string; botToken?: string }): EventBot | undefined {
+  return context.botUserId && context.botToken ? { userId: context.botUserId, token: context.botToken } : undefined;
+}
+
 /** Enterprise-grid installs may carry no team id; the enterprise id keeps the workspace distinct. */
 export function workspaceOf(ids: { teamId?: string; enterpriseId?: string }): string | undefined {
   return ids.teamId || ids.enterpriseId || undefined;

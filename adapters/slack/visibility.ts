@@ -4,16 +4,20 @@
  * `conversations.members`); what it does not answer is treated as private (fail closed).
  */
 import type { WebClient } from '@slack/web-api';
+import type { Teams } from './teams.js';
 import type { VisibilityCheck } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/infra/log.js';
 import { describe } from './replier.js';
 
-export function slackVisibility(client: WebClient, logger: Logger): VisibilityCheck {
+export function slackVisibility(teams: Teams, logger: Logger): VisibilityCheck {
   return async (asker, records) => {
     const visible = new Set<string>();
     const channels = new Map<string, boolean>();
+    // Asked of the asker's own workspace (its bot sees its channels); a workspace the app left shows nothing.
+    const team = await teams.get(asker.workspace);
+    if (!team) return visible;
     for (const r of records) {
-      if (!channels.has(r.channel)) channels.set(r.channel, await canSee(client, r.channel, asker.user, asker.channel, logger));
+      if (!channels.has(r.channel)) channels.set(r.channel, await canSee(team.client, r.channel, asker.user, asker.channel, logger));
       if (channels.get(r.channel)) visible.add(r.sessionId);
     }
     return visible;

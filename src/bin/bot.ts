@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const shared = { conversation: app.conversation, registry: app.store.registry, dedupe: app.store.dedupe, journal: app.store.journal, metrics: app.metrics };
   try {
     if (config.slack) {
-      slack = await createSlackAdapter({ ...shared, config: config.slack, logger: logger.child({ component: 'slack' }) });
+      slack = await createSlackAdapter({ ...shared, config: config.slack, secrets: app.store.secrets, logger: logger.child({ component: 'slack' }) });
       if (slack.route) routes.push(slack.route);
       await slack.start();
     }

@@ -6,6 +6,8 @@ export const BOT = { userId: 'UBOT', botId: 'BBOT', team: 'T111' };
 export interface ApiCall {
   method: string;
   args: Record<string, unknown>;
+  /** The token it came with (Authorization: Bearer …), if any. */
+  token?: string;
   /** What the fake answered (absent when it was told to fail). */
   result?: Record<string, unknown>;
 }
@@ -27,6 +29,21 @@ export interface SlackState {
   files: Map<string, { content: Buffer; mimetype: string }>;
   /** Ids given out (files, uploads). */
   seq: number;
+  /** Workspaces installed by OAuth: bot token → who the bot is there (`auth.test` answers by token). */
+  bots: Map<string, InstalledBot>;
+  /** Codes Slack's consent screen hands out, and the install each is for (`oauth.v2.access`). */
+  installs: Map<string, InstalledBot>;
+  /** The token of the call being answered. */
+  token: string | undefined;
+}
+
+/** A workspace (or an Enterprise Grid org, installed org-wide) the app was installed into. */
+export interface InstalledBot {
+  team: string;
+  enterprise?: string;
+  orgWide?: boolean;
+  token: string;
+  botUserId: string;
 }
 
 /** One API family: method name → how Slack answers it. */

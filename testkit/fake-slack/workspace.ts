@@ -3,7 +3,33 @@ import { BOT, type Methods, type SlackState } from './state.js';
 
 export function workspaceMethods(state: SlackState): Methods {
   return {
-    'auth.test': () => ({ ok: true, user_id: BOT.userId, bot_id: BOT.botId, team_id: BOT.team, team: 'Test', user: 'copilot', url: 'https://test.slack.com/' }),
+    'auth.test': () => {
+      const installed = state.token ? state.bots.get(state.token) : undefined;
+      if (installed) {
+        const team = installed.orgWide ? undefined : installed.team;
+        return { ok: true, user_id: installed.botUserId, bot_id: `B${installed.botUserId}`, team_id: team, enterprise_id: installed.enterprise, user: 'copilot', ...(team ? { url: `https://${team.toLowerCase()}.slack.com/` } : {}) };
+      }
+      return { ok: true, user_id: BOT.userId, bot_id: BOT.botId, team_id: BOT.team, team: 'Test', user: 'copilot', url: 'https://test.slack.com/' };
+    },
+    // The install's last step: a code from Slack's consent screen for the bot's token there.
+    'oauth.v2.access': (args) => {
+      const install = state.installs.get(String(args.code));
+      if (!install || args.client_id === undefined) return { ok: false, error: 'invalid_code' };
+      state.installs.delete(String(args.code));
+      state.bots.set(install.token, install);
+      return {
+        ok: true,
+        app_id: 'A0APP',
+        authed_user: { id: 'UINSTALLER' },
+        scope: 'app_mentions:read,chat:write',
+        token_type: 'bot',
+        access_token: install.token,
+        bot_user_id: install.botUserId,
+        team: install.orgWide ? null : { id: install.team, name: `Team ${install.team}` },
+        enterprise: install.enterprise ? { id: install.enterprise, name: `Org ${install.enterprise}` } : null,
+        is_enterprise_install: install.orgWide === true,
+      };
+    },
     'users.info': (args) => {
       const id = String(args.user);
       const name = state.names.get(id) ?? `name-${id}`;

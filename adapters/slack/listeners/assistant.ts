@@ -11,7 +11,7 @@ import { inSpan } from '../../../src/infra/tracing.js';
 import type { SlackContext } from '../context.js';
 import { receive } from '../incoming.js';
 import { describe } from '../replier.js';
-import { isFromPerson, slackThreadRef, workspaceOf, type SlackMessageLike } from '../thread.js';
+import { eventBot, isFromPerson, slackThreadRef, workspaceOf, type SlackMessageLike } from '../thread.js';
 
 export const ASSISTANT_GREETING =
   'Hi! I am Copilot. Each thread here is a conversation I remember, even days later. Ask me anything, or pick a suggestion below. `history` shows what this thread holds, `forget` deletes it.';
@@ -42,12 +42,13 @@ export function assistant(app: App, ctx: SlackContext): void {
       threadContextChanged: async () => undefined,
       userMessage: async ({ message, context, client, setStatus, setTitle }) => {
         const m = message as unknown as SlackMessageLike;
-        if (!isFromPerson(m, ctx.botUserId) || !m.thread_ts) return;
+        const bot = eventBot(context);
+        if (!bot || !isFromPerson(m, bot.userId) || !m.thread_ts) return;
         const workspace = workspaceOf(context);
         if (!workspace) return;
         const thread = m.thread_ts;
         await inSpan('slack.message', { 'slack.channel': m.channel, 'slack.ts': m.ts, 'slack.event': 'assistant' }, () =>
-          receive(ctx, client, m, slackThreadRef(workspace, m.channel, thread, m.user!, ctx.teamUrl), 'direct', { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }),
+          receive(ctx, client, bot, m, slackThreadRef(workspace, m.channel, thread, m.user!, ctx.teams.urlOf(workspace)), 'direct', { setStatus: (status) => setStatus(status), setTitle: (title) => setTitle(title) }),
         SpanKind.SERVER);
       },
     }),

@@ -44,7 +44,7 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
     case 'sessions': {
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'sessions' });
       if (reply.kind !== 'sessions') return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
-      return respondPrivately(respond, `Threads with a Copilot session: ${reply.records.length}`, sessionListBlocks(reply.records, slackNames(ctx.teamUrl)));
+      return respondPrivately(respond, `Threads with a Copilot session: ${reply.records.length}`, sessionListBlocks(reply.records, slackNames(ctx.teams.urlOf(who.workspace))));
     }
     case 'usage': {
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: channel, user: who.user }, { kind: 'usage' });
@@ -64,7 +64,7 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
       if (extra.length || (page !== undefined && !/^[1-9]\d{0,5}$/.test(page))) return usage();
       if (!link) {
         const records = await ctx.registry.list({ platform: 'slack', workspace: who.workspace, channel });
-        return respondPrivately(respond, `Threads with a Copilot session in this channel: ${records.length}`, threadListBlocks(records, channel, slackNames(ctx.teamUrl)));
+        return respondPrivately(respond, `Threads with a Copilot session in this channel: ${records.length}`, threadListBlocks(records, channel, slackNames(ctx.teams.urlOf(who.workspace))));
       }
       const target = parsePermalink(link);
       if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');

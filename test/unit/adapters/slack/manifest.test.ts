@@ -1,7 +1,7 @@
 /** The manifest a workspace installs must ask for exactly what the code listens to and calls. */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SLACK_EVENTS_PATH } from '../../../../adapters/slack/index.js';
+import { SLACK_EVENTS_PATH, SLACK_REDIRECT_PATH } from '../../../../adapters/slack/index.js';
 import { THREAD_HISTORY_CALLBACK } from '../../../../adapters/slack/listeners/shortcuts/thread_history.js';
 
 const manifest = JSON.parse(fs.readFileSync('adapters/slack/manifest.json', 'utf8'));
@@ -13,10 +13,14 @@ describe('Slack app manifest', () => {
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: `https://YOUR-HOST${SLACK_EVENTS_PATH}` });
   });
 
-  it('subscribes to mentions and to the messages follow-ups and DMs arrive as', () => {
+  it('subscribes to mentions and to the messages follow-ups and DMs arrive as, and to being removed from a workspace', () => {
     expect(manifest.settings.event_subscriptions.bot_events).toEqual(
-      expect.arrayContaining(['app_mention', 'message.channels', 'message.groups', 'message.im']),
+      expect.arrayContaining(['app_mention', 'message.channels', 'message.groups', 'message.im', 'app_uninstalled', 'tokens_revoked']),
     );
+  });
+
+  it('has the install redirect the multi-workspace install returns to', () => {
+    expect(manifest.oauth_config.redirect_urls).toEqual([`https://YOUR-HOST${SLACK_REDIRECT_PATH}`]);
   });
 
   it('has the scopes for every Web API method the bot calls', () => {
@@ -49,6 +53,8 @@ describe('Slack app manifests: HTTP and Socket Mode', () => {
       const c = structuredClone(m);
       delete c.features.slash_commands[0].url;
       delete c.settings.event_subscriptions.request_url;
+      // Installs in several workspaces (Slack's return from its consent screen) need HTTP mode.
+      delete c.oauth_config.redirect_urls;
       c.settings.interactivity = { is_enabled: true };
       c.settings.socket_mode_enabled = true;
       return c;
