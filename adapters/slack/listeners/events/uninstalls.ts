@@ -26,6 +26,6 @@ export function uninstalls(app: App, ctx: SlackContext, installations: SlackInst
   app.event('tokens_revoked', async ({ event, body }) => {
     // Only the bot's tokens matter: people's (user) tokens are not kept.
     if ((event.tokens.bot ?? []).length === 0) return;
-    await forget('tokens_revoked', body as never);
+    await forget('tokens_revoked', body);
   });
 }
