@@ -241,6 +241,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["SLACK_APP_TOKEN", ""]],
       },
       {
+        about: "Instead of SLACK_BOT_TOKEN, every workspace its own install (several workspaces, an Enterprise Grid org):\nthe app's client id and secret, and a random secret (16+ characters) that signs install states. People\ninstall from https://YOUR-HOST/slack/install; Slack returns to /slack/oauth_redirect (HTTP mode, with\nSLACK_SIGNING_SECRET). Each workspace's token is kept sealed under TOKEN_ENCRYPTION_KEY.",
+        settings: [["SLACK_CLIENT_ID", ""], ["SLACK_CLIENT_SECRET", ""], ["SLACK_STATE_SECRET", ""]],
+      },
+      {
         about: "Follow-ups without an @mention in a thread that has a session: starter (default) answers the\nperson who started it, everyone else's messages become context for the next turn; all; none.",
         settings: [["SLACK_REPLY_WITHOUT_MENTION", "starter"]],
       },

@@ -130,6 +130,25 @@ describe('per-user GitHub accounts (COPILOT_AUTH=per-user)', () => {
   });
 });
 
+describe('every Slack workspace its own install', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  const base = { COPILOT_GITHUB_TOKEN: 'ghp_x', SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'sixteen-chars-ok', SLACK_SIGNING_SECRET: 'sig', TOKEN_ENCRYPTION_KEY: key };
+  it('turns Slack on without a bot token, in HTTP mode', () => {
+    const c = loadConfig(base, { needModel: true, cwd: '/app' });
+    expect(c.slack).toMatchObject({ botToken: undefined, install: { clientId: '1.2', clientSecret: 'cs', stateSecret: 'sixteen-chars-ok' } });
+    expect(describeConfig(c).slack).toBe('http, installs in any workspace');
+    expect(JSON.stringify(describeConfig(c))).not.toMatch(/"cs"|sixteen/);
+  });
+
+  it('refuses a half set-up, one token beside installs, Socket Mode, and no key to seal tokens with', () => {
+    expect(errorOf({ ...base, SLACK_STATE_SECRET: '' }).key).toBe('SLACK_STATE_SECRET');
+    expect(errorOf({ ...base, SLACK_STATE_SECRET: 'short' }).message).toMatch(/^SLACK_STATE_SECRET: must be at least 16 characters/);
+    expect(errorOf({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' }).message).toMatch(/^SLACK_BOT_TOKEN: is for one workspace/);
+    expect(errorOf({ ...base, SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1' }).message).toMatch(/^SLACK_SIGNING_SECRET: is required with SLACK_CLIENT_ID: .* not Socket Mode/);
+    expect(errorOf({ ...base, TOKEN_ENCRYPTION_KEY: '' }).key).toBe('TOKEN_ENCRYPTION_KEY');
+  });
+});
+
 describe('the tool sandbox settings', () => {
   it('reads allowed hosts, pins (with or without a port), limits and APPROVERS, and rejects what would not work', () => {
     const c = loadConfig(
