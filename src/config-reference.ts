@@ -245,6 +245,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["SLACK_CLIENT_ID", ""], ["SLACK_CLIENT_SECRET", ""], ["SLACK_STATE_SECRET", ""]],
       },
       {
+        about: "With installs, required: the workspaces (T…) and Enterprise Grid orgs (E…) that may install the app and be\nanswered, comma-separated; `*` for any workspace at all (with public distribution: anyone in the world).",
+        settings: [["SLACK_ALLOWED_TEAMS", ""]],
+      },
+      {
         about: "Follow-ups without an @mention in a thread that has a session: starter (default) answers the\nperson who started it, everyone else's messages become context for the next turn; all; none.",
         settings: [["SLACK_REPLY_WITHOUT_MENTION", "starter"]],
       },

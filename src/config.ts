@@ -139,7 +139,7 @@ export interface SlackConfig {
    * of workspaces (or an Enterprise Grid org) through `/slack/install`; each one's token is kept
    * sealed in the store.
    */
-  install: { clientId: string; clientSecret: string; stateSecret: string } | undefined;
+  install: { clientId: string; clientSecret: string; stateSecret: string; allowedTeams: string[] } | undefined;
   /** HTTP mode (Events API at /slack/events). */
   signingSecret: string | undefined;
   /** Socket Mode, when set. */
@@ -340,6 +340,7 @@ const schema = z.object({
   SLACK_BOT_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xoxb-', { error: 'must be a bot token (xoxb-…)' }).optional()),
   SLACK_CLIENT_ID: optionalText,
   SLACK_CLIENT_SECRET: optionalText,
+  SLACK_ALLOWED_TEAMS: list.pipe(z.array(z.string().regex(/^(\*|[TE][A-Z0-9]{2,})$/, { error: 'must be a comma-separated list of Slack team (T…) or enterprise (E…) ids, or *' }))),
   SLACK_STATE_SECRET: z.preprocess(blankToUndefined, z.string().min(16, { error: 'must be at least 16 characters (a random secret that signs install states)' }).optional()),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: z.preprocess(blankToUndefined, z.string().startsWith('xapp-', { error: 'must be an app-level token (xapp-…)' }).optional()),
@@ -538,7 +539,9 @@ function resolveSlackInstall(e: z.infer<typeof schema>): SlackConfig['install'] 
   if (e.SLACK_BOT_TOKEN) throw new ConfigError('SLACK_BOT_TOKEN', 'is for one workspace; with SLACK_CLIENT_ID each workspace installs the app and has its own token: remove one of them');
   if (e.SLACK_APP_TOKEN || !e.SLACK_SIGNING_SECRET) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required with SLACK_CLIENT_ID: installs in several workspaces use HTTP mode (Slack returns to /slack/oauth_redirect), not Socket Mode');
   if (!e.TOKEN_ENCRYPTION_KEY) throw new ConfigError('TOKEN_ENCRYPTION_KEY', 'is required with SLACK_CLIENT_ID: each workspace\'s bot token is kept sealed under it (copilot-threads keys new prints one)');
-  return { clientId: e.SLACK_CLIENT_ID!, clientSecret: e.SLACK_CLIENT_SECRET!, stateSecret: e.SLACK_STATE_SECRET! };
+  // Deny by default: an app with public distribution could be installed by any workspace in the world.
+  if (e.SLACK_ALLOWED_TEAMS.length === 0) throw new ConfigError('SLACK_ALLOWED_TEAMS', 'is required with SLACK_CLIENT_ID: the workspaces (T…) and Enterprise Grid orgs (E…) that may install the app, or * for any');
+  return { clientId: e.SLACK_CLIENT_ID!, clientSecret: e.SLACK_CLIENT_SECRET!, stateSecret: e.SLACK_STATE_SECRET!, allowedTeams: e.SLACK_ALLOWED_TEAMS };
 }
 
 /**

@@ -85,6 +85,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     bots: new Map(),
     installs: new Map(),
     token: undefined,
+    revoked: new Set(),
   };
   const { calls, files } = state;
   const listeners = new Set<(call: ApiCall) => void>();
@@ -189,6 +190,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     },
     uninstalled(token) {
       state.bots.delete(token);
+      state.revoked.add(token);
     },
     responseUrl: (id) => `${base}/respond/${id}`,
     socketConnected: () => socket.connected,

@@ -122,6 +122,7 @@ export async function recoverInterrupted(ctx: SlackContext): Promise<void> {
       const team = await ctx.teams.get(workspaceOfKey(t.key));
       if (!team) {
         ctx.logger.info({ channel: t.channel, thread: t.thread }, 'Slack: an interrupted turn of a workspace the app is no longer in is left untold');
+        if (t.sessionId) await ctx.conversation.expireAbandonedApprovals(t.sessionId, t.instance);
         await ctx.journal.end(t.key);
         continue;
       }

@@ -97,12 +97,13 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   };
   const clientFor = (token: string) => new WebClient(token, clientOptions);
   // One bot for every workspace (SLACK_BOT_TOKEN), checked now; or each workspace's own install.
-  const installations = config.install ? new SlackInstallations(requireSecrets(deps)) : undefined;
+  const installations = config.install ? new SlackInstallations(requireSecrets(deps), config.install.allowedTeams, clientFor) : undefined;
   const single = installations ? undefined : await checkToken(clientFor(config.botToken!), config);
   const teams: Teams = single
     ? oneTeam({ client: single.client, token: config.botToken!, botUserId: single.auth.user_id!, url: single.auth.url })
-    : installedTeams(installations!, clientFor, logger);
+    : installedTeams(installations!, clientFor);
   if (installations) await checkReachable(clientFor(''), config);
+  if (config.install?.allowedTeams.includes('*')) logger.warn('SLACK_ALLOWED_TEAMS=*: any Slack workspace that can reach /slack/install may install the app and use it');
 
   const socketMode = config.appToken !== undefined;
   const install = config.install;
@@ -166,10 +167,19 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
     suggestedPrompts: config.suggestedPrompts,
   };
   for (const register of [foreignPayloads, assistant, appHomeOpened, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
-  if (installations) uninstalls(app, ctx, installations);
+  if (installations) uninstalls(app, ctx, installations, clientFor);
   deps.conversation.useVisibility('slack', slackVisibility(teams, logger));
   deps.conversation.useApprovalCards('slack', slackApprovalCards(teams));
+  // An event from a workspace without an install (or not allowed) fails Bolt's lookup: said once a
+  // minute, as a warning, not once per message at error level.
+  let quietUntil = 0;
   app.error(async (err) => {
+    if ((err as { code?: string }).code === 'slack_bolt_authorization_error') {
+      if (Date.now() < quietUntil) return;
+      quietUntil = Date.now() + 60_000;
+      logger.warn({ err: describe(err) }, 'Slack: an event from a workspace the app is not installed in (or not allowed: SLACK_ALLOWED_TEAMS) was ignored; more are not logged for a minute');
+      return;
+    }
     logger.error({ err: describe(err) }, 'Slack: unhandled listener error');
   });
 
@@ -252,6 +262,7 @@ function installCallbacks(logger: Logger): NonNullable<NonNullable<HTTPReceiverO
     },
     failure: (error, _options, _req, res) => {
       logger.warn({ err: describe(error) }, 'Slack: an install did not complete');
+      if (/SLACK_ALLOWED_TEAMS/.test(describe(error))) return page(res, 403, 'Not installed', 'This workspace may not install this app. Ask the people who run it to allow it.');
       page(res, 400, 'Not installed', 'Slack did not complete the install. Please start again from the install link.');
     },
   };

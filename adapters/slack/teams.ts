@@ -4,12 +4,9 @@
  * (SLACK_CLIENT_ID…) each workspace (or Enterprise Grid org) has its own, read from the sealed
  * installs and kept in memory for a minute. Listeners get their event's bot from Bolt (which
  * looked it up before calling them); what runs outside an event (approval cards, `sessions`'
- * visibility checks, recovery after a restart) asks here by the thread's workspace. A workspace's
- * address is learnt on its first lookup: until then its threads have no permalink.
+ * visibility checks, recovery after a restart) asks here by the thread's workspace.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../../src/infra/log.js';
-import { describe } from './replier.js';
 import type { SlackInstallations } from './installations.js';
 
 export interface Team {
@@ -24,7 +21,7 @@ export interface Team {
 export interface Teams {
   /** The bot of `workspace` (a team id, or an org's enterprise id); undefined where the app is not installed. */
   get(workspace: string): Promise<Team | undefined>;
-  /** The workspace's address, if known by now (Bolt's lookup for the event being handled fills it): no await. */
+  /** The workspace's address, if known (Bolt read its install for the event being handled): no await. */
   urlOf(workspace: string): string | undefined;
   /** The app was uninstalled from a workspace (or its tokens revoked): its bot is forgotten here. */
   forget(workspace: string): void;
@@ -35,42 +32,34 @@ export function oneTeam(team: Team): Teams {
   return { get: async () => team, urlOf: () => team.url, forget: () => undefined };
 }
 
-/** How long a workspace's bot is remembered before its install is read again (an uninstall elsewhere shows by then). */
+/**
+ * How long a workspace's bot is remembered before its install is read again: an uninstall seen by
+ * another instance shows here by then. A workspace without an install is not remembered (one
+ * installed a moment ago is found at once).
+ */
 const REMEMBER_MS = 60_000;
 
 /** Every workspace its own install. `clientFor` makes a web client with a token (the adapter's options). */
-export function installedTeams(installations: SlackInstallations, clientFor: (token: string) => WebClient, logger: Logger, now: () => number = Date.now): Teams {
-  const known = new Map<string, { at: number; team: Promise<Team | undefined> }>();
-  const urls = new Map<string, string>();
-  const open = async (workspace: string): Promise<Team | undefined> => {
-    const installation = await installations.forWorkspace(workspace);
-    const token = installation?.bot?.token;
-    const botUserId = installation?.bot?.userId;
-    if (!token || !botUserId) return undefined;
-    const client = clientFor(token);
-    // The address is the workspace's own (an org-wide install has none of its own).
-    const url = urls.get(workspace) ?? (await client.auth.test().then((r) => r.url, (err: unknown) => {
-      logger.debug({ err: describe(err), workspace }, 'Slack: no address for a workspace (threads get no permalink)');
-      return undefined;
-    }));
-    if (url) urls.set(workspace, url);
-    return { client, token, botUserId, url };
-  };
+export function installedTeams(installations: SlackInstallations, clientFor: (token: string) => WebClient, now: () => number = Date.now): Teams {
+  const known = new Map<string, { at: number; team: Team }>();
   return {
-    get(workspace) {
+    async get(workspace) {
       const hit = known.get(workspace);
       if (hit && now() - hit.at < REMEMBER_MS) return hit.team;
-      const team = open(workspace).catch((err: unknown) => {
+      const installation = await installations.forWorkspace(workspace);
+      const token = installation?.bot?.token;
+      const botUserId = installation?.bot?.userId;
+      if (!installation || !token || !botUserId) {
         known.delete(workspace);
-        throw err;
-      });
+        return undefined;
+      }
+      const team: Team = { client: clientFor(token), token, botUserId, url: installation.url };
       known.set(workspace, { at: now(), team });
       return team;
     },
-    urlOf: (workspace) => urls.get(workspace),
+    urlOf: (workspace) => known.get(workspace)?.team.url ?? installations.urlOf(workspace),
     forget(workspace) {
       known.delete(workspace);
-      urls.delete(workspace);
     },
   };
 }

@@ -26,6 +26,7 @@ beforeAll(async () => {
     SLACK_CLIENT_ID: '111.222',
     SLACK_CLIENT_SECRET: 'slack-client-secret',
     SLACK_STATE_SECRET: 'a-state-secret-of-some-length',
+    SLACK_ALLOWED_TEAMS: 'T222,E333',
     TOKEN_ENCRYPTION_KEY: newKey(),
   });
 }, 120_000);
@@ -54,21 +55,24 @@ async function install(code: string, bot: { team: string; enterprise?: string; o
   return fetch(`${base()}/slack/oauth_redirect?code=${code}&state=${encodeURIComponent(authorize.searchParams.get('state')!)}`, { headers: { cookie } });
 }
 
-/** A mention in `team`'s workspace (an org's workspace carries its enterprise id, and says the install is the org's). */
-function mention(team: string, text: string, o: { enterprise?: string; orgWide?: boolean } = {}) {
-  const ts = slackTs();
-  const event = { type: 'app_mention', user: 'UPERSON', text: `<@UBOT> ${text}`, ts, channel: 'C222', event_ts: ts };
+/** An event as Slack sends it to an app installed in `team` (or org-wide in its enterprise: said in `authorizations` only). */
+function send(team: string, event: Record<string, unknown>, o: { enterprise?: string; orgWide?: boolean } = {}) {
   const body = JSON.stringify({
     type: 'event_callback',
     team_id: team,
     ...(o.enterprise ? { enterprise_id: o.enterprise } : {}),
-    ...(o.orgWide ? { is_enterprise_install: true } : {}),
     authorizations: [{ team_id: o.orgWide ? null : team, enterprise_id: o.enterprise ?? null, is_enterprise_install: o.orgWide === true, is_bot: true }],
     event_id: `EvI${++events}`,
     event_time: 1700000100,
     event,
   });
-  return { ts, sent: fetch(`${base()}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', SLACK_SECRET), body }) };
+  return fetch(`${base()}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', SLACK_SECRET), body });
+}
+
+/** A mention in `team`'s workspace. */
+function mention(team: string, text: string, o: { enterprise?: string; orgWide?: boolean } = {}) {
+  const ts = slackTs();
+  return { ts, sent: send(team, { type: 'app_mention', user: 'UPERSON', text: `<@UBOT> ${text}`, ts, channel: 'C222', event_ts: ts }, o) };
 }
 
 /** What a person sees in a thread of channel C222. */
@@ -101,6 +105,16 @@ describe('every Slack workspace its own install', () => {
     expect(stack.slack.calls.filter((c) => c.args.thread_ts === ts).every((c) => c.token === 'xoxb-E333-token')).toBe(true);
   });
 
+  it('a workspace SLACK_ALLOWED_TEAMS does not name cannot install the app', async () => {
+    const refused = await install('code-t666', { team: 'T666', token: 'xoxb-T666-token', botUserId: 'UBOT' });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('This workspace may not install this app');
+    const before = refusals();
+    const { ts } = mention('T666', 'let me in');
+    await expect.poll(refusals).toBeGreaterThan(before);
+    expect(seen(ts)).toEqual([]);
+  });
+
   it('a workspace the app is not installed in gets nothing; a forged install return installs nothing', async () => {
     const asked = stack.model.requests.length;
     const before = refusals();
@@ -116,10 +130,13 @@ describe('every Slack workspace its own install', () => {
   });
 
   it('app_uninstalled deletes the workspace’s token at once: its messages are not answered any more', async () => {
-    const body = JSON.stringify({ type: 'event_callback', team_id: 'T222', authorizations: [{ team_id: 'T222', is_enterprise_install: false, is_bot: true }], event_id: `EvI${++events}`, event_time: 1700000200, event: { type: 'app_uninstalled', event_ts: '1700000200.000100' } });
-    expect((await fetch(`${base()}/slack/events`, { method: 'POST', headers: signed(body, 'application/json', SLACK_SECRET), body })).status).toBe(200);
-    await bot.waitFor(/removed from a workspace; its token is deleted/);
+    // A late removal event while the token still works (a reinstall since) deletes nothing.
+    expect((await send('T222', { type: 'app_uninstalled', event_ts: '1700000200.000100' })).status).toBe(200);
+    await bot.waitFor(/a removal event for an install whose token still works/);
+    // Slack revokes the token, then tells the app.
     stack.slack.uninstalled('xoxb-T222-token');
+    expect((await send('T222', { type: 'app_uninstalled', event_ts: '1700000201.000100' })).status).toBe(200);
+    await bot.waitFor(/removed from a workspace; its token is deleted/);
     const asked = stack.model.requests.length;
     const before = refusals();
     const { ts, sent } = mention('T222', 'still there?');
@@ -127,8 +144,12 @@ describe('every Slack workspace its own install', () => {
     await expect.poll(refusals).toBeGreaterThan(before);
     expect(seen(ts)).toEqual([]);
     expect(stack.model.requests.length).toBe(asked);
-    // The org's install is untouched.
+    // The org's install is untouched; removed in turn (org-wide, as Slack says in `authorizations`), its token goes too.
     const again = mention('T444', 'org still here', { enterprise: 'E333', orgWide: true });
     await expect.poll(() => seen(again.ts).some((t) => t.includes('org still here'))).toBe(true);
+    stack.slack.uninstalled('xoxb-E333-token');
+    expect((await send('T444', { type: 'app_uninstalled', event_ts: '1700000202.000100' }, { enterprise: 'E333', orgWide: true })).status).toBe(200);
+    await expect.poll(() => (bot.output().match(/removed from a workspace; its token is deleted/g) ?? []).length).toBe(2);
+    expect(bot.output()).toMatch(/"enterprise":"E333","orgWide":true,"why":"app_uninstalled","msg":"Slack: removed from a workspace/);
   });
 });

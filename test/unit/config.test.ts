@@ -132,10 +132,10 @@ describe('per-user GitHub accounts (COPILOT_AUTH=per-user)', () => {
 
 describe('every Slack workspace its own install', () => {
   const key = Buffer.alloc(32, 7).toString('base64');
-  const base = { COPILOT_GITHUB_TOKEN: 'ghp_x', SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'sixteen-chars-ok', SLACK_SIGNING_SECRET: 'sig', TOKEN_ENCRYPTION_KEY: key };
+  const base = { COPILOT_GITHUB_TOKEN: 'ghp_x', SLACK_CLIENT_ID: '1.2', SLACK_CLIENT_SECRET: 'cs', SLACK_STATE_SECRET: 'sixteen-chars-ok', SLACK_SIGNING_SECRET: 'sig', TOKEN_ENCRYPTION_KEY: key, SLACK_ALLOWED_TEAMS: 'T0123,E0456' };
   it('turns Slack on without a bot token, in HTTP mode', () => {
     const c = loadConfig(base, { needModel: true, cwd: '/app' });
-    expect(c.slack).toMatchObject({ botToken: undefined, install: { clientId: '1.2', clientSecret: 'cs', stateSecret: 'sixteen-chars-ok' } });
+    expect(c.slack).toMatchObject({ botToken: undefined, install: { clientId: '1.2', clientSecret: 'cs', stateSecret: 'sixteen-chars-ok', allowedTeams: ['T0123', 'E0456'] } });
     expect(describeConfig(c).slack).toBe('http, installs in any workspace');
     expect(JSON.stringify(describeConfig(c))).not.toMatch(/"cs"|sixteen/);
   });
@@ -146,6 +146,10 @@ describe('every Slack workspace its own install', () => {
     expect(errorOf({ ...base, SLACK_BOT_TOKEN: 'xoxb-1' }).message).toMatch(/^SLACK_BOT_TOKEN: is for one workspace/);
     expect(errorOf({ ...base, SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1' }).message).toMatch(/^SLACK_SIGNING_SECRET: is required with SLACK_CLIENT_ID: .* not Socket Mode/);
     expect(errorOf({ ...base, TOKEN_ENCRYPTION_KEY: '' }).key).toBe('TOKEN_ENCRYPTION_KEY');
+    // Which workspaces may install is said, never assumed: any (`*`) only when asked for.
+    expect(errorOf({ ...base, SLACK_ALLOWED_TEAMS: '' }).message).toMatch(/^SLACK_ALLOWED_TEAMS: is required with SLACK_CLIENT_ID/);
+    expect(errorOf({ ...base, SLACK_ALLOWED_TEAMS: 'acme' }).key).toBe('SLACK_ALLOWED_TEAMS');
+    expect(loadConfig({ ...base, SLACK_ALLOWED_TEAMS: '*' }, { needModel: true, cwd: '/app' }).slack?.install?.allowedTeams).toEqual(['*']);
   });
 });
 

@@ -35,6 +35,8 @@ export interface SlackState {
   installs: Map<string, InstalledBot>;
   /** The token of the call being answered. */
   token: string | undefined;
+  /** Tokens of installs the app was removed from: `auth.test` says `token_revoked`. */
+  revoked: Set<string>;
 }
 
 /** A workspace (or an Enterprise Grid org, installed org-wide) the app was installed into. */

@@ -4,12 +4,18 @@ import { BOT, type Methods, type SlackState } from './state.js';
 export function workspaceMethods(state: SlackState): Methods {
   return {
     'auth.test': () => {
+      if (state.token && state.revoked.has(state.token)) return { ok: false, error: 'token_revoked' };
       const installed = state.token ? state.bots.get(state.token) : undefined;
       if (installed) {
         const team = installed.orgWide ? undefined : installed.team;
         return { ok: true, user_id: installed.botUserId, bot_id: `B${installed.botUserId}`, team_id: team, enterprise_id: installed.enterprise, user: 'copilot', ...(team ? { url: `https://${team.toLowerCase()}.slack.com/` } : {}) };
       }
       return { ok: true, user_id: BOT.userId, bot_id: BOT.botId, team_id: BOT.team, team: 'Test', user: 'copilot', url: 'https://test.slack.com/' };
+    },
+    // An org-wide install's workspaces.
+    'auth.teams.list': () => {
+      const installed = state.token ? state.bots.get(state.token) : undefined;
+      return { ok: true, teams: installed?.orgWide ? [{ id: installed.team, name: `Team ${installed.team}` }] : [] };
     },
     // The install's last step: a code from Slack's consent screen for the bot's token there.
     'oauth.v2.access': (args) => {
