@@ -91,6 +91,22 @@ export interface FakeGitHub {
   close(): Promise<void>;
 }
 
+/**
+ * The settings of a bot whose people sign in at `gh` (COPILOT_AUTH=per-user), the shared model
+ * settings of the harnesses blanked (per-user has none), sealing under `key`.
+ */
+export function perUserEnv(gh: FakeGitHub, key: string): Record<string, string> {
+  return {
+    COPILOT_AUTH: 'per-user',
+    COPILOT_PROVIDER_TYPE: '',
+    COPILOT_PROVIDER_BASE_URL: '',
+    COPILOT_PROVIDER_API_KEY: '',
+    GITHUB_CLIENT_ID: 'Iv1.testclient',
+    GITHUB_URL: gh.url,
+    TOKEN_ENCRYPTION_KEY: key,
+  };
+}
+
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
   const clientId = options.clientId ?? 'Iv1.testclient';
   const accounts = new Map<string, FakeAccount>();

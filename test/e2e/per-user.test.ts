@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newKey } from '../../src/infra/keyring.js';
 import type { Reply } from '../../src/core/reply.js';
 import type { ThreadRef } from '../../src/core/thread.js';
-import { startFakeGitHub, type FakeGitHub } from '../../testkit/fake-github.js';
+import { perUserEnv, startFakeGitHub, type FakeGitHub } from '../../testkit/fake-github.js';
 import { startHarness, type Harness } from '../../testkit/harness.js';
 import { startModelServer, toolScript, type ModelServer } from '../../testkit/model-server.js';
 
@@ -35,18 +35,7 @@ afterEach(async () => {
 });
 
 async function perUser(env: Record<string, string> = {}): Promise<Harness> {
-  h = await startHarness({
-    env: {
-      COPILOT_AUTH: 'per-user',
-      COPILOT_PROVIDER_TYPE: '',
-      COPILOT_PROVIDER_BASE_URL: '',
-      COPILOT_PROVIDER_API_KEY: '',
-      GITHUB_CLIENT_ID: 'Iv1.testclient',
-      GITHUB_URL: gh.url,
-      TOKEN_ENCRYPTION_KEY: newKey(),
-      ...env,
-    },
-  });
+  h = await startHarness({ env: { ...perUserEnv(gh, newKey()), ...env } });
   return h;
 }
 

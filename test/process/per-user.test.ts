@@ -12,7 +12,7 @@ import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-pro
 import { T1 } from '../../testkit/discord-harness.js';
 import { IDS } from '../../testkit/fake-discord.js';
 import { BOT } from '../../testkit/fake-slack.js';
-import { startFakeGitHub, type FakeGitHub } from '../../testkit/fake-github.js';
+import { perUserEnv, startFakeGitHub, type FakeGitHub } from '../../testkit/fake-github.js';
 import { freePort } from '../../testkit/process.js';
 import { slackTs } from '../../testkit/slack-ts.js';
 import { threadTexts } from '../../testkit/slack-view.js';
@@ -34,19 +34,8 @@ afterAll(async () => {
   await stack.close();
 });
 
-function perUserEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    COPILOT_AUTH: 'per-user',
-    COPILOT_PROVIDER_TYPE: '',
-    COPILOT_PROVIDER_BASE_URL: '',
-    COPILOT_PROVIDER_API_KEY: '',
-    GITHUB_CLIENT_ID: 'Iv1.testclient',
-    GITHUB_URL: gh.url,
-    TOKEN_ENCRYPTION_KEY: key,
-    ...gh.runtimeEnv,
-    ...extra,
-  };
-}
+/** The bot's settings: people sign in at the fake GitHub, whose Copilot API the runtime is pointed at. */
+const botEnv = (extra: Record<string, string> = {}) => ({ ...perUserEnv(gh, key), ...gh.runtimeEnv, ...extra });
 
 /** The private Slack messages the bot sent `user`, as text with their buttons' URLs. */
 const ephemerals = (user: string) =>
@@ -65,7 +54,7 @@ const chats = () => gh.copilot.filter((c) => c.path === '/chat/completions');
 describe('per-user sign-in on the built bot (device flow)', () => {
   let bot: Proc;
   beforeAll(async () => {
-    bot = await stack.startBot(perUserEnv());
+    bot = await stack.startBot(botEnv());
     await stack.discord.connected();
   }, 120_000);
   afterAll(async () => {
@@ -116,7 +105,7 @@ describe('per-user sign-in on the built bot (web flow, PUBLIC_URL)', () => {
   let port: number;
   beforeAll(async () => {
     port = await freePort();
-    bot = await stack.startBot(perUserEnv({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, GITHUB_CLIENT_SECRET: 'gh-secret' }));
+    bot = await stack.startBot(botEnv({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, GITHUB_CLIENT_SECRET: 'gh-secret' }));
   }, 120_000);
   afterAll(async () => {
     bot.signalGroup('SIGTERM');
