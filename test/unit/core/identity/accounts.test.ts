@@ -34,7 +34,7 @@ function connect(a: Accounts, who = alice): Promise<boolean> {
   return signIn.linked;
 }
 
-function accounts(o: { secret?: string; publicUrl?: string; marginMs?: number; clientId?: string } = {}): Accounts {
+function accounts(o: { secret?: string; publicUrl?: string; marginMs?: number; clientId?: string; clockStands?: boolean } = {}): Accounts {
   return new Accounts({
     store: store.identities,
     github: new GitHubOAuth({ url: gh.url, clientId: o.clientId ?? 'Iv1.testclient', ...(o.secret ? { clientSecret: o.secret } : {}) }),
@@ -44,8 +44,10 @@ function accounts(o: { secret?: string; publicUrl?: string; marginMs?: number; c
     refreshMarginMs: o.marginMs ?? 10 * 60_000,
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     now: () => clock,
-    // Polls come at once; the clock moves by the interval asked for.
+    // Polls come at once; the clock moves by the interval asked for (or stands, where a test acts
+    // between polls: a web sign-in's link would otherwise run out while the test reads it).
     sleep: async (ms) => {
+      if (o.clockStands) return new Promise((r) => setTimeout(r, 5));
       clock += ms;
       await new Promise((r) => setImmediate(r));
     },
@@ -59,7 +61,9 @@ async function codeTold(): Promise<string> {
 }
 
 beforeEach(async () => {
-  gh = await startFakeGitHub({ clientSecret: 'shh' });
+  // Codes that outlive any test however slow its machine (the clock moves with every poll); the test of
+  // a code running out makes its own.
+  gh = await startFakeGitHub({ clientSecret: 'shh', deviceSeconds: 365 * 86_400 });
   gh.account('alice');
   gh.account('bob');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-accounts-'));
@@ -121,6 +125,8 @@ describe('connecting with the device flow', () => {
   });
 
   it('a code nobody enters runs out with its own lifetime', async () => {
+    await gh.close();
+    gh = await startFakeGitHub({ deviceSeconds: 60 });
     const a = accounts();
     const linked = connect(a);
     await codeTold();
@@ -213,7 +219,7 @@ describe('tokens', () => {
 
 describe('connecting with the web flow', () => {
   it('offers GitHub’s consent page; the callback (state bound to the person, once) links them, and the waiting sign-in says so', async () => {
-    const a = accounts({ secret: 'shh', publicUrl: 'https://bot.example.com' });
+    const a = accounts({ secret: 'shh', publicUrl: 'https://bot.example.com', clockStands: true });
     const linked = connect(a);
     await expect.poll(() => told.length).toBe(1);
     const authorize = told[0]!.kind === 'account' ? told[0]!.link!.url : '';
