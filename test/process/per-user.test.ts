@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey } from '../../src/infra/keyring.js';
-import { exitOf, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
+import { exitOf, startBuilt, startStack, type Proc, type Stack } from '../../testkit/bot-process.js';
 import { T1 } from '../../testkit/discord-harness.js';
 import { IDS } from '../../testkit/fake-discord.js';
 import { BOT } from '../../testkit/fake-slack.js';
@@ -97,6 +97,29 @@ describe('per-user sign-in on the built bot (device flow)', () => {
     await stack.slackEvent({ type: 'app_mention', user: 'UALICE', text: `<@${BOT.userId}> again`, ts: root, channel: 'C222' });
     await expect.poll(() => threadTexts(stack.slack, 'C222', root).some((t) => t.includes('again'))).toBe(true);
     expect(chats().at(-1)).toMatchObject({ login: 'alice' });
+  });
+});
+
+describe('per-user sign-in at the console (npm run chat)', () => {
+  it('the terminal shows the code; once connected, the line is answered as the person, and /whoami says who', async () => {
+    const chat = startBuilt('src/bin/chat.js', ['--thread', 'mine', '--user', 'erin'], { ...stack.env, ...botEnv() }, { stdin: true });
+    try {
+      gh.account('erin');
+      chat.type('hello from a terminal');
+      const code = await chat.waitFor(/CODE-\d+/);
+      expect(chat.output()).toContain(`${gh.url}/login/device`);
+      gh.approve(/CODE-\d+/.exec(code)![0], 'erin');
+      await chat.waitFor(/Connected as @?\**@?erin/);
+      await chat.waitFor(/hello from a terminal/);
+      await expect.poll(() => chats().at(-1)?.login).toBe('erin');
+      chat.type('/whoami');
+      await chat.waitFor(/connected as \**@erin\**/i);
+      chat.type('/quit');
+      expect((await exitOf(chat)).code).toBe(0);
+      expect(chat.output()).not.toMatch(/gh[or]_erin_\d/);
+    } finally {
+      chat.signalGroup('SIGKILL');
+    }
   });
 });
 
