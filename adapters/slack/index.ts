@@ -4,7 +4,6 @@
  * token. `auth.test` runs once at start: it names the bot (to strip its mention) and a bad
  * token stops start-up with one clear line.
  */
-import type { ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, type HTTPReceiverOptions, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config.js';
@@ -26,6 +25,7 @@ import { Deliveries } from '../../src/core/deliveries.js';
 import { Inbound } from '../../src/core/inbound.js';
 import { People } from './thread-messages.js';
 import { allowedOrigins } from '../shared/download.js';
+import { htmlPage } from '../shared/page.js';
 import { buttons } from './listeners/actions/buttons.js';
 import { feedbackButtons } from './listeners/actions/feedback.js';
 import { approvalButtons, slackApprovalCards } from './approvals.js';
@@ -250,20 +250,16 @@ function unreachable(err: unknown, config: SlackConfig): SlackStartError | undef
 
 /** What the person installing sees after Slack's consent screen, and what the log says. */
 function installCallbacks(logger: Logger): NonNullable<NonNullable<HTTPReceiverOptions['installerOptions']>['callbackOptions']> {
-  const page = (res: ServerResponse, status: number, title: string, text: string) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>body{font:16px system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}</style></head><body><h1>${title}</h1><p>${text}</p></body></html>`);
-  };
   return {
     success: (installation, _options, _req, res) => {
       const where = installation.isEnterpriseInstall ? { enterprise: installation.enterprise?.id } : { team: installation.team?.id };
       logger.info(where, 'Slack: installed in a workspace');
-      page(res, 200, 'Copilot is installed', 'Mention the bot in a thread to talk to it. You can close this tab.');
+      htmlPage(res, 200, 'Copilot is installed', 'Mention the bot in a thread to talk to it. You can close this tab.');
     },
     failure: (error, _options, _req, res) => {
       logger.warn({ err: describe(error) }, 'Slack: an install did not complete');
-      if (/SLACK_ALLOWED_TEAMS/.test(describe(error))) return page(res, 403, 'Not installed', 'This workspace may not install this app. Ask the people who run it to allow it.');
-      page(res, 400, 'Not installed', 'Slack did not complete the install. Please start again from the install link.');
+      if (/SLACK_ALLOWED_TEAMS/.test(describe(error))) return void htmlPage(res, 403, 'Not installed', 'This workspace may not install this app. Ask the people who run it to allow it.');
+      htmlPage(res, 400, 'Not installed', 'Slack did not complete the install. Please start again from the install link.');
     },
   };
 }

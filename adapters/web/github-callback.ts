@@ -9,6 +9,7 @@
 import type http from 'node:http';
 import type { Route } from '../../src/infra/http-server.js';
 import { CALLBACK_PATH } from '../../src/core/identity/accounts.js';
+import { escapeHtml, htmlPage } from '../shared/page.js';
 
 export interface WebSignIns {
   webSignInFor(state: string): Promise<{ ok: true; who: string } | { ok: false; text: string }>;
@@ -62,20 +63,8 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams | un
 }
 
 function send(res: http.ServerResponse, status: number, title: string, text: string, confirm?: { state: string; code: string }): true {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    // Nobody clicks "Connect" through someone else's frame.
-    'x-frame-options': 'DENY',
-    'referrer-policy': 'no-referrer',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  });
-  const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const form = confirm
-    ? `<form method="post" action="${CALLBACK_PATH}"><input type="hidden" name="state" value="${esc(confirm.state)}"><input type="hidden" name="code" value="${esc(confirm.code)}"><button type="submit">Connect</button></form>`
+    ? `<form method="post" action="${CALLBACK_PATH}"><input type="hidden" name="state" value="${escapeHtml(confirm.state)}"><input type="hidden" name="code" value="${escapeHtml(confirm.code)}"><button type="submit">Connect</button></form>`
     : '';
-  res.end(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}: copilot-threads</title><style>body{font:16px system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}button{font-size:1em;padding:.5em 1.5em}</style></head><body><h1>${esc(title)}</h1><p>${esc(text)}</p>${form}</body></html>`,
-  );
-  return true;
+  return htmlPage(res, status, title, text, form);
 }
