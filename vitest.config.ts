@@ -33,6 +33,8 @@ export default defineConfig({
   test: {
     // The process tests run the built entry points; build them from the code under test first.
     globalSetup: ['testkit/build.ts'],
+    // A failed test prints what the app logged while it ran (testkit/test-log.ts).
+    setupFiles: ['testkit/test-log-setup.ts'],
     // End-to-end tests run the real Copilot runtime; the model-500 case waits out its ~15 s of retries.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createLogger, silentLogger } from '../src/infra/log.js';
 import type { ThreadRef } from '../src/core/thread.js';
 import { testNamespace, testStoreUrl } from './services.js';
+import { testLogDestination } from './test-log.js';
 import { startModelServer, type ModelScript, type ModelServer } from './model-server.js';
 
 export interface Harness {
@@ -62,9 +63,11 @@ export async function startHarness(options: { env?: Record<string, string>; scri
   return h;
 }
 
-/** TEST_LOG_LEVEL=debug shows what the app logs while a test runs; silent otherwise. */
+/** TEST_LOG_LEVEL=debug shows what the app logs while a test runs; otherwise it is kept and shown only if the test fails. */
 export function testLogger() {
-  return process.env.TEST_LOG_LEVEL ? createLogger(process.env.TEST_LOG_LEVEL as 'debug') : silentLogger;
+  if (process.env.TEST_LOG_LEVEL) return createLogger(process.env.TEST_LOG_LEVEL as 'debug');
+  const kept = testLogDestination();
+  return kept ? createLogger('debug', kept) : silentLogger;
 }
 
 export function localThread(name: string, user = 'ana'): ThreadRef {

@@ -7,9 +7,9 @@
  */
 import type { CopilotSession } from '@github/copilot-sdk';
 import type { SessionId } from '../../domain.js';
-import { withDeadline } from '../../infra/deadline.js';
+import { DeadlineError, withDeadline } from '../../infra/deadline.js';
 import type { Logger } from '../../infra/log.js';
-import { AgentStoppedError, type TurnCredentials } from '../agent.js';
+import { AgentStoppedError, TurnFailedError, type TurnCredentials } from '../agent.js';
 import type { SessionLock } from '../locks/lock.js';
 
 export interface Opened {
@@ -36,6 +36,8 @@ export interface SessionPoolOptions {
   closeWhenIdle: boolean;
   /** How long to wait for another process to let go of a session (then "busy"). */
   lockWaitMs: number;
+  /** How long the runtime may take to open a session (OPEN_TIMEOUT_MS unless a test says). */
+  openTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -66,6 +68,12 @@ const EVICT_IDLE_MS = 1000;
 const YIELD_POLL_MS = 200;
 /** A dead or wedged runtime may never answer a disconnect or an abort. */
 export const DISCONNECT_TIMEOUT_MS = 3000;
+/**
+ * Opening (creating or resuming) takes the runtime well under a second, a long history a few. One
+ * that never answers would hold the thread's queue for good: it fails the message instead (the
+ * thread's next one tries again), and the session, should it open after all, is closed.
+ */
+export const OPEN_TIMEOUT_MS = 30_000;
 
 export class SessionPool {
   /** Least recently used first. */
@@ -262,9 +270,20 @@ export class SessionPool {
   private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined): Promise<Opened> {
     await this.closing.get(id);
     await this.options.locks.acquire(id, this.lockWait());
+    const opening = this.options.open(id, reading, as);
+    const limit = this.options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
     try {
-      return await this.options.open(id, reading, as);
+      return await withDeadline(opening, limit, 'opening the session');
     } catch (err) {
+      if (err instanceof DeadlineError) {
+        this.options.logger.error({ sessionId: id, timeoutMs: limit }, 'the Copilot runtime did not open the session in time');
+        // Its lock goes only once a late session is closed again: nothing of it is written after.
+        void opening.then(
+          ({ session }) => withDeadline(session.disconnect(), DISCONNECT_TIMEOUT_MS, 'session disconnect').finally(() => this.options.disconnected(session)),
+          () => undefined,
+        ).catch(() => undefined).finally(() => void this.options.locks.release(id).catch(() => undefined));
+        throw new TurnFailedError(`the Copilot runtime did not open the session within ${err.message.replace(/^.* within /, '')}`);
+      }
       await this.options.locks.release(id).catch(() => undefined);
       throw err;
     }
