@@ -12,7 +12,7 @@ import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
 import { withDeadline } from './infra/deadline.js';
 import { openSharedState, type SharedState } from './agent/session-state/shared-state.js';
-import type { SessionId } from './domain.js';
+import { NO_PROFILES, type SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals/desk.js';
 import { Audit } from './core/audit.js';
@@ -22,6 +22,8 @@ import { toolLimits } from './agent/sandbox/limits.js';
 import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
 import { GitHubOAuth } from './infra/github-oauth.js';
 import { Accounts } from './core/identity/accounts.js';
+import { ProfileHolder, type ProfileSources } from './profiles.js';
+import { profileFor } from './core/profiles.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -45,6 +47,8 @@ export interface App {
   accounts: Accounts | undefined;
   /** Each person's usage, written behind the turns (`flush()` waits for it). */
   usage: UsageMeter;
+  /** CHANNEL_CONFIG and AGENTS_DIR as loaded; `reload()` reads them again (SIGHUP). */
+  profiles: ProfileHolder;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -53,6 +57,10 @@ export interface App {
 export async function createApp(config: Config, logger: Logger, role = 'bot'): Promise<App> {
   // So does a COPILOT_HOME that cannot be written (and a store that cannot be used, naming STORE_URL).
   checkHome(config.copilotHome);
+  // A mistake in CHANNEL_CONFIG or AGENTS_DIR stops the start with its file, line and key (ProfileError).
+  // The admin CLI runs no turn: it needs neither (and `config check` reads them itself).
+  const profiles = new ProfileHolder(profileSources(config), role === 'cli' ? NO_PROFILES : undefined);
+  if (config.channelConfig || config.agentsDir) logger.info(describeProfiles(profiles), 'channel profiles and agents loaded');
   const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);
   try {
     await store.check();
@@ -119,6 +127,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     recycleSessions: config.recycleSessions,
     logger: logger.child({ component: 'agent' }),
     role,
+    profiles: () => profiles.current,
     // A thread another process holds is waited for, as long as a turn may take (with a person deciding on a tool).
     lockWaitMs: (config.turnTimeoutSeconds + (config.approvalTools.length ? config.approvalTimeoutSeconds : 0)) * 1000,
     ...(shared ? { shared: { sessions: shared.sessions, lock: shared.lock } } : {}),
@@ -184,7 +193,11 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
       userMessagesPerMinute: config.access.userMessagesPerMinute,
       limits: store.limits,
       claimOnce: (key, ttlMs) => store.dedupe.claim(key, ttlMs),
+      profileOf: (thread) => profileFor(profiles.current, thread),
     },
+    profiles,
+    models: config.models,
+    ...(config.model ? { defaultModel: config.model } : {}),
     approvals,
     metrics,
     audit,
@@ -204,6 +217,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     audit,
     accounts,
     usage,
+    profiles,
     shutdown(graceMs) {
       closing ??= (async () => {
         agent.beginStop();
@@ -228,4 +242,15 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
       return closing;
     },
   };
+}
+
+/** Where CHANNEL_CONFIG and AGENTS_DIR are, and what they may name (COPILOT_TOOLS, COPILOT_MODELS). */
+export function profileSources(config: Config): ProfileSources {
+  return { channelConfig: config.channelConfig, agentsDir: config.agentsDir, tools: config.tools, models: config.models, modelsListed: config.modelsListed };
+}
+
+/** For the log: what was loaded, without the instructions' text. */
+export function describeProfiles(holder: ProfileHolder): Record<string, unknown> {
+  const { channels, agents, skillDirectories } = holder.current;
+  return { places: channels.map((c) => c.selector), agents: agents.map((a) => a.name), skills: skillDirectories.length > 0 };
 }

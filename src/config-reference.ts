@@ -44,6 +44,23 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
     ],
   },
   {
+    title: "Channel profiles, models and agents (docs/channels.md)",
+    blocks: [
+      {
+        about: "More models a thread may switch to with `/copilot model NAME` (comma-separated; COPILOT_MODEL is always\none). Set, it is also the only models CHANNEL_CONFIG may name. Empty: threads keep COPILOT_MODEL.",
+        settings: [["COPILOT_MODELS", ""]],
+      },
+      {
+        about: "A YAML or JSON file mapping places (Slack channel or workspace ids, Discord channel or guild ids, *) to a model,\ninstructions, tools, an agent and allowed people (example: docs/channels.example.yaml). Reloaded on\nSIGHUP or `copilot-threads config reload`; a mistake is reported with its file, line and key.",
+        settings: [["CHANNEL_CONFIG", ""]],
+      },
+      {
+        about: "A folder of custom agents (Markdown files with front matter: name, description, tools, model) that\n`/copilot agent NAME` switches a thread to, and skills in its skills/ folder. Reloaded with CHANNEL_CONFIG.",
+        settings: [["AGENTS_DIR", ""]],
+      },
+    ],
+  },
+  {
     title: "Each person is themselves (per-user GitHub accounts)",
     blocks: [
       {

@@ -25,6 +25,14 @@ export class ConfigError extends Error {
 export type { ModelAuth, ProviderType } from './domain.js';
 
 export interface Config {
+  /** COPILOT_MODEL and COPILOT_MODELS: the models a thread may switch to (`/copilot model`), COPILOT_MODEL first. */
+  models: string[];
+  /** COPILOT_MODELS is set: channel profiles and threads may use only `models`. */
+  modelsListed: boolean;
+  /** CHANNEL_CONFIG (absolute): per-channel profiles (src/profiles.ts). */
+  channelConfig: string | undefined;
+  /** AGENTS_DIR (absolute): custom agents and skills. */
+  agentsDir: string | undefined;
   /** Traces go to this OTLP/HTTP collector (off when unset); the runtime sends its spans there too. */
   otelEndpoint: string | undefined;
   model: string | undefined;
@@ -303,6 +311,9 @@ const schema = z.object({
   TOOLS_MAX_SECONDS: int(1, 300),
   APPROVERS: z.preprocess(blankToUndefined, z.enum(['starter', 'admins'], { error: 'must be starter or admins' }).default('starter')),
   COPILOT_SYSTEM_PROMPT: optionalText,
+  COPILOT_MODELS: list.pipe(z.array(z.string().regex(/^[^\s,]+$/, { error: 'must be a comma-separated list of model names' }))),
+  CHANNEL_CONFIG: optionalText,
+  AGENTS_DIR: optionalText,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -415,6 +426,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
   const auth = identity ? { kind: 'per-user' as const } : resolveAuth(e, options.needModel);
   return {
     model: e.COPILOT_MODEL,
+    models: [...new Set([...(e.COPILOT_MODEL ? [e.COPILOT_MODEL] : []), ...e.COPILOT_MODELS])],
+    modelsListed: e.COPILOT_MODELS.length > 0,
+    channelConfig: e.CHANNEL_CONFIG ? path.resolve(cwd, e.CHANNEL_CONFIG) : undefined,
+    agentsDir: e.AGENTS_DIR ? path.resolve(cwd, e.AGENTS_DIR) : undefined,
     auth,
     copilotHome: path.resolve(cwd, e.COPILOT_HOME),
     otelEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
@@ -597,6 +612,9 @@ export { redactUrl } from './infra/redact-url.js';
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     model: c.model ?? '(runtime default)',
+    ...(c.modelsListed ? { models: c.models } : {}),
+    ...(c.channelConfig ? { channelConfig: c.channelConfig } : {}),
+    ...(c.agentsDir ? { agentsDir: c.agentsDir } : {}),
     auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : c.auth.kind === 'per-user' ? `per-user@${new URL(c.identity!.githubUrl).host}${c.identity!.publicUrl ? ' (web sign-in)' : ' (device sign-in)'}` : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
     copilotHome: c.copilotHome,
     store: redactUrl(c.storeUrl),

@@ -95,3 +95,60 @@ export type ModelAuth =
   /** COPILOT_AUTH=per-user: no shared credential; every turn brings its author's token (TurnOptions.as). */
   | { kind: 'per-user' }
   | { kind: 'provider'; type: ProviderType; baseUrl: string; apiKey: string | undefined };
+
+/**
+ * A custom agent from AGENTS_DIR (a Markdown file: front matter, then its instructions), given to
+ * every session as the SDK's `customAgents` so a thread can switch to it (`/copilot agent NAME`).
+ */
+export interface AgentDefinition {
+  name: string;
+  description?: string;
+  /** The agent's tools, within the bot's own (COPILOT_TOOLS); absent: all of the thread's tools. */
+  tools?: readonly string[];
+  /** Its own model (the runtime falls back to the session's if the model is not served). */
+  model?: string;
+  /** Its instructions: the Markdown after the front matter. */
+  prompt: string;
+}
+
+/**
+ * What CHANNEL_CONFIG says of one place (see src/profiles.ts for the file): each field absent means
+ * "as the bot is configured" (or as a less specific entry says).
+ */
+export interface ChannelProfile {
+  model?: string;
+  /** Added to the system prompt (after COPILOT_SYSTEM_PROMPT) in this place's threads. */
+  instructions?: string;
+  /** A subset of COPILOT_TOOLS: a channel can only narrow the bot's tools. */
+  tools?: readonly string[];
+  /** A custom agent of AGENTS_DIR the threads start with. */
+  agent?: string;
+  /** `platform:userId`: only these people (and admins) are answered here. */
+  allowedUsers?: readonly string[];
+}
+
+/**
+ * A place's profile key: `*` (everywhere), `slack:*` (a platform), `discord:<guild id>` or
+ * `slack:<team id>` (a workspace), `slack:<channel id>` / `discord:<channel id>` (a channel, and
+ * the threads in it).
+ */
+export type ProfileSelector = string;
+
+/** CHANNEL_CONFIG and AGENTS_DIR as loaded (the whole of them: a reload replaces them at once). */
+export interface ChannelProfiles {
+  /** In the file's order. */
+  channels: ReadonlyArray<{ selector: ProfileSelector; profile: ChannelProfile }>;
+  agents: readonly AgentDefinition[];
+  /** Folders of skills (`<dir>/<skill>/SKILL.md`), from AGENTS_DIR/skills. */
+  skillDirectories: readonly string[];
+}
+
+export const NO_PROFILES: ChannelProfiles = { channels: [], agents: [], skillDirectories: [] };
+
+/** What one thread's session is opened with, beyond the bot's settings (a channel's profile and the thread's own choices). */
+export interface SessionProfile {
+  model?: string;
+  agent?: string;
+  instructions?: string;
+  tools?: readonly string[];
+}

@@ -19,6 +19,18 @@ export function copilotCommand() {
     .addSubcommand((s) => s.setName('login').setDescription('Connect your GitHub account: your turns run on your own Copilot seat (only to you)'))
     .addSubcommand((s) => s.setName('logout').setDescription('Disconnect your GitHub account (only to you)'))
     .addSubcommand((s) => s.setName('whoami').setDescription('Which GitHub account your turns run as (only to you)'))
+    .addSubcommand((s) =>
+      s
+        .setName('model')
+        .setDescription("Show this thread's model, or switch it (default: back to the channel's)")
+        .addStringOption((o) => o.setName('name').setDescription('A model on offer, or default').setMaxLength(100)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('agent')
+        .setDescription("Show this thread's custom agent, or switch it (default: back to the channel's)")
+        .addStringOption((o) => o.setName('name').setDescription('An agent on offer, or default').setMaxLength(100)),
+    )
     .addSubcommand((s) => s.setName('help').setDescription('How to use Copilot here'));
 }
 

@@ -2,7 +2,7 @@
  * What the conversation core needs from a Copilot agent. The core never sees the SDK: this
  * interface is the seam, and tests of the core can pass any implementation.
  */
-import type { SessionId, TranscriptEvent } from '../domain.js';
+import type { SessionId, SessionProfile, TranscriptEvent } from '../domain.js';
 import type { ToolAsk } from './permissions.js';
 
 export type { ToolAsk } from './permissions.js';
@@ -63,6 +63,11 @@ export interface TurnOptions {
   onUsage?: (usage: { inputTokens: number; outputTokens: number; model: string }) => void;
   /** Files that come with the prompt. */
   attachments?: readonly TurnAttachment[];
+  /**
+   * The thread's model, agent, instructions and tools (its channel's profile and its own choices):
+   * a session open with another profile is reopened with this one. Absent: the bot's settings.
+   */
+  profile?: SessionProfile;
 }
 
 export interface TurnResult {

@@ -19,6 +19,9 @@ import { startSweeper } from '../core/retention.js';
 import { startAuditPruner } from '../core/audit.js';
 import { runShutdown } from '../infra/shutdown.js';
 import { gitHubCallbackRoute } from '../../adapters/web/github-callback.js';
+import { ProfileError } from '../profiles.js';
+import { describeProfiles } from '../app.js';
+import { removePidFile, writePidFile } from '../infra/pid.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */
@@ -49,6 +52,19 @@ async function main(): Promise<void> {
   // Assigned once, after the server exists: /healthz reads it only once the bot is ready.
   // eslint-disable-next-line prefer-const
   let app: App | undefined;
+  // SIGHUP (or `copilot-threads config reload`): CHANNEL_CONFIG and AGENTS_DIR read again; a
+  // mistake keeps what was loaded. Each thread's next turn opens its session with the new profile.
+  process.on('SIGHUP', () => {
+    if (!app) return logger.warn('SIGHUP before the bot was ready: nothing reloaded (it loaded the files just now)');
+    const profiles = app.profiles;
+    try {
+      profiles.reload();
+      logger.info(describeProfiles(profiles), 'channel profiles and agents reloaded');
+    } catch (err) {
+      if (!(err instanceof ProfileError)) throw err;
+      logger.error({ problem: err.message }, 'reload refused: the files have a mistake; what was loaded before stays');
+    }
+  });
   const http = await startHttpServer({ port: config.port, routes, health: () => health(app!, model) });
   app = await createApp(config, logger).catch(async (err: unknown) => {
     await http.close();
@@ -95,7 +111,9 @@ async function main(): Promise<void> {
     logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
   }
   http.setReady(true);
+  writePidFile(config.copilotHome);
   logger.info({ port: http.port, runtimePid: app.agent.runtimePid }, 'ready');
+
 
   let stopping = false;
   // One shutdown, however many signals: under `npm start` a terminal's Ctrl-C arrives twice (from
@@ -119,6 +137,7 @@ async function main(): Promise<void> {
       ],
       { logger, hardDeadlineMs: graceMs + HARD_MARGIN_MS, exit: (code) => process.exit(code) },
     );
+    removePidFile(config.copilotHome);
     logger.info(failed.length ? { unfinished: failed } : {}, 'stopped');
     logger.flush();
     process.exit(0);
@@ -146,7 +165,7 @@ async function health(app: App, model: ModelHealth | undefined): Promise<Record<
 
 main().catch((err: unknown) => {
   // Errors that already name the setting to fix are shown as they are; anything else is unexpected.
-  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError;
+  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError || err instanceof ProfileError;
   process.stderr.write(`copilot-threads: ${named ? '' : 'failed to start: '}${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../config.js';
 import { createProcessLogger } from '../infra/log.js';
-import { createApp } from '../app.js';
+import { createApp, profileSources } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession } from '../cli/sessions.js';
 import type { Out } from '../cli/out.js';
@@ -24,6 +24,8 @@ import { openStore } from '../store/store.js';
 import { Audit } from '../core/audit.js';
 import { parseDuration } from '../cli/table.js';
 import { styleFor, useColour } from '../infra/terminal-style.js';
+import { loadProfiles, ProfileError } from '../profiles.js';
+import { pidFile, runningBot } from '../infra/pid.js';
 
 export const USAGE = `Usage: copilot-threads [sessions] <command>
 
@@ -43,6 +45,10 @@ Commands (each also as \`sessions <command>\`):
   users list [--json]                  who connected a GitHub account (COPILOT_AUTH=per-user)
   users revoke PLATFORM:ID             end a person's connection (their token deleted, and revoked
                                        at GitHub with GITHUB_CLIENT_SECRET)
+  config check                         read CHANNEL_CONFIG and AGENTS_DIR as the bot would, and say
+                                       what they hold (or the file, line and key of a mistake)
+  config reload                        check them, then have the running bot (COPILOT_HOME/bot.pid
+                                       on this host) read them again: the same as kill -HUP
   keys new                             print a fresh TOKEN_ENCRYPTION_KEY
   keys rotate                          seal every kept token again under TOKEN_ENCRYPTION_KEY, so
                                        the keys in TOKEN_ENCRYPTION_PREVIOUS_KEYS can be dropped
@@ -129,6 +135,34 @@ async function usersCommand(args: string[], values: { json: boolean; 'log-level'
   return users(config, logger, io, verb, person, { json: values.json });
 }
 
+/**
+ * `config check | config reload`: the files are read here first, so a mistake is shown to the
+ * person who made it (the bot would only log it and keep the old ones); then the bot is signalled.
+ */
+function configCommand(args: string[], io: Out): number {
+  const [verb, ...extra] = args;
+  if (extra.length || (verb !== 'check' && verb !== 'reload')) throw new UsageError('config check | config reload');
+  const config = loadConfig(process.env, { needModel: false });
+  if (!config.channelConfig && !config.agentsDir) {
+    io.out('Neither CHANNEL_CONFIG nor AGENTS_DIR is set: every channel runs with the bot\'s own settings.');
+    if (verb === 'check') return 0;
+  } else {
+    const profiles = loadProfiles(profileSources(config));
+    const places = profiles.channels.map((c) => c.selector);
+    io.out(`${config.channelConfig ?? '(no CHANNEL_CONFIG)'}: ${places.length} place${places.length === 1 ? '' : 's'}${places.length ? ` (${places.join(', ')})` : ''}`);
+    io.out(`${config.agentsDir ?? '(no AGENTS_DIR)'}: ${profiles.agents.length} agent${profiles.agents.length === 1 ? '' : 's'}${profiles.agents.length ? ` (${profiles.agents.map((a) => a.name).join(', ')})` : ''}${profiles.skillDirectories.length ? ', skills' : ''}`);
+    if (verb === 'check') return 0;
+  }
+  const pid = runningBot(config.copilotHome);
+  if (pid === undefined) {
+    io.err(`no bot is running with COPILOT_HOME=${config.copilotHome} on this host (${pidFile(config.copilotHome)} names none): it reads the files when it starts`);
+    return 1;
+  }
+  process.kill(pid, 'SIGHUP');
+  io.out(`Asked the bot (pid ${pid}) to reload; its log says "channel profiles and agents reloaded". Each thread's next message uses them.`);
+  return 0;
+}
+
 /** A duration for --since: at most ten years back (further is no date the stores can compare). */
 function parseDurationOrUsage(text: string): number {
   let ms: number;
@@ -161,6 +195,7 @@ export async function run(argv: string[], io: Out): Promise<number> {
   });
   if (positionals[0] === 'keys') return keys(positionals.slice(1), values['log-level'], io);
   if (positionals[0] === 'users') return usersCommand(positionals.slice(1), values, io);
+  if (positionals[0] === 'config') return configCommand(positionals.slice(1), io);
   if (values.version || positionals[0] === 'version') {
     io.out(`copilot-threads ${version()}`);
     return 0;
@@ -243,6 +278,9 @@ run(process.argv.slice(2), io).then(
       process.exitCode = 2;
     } else if (err instanceof ConfigError) {
       io.err(configProblem(err));
+      process.exitCode = 1;
+    } else if (err instanceof ProfileError) {
+      io.err(err.message);
       process.exitCode = 1;
     } else if (err instanceof ThreadIdError) {
       io.err(err.message);

@@ -8,7 +8,8 @@
  *   or its parent channel's. Direct messages are channels too: list them, or they are refused.
  * - With a people list (users, and on Discord roles), only those people pass, on every platform.
  */
-import type { ThreadRef } from '../domain.js';
+import type { ChannelProfile, ThreadRef } from '../domain.js';
+import { allowedByProfile } from './profiles.js';
 import type { Logger } from '../infra/log.js';
 import { NO_AUDIT, personOf, type AuditTrail } from './audit.js';
 import type { UsageMeter } from './usage.js';
@@ -23,13 +24,14 @@ export interface AccessRules {
   admins: ReadonlySet<string>;
 }
 
-export type AccessDecision = { allowed: true } | { allowed: false; because: 'channel' | 'person' };
+export type AccessDecision = { allowed: true } | { allowed: false; because: 'channel' | 'person' | 'profile' };
 
 export function accessRules(config: { users: readonly string[]; channels: readonly string[]; discordRoles: readonly string[] }, admins: readonly string[]): AccessRules {
   return { users: new Set(config.users), channels: new Set(config.channels), discordRoles: new Set(config.discordRoles), admins: new Set(admins) };
 }
 
-export function decideAccess(rules: AccessRules, thread: ThreadRef): AccessDecision {
+/** `profile`: the thread's channel profile (CHANNEL_CONFIG), whose `allowedUsers` narrow who is answered there. */
+export function decideAccess(rules: AccessRules, thread: ThreadRef, profile?: ChannelProfile): AccessDecision {
   const person = `${thread.platform}:${thread.user}`;
   if (thread.platform === 'local' || rules.admins.has(person)) return { allowed: true };
   if (rules.channels.size > 0) {
@@ -40,13 +42,19 @@ export function decideAccess(rules: AccessRules, thread: ThreadRef): AccessDecis
     const byRole = thread.platform === 'discord' && (thread.roles ?? []).some((r) => rules.discordRoles.has(r));
     if (!rules.users.has(person) && !byRole) return { allowed: false, because: 'person' };
   }
+  if (profile && !allowedByProfile(profile, person)) return { allowed: false, because: 'profile' };
   return { allowed: true };
 }
 
 export function refusalText(decision: Extract<AccessDecision, { allowed: false }>): string {
-  return decision.because === 'channel'
-    ? '🙏 Sorry, I am not enabled in this channel. Ask the people who run me if you need me here.'
-    : '🙏 Sorry, I only answer the people this bot has been opened to. Ask the people who run me for access.';
+  switch (decision.because) {
+    case 'channel':
+      return '🙏 Sorry, I am not enabled in this channel. Ask the people who run me if you need me here.';
+    case 'person':
+      return '🙏 Sorry, I only answer the people this bot has been opened to. Ask the people who run me for access.';
+    case 'profile':
+      return '🙏 Sorry, in this channel I only answer the people it has been set up for. Ask the people who run me for access.';
+  }
 }
 
 export function tooLongText(length: number, max: number): string {
@@ -67,6 +75,8 @@ export interface AccessOptions {
   limits: RateLimiter;
   /** True only the first time `key` is claimed anywhere within `ttlMs` (the store's atomic claim). */
   claimOnce: (key: string, ttlMs: number) => Promise<boolean>;
+  /** The thread's channel profile (CHANNEL_CONFIG as loaded now); absent: none. */
+  profileOf?: (thread: ThreadRef) => ChannelProfile;
 }
 
 /** How a message is asked about: from a slash command (`explicit`), refused every time (`once: false`), bringing files or a quoted message (`carries`). */
@@ -80,7 +90,7 @@ export interface AdmitHow {
 export type Admission = { ok: true } | { ok: false; reply: Reply | undefined };
 
 /** How the audit trail names an access refusal. */
-const AUDIT_BECAUSE: Record<Extract<AccessDecision, { allowed: false }>['because'], string> = { person: 'not allowed', channel: 'channel not allowed' };
+const AUDIT_BECAUSE: Record<Extract<AccessDecision, { allowed: false }>['because'], string> = { person: 'not allowed', channel: 'channel not allowed', profile: 'not allowed in this channel' };
 
 /** A person's refusals of one kind go to the audit trail at most this often. */
 const REFUSAL_AUDIT_MS = 60_000;
@@ -106,7 +116,7 @@ export class AccessGate {
   async admit(thread: ThreadRef, text: string, how: AdmitHow = {}): Promise<Admission> {
     const access = this.options;
     if (!access) return { ok: true };
-    const decision = decideAccess(access.rules, thread);
+    const decision = decideAccess(access.rules, thread, access.profileOf?.(thread));
     if (!decision.allowed) {
       this.logger.info({ platform: thread.platform, user: thread.user, channel: thread.channel, because: decision.because }, 'message refused: not allowed');
       this.refused(thread, AUDIT_BECAUSE[decision.because]);
@@ -139,7 +149,7 @@ export class AccessGate {
   /** The refusal for someone not allowed here (commands: said every time), or undefined. */
   refusal(thread: ThreadRef): Reply | undefined {
     if (!this.options) return undefined;
-    const decision = decideAccess(this.options.rules, thread);
+    const decision = decideAccess(this.options.rules, thread, this.options.profileOf?.(thread));
     if (decision.allowed) return undefined;
     this.refused(thread, AUDIT_BECAUSE[decision.because]);
     return { kind: 'refusal', text: refusalText(decision) };

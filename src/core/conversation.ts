@@ -26,6 +26,9 @@ import { Accounts, type Credentials, type SignIn, type Tell } from './identity/a
 import { AccountRefusedError, TurnFailedError } from '../agent/agent.js';
 import { DEFAULT_CONTEXT_BUDGET, withAuthor, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
+import { choose, effectLine, inEffect } from './commands/choose.js';
+import { profileFor, sessionProfile, type ProfileSource } from './profiles.js';
+import { NO_PROFILES, type SessionProfile } from '../domain.js';
 
 /**
  * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
@@ -58,6 +61,12 @@ export interface ConversationOptions {
   usage?: UsageMeter;
   /** COPILOT_AUTH=per-user: people's linked GitHub accounts; each turn runs as its author. Absent: one shared account. */
   accounts?: Accounts;
+  /** CHANNEL_CONFIG and AGENTS_DIR as loaded now (a reload replaces them). Absent: none. */
+  profiles?: ProfileSource;
+  /** COPILOT_MODEL and COPILOT_MODELS: what `model NAME` may switch a thread to. */
+  models?: readonly string[];
+  /** COPILOT_MODEL (undefined: the runtime's default). */
+  defaultModel?: string;
 }
 
 /** What login, logout and whoami say where everyone runs on one account. */
@@ -290,7 +299,14 @@ export class Conversation {
         const resolved = this.resolveId(thread);
         if (typeof resolved !== 'string') return resolved;
         const id = await this.sessionOf(thread, resolved);
-        return historyPage(id, command.page, { transcripts: this.transcripts, agent: this.options.agent, approvals: this.options.approvals, registry: this.options.registry, pageSize: this.pageSize });
+        return historyPage(id, command.page, {
+          transcripts: this.transcripts,
+          agent: this.options.agent,
+          approvals: this.options.approvals,
+          registry: this.options.registry,
+          pageSize: this.pageSize,
+          setting: (record) => effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer())),
+        });
       }
       case 'forget':
         return this.forget(thread);
@@ -304,6 +320,24 @@ export class Conversation {
         });
       case 'usage':
         return this.options.usage ? this.options.usage.report(thread) : { kind: 'notice', text: 'This bot does not count usage.' };
+      case 'model':
+      case 'agent': {
+        const resolved = this.resolveId(thread);
+        if (typeof resolved !== 'string') return resolved;
+        const id = await this.sessionOf(thread, resolved);
+        const loaded = this.profiles();
+        return choose(thread, id, command.kind, command.name, {
+          registry: this.options.registry,
+          profile: profileFor(loaded, thread),
+          models: this.models(),
+          defaultModel: this.options.defaultModel,
+          agents: loaded.agents,
+          isAdmin: (t) => this.isAdmin(t),
+          // Behind the thread's running turn, whose record update would otherwise write over the choice.
+          inLine: (fn) => this.queue.run(resolved, fn),
+          now: this.now(),
+        });
+      }
       case 'help':
         return { kind: 'notice', text: helpText() };
     }
@@ -389,7 +423,11 @@ export class Conversation {
           as = check.credentials;
         }
         id = await this.sessionOf(thread, line);
-        const [context, files] = await Promise.all([this.contextOf(id, options), options.files]);
+        // The record says where the thread's context starts and which model and agent it chose.
+        const offered = this.offer();
+        const recordRead = (options.context && options.messageId) || offered.models.length > 1 || offered.agents.length > 0 ? this.options.registry.get(id) : Promise.resolve(undefined);
+        const [context, files, record] = await Promise.all([this.contextOf(recordRead, options), options.files, recordRead]);
+        const profile = this.sessionProfileOf(thread, record);
         const prompt = withContext(context, withAuthor(as?.login, withFiles(said, files)), this.contextBudget);
         const attachments = [...(context?.attached?.attachments ?? []), ...(files?.attachments ?? [])];
         const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
@@ -409,6 +447,7 @@ export class Conversation {
         const result = await this.options.agent.send(id, prompt, {
           timeoutMs: this.options.turnTimeoutMs,
           ...(as ? { as } : {}),
+          ...(profile ? { profile } : {}),
           onDelta: options.onDelta,
           onProgress: options.onProgress,
           ...(attachments.length ? { attachments } : {}),
@@ -474,11 +513,32 @@ export class Conversation {
    * turn, the thread so far; after, what came since the message of the last turn. A thread whose
    * record predates context (it knows no last message) gets none rather than all of it again.
    */
-  private async contextOf(id: SessionId, options: MessageOptions): Promise<ThreadContext | undefined> {
+  private async contextOf(recordRead: Promise<ThreadRecord | undefined>, options: MessageOptions): Promise<ThreadContext | undefined> {
     if (!options.context || !options.messageId) return undefined;
-    const record = await this.options.registry.get(id);
+    const record = await recordRead;
     if (record && !record.seen) return undefined;
     return options.context(record?.seen);
+  }
+
+  private profiles() {
+    return this.options.profiles?.current ?? NO_PROFILES;
+  }
+
+  private models(): readonly string[] {
+    return this.options.models ?? [];
+  }
+
+  /** What a thread may switch to, and the bot's own model. */
+  private offer() {
+    return { models: this.models(), agents: this.profiles().agents.map((a) => a.name), defaultModel: this.options.defaultModel };
+  }
+
+  /** The thread's channel profile with its own choices over it; undefined when there is nothing beyond the bot's settings. */
+  private sessionProfileOf(thread: ThreadRef, record: ThreadRecord | undefined): SessionProfile | undefined {
+    const loaded = this.profiles();
+    if (loaded.channels.length === 0 && record?.model === undefined && record?.agent === undefined) return undefined;
+    const profile = sessionProfile(profileFor(loaded, thread), { model: record?.model, agent: record?.agent }, this.offer());
+    return Object.keys(profile).length ? profile : undefined;
   }
 
   /** Who started the thread (from its record); the person at hand for a thread with no record yet. */

@@ -33,6 +33,10 @@ export interface ThreadRecord {
    * context for the next turn starts after it. Absent on records from before context was read.
    */
   seen?: string;
+  /** The model the thread switched to (`/copilot model`); absent: its channel's, or the bot's. */
+  model?: string;
+  /** The custom agent the thread switched to (`/copilot agent`); absent: its channel's, or none. */
+  agent?: string;
   /** The latest 👍/👎 on an answer of this thread, and how many of each (see `recordFeedback`). */
   feedback?: { up: number; down: number; last?: { by: string; vote: 'up' | 'down'; at: string } };
 }
@@ -63,8 +67,36 @@ export interface ThreadRegistry {
   recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string, seen?: string): Promise<ThreadRecord>;
   /** Counts a 👍/👎 on one of the thread's answers; undefined when the thread has no record. */
   recordFeedback(id: SessionId, vote: 'up' | 'down', by: string, at: Date): Promise<ThreadRecord | undefined>;
+  /**
+   * Sets (a name) or clears (null) the thread's own model or agent; a thread with no record yet
+   * gets one (no turns; `ref.user` is its starter).
+   */
+  choose(id: SessionId, ref: ThreadRef, at: Date, choice: ThreadChoiceChange): Promise<ThreadRecord>;
   delete(id: SessionId): Promise<boolean>;
   list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
+}
+
+/** What `choose` changes: a name sets, null clears, absent keeps. */
+export interface ThreadChoiceChange {
+  model?: string | null;
+  agent?: string | null;
+}
+
+function newRecord(id: SessionId, ref: ThreadRef, at: Date, turns: number): ThreadRecord {
+  return {
+    sessionId: id,
+    platform: ref.platform,
+    workspace: ref.workspace,
+    channel: ref.channel,
+    thread: ref.thread,
+    startedBy: ref.user,
+    createdAt: at.toISOString(),
+    lastActiveAt: at.toISOString(),
+    turns,
+    ...(ref.direct ? { direct: true } : {}),
+    ...(ref.parent ? { parent: ref.parent } : {}),
+    ...(ref.link ? { link: ref.link } : {}),
+  };
 }
 
 /** Every method rejects with `StoreUnavailableError` when the store fails or does not answer in time. */
@@ -88,22 +120,19 @@ export class KeyvThreadRegistry implements ThreadRegistry {
           ...(!existing.opening && prompt ? { opening: openingOf(prompt) } : {}),
           ...(seen ? { seen } : {}),
         }
-      : {
-          sessionId: id,
-          platform: ref.platform,
-          workspace: ref.workspace,
-          channel: ref.channel,
-          thread: ref.thread,
-          startedBy: ref.user,
-          createdAt: at.toISOString(),
-          lastActiveAt: at.toISOString(),
-          turns: 1,
-          ...(ref.direct ? { direct: true } : {}),
-          ...(ref.parent ? { parent: ref.parent } : {}),
-          ...(ref.link ? { link: ref.link } : {}),
-          ...(prompt ? { opening: openingOf(prompt) } : {}),
-          ...(seen ? { seen } : {}),
-        };
+      : { ...newRecord(id, ref, at, 1), ...(prompt ? { opening: openingOf(prompt) } : {}), ...(seen ? { seen } : {}) };
+    await this.calls.run('write', () => this.keyv.set(id, record));
+    return record;
+  }
+
+  async choose(id: SessionId, ref: ThreadRef, at: Date, choice: ThreadChoiceChange): Promise<ThreadRecord> {
+    const existing = (await this.get(id)) ?? newRecord(id, ref, at, 0);
+    const record: ThreadRecord = { ...existing };
+    for (const key of ['model', 'agent'] as const) {
+      const value = choice[key];
+      if (value === null) delete record[key];
+      else if (value !== undefined) record[key] = value;
+    }
     await this.calls.run('write', () => this.keyv.set(id, record));
     return record;
   }

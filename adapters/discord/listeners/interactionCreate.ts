@@ -12,7 +12,7 @@ import {
   type Client,
   type Interaction,
 } from 'discord.js';
-import type { Command } from '../../../src/core/commands/parse.js';
+import { parseInput, type Command } from '../../../src/core/commands/parse.js';
 import { helpText } from '../../../src/core/conversation.js';
 import { errorReference, failureNotice, FORGOTTEN_MARK, type Reply } from '../../../src/core/reply.js';
 import type { ThreadRef } from '../../../src/core/thread.js';
@@ -93,6 +93,15 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
     case 'forget':
       if (!thread) return show(interaction, textView(NOT_A_THREAD));
       return show(interaction, forgetConfirmView());
+    case 'model':
+    case 'agent': {
+      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      const name = interaction.options.getString('name')?.trim();
+      // The same words as in a message (`@Copilot model NAME`): one parser says what a valid name is.
+      const parsed = parseInput(`${sub}${name ? ` ${name}` : ''}`, { explicit: true });
+      if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));
+      return show(interaction, textView((await ctx.conversation.runCommand(thread, parsed.command)).text));
+    }
     default:
       return show(interaction, textView('Unknown subcommand. Try `/copilot help`.'));
   }

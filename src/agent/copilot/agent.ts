@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../infra/log.js';
-import type { ModelAuth, SessionId, TranscriptEvent } from '../../domain.js';
+import type { ChannelProfiles, ModelAuth, SessionId, SessionProfile, TranscriptEvent } from '../../domain.js';
 import { AccountRefusedError, AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
 import { SessionLocks } from '../locks/session-lock.js';
 import type { SessionLock } from '../locks/lock.js';
@@ -71,6 +71,8 @@ export interface CopilotAgentOptions {
   toolLimits: ToolLimits;
   /** Where tools may connect through the gateway (sandboxed); no hosts: tools have no network. */
   toolEgress?: EgressPolicy;
+  /** AGENTS_DIR's agents and skills as loaded now (read at each open: a reload reaches the next one). */
+  profiles?: () => ChannelProfiles;
 }
 
 export class CopilotAgent implements AgentRuntime {
@@ -90,6 +92,9 @@ export class CopilotAgent implements AgentRuntime {
   /** Set once shutdown begins: from then on a runtime that exits is not restarted. */
   private stopping = false;
   private stopped = false;
+  /** The profiles `shapeOf` last saw, and how many different ones it has seen. */
+  private lastProfiles: ChannelProfiles | undefined;
+  private profilesEpoch = 0;
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
@@ -113,7 +118,7 @@ export class CopilotAgent implements AgentRuntime {
     locks.onLost((id) => this.sessionStateLost(id as SessionId, 'the lease on this session was taken over by another instance'));
     this.pool = new SessionPool({
       locks,
-      open: (id, reading, as) => this.open(id, reading, as),
+      open: (id, reading, as, profile) => this.open(id, reading, as, profile),
       disconnected: (session) => this.runtime.dropSession(session),
       ready: () => this.gate(),
       stopping: () => this.stopping,
@@ -139,8 +144,8 @@ export class CopilotAgent implements AgentRuntime {
   }
 
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
-    const { as } = options;
-    const lease = await this.live.acquire(id, as ? { as } : {}).catch((err: unknown) => {
+    const { as, profile } = options;
+    const lease = await this.live.acquire(id, { ...(as ? { as } : {}), profile, shape: this.shapeOf(profile) }).catch((err: unknown) => {
       // Joined an open made for someone else, which their account's refusal failed: not this turn's author's doing.
       throw err instanceof AccountRefusedError && err.login !== as?.login ? new TurnFailedError(err.message) : err;
     });
@@ -333,13 +338,26 @@ export class CopilotAgent implements AgentRuntime {
     if (reason) await this.recycle(reason).catch((err: unknown) => this.options.logger.error({ err }, 'runtime recycle failed'));
   }
 
-  private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined) {
+  /**
+   * What a session was opened with, as one string: a turn whose thread now wants another model,
+   * agent, instructions or tools, or that comes after a reload of AGENTS_DIR, reopens its session.
+   */
+  private shapeOf(profile: SessionProfile | undefined): string {
+    const loaded = this.options.profiles?.();
+    if (loaded !== this.lastProfiles) {
+      this.lastProfiles = loaded;
+      this.profilesEpoch++;
+    }
+    return `${this.profilesEpoch}:${JSON.stringify(profile ?? {})}`;
+  }
+
+  private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined, profile: SessionProfile | undefined) {
     const folder = this.threadFolder(id);
     fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
     const owner = this.runtime.owner;
     if (owner) fs.lchownSync(folder, owner.uid, owner.gid);
     // A refusal names the account of the open that met it (a turn that joined an open made for another's is not blamed).
-    const opened = await resumeOrCreate(this.runtime.client, id, reading, this.setup(), as).catch((err: unknown) => {
+    const opened = await resumeOrCreate(this.runtime.client, id, reading, this.setup(), as, profile).catch((err: unknown) => {
       throw accountRefusal(err, as) ?? err;
     });
     this.accounts.opened(opened.session, as);
@@ -361,6 +379,8 @@ export class CopilotAgent implements AgentRuntime {
       owner: this.runtime.owner,
       gateway: this.runtime.gatewayAccess,
       turn: (id) => this.turns.get(id),
+      agents: this.options.profiles?.().agents ?? [],
+      skillDirectories: this.runtime.skillDirectories(this.options.profiles?.().skillDirectories ?? []),
     };
   }
 

@@ -4,7 +4,7 @@
  * operator's system prompt, and the permission bridge that asks the thread's people.
  */
 import type { CopilotClient, SessionConfig } from '@github/copilot-sdk';
-import type { ModelAuth, SessionId } from '../../domain.js';
+import type { AgentDefinition, ModelAuth, SessionId, SessionProfile } from '../../domain.js';
 import type { TurnCredentials } from '../agent.js';
 import type { Logger } from '../../infra/log.js';
 import { realLocation } from '../permissions.js';
@@ -29,6 +29,9 @@ export interface SessionSetup {
   /** Sandboxed: who owns the thread's files, and the gateway sessions reach the model through. */
   owner: FolderOwner | undefined;
   gateway: { url: string; token: string } | undefined;
+  /** AGENTS_DIR's custom agents (every session may switch to them) and skill folders as the runtime sees them. */
+  agents: readonly AgentDefinition[];
+  skillDirectories: readonly string[];
   /** The turn running in a session, which the permission bridge asks. */
   turn(id: string): RunningTurn | undefined;
   logger: Logger;
@@ -39,12 +42,27 @@ export interface SessionSetup {
  * create or resume (the runtime resolves the person's Copilot seat then); a session opened
  * without one (to read its history) gets one before its next turn (see `useAccount`).
  */
-export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCredentials): SessionConfig {
-  const { auth, model, systemPrompt, allowedTools, approvalTools, sessions, owner } = setup;
+export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCredentials, profile: SessionProfile = {}): SessionConfig {
+  const { auth, approvalTools, sessions, owner } = setup;
   const provider = sessions.provider?.bind(sessions);
+  const model = profile.model ?? setup.model;
+  // A channel's tools narrow the bot's (the profile file is checked for that; the set is intersected anyway).
+  const allowedTools = profile.tools ? new Set(profile.tools.filter((t) => setup.allowedTools.has(t))) : setup.allowedTools;
+  const systemPrompt = [setup.systemPrompt, profile.instructions].filter(Boolean).join('\n\n');
+  const agents = setup.agents.map((a) => ({
+    name: a.name,
+    ...(a.description ? { description: a.description } : {}),
+    // An agent never has a tool its thread does not (a channel may narrow them further than the agent's file).
+    tools: (a.tools ?? [...allowedTools]).filter((t) => allowedTools.has(t)),
+    ...(a.model ? { model: a.model } : {}),
+    prompt: a.prompt,
+  }));
   return {
     ...(provider ? { createSessionFsProvider: () => provider(id, setup.threadFolder(id), owner) } : {}),
     ...(model ? { model } : {}),
+    ...(agents.length ? { customAgents: agents } : {}),
+    ...(profile.agent && agents.some((a) => a.name === profile.agent) ? { agent: profile.agent } : {}),
+    ...(setup.skillDirectories.length ? { skillDirectories: [...setup.skillDirectories] } : {}),
     // Counted by the runtime in Copilot's AI credits (GitHub-token sessions); a provider key has none to count.
     ...(setup.maxAiCredits > 0 ? { sessionLimits: { maxAiCredits: setup.maxAiCredits } } : {}),
     ...sessionCredentials(auth, setup.gateway),
@@ -67,10 +85,11 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
 }
 
 /** Resumes the stored session, or creates it under the thread's id. */
-export async function resumeOrCreate(client: CopilotClient, id: SessionId, reading: boolean, setup: SessionSetup, as?: TurnCredentials): Promise<Opened> {
-  const config = sessionConfig(id, setup, as);
+export async function resumeOrCreate(client: CopilotClient, id: SessionId, reading: boolean, setup: SessionSetup, as?: TurnCredentials, profile?: SessionProfile): Promise<Opened> {
+  const config = sessionConfig(id, setup, as, profile);
   if (await setup.sessions.exists(client, id)) {
     // Reading history should not add a "resumed" event to the history it reads.
+    // A resume without `agent` runs the default agent (measured: a session does not keep the one it had).
     return { session: await client.resumeSession(id, { ...config, suppressResumeEvent: reading }), created: false };
   }
   return { session: await client.createSession({ ...config, sessionId: id }), created: true };

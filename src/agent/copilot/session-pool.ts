@@ -6,7 +6,7 @@
  * nothing runs.
  */
 import type { CopilotSession } from '@github/copilot-sdk';
-import type { SessionId } from '../../domain.js';
+import type { SessionId, SessionProfile } from '../../domain.js';
 import { DeadlineError, withDeadline } from '../../infra/deadline.js';
 import type { Logger } from '../../infra/log.js';
 import { AgentStoppedError, TurnFailedError, type TurnCredentials } from '../agent.js';
@@ -20,8 +20,8 @@ export interface Opened {
 
 export interface SessionPoolOptions {
   locks: SessionLock;
-  /** Resumes or creates the session in the current runtime (its lock is held); `as`: the turn's own account (per-user). */
-  open(id: SessionId, reading: boolean, as: TurnCredentials | undefined): Promise<Opened>;
+  /** Resumes or creates the session in the current runtime (its lock is held); `as`: the turn's own account (per-user); `profile`: the thread's model, agent, instructions and tools. */
+  open(id: SessionId, reading: boolean, as: TurnCredentials | undefined, profile: SessionProfile | undefined): Promise<Opened>;
   /** A session was disconnected (the SDK's client may forget it). */
   disconnected(session: CopilotSession): void;
   /** Waits until the runtime may be used (no restart under way); throws once it is stopped. */
@@ -57,6 +57,18 @@ interface Live {
   fresh: boolean;
   /** When its last lease ended (performance.now()). */
   idleSince: number;
+  /** What it was opened with (see `Acquire.shape`). */
+  shape: string | undefined;
+}
+
+/** How a session is wanted. */
+export interface Acquire {
+  /** Only to read its history: any open session will do. */
+  reading?: boolean;
+  as?: TurnCredentials;
+  profile?: SessionProfile;
+  /** `profile` (and what else the session is opened with) as one string: an open session of another shape is reopened. */
+  shape?: string;
 }
 
 /**
@@ -108,9 +120,14 @@ export class SessionPool {
   }
 
   /** Lends out `id`'s session, opening it (under its lock) unless it is open already. */
-  async acquire(id: SessionId, how: { reading?: boolean; as?: TurnCredentials } = {}): Promise<Lease> {
+  async acquire(id: SessionId, how: Acquire = {}): Promise<Lease> {
     await this.options.ready();
     let live = this.live.get(id);
+    // Opened with another model, agent or tools than the thread now wants: reopened (a reader using it first lets go).
+    if (live && !how.reading && how.shape !== live.shape) {
+      if (live.leases === 0) live.stale = true;
+      else this.options.logger.info({ sessionId: id }, 'the thread\'s profile changed while its history was read: this turn keeps the session as it is');
+    }
     if (live?.stale && live.leases === 0) {
       await this.close(id);
       live = undefined;
@@ -120,7 +137,7 @@ export class SessionPool {
       this.live.delete(id);
       this.live.set(id, live);
     } else {
-      live = { session: this.open(id, how.reading === true, how.as), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0 };
+      live = { session: this.open(id, how.reading === true, how.as, how.profile), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0, shape: how.shape };
       this.live.set(id, live);
       this.opened++;
     }
@@ -267,10 +284,10 @@ export class SessionPool {
     return { waitMs: this.options.lockWaitMs, cancelled: () => (this.options.stopping() ? new AgentStoppedError() : undefined) };
   }
 
-  private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined): Promise<Opened> {
+  private async open(id: SessionId, reading: boolean, as: TurnCredentials | undefined, profile: SessionProfile | undefined): Promise<Opened> {
     await this.closing.get(id);
     await this.options.locks.acquire(id, this.lockWait());
-    const opening = this.options.open(id, reading, as);
+    const opening = this.options.open(id, reading, as, profile);
     const limit = this.options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
     try {
       return await withDeadline(opening, limit, 'opening the session');

@@ -5,7 +5,7 @@
  */
 import type { Agent } from '../../agent/agent.js';
 import type { SessionId } from '../../domain.js';
-import type { ThreadRegistry } from '../../store/registry.js';
+import type { ThreadRecord, ThreadRegistry } from '../../store/registry.js';
 import type { ApprovalDesk } from '../approvals/desk.js';
 import { formatEntry, paginate, withApprovals } from '../history.js';
 import type { Reply } from '../reply.js';
@@ -17,6 +17,8 @@ export interface HistoryDeps {
   approvals: Pick<ApprovalDesk, 'log'> | undefined;
   registry: Pick<ThreadRegistry, 'get'>;
   pageSize: number;
+  /** The model and agent the thread runs with, for the header (empty: nothing to say). */
+  setting?: (record: ThreadRecord | undefined) => string;
 }
 
 export async function historyPage(id: SessionId, page: number, deps: HistoryDeps): Promise<Reply> {
@@ -27,9 +29,11 @@ export async function historyPage(id: SessionId, page: number, deps: HistoryDeps
     transcript = deps.transcripts.render(id, withApprovals(events, (await deps.approvals?.log(id)) ?? []));
   }
   const view = paginate(transcript.entries, page, deps.pageSize);
-  const feedback = (await deps.registry.get(id))?.feedback;
+  const record = await deps.registry.get(id);
+  const feedback = record?.feedback;
   const rated = feedback ? ` · feedback 👍 ${feedback.up} 👎 ${feedback.down}` : '';
-  const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries${rated})`;
+  const setting = deps.setting?.(record);
+  const header = `**History of this thread** (page ${view.page} of ${view.pages}, ${view.total} entries${rated}${setting ? ` · ${setting}` : ''})`;
   const more = view.pages > 1 ? `\n_Other pages: \`history <1-${view.pages}>\`._` : '';
   return {
     kind: 'history',

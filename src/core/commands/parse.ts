@@ -14,6 +14,9 @@ export type Command =
   | { kind: 'login' }
   | { kind: 'logout' }
   | { kind: 'whoami' }
+  /** Shows (no name) or switches this thread's model or custom agent; `default` goes back to its channel's. */
+  | { kind: 'model'; name?: string }
+  | { kind: 'agent'; name?: string }
   | { kind: 'help' };
 
 export type Parsed =
@@ -27,6 +30,8 @@ export const COMMAND_HELP: ReadonlyArray<readonly [usage: string, what: string]>
   ['forget', "delete this thread's session for good; the next message starts fresh"],
   ['sessions', 'list the threads in this workspace that have a session'],
   ['usage', 'show what you used today and this week, and your daily budgets'],
+  ['model [name]', "show this thread's model and the others on offer, or switch to one (`default`: back to the channel's)"],
+  ['agent [name]', "show this thread's custom agent and the others, or switch to one (`default`: back to the channel's)"],
   ['login', 'connect your GitHub account: your turns run on your own Copilot seat (where the bot asks for it)'],
   ['logout', 'disconnect your GitHub account'],
   ['whoami', 'show which GitHub account your turns run as'],
@@ -61,6 +66,12 @@ function toCommand(word: string, args: string[]): Result {
       const page = args.length === 1 && /^[1-9][0-9]{0,5}$/.test(args[0]!) ? Number(args[0]) : NaN;
       if (Number.isNaN(page)) return { ok: false, error: 'Usage: `history [page]`, where page is a number from 1.' };
       return { ok: true, value: { kind: 'history', page } };
+    }
+    case 'model':
+    case 'agent': {
+      if (args.length === 0) return { ok: true, value: { kind: word } };
+      if (args.length > 1 || !/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/.test(args[0]!)) return { ok: false, error: `Usage: \`${word} [name]\`, with one ${word} name (say \`${word}\` to see them).` };
+      return { ok: true, value: { kind: word, name: args[0]! } };
     }
     case 'forget':
     case 'sessions':

@@ -7,6 +7,15 @@ const rules = (o: { users?: string[]; channels?: string[]; discordRoles?: string
   accessRules({ users: o.users ?? [], channels: o.channels ?? [], discordRoles: o.discordRoles ?? [] }, admins);
 
 describe('decideAccess', () => {
+  it("a channel profile's allowedUsers narrow who is answered there; admins and the console still pass", () => {
+    const profile = { allowedUsers: ['slack:U1'] };
+    expect(decideAccess(rules({}), slack('U1'), profile)).toEqual({ allowed: true });
+    expect(decideAccess(rules({}), slack('U2'), profile)).toEqual({ allowed: false, because: 'profile' });
+    expect(decideAccess(rules({}, ['slack:U2']), slack('U2'), profile)).toEqual({ allowed: true });
+    expect(decideAccess(rules({}), { platform: 'local', workspace: 'x', channel: 'y', thread: 'y', user: 'root' }, profile)).toEqual({ allowed: true });
+    expect(decideAccess(rules({}), slack('U2'), {})).toEqual({ allowed: true });
+  });
+
   it('lets everyone in when no list is set', () => {
     expect(decideAccess(rules({}), slack('U9'))).toEqual({ allowed: true });
   });

@@ -1,10 +1,10 @@
 /**
- * `/copilot history|forget|sessions|usage|login|logout|whoami|help [thread link] [page]`. Acked at once (Slack allows 3 s),
+ * `/copilot history|forget|sessions|usage|login|logout|whoami|model|agent|help [thread link] [page|name]`. Acked at once (Slack allows 3 s),
  * answered privately through `respond()`. Slack sends no thread with a slash command, so without
  * a thread link `history` and `forget` list this channel's threads that have sessions.
  */
 import type { App, RespondFn } from '@slack/bolt';
-import { COMMAND_HELP } from '../../../../src/core/commands/parse.js';
+import { COMMAND_HELP, parseInput } from '../../../../src/core/commands/parse.js';
 import { accountBlocks, confirmForgetBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
 import { errorReference, failureNotice, type Reply } from '../../../../src/core/reply.js';
@@ -16,7 +16,7 @@ import { parsePermalink, workspaceOf } from '../../thread.js';
 /** Markdown, like every core reply. */
 export const SLASH_HELP = [
   '**Copilot in this workspace** keeps one session per thread. Mention me in a thread to talk.',
-  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]')}\`: ${what}`),
+  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]')}\`: ${what}`),
   'In a thread you can also write `@copilot history`, `@copilot forget` or `@copilot help`.',
 ].join('\n');
 
@@ -73,6 +73,20 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
       const t = { c: target.channel, t: target.thread };
       if (sub.toLowerCase() === 'forget') return respondPrivately(respond, 'Forget this thread?', confirmForgetBlocks(t));
       return showHistory(ctx, respond, who, { ...t, p: page ? Number(page) : 0 });
+    }
+    case 'model':
+    case 'agent': {
+      const what = sub.toLowerCase() as 'model' | 'agent';
+      // Slack sends no thread with a slash command: the thread's link says which (or it is said in the thread).
+      if (!link) return respondPrivately(respond, toMrkdwn(`Slack does not tell me which thread a slash command comes from. In the thread, write \`@Copilot ${what}\` (or \`@Copilot ${what} NAME\`), or give the thread's link here: \`/copilot ${what} <thread link> [name]\`.`));
+      if (extra.length) return usage();
+      const target = parsePermalink(link);
+      if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');
+      if (target.channel !== channel) return respondPrivately(respond, `Run this in <#${target.channel}>, where that thread is.`);
+      const parsed = parseInput(`${what}${page ? ` ${page}` : ''}`, { explicit: true });
+      if (parsed.kind !== 'command') return respondPrivately(respond, toMrkdwn(parsed.kind === 'invalid' ? parsed.message : SLASH_HELP));
+      const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: target.thread, user: who.user }, parsed.command);
+      return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
     }
     default:
       return usage();

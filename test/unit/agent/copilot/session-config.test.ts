@@ -18,6 +18,8 @@ const setup = (maxAiCredits: number): SessionSetup => ({
   gateway: undefined,
   turn: () => undefined,
   logger: silentLogger,
+  agents: [],
+  skillDirectories: [],
 });
 
 describe('session config', () => {
@@ -26,5 +28,34 @@ describe('session config', () => {
     expect(sessionConfig(id, setup(50)).sessionLimits).toEqual({ maxAiCredits: 50 });
     expect(sessionConfig(id, setup(0))).not.toHaveProperty('sessionLimits');
     expect(sessionConfig(id, setup(50))).toMatchObject({ model: 'gpt-5', gitHubToken: 'ghu_x', streaming: true, workingDirectory: '/work' });
+  });
+
+  it('a thread\'s profile: its model, instructions after the bot\'s, tools within the bot\'s, its agent among AGENTS_DIR\'s', () => {
+    const id = 'local-ana-x' as SessionId;
+    const base: SessionSetup = {
+      ...setup(0),
+      systemPrompt: 'Be kind.',
+      allowedTools: new Set(['grep', 'glob', 'bash']),
+      agents: [
+        { name: 'reviewer', description: 'Reviews', tools: ['grep', 'bash'], prompt: 'Review.' },
+        { name: 'writer', prompt: 'Write.' },
+      ],
+      skillDirectories: ['/skills'],
+    };
+    const c = sessionConfig(id, base, undefined, { model: 'claude-x', instructions: 'Payments team.', tools: ['grep', 'edit'], agent: 'reviewer' });
+    expect(c.model).toBe('claude-x');
+    expect(c.systemMessage).toEqual({ mode: 'append', content: 'Be kind.\n\nPayments team.' });
+    // edit is not the bot's: a profile can only narrow.
+    expect(c.availableTools).toEqual(['grep']);
+    expect(c.agent).toBe('reviewer');
+    expect(c.customAgents).toEqual([
+      { name: 'reviewer', description: 'Reviews', tools: ['grep'], prompt: 'Review.' },
+      { name: 'writer', tools: ['grep'], prompt: 'Write.' },
+    ]);
+    expect(c.skillDirectories).toEqual(['/skills']);
+    const plain = sessionConfig(id, base);
+    expect(plain).toMatchObject({ model: 'gpt-5', availableTools: ['grep', 'glob', 'bash'], systemMessage: { content: 'Be kind.' } });
+    expect(plain.agent).toBeUndefined();
+    expect(sessionConfig(id, base, undefined, { agent: 'gone' }).agent).toBeUndefined();
   });
 });

@@ -12,6 +12,14 @@ describe('parseInput', () => {
     expect(parseInput('!help')).toEqual({ kind: 'command', command: { kind: 'help' } });
   });
 
+  it('reads model and agent, with or without a name', () => {
+    expect(parseInput('model')).toEqual({ kind: 'command', command: { kind: 'model' } });
+    expect(parseInput('/copilot model gpt-5.1')).toEqual({ kind: 'command', command: { kind: 'model', name: 'gpt-5.1' } });
+    expect(parseInput('agent reviewer')).toEqual({ kind: 'command', command: { kind: 'agent', name: 'reviewer' } });
+    expect(parseInput('model the data as a graph, please').kind).toBe('prompt');
+    expect(parseInput('/model a b')).toEqual({ kind: 'invalid', message: expect.stringMatching(/Usage: `model \[name\]`/) });
+  });
+
   it('leaves prompts that merely start with a command word to the model', () => {
     expect(parseInput('history of Rome, briefly')).toEqual({ kind: 'prompt', text: 'history of Rome, briefly' });
     expect(parseInput('forget about it and tell me a joke').kind).toBe('prompt');

@@ -1,0 +1,100 @@
+/**
+ * `model [name]` and `agent [name]`: what a thread runs with, and switching it. Without a name,
+ * anyone in the thread sees what is in effect and where it comes from (the thread's own choice,
+ * its channel's profile, the bot's settings) and what else is on offer. With one, the thread's
+ * starter or an admin switches (as for `forget`: the thread is theirs); `default` goes back to the
+ * channel's. The choice is kept in the thread's record, so every instance and restart sees it.
+ */
+import type { AgentDefinition, ChannelProfile, ThreadRef } from '../../domain.js';
+import type { ThreadChoiceChange, ThreadRecord, ThreadRegistry } from '../../store/registry.js';
+import type { Reply } from '../reply.js';
+import type { SessionId } from '../thread.js';
+
+export type Choice = 'model' | 'agent';
+
+/** What a thread runs with, and why. */
+export interface InEffect {
+  model: { name: string | undefined; from: Source };
+  agent: { name: string | undefined; from: Source };
+}
+
+export type Source = 'thread' | 'channel' | 'bot';
+
+export interface ChooseDeps {
+  registry: Pick<ThreadRegistry, 'get' | 'choose'>;
+  /** The thread's place's profile (CHANNEL_CONFIG), as loaded now. */
+  profile: ChannelProfile;
+  /** COPILOT_MODEL and COPILOT_MODELS (COPILOT_MODEL first). */
+  models: readonly string[];
+  defaultModel: string | undefined;
+  agents: readonly AgentDefinition[];
+  isAdmin: (thread: Pick<ThreadRef, 'platform' | 'user'>) => boolean;
+  /** Runs the change in the thread's line (after its running turn: a turn's own record update cannot undo it). */
+  inLine: <T>(fn: () => Promise<T>) => Promise<T>;
+  now: Date;
+}
+
+/** The model and agent a thread's next turn uses: its own choice while still on offer, else its channel's, else the bot's. */
+export function inEffect(record: Pick<ThreadRecord, 'model' | 'agent'> | undefined, profile: ChannelProfile, offer: { models: readonly string[]; agents: readonly string[]; defaultModel: string | undefined }): InEffect {
+  const model: InEffect['model'] =
+    record?.model !== undefined && offer.models.includes(record.model)
+      ? { name: record.model, from: 'thread' }
+      : profile.model !== undefined
+        ? { name: profile.model, from: 'channel' }
+        : { name: offer.defaultModel, from: 'bot' };
+  const agent: InEffect['agent'] =
+    record?.agent !== undefined && offer.agents.includes(record.agent)
+      ? { name: record.agent, from: 'thread' }
+      : profile.agent !== undefined
+        ? { name: profile.agent, from: 'channel' }
+        : { name: undefined, from: 'bot' };
+  return { model, agent };
+}
+
+const FROM: Record<Source, string> = { thread: 'chosen in this thread', channel: "this channel's", bot: "the bot's default" };
+
+/** One line for the history header: the model and agent in effect. */
+export function effectLine(effect: InEffect): string {
+  const model = effect.model.name ? `model ${effect.model.name}${effect.model.from === 'thread' ? ' (chosen here)' : ''}` : undefined;
+  const agent = effect.agent.name ? `agent ${effect.agent.name}${effect.agent.from === 'thread' ? ' (chosen here)' : ''}` : undefined;
+  return [model, agent].filter(Boolean).join(' · ');
+}
+
+export async function choose(thread: ThreadRef, id: SessionId, what: Choice, name: string | undefined, deps: ChooseDeps): Promise<Reply> {
+  const record = await deps.registry.get(id);
+  const names = what === 'model' ? deps.models : deps.agents.map((a) => a.name);
+  const effect = inEffect(record, deps.profile, { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel });
+  if (name === undefined) return { kind: 'notice', text: what === 'model' ? modelText(effect, deps.models) : agentText(effect, deps.agents) };
+  if (!deps.isAdmin(thread) && record !== undefined && record.startedBy !== thread.user) {
+    return { kind: 'notice', text: `Only the person who started this thread’s session, or a bot admin, can switch its ${what}.` };
+  }
+  const back = name.toLowerCase() === 'default';
+  if (!back && !names.includes(name)) {
+    const offered = names.length ? `On offer: ${names.map((n) => `\`${n}\``).join(', ')}.` : what === 'model' ? 'This bot offers no other models (its operator sets them in COPILOT_MODELS).' : 'This bot has no custom agents (its operator puts them in AGENTS_DIR).';
+    return { kind: 'notice', text: `There is no ${what} \`${name}\` here. ${offered}` };
+  }
+  const change: ThreadChoiceChange = { [what]: back ? null : name };
+  const updated = await deps.inLine(() => deps.registry.choose(id, thread, deps.now, change));
+  const now = inEffect(updated, deps.profile, { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel })[what];
+  const shown = now.name ? `**${now.name}**` : what === 'agent' ? 'no custom agent' : "the runtime's default model";
+  return { kind: 'notice', text: back ? `This thread is back to ${FROM[now.from]} ${what}: ${shown}. My next answer here uses it.` : `This thread now uses ${shown}. My next answer here uses it (\`${what} default\` goes back).` };
+}
+
+function modelText(effect: InEffect, models: readonly string[]): string {
+  const current = effect.model.name ? `**${effect.model.name}** (${FROM[effect.model.from]})` : "the runtime's default model";
+  const others = models.filter((m) => m !== effect.model.name);
+  return [
+    `This thread uses ${current}.`,
+    others.length ? `Also on offer: ${others.map((m) => `\`${m}\``).join(', ')}. Say \`model NAME\` to switch, \`model default\` to go back.` : 'No other models are on offer here (the operator lists them in COPILOT_MODELS).',
+  ].join('\n');
+}
+
+function agentText(effect: InEffect, agents: readonly AgentDefinition[]): string {
+  const current = effect.agent.name ? `the agent **${effect.agent.name}** (${FROM[effect.agent.from]})` : 'no custom agent';
+  if (agents.length === 0) return `This thread uses ${current}. This bot has no custom agents (the operator puts them in AGENTS_DIR).`;
+  return [
+    `This thread uses ${current}. Agents here:`,
+    ...agents.map((a) => `• \`${a.name}\`${a.description ? `: ${a.description}` : ''}`),
+    'Say `agent NAME` to switch, `agent default` to go back.',
+  ].join('\n');
+}

@@ -1,0 +1,64 @@
+/**
+ * Which CHANNEL_CONFIG entries apply to a thread, and what its session is opened with. Pure: the
+ * loaded profiles, the thread and its own choices (`/copilot model`, `/copilot agent`) in, a
+ * profile out.
+ *
+ * Every matching entry applies, the more specific over the less, field by field: `*`, then the
+ * platform (`slack:*`), then the workspace (`slack:T…`, `discord:<guild>`), then the channel (by
+ * id; a Discord thread also by its parent's). A thread's own
+ * choice of model or agent wins over all of them, while it is still on offer.
+ */
+import type { ChannelProfile, ChannelProfiles, ProfileSelector, SessionProfile, ThreadRef } from '../domain.js';
+
+/** Where the core reads the profiles as loaded now (src/profiles.ts's ProfileHolder; a reload replaces them). */
+export interface ProfileSource {
+  readonly current: ChannelProfiles;
+}
+
+/** How specific a selector is for this thread; undefined when it does not match. */
+export function specificity(selector: ProfileSelector, thread: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'parent'>): number | undefined {
+  if (selector === '*') return 0;
+  const colon = selector.indexOf(':');
+  if (colon < 0 || selector.slice(0, colon) !== thread.platform) return undefined;
+  const place = selector.slice(colon + 1);
+  if (place === '*') return 1;
+  if (place === thread.workspace) return 2;
+  if (place === thread.channel || (thread.parent !== undefined && place === thread.parent)) return 3;
+  return undefined;
+}
+
+/** The thread's profile: every matching entry, least specific first, later fields over earlier. */
+export function profileFor(profiles: ChannelProfiles, thread: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'parent'>): ChannelProfile {
+  const matching = profiles.channels
+    .map((entry, order) => ({ entry, order, rank: specificity(entry.selector, thread) }))
+    .filter((m): m is typeof m & { rank: number } => m.rank !== undefined)
+    .sort((a, b) => a.rank - b.rank || a.order - b.order);
+  const merged: ChannelProfile = {};
+  for (const { entry } of matching) {
+    for (const [key, value] of Object.entries(entry.profile)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
+/** What a thread chose for itself (its registry record). */
+export interface ThreadChoice {
+  model?: string;
+  agent?: string;
+}
+
+/** What the thread's session is opened with: its choices over its place's profile, a choice no longer on offer ignored. */
+export function sessionProfile(profile: ChannelProfile, choice: ThreadChoice, offer: { models: readonly string[]; agents: readonly string[] }): SessionProfile {
+  const model = choice.model !== undefined && offer.models.includes(choice.model) ? choice.model : profile.model;
+  const agent = choice.agent !== undefined && offer.agents.includes(choice.agent) ? choice.agent : profile.agent;
+  return {
+    ...(model !== undefined ? { model } : {}),
+    ...(agent !== undefined ? { agent } : {}),
+    ...(profile.instructions !== undefined ? { instructions: profile.instructions } : {}),
+    ...(profile.tools !== undefined ? { tools: profile.tools } : {}),
+  };
+}
+
+/** Whether `person` (`platform:user`) may talk to the bot in a place with this profile (admins are let in before). */
+export function allowedByProfile(profile: ChannelProfile, person: string): boolean {
+  return profile.allowedUsers === undefined || profile.allowedUsers.includes(person);
+}

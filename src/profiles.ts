@@ -1,0 +1,262 @@
+/**
+ * CHANNEL_CONFIG (a YAML or JSON file) and AGENTS_DIR (custom agents as Markdown with front
+ * matter, skills under `skills/`), read and checked whole: at start, on SIGHUP and by
+ * `copilot-threads config reload`. A mistake is reported with its file, line and key, and a reload
+ * that finds one keeps what was loaded before.
+ *
+ * channels.yaml:
+ *
+ *     channels:
+ *       "*":                      # everywhere
+ *         model: gpt-5-mini
+ *       "slack:C0123456789":       # one Slack channel (its id)
+ *         model: claude-sonnet-4.5
+ *         instructions: Answer for the payments team; our services are in Go.
+ *         tools: [grep, glob]
+ *         agent: reviewer
+ *         allowedUsers: [slack:U0123, slack:U0456]
+ *       "discord:123456789012345678": {}   # a Discord guild or channel
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { BUILT_IN_TOOLS, type AgentDefinition, type ChannelProfile, type ChannelProfiles } from './domain.js';
+import { closest } from './infra/closest.js';
+
+/** A mistake in one of the files: where it is, and what is wrong. */
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+  constructor(
+    /** The setting that names the file (CHANNEL_CONFIG or AGENTS_DIR). */
+    readonly setting: 'CHANNEL_CONFIG' | 'AGENTS_DIR',
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly key: string | undefined,
+    readonly problem: string,
+  ) {
+    super(`${setting}: ${file}${line !== undefined ? `, line ${line}` : ''}${key ? `, ${key}` : ''}: ${problem}`);
+  }
+}
+
+export interface ProfileSources {
+  /** CHANNEL_CONFIG: the file's path (absolute), or undefined. */
+  channelConfig: string | undefined;
+  /** AGENTS_DIR: the folder's path (absolute), or undefined. */
+  agentsDir: string | undefined;
+  /** COPILOT_TOOLS: a profile or an agent may name only these. */
+  tools: readonly string[];
+  /** COPILOT_MODEL and COPILOT_MODELS: when COPILOT_MODELS is set, a profile may name only these. */
+  models: readonly string[];
+  /** COPILOT_MODELS is set (the models are a closed list). */
+  modelsListed: boolean;
+}
+
+const PERSON = /^[a-z]+:[^,\s]+$/;
+/** `*`, `slack:*`, `slack:C…`, `slack:T…`, `discord:<id>`, `local:<thread>`. */
+const SELECTOR = /^(\*|[a-z]+:(\*|[^\s*#]+))$/;
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Bigger files are a mistake (a log, a binary), not a configuration. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+const toolList = z.array(z.string().min(1, { error: 'must be a tool name' }), { error: 'must be a list of tool names' });
+
+const profileSchema = z.strictObject(
+  {
+    model: z.string({ error: 'must be a model name' }).min(1, { error: 'must be a model name' }).optional(),
+    instructions: z.string({ error: 'must be text' }).optional(),
+    tools: toolList.optional(),
+    agent: z.string({ error: 'must be an agent name (a file of AGENTS_DIR)' }).optional(),
+    allowedUsers: z.array(z.string().regex(PERSON, { error: 'must be platform:userId (e.g. slack:U0123ABC)' }), { error: 'must be a list of platform:userId' }).optional(),
+  },
+  { error: 'must be a map of model, instructions, tools, agent, allowedUsers' },
+);
+
+const fileSchema = z.strictObject(
+  { channels: z.record(z.string(), z.preprocess((v) => v ?? {}, profileSchema)).default({}) },
+  { error: 'must be a map with one key, channels' },
+);
+
+const frontMatterSchema = z.strictObject(
+  {
+    name: z.string().regex(AGENT_NAME, { error: 'must be letters, digits, . _ - (at most 64)' }).optional(),
+    description: z.string({ error: 'must be text' }).optional(),
+    tools: toolList.optional(),
+    model: z.string({ error: 'must be a model name' }).min(1).optional(),
+  },
+  { error: 'must be a map of name, description, tools, model' },
+);
+
+/** Reads and checks both sources; throws `ProfileError` at the first mistake. */
+export function loadProfiles(sources: ProfileSources): ChannelProfiles {
+  const { agents, skillDirectories } = sources.agentsDir ? readAgentsDir(sources.agentsDir, sources) : { agents: [], skillDirectories: [] };
+  const channels = sources.channelConfig ? readChannelConfig(sources.channelConfig, sources, agents) : [];
+  return { channels, agents, skillDirectories };
+}
+
+function readText(setting: ProfileError['setting'], file: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw new ProfileError(setting, file, undefined, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (!stat.isFile()) throw new ProfileError(setting, file, undefined, undefined, 'is not a file');
+  if (stat.size > MAX_FILE_BYTES) throw new ProfileError(setting, file, undefined, undefined, `is ${stat.size} bytes; at most ${MAX_FILE_BYTES} are read`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** YAML (JSON is YAML too): the document, or the first syntax error with its line. */
+function parseYaml(setting: ProfileError['setting'], file: string, text: string, lineOffset = 0): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const line = error.linePos?.[0].line;
+    throw new ProfileError(setting, file, line === undefined ? undefined : line + lineOffset, undefined, error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+  }
+  return { doc, lines };
+}
+
+/** The line of the key (or list item) at `keys`, or of the nearest part of the path that exists. */
+function lineOf(doc: Document, lines: LineCounter, keys: readonly PropertyKey[], lineOffset = 0): number | undefined {
+  const at = (range: readonly number[] | null | undefined) => (range ? lines.linePos(range[0]!).line + lineOffset : undefined);
+  for (let n = keys.length; n > 0; n--) {
+    const parent = n === 1 ? doc.contents : doc.getIn(keys.slice(0, n - 1) as unknown[], true);
+    const last = keys[n - 1];
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
+      const line = at(isScalar(pair?.key) ? pair.key.range : undefined);
+      if (line !== undefined) return line;
+    } else if (isSeq(parent)) {
+      const item = parent.items[Number(last)];
+      const line = at(isScalar(item) || isMap(item) || isSeq(item) ? item.range : undefined);
+      if (line !== undefined) return line;
+    }
+  }
+  return at(isScalar(doc.contents) || isMap(doc.contents) || isSeq(doc.contents) ? doc.contents.range : undefined);
+}
+
+function keyPath(keys: readonly PropertyKey[]): string {
+  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
+}
+
+function readChannelConfig(file: string, sources: ProfileSources, agents: readonly AgentDefinition[]): ChannelProfiles['channels'] {
+  const { doc, lines } = parseYaml('CHANNEL_CONFIG', file, readText('CHANNEL_CONFIG', file));
+  const fail = (keys: readonly PropertyKey[], problem: string): never => {
+    throw new ProfileError('CHANNEL_CONFIG', file, lineOf(doc, lines, keys), keyPath(keys) || undefined, problem);
+  };
+  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    // An unknown key is named itself, so a misspelling is found at once.
+    const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const near = issue.code === 'unrecognized_keys' ? closest(issue.keys[0]!, issue.path.length === 0 ? ['channels'] : ['model', 'instructions', 'tools', 'agent', 'allowedUsers']) : undefined;
+    fail(keys, issue.code === 'unrecognized_keys' ? `is not a setting${near ? ` (did you mean ${near}?)` : ''}` : issue.message);
+  }
+  const out: Array<{ selector: string; profile: ChannelProfile }> = [];
+  for (const [selector, given] of Object.entries(parsed.data!.channels)) {
+    // A channel's name can change and is not in every event: ids only (Slack shows a channel's id at the bottom of its details).
+    if (/^slack:#/.test(selector)) fail(['channels', selector], 'names a Slack channel by its name: use its id (slack:C0123…, at the bottom of the channel\'s details in Slack)');
+    if (!SELECTOR.test(selector)) fail(['channels', selector], 'is not a place: use *, a platform (slack:*), or a workspace or channel id (slack:T0123, slack:C0123, discord:<id>)');
+    const profile: ChannelProfile = given;
+    profile.tools?.forEach((tool, i) => {
+      if (!sources.tools.includes(tool)) {
+        const known: readonly string[] = BUILT_IN_TOOLS;
+        fail(['channels', selector, 'tools', i], known.includes(tool) ? `${tool} is not in COPILOT_TOOLS (a channel can only narrow the bot's tools: ${sources.tools.join(', ') || 'none'})` : `${tool} is not a tool of the Copilot runtime${closest(tool, known) ? ` (did you mean ${closest(tool, known)}?)` : ''}`);
+      }
+    });
+    if (profile.agent !== undefined && !agents.some((a) => a.name === profile.agent)) {
+      fail(['channels', selector, 'agent'], agents.length ? `no agent ${profile.agent} in AGENTS_DIR (there: ${agents.map((a) => a.name).join(', ')})` : `no agent ${profile.agent}: AGENTS_DIR has none (set AGENTS_DIR to a folder of agent files)`);
+    }
+    if (profile.model !== undefined && sources.modelsListed && !sources.models.includes(profile.model)) {
+      fail(['channels', selector, 'model'], `${profile.model} is not in COPILOT_MODELS (${sources.models.join(', ')})`);
+    }
+    out.push({ selector, profile: { ...profile, ...(profile.instructions !== undefined ? { instructions: profile.instructions.trim() } : {}) } });
+  }
+  return out;
+}
+
+function readAgentsDir(dir: string, sources: ProfileSources): { agents: AgentDefinition[]; skillDirectories: string[] } {
+  let names: string[];
+  try {
+    if (!fs.statSync(dir).isDirectory()) throw new ProfileError('AGENTS_DIR', dir, undefined, undefined, 'is not a folder');
+    names = fs.readdirSync(dir).sort();
+  } catch (err) {
+    if (err instanceof ProfileError) throw err;
+    throw new ProfileError('AGENTS_DIR', dir, undefined, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const agents: AgentDefinition[] = [];
+  for (const name of names.filter((n) => n.toLowerCase().endsWith('.md') && n.toLowerCase() !== 'readme.md')) {
+    const agent = readAgent(path.join(dir, name), sources);
+    const twin = agents.find((a) => a.name === agent.name);
+    if (twin) throw new ProfileError('AGENTS_DIR', path.join(dir, name), undefined, 'name', `${agent.name} is the name of another agent file too`);
+    agents.push(agent);
+  }
+  const skills = path.join(dir, 'skills');
+  const hasSkills = fs.statSync(skills, { throwIfNoEntry: false })?.isDirectory() === true;
+  return { agents, skillDirectories: hasSkills ? [skills] : [] };
+}
+
+/** `---\nfront matter\n---\nprompt`: the front matter is optional (then the file's name is the agent's). */
+function readAgent(file: string, sources: ProfileSources): AgentDefinition {
+  const text = readText('AGENTS_DIR', file);
+  const fallback = path.basename(file).replace(/\.md$/i, '');
+  const match = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
+  const body = (match ? text.slice(match[0].length) : text).trim();
+  const fail = (line: number | undefined, key: string | undefined, problem: string): never => {
+    throw new ProfileError('AGENTS_DIR', file, line, key, problem);
+  };
+  let front: z.infer<typeof frontMatterSchema> = {};
+  if (match) {
+    // The front matter starts on the file's second line.
+    const { doc, lines } = parseYaml('AGENTS_DIR', file, match[1]!, 1);
+    const parsed = frontMatterSchema.safeParse(doc.toJS() ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+      fail(lineOf(doc, lines, keys, 1), keyPath(keys) || undefined, issue.code === 'unrecognized_keys' ? 'is not a setting of an agent (name, description, tools, model)' : issue.message);
+    }
+    front = parsed.data!;
+    const known: readonly string[] = BUILT_IN_TOOLS;
+    front.tools?.forEach((tool, i) => {
+      if (!known.includes(tool)) fail(lineOf(doc, lines, ['tools', i], 1), `tools[${i}]`, `${tool} is not a tool of the Copilot runtime${closest(tool, known) ? ` (did you mean ${closest(tool, known)}?)` : ''}`);
+    });
+  }
+  const name = front.name ?? fallback;
+  if (!AGENT_NAME.test(name)) fail(undefined, 'name', `the file's name ${fallback} cannot name an agent: give it a name: in its front matter (letters, digits, . _ -)`);
+  if (!body) fail(undefined, undefined, 'has no instructions after its front matter');
+  // An agent's tools are within the bot's own: the rest could never run anyway.
+  const tools = front.tools?.filter((t) => sources.tools.includes(t));
+  return {
+    name,
+    ...(front.description ? { description: front.description } : {}),
+    ...(tools ? { tools } : {}),
+    ...(front.model ? { model: front.model } : {}),
+    prompt: body,
+  };
+}
+
+/** A reloadable hold on the profiles: the core and the agent read `current` at each turn. */
+export class ProfileHolder {
+  private loaded: ChannelProfiles;
+  /** Bumped at each successful reload (live sessions opened under an older one are reopened). */
+  version = 0;
+  constructor(
+    private readonly sources: ProfileSources,
+    initial?: ChannelProfiles,
+  ) {
+    this.loaded = initial ?? loadProfiles(sources);
+  }
+
+  get current(): ChannelProfiles {
+    return this.loaded;
+  }
+
+  /** Reads the files again; on a mistake keeps what it had and throws the `ProfileError`. */
+  reload(): ChannelProfiles {
+    this.loaded = loadProfiles(this.sources);
+    this.version++;
+    return this.loaded;
+  }
+}

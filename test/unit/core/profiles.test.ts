@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { allowedByProfile, profileFor, sessionProfile, specificity } from '../../../src/core/profiles.js';
+import type { ChannelProfiles } from '../../../src/domain.js';
+
+const slackThread = { platform: 'slack' as const, workspace: 'T1', channel: 'C1' };
+const discordThread = { platform: 'discord' as const, workspace: 'G1', channel: 'TH1', parent: 'CH1' };
+
+const profiles: ChannelProfiles = {
+  channels: [
+    { selector: 'slack:C1', profile: { model: 'channel-model', tools: ['grep'] } },
+    { selector: '*', profile: { model: 'everywhere', instructions: 'Be brief.' } },
+    { selector: 'slack:*', profile: { agent: 'slack-agent' } },
+    { selector: 'slack:T1', profile: { instructions: 'Workspace T1.' } },
+    { selector: 'discord:CH1', profile: { agent: 'reviewer', allowedUsers: ['discord:U1'] } },
+    { selector: 'discord:G1', profile: { model: 'guild-model' } },
+  ],
+  agents: [],
+  skillDirectories: [],
+};
+
+describe('channel profiles', () => {
+  it('ranks a selector by how specific it is, and matches a Discord thread by its parent', () => {
+    expect(specificity('*', slackThread)).toBe(0);
+    expect(specificity('slack:*', slackThread)).toBe(1);
+    expect(specificity('slack:T1', slackThread)).toBe(2);
+    expect(specificity('slack:C1', slackThread)).toBe(3);
+    expect(specificity('discord:C1', slackThread)).toBeUndefined();
+    expect(specificity('slack:C2', slackThread)).toBeUndefined();
+    expect(specificity('discord:CH1', discordThread)).toBe(3);
+  });
+
+  it('merges every matching entry field by field, the most specific last, whatever the file order', () => {
+    expect(profileFor(profiles, slackThread)).toEqual({ model: 'channel-model', tools: ['grep'], instructions: 'Workspace T1.', agent: 'slack-agent' });
+    expect(profileFor(profiles, { ...slackThread, channel: 'C2' })).toEqual({ model: 'everywhere', instructions: 'Workspace T1.', agent: 'slack-agent' });
+    expect(profileFor(profiles, discordThread)).toEqual({ model: 'guild-model', instructions: 'Be brief.', agent: 'reviewer', allowedUsers: ['discord:U1'] });
+    expect(profileFor(profiles, { platform: 'local', workspace: 'me', channel: 'x' })).toEqual({ model: 'everywhere', instructions: 'Be brief.' });
+    expect(profileFor({ channels: [], agents: [], skillDirectories: [] }, slackThread)).toEqual({});
+  });
+
+  it("a thread's own choice wins while it is on offer", () => {
+    const offer = { models: ['a', 'b'], agents: ['reviewer'] };
+    expect(sessionProfile({ model: 'a', agent: 'x', tools: ['grep'], instructions: 'I.' }, { model: 'b', agent: 'reviewer' }, offer)).toEqual({ model: 'b', agent: 'reviewer', tools: ['grep'], instructions: 'I.' });
+    // Taken off the offer since (a reload): the channel's again.
+    expect(sessionProfile({ model: 'a' }, { model: 'gone', agent: 'gone' }, offer)).toEqual({ model: 'a' });
+    expect(sessionProfile({}, {}, offer)).toEqual({});
+  });
+
+  it('allowedUsers narrows who is answered', () => {
+    expect(allowedByProfile({}, 'slack:U9')).toBe(true);
+    expect(allowedByProfile({ allowedUsers: ['slack:U1'] }, 'slack:U1')).toBe(true);
+    expect(allowedByProfile({ allowedUsers: ['slack:U1'] }, 'slack:U9')).toBe(false);
+  });
+});

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadProfiles, ProfileError, ProfileHolder, type ProfileSources } from '../../src/profiles.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function folder(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'profiles-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const base: Omit<ProfileSources, 'channelConfig' | 'agentsDir'> = { tools: ['grep', 'glob', 'bash'], models: ['gpt-a', 'gpt-b'], modelsListed: true };
+
+function load(channels: string | undefined, agents?: Record<string, string>, name = 'channels.yaml') {
+  const dir = folder({ ...(channels !== undefined ? { [name]: channels } : {}), ...Object.fromEntries(Object.entries(agents ?? {}).map(([k, v]) => [`agents/${k}`, v])) });
+  if (agents) fs.mkdirSync(path.join(dir, 'agents'), { recursive: true });
+  return loadProfiles({ ...base, channelConfig: channels !== undefined ? path.join(dir, name) : undefined, agentsDir: agents ? path.join(dir, 'agents') : undefined });
+}
+
+function problem(channels: string | undefined, agents?: Record<string, string>, name?: string): ProfileError {
+  try {
+    load(channels, agents, name);
+  } catch (err) {
+    if (err instanceof ProfileError) return err;
+    throw err;
+  }
+  throw new Error('expected a ProfileError');
+}
+
+const REVIEWER = '---\nname: reviewer\ndescription: Reviews changes\ntools: [grep, glob, edit]\n---\nYou review code. Be brief.\n';
+
+describe('CHANNEL_CONFIG', () => {
+  it('reads channels with every field, in the file order', () => {
+    const p = load(
+      ['channels:', '  "*":', '    model: gpt-a', '  "slack:C0123":', '    model: gpt-b', '    instructions: |', '      Payments team.', '    tools: [grep]', '    agent: reviewer', '    allowedUsers: [slack:U1, slack:U2]', '  "discord:42": {}', '  "slack:*":'].join('\n'),
+      { 'reviewer.md': REVIEWER },
+    );
+    expect(p.channels).toEqual([
+      { selector: '*', profile: { model: 'gpt-a' } },
+      { selector: 'slack:C0123', profile: { model: 'gpt-b', instructions: 'Payments team.', tools: ['grep'], agent: 'reviewer', allowedUsers: ['slack:U1', 'slack:U2'] } },
+      { selector: 'discord:42', profile: {} },
+      { selector: 'slack:*', profile: {} },
+    ]);
+  });
+
+  it('reads JSON the same way', () => {
+    const p = load(JSON.stringify({ channels: { '*': { model: 'gpt-b', tools: [] } } }), undefined, 'channels.json');
+    expect(p.channels).toEqual([{ selector: '*', profile: { model: 'gpt-b', tools: [] } }]);
+  });
+
+  it('an empty file is no profiles', () => {
+    expect(load('').channels).toEqual([]);
+  });
+
+  it('names the file, line and key of a misspelt setting, with the closest one', () => {
+    const err = problem(['channels:', '  "*":', '    model: gpt-a', '  "slack:C1":', '    modle: gpt-b'].join('\n'));
+    expect(err.message).toMatch(/^CHANNEL_CONFIG: .*channels\.yaml, line 5, channels\.slack:C1\.modle: is not a setting \(did you mean model\?\)$/);
+  });
+
+  it('refuses a tool the bot does not have, naming where', () => {
+    const err = problem(['channels:', '  "*":', '    tools:', '      - grep', '      - edit'].join('\n'));
+    expect(err.line).toBe(5);
+    expect(err.key).toBe('channels.*.tools[1]');
+    expect(err.problem).toMatch(/edit is not in COPILOT_TOOLS \(a channel can only narrow/);
+    expect(problem('channels:\n  "*":\n    tools: [bsh]').problem).toMatch(/bsh is not a tool of the Copilot runtime \(did you mean bash\?\)/);
+  });
+
+  it('refuses an agent AGENTS_DIR does not have, and a model off COPILOT_MODELS', () => {
+    expect(problem('channels:\n  "*":\n    agent: nobody', { 'reviewer.md': REVIEWER }).message).toMatch(/line 3, channels\.\*\.agent: no agent nobody in AGENTS_DIR \(there: reviewer\)/);
+    expect(problem('channels:\n  "*":\n    model: gpt-z').message).toMatch(/line 3, channels\.\*\.model: gpt-z is not in COPILOT_MODELS \(gpt-a, gpt-b\)/);
+  });
+
+  it('any model when COPILOT_MODELS is not set', () => {
+    const dir = folder({ 'c.yaml': 'channels:\n  "*":\n    model: anything' });
+    expect(loadProfiles({ ...base, modelsListed: false, channelConfig: path.join(dir, 'c.yaml'), agentsDir: undefined }).channels[0]!.profile.model).toBe('anything');
+  });
+
+  it('names the line of a YAML syntax error, of a bad selector and of a bad person', () => {
+    expect(problem('channels:\n  "*":\n    model: [unclosed\n').message).toMatch(/channels\.yaml, line [34]: Flow sequence/);
+    expect(problem('channels:\n  "*": {}\n  "*": {}').message).toMatch(/channels\.yaml, line 3: Map keys must be unique$/);
+    expect(problem('channels:\n  "slack:#ops": {}').message).toMatch(/line 2, channels\.slack:#ops: names a Slack channel by its name: use its id/);
+    expect(problem('channels:\n  "slack":\n    model: gpt-a').message).toMatch(/line 2, channels\.slack: is not a place: use \*, a platform/);
+    expect(problem('channels:\n  "*":\n    allowedUsers: [U123]').message).toMatch(/line 3, channels\.\*\.allowedUsers\[0\]: must be platform:userId/);
+    expect(problem('chanels:\n  "*": {}').message).toMatch(/line 1, chanels: is not a setting \(did you mean channels\?\)/);
+  });
+
+  it('a file that cannot be read says so', () => {
+    expect(() => loadProfiles({ ...base, channelConfig: '/nonexistent/channels.yaml', agentsDir: undefined })).toThrow(/^CHANNEL_CONFIG: \/nonexistent\/channels\.yaml: cannot be read \(ENOENT\)$/);
+  });
+});
+
+describe('AGENTS_DIR', () => {
+  it('reads agents (front matter and prompt), skills, and keeps their tools within the bot\'s', () => {
+    const p = load(undefined, { 'reviewer.md': REVIEWER, 'plain.md': 'Just a prompt.', 'README.md': '# not an agent', 'skills/deploy/SKILL.md': '---\nname: deploy\n---\nDeploy.' });
+    expect(p.agents).toEqual([
+      { name: 'plain', prompt: 'Just a prompt.' },
+      { name: 'reviewer', description: 'Reviews changes', tools: ['grep', 'glob'], prompt: 'You review code. Be brief.' },
+    ]);
+    expect(p.skillDirectories).toHaveLength(1);
+    expect(p.skillDirectories[0]).toMatch(/agents\/skills$/);
+  });
+
+  it('names the file and line of a mistake in front matter', () => {
+    const err = problem(undefined, { 'bad.md': '---\nname: bad\ntols: [grep]\n---\nPrompt.' });
+    expect(err.message).toMatch(/^AGENTS_DIR: .*bad\.md, line 3, tols: is not a setting of an agent/);
+    expect(problem(undefined, { 'bad.md': '---\nname: bad\ntools: [grpe]\n---\nPrompt.' }).message).toMatch(/line 3, tools\[0\]: grpe is not a tool of the Copilot runtime \(did you mean grep\?\)/);
+    expect(problem(undefined, { 'empty.md': '---\nname: empty\n---\n' }).problem).toMatch(/no instructions/);
+    expect(problem(undefined, { 'a.md': '---\nname: same\n---\nA', 'b.md': '---\nname: same\n---\nB' }).problem).toMatch(/same is the name of another agent file too/);
+  });
+
+  it('a missing folder says so', () => {
+    expect(() => loadProfiles({ ...base, channelConfig: undefined, agentsDir: '/nonexistent/agents' })).toThrow(/AGENTS_DIR: \/nonexistent\/agents: cannot be read \(ENOENT\)/);
+  });
+});
+
+describe('ProfileHolder', () => {
+  it('a reload with a mistake keeps what was loaded', () => {
+    const dir = folder({ 'c.yaml': 'channels:\n  "*":\n    model: gpt-a' });
+    const holder = new ProfileHolder({ ...base, channelConfig: path.join(dir, 'c.yaml'), agentsDir: undefined });
+    fs.writeFileSync(path.join(dir, 'c.yaml'), 'channels:\n  "*":\n    model: gpt-b');
+    holder.reload();
+    expect(holder.current.channels[0]!.profile.model).toBe('gpt-b');
+    expect(holder.version).toBe(1);
+    fs.writeFileSync(path.join(dir, 'c.yaml'), 'channels:\n  "*":\n    modle: gpt-a');
+    expect(() => holder.reload()).toThrow(ProfileError);
+    expect(holder.current.channels[0]!.profile.model).toBe('gpt-b');
+    expect(holder.version).toBe(1);
+  });
+});
