@@ -59,6 +59,13 @@ module.exports = {
       from: { path: '^src/config\\.ts$' },
       to: { path: ['^src/(core|agent|store|cli|bin)/', '^src/app\\.ts$'] },
     },
+    {
+      name: 'profiles-are-low',
+      severity: 'error',
+      comment: 'CHANNEL_CONFIG and AGENTS_DIR are read like the configuration (entry points, app): domain and infra only.',
+      from: { path: '^src/profiles\\.ts$' },
+      to: { path: ['^src/(core|agent|store|cli|bin)/', '^src/(app|config)\\.ts$'] },
+    },
     { name: 'entry-points-are-not-libraries', severity: 'error', comment: 'An entry point runs on import; nothing imports one.', from: {}, to: { path: '^src/bin/' } },
   ],
   options: {

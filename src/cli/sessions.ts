@@ -139,6 +139,8 @@ export async function showSession(app: App, io: Out, target: string, options: { 
       ['last active', when(record.lastActiveAt, now)],
       ['turns', String(record.turns)],
       ['feedback', record.feedback ? `👍 ${record.feedback.up} · 👎 ${record.feedback.down}` : 'none'],
+      ['model', record.model ? `${record.model} (chosen in the thread)` : "its channel's (CHANNEL_CONFIG) or COPILOT_MODEL"],
+      ['agent', record.agent ? `${record.agent} (chosen in the thread)` : "its channel's (CHANNEL_CONFIG), or none"],
       ['tool approvals', approvalSummary(approvals.map((a) => a.decision?.outcome ?? 'pending'))],
     ];
     io.out(table(['FIELD', 'VALUE'], rows, style));
