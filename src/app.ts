@@ -251,6 +251,6 @@ export function profileSources(config: Config): ProfileSources {
 
 /** For the log: what was loaded, without the instructions' text. */
 export function describeProfiles(holder: ProfileHolder): Record<string, unknown> {
-  const { channels, agents, skillDirectories } = holder.current;
-  return { places: channels.map((c) => c.selector), agents: agents.map((a) => a.name), skills: skillDirectories.length > 0 };
+  const { channels, agents, skills } = holder.current;
+  return { places: channels.map((c) => c.selector), agents: agents.map((a) => a.name), skills: skills.map((s) => s.name) };
 }

@@ -139,11 +139,23 @@ export interface ChannelProfiles {
   /** In the file's order. */
   channels: ReadonlyArray<{ selector: ProfileSelector; profile: ChannelProfile }>;
   agents: readonly AgentDefinition[];
-  /** Folders of skills (`<dir>/<skill>/SKILL.md`), from AGENTS_DIR/skills. */
-  skillDirectories: readonly string[];
+  /** AGENTS_DIR/skills/<name>/SKILL.md, in name order. */
+  skills: readonly SkillDefinition[];
 }
 
-export const NO_PROFILES: ChannelProfiles = { channels: [], agents: [], skillDirectories: [] };
+/**
+ * A skill of AGENTS_DIR (`skills/<name>/SKILL.md`: front matter with name and description, then
+ * its instructions). The runtime's own skill loading is off in the multi-user mode the bot runs it
+ * in (measured: `skillDirectories` lists nothing there), so every session is given the skills as
+ * part of its instructions.
+ */
+export interface SkillDefinition {
+  name: string;
+  description: string;
+  instructions: string;
+}
+
+export const NO_PROFILES: ChannelProfiles = { channels: [], agents: [], skills: [] };
 
 /** What one thread's session is opened with, beyond the bot's settings (a channel's profile and the thread's own choices). */
 export interface SessionProfile {

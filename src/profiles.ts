@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { BUILT_IN_TOOLS, type AgentDefinition, type ChannelProfile, type ChannelProfiles } from './domain.js';
+import { BUILT_IN_TOOLS, type AgentDefinition, type ChannelProfile, type ChannelProfiles, type SkillDefinition } from './domain.js';
 import { closest } from './infra/closest.js';
 
 /** A mistake in one of the files: where it is, and what is wrong. */
@@ -58,6 +58,8 @@ const SELECTOR = /^(\*|[a-z]+:(\*|[^\s*#]+))$/;
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Bigger files are a mistake (a log, a binary), not a configuration. */
 const MAX_FILE_BYTES = 1024 * 1024;
+/** Skills go into every session's instructions: all of them together at most this many characters. */
+export const MAX_SKILLS_CHARS = 32_000;
 
 const toolList = z.array(z.string().min(1, { error: 'must be a tool name' }), { error: 'must be a list of tool names' });
 
@@ -77,6 +79,14 @@ const fileSchema = z.strictObject(
   { error: 'must be a map with one key, channels' },
 );
 
+const skillFrontMatterSchema = z.strictObject(
+  {
+    name: z.string().regex(AGENT_NAME, { error: 'must be letters, digits, . _ - (at most 64)' }).optional(),
+    description: z.string({ error: 'must be text: what the skill is for' }).min(1, { error: 'must say what the skill is for' }),
+  },
+  { error: 'must be a map of name and description' },
+);
+
 const frontMatterSchema = z.strictObject(
   {
     name: z.string().regex(AGENT_NAME, { error: 'must be letters, digits, . _ - (at most 64)' }).optional(),
@@ -89,9 +99,9 @@ const frontMatterSchema = z.strictObject(
 
 /** Reads and checks both sources; throws `ProfileError` at the first mistake. */
 export function loadProfiles(sources: ProfileSources): ChannelProfiles {
-  const { agents, skillDirectories } = sources.agentsDir ? readAgentsDir(sources.agentsDir, sources) : { agents: [], skillDirectories: [] };
+  const { agents, skills } = sources.agentsDir ? readAgentsDir(sources.agentsDir, sources) : { agents: [], skills: [] };
   const channels = sources.channelConfig ? readChannelConfig(sources.channelConfig, sources, agents) : [];
-  return { channels, agents, skillDirectories };
+  return { channels, agents, skills };
 }
 
 function readText(setting: ProfileError['setting'], file: string): string {
@@ -177,7 +187,7 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
   return out;
 }
 
-function readAgentsDir(dir: string, sources: ProfileSources): { agents: AgentDefinition[]; skillDirectories: string[] } {
+function readAgentsDir(dir: string, sources: ProfileSources): { agents: AgentDefinition[]; skills: SkillDefinition[] } {
   let names: string[];
   try {
     if (!fs.statSync(dir).isDirectory()) throw new ProfileError('AGENTS_DIR', dir, undefined, undefined, 'is not a folder');
@@ -193,36 +203,58 @@ function readAgentsDir(dir: string, sources: ProfileSources): { agents: AgentDef
     if (twin) throw new ProfileError('AGENTS_DIR', path.join(dir, name), undefined, 'name', `${agent.name} is the name of another agent file too`);
     agents.push(agent);
   }
-  const skills = path.join(dir, 'skills');
-  const hasSkills = fs.statSync(skills, { throwIfNoEntry: false })?.isDirectory() === true;
-  return { agents, skillDirectories: hasSkills ? [skills] : [] };
+  return { agents, skills: readSkills(path.join(dir, 'skills')) };
 }
 
-/** `---\nfront matter\n---\nprompt`: the front matter is optional (then the file's name is the agent's). */
-function readAgent(file: string, sources: ProfileSources): AgentDefinition {
+/** `skills/<name>/SKILL.md` each; a folder without one is a mistake (a skill that would silently not be there). */
+function readSkills(dir: string): SkillDefinition[] {
+  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return [];
+  const skills: SkillDefinition[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory()) continue;
+    const file = path.join(dir, entry.name, 'SKILL.md');
+    const { front, body, fail } = readFrontMatter(file, skillFrontMatterSchema, 'is not a setting of a skill (name, description)');
+    const name = front?.name ?? entry.name;
+    if (!front) fail(undefined, undefined, 'needs front matter with a description (---, description: what it is for, ---)');
+    if (!AGENT_NAME.test(name)) fail(undefined, 'name', `the folder's name ${entry.name} cannot name a skill: give it a name: in its front matter`);
+    if (!body) fail(undefined, undefined, 'has no instructions after its front matter');
+    if (skills.some((s) => s.name === name)) fail(undefined, 'name', `${name} is the name of another skill too`);
+    skills.push({ name, description: front!.description, instructions: body });
+  }
+  const chars = skills.reduce((n, s) => n + s.instructions.length + s.description.length, 0);
+  if (chars > MAX_SKILLS_CHARS) throw new ProfileError('AGENTS_DIR', dir, undefined, undefined, `the skills hold ${chars} characters; every session is given them all, so at most ${MAX_SKILLS_CHARS}`);
+  return skills;
+}
+
+/** A Markdown file's front matter (checked by `schema`) and the text after it; `fail` names the file. */
+function readFrontMatter<T extends z.ZodType>(file: string, schema: T, unknownKey: string) {
   const text = readText('AGENTS_DIR', file);
-  const fallback = path.basename(file).replace(/\.md$/i, '');
   const match = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
   const body = (match ? text.slice(match[0].length) : text).trim();
   const fail = (line: number | undefined, key: string | undefined, problem: string): never => {
     throw new ProfileError('AGENTS_DIR', file, line, key, problem);
   };
-  let front: z.infer<typeof frontMatterSchema> = {};
-  if (match) {
-    // The front matter starts on the file's second line.
-    const { doc, lines } = parseYaml('AGENTS_DIR', file, match[1]!, 1);
-    const parsed = frontMatterSchema.safeParse(doc.toJS() ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-      fail(lineOf(doc, lines, keys, 1), keyPath(keys) || undefined, issue.code === 'unrecognized_keys' ? 'is not a setting of an agent (name, description, tools, model)' : issue.message);
-    }
-    front = parsed.data!;
-    const known: readonly string[] = BUILT_IN_TOOLS;
-    front.tools?.forEach((tool, i) => {
-      if (!known.includes(tool)) fail(lineOf(doc, lines, ['tools', i], 1), `tools[${i}]`, `${tool} is not a tool of the Copilot runtime${closest(tool, known) ? ` (did you mean ${closest(tool, known)}?)` : ''}`);
-    });
+  if (!match) return { front: undefined, body, fail, at: () => undefined };
+  // The front matter starts on the file's second line.
+  const { doc, lines } = parseYaml('AGENTS_DIR', file, match[1]!, 1);
+  const at = (keys: readonly PropertyKey[]) => lineOf(doc, lines, keys, 1);
+  const parsed = schema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    fail(at(keys), keyPath(keys) || undefined, issue.code === 'unrecognized_keys' ? unknownKey : issue.message);
   }
+  return { front: parsed.data as z.infer<T>, body, fail, at };
+}
+
+/** `---\nfront matter\n---\nprompt`: the front matter is optional (then the file's name is the agent's). */
+function readAgent(file: string, sources: ProfileSources): AgentDefinition {
+  const fallback = path.basename(file).replace(/\.md$/i, '');
+  const { front = {}, body, fail, at } = readFrontMatter(file, frontMatterSchema, 'is not a setting of an agent (name, description, tools, model)');
+  const known: readonly string[] = BUILT_IN_TOOLS;
+  front.tools?.forEach((tool, i) => {
+    if (!known.includes(tool)) fail(at(['tools', i]), `tools[${i}]`, `${tool} is not a tool of the Copilot runtime${closest(tool, known) ? ` (did you mean ${closest(tool, known)}?)` : ''}`);
+  });
   const name = front.name ?? fallback;
   if (!AGENT_NAME.test(name)) fail(undefined, 'name', `the file's name ${fallback} cannot name an agent: give it a name: in its front matter (letters, digits, . _ -)`);
   if (!body) fail(undefined, undefined, 'has no instructions after its front matter');

@@ -150,7 +150,7 @@ function configCommand(args: string[], io: Out): number {
     const profiles = loadProfiles(profileSources(config));
     const places = profiles.channels.map((c) => c.selector);
     io.out(`${config.channelConfig ?? '(no CHANNEL_CONFIG)'}: ${places.length} place${places.length === 1 ? '' : 's'}${places.length ? ` (${places.join(', ')})` : ''}`);
-    io.out(`${config.agentsDir ?? '(no AGENTS_DIR)'}: ${profiles.agents.length} agent${profiles.agents.length === 1 ? '' : 's'}${profiles.agents.length ? ` (${profiles.agents.map((a) => a.name).join(', ')})` : ''}${profiles.skillDirectories.length ? ', skills' : ''}`);
+    io.out(`${config.agentsDir ?? '(no AGENTS_DIR)'}: ${profiles.agents.length} agent${profiles.agents.length === 1 ? '' : 's'}${profiles.agents.length ? ` (${profiles.agents.map((a) => a.name).join(', ')})` : ''}; ${profiles.skills.length} skill${profiles.skills.length === 1 ? '' : 's'}${profiles.skills.length ? ` (${profiles.skills.map((s) => s.name).join(', ')})` : ''}`);
     if (verb === 'check') return 0;
   }
   const pid = runningBot(config.copilotHome);

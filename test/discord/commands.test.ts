@@ -117,6 +117,26 @@ describe('/copilot on Discord', () => {
     expect((await shown(d, empty.token))[0]!.content).toMatch(/No thread in this channel[\s\S]*inside a thread/);
   });
 
+  it('/copilot model and agent show and switch the thread\'s, privately; only in a thread, only by its starter', async () => {
+    d = await startDiscordHarness({ env: { COPILOT_MODELS: 'model-b' } });
+    await turns(d, T1, 'first');
+    expect(d.h.model.requests.at(-1)!.model).toBe('test-model');
+    const show = d.slash('model');
+    expect((await shown(d, show.token))[0]!.content).toMatch(/This thread uses \*\*test-model\*\* \(the bot's default\)\.\nAlso on offer: `model-b`/);
+    expect(deferredEphemeral(d, show.token)).toEqual({ type: 5, data: { flags: 64 } });
+    const other = d.slash('model', { name: 'model-b', user: '900000000000000099' });
+    expect((await shown(d, other.token))[0]!.content).toMatch(/Only the person who started this thread’s session/);
+    const sw = d.slash('model', { name: 'model-b' });
+    expect((await shown(d, sw.token))[0]!.content).toMatch(/This thread now uses \*\*model-b\*\*/);
+    d.say('second', { channel: T1 });
+    await expect.poll(() => d!.sent(T1).length, { timeout: 30_000 }).toBe(2);
+    expect(d.h.model.requests.at(-1)!.model).toBe('model-b');
+    const agents = d.slash('agent');
+    expect((await shown(d, agents.token))[0]!.content).toMatch(/This bot has no custom agents/);
+    const outside = d.slash('model', { channel: TEXT, name: 'model-b' });
+    expect((await shown(d, outside.token))[0]!.content).toMatch(/Use this inside a thread/);
+  });
+
   it('works in DMs too', async () => {
     d = await startDiscordHarness();
     d.say('dm question', { channel: DM, guild: null, mention: false });

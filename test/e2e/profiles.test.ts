@@ -38,12 +38,13 @@ description: Reviews changes for risk
 You are REVIEWER-AGENT. Point out risks first.
 `;
 
-async function start(): Promise<Harness> {
+async function start(env: Record<string, string> = {}, channels = CHANNELS): Promise<Harness> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'profiles-e2e-'));
-  fs.writeFileSync(path.join(dir, 'channels.yaml'), CHANNELS);
-  fs.mkdirSync(path.join(dir, 'agents'));
+  fs.writeFileSync(path.join(dir, 'channels.yaml'), channels);
+  fs.mkdirSync(path.join(dir, 'agents', 'skills', 'release'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'agents', 'reviewer.md'), REVIEWER);
-  return startHarness({ env: { COPILOT_MODELS: 'model-b,model-c', CHANNEL_CONFIG: path.join(dir, 'channels.yaml'), AGENTS_DIR: path.join(dir, 'agents') } });
+  fs.writeFileSync(path.join(dir, 'agents', 'skills', 'release', 'SKILL.md'), '---\ndescription: Cutting a release\n---\nRELEASE-SKILL: tag with vX.Y.Z, then run make release.\n');
+  return startHarness({ env: { COPILOT_MODELS: 'model-b,model-c', CHANNEL_CONFIG: path.join(dir, 'channels.yaml'), AGENTS_DIR: path.join(dir, 'agents'), ...env } });
 }
 
 /** Everything the model was given but the conversation: the system prompt, with the agent's. */
@@ -63,6 +64,8 @@ describe('channel profiles, models and agents', () => {
     expect(last(h).model).toBe('test-model');
     expect(systemOf(last(h))).toContain('Always end with the word EVERYWHERE.');
     expect(systemOf(last(h))).not.toContain('REVIEWER-AGENT');
+    // Skills of AGENTS_DIR go with every session's instructions.
+    expect(systemOf(last(h))).toMatch(/<skill name="release" description="Cutting a release">\nRELEASE-SKILL: tag with vX\.Y\.Z/);
 
     expect(await c.handleMessage(slackThread('2.1', 'U1', 'T1', 'C2'), 'review this')).toMatchObject({ kind: 'answer' });
     expect(last(h).model).toBe('model-c');
@@ -125,6 +128,16 @@ describe('channel profiles, models and agents', () => {
     await c.handleMessage(thread, 'three');
     expect(systemOf(last(h))).not.toContain('REVIEWER-AGENT');
     expect(last(h).model).toBe('test-model');
+  });
+
+  it("a channel's tools narrow the bot's: the model is offered only those", async () => {
+    h = await start({ COPILOT_TOOLS: 'grep,glob,view', COPILOT_TOOLS_APPROVAL: 'none', TOOLS_SANDBOX: 'off' }, 'channels:\n  "slack:C3":\n    tools: [grep]\n');
+    const c = h.app.conversation;
+    const toolsOf = (req: ModelRequest) => (req.tools ?? []).map((t) => t.function.name).sort();
+    await c.handleMessage(slackThread('3.1', 'U1', 'T1', 'C3'), 'narrow');
+    expect(toolsOf(last(h)).filter((t) => ['grep', 'glob', 'view'].includes(t))).toEqual(['grep']);
+    await c.handleMessage(slackThread('1.6', 'U1', 'T1', 'C1'), 'wide');
+    expect(toolsOf(last(h)).filter((t) => ['grep', 'glob', 'view'].includes(t))).toEqual(['glob', 'grep', 'view']);
   });
 
   it('a reload takes new files for the next turn; a mistake keeps the old ones', async () => {

@@ -142,6 +142,31 @@ describe('/copilot', () => {
     expect(allText((await response(s, 'f')).blocks)).toContain(ACTION.forget);
   });
 
+  it('model and agent: `@copilot model NAME` in the thread, or /copilot model with the thread\'s link', async () => {
+    s = await startSlackHarness({ env: { COPILOT_MODELS: 'model-b,model-c' } });
+    const ts = await threadWithTurns(s, 'first');
+    expect(s.h.model.requests.at(-1)!.model).toBe('test-model');
+    // Said in the thread: the switch is everyone's there.
+    await s.event(mention('model model-b', { thread_ts: ts }));
+    await expect.poll(() => finished(s!, ts).length, { timeout: 30_000 }).toBe(2);
+    expect(finished(s, ts)[1]).toMatch(/This thread now uses \*model-b\*/);
+    await s.event(mention('second', { thread_ts: ts }));
+    await expect.poll(() => finished(s!, ts).length, { timeout: 30_000 }).toBe(3);
+    expect(s.h.model.requests.at(-1)!.model).toBe('model-b');
+
+    const link = `https://test.slack.com/archives/C222/p${ts.replace('.', '')}`;
+    await s.command(`model ${link} model-c`, { responseId: 'm' });
+    expect(String((await response(s, 'm')).text)).toMatch(/This thread now uses \*model-c\*/);
+    await s.command(`model ${link}`, { responseId: 'show' });
+    expect(String((await response(s, 'show')).text)).toMatch(/This thread uses \*model-c\* \(chosen in this thread\)/);
+    await s.command('model', { responseId: 'nolink' });
+    expect(String((await response(s, 'nolink')).text)).toMatch(/Slack does not tell me which thread a slash command comes from/);
+    await s.command(`agent ${link} nobody`, { responseId: 'a' });
+    expect(String((await response(s, 'a')).text)).toMatch(/There is no agent `nobody` here\. This bot has no custom agents/);
+    await s.command(`model ${link} model-b`, { channel: 'C999', responseId: 'elsewhere' });
+    expect(String((await response(s, 'elsewhere')).text)).toMatch(/Run this in <#C222>/);
+  });
+
   it('pages long histories with buttons and sends the transcript as a private file', async () => {
     s = await startSlackHarness();
     const ts = await threadWithTurns(s, ...Array.from({ length: 8 }, (_, i) => `question ${i}`));

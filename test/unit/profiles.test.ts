@@ -101,13 +101,15 @@ describe('CHANNEL_CONFIG', () => {
 
 describe('AGENTS_DIR', () => {
   it('reads agents (front matter and prompt), skills, and keeps their tools within the bot\'s', () => {
-    const p = load(undefined, { 'reviewer.md': REVIEWER, 'plain.md': 'Just a prompt.', 'README.md': '# not an agent', 'skills/deploy/SKILL.md': '---\nname: deploy\n---\nDeploy.' });
+    const p = load(undefined, { 'reviewer.md': REVIEWER, 'plain.md': 'Just a prompt.', 'README.md': '# not an agent', 'skills/deploy/SKILL.md': '---\ndescription: Shipping a release\n---\nRun make deploy.', 'skills/b/SKILL.md': '---\nname: backup\ndescription: Backups\n---\nRun make backup.' });
     expect(p.agents).toEqual([
       { name: 'plain', prompt: 'Just a prompt.' },
       { name: 'reviewer', description: 'Reviews changes', tools: ['grep', 'glob'], prompt: 'You review code. Be brief.' },
     ]);
-    expect(p.skillDirectories).toHaveLength(1);
-    expect(p.skillDirectories[0]).toMatch(/agents\/skills$/);
+    expect(p.skills).toEqual([
+      { name: 'backup', description: 'Backups', instructions: 'Run make backup.' },
+      { name: 'deploy', description: 'Shipping a release', instructions: 'Run make deploy.' },
+    ]);
   });
 
   it('names the file and line of a mistake in front matter', () => {
@@ -116,6 +118,14 @@ describe('AGENTS_DIR', () => {
     expect(problem(undefined, { 'bad.md': '---\nname: bad\ntools: [grpe]\n---\nPrompt.' }).message).toMatch(/line 3, tools\[0\]: grpe is not a tool of the Copilot runtime \(did you mean grep\?\)/);
     expect(problem(undefined, { 'empty.md': '---\nname: empty\n---\n' }).problem).toMatch(/no instructions/);
     expect(problem(undefined, { 'a.md': '---\nname: same\n---\nA', 'b.md': '---\nname: same\n---\nB' }).problem).toMatch(/same is the name of another agent file too/);
+  });
+
+  it('a skill needs its SKILL.md, a description and instructions, and all of them fit in a budget', () => {
+    expect(problem(undefined, { 'skills/deploy/notes.md': 'x' }).message).toMatch(/skills\/deploy\/SKILL\.md: cannot be read \(ENOENT\)/);
+    expect(problem(undefined, { 'skills/deploy/SKILL.md': 'Just text.' }).problem).toMatch(/needs front matter with a description/);
+    expect(problem(undefined, { 'skills/deploy/SKILL.md': '---\nname: deploy\n---\nRun it.' }).message).toMatch(/SKILL\.md, line 2, description: /);
+    expect(problem(undefined, { 'skills/deploy/SKILL.md': '---\ndescription: d\nwhen: always\n---\nRun it.' }).message).toMatch(/SKILL\.md, line 3, when: is not a setting of a skill/);
+    expect(problem(undefined, { 'skills/big/SKILL.md': `---\ndescription: d\n---\n${'x'.repeat(40_000)}` }).problem).toMatch(/the skills hold 40001 characters; every session is given them all, so at most 32000/);
   });
 
   it('a missing folder says so', () => {

@@ -380,7 +380,7 @@ export class CopilotAgent implements AgentRuntime {
       gateway: this.runtime.gatewayAccess,
       turn: (id) => this.turns.get(id),
       agents: this.options.profiles?.().agents ?? [],
-      skillDirectories: this.runtime.skillDirectories(this.options.profiles?.().skillDirectories ?? []),
+      skills: this.options.profiles?.().skills ?? [],
     };
   }
 

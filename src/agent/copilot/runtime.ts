@@ -83,9 +83,6 @@ export class CopilotRuntime {
   /** The runtime's secret with the gateway (new at every runtime start): its model key, the trace route's first path segment, its proxy password. */
   private gatewayToken = randomBytes(24).toString('hex');
   private stopped = false;
-  /** The skills copied into the sandboxed runtime's home (see `skillDirectories`). */
-  private skillsCopy: { client: CopilotClient | undefined; dirs: readonly string[]; copies: string[] } | undefined;
-  private skillsCopies = 0;
   private exitHandler: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
 
   constructor(private readonly options: RuntimeOptions) {}
@@ -177,33 +174,6 @@ export class CopilotRuntime {
   /** Sandboxed: who owns the files tools may touch. */
   get owner(): FolderOwner | undefined {
     return this.sandbox?.owner;
-  }
-
-  /**
-   * AGENTS_DIR's skill folders as the runtime sees them. A sandboxed runtime sees none of the
-   * host's folders: each is copied (folders and regular files only, never a link) into its home,
-   * which is new at every start, once per start and per loaded set of folders.
-   */
-  skillDirectories(dirs: readonly string[]): string[] {
-    const sandbox = this.sandbox;
-    if (!sandbox || dirs.length === 0) return [...dirs];
-    const key = { client: this.current, dirs };
-    const owner = sandbox.owner;
-    const copied = this.skillsCopy;
-    if (copied && copied.client === key.client && copied.dirs === dirs) return copied.copies;
-    const root = path.join(sandbox.runtimeHome, `skills-${++this.skillsCopies}`);
-    const copies = dirs.map((dir, i) => {
-      const to = path.join(root, String(i));
-      try {
-        fs.cpSync(dir, to, { recursive: true, dereference: false, filter: (from) => { const s = fs.lstatSync(from); return s.isDirectory() || s.isFile(); } });
-        for (const entry of [root, to, ...fs.readdirSync(to, { recursive: true, encoding: 'utf8' }).map((f) => path.join(to, f))]) fs.lchownSync(entry, owner.uid, owner.gid);
-      } catch (err) {
-        this.options.logger.error({ err: String(err), dir }, 'could not give the sandboxed runtime the skills of AGENTS_DIR');
-      }
-      return to;
-    });
-    this.skillsCopy = { ...key, copies };
-    return copies;
   }
 
   /** Lets the SDK's client forget a disconnected session (see `dropDisconnected`). */

@@ -4,7 +4,7 @@
  * operator's system prompt, and the permission bridge that asks the thread's people.
  */
 import type { CopilotClient, SessionConfig } from '@github/copilot-sdk';
-import type { AgentDefinition, ModelAuth, SessionId, SessionProfile } from '../../domain.js';
+import type { AgentDefinition, ModelAuth, SessionId, SessionProfile, SkillDefinition } from '../../domain.js';
 import type { TurnCredentials } from '../agent.js';
 import type { Logger } from '../../infra/log.js';
 import { realLocation } from '../permissions.js';
@@ -29,9 +29,9 @@ export interface SessionSetup {
   /** Sandboxed: who owns the thread's files, and the gateway sessions reach the model through. */
   owner: FolderOwner | undefined;
   gateway: { url: string; token: string } | undefined;
-  /** AGENTS_DIR's custom agents (every session may switch to them) and skill folders as the runtime sees them. */
+  /** AGENTS_DIR's custom agents (every session may switch to them) and skills (given as instructions). */
   agents: readonly AgentDefinition[];
-  skillDirectories: readonly string[];
+  skills: readonly SkillDefinition[];
   /** The turn running in a session, which the permission bridge asks. */
   turn(id: string): RunningTurn | undefined;
   logger: Logger;
@@ -48,7 +48,7 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
   const model = profile.model ?? setup.model;
   // A channel's tools narrow the bot's (the profile file is checked for that; the set is intersected anyway).
   const allowedTools = profile.tools ? new Set(profile.tools.filter((t) => setup.allowedTools.has(t))) : setup.allowedTools;
-  const systemPrompt = [setup.systemPrompt, profile.instructions].filter(Boolean).join('\n\n');
+  const systemPrompt = [setup.systemPrompt, profile.instructions, skillsSection(setup.skills)].filter(Boolean).join('\n\n');
   const agents = setup.agents.map((a) => ({
     name: a.name,
     ...(a.description ? { description: a.description } : {}),
@@ -62,7 +62,6 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
     ...(model ? { model } : {}),
     ...(agents.length ? { customAgents: agents } : {}),
     ...(profile.agent && agents.some((a) => a.name === profile.agent) ? { agent: profile.agent } : {}),
-    ...(setup.skillDirectories.length ? { skillDirectories: [...setup.skillDirectories] } : {}),
     // Counted by the runtime in Copilot's AI credits (GitHub-token sessions); a provider key has none to count.
     ...(setup.maxAiCredits > 0 ? { sessionLimits: { maxAiCredits: setup.maxAiCredits } } : {}),
     ...sessionCredentials(auth, setup.gateway),
@@ -82,6 +81,17 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
         setup.logger,
       ),
   };
+}
+
+/** The skills as instructions: each with what it is for, to be followed when a request calls for it. */
+export function skillsSection(skills: readonly SkillDefinition[]): string | undefined {
+  if (skills.length === 0) return undefined;
+  return [
+    '<skills>',
+    'Skills this team wrote down. When a request matches what a skill is for, follow its instructions.',
+    ...skills.map((s) => `<skill name="${s.name}" description="${s.description.replace(/"/g, "'")}">\n${s.instructions}\n</skill>`),
+    '</skills>',
+  ].join('\n');
 }
 
 /** Resumes the stored session, or creates it under the thread's id. */

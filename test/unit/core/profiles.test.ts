@@ -15,7 +15,7 @@ const profiles: ChannelProfiles = {
     { selector: 'discord:G1', profile: { model: 'guild-model' } },
   ],
   agents: [],
-  skillDirectories: [],
+  skills: [],
 };
 
 describe('channel profiles', () => {
@@ -34,7 +34,7 @@ describe('channel profiles', () => {
     expect(profileFor(profiles, { ...slackThread, channel: 'C2' })).toEqual({ model: 'everywhere', instructions: 'Workspace T1.', agent: 'slack-agent' });
     expect(profileFor(profiles, discordThread)).toEqual({ model: 'guild-model', instructions: 'Be brief.', agent: 'reviewer', allowedUsers: ['discord:U1'] });
     expect(profileFor(profiles, { platform: 'local', workspace: 'me', channel: 'x' })).toEqual({ model: 'everywhere', instructions: 'Be brief.' });
-    expect(profileFor({ channels: [], agents: [], skillDirectories: [] }, slackThread)).toEqual({});
+    expect(profileFor({ channels: [], agents: [], skills: [] }, slackThread)).toEqual({});
   });
 
   it("a thread's own choice wins while it is on offer", () => {

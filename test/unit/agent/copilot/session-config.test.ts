@@ -19,7 +19,7 @@ const setup = (maxAiCredits: number): SessionSetup => ({
   turn: () => undefined,
   logger: silentLogger,
   agents: [],
-  skillDirectories: [],
+  skills: [],
 });
 
 describe('session config', () => {
@@ -40,11 +40,11 @@ describe('session config', () => {
         { name: 'reviewer', description: 'Reviews', tools: ['grep', 'bash'], prompt: 'Review.' },
         { name: 'writer', prompt: 'Write.' },
       ],
-      skillDirectories: ['/skills'],
+      skills: [{ name: 'deploy', description: 'How we "ship"', instructions: 'Run make deploy.' }],
     };
     const c = sessionConfig(id, base, undefined, { model: 'claude-x', instructions: 'Payments team.', tools: ['grep', 'edit'], agent: 'reviewer' });
     expect(c.model).toBe('claude-x');
-    expect(c.systemMessage).toEqual({ mode: 'append', content: 'Be kind.\n\nPayments team.' });
+    expect(c.systemMessage).toEqual({ mode: 'append', content: expect.stringMatching(/^Be kind\.\n\nPayments team\.\n\n<skills>\n.*\n<skill name="deploy" description="How we 'ship'">\nRun make deploy\.\n<\/skill>\n<\/skills>$/) });
     // edit is not the bot's: a profile can only narrow.
     expect(c.availableTools).toEqual(['grep']);
     expect(c.agent).toBe('reviewer');
@@ -52,9 +52,9 @@ describe('session config', () => {
       { name: 'reviewer', description: 'Reviews', tools: ['grep'], prompt: 'Review.' },
       { name: 'writer', tools: ['grep'], prompt: 'Write.' },
     ]);
-    expect(c.skillDirectories).toEqual(['/skills']);
     const plain = sessionConfig(id, base);
-    expect(plain).toMatchObject({ model: 'gpt-5', availableTools: ['grep', 'glob', 'bash'], systemMessage: { content: 'Be kind.' } });
+    expect(plain).toMatchObject({ model: 'gpt-5', availableTools: ['grep', 'glob', 'bash'], systemMessage: { content: expect.stringMatching(/^Be kind\.\n\n<skills>/) } });
+    expect(sessionConfig(id, { ...base, skills: [] }).systemMessage).toEqual({ mode: 'append', content: 'Be kind.' });
     expect(plain.agent).toBeUndefined();
     expect(sessionConfig(id, base, undefined, { agent: 'gone' }).agent).toBeUndefined();
   });
