@@ -123,7 +123,10 @@ function parseYaml(setting: ProfileError['setting'], file: string, text: string,
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0].line;
-    throw new ProfileError(setting, file, line === undefined ? undefined : line + lineOffset, undefined, error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+    const words = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    // The usual cause: text with ": " in it, which YAML reads as a key.
+    const hint = /Nested mappings are not allowed in compact mappings|Implicit map keys need to be/.test(words) ? ' (put text that holds ": " in quotes)' : '';
+    throw new ProfileError(setting, file, line === undefined ? undefined : line + lineOffset, undefined, `${words}${hint}`);
   }
   return { doc, lines };
 }

@@ -87,6 +87,7 @@ describe('CHANNEL_CONFIG', () => {
 
   it('names the line of a YAML syntax error, of a bad selector and of a bad person', () => {
     expect(problem('channels:\n  "*":\n    model: [unclosed\n').message).toMatch(/channels\.yaml, line [34]: Flow sequence/);
+    expect(problem('channels:\n  "*":\n    instructions: Note: be brief\n').message).toMatch(/line 3: Nested mappings are not allowed in compact mappings \(put text that holds ": " in quotes\)$/);
     expect(problem('channels:\n  "*": {}\n  "*": {}').message).toMatch(/channels\.yaml, line 3: Map keys must be unique$/);
     expect(problem('channels:\n  "slack:#ops": {}').message).toMatch(/line 2, channels\.slack:#ops: names a Slack channel by its name: use its id/);
     expect(problem('channels:\n  "slack":\n    model: gpt-a').message).toMatch(/line 2, channels\.slack: is not a place: use \*, a platform/);
@@ -145,5 +146,20 @@ describe('ProfileHolder', () => {
     expect(() => holder.reload()).toThrow(ProfileError);
     expect(holder.current.channels[0]!.profile.model).toBe('gpt-b');
     expect(holder.version).toBe(1);
+  });
+});
+
+describe('the examples in docs/', () => {
+  it('docs/examples/channels.yaml and docs/examples/agents load as the docs say', () => {
+    const p = loadProfiles({
+      channelConfig: path.resolve('docs/examples/channels.yaml'),
+      agentsDir: path.resolve('docs/examples/agents'),
+      tools: ['grep', 'glob', 'view'],
+      models: ['gpt-5', 'claude-sonnet-4.5', 'gpt-5-mini'],
+      modelsListed: true,
+    });
+    expect(p.channels.map((c) => c.selector)).toEqual(['*', 'slack:C0123456789', 'slack:T0123456789', 'discord:100000000000000001', 'discord:200000000000000001']);
+    expect(p.agents.map((a) => a.name)).toEqual(['release-helper', 'reviewer']);
+    expect(p.skills.map((s) => s.name)).toEqual(['release']);
   });
 });
