@@ -97,23 +97,43 @@ const frontMatterSchema = z.strictObject(
   { error: 'must be a map of name, description, tools, model' },
 );
 
-/** Reads and checks both sources; throws `ProfileError` at the first mistake. */
+/**
+ * Reads and checks both sources; throws `ProfileError` at the first mistake, and for anything
+ * else that goes wrong reading them (a file the bot may not read, a YAML bomb of aliases): a
+ * reload must never take the bot down.
+ */
 export function loadProfiles(sources: ProfileSources): ChannelProfiles {
-  const { agents, skills } = sources.agentsDir ? readAgentsDir(sources.agentsDir, sources) : { agents: [], skills: [] };
-  const channels = sources.channelConfig ? readChannelConfig(sources.channelConfig, sources, agents) : [];
-  return { channels, agents, skills };
+  try {
+    const { agents, skills } = sources.agentsDir ? readAgentsDir(sources.agentsDir, sources) : { agents: [], skills: [] };
+    const channels = sources.channelConfig ? readChannelConfig(sources.channelConfig, sources, agents) : [];
+    return { channels, agents, skills };
+  } catch (err) {
+    if (err instanceof ProfileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const [setting, file] = sources.agentsDir && (err as { path?: string }).path?.startsWith(sources.agentsDir) ? (['AGENTS_DIR', sources.agentsDir] as const) : (['CHANNEL_CONFIG', sources.channelConfig ?? sources.agentsDir ?? ''] as const);
+    throw new ProfileError(setting, (err as { path?: string }).path ?? file, undefined, undefined, `cannot be read (${code ?? (err instanceof Error ? err.message : String(err))})`);
+  }
 }
 
 function readText(setting: ProfileError['setting'], file: string): string {
-  let stat: fs.Stats;
   try {
-    stat = fs.statSync(file);
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new ProfileError(setting, file, undefined, undefined, 'is not a file');
+    if (stat.size > MAX_FILE_BYTES) throw new ProfileError(setting, file, undefined, undefined, `is ${stat.size} bytes; at most ${MAX_FILE_BYTES} are read`);
+    return fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ProfileError) throw err;
     throw new ProfileError(setting, file, undefined, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  if (!stat.isFile()) throw new ProfileError(setting, file, undefined, undefined, 'is not a file');
-  if (stat.size > MAX_FILE_BYTES) throw new ProfileError(setting, file, undefined, undefined, `is ${stat.size} bytes; at most ${MAX_FILE_BYTES} are read`);
-  return fs.readFileSync(file, 'utf8');
+}
+
+/** The document as plain data (aliases expanded within yaml's own limit: an alias bomb is refused, not expanded). */
+function dataOf(setting: ProfileError['setting'], file: string, doc: Document): unknown {
+  try {
+    return doc.toJS() as unknown;
+  } catch (err) {
+    throw new ProfileError(setting, file, undefined, undefined, err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** YAML (JSON is YAML too): the document, or the first syntax error with its line. */
@@ -159,7 +179,7 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
   const fail = (keys: readonly PropertyKey[], problem: string): never => {
     throw new ProfileError('CHANNEL_CONFIG', file, lineOf(doc, lines, keys), keyPath(keys) || undefined, problem);
   };
-  const parsed = fileSchema.safeParse(doc.toJS() ?? {});
+  const parsed = fileSchema.safeParse(dataOf('CHANNEL_CONFIG', file, doc) ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // An unknown key is named itself, so a misspelling is found at once.
@@ -241,7 +261,7 @@ function readFrontMatter<T extends z.ZodType>(file: string, schema: T, unknownKe
   // The front matter starts on the file's second line.
   const { doc, lines } = parseYaml('AGENTS_DIR', file, match[1]!, 1);
   const at = (keys: readonly PropertyKey[]) => lineOf(doc, lines, keys, 1);
-  const parsed = schema.safeParse(doc.toJS() ?? {});
+  const parsed = schema.safeParse(dataOf('AGENTS_DIR', file, doc) ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
@@ -260,6 +280,10 @@ function readAgent(file: string, sources: ProfileSources): AgentDefinition {
   });
   const name = front.name ?? fallback;
   if (!AGENT_NAME.test(name)) fail(undefined, 'name', `the file's name ${fallback} cannot name an agent: give it a name: in its front matter (letters, digits, . _ -)`);
+  // `agent default` means "back to the channel's": no agent can be called that.
+  if (name.toLowerCase() === 'default') fail(at(['name']), 'name', 'default is what `agent default` means (back to the channel\'s agent): give the agent another name');
+  // Any thread may switch to any agent: its model would otherwise be a way around COPILOT_MODELS.
+  if (front.model !== undefined && sources.modelsListed && !sources.models.includes(front.model)) fail(at(['model']), 'model', `${front.model} is not in COPILOT_MODELS (${sources.models.join(', ')})`);
   if (!body) fail(undefined, undefined, 'has no instructions after its front matter');
   // An agent's tools are within the bot's own: the rest could never run anyway.
   const tools = front.tools?.filter((t) => sources.tools.includes(t));

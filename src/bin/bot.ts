@@ -61,8 +61,8 @@ async function main(): Promise<void> {
       profiles.reload();
       logger.info(describeProfiles(profiles), 'channel profiles and agents reloaded');
     } catch (err) {
-      if (!(err instanceof ProfileError)) throw err;
-      logger.error({ problem: err.message }, 'reload refused: the files have a mistake; what was loaded before stays');
+      // Never thrown on: a reload that fails leaves the bot as it was.
+      logger.error({ problem: err instanceof ProfileError ? err.message : String(err) }, 'reload refused: the files have a mistake; what was loaded before stays');
     }
   });
   const http = await startHttpServer({ port: config.port, routes, health: () => health(app!, model) });

@@ -335,7 +335,6 @@ export class Conversation {
           isAdmin: (t) => this.isAdmin(t),
           // Behind the thread's running turn, whose record update would otherwise write over the choice.
           inLine: (fn) => this.queue.run(resolved, fn),
-          now: this.now(),
         });
       }
       case 'help':
@@ -425,7 +424,7 @@ export class Conversation {
         id = await this.sessionOf(thread, line);
         // The record says where the thread's context starts and which model and agent it chose.
         const offered = this.offer();
-        const recordRead = (options.context && options.messageId) || offered.models.length > 1 || offered.agents.length > 0 ? this.options.registry.get(id) : Promise.resolve(undefined);
+        const recordRead = (options.context && options.messageId) || offered.models.length > 0 || offered.agents.length > 0 ? this.options.registry.get(id) : Promise.resolve(undefined);
         const [context, files, record] = await Promise.all([this.contextOf(recordRead, options), options.files, recordRead]);
         const profile = this.sessionProfileOf(thread, record);
         const prompt = withContext(context, withAuthor(as?.login, withFiles(said, files)), this.contextBudget);

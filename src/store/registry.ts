@@ -67,11 +67,8 @@ export interface ThreadRegistry {
   recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string, seen?: string): Promise<ThreadRecord>;
   /** Counts a 👍/👎 on one of the thread's answers; undefined when the thread has no record. */
   recordFeedback(id: SessionId, vote: 'up' | 'down', by: string, at: Date): Promise<ThreadRecord | undefined>;
-  /**
-   * Sets (a name) or clears (null) the thread's own model or agent; a thread with no record yet
-   * gets one (no turns; `ref.user` is its starter).
-   */
-  choose(id: SessionId, ref: ThreadRef, at: Date, choice: ThreadChoiceChange): Promise<ThreadRecord>;
+  /** Sets (a name) or clears (null) the thread's own model or agent; undefined when the thread has no record. */
+  choose(id: SessionId, choice: ThreadChoiceChange): Promise<ThreadRecord | undefined>;
   delete(id: SessionId): Promise<boolean>;
   list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
 }
@@ -80,23 +77,6 @@ export interface ThreadRegistry {
 export interface ThreadChoiceChange {
   model?: string | null;
   agent?: string | null;
-}
-
-function newRecord(id: SessionId, ref: ThreadRef, at: Date, turns: number): ThreadRecord {
-  return {
-    sessionId: id,
-    platform: ref.platform,
-    workspace: ref.workspace,
-    channel: ref.channel,
-    thread: ref.thread,
-    startedBy: ref.user,
-    createdAt: at.toISOString(),
-    lastActiveAt: at.toISOString(),
-    turns,
-    ...(ref.direct ? { direct: true } : {}),
-    ...(ref.parent ? { parent: ref.parent } : {}),
-    ...(ref.link ? { link: ref.link } : {}),
-  };
 }
 
 /** Every method rejects with `StoreUnavailableError` when the store fails or does not answer in time. */
@@ -120,13 +100,29 @@ export class KeyvThreadRegistry implements ThreadRegistry {
           ...(!existing.opening && prompt ? { opening: openingOf(prompt) } : {}),
           ...(seen ? { seen } : {}),
         }
-      : { ...newRecord(id, ref, at, 1), ...(prompt ? { opening: openingOf(prompt) } : {}), ...(seen ? { seen } : {}) };
+      : {
+          sessionId: id,
+          platform: ref.platform,
+          workspace: ref.workspace,
+          channel: ref.channel,
+          thread: ref.thread,
+          startedBy: ref.user,
+          createdAt: at.toISOString(),
+          lastActiveAt: at.toISOString(),
+          turns: 1,
+          ...(ref.direct ? { direct: true } : {}),
+          ...(ref.parent ? { parent: ref.parent } : {}),
+          ...(ref.link ? { link: ref.link } : {}),
+          ...(prompt ? { opening: openingOf(prompt) } : {}),
+          ...(seen ? { seen } : {}),
+        };
     await this.calls.run('write', () => this.keyv.set(id, record));
     return record;
   }
 
-  async choose(id: SessionId, ref: ThreadRef, at: Date, choice: ThreadChoiceChange): Promise<ThreadRecord> {
-    const existing = (await this.get(id)) ?? newRecord(id, ref, at, 0);
+  async choose(id: SessionId, choice: ThreadChoiceChange): Promise<ThreadRecord | undefined> {
+    const existing = await this.get(id);
+    if (!existing) return undefined;
     const record: ThreadRecord = { ...existing };
     for (const key of ['model', 'agent'] as const) {
       const value = choice[key];

@@ -86,6 +86,9 @@ describe('channel profiles, models and agents', () => {
     h = await start();
     const c = h.app.conversation;
     const thread = slackThread('1.3', 'U1', 'T1', 'C1');
+    // Before its first turn a thread is nobody's: no switch, and no record that would make the chooser its starter.
+    expect((await c.handleMessage({ ...thread, user: 'U3' }, 'model model-b')).text).toMatch(/no Copilot session yet: ask your first question/);
+    expect(await h.app.store.registry.get(sessionIdFor(thread))).toBeUndefined();
     await c.handleMessage(thread, 'alpha');
     expect(last(h).model).toBe('test-model');
 

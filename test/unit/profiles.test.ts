@@ -95,6 +95,11 @@ describe('CHANNEL_CONFIG', () => {
     expect(problem('chanels:\n  "*": {}').message).toMatch(/line 1, chanels: is not a setting \(did you mean channels\?\)/);
   });
 
+  it('an alias bomb is refused, not expanded', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`), 'channels: {}'].join('\n');
+    expect(problem(bomb).message).toMatch(/^CHANNEL_CONFIG: \S+channels\.yaml: .*[Aa]lias/);
+  });
+
   it('a file that cannot be read says so', () => {
     expect(() => loadProfiles({ ...base, channelConfig: '/nonexistent/channels.yaml', agentsDir: undefined })).toThrow(/^CHANNEL_CONFIG: \/nonexistent\/channels\.yaml: cannot be read \(ENOENT\)$/);
   });
@@ -119,6 +124,9 @@ describe('AGENTS_DIR', () => {
     expect(problem(undefined, { 'bad.md': '---\nname: bad\ntools: [grpe]\n---\nPrompt.' }).message).toMatch(/line 3, tools\[0\]: grpe is not a tool of the Copilot runtime \(did you mean grep\?\)/);
     expect(problem(undefined, { 'empty.md': '---\nname: empty\n---\n' }).problem).toMatch(/no instructions/);
     expect(problem(undefined, { 'a.md': '---\nname: same\n---\nA', 'b.md': '---\nname: same\n---\nB' }).problem).toMatch(/same is the name of another agent file too/);
+    expect(problem(undefined, { 'default.md': 'Prompt.' }).problem).toMatch(/default is what `agent default` means/);
+    // Any thread may switch to any agent: its model must be on offer too.
+    expect(problem(undefined, { 'big.md': '---\nmodel: gpt-huge\n---\nPrompt.' }).message).toMatch(/big\.md, line 2, model: gpt-huge is not in COPILOT_MODELS \(gpt-a, gpt-b\)/);
   });
 
   it('a skill needs its SKILL.md, a description and instructions, and all of them fit in a budget', () => {

@@ -195,7 +195,8 @@ export class CopilotAgent implements AgentRuntime {
 
   async history(id: SessionId): Promise<TranscriptEvent[] | undefined> {
     if (!(await this.exists(id))) return undefined;
-    const lease = await this.live.acquire(id, { reading: true });
+    // Opened for reading with the bot's own settings: a turn of a thread without a profile goes on with it.
+    const lease = await this.live.acquire(id, { reading: true, shape: this.shapeOf(undefined) });
     try {
       return await lease.session.getEvents();
     } finally {

@@ -48,7 +48,8 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
   const model = profile.model ?? setup.model;
   // A channel's tools narrow the bot's (the profile file is checked for that; the set is intersected anyway).
   const allowedTools = profile.tools ? new Set(profile.tools.filter((t) => setup.allowedTools.has(t))) : setup.allowedTools;
-  const systemPrompt = [setup.systemPrompt, profile.instructions, skillsSection(setup.skills)].filter(Boolean).join('\n\n');
+  // The channel's own instructions last: nearest to the conversation, over the bot-wide ones.
+  const systemPrompt = [setup.systemPrompt, skillsSection(setup.skills), profile.instructions].filter(Boolean).join('\n\n');
   const agents = setup.agents.map((a) => ({
     name: a.name,
     ...(a.description ? { description: a.description } : {}),
@@ -89,7 +90,8 @@ export function skillsSection(skills: readonly SkillDefinition[]): string | unde
   return [
     '<skills>',
     'Skills this team wrote down. When a request matches what a skill is for, follow its instructions.',
-    ...skills.map((s) => `<skill name="${s.name}" description="${s.description.replace(/"/g, "'")}">\n${s.instructions}\n</skill>`),
+    // A skill's text cannot end its block (or the list) early.
+    ...skills.map((s) => `<skill name="${s.name}" description="${s.description.replace(/"/g, "'").replace(/[<>]/g, '')}">\n${s.instructions.replace(/<(\/?\s*skills?)\b/gi, '‹$1')}\n</skill>`),
     '</skills>',
   ].join('\n');
 }

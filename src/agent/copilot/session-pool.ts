@@ -59,6 +59,8 @@ interface Live {
   idleSince: number;
   /** What it was opened with (see `Acquire.shape`). */
   shape: string | undefined;
+  /** Told when its last lease ends (a turn waiting to reopen it with another shape). */
+  idleWaiters: Array<() => void>;
 }
 
 /** How a session is wanted. */
@@ -123,21 +125,25 @@ export class SessionPool {
   async acquire(id: SessionId, how: Acquire = {}): Promise<Lease> {
     await this.options.ready();
     let live = this.live.get(id);
-    // Opened with another model, agent or tools than the thread now wants: reopened (a reader using it first lets go).
-    if (live && !how.reading && how.shape !== live.shape) {
-      if (live.leases === 0) live.stale = true;
-      else this.options.logger.info({ sessionId: id }, 'the thread\'s profile changed while its history was read: this turn keeps the session as it is');
-    }
-    if (live?.stale && live.leases === 0) {
-      await this.close(id);
-      live = undefined;
+    // Looked at again after every wait: another caller may have closed or opened it meanwhile.
+    for (;;) {
+      live = this.live.get(id);
+      // Opened with another model, agent or tools than the thread now wants (by a history read,
+      // or before a reload): never used for this turn, which would run with what the thread's
+      // channel does not allow. Reopened once whoever uses it lets go.
+      if (live && !how.reading && how.shape !== live.shape) live.stale = true;
+      if (!live?.stale) break;
+      if (live.leases === 0) await this.close(id);
+      // A reader (or, after a timeout, the turn that marked it) holds it: wait for them.
+      else if (!how.reading) await new Promise<void>((resolve) => live!.idleWaiters.push(resolve));
+      else break;
     }
     if (live) {
       // Most recently used last: the limit of live sessions lets go of the front first.
       this.live.delete(id);
       this.live.set(id, live);
     } else {
-      live = { session: this.open(id, how.reading === true, how.as, how.profile), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0, shape: how.shape };
+      live = { session: this.open(id, how.reading === true, how.as, how.profile), leases: 0, idleTimer: undefined, stale: false, fresh: true, idleSince: 0, shape: how.shape, idleWaiters: [] };
       this.live.set(id, live);
       this.opened++;
     }
@@ -224,7 +230,10 @@ export class SessionPool {
   private release(id: SessionId, live: Live): void {
     live.leases--;
     this.endUse();
-    if (live.leases === 0) live.idleSince = performance.now();
+    if (live.leases === 0) {
+      live.idleSince = performance.now();
+      for (const wake of live.idleWaiters.splice(0)) wake();
+    }
     if (live.leases === 0 && this.live.get(id) === live) {
       live.idleTimer = setTimeout(
         () => {

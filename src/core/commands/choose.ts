@@ -31,7 +31,6 @@ export interface ChooseDeps {
   isAdmin: (thread: Pick<ThreadRef, 'platform' | 'user'>) => boolean;
   /** Runs the change in the thread's line (after its running turn: a turn's own record update cannot undo it). */
   inLine: <T>(fn: () => Promise<T>) => Promise<T>;
-  now: Date;
 }
 
 /** The model and agent a thread's next turn uses: its own choice while still on offer, else its channel's, else the bot's. */
@@ -65,7 +64,9 @@ export async function choose(thread: ThreadRef, id: SessionId, what: Choice, nam
   const names = what === 'model' ? deps.models : deps.agents.map((a) => a.name);
   const effect = inEffect(record, deps.profile, { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel });
   if (name === undefined) return { kind: 'notice', text: what === 'model' ? modelText(effect, deps.models) : agentText(effect, deps.agents) };
-  if (!deps.isAdmin(thread) && record !== undefined && record.startedBy !== thread.user) {
+  // The thread is its starter's: a choice before its first turn would make the chooser its starter.
+  if (record === undefined) return { kind: 'notice', text: `This thread has no Copilot session yet: ask your first question, then \`${what} NAME\` switches it.` };
+  if (!deps.isAdmin(thread) && record.startedBy !== thread.user) {
     return { kind: 'notice', text: `Only the person who started this thread’s session, or a bot admin, can switch its ${what}.` };
   }
   const back = name.toLowerCase() === 'default';
@@ -74,7 +75,8 @@ export async function choose(thread: ThreadRef, id: SessionId, what: Choice, nam
     return { kind: 'notice', text: `There is no ${what} \`${name}\` here. ${offered}` };
   }
   const change: ThreadChoiceChange = { [what]: back ? null : name };
-  const updated = await deps.inLine(() => deps.registry.choose(id, thread, deps.now, change));
+  const updated = await deps.inLine(() => deps.registry.choose(id, change));
+  if (!updated) return { kind: 'notice', text: 'This thread has no Copilot session any more.' };
   const now = inEffect(updated, deps.profile, { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel })[what];
   const shown = now.name ? `**${now.name}**` : what === 'agent' ? 'no custom agent' : "the runtime's default model";
   return { kind: 'notice', text: back ? `This thread is back to ${FROM[now.from]} ${what}: ${shown}. My next answer here uses it.` : `This thread now uses ${shown}. My next answer here uses it (\`${what} default\` goes back).` };

@@ -62,4 +62,50 @@ describe('the session pool', () => {
     lease.release();
     pool.stopTimers();
   });
+
+  it('a turn never runs on a session opened with another shape: it waits for a reader to let go, then reopens it with its profile', async () => {
+    const { lock } = locks();
+    const opened: Array<{ profile: unknown; session: CopilotSession }> = [];
+    const pool = new SessionPool({
+      locks: lock,
+      open: (_id, _reading, _as, profile) => {
+        const session = { disconnect: () => Promise.resolve() } as unknown as CopilotSession;
+        opened.push({ profile, session });
+        return Promise.resolve({ session, created: false });
+      },
+      disconnected: () => undefined,
+      ready: () => Promise.resolve(),
+      stopping: () => false,
+      idleMs: 60_000,
+      maxLive: 0,
+      closeWhenIdle: false,
+      lockWaitMs: 1000,
+      logger: silentLogger,
+    });
+    const id = 'slack-T1-C2-1_1' as SessionId;
+    const reader = await pool.acquire(id, { reading: true, shape: 'plain' });
+    let turnGot: CopilotSession | undefined;
+    const turn = pool.acquire(id, { shape: 'narrow', profile: { tools: ['grep'] } }).then((lease) => {
+      turnGot = lease.session;
+      return lease;
+    });
+    // While the reader holds the plain session, the turn waits rather than use it.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(turnGot).toBeUndefined();
+    reader.release();
+    const lease = await turn;
+    expect(opened).toHaveLength(2);
+    expect(lease.session).toBe(opened[1]!.session);
+    expect(opened[1]!.profile).toEqual({ tools: ['grep'] });
+    // The same shape goes on with the same session; a reader takes whatever is open.
+    lease.release();
+    const again = await pool.acquire(id, { shape: 'narrow' });
+    expect(again.session).toBe(opened[1]!.session);
+    again.release();
+    const read = await pool.acquire(id, { reading: true, shape: 'plain' });
+    expect(read.session).toBe(opened[1]!.session);
+    read.release();
+    expect(opened).toHaveLength(2);
+    pool.stopTimers();
+  });
 });
