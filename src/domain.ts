@@ -123,6 +123,10 @@ export interface ChannelProfile {
   tools?: readonly string[];
   /** A custom agent of AGENTS_DIR the threads start with. */
   agent?: string;
+  /** The agents of AGENTS_DIR on offer here (absent: all of them). */
+  agents?: readonly string[];
+  /** The skills of AGENTS_DIR given here (absent: all of them). */
+  skills?: readonly string[];
   /** `platform:userId`: only these people (and admins) are answered here. */
   allowedUsers?: readonly string[];
 }
@@ -163,4 +167,7 @@ export interface SessionProfile {
   agent?: string;
   instructions?: string;
   tools?: readonly string[];
+  /** Only these agents and skills of AGENTS_DIR (absent: all). */
+  agents?: readonly string[];
+  skills?: readonly string[];
 }

@@ -69,9 +69,11 @@ const profileSchema = z.strictObject(
     instructions: z.string({ error: 'must be text' }).optional(),
     tools: toolList.optional(),
     agent: z.string({ error: 'must be an agent name (a file of AGENTS_DIR)' }).optional(),
+    agents: z.array(z.string({ error: 'must be an agent name' }), { error: 'must be a list of agent names (files of AGENTS_DIR)' }).optional(),
+    skills: z.array(z.string({ error: 'must be a skill name' }), { error: 'must be a list of skill names (folders of AGENTS_DIR/skills)' }).optional(),
     allowedUsers: z.array(z.string().regex(PERSON, { error: 'must be platform:userId (e.g. slack:U0123ABC)' }), { error: 'must be a list of platform:userId' }).optional(),
   },
-  { error: 'must be a map of model, instructions, tools, agent, allowedUsers' },
+  { error: 'must be a map of model, instructions, tools, agent, agents, skills, allowedUsers' },
 );
 
 const fileSchema = z.strictObject(
@@ -105,7 +107,7 @@ const frontMatterSchema = z.strictObject(
 export function loadProfiles(sources: ProfileSources): ChannelProfiles {
   try {
     const { agents, skills } = sources.agentsDir ? readAgentsDir(sources.agentsDir, sources) : { agents: [], skills: [] };
-    const channels = sources.channelConfig ? readChannelConfig(sources.channelConfig, sources, agents) : [];
+    const channels = sources.channelConfig ? readChannelConfig(sources.channelConfig, sources, agents, skills) : [];
     return { channels, agents, skills };
   } catch (err) {
     if (err instanceof ProfileError) throw err;
@@ -174,7 +176,7 @@ function keyPath(keys: readonly PropertyKey[]): string {
   return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
 }
 
-function readChannelConfig(file: string, sources: ProfileSources, agents: readonly AgentDefinition[]): ChannelProfiles['channels'] {
+function readChannelConfig(file: string, sources: ProfileSources, agents: readonly AgentDefinition[], skills: readonly SkillDefinition[]): ChannelProfiles['channels'] {
   const { doc, lines } = parseYaml('CHANNEL_CONFIG', file, readText('CHANNEL_CONFIG', file));
   const fail = (keys: readonly PropertyKey[], problem: string): never => {
     throw new ProfileError('CHANNEL_CONFIG', file, lineOf(doc, lines, keys), keyPath(keys) || undefined, problem);
@@ -184,7 +186,7 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
     const issue = parsed.error.issues[0]!;
     // An unknown key is named itself, so a misspelling is found at once.
     const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
-    const near = issue.code === 'unrecognized_keys' ? closest(issue.keys[0]!, issue.path.length === 0 ? ['channels'] : ['model', 'instructions', 'tools', 'agent', 'allowedUsers']) : undefined;
+    const near = issue.code === 'unrecognized_keys' ? closest(issue.keys[0]!, issue.path.length === 0 ? ['channels'] : ['model', 'instructions', 'tools', 'agent', 'agents', 'skills', 'allowedUsers']) : undefined;
     fail(keys, issue.code === 'unrecognized_keys' ? `is not a setting${near ? ` (did you mean ${near}?)` : ''}` : issue.message);
   }
   const out: Array<{ selector: string; profile: ChannelProfile }> = [];
@@ -202,6 +204,15 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
     if (profile.agent !== undefined && !agents.some((a) => a.name === profile.agent)) {
       fail(['channels', selector, 'agent'], agents.length ? `no agent ${profile.agent} in AGENTS_DIR (there: ${agents.map((a) => a.name).join(', ')})` : `no agent ${profile.agent}: AGENTS_DIR has none (set AGENTS_DIR to a folder of agent files)`);
     }
+    profile.agents?.forEach((name, i) => {
+      if (!agents.some((a) => a.name === name)) fail(['channels', selector, 'agents', i], `no agent ${name} in AGENTS_DIR${agents.length ? ` (there: ${agents.map((a) => a.name).join(', ')})` : ''}`);
+    });
+    if (profile.agent !== undefined && profile.agents !== undefined && !profile.agents.includes(profile.agent)) {
+      fail(['channels', selector, 'agent'], `${profile.agent} is not among this place's agents (${profile.agents.join(', ') || 'none'})`);
+    }
+    profile.skills?.forEach((name, i) => {
+      if (!skills.some((s) => s.name === name)) fail(['channels', selector, 'skills', i], `no skill ${name} in AGENTS_DIR/skills${skills.length ? ` (there: ${skills.map((s) => s.name).join(', ')})` : ''}`);
+    });
     if (profile.model !== undefined && sources.modelsListed && !sources.models.includes(profile.model)) {
       fail(['channels', selector, 'model'], `${profile.model} is not in COPILOT_MODELS (${sources.models.join(', ')})`);
     }

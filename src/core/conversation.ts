@@ -27,7 +27,7 @@ import { AccountRefusedError, TurnFailedError } from '../agent/agent.js';
 import { DEFAULT_CONTEXT_BUDGET, withAuthor, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 import { choose, effectLine, inEffect } from './commands/choose.js';
-import { profileFor, sessionProfile, type ProfileSource } from './profiles.js';
+import { agentsOffered, profileFor, sessionProfile, type ProfileSource } from './profiles.js';
 import { NO_PROFILES, type SessionProfile } from '../domain.js';
 
 /**
@@ -305,7 +305,7 @@ export class Conversation {
           approvals: this.options.approvals,
           registry: this.options.registry,
           pageSize: this.pageSize,
-          setting: (record) => effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer())),
+          setting: (record) => effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer(thread))),
         });
       }
       case 'forget':
@@ -331,7 +331,7 @@ export class Conversation {
           profile: profileFor(loaded, thread),
           models: this.models(),
           defaultModel: this.options.defaultModel,
-          agents: loaded.agents,
+          agents: agentsOffered(profileFor(loaded, thread), loaded.agents),
           isAdmin: (t) => this.isAdmin(t),
           // Behind the thread's running turn, whose record update would otherwise write over the choice.
           inLine: (fn) => this.queue.run(resolved, fn),
@@ -423,7 +423,7 @@ export class Conversation {
         }
         id = await this.sessionOf(thread, line);
         // The record says where the thread's context starts and which model and agent it chose.
-        const offered = this.offer();
+        const offered = this.offer(thread);
         const recordRead = (options.context && options.messageId) || offered.models.length > 0 || offered.agents.length > 0 ? this.options.registry.get(id) : Promise.resolve(undefined);
         const [context, files, record] = await Promise.all([this.contextOf(recordRead, options), options.files, recordRead]);
         const profile = this.sessionProfileOf(thread, record);
@@ -528,15 +528,16 @@ export class Conversation {
   }
 
   /** What a thread may switch to, and the bot's own model. */
-  private offer() {
-    return { models: this.models(), agents: this.profiles().agents.map((a) => a.name), defaultModel: this.options.defaultModel };
+  private offer(thread: ThreadRef) {
+    const loaded = this.profiles();
+    return { models: this.models(), agents: agentsOffered(profileFor(loaded, thread), loaded.agents).map((a) => a.name), defaultModel: this.options.defaultModel };
   }
 
   /** The thread's channel profile with its own choices over it; undefined when there is nothing beyond the bot's settings. */
   private sessionProfileOf(thread: ThreadRef, record: ThreadRecord | undefined): SessionProfile | undefined {
     const loaded = this.profiles();
     if (loaded.channels.length === 0 && record?.model === undefined && record?.agent === undefined) return undefined;
-    const profile = sessionProfile(profileFor(loaded, thread), { model: record?.model, agent: record?.agent }, this.offer());
+    const profile = sessionProfile(profileFor(loaded, thread), { model: record?.model, agent: record?.agent }, this.offer(thread));
     return Object.keys(profile).length ? profile : undefined;
   }
 

@@ -48,14 +48,23 @@ export interface ThreadChoice {
 
 /** What the thread's session is opened with: its choices over its place's profile, a choice no longer on offer ignored. */
 export function sessionProfile(profile: ChannelProfile, choice: ThreadChoice, offer: { models: readonly string[]; agents: readonly string[] }): SessionProfile {
+  // The place's own list of agents narrows what a thread there may choose.
+  const agents = profile.agents ? offer.agents.filter((a) => profile.agents!.includes(a)) : offer.agents;
   const model = choice.model !== undefined && offer.models.includes(choice.model) ? choice.model : profile.model;
-  const agent = choice.agent !== undefined && offer.agents.includes(choice.agent) ? choice.agent : profile.agent;
+  const agent = choice.agent !== undefined && agents.includes(choice.agent) ? choice.agent : profile.agent;
   return {
     ...(model !== undefined ? { model } : {}),
     ...(agent !== undefined ? { agent } : {}),
     ...(profile.instructions !== undefined ? { instructions: profile.instructions } : {}),
     ...(profile.tools !== undefined ? { tools: profile.tools } : {}),
+    ...(profile.agents !== undefined ? { agents: profile.agents } : {}),
+    ...(profile.skills !== undefined ? { skills: profile.skills } : {}),
   };
+}
+
+/** The agents a place offers: its own list of them, or every one of AGENTS_DIR. */
+export function agentsOffered<T extends { name: string }>(profile: ChannelProfile, agents: readonly T[]): T[] {
+  return profile.agents ? agents.filter((a) => profile.agents!.includes(a.name)) : [...agents];
 }
 
 /** Whether `person` (`platform:user`) may talk to the bot in a place with this profile (admins are let in before). */

@@ -132,7 +132,7 @@ describe('/copilot on Discord', () => {
     await expect.poll(() => d!.sent(T1).length, { timeout: 30_000 }).toBe(2);
     expect(d.h.model.requests.at(-1)!.model).toBe('model-b');
     const agents = d.slash('agent');
-    expect((await shown(d, agents.token))[0]!.content).toMatch(/This bot has no custom agents/);
+    expect((await shown(d, agents.token))[0]!.content).toMatch(/No custom agents are on offer here/);
     const outside = d.slash('model', { channel: TEXT, name: 'model-b' });
     expect((await shown(d, outside.token))[0]!.content).toMatch(/Use this inside a thread/);
   });

@@ -116,6 +116,18 @@ describe('channel profiles, models and agents', () => {
     expect(last(h).model).toBe('test-model');
   });
 
+  it("a place's own agents and skills: the others are neither offered nor given there", async () => {
+    h = await start({}, 'channels:\n  "slack:C4":\n    agents: []\n    skills: []\n');
+    const c = h.app.conversation;
+    const thread = slackThread('4.1', 'U1', 'T1', 'C4');
+    await c.handleMessage(thread, 'hello');
+    expect(systemOf(last(h))).not.toContain('RELEASE-SKILL');
+    expect((await c.handleMessage(thread, 'agent')).text).toMatch(/No custom agents are on offer here/);
+    expect((await c.handleMessage(thread, 'agent reviewer')).text).toMatch(/There is no agent `reviewer` here/);
+    await c.handleMessage(slackThread('1.7', 'U1', 'T1', 'C1'), 'elsewhere');
+    expect(systemOf(last(h))).toContain('RELEASE-SKILL');
+  });
+
   it('agent NAME switches to a custom agent of AGENTS_DIR, and default leaves it', async () => {
     h = await start();
     const c = h.app.conversation;

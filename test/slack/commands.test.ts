@@ -162,7 +162,7 @@ describe('/copilot', () => {
     await s.command('model', { responseId: 'nolink' });
     expect(String((await response(s, 'nolink')).text)).toMatch(/Slack does not tell me which thread a slash command comes from/);
     await s.command(`agent ${link} nobody`, { responseId: 'a' });
-    expect(String((await response(s, 'a')).text)).toMatch(/There is no agent `nobody` here\. This bot has no custom agents/);
+    expect(String((await response(s, 'a')).text)).toMatch(/There is no agent `nobody` here\. No custom agents are on offer here/);
     await s.command(`model ${link} model-b`, { channel: 'C999', responseId: 'elsewhere' });
     expect(String((await response(s, 'elsewhere')).text)).toMatch(/Run this in <#C222>/);
   });

@@ -77,6 +77,9 @@ describe('CHANNEL_CONFIG', () => {
 
   it('refuses an agent AGENTS_DIR does not have, and a model off COPILOT_MODELS', () => {
     expect(problem('channels:\n  "*":\n    agent: nobody', { 'reviewer.md': REVIEWER }).message).toMatch(/line 3, channels\.\*\.agent: no agent nobody in AGENTS_DIR \(there: reviewer\)/);
+    expect(problem('channels:\n  "*":\n    agents: [reviewer, ghost]', { 'reviewer.md': REVIEWER }).message).toMatch(/line 3, channels\.\*\.agents\[1\]: no agent ghost in AGENTS_DIR/);
+    expect(problem('channels:\n  "*":\n    agent: reviewer\n    agents: []', { 'reviewer.md': REVIEWER }).message).toMatch(/line 3, channels\.\*\.agent: reviewer is not among this place's agents \(none\)/);
+    expect(problem('channels:\n  "*":\n    skills: [nope]', { 'reviewer.md': REVIEWER }).message).toMatch(/line 3, channels\.\*\.skills\[0\]: no skill nope in AGENTS_DIR\/skills/);
     expect(problem('channels:\n  "*":\n    model: gpt-z').message).toMatch(/line 3, channels\.\*\.model: gpt-z is not in COPILOT_MODELS \(gpt-a, gpt-b\)/);
   });
 

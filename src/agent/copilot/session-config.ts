@@ -49,8 +49,10 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
   // A channel's tools narrow the bot's (the profile file is checked for that; the set is intersected anyway).
   const allowedTools = profile.tools ? new Set(profile.tools.filter((t) => setup.allowedTools.has(t))) : setup.allowedTools;
   // The channel's own instructions last: nearest to the conversation, over the bot-wide ones.
-  const systemPrompt = [setup.systemPrompt, skillsSection(setup.skills), profile.instructions].filter(Boolean).join('\n\n');
-  const agents = setup.agents.map((a) => ({
+  const skills = profile.skills ? setup.skills.filter((s) => profile.skills!.includes(s.name)) : setup.skills;
+  const systemPrompt = [setup.systemPrompt, skillsSection(skills), profile.instructions].filter(Boolean).join('\n\n');
+  // A place's own list of agents: the others are not given to its sessions at all.
+  const agents = setup.agents.filter((a) => !profile.agents || profile.agents.includes(a.name)).map((a) => ({
     name: a.name,
     ...(a.description ? { description: a.description } : {}),
     // An agent never has a tool its thread does not (a channel may narrow them further than the agent's file).

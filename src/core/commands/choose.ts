@@ -71,7 +71,7 @@ export async function choose(thread: ThreadRef, id: SessionId, what: Choice, nam
   }
   const back = name.toLowerCase() === 'default';
   if (!back && !names.includes(name)) {
-    const offered = names.length ? `On offer: ${names.map((n) => `\`${n}\``).join(', ')}.` : what === 'model' ? 'This bot offers no other models (its operator sets them in COPILOT_MODELS).' : 'This bot has no custom agents (its operator puts them in AGENTS_DIR).';
+    const offered = names.length ? `On offer: ${names.map((n) => `\`${n}\``).join(', ')}.` : what === 'model' ? 'This bot offers no other models (its operator sets them in COPILOT_MODELS).' : 'No custom agents are on offer here (the operator puts them in AGENTS_DIR, and CHANNEL_CONFIG says where).';
     return { kind: 'notice', text: `There is no ${what} \`${name}\` here. ${offered}` };
   }
   const change: ThreadChoiceChange = { [what]: back ? null : name };
@@ -93,7 +93,7 @@ function modelText(effect: InEffect, models: readonly string[]): string {
 
 function agentText(effect: InEffect, agents: readonly AgentDefinition[]): string {
   const current = effect.agent.name ? `the agent **${effect.agent.name}** (${FROM[effect.agent.from]})` : 'no custom agent';
-  if (agents.length === 0) return `This thread uses ${current}. This bot has no custom agents (the operator puts them in AGENTS_DIR).`;
+  if (agents.length === 0) return `This thread uses ${current}. No custom agents are on offer here (the operator puts them in AGENTS_DIR, and CHANNEL_CONFIG says where).`;
   return [
     `This thread uses ${current}. Agents here:`,
     ...agents.map((a) => `• \`${a.name}\`${a.description ? `: ${a.description}` : ''}`),

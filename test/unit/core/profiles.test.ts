@@ -43,6 +43,8 @@ describe('channel profiles', () => {
     // Taken off the offer since (a reload): the channel's again.
     expect(sessionProfile({ model: 'a' }, { model: 'gone', agent: 'gone' }, offer)).toEqual({ model: 'a' });
     expect(sessionProfile({}, {}, offer)).toEqual({});
+    // A place's own list of agents: a choice outside it is not taken there.
+    expect(sessionProfile({ agents: [], skills: ['s'] }, { agent: 'reviewer' }, offer)).toEqual({ agents: [], skills: ['s'] });
   });
 
   it('allowedUsers narrows who is answered', () => {

@@ -58,5 +58,10 @@ describe('session config', () => {
     expect(sessionConfig(id, { ...base, skills: [] }).systemMessage).toEqual({ mode: 'append', content: 'Be kind.' });
     expect(plain.agent).toBeUndefined();
     expect(sessionConfig(id, base, undefined, { agent: 'gone' }).agent).toBeUndefined();
+    // A place's own lists: only those agents and skills reach its sessions.
+    const narrow = sessionConfig(id, base, undefined, { agents: ['writer'], skills: [], agent: 'reviewer' });
+    expect(narrow.customAgents?.map((a) => a.name)).toEqual(['writer']);
+    expect(narrow.agent).toBeUndefined();
+    expect(narrow.systemMessage).toEqual({ mode: 'append', content: 'Be kind.' });
   });
 });
