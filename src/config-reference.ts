@@ -51,7 +51,7 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["COPILOT_MODELS", ""]],
       },
       {
-        about: "A YAML or JSON file mapping places (Slack channel or workspace ids, Discord channel or guild ids, *) to a model,\ninstructions, tools, an agent and allowed people (example: docs/channels.example.yaml). Reloaded on\nSIGHUP or `copilot-threads config reload`; a mistake is reported with its file, line and key.",
+        about: "A YAML or JSON file mapping places (Slack channel ids or #names, workspace ids, Discord channel or guild ids, *) to a model,\ninstructions, tools, an agent and allowed people (example: docs/channels.example.yaml). Reloaded on\nSIGHUP or `copilot-threads config reload`; a mistake is reported with its file, line and key.",
         settings: [["CHANNEL_CONFIG", ""]],
       },
       {

@@ -134,14 +134,19 @@ export interface ChannelProfile {
 /**
  * A place's profile key: `*` (everywhere), `slack:*` (a platform), `discord:<guild id>` or
  * `slack:<team id>` (a workspace), `slack:<channel id>` / `discord:<channel id>` (a channel, and
- * the threads in it).
+ * the threads in it), `slack:#name` (a Slack channel by its name, looked up when loaded).
  */
 export type ProfileSelector = string;
 
 /** CHANNEL_CONFIG and AGENTS_DIR as loaded (the whole of them: a reload replaces them at once). */
 export interface ChannelProfiles {
-  /** In the file's order. */
-  channels: ReadonlyArray<{ selector: ProfileSelector; profile: ChannelProfile }>;
+  /** In the file's order; `line`: where the place is in CHANNEL_CONFIG. */
+  channels: ReadonlyArray<{ selector: ProfileSelector; profile: ChannelProfile; line?: number }>;
+  /**
+   * `slack:#name` places → the ids of the Slack channels of that name, looked up by the bot when it
+   * starts and at each reload (see `ProfileHolder.resolveNames`). A name not looked up matches nothing.
+   */
+  names?: ReadonlyMap<ProfileSelector, readonly string[]>;
   agents: readonly AgentDefinition[];
   /** AGENTS_DIR/skills/<name>/SKILL.md, in name order. */
   skills: readonly SkillDefinition[];

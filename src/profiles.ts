@@ -54,7 +54,7 @@ export interface ProfileSources {
 
 const PERSON = /^[a-z]+:[^,\s]+$/;
 /** `*`, `slack:*`, `slack:C…`, `slack:T…`, `discord:<id>`, `local:<thread>`. */
-const SELECTOR = /^(\*|[a-z]+:(\*|[^\s*#]+))$/;
+const SELECTOR = /^(\*|[a-z]+:(\*|[^\s*#]+)|slack:#[a-z0-9][a-z0-9._-]{0,79})$/;
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Bigger files are a mistake (a log, a binary), not a configuration. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -189,11 +189,9 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
     const near = issue.code === 'unrecognized_keys' ? closest(issue.keys[0]!, issue.path.length === 0 ? ['channels'] : ['model', 'instructions', 'tools', 'agent', 'agents', 'skills', 'allowedUsers']) : undefined;
     fail(keys, issue.code === 'unrecognized_keys' ? `is not a setting${near ? ` (did you mean ${near}?)` : ''}` : issue.message);
   }
-  const out: Array<{ selector: string; profile: ChannelProfile }> = [];
+  const out: Array<{ selector: string; profile: ChannelProfile; line: number }> = [];
   for (const [selector, given] of Object.entries(parsed.data!.channels)) {
-    // A channel's name can change and is not in every event: ids only (Slack shows a channel's id at the bottom of its details).
-    if (/^slack:#/.test(selector)) fail(['channels', selector], 'names a Slack channel by its name: use its id (slack:C0123…, at the bottom of the channel\'s details in Slack)');
-    if (!SELECTOR.test(selector)) fail(['channels', selector], 'is not a place: use *, a platform (slack:*), or a workspace or channel id (slack:T0123, slack:C0123, discord:<id>)');
+    if (!SELECTOR.test(selector)) fail(['channels', selector], /^slack:#/.test(selector) ? 'is not a Slack channel name (lower-case letters, digits, - _ .)' : 'is not a place: use *, a platform (slack:*), a workspace or channel id (slack:T0123, slack:C0123, discord:<id>), or slack:#channel-name');
     const profile: ChannelProfile = given;
     profile.tools?.forEach((tool, i) => {
       if (!sources.tools.includes(tool)) {
@@ -216,7 +214,7 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
     if (profile.model !== undefined && sources.modelsListed && !sources.models.includes(profile.model)) {
       fail(['channels', selector, 'model'], `${profile.model} is not in COPILOT_MODELS (${sources.models.join(', ')})`);
     }
-    out.push({ selector, profile: { ...profile, ...(profile.instructions !== undefined ? { instructions: profile.instructions.trim() } : {}) } });
+    out.push({ selector, profile: { ...profile, ...(profile.instructions !== undefined ? { instructions: profile.instructions.trim() } : {}) }, line: lineOf(doc, lines, ['channels', selector]) ?? 0 });
   }
   return out;
 }
@@ -307,11 +305,15 @@ function readAgent(file: string, sources: ProfileSources): AgentDefinition {
   };
 }
 
+/** Channel names (lower case, no `#`) → the ids of the channels so named (the Slack adapter's lookup). */
+export type ChannelNameLookup = (names: readonly string[]) => Promise<ReadonlyMap<string, readonly string[]>>;
+
 /** A reloadable hold on the profiles: the core and the agent read `current` at each turn. */
 export class ProfileHolder {
   private loaded: ChannelProfiles;
-  /** Bumped at each successful reload (live sessions opened under an older one are reopened). */
-  version = 0;
+  private lookup: ChannelNameLookup | undefined;
+  /** One reload at a time: two SIGHUPs in a row end with the files as the second read them. */
+  private reloading: Promise<unknown> = Promise.resolve();
   constructor(
     private readonly sources: ProfileSources,
     initial?: ChannelProfiles,
@@ -323,10 +325,39 @@ export class ProfileHolder {
     return this.loaded;
   }
 
-  /** Reads the files again; on a mistake keeps what it had and throws the `ProfileError`. */
-  reload(): ChannelProfiles {
-    this.loaded = loadProfiles(this.sources);
-    this.version++;
-    return this.loaded;
+  /**
+   * The Slack adapter looks `slack:#name` places up (before it takes events): from now on, and at
+   * each reload. A name no channel has stops the start (a `ProfileError`): its profile, perhaps
+   * its `allowedUsers`, would otherwise silently apply nowhere.
+   */
+  async useNames(lookup: ChannelNameLookup): Promise<void> {
+    this.lookup = lookup;
+    this.loaded = await this.withNames(this.loaded);
+  }
+
+  /** Reads the files again (and looks names up); on a mistake keeps what it had and rejects with the `ProfileError`. */
+  reload(): Promise<ChannelProfiles> {
+    const next = this.reloading.then(async () => {
+      this.loaded = await this.withNames(loadProfiles(this.sources));
+      return this.loaded;
+    });
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async withNames(profiles: ChannelProfiles): Promise<ChannelProfiles> {
+    const named = profiles.channels.filter((c) => c.selector.startsWith('slack:#'));
+    if (named.length === 0 || !this.lookup) return profiles;
+    const found = await this.lookup(named.map((c) => c.selector.slice('slack:#'.length))).catch((err: unknown) => {
+      if (err instanceof ProfileError) throw err;
+      throw new ProfileError('CHANNEL_CONFIG', this.sources.channelConfig ?? '', undefined, undefined, `Slack channel names could not be looked up: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const names = new Map<string, readonly string[]>();
+    for (const { selector, line } of named) {
+      const ids = found.get(selector.slice('slack:#'.length));
+      if (!ids?.length) throw new ProfileError('CHANNEL_CONFIG', this.sources.channelConfig ?? '', line, `channels.${selector}`, `no Slack channel of that name that the bot can see (invite the bot to a private channel, or name the channel by its id)`);
+      names.set(selector, ids);
+    }
+    return { ...profiles, names };
   }
 }

@@ -66,6 +66,8 @@ export interface FakeSlack {
   people(names: Record<string, string>): void;
   /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
   privateChannel(channel: string, members: string[], kind?: 'private' | 'mpim'): void;
+  /** Names a channel as `conversations.list` shows it (C222 is `general`). */
+  nameChannel(channel: string, name: string): void;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     peopleSaid: [],
     names: new Map(),
     privates: new Map(),
+    channelNames: new Map([['C222', 'general']]),
     files: new Map(),
     seq: 0,
     bots: new Map(),
@@ -181,6 +184,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     },
     people(map) {
       for (const [id, name] of Object.entries(map)) state.names.set(id, name);
+    },
+    nameChannel(channel, name) {
+      state.channelNames.set(channel, name);
     },
     privateChannel(channel, members, kind = 'private') {
       state.privates.set(channel, { members, kind });

@@ -4,6 +4,7 @@
  * token. `auth.test` runs once at start: it names the bot (to strip its mention) and a bad
  * token stops start-up with one clear line.
  */
+import { channelIdsByName } from './channel-names.js';
 import { App, HTTPReceiver, LogLevel, type HTTPReceiverOptions, type Logger as BoltLogger } from '@slack/bolt';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { SlackConfig } from '../../src/config.js';
@@ -77,6 +78,8 @@ export interface SlackAdapter {
   start(): Promise<void>;
   /** Waits for answers being posted, then disconnects. */
   stop(): Promise<void>;
+  /** CHANNEL_CONFIG's `slack:#name` places: channel names (lower case, no `#`) → the ids of the channels so named. */
+  channelIds(names: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 export class SlackStartError extends Error {
@@ -206,6 +209,11 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
       }
       logger.info(single ? { mode: socketMode ? 'socket' : 'http', bot: single.auth.user_id, team: single.auth.team_id } : { mode: 'http', installs: `${SLACK_INSTALL_PATH} (each workspace its own token)` }, 'Slack adapter ready');
       stopRecovery = startRecovery(ctx.deliveries, () => recoverInterrupted(ctx));
+    },
+    channelIds(names) {
+      // Each workspace of an install has its own channels (and token): a name would be ambiguous there.
+      if (!single) return Promise.reject(new SlackStartError('CHANNEL_CONFIG names Slack channels (slack:#name), which needs one workspace (SLACK_BOT_TOKEN): with installs in several workspaces, name channels by id'));
+      return channelIdsByName(single.client, names);
     },
     async stop() {
       stopRecovery();

@@ -57,13 +57,11 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {
     if (!app) return logger.warn('SIGHUP before the bot was ready: nothing reloaded (it loaded the files just now)');
     const profiles = app.profiles;
-    try {
-      profiles.reload();
-      logger.info(describeProfiles(profiles), 'channel profiles and agents reloaded');
-    } catch (err) {
-      // Never thrown on: a reload that fails leaves the bot as it was.
-      logger.error({ problem: err instanceof ProfileError ? err.message : String(err) }, 'reload refused: the files have a mistake; what was loaded before stays');
-    }
+    profiles.reload().then(
+      () => logger.info(describeProfiles(profiles), 'channel profiles and agents reloaded'),
+      // A reload that fails leaves the bot as it was.
+      (err: unknown) => logger.error({ problem: err instanceof ProfileError ? err.message : String(err) }, 'reload refused: the files have a mistake; what was loaded before stays'),
+    );
   });
   const http = await startHttpServer({ port: config.port, routes, health: () => health(app!, model) });
   app = await createApp(config, logger).catch(async (err: unknown) => {
@@ -78,6 +76,9 @@ async function main(): Promise<void> {
   try {
     if (config.slack) {
       slack = await createSlackAdapter({ ...shared, config: config.slack, secrets: app.store.secrets, logger: logger.child({ component: 'slack' }) });
+      // Before any event: a place named by its channel's name applies from the first message (and after each reload).
+      const adapter = slack;
+      await app.profiles.useNames((names) => adapter.channelIds(names));
       if (slack.route) routes.push(slack.route);
       await slack.start();
     }

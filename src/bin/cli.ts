@@ -151,6 +151,7 @@ function configCommand(args: string[], io: Out): number {
     const places = profiles.channels.map((c) => c.selector);
     io.out(`${config.channelConfig ?? '(no CHANNEL_CONFIG)'}: ${places.length} place${places.length === 1 ? '' : 's'}${places.length ? ` (${places.join(', ')})` : ''}`);
     io.out(`${config.agentsDir ?? '(no AGENTS_DIR)'}: ${profiles.agents.length} agent${profiles.agents.length === 1 ? '' : 's'}${profiles.agents.length ? ` (${profiles.agents.map((a) => a.name).join(', ')})` : ''}; ${profiles.skills.length} skill${profiles.skills.length === 1 ? '' : 's'}${profiles.skills.length ? ` (${profiles.skills.map((s) => s.name).join(', ')})` : ''}`);
+    if (places.some((p) => p.startsWith('slack:#'))) io.out('Slack channels named by their name (slack:#name) are looked up in Slack by the bot when it starts and at each reload.');
     if (verb === 'check') return 0;
   }
   const pid = runningBot(config.copilotHome);

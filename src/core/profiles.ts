@@ -5,7 +5,7 @@
  *
  * Every matching entry applies, the more specific over the less, field by field: `*`, then the
  * platform (`slack:*`), then the workspace (`slack:T…`, `discord:<guild>`), then the channel (by
- * id; a Discord thread also by its parent's). A thread's own
+ * id or, on Slack, `#name`; a Discord thread also by its parent's). A thread's own
  * choice of model or agent wins over all of them, while it is still on offer.
  */
 import type { ChannelProfile, ChannelProfiles, ProfileSelector, SessionProfile, ThreadRef } from '../domain.js';
@@ -16,12 +16,14 @@ export interface ProfileSource {
 }
 
 /** How specific a selector is for this thread; undefined when it does not match. */
-export function specificity(selector: ProfileSelector, thread: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'parent'>): number | undefined {
+export function specificity(selector: ProfileSelector, thread: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'parent'>, names?: ChannelProfiles['names']): number | undefined {
   if (selector === '*') return 0;
   const colon = selector.indexOf(':');
   if (colon < 0 || selector.slice(0, colon) !== thread.platform) return undefined;
   const place = selector.slice(colon + 1);
   if (place === '*') return 1;
+  // A Slack channel by its name: by the ids that name had when the profiles were loaded.
+  if (place.startsWith('#')) return names?.get(selector)?.some((id) => id === thread.channel || id === thread.parent) ? 3 : undefined;
   if (place === thread.workspace) return 2;
   if (place === thread.channel || (thread.parent !== undefined && place === thread.parent)) return 3;
   return undefined;
@@ -30,7 +32,7 @@ export function specificity(selector: ProfileSelector, thread: Pick<ThreadRef, '
 /** The thread's profile: every matching entry, least specific first, later fields over earlier. */
 export function profileFor(profiles: ChannelProfiles, thread: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'parent'>): ChannelProfile {
   const matching = profiles.channels
-    .map((entry, order) => ({ entry, order, rank: specificity(entry.selector, thread) }))
+    .map((entry, order) => ({ entry, order, rank: specificity(entry.selector, thread, profiles.names) }))
     .filter((m): m is typeof m & { rank: number } => m.rank !== undefined)
     .sort((a, b) => a.rank - b.rank || a.order - b.order);
   const merged: ChannelProfile = {};

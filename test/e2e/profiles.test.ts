@@ -163,14 +163,14 @@ describe('channel profiles, models and agents', () => {
     expect(last(h).model).toBe('test-model');
 
     fs.writeFileSync(path.join(dir!, 'channels.yaml'), 'channels:\n  "slack:C1":\n    model: model-b\n    instructions: Now a RELOADED rule.\n');
-    h.app.profiles.reload();
+    await h.app.profiles.reload();
     await c.handleMessage(thread, 'after');
     expect(last(h).model).toBe('model-b');
     expect(systemOf(last(h))).toContain('Now a RELOADED rule.');
     expect(systemOf(last(h))).not.toContain('EVERYWHERE');
 
     fs.writeFileSync(path.join(dir!, 'channels.yaml'), 'channels:\n  "slack:C1":\n    model: model-b\n    tools: [bash]\n');
-    expect(() => h!.app.profiles.reload()).toThrow(ProfileError);
+    await expect(h.app.profiles.reload()).rejects.toThrow(ProfileError);
     await c.handleMessage(thread, 'still');
     expect(last(h).model).toBe('model-b');
     expect(systemOf(last(h))).toContain('Now a RELOADED rule.');

@@ -41,6 +41,27 @@ describe('CHANNEL_CONFIG on the built bot', () => {
     }
   });
 
+  it('slack:#name: looked up in Slack before the first event; a name no channel has stops the start with its line', async () => {
+    stack.slack.nameChannel('C333', 'payments');
+    stack.slack.nameChannel('C444', 'ops');
+    fs.writeFileSync(file, 'channels:\n  "slack:#general":\n    model: model-c\n  "slack:#nowhere":\n    model: model-b\n');
+    const missing = await runBuilt(BOT, [], { ...stack.env, ...env, PORT: String(await freePort()) });
+    expect(missing.code).toBe(1);
+    expect(missing.output.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual([expect.stringMatching(/^copilot-threads: CHANNEL_CONFIG: \S+channels\.yaml, line 4, channels\.slack:#nowhere: no Slack channel of that name that the bot can see/)]);
+
+    fs.writeFileSync(file, 'channels:\n  "slack:#general":\n    model: model-c\n');
+    const bot = await stack.startBot(env);
+    try {
+      const ts = `${Math.floor(Date.now() / 1000)}.000400`;
+      await stack.slackEvent(mention('by name', { ts }));
+      await expect.poll(() => threadTexts(stack.slack, 'C222', ts).at(-1), { timeout: 30_000 }).toMatch(/^you said: by name/);
+      expect(stack.model.requests.at(-1)!.model).toBe('model-c');
+    } finally {
+      bot.child.kill('SIGTERM');
+      expect((await exitOf(bot)).code).toBe(0);
+    }
+  });
+
   it('SIGHUP and config reload: the next message runs with the new files; a mistake is logged and the old ones kept', async () => {
     fs.writeFileSync(file, 'channels:\n  "slack:C222":\n    model: model-b\n  "discord:*":\n    model: model-c\n');
     const check = await runBuilt(CLI, ['config', 'check'], { ...stack.env, ...env });

@@ -46,16 +46,16 @@ describe('CHANNEL_CONFIG', () => {
       { 'reviewer.md': REVIEWER },
     );
     expect(p.channels).toEqual([
-      { selector: '*', profile: { model: 'gpt-a' } },
-      { selector: 'slack:C0123', profile: { model: 'gpt-b', instructions: 'Payments team.', tools: ['grep'], agent: 'reviewer', allowedUsers: ['slack:U1', 'slack:U2'] } },
-      { selector: 'discord:42', profile: {} },
-      { selector: 'slack:*', profile: {} },
+      { selector: '*', profile: { model: 'gpt-a' }, line: 2 },
+      { selector: 'slack:C0123', profile: { model: 'gpt-b', instructions: 'Payments team.', tools: ['grep'], agent: 'reviewer', allowedUsers: ['slack:U1', 'slack:U2'] }, line: 4 },
+      { selector: 'discord:42', profile: {}, line: 11 },
+      { selector: 'slack:*', profile: {}, line: 12 },
     ]);
   });
 
   it('reads JSON the same way', () => {
     const p = load(JSON.stringify({ channels: { '*': { model: 'gpt-b', tools: [] } } }), undefined, 'channels.json');
-    expect(p.channels).toEqual([{ selector: '*', profile: { model: 'gpt-b', tools: [] } }]);
+    expect(p.channels).toEqual([{ selector: '*', profile: { model: 'gpt-b', tools: [] }, line: 1 }]);
   });
 
   it('an empty file is no profiles', () => {
@@ -92,7 +92,7 @@ describe('CHANNEL_CONFIG', () => {
     expect(problem('channels:\n  "*":\n    model: [unclosed\n').message).toMatch(/channels\.yaml, line [34]: Flow sequence/);
     expect(problem('channels:\n  "*":\n    instructions: Note: be brief\n').message).toMatch(/line 3: Nested mappings are not allowed in compact mappings \(put text that holds ": " in quotes\)$/);
     expect(problem('channels:\n  "*": {}\n  "*": {}').message).toMatch(/channels\.yaml, line 3: Map keys must be unique$/);
-    expect(problem('channels:\n  "slack:#ops": {}').message).toMatch(/line 2, channels\.slack:#ops: names a Slack channel by its name: use its id/);
+    expect(problem('channels:\n  "slack:#Not A Name": {}').message).toMatch(/line 2, channels\.slack:#Not A Name: is not a Slack channel name/);
     expect(problem('channels:\n  "slack":\n    model: gpt-a').message).toMatch(/line 2, channels\.slack: is not a place: use \*, a platform/);
     expect(problem('channels:\n  "*":\n    allowedUsers: [U123]').message).toMatch(/line 3, channels\.\*\.allowedUsers\[0\]: must be platform:userId/);
     expect(problem('chanels:\n  "*": {}').message).toMatch(/line 1, chanels: is not a setting \(did you mean channels\?\)/);
@@ -146,17 +146,38 @@ describe('AGENTS_DIR', () => {
 });
 
 describe('ProfileHolder', () => {
-  it('a reload with a mistake keeps what was loaded', () => {
+  it('a reload with a mistake keeps what was loaded', async () => {
     const dir = folder({ 'c.yaml': 'channels:\n  "*":\n    model: gpt-a' });
     const holder = new ProfileHolder({ ...base, channelConfig: path.join(dir, 'c.yaml'), agentsDir: undefined });
     fs.writeFileSync(path.join(dir, 'c.yaml'), 'channels:\n  "*":\n    model: gpt-b');
-    holder.reload();
+    await holder.reload();
     expect(holder.current.channels[0]!.profile.model).toBe('gpt-b');
-    expect(holder.version).toBe(1);
     fs.writeFileSync(path.join(dir, 'c.yaml'), 'channels:\n  "*":\n    modle: gpt-a');
-    expect(() => holder.reload()).toThrow(ProfileError);
+    await expect(holder.reload()).rejects.toThrow(ProfileError);
     expect(holder.current.channels[0]!.profile.model).toBe('gpt-b');
-    expect(holder.version).toBe(1);
+  });
+
+  it('slack:#name places are looked up, at once and at each reload; a name no channel has is a mistake with its line', async () => {
+    const dir = folder({ 'c.yaml': 'channels:\n  "slack:#payments":\n    model: gpt-b\n' });
+    const holder = new ProfileHolder({ ...base, channelConfig: path.join(dir, 'c.yaml'), agentsDir: undefined });
+    // Not looked up yet: the place matches nothing.
+    expect(holder.current.names).toBeUndefined();
+    const asked: string[][] = [];
+    const channels = new Map([['payments', ['C1']], ['ops', ['C2']]]);
+    await holder.useNames(async (names) => {
+      asked.push([...names]);
+      return new Map([...channels].filter(([n]) => names.includes(n)));
+    });
+    expect(asked).toEqual([['payments']]);
+    expect(holder.current.names).toEqual(new Map([['slack:#payments', ['C1']]]));
+    fs.writeFileSync(path.join(dir, 'c.yaml'), 'channels:\n  "slack:#ops": {}\n  "slack:#gone":\n    model: gpt-a\n');
+    const err = await holder.reload().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProfileError);
+    expect((err as Error).message).toMatch(/c\.yaml, line 3, channels\.slack:#gone: no Slack channel of that name that the bot can see/);
+    expect(holder.current.names).toEqual(new Map([['slack:#payments', ['C1']]]));
+    fs.writeFileSync(path.join(dir, 'c.yaml'), 'channels:\n  "slack:#ops": {}\n');
+    await holder.reload();
+    expect(holder.current.names).toEqual(new Map([['slack:#ops', ['C2']]]));
   });
 });
 
@@ -169,7 +190,7 @@ describe('the examples in docs/', () => {
       models: ['gpt-5', 'claude-sonnet-4.5', 'gpt-5-mini'],
       modelsListed: true,
     });
-    expect(p.channels.map((c) => c.selector)).toEqual(['*', 'slack:C0123456789', 'slack:T0123456789', 'discord:100000000000000001', 'discord:200000000000000001']);
+    expect(p.channels.map((c) => c.selector)).toEqual(['*', 'slack:C0123456789', 'slack:#releases', 'slack:T0123456789', 'discord:100000000000000001', 'discord:200000000000000001']);
     expect(p.agents.map((a) => a.name)).toEqual(['release-helper', 'reviewer']);
     expect(p.skills.map((s) => s.name)).toEqual(['release']);
   });

@@ -14,6 +14,15 @@ export function conversationMethods(state: SlackState): Methods {
       const more = from + limit < within.length;
       return { ok: true, messages: [...(parent ? [parent] : []), ...page], has_more: more, response_metadata: { next_cursor: more ? String(from + limit) : '' } };
     },
+    // The channels the bot sees, a page of `limit` at a time (at most two per page here, so paging is exercised).
+    'conversations.list': (args) => {
+      const all = [...new Set(['C222', ...state.channelNames.keys(), ...state.privates.keys()])].filter((id) => state.privates.get(id)?.kind !== 'mpim');
+      const limit = Math.min(Number(args.limit ?? 100), 2);
+      const from = Number(args.cursor ?? 0);
+      const more = from + limit < all.length;
+      const channels = all.slice(from, from + limit).map((id) => ({ id, name: state.channelNames.get(id) ?? `channel-${id.toLowerCase()}`, is_private: state.privates.has(id) }));
+      return { ok: true, channels, response_metadata: { next_cursor: more ? String(from + limit) : '' } };
+    },
     'conversations.open': (args) => ({ ok: true, channel: { id: `D${String(args.users)}` } }),
     'conversations.info': (args) => {
       const p = state.privates.get(String(args.channel));

@@ -25,6 +25,8 @@ export interface SlackState {
   /** Display names `users.info` gives. */
   names: Map<string, string>;
   privates: Map<string, { members: string[]; kind: 'private' | 'mpim' }>;
+  /** Channel id → its name, as `conversations.list` names channels (the rest are `channel-<id>`). */
+  channelNames: Map<string, string>;
   /** The file host: path → content. */
   files: Map<string, { content: Buffer; mimetype: string }>;
   /** Ids given out (files, uploads). */

@@ -27,6 +27,10 @@ describe('channel profiles', () => {
     expect(specificity('discord:C1', slackThread)).toBeUndefined();
     expect(specificity('slack:C2', slackThread)).toBeUndefined();
     expect(specificity('discord:CH1', discordThread)).toBe(3);
+    // By name: through the ids looked up for it; not looked up, it matches nothing.
+    expect(specificity('slack:#general', slackThread, new Map([['slack:#general', ['C1']]]))).toBe(3);
+    expect(specificity('slack:#general', slackThread, new Map([['slack:#general', ['C9']]]))).toBeUndefined();
+    expect(specificity('slack:#general', slackThread)).toBeUndefined();
   });
 
   it('merges every matching entry field by field, the most specific last, whatever the file order', () => {
