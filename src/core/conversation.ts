@@ -179,6 +179,9 @@ export class Conversation {
   async decideApproval(clicker: ThreadRef, requestId: string, choice: ApprovalChoice, clicked?: Record<string, string>): Promise<ClickAnswer> {
     const desk = this.options.approvals;
     if (!desk) return { ok: false, text: 'Tool approvals are not enabled on this bot.' };
+    // Someone the bot does not answer here (ALLOWED_*, the channel profile's people) decides nothing here either.
+    const refusal = this.gate.refusal(clicker);
+    if (refusal) return { ok: false, text: refusal.text };
     try {
       return await desk.decide(clicker, requestId, choice, clicked);
     } catch (err) {
@@ -333,8 +336,8 @@ export class Conversation {
           defaultModel: this.options.defaultModel,
           agents: agentsOffered(profileFor(loaded, thread), loaded.agents),
           isAdmin: (t) => this.isAdmin(t),
-          // Behind the thread's running turn, whose record update would otherwise write over the choice.
-          inLine: (fn) => this.queue.run(resolved, fn),
+          // Behind the thread's running turn, and apart from a 👍/👎 being counted: each writes the whole record.
+          inLine: (fn) => this.queue.run(resolved, () => this.votes.run(id, fn)),
         });
       }
       case 'help':

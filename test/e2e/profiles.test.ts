@@ -80,6 +80,9 @@ describe('channel profiles, models and agents', () => {
     expect(await c.handleMessage(slackThread('2.2', 'U2', 'T1', 'C2'), 'let me in')).toMatchObject({ kind: 'refusal', text: expect.stringMatching(/in this channel I only answer the people it has been set up for/) });
     expect(h.model.requests.length).toBe(before);
     expect(await c.handleMessage(slackThread('1.2', 'U2', 'T1', 'C1'), 'hi')).toMatchObject({ kind: 'answer' });
+    // Nor does someone not answered there decide a tool approval there.
+    expect(await c.decideApproval(slackThread('2.2', 'U2', 'T1', 'C2'), 'any-request', 'once')).toEqual({ ok: false, text: expect.stringMatching(/set up for/) });
+    expect(await c.decideApproval(slackThread('2.2', 'U1', 'T1', 'C2'), 'any-request', 'once')).not.toEqual({ ok: false, text: expect.stringMatching(/set up for/) });
   });
 
   it('model NAME switches the thread (its session goes on), is shown in history, and default goes back', async () => {
