@@ -2,7 +2,7 @@ import type { CopilotSession } from '@github/copilot-sdk';
 import { describe, expect, it, vi } from 'vitest';
 import type { SessionId } from '../../../../src/domain.js';
 import { TurnFailedError } from '../../../../src/agent/agent.js';
-import { SessionPool } from '../../../../src/agent/copilot/session-pool.js';
+import { SessionPool, type SessionPoolOptions } from '../../../../src/agent/copilot/session-pool.js';
 import type { SessionLock } from '../../../../src/agent/locks/lock.js';
 import { silentLogger } from '../../../../src/infra/log.js';
 
@@ -25,28 +25,35 @@ function locks() {
   return { lock, held };
 }
 
+/** A pool with long idle times and no limit of live sessions; `open` and the waits as the test needs. */
+function poolWith(lock: SessionLock, o: Pick<SessionPoolOptions, 'open' | 'lockWaitMs'> & Partial<SessionPoolOptions>): SessionPool {
+  return new SessionPool({
+    locks: lock,
+    disconnected: () => undefined,
+    ready: () => Promise.resolve(),
+    stopping: () => false,
+    idleMs: 60_000,
+    maxLive: 0,
+    closeWhenIdle: false,
+    logger: silentLogger,
+    ...o,
+  });
+}
+
 describe('the session pool', () => {
   it('a session the runtime never opens fails the message instead of holding the thread; one that opens late is closed, then its lock freed', async () => {
     const { lock, held } = locks();
     const disconnect = vi.fn(() => Promise.resolve());
     let openLate!: () => void;
     let opens = 0;
-    const pool = new SessionPool({
-      locks: lock,
+    const pool = poolWith(lock, {
       open: () => {
         opens++;
         if (opens > 1) return Promise.resolve({ session: { disconnect } as unknown as CopilotSession, created: false });
         return new Promise((resolve) => (openLate = () => resolve({ session: { disconnect } as unknown as CopilotSession, created: false })));
       },
-      disconnected: () => undefined,
-      ready: () => Promise.resolve(),
-      stopping: () => false,
-      idleMs: 60_000,
-      maxLive: 0,
-      closeWhenIdle: false,
       lockWaitMs: 0,
       openTimeoutMs: 50,
-      logger: silentLogger,
     });
     const id = 'local-team-wedged' as SessionId;
     await expect(pool.acquire(id)).rejects.toThrow(TurnFailedError);
@@ -66,21 +73,13 @@ describe('the session pool', () => {
   it('a turn never runs on a session opened with another shape: it waits for a reader to let go, then reopens it with its profile', async () => {
     const { lock } = locks();
     const opened: Array<{ profile: unknown; session: CopilotSession }> = [];
-    const pool = new SessionPool({
-      locks: lock,
+    const pool = poolWith(lock, {
       open: (_id, _reading, _as, profile) => {
         const session = { disconnect: () => Promise.resolve() } as unknown as CopilotSession;
         opened.push({ profile, session });
         return Promise.resolve({ session, created: false });
       },
-      disconnected: () => undefined,
-      ready: () => Promise.resolve(),
-      stopping: () => false,
-      idleMs: 60_000,
-      maxLive: 0,
-      closeWhenIdle: false,
       lockWaitMs: 1000,
-      logger: silentLogger,
     });
     const id = 'slack-T1-C2-1_1' as SessionId;
     const reader = await pool.acquire(id, { reading: true, shape: 'plain' });
