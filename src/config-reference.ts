@@ -47,11 +47,11 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
     title: "Channel profiles, models and agents (docs/channels.md)",
     blocks: [
       {
-        about: "More models a thread may switch to with `/copilot model NAME` (comma-separated; COPILOT_MODEL is always\none). Set, it is also the only models CHANNEL_CONFIG may name. Empty: threads keep COPILOT_MODEL.",
+        about: "More models a thread may switch to with `/copilot model NAME` (comma-separated; COPILOT_MODEL is always\none). Set, it is also the only models CHANNEL_CONFIG and agents may name. Empty: only COPILOT_MODEL is on offer.",
         settings: [["COPILOT_MODELS", ""]],
       },
       {
-        about: "A YAML or JSON file mapping places (Slack channel ids or #names, workspace ids, Discord channel or guild ids, *) to a model,\ninstructions, tools, an agent and allowed people (example: docs/channels.example.yaml). Reloaded on\nSIGHUP or `copilot-threads config reload`; a mistake is reported with its file, line and key.",
+        about: "A YAML or JSON file mapping places (Slack channel ids or #names, workspace ids, Discord channel or guild ids, *) to a model,\ninstructions, tools, an agent and allowed people (example: docs/examples/channels.yaml). Reloaded on\nSIGHUP or `copilot-threads config reload`; a mistake is reported with its file, line and key.",
         settings: [["CHANNEL_CONFIG", ""]],
       },
       {

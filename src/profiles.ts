@@ -53,8 +53,12 @@ export interface ProfileSources {
 }
 
 const PERSON = /^[a-z]+:[^,\s]+$/;
-/** `*`, `slack:*`, `slack:C…`, `slack:T…`, `discord:<id>`, `local:<thread>`. */
-const SELECTOR = /^(\*|[a-z]+:(\*|[^\s*#]+)|slack:#[a-z0-9][a-z0-9._-]{0,79})$/;
+/**
+ * `*`, a platform (`slack:*`), Slack ids (`slack:C…`, `G…`, `D…`, a workspace `T…`, an org `E…`) or
+ * names (`slack:#name`), Discord ids (digits), a console thread (`local:<name>`). A place that
+ * can never match (`slack:payments`, `slakc:C0123`) is a mistake, not a silent no-op.
+ */
+const SELECTOR = /^(\*|(slack|discord|local):\*|slack:[CGDTE][A-Z0-9]+|slack:#[a-z0-9][a-z0-9._-]{0,79}|discord:\d{5,25}|local:[^\s*#]+)$/;
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Bigger files are a mistake (a log, a binary), not a configuration. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -191,7 +195,14 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
   }
   const out: Array<{ selector: string; profile: ChannelProfile; line: number }> = [];
   for (const [selector, given] of Object.entries(parsed.data!.channels)) {
-    if (!SELECTOR.test(selector)) fail(['channels', selector], /^slack:#/.test(selector) ? 'is not a Slack channel name (lower-case letters, digits, - _ .)' : 'is not a place: use *, a platform (slack:*), a workspace or channel id (slack:T0123, slack:C0123, discord:<id>), or slack:#channel-name');
+    if (!SELECTOR.test(selector)) {
+      const hint = /^slack:#/.test(selector)
+        ? 'is not a Slack channel name (lower-case letters, digits, - _ .)'
+        : /^slack:[a-z]/.test(selector)
+          ? `is not a Slack id: for a channel by its name write slack:#${selector.slice(6)}`
+          : 'is not a place: use *, a platform (slack:*, discord:*, local:*), a Slack id (slack:C0123…, slack:T0123…) or slack:#channel-name, or a Discord id (discord:<digits>)';
+      fail(['channels', selector], hint);
+    }
     const profile: ChannelProfile = given;
     profile.tools?.forEach((tool, i) => {
       if (!sources.tools.includes(tool)) {

@@ -22,6 +22,7 @@ import { gitHubCallbackRoute } from '../../adapters/web/github-callback.js';
 import { ProfileError } from '../profiles.js';
 import { describeProfiles } from '../app.js';
 import { removePidFile, writePidFile } from '../infra/pid.js';
+import { writeReloadStatus } from '../infra/reload-status.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Each shutdown step after the turns; the whole shutdown ends within the grace period plus the margin. */
@@ -57,10 +58,26 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {
     if (!app) return logger.warn('SIGHUP before the bot was ready: nothing reloaded (it loaded the files just now)');
     const profiles = app.profiles;
+    // Told to `config reload` too, which waits for it; a status that cannot be written is only logged.
+    const tell = (ok: boolean, said: string) => {
+      try {
+        writeReloadStatus(config.copilotHome, { ok, said });
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'could not write the reload status for config reload');
+      }
+    };
     profiles.reload().then(
-      () => logger.info(describeProfiles(profiles), 'channel profiles and agents reloaded'),
+      () => {
+        const loaded = describeProfiles(profiles);
+        logger.info(loaded, 'channel profiles and agents reloaded');
+        tell(true, `places: ${(loaded.places as string[]).join(', ') || 'none'}; agents: ${(loaded.agents as string[]).join(', ') || 'none'}; skills: ${(loaded.skills as string[]).join(', ') || 'none'}`);
+      },
       // A reload that fails leaves the bot as it was.
-      (err: unknown) => logger.error({ problem: err instanceof ProfileError ? err.message : String(err) }, 'reload refused: the files have a mistake; what was loaded before stays'),
+      (err: unknown) => {
+        const problem = err instanceof ProfileError ? err.message : String(err);
+        logger.error({ problem }, 'reload refused: the files have a mistake; what was loaded before stays');
+        tell(false, problem);
+      },
     );
   });
   const http = await startHttpServer({ port: config.port, routes, health: () => health(app!, model) });

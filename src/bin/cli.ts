@@ -26,6 +26,10 @@ import { parseDuration } from '../cli/table.js';
 import { styleFor, useColour } from '../infra/terminal-style.js';
 import { loadProfiles, ProfileError } from '../profiles.js';
 import { pidFile, runningBot } from '../infra/pid.js';
+import { awaitReloadStatus } from '../infra/reload-status.js';
+
+/** How long `config reload` waits for the bot's answer (a Slack name lookup is in it). */
+const RELOAD_ANSWER_MS = 15_000;
 
 export const USAGE = `Usage: copilot-threads [sessions] <command>
 
@@ -139,7 +143,7 @@ async function usersCommand(args: string[], values: { json: boolean; 'log-level'
  * `config check | config reload`: the files are read here first, so a mistake is shown to the
  * person who made it (the bot would only log it and keep the old ones); then the bot is signalled.
  */
-function configCommand(args: string[], io: Out): number {
+async function configCommand(args: string[], io: Out): Promise<number> {
   const [verb, ...extra] = args;
   if (extra.length || (verb !== 'check' && verb !== 'reload')) throw new UsageError('config check | config reload');
   const config = loadConfig(process.env, { needModel: false });
@@ -159,8 +163,19 @@ function configCommand(args: string[], io: Out): number {
     io.err(`no bot is running with COPILOT_HOME=${config.copilotHome} on this host (${pidFile(config.copilotHome)} names none): it reads the files when it starts`);
     return 1;
   }
+  const since = Date.now();
   process.kill(pid, 'SIGHUP');
-  io.out(`Asked the bot (pid ${pid}) to reload; its log says "channel profiles and agents reloaded". Each thread's next message uses them.`);
+  // The bot reads the files itself (and looks Slack channel names up): its answer is what counts.
+  const status = await awaitReloadStatus(config.copilotHome, pid, since, RELOAD_ANSWER_MS);
+  if (!status) {
+    io.err(`asked the bot (pid ${pid}) to reload; it did not say how it went within ${RELOAD_ANSWER_MS / 1000} s: see its log`);
+    return 1;
+  }
+  if (!status.ok) {
+    io.err(`the bot (pid ${pid}) refused the reload and goes on with what it had: ${status.said}`);
+    return 1;
+  }
+  io.out(`The bot (pid ${pid}) reloaded them (${status.said}). Each thread's next message uses them.`);
   return 0;
 }
 

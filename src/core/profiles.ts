@@ -29,16 +29,24 @@ export function specificity(selector: ProfileSelector, thread: Pick<ThreadRef, '
   return undefined;
 }
 
-/** The thread's profile: every matching entry, least specific first, later fields over earlier. */
+/**
+ * The thread's profile: every matching entry, least specific first, later fields over earlier;
+ * `instructions` add up instead (everywhere's, then the workspace's, then the channel's).
+ */
 export function profileFor(profiles: ChannelProfiles, thread: Pick<ThreadRef, 'platform' | 'workspace' | 'channel' | 'parent'>): ChannelProfile {
   const matching = profiles.channels
     .map((entry, order) => ({ entry, order, rank: specificity(entry.selector, thread, profiles.names) }))
     .filter((m): m is typeof m & { rank: number } => m.rank !== undefined)
     .sort((a, b) => a.rank - b.rank || a.order - b.order);
   const merged: ChannelProfile = {};
+  const instructions: string[] = [];
   for (const { entry } of matching) {
     for (const [key, value] of Object.entries(entry.profile)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    if (entry.profile.instructions !== undefined) instructions.push(entry.profile.instructions);
   }
+  const joined = instructions.filter(Boolean).join('\n\n');
+  if (joined) merged.instructions = joined;
+  else delete merged.instructions;
   return merged;
 }
 
@@ -53,7 +61,8 @@ export function sessionProfile(profile: ChannelProfile, choice: ThreadChoice, of
   // The place's own list of agents narrows what a thread there may choose.
   const agents = profile.agents ? offer.agents.filter((a) => profile.agents!.includes(a)) : offer.agents;
   const model = choice.model !== undefined && offer.models.includes(choice.model) ? choice.model : profile.model;
-  const agent = choice.agent !== undefined && agents.includes(choice.agent) ? choice.agent : profile.agent;
+  // The place's own agent too is one of its agents (entries of different places may disagree).
+  const agent = choice.agent !== undefined && agents.includes(choice.agent) ? choice.agent : profile.agent !== undefined && agents.includes(profile.agent) ? profile.agent : undefined;
   return {
     ...(model !== undefined ? { model } : {}),
     ...(agent !== undefined ? { agent } : {}),

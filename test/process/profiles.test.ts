@@ -87,17 +87,22 @@ describe('CHANNEL_CONFIG on the built bot', () => {
       fs.writeFileSync(file, 'channels:\n  "slack:C222":\n    model: model-c\n');
       const reload = await runBuilt(CLI, ['config', 'reload'], { ...stack.env, ...env });
       expect(reload.code).toBe(0);
-      expect(reload.output).toMatch(new RegExp(`Asked the bot \\(pid ${bot.pid}\\) to reload`));
-      await bot.waitFor(/channel profiles and agents reloaded/);
+      expect(reload.output).toMatch(new RegExp(`The bot \\(pid ${bot.pid}\\) reloaded them \\(places: slack:C222; agents: none; skills: none\\)`));
+      expect(bot.output()).toMatch(/channel profiles and agents reloaded/);
       await stack.slackEvent(mention('second', { ts: ts.replace(/0300$/, '0301'), thread_ts: ts }));
       await expect.poll(() => threadTexts(stack.slack, 'C222', ts).at(-1), { timeout: 30_000 }).toMatch(/^you said: second \| earlier: first/);
       expect(models().at(-1)).toBe('model-c');
 
-      // A mistake: the bot says so in its log and goes on with what it had.
+      // A mistake: the bot says so in its log (and to config reload) and goes on with what it had.
       fs.writeFileSync(file, 'channels:\n  "slack:C222":\n    model: model-z\n');
       process.kill(bot.pid, 'SIGHUP');
       await bot.waitFor(/reload refused: the files have a mistake/);
       expect(bot.output()).toMatch(/model-z is not in COPILOT_MODELS/);
+      // A mistake only the bot finds (a Slack channel name no channel has): config reload hears it from the bot.
+      fs.writeFileSync(file, 'channels:\n  "slack:#nowhere":\n    model: model-b\n');
+      const refused = await runBuilt(CLI, ['config', 'reload'], { ...stack.env, ...env });
+      expect(refused.code).toBe(1);
+      expect(refused.output).toMatch(/the bot \(pid \d+\) refused the reload and goes on with what it had: CHANNEL_CONFIG: \S+, line 2, channels\.slack:#nowhere: no Slack channel of that name/);
       await stack.slackEvent(mention('third', { ts: ts.replace(/0300$/, '0302'), thread_ts: ts }));
       await expect.poll(() => threadTexts(stack.slack, 'C222', ts).at(-1), { timeout: 30_000 }).toMatch(/^you said: third/);
       expect(models().at(-1)).toBe('model-c');

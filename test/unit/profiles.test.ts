@@ -42,13 +42,13 @@ const REVIEWER = '---\nname: reviewer\ndescription: Reviews changes\ntools: [gre
 describe('CHANNEL_CONFIG', () => {
   it('reads channels with every field, in the file order', () => {
     const p = load(
-      ['channels:', '  "*":', '    model: gpt-a', '  "slack:C0123":', '    model: gpt-b', '    instructions: |', '      Payments team.', '    tools: [grep]', '    agent: reviewer', '    allowedUsers: [slack:U1, slack:U2]', '  "discord:42": {}', '  "slack:*":'].join('\n'),
+      ['channels:', '  "*":', '    model: gpt-a', '  "slack:C0123":', '    model: gpt-b', '    instructions: |', '      Payments team.', '    tools: [grep]', '    agent: reviewer', '    allowedUsers: [slack:U1, slack:U2]', '  "discord:42000000": {}', '  "slack:*":'].join('\n'),
       { 'reviewer.md': REVIEWER },
     );
     expect(p.channels).toEqual([
       { selector: '*', profile: { model: 'gpt-a' }, line: 2 },
       { selector: 'slack:C0123', profile: { model: 'gpt-b', instructions: 'Payments team.', tools: ['grep'], agent: 'reviewer', allowedUsers: ['slack:U1', 'slack:U2'] }, line: 4 },
-      { selector: 'discord:42', profile: {}, line: 11 },
+      { selector: 'discord:42000000', profile: {}, line: 11 },
       { selector: 'slack:*', profile: {}, line: 12 },
     ]);
   });
@@ -93,6 +93,9 @@ describe('CHANNEL_CONFIG', () => {
     expect(problem('channels:\n  "*":\n    instructions: Note: be brief\n').message).toMatch(/line 3: Nested mappings are not allowed in compact mappings \(put text that holds ": " in quotes\)$/);
     expect(problem('channels:\n  "*": {}\n  "*": {}').message).toMatch(/channels\.yaml, line 3: Map keys must be unique$/);
     expect(problem('channels:\n  "slack:#Not A Name": {}').message).toMatch(/line 2, channels\.slack:#Not A Name: is not a Slack channel name/);
+    expect(problem('channels:\n  "slack:payments": {}').message).toMatch(/channels\.slack:payments: is not a Slack id: for a channel by its name write slack:#payments/);
+    expect(problem('channels:\n  "slakc:C0123": {}').message).toMatch(/channels\.slakc:C0123: is not a place/);
+    expect(problem('channels:\n  "discord:general": {}').message).toMatch(/is not a place/);
     expect(problem('channels:\n  "slack":\n    model: gpt-a').message).toMatch(/line 2, channels\.slack: is not a place: use \*, a platform/);
     expect(problem('channels:\n  "*":\n    allowedUsers: [U123]').message).toMatch(/line 3, channels\.\*\.allowedUsers\[0\]: must be platform:userId/);
     expect(problem('chanels:\n  "*": {}').message).toMatch(/line 1, chanels: is not a setting \(did you mean channels\?\)/);

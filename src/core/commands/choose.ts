@@ -44,7 +44,7 @@ export function inEffect(record: Pick<ThreadRecord, 'model' | 'agent'> | undefin
   const agent: InEffect['agent'] =
     record?.agent !== undefined && offer.agents.includes(record.agent)
       ? { name: record.agent, from: 'thread' }
-      : profile.agent !== undefined
+      : profile.agent !== undefined && offer.agents.includes(profile.agent)
         ? { name: profile.agent, from: 'channel' }
         : { name: undefined, from: 'bot' };
   return { model, agent };

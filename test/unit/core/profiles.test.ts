@@ -34,8 +34,9 @@ describe('channel profiles', () => {
   });
 
   it('merges every matching entry field by field, the most specific last, whatever the file order', () => {
-    expect(profileFor(profiles, slackThread)).toEqual({ model: 'channel-model', tools: ['grep'], instructions: 'Workspace T1.', agent: 'slack-agent' });
-    expect(profileFor(profiles, { ...slackThread, channel: 'C2' })).toEqual({ model: 'everywhere', instructions: 'Workspace T1.', agent: 'slack-agent' });
+    // Instructions add up, the most specific last.
+    expect(profileFor(profiles, slackThread)).toEqual({ model: 'channel-model', tools: ['grep'], instructions: 'Be brief.\n\nWorkspace T1.', agent: 'slack-agent' });
+    expect(profileFor(profiles, { ...slackThread, channel: 'C2' })).toEqual({ model: 'everywhere', instructions: 'Be brief.\n\nWorkspace T1.', agent: 'slack-agent' });
     expect(profileFor(profiles, discordThread)).toEqual({ model: 'guild-model', instructions: 'Be brief.', agent: 'reviewer', allowedUsers: ['discord:U1'] });
     expect(profileFor(profiles, { platform: 'local', workspace: 'me', channel: 'x' })).toEqual({ model: 'everywhere', instructions: 'Be brief.' });
     expect(profileFor({ channels: [], agents: [], skills: [] }, slackThread)).toEqual({});
@@ -49,6 +50,8 @@ describe('channel profiles', () => {
     expect(sessionProfile({}, {}, offer)).toEqual({});
     // A place's own list of agents: a choice outside it is not taken there.
     expect(sessionProfile({ agents: [], skills: ['s'] }, { agent: 'reviewer' }, offer)).toEqual({ agents: [], skills: ['s'] });
+    // A workspace's list and a channel's agent that disagree: no agent, rather than one the place does not offer.
+    expect(sessionProfile({ agents: ['other'], agent: 'reviewer' }, {}, { ...offer, agents: ['reviewer', 'other'] })).toEqual({ agents: ['other'] });
   });
 
   it('allowedUsers narrows who is answered', () => {

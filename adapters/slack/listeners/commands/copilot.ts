@@ -17,7 +17,7 @@ import { parsePermalink, workspaceOf } from '../../thread.js';
 export const SLASH_HELP = [
   '**Copilot in this workspace** keeps one session per thread. Mention me in a thread to talk.',
   ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]')}\`: ${what}`),
-  'In a thread you can also write `@copilot history`, `@copilot forget` or `@copilot help`.',
+  'In a thread you can also write `@copilot history`, `@copilot forget`, `@copilot model [name]`, `@copilot agent [name]` or `@copilot help`.',
 ].join('\n');
 
 export function copilotCommand(app: App, ctx: SlackContext): void {
