@@ -33,9 +33,9 @@ export interface ThreadRecord {
    * context for the next turn starts after it. Absent on records from before context was read.
    */
   seen?: string;
-  /** The model the thread switched to (`/copilot model`); absent: its channel's, or the bot's. */
+  /** The model the thread switched to (`/copilot model`); absent: its channel's, or the bot's. Kept beside the record (see `get`). */
   model?: string;
-  /** The custom agent the thread switched to (`/copilot agent`); absent: its channel's, or none. */
+  /** The custom agent the thread switched to (`/copilot agent`); absent: its channel's, or none. Kept beside the record. */
   agent?: string;
   /** The latest 👍/👎 on an answer of this thread, and how many of each (see `recordFeedback`). */
   feedback?: { up: number; down: number; last?: { by: string; vote: 'up' | 'down'; at: string } };
@@ -73,6 +73,17 @@ export interface ThreadRegistry {
   list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
 }
 
+/** A thread's own model and agent (`model NAME`, `agent NAME`). */
+export interface ThreadChoice {
+  model?: string;
+  agent?: string;
+}
+
+/** Where a thread's choices are kept: beside its record, not in it (see `get`); no record shape, so `list` skips it. */
+function choiceKey(id: SessionId): string {
+  return `${id}#choice`;
+}
+
 /** What `choose` changes: a name sets, null clears, absent keeps. */
 export interface ThreadChoiceChange {
   model?: string | null;
@@ -86,12 +97,28 @@ export class KeyvThreadRegistry implements ThreadRegistry {
     private readonly calls: StoreCalls,
   ) {}
 
+  /**
+   * The record with the thread's own model and agent, which live under a key of their own: a turn's
+   * record update (a read, then a write of the whole record), here or on another instance, can then
+   * never write over a switch made meanwhile.
+   */
   async get(id: SessionId): Promise<ThreadRecord | undefined> {
+    const [record, choice] = await Promise.all([this.record(id), this.calls.run('read', () => this.choices.get(choiceKey(id)))]);
+    return record && choice ? { ...record, ...choice } : record;
+  }
+
+  /** The record as stored (no choices): what a read-modify-write of it works on. */
+  private async record(id: SessionId): Promise<ThreadRecord | undefined> {
     return (await this.calls.run('read', () => this.keyv.get(id))) ?? undefined;
   }
 
+  /** The same table: a choice has no record shape, so `list` passes it over. */
+  private get choices(): Keyv<ThreadChoice> {
+    return this.keyv;
+  }
+
   async recordTurn(id: SessionId, ref: ThreadRef, at: Date, prompt?: string, seen?: string): Promise<ThreadRecord> {
-    const existing = await this.get(id);
+    const existing = await this.record(id);
     const record: ThreadRecord = existing
       ? {
           ...existing,
@@ -120,21 +147,21 @@ export class KeyvThreadRegistry implements ThreadRegistry {
     return record;
   }
 
-  async choose(id: SessionId, choice: ThreadChoiceChange): Promise<ThreadRecord | undefined> {
+  async choose(id: SessionId, change: ThreadChoiceChange): Promise<ThreadRecord | undefined> {
     const existing = await this.get(id);
     if (!existing) return undefined;
-    const record: ThreadRecord = { ...existing };
+    const choice: ThreadChoice = {};
     for (const key of ['model', 'agent'] as const) {
-      const value = choice[key];
-      if (value === null) delete record[key];
-      else if (value !== undefined) record[key] = value;
+      const value = change[key] === undefined ? existing[key] : change[key];
+      if (value !== null && value !== undefined) choice[key] = value;
     }
-    await this.calls.run('write', () => this.keyv.set(id, record));
-    return record;
+    await this.calls.run('write', () => (Object.keys(choice).length ? this.choices.set(choiceKey(id), choice) : this.choices.delete(choiceKey(id))));
+    const { model: _model, agent: _agent, ...rest } = existing;
+    return { ...rest, ...choice };
   }
 
   async recordFeedback(id: SessionId, vote: 'up' | 'down', by: string, at: Date): Promise<ThreadRecord | undefined> {
-    const existing = await this.get(id);
+    const existing = await this.record(id);
     if (!existing) return undefined;
     const counts = existing.feedback ?? { up: 0, down: 0 };
     const record: ThreadRecord = { ...existing, feedback: { ...counts, [vote]: counts[vote] + 1, last: { by, vote, at: at.toISOString() } } };
@@ -143,7 +170,8 @@ export class KeyvThreadRegistry implements ThreadRegistry {
   }
 
   async delete(id: SessionId): Promise<boolean> {
-    return this.calls.run('delete', () => this.keyv.delete(id));
+    const [deleted] = await Promise.all([this.calls.run('delete', () => this.keyv.delete(id)), this.calls.run('delete', () => this.choices.delete(choiceKey(id)))]);
+    return deleted;
   }
 
   /** Fails rather than returning a partial or empty list: retention and prune decide deletions on it. */

@@ -44,6 +44,36 @@ describe.each(backends)('thread registry on %s', (_name, urlFor) => {
   });
 });
 
+describe.each(backends)("a thread's own model and agent on %s", (_name, urlFor) => {
+  it('are kept beside the record: turns recorded by any instance never write over them; delete takes them too; lists never show them', async () => {
+    const url = await urlFor();
+    if (!url) return;
+    const namespace = testNamespace();
+    const [a, b] = [await openStore(url, 5000, namespace), await openStore(url, 5000, namespace)];
+    const id = `slack-${run}-choice` as SessionId;
+    const ref = { platform: 'slack' as const, workspace: run, channel: 'C', thread: '9.9', user: 'U1' };
+    try {
+      expect(await b.registry.choose(id, { model: 'm-b' })).toBeUndefined();
+      await a.registry.recordTurn(id, ref, new Date());
+      expect(await b.registry.choose(id, { model: 'm-b', agent: 'reviewer' })).toMatchObject({ sessionId: id, model: 'm-b', agent: 'reviewer', turns: 1 });
+      // Another instance records a turn (its read-modify-write of the record) after the switch.
+      await a.registry.recordTurn(id, ref, new Date());
+      await a.registry.recordFeedback(id, 'up', 'U1', new Date());
+      expect(await a.registry.get(id)).toMatchObject({ turns: 2, model: 'm-b', agent: 'reviewer', feedback: { up: 1 } });
+      expect(await a.registry.choose(id, { agent: null })).toMatchObject({ model: 'm-b' });
+      expect((await b.registry.get(id))?.agent).toBeUndefined();
+      expect((await a.registry.list({ workspace: run })).map((r) => r.sessionId)).toEqual([id]);
+      await a.registry.delete(id);
+      await a.registry.recordTurn(id, ref, new Date());
+      expect(await b.registry.get(id)).not.toHaveProperty('model');
+    } finally {
+      await a.registry.delete(id);
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe.each(backends)('delivery claims on %s', (_name, urlFor) => {
   it('one claim wins per key, across separately opened stores (two instances) claiming at once', async () => {
     const url = await urlFor();
