@@ -59,13 +59,29 @@ export function startEntry(args: string[], env: NodeJS.ProcessEnv): { child: Chi
   return { child, output: () => out, exited };
 }
 
-/** A loopback port nothing listens on right now, for a process that needs a fixed PORT. */
-export function freePort(): Promise<number> {
+/**
+ * Ports for processes that need a fixed PORT come from below the kernel's ephemeral range
+ * (32768–60999 here), each test worker its own thousand: a port asked of the kernel (listen on
+ * 0) and given back could be handed to any other listener on port 0 (a model server, a fake, a
+ * runtime) before the process under test binds it, which CI saw ("PORT … is already in use").
+ */
+const PORT_BASE = 20_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 10) * 1000;
+let nextPort = 0;
+
+/** A loopback port nothing listens on right now, none handed out before by this worker. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 1000; tries++) {
+    const port = PORT_BASE + (nextPort++ % 1000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port in ${PORT_BASE}–${PORT_BASE + 999}`);
+}
+
+function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
