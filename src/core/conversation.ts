@@ -26,9 +26,9 @@ import { Accounts, type Credentials, type SignIn, type Tell } from './identity/a
 import { AccountRefusedError, TurnFailedError } from '../agent/agent.js';
 import { DEFAULT_CONTEXT_BUDGET, withAuthor, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
-import { choose, effectLine, inEffect } from './commands/choose.js';
-import { agentsOffered, profileFor, sessionProfile, type ProfileSource } from './profiles.js';
-import { NO_PROFILES, type SessionProfile } from '../domain.js';
+import { choose, effectLine } from './commands/choose.js';
+import { agentsOffered, inEffect, profileFor, sessionProfile, type Offer, type ProfileSource } from './profiles.js';
+import { NO_PROFILES, type ChannelProfiles, type SessionProfile } from '../domain.js';
 
 /**
  * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
@@ -308,7 +308,7 @@ export class Conversation {
           approvals: this.options.approvals,
           registry: this.options.registry,
           pageSize: this.pageSize,
-          setting: (record) => effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer(thread))),
+          setting: (record) => effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer(this.profiles()))),
         });
       }
       case 'forget':
@@ -426,10 +426,11 @@ export class Conversation {
         }
         id = await this.sessionOf(thread, line);
         // The record says where the thread's context starts and which model and agent it chose.
-        const offered = this.offer(thread);
+        const loaded = this.profiles();
+        const offered = this.offer(loaded);
         const recordRead = (options.context && options.messageId) || offered.models.length > 0 || offered.agents.length > 0 ? this.options.registry.get(id) : Promise.resolve(undefined);
         const [context, files, record] = await Promise.all([this.contextOf(recordRead, options), options.files, recordRead]);
-        const profile = this.sessionProfileOf(thread, record);
+        const profile = this.sessionProfileOf(loaded, thread, record, offered);
         const prompt = withContext(context, withAuthor(as?.login, withFiles(said, files)), this.contextBudget);
         const attachments = [...(context?.attached?.attachments ?? []), ...(files?.attachments ?? [])];
         const recording = this.options.registry.recordTurn(id, thread, this.now(), question || options.quoted?.[0]?.text, options.messageId).then(
@@ -530,17 +531,15 @@ export class Conversation {
     return this.options.models ?? [];
   }
 
-  /** What a thread may switch to, and the bot's own model. */
-  private offer(thread: ThreadRef) {
-    const loaded = this.profiles();
-    return { models: this.models(), agents: agentsOffered(profileFor(loaded, thread), loaded.agents).map((a) => a.name), defaultModel: this.options.defaultModel };
+  /** What a thread may switch to (a place's own list of agents narrows them: see `inEffect`), and the bot's own model. */
+  private offer(loaded: ChannelProfiles): Offer {
+    return { models: this.models(), agents: loaded.agents.map((a) => a.name), defaultModel: this.options.defaultModel };
   }
 
   /** The thread's channel profile with its own choices over it; undefined when there is nothing beyond the bot's settings. */
-  private sessionProfileOf(thread: ThreadRef, record: ThreadRecord | undefined): SessionProfile | undefined {
-    const loaded = this.profiles();
+  private sessionProfileOf(loaded: ChannelProfiles, thread: ThreadRef, record: ThreadRecord | undefined, offer: Offer): SessionProfile | undefined {
     if (loaded.channels.length === 0 && record?.model === undefined && record?.agent === undefined) return undefined;
-    const profile = sessionProfile(profileFor(loaded, thread), { model: record?.model, agent: record?.agent }, this.offer(thread));
+    const profile = sessionProfile(profileFor(loaded, thread), { model: record?.model, agent: record?.agent }, offer);
     return Object.keys(profile).length ? profile : undefined;
   }
 

@@ -50,19 +50,53 @@ export function profileFor(profiles: ChannelProfiles, thread: Pick<ThreadRef, 'p
   return merged;
 }
 
-/** What a thread chose for itself (its registry record). */
+/** What a thread chose for itself (`model NAME`, `agent NAME`; its registry record). */
 export interface ThreadChoice {
   model?: string;
   agent?: string;
 }
 
-/** What the thread's session is opened with: its choices over its place's profile, a choice no longer on offer ignored. */
-export function sessionProfile(profile: ChannelProfile, choice: ThreadChoice, offer: { models: readonly string[]; agents: readonly string[] }): SessionProfile {
-  // The place's own list of agents narrows what a thread there may choose.
+/** What a thread runs with, and why. */
+export interface InEffect {
+  model: { name: string | undefined; from: Source };
+  agent: { name: string | undefined; from: Source };
+}
+
+export type Source = 'thread' | 'channel' | 'bot';
+
+/** What may be chosen: the models on offer, the agents of AGENTS_DIR (the place's own list narrows them), and the bot's model. */
+export interface Offer {
+  models: readonly string[];
+  agents: readonly string[];
+  defaultModel?: string | undefined;
+}
+
+/**
+ * The model and agent a thread's next turn uses: its own choice while still on offer, else its
+ * place's (an agent only if the place offers it: entries of different places may disagree), else the bot's.
+ */
+export function inEffect(choice: ThreadChoice | undefined, profile: ChannelProfile, offer: Offer): InEffect {
   const agents = profile.agents ? offer.agents.filter((a) => profile.agents!.includes(a)) : offer.agents;
-  const model = choice.model !== undefined && offer.models.includes(choice.model) ? choice.model : profile.model;
-  // The place's own agent too is one of its agents (entries of different places may disagree).
-  const agent = choice.agent !== undefined && agents.includes(choice.agent) ? choice.agent : profile.agent !== undefined && agents.includes(profile.agent) ? profile.agent : undefined;
+  const model: InEffect['model'] =
+    choice?.model !== undefined && offer.models.includes(choice.model)
+      ? { name: choice.model, from: 'thread' }
+      : profile.model !== undefined
+        ? { name: profile.model, from: 'channel' }
+        : { name: offer.defaultModel, from: 'bot' };
+  const agent: InEffect['agent'] =
+    choice?.agent !== undefined && agents.includes(choice.agent)
+      ? { name: choice.agent, from: 'thread' }
+      : profile.agent !== undefined && agents.includes(profile.agent)
+        ? { name: profile.agent, from: 'channel' }
+        : { name: undefined, from: 'bot' };
+  return { model, agent };
+}
+
+/** What the thread's session is opened with: `inEffect` over its place's profile (the bot's own model left to the agent's settings). */
+export function sessionProfile(profile: ChannelProfile, choice: ThreadChoice, offer: Offer): SessionProfile {
+  const effect = inEffect(choice, profile, offer);
+  const model = effect.model.from === 'bot' ? undefined : effect.model.name;
+  const agent = effect.agent.name;
   return {
     ...(model !== undefined ? { model } : {}),
     ...(agent !== undefined ? { agent } : {}),

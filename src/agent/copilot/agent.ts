@@ -367,6 +367,7 @@ export class CopilotAgent implements AgentRuntime {
 
   private setup(): SessionSetup {
     const { auth, model, systemPrompt, logger } = this.options;
+    const loaded = this.options.profiles?.();
     return {
       auth,
       model,
@@ -380,8 +381,8 @@ export class CopilotAgent implements AgentRuntime {
       owner: this.runtime.owner,
       gateway: this.runtime.gatewayAccess,
       turn: (id) => this.turns.get(id),
-      agents: this.options.profiles?.().agents ?? [],
-      skills: this.options.profiles?.().skills ?? [],
+      agents: loaded?.agents ?? [],
+      skills: loaded?.skills ?? [],
     };
   }
 

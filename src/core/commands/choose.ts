@@ -6,19 +6,12 @@
  * channel's. The choice is kept in the thread's record, so every instance and restart sees it.
  */
 import type { AgentDefinition, ChannelProfile, ThreadRef } from '../../domain.js';
-import type { ThreadChoiceChange, ThreadRecord, ThreadRegistry } from '../../store/registry.js';
+import type { ThreadChoiceChange, ThreadRegistry } from '../../store/registry.js';
+import { inEffect, type InEffect, type Source } from '../profiles.js';
 import type { Reply } from '../reply.js';
 import type { SessionId } from '../thread.js';
 
 export type Choice = 'model' | 'agent';
-
-/** What a thread runs with, and why. */
-export interface InEffect {
-  model: { name: string | undefined; from: Source };
-  agent: { name: string | undefined; from: Source };
-}
-
-export type Source = 'thread' | 'channel' | 'bot';
 
 export interface ChooseDeps {
   registry: Pick<ThreadRegistry, 'get' | 'choose'>;
@@ -33,23 +26,6 @@ export interface ChooseDeps {
   inLine: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
-/** The model and agent a thread's next turn uses: its own choice while still on offer, else its channel's, else the bot's. */
-export function inEffect(record: Pick<ThreadRecord, 'model' | 'agent'> | undefined, profile: ChannelProfile, offer: { models: readonly string[]; agents: readonly string[]; defaultModel: string | undefined }): InEffect {
-  const model: InEffect['model'] =
-    record?.model !== undefined && offer.models.includes(record.model)
-      ? { name: record.model, from: 'thread' }
-      : profile.model !== undefined
-        ? { name: profile.model, from: 'channel' }
-        : { name: offer.defaultModel, from: 'bot' };
-  const agent: InEffect['agent'] =
-    record?.agent !== undefined && offer.agents.includes(record.agent)
-      ? { name: record.agent, from: 'thread' }
-      : profile.agent !== undefined && offer.agents.includes(profile.agent)
-        ? { name: profile.agent, from: 'channel' }
-        : { name: undefined, from: 'bot' };
-  return { model, agent };
-}
-
 const FROM: Record<Source, string> = { thread: 'chosen in this thread', channel: "this channel's", bot: "the bot's default" };
 
 /** One line for the history header: the model and agent in effect. */
@@ -61,8 +37,9 @@ export function effectLine(effect: InEffect): string {
 
 export async function choose(thread: ThreadRef, id: SessionId, what: Choice, name: string | undefined, deps: ChooseDeps): Promise<Reply> {
   const record = await deps.registry.get(id);
-  const names = what === 'model' ? deps.models : deps.agents.map((a) => a.name);
-  const effect = inEffect(record, deps.profile, { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel });
+  const offer = { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel };
+  const names = what === 'model' ? offer.models : offer.agents;
+  const effect = inEffect(record, deps.profile, offer);
   if (name === undefined) return { kind: 'notice', text: what === 'model' ? modelText(effect, deps.models) : agentText(effect, deps.agents) };
   // The thread is its starter's: a choice before its first turn would make the chooser its starter.
   if (record === undefined) return { kind: 'notice', text: `This thread has no Copilot session yet: ask your first question, then \`${what} NAME\` switches it.` };
@@ -77,7 +54,7 @@ export async function choose(thread: ThreadRef, id: SessionId, what: Choice, nam
   const change: ThreadChoiceChange = { [what]: back ? null : name };
   const updated = await deps.inLine(() => deps.registry.choose(id, change));
   if (!updated) return { kind: 'notice', text: 'This thread has no Copilot session any more.' };
-  const now = inEffect(updated, deps.profile, { models: deps.models, agents: deps.agents.map((a) => a.name), defaultModel: deps.defaultModel })[what];
+  const now = inEffect(updated, deps.profile, offer)[what];
   const shown = now.name ? `**${now.name}**` : what === 'agent' ? 'no custom agent' : "the runtime's default model";
   return { kind: 'notice', text: back ? `This thread is back to ${FROM[now.from]} ${what}: ${shown}. My next answer here uses it.` : `This thread now uses ${shown}. My next answer here uses it (\`${what} default\` goes back).` };
 }
