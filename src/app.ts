@@ -4,7 +4,8 @@
  * nothing below reaches for a global.
  */
 import { checkHome } from './agent/home.js';
-import type { Config } from './config.js';
+import net from 'node:net';
+import { ConfigError, type Config } from './config.js';
 import type { Logger } from './infra/log.js';
 import { CopilotAgent } from './agent/copilot/agent.js';
 import type { AgentRuntime } from './agent/agent.js';
@@ -12,7 +13,7 @@ import { Conversation } from './core/conversation.js';
 import { openStore, type Store } from './store/store.js';
 import { withDeadline } from './infra/deadline.js';
 import { openSharedState, type SharedState } from './agent/session-state/shared-state.js';
-import { NO_PROFILES, type SessionId } from './domain.js';
+import { mcpToolName, NO_PROFILES, type SessionId } from './domain.js';
 import { accessRules } from './core/access.js';
 import { ApprovalDesk } from './core/approvals/desk.js';
 import { Audit } from './core/audit.js';
@@ -23,6 +24,8 @@ import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
 import { GitHubOAuth } from './infra/github-oauth.js';
 import { Accounts } from './core/identity/accounts.js';
 import { ProfileHolder, type ProfileSources } from './profiles.js';
+import { loadMcpConfig, mcpApprovalProblem, mcpHosts, McpConfigError, NO_MCP, type McpConfig } from './mcp-config.js';
+import { hostAllowed } from './infra/host-names.js';
 import { profileFor } from './core/profiles.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
@@ -59,7 +62,9 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   checkHome(config.copilotHome);
   // A mistake in CHANNEL_CONFIG or AGENTS_DIR stops the start with its file, line and key (ProfileError).
   // The admin CLI runs no turn: it needs neither (and `config check` reads them itself).
-  const profiles = new ProfileHolder(profileSources(config), role === 'cli' ? NO_PROFILES : undefined);
+  // MCP_CONFIG too (the admin CLI runs no turn); its servers are tools a channel or an agent may name.
+  const mcp = role === 'cli' ? NO_MCP : loadMcp(config);
+  const profiles = new ProfileHolder(profileSources(config, mcp), role === 'cli' ? NO_PROFILES : undefined);
   if (config.channelConfig || config.agentsDir) logger.info(describeProfiles(profiles), 'channel profiles and agents loaded');
   const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);
   try {
@@ -85,15 +90,19 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
       throw err;
     });
   }
-  const sandboxed = config.tools.length > 0 && config.toolsSandbox;
+  // MCP servers are tools: they run in the sandbox too.
+  const toolsOn = config.tools.length > 0 || mcp.servers.length > 0;
+  const sandboxed = toolsOn && config.toolsSandbox;
+  const toolsAllowedHosts = sandboxed ? withMcpHosts(config.toolsAllowedHosts, mcp, logger) : config.toolsAllowedHosts;
+  if (mcp.servers.length > 0 && !config.toolsSandbox) logger.warn('MCP_CONFIG with TOOLS_SANDBOX=off: stdio MCP servers run with the bot\'s own access to files, processes and the network');
   if (sandboxed && config.tools.includes('view')) {
     logger.warn('COPILOT_TOOLS has view: in the tool sandbox this runtime reports every file as missing to view; grep, glob, create and edit work (see docs/tools-and-safety.md)');
   }
   if (!sandboxed && config.toolsAllowedHosts.length > 0 && config.tools.length > 0) {
     logger.warn('TOOLS_ALLOWED_HOSTS applies only in the tool sandbox: with TOOLS_SANDBOX=off, tools reach whatever the host reaches');
   }
-  if (config.tools.length > 0 && !config.toolsSandbox) logger.warn('TOOLS_SANDBOX=off: tools run with the bot\'s own access to files and processes');
-  if (config.identity && config.tools.length > 0 && !config.toolsSandbox) {
+  if (toolsOn && !config.toolsSandbox) logger.warn('TOOLS_SANDBOX=off: tools run with the bot\'s own access to files and processes');
+  if (config.identity && toolsOn && !config.toolsSandbox) {
     logger.warn('COPILOT_AUTH=per-user with TOOLS_SANDBOX=off: a tool can read the bot\'s environment and files, TOKEN_ENCRYPTION_KEY among them, and so open every person\'s GitHub token: keep the sandbox on');
   }
   if (config.identity && process.env.COPILOT_DEBUG_GITHUB_API_URL) {
@@ -113,7 +122,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     ...(sandboxed
       ? {
           toolEgress: {
-            allowed: config.toolsAllowedHosts,
+            allowed: toolsAllowedHosts,
             pinned: config.toolsPinnedHosts,
             refusedEndpoints: await ownEndpoints({ httpPort: config.port, serverUrls: [config.storeUrl, config.sessionStateUrl] }),
           },
@@ -128,6 +137,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     logger: logger.child({ component: 'agent' }),
     role,
     profiles: () => profiles.current,
+    mcp,
     // A thread another process holds is waited for, as long as a turn may take (with a person deciding on a tool).
     lockWaitMs: (config.turnTimeoutSeconds + (config.approvalTools.length ? config.approvalTimeoutSeconds : 0)) * 1000,
     ...(shared ? { shared: { sessions: shared.sessions, lock: shared.lock } } : {}),
@@ -244,9 +254,42 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   };
 }
 
-/** Where CHANNEL_CONFIG and AGENTS_DIR are, and what they may name (COPILOT_TOOLS, COPILOT_MODELS). */
-export function profileSources(config: Config): ProfileSources {
-  return { channelConfig: config.channelConfig, agentsDir: config.agentsDir, tools: config.tools, models: config.models, modelsListed: config.modelsListed };
+/** Where CHANNEL_CONFIG and AGENTS_DIR are, and what they may name (COPILOT_TOOLS and MCP_CONFIG's servers, COPILOT_MODELS). */
+export function profileSources(config: Config, mcp: McpConfig = NO_MCP): ProfileSources {
+  return { channelConfig: config.channelConfig, agentsDir: config.agentsDir, tools: [...config.tools, ...mcp.servers.map((s) => mcpToolName(s.name))], models: config.models, modelsListed: config.modelsListed };
+}
+
+/**
+ * MCP_CONFIG as read and checked against the rest: COPILOT_TOOLS_APPROVAL's `mcp:` entries must
+ * name its servers; sandboxed, a remote server must be reached by a host name (the proxy's policy
+ * is by names; a private one is pinned in TOOLS_PINNED_HOSTS).
+ */
+export function loadMcp(config: Config, env: NodeJS.ProcessEnv = process.env): McpConfig {
+  if (!config.mcpConfig) {
+    const problem = mcpApprovalProblem(config.approvalTools, NO_MCP);
+    if (problem) throw new ConfigError('COPILOT_TOOLS_APPROVAL', problem);
+    return NO_MCP;
+  }
+  const mcp = loadMcpConfig({ file: config.mcpConfig, env });
+  const problem = mcpApprovalProblem(config.approvalTools, mcp);
+  if (problem) throw new ConfigError('COPILOT_TOOLS_APPROVAL', problem);
+  if (config.toolsSandbox) {
+    for (const s of mcp.servers) {
+      if (s.transport === 'stdio') continue;
+      const host = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
+      if (net.isIP(host) || host === 'localhost') {
+        throw new McpConfigError('MCP_CONFIG', config.mcpConfig, undefined, `servers.${s.name}.url`, `${host} is an address: the tool sandbox reaches remote servers through its proxy by host name; give the server a name and, for a private or local address, pin it (TOOLS_PINNED_HOSTS=name=address:port, the name in TOOLS_ALLOWED_HOSTS)`);
+      }
+    }
+  }
+  return mcp;
+}
+
+/** TOOLS_ALLOWED_HOSTS with the remote MCP servers' hosts added (said once at start: tools may reach them too). */
+function withMcpHosts(allowed: readonly string[], mcp: McpConfig, logger: Logger): string[] {
+  const added = mcpHosts(mcp).filter((h) => !hostAllowed(h, allowed));
+  if (added.length) logger.warn({ added }, "TOOLS_ALLOWED_HOSTS: MCP_CONFIG's remote servers' hosts were added (the runtime reaches them through the sandbox's proxy; tools may reach them too)");
+  return [...allowed, ...added];
 }
 
 /** For the log: what was loaded, without the instructions' text. */

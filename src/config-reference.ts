@@ -89,7 +89,7 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["COPILOT_TOOLS", ""]],
       },
       {
-        about: "Of those, the tools a person must approve in the thread for each use (see APPROVERS; the card shows\nexactly what would run: Approve once / Always for me in this thread / Deny).\nDefault: bash,powershell,edit,create,web_fetch.\n`none` turns approval off (trusted set-ups only).",
+        about: "Of those, the tools a person must approve in the thread for each use (see APPROVERS; the card shows\nexactly what would run: Approve once / Always for me in this thread / Deny).\nMCP servers' tools: mcp:* (all), mcp:SERVER, mcp:SERVER/*, mcp:SERVER/TOOL.\nDefault: bash,powershell,edit,create,web_fetch,mcp:*.\n`none` turns approval off (trusted set-ups only).",
         settings: [["COPILOT_TOOLS_APPROVAL", ""]],
       },
       {
@@ -107,6 +107,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
       {
         about: "host=address or host=address:port for an allowed host you place yourself (e.g. an internal mirror\non a private address). Tools reach allowed hosts on ports 80 and 443 only, unless a pin names a port.",
         settings: [["TOOLS_PINNED_HOSTS", ""]],
+      },
+      {
+        about: "A JSON file of MCP servers every thread's Copilot may use, in the Copilot CLI / VS Code format\n(servers: command/args/env/cwd, or url/headers; example: docs/examples/mcp.json). Secrets as ${env:NAME}.\nStdio servers run in the thread's tool sandbox; remote servers' hosts are added to TOOLS_ALLOWED_HOSTS.\nTheir tools need approval unless COPILOT_TOOLS_APPROVAL says otherwise (docs/mcp.md). Read at start.",
+        settings: [["MCP_CONFIG", ""]],
       },
       {
         about: "What one tool command may use: processes, memory per process (MB; /tmp is a quarter of it),\nthe thread folder's size (MB), and seconds.",

@@ -29,6 +29,8 @@ export interface Config {
   models: string[];
   /** COPILOT_MODELS is set: channel profiles and threads may use only `models`. */
   modelsListed: boolean;
+  /** MCP_CONFIG (absolute): the MCP servers sessions may use (src/mcp-config.ts). */
+  mcpConfig: string | undefined;
   /** CHANNEL_CONFIG (absolute): per-channel profiles (src/profiles.ts). */
   channelConfig: string | undefined;
   /** AGENTS_DIR (absolute): custom agents and skills. */
@@ -288,7 +290,7 @@ const schema = z.object({
       .string()
       .optional()
       .transform((v) => (v === undefined ? [...DEFAULT_APPROVAL_TOOLS] : v.trim().toLowerCase() === 'none' ? [] : v.split(',').map((t) => t.trim()).filter(Boolean)))
-      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'must be a comma-separated list of tool names, or none' }))),
+      .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:/*-]+$/, { error: 'must be a comma-separated list of tool names (mcp:SERVER/* for an MCP server\'s), or none' }))),
   ),
   APPROVAL_TIMEOUT_SECONDS: int(1, 600),
   TOOLS_SANDBOX: z.preprocess(blankToUndefined, z.enum(['on', 'off'], { error: 'must be on or off' }).default('on')),
@@ -313,6 +315,7 @@ const schema = z.object({
   COPILOT_SYSTEM_PROMPT: optionalText,
   COPILOT_MODELS: list.pipe(z.array(z.string().regex(/^[^\s,]+$/, { error: 'must be a comma-separated list of model names' }))),
   CHANNEL_CONFIG: optionalText,
+  MCP_CONFIG: optionalText,
   AGENTS_DIR: optionalText,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -429,6 +432,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     models: [...new Set([...(e.COPILOT_MODEL ? [e.COPILOT_MODEL] : []), ...e.COPILOT_MODELS])],
     modelsListed: e.COPILOT_MODELS.length > 0,
     channelConfig: e.CHANNEL_CONFIG ? path.resolve(cwd, e.CHANNEL_CONFIG) : undefined,
+    mcpConfig: e.MCP_CONFIG ? path.resolve(cwd, e.MCP_CONFIG) : undefined,
     agentsDir: e.AGENTS_DIR ? path.resolve(cwd, e.AGENTS_DIR) : undefined,
     auth,
     copilotHome: path.resolve(cwd, e.COPILOT_HOME),
@@ -446,7 +450,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     maxLiveSessions: e.MAX_LIVE_SESSIONS,
     turnTimeoutSeconds: e.TURN_TIMEOUT_SECONDS,
     tools: e.COPILOT_TOOLS,
-    approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t)),
+    // MCP entries are checked against MCP_CONFIG once it is read (mcpApprovalProblem).
+    approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t) || t.startsWith('mcp:')),
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
     toolsSandbox: e.TOOLS_SANDBOX === 'on',
     toolsAllowedHosts: e.TOOLS_ALLOWED_HOSTS,
@@ -492,7 +497,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
  */
 function refuseUnknownTools(key: string, names: readonly string[]): void {
   const known: readonly string[] = BUILT_IN_TOOLS;
-  const unknown = names.find((n) => !known.includes(n));
+  // MCP servers' tools (mcp:SERVER/TOOL) may need approval; which servers there are is MCP_CONFIG's to say.
+  const unknown = names.find((n) => !known.includes(n) && !(key === 'COPILOT_TOOLS_APPROVAL' && n.startsWith('mcp:')));
   if (unknown === undefined) return;
   const near = closest(unknown, known);
   throw new ConfigError(key, `"${unknown}" is not a tool of the Copilot runtime${near ? ` (did you mean ${near}?)` : ''}; its tools: ${known.join(', ')}`);
@@ -614,6 +620,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     model: c.model ?? '(runtime default)',
     ...(c.modelsListed ? { models: c.models } : {}),
     ...(c.channelConfig ? { channelConfig: c.channelConfig } : {}),
+    ...(c.mcpConfig ? { mcpConfig: c.mcpConfig } : {}),
     ...(c.agentsDir ? { agentsDir: c.agentsDir } : {}),
     auth: c.auth ? (c.auth.kind === 'github' ? 'github-token' : c.auth.kind === 'per-user' ? `per-user@${new URL(c.identity!.githubUrl).host}${c.identity!.publicUrl ? ' (web sign-in)' : ' (device sign-in)'}` : `byok:${c.auth.type}@${new URL(c.auth.baseUrl).host}`) : 'none',
     copilotHome: c.copilotHome,

@@ -84,8 +84,46 @@ export const BUILT_IN_TOOLS = [
   'store_memory',
 ] as const;
 
-/** COPILOT_TOOLS_APPROVAL's default: every tool that runs commands, writes files or reaches the network. */
-export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', 'web_fetch'] as const;
+/** COPILOT_TOOLS_APPROVAL's default: every tool that runs commands, writes files or reaches the network, and every MCP server's tools. */
+export const DEFAULT_APPROVAL_TOOLS = ['bash', 'powershell', 'edit', 'create', 'web_fetch', 'mcp:*'] as const;
+
+/**
+ * An MCP server of MCP_CONFIG. In the bot's own tool names (COPILOT_TOOLS_APPROVAL, a channel's
+ * `tools`, an agent's) it is `mcp:<name>`, and each of its tools `mcp:<name>/<tool>`.
+ */
+export type McpServer = McpStdioServer | McpRemoteServer;
+
+interface McpServerBase {
+  name: string;
+  /** Which of its tools the model is offered: `["*"]` all of them. */
+  tools: readonly string[];
+  /** A tool call's time limit, in ms (the runtime's own when absent). */
+  timeoutMs?: number;
+}
+
+/** A program the runtime starts for each session that uses it (in the thread's tool sandbox when sandboxed). */
+export interface McpStdioServer extends McpServerBase {
+  transport: 'stdio';
+  command: string;
+  args: readonly string[];
+  env: Readonly<Record<string, string>>;
+  /** Its working folder (absolute); absent: its thread's own folder. */
+  cwd: string | undefined;
+  /** Host paths the program needs to read (its `cwd`, and absolute paths in `command`/`args`), as they really are: bound read-only into the sandbox. */
+  readPaths: readonly string[];
+}
+
+/** A server the runtime reaches over HTTP (through the sandbox's gateway when sandboxed). */
+export interface McpRemoteServer extends McpServerBase {
+  transport: 'http' | 'sse';
+  url: string;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** The bot's name for an MCP server (`mcp:<name>`). */
+export function mcpToolName(server: string): string {
+  return `mcp:${server}`;
+}
 
 export type ProviderType = 'openai' | 'azure' | 'anthropic';
 

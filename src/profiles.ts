@@ -19,24 +19,29 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { BUILT_IN_TOOLS, type AgentDefinition, type ChannelProfile, type ChannelProfiles, type SkillDefinition } from './domain.js';
 import { closest } from './infra/closest.js';
+import { ConfigFileError, keyPath, lineOf, parseConfigYaml, plainData, readConfigText, type ConfigFile } from './infra/config-file.js';
 
 /** A mistake in one of the files: where it is, and what is wrong. */
-export class ProfileError extends Error {
+export class ProfileError extends ConfigFileError {
   override name = 'ProfileError';
   constructor(
     /** The setting that names the file (CHANNEL_CONFIG or AGENTS_DIR). */
-    readonly setting: 'CHANNEL_CONFIG' | 'AGENTS_DIR',
-    readonly file: string,
-    readonly line: number | undefined,
-    readonly key: string | undefined,
-    readonly problem: string,
+    override readonly setting: 'CHANNEL_CONFIG' | 'AGENTS_DIR',
+    file: string,
+    line: number | undefined,
+    key: string | undefined,
+    problem: string,
   ) {
-    super(`${setting}: ${file}${line !== undefined ? `, line ${line}` : ''}${key ? `, ${key}` : ''}: ${problem}`);
+    super(setting, file, line, key, problem);
   }
+}
+
+/** The file as the shared readers see it (infra/config-file.ts), its mistakes ProfileErrors. */
+function profileFile(setting: ProfileError['setting'], file: string): ConfigFile {
+  return { setting, file, error: (line, key, problem) => new ProfileError(setting, file, line, key, problem) };
 }
 
 export interface ProfileSources {
@@ -60,8 +65,6 @@ const PERSON = /^[a-z]+:[^,\s]+$/;
  */
 const SELECTOR = /^(\*|(slack|discord|local):\*|slack:[CGDTE][A-Z0-9]+|slack:#[a-z0-9][a-z0-9._-]{0,79}|discord:\d{5,25}|local:[^\s*#]+)$/;
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** Bigger files are a mistake (a log, a binary), not a configuration. */
-const MAX_FILE_BYTES = 1024 * 1024;
 /** Skills go into every session's instructions: all of them together at most this many characters. */
 export const MAX_SKILLS_CHARS = 32_000;
 
@@ -121,71 +124,13 @@ export function loadProfiles(sources: ProfileSources): ChannelProfiles {
   }
 }
 
-function readText(setting: ProfileError['setting'], file: string): string {
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw new ProfileError(setting, file, undefined, undefined, 'is not a file');
-    if (stat.size > MAX_FILE_BYTES) throw new ProfileError(setting, file, undefined, undefined, `is ${stat.size} bytes; at most ${MAX_FILE_BYTES} are read`);
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if (err instanceof ProfileError) throw err;
-    throw new ProfileError(setting, file, undefined, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-}
-
-/** The document as plain data (aliases expanded within yaml's own limit: an alias bomb is refused, not expanded). */
-function dataOf(setting: ProfileError['setting'], file: string, doc: Document): unknown {
-  try {
-    return doc.toJS() as unknown;
-  } catch (err) {
-    throw new ProfileError(setting, file, undefined, undefined, err instanceof Error ? err.message : String(err));
-  }
-}
-
-/** YAML (JSON is YAML too): the document, or the first syntax error with its line. */
-function parseYaml(setting: ProfileError['setting'], file: string, text: string, lineOffset = 0): { doc: Document; lines: LineCounter } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const error = doc.errors[0];
-  if (error) {
-    const line = error.linePos?.[0].line;
-    const words = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    // The usual cause: text with ": " in it, which YAML reads as a key.
-    const hint = /Nested mappings are not allowed in compact mappings|Implicit map keys need to be/.test(words) ? ' (put text that holds ": " in quotes)' : '';
-    throw new ProfileError(setting, file, line === undefined ? undefined : line + lineOffset, undefined, `${words}${hint}`);
-  }
-  return { doc, lines };
-}
-
-/** The line of the key (or list item) at `keys`, or of the nearest part of the path that exists. */
-function lineOf(doc: Document, lines: LineCounter, keys: readonly PropertyKey[], lineOffset = 0): number | undefined {
-  const at = (range: readonly number[] | null | undefined) => (range ? lines.linePos(range[0]!).line + lineOffset : undefined);
-  for (let n = keys.length; n > 0; n--) {
-    const parent = n === 1 ? doc.contents : doc.getIn(keys.slice(0, n - 1) as unknown[], true);
-    const last = keys[n - 1];
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
-      const line = at(isScalar(pair?.key) ? pair.key.range : undefined);
-      if (line !== undefined) return line;
-    } else if (isSeq(parent)) {
-      const item = parent.items[Number(last)];
-      const line = at(isScalar(item) || isMap(item) || isSeq(item) ? item.range : undefined);
-      if (line !== undefined) return line;
-    }
-  }
-  return at(isScalar(doc.contents) || isMap(doc.contents) || isSeq(doc.contents) ? doc.contents.range : undefined);
-}
-
-function keyPath(keys: readonly PropertyKey[]): string {
-  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`)).join('');
-}
-
 function readChannelConfig(file: string, sources: ProfileSources, agents: readonly AgentDefinition[], skills: readonly SkillDefinition[]): ChannelProfiles['channels'] {
-  const { doc, lines } = parseYaml('CHANNEL_CONFIG', file, readText('CHANNEL_CONFIG', file));
+  const f = profileFile('CHANNEL_CONFIG', file);
+  const { doc, lines } = parseConfigYaml(f, readConfigText(f));
   const fail = (keys: readonly PropertyKey[], problem: string): never => {
     throw new ProfileError('CHANNEL_CONFIG', file, lineOf(doc, lines, keys), keyPath(keys) || undefined, problem);
   };
-  const parsed = fileSchema.safeParse(dataOf('CHANNEL_CONFIG', file, doc) ?? {});
+  const parsed = fileSchema.safeParse(plainData(f, doc) ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // An unknown key is named itself, so a misspelling is found at once.
@@ -207,7 +152,7 @@ function readChannelConfig(file: string, sources: ProfileSources, agents: readon
     profile.tools?.forEach((tool, i) => {
       if (!sources.tools.includes(tool)) {
         const known: readonly string[] = BUILT_IN_TOOLS;
-        fail(['channels', selector, 'tools', i], known.includes(tool) ? `${tool} is not in COPILOT_TOOLS (a channel can only narrow the bot's tools: ${sources.tools.join(', ') || 'none'})` : `${tool} is not a tool of the Copilot runtime${closest(tool, known) ? ` (did you mean ${closest(tool, known)}?)` : ''}`);
+        fail(['channels', selector, 'tools', i], tool.startsWith('mcp:') ? `${tool} names no server of MCP_CONFIG (write mcp:NAME for a server there)` : known.includes(tool) ? `${tool} is not in COPILOT_TOOLS (a channel can only narrow the bot's tools: ${sources.tools.join(', ') || 'none'})` : `${tool} is not a tool of the Copilot runtime${closest(tool, known) ? ` (did you mean ${closest(tool, known)}?)` : ''}`);
       }
     });
     if (profile.agent !== undefined && !agents.some((a) => a.name === profile.agent)) {
@@ -271,7 +216,8 @@ function readSkills(dir: string): SkillDefinition[] {
 
 /** A Markdown file's front matter (checked by `schema`) and the text after it; `fail` names the file. */
 function readFrontMatter<T extends z.ZodType>(file: string, schema: T, unknownKey: string) {
-  const text = readText('AGENTS_DIR', file);
+  const f = profileFile('AGENTS_DIR', file);
+  const text = readConfigText(f);
   const match = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
   const body = (match ? text.slice(match[0].length) : text).trim();
   const fail = (line: number | undefined, key: string | undefined, problem: string): never => {
@@ -279,9 +225,9 @@ function readFrontMatter<T extends z.ZodType>(file: string, schema: T, unknownKe
   };
   if (!match) return { front: undefined, body, fail, at: () => undefined };
   // The front matter starts on the file's second line.
-  const { doc, lines } = parseYaml('AGENTS_DIR', file, match[1]!, 1);
+  const { doc, lines } = parseConfigYaml(f, match[1]!, 1);
   const at = (keys: readonly PropertyKey[]) => lineOf(doc, lines, keys, 1);
-  const parsed = schema.safeParse(dataOf('AGENTS_DIR', file, doc) ?? {});
+  const parsed = schema.safeParse(plainData(f, doc) ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;

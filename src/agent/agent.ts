@@ -121,6 +121,8 @@ export interface AgentRuntime extends Agent {
   sessionStateLost(id: SessionId, reason: string): void;
   /** What the tool sandbox enforces, in words; undefined when there is none. */
   sandboxReport(): Record<string, string> | undefined;
+  /** Each MCP server's state (`ok`, `down: …`); undefined when there are none. */
+  mcpReport(): Record<string, string> | undefined;
   runtimeRssMb(): number | undefined;
   readonly runtimePid: number | undefined;
   readonly liveSessions: number;

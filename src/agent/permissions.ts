@@ -71,6 +71,12 @@ const reject = (feedback: string): PermissionAnswer => ({ kind: 'reject', feedba
  */
 export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy, toolName?: string): PermissionAnswer {
   const { allowedTools } = policy;
+  if (ask.kind === 'mcp') {
+    // An MCP server's tool: its server must be one of the session's (mcp:NAME), and the approval patterns name it as mcp:NAME/TOOL.
+    const tool = mcpToolOf(ask);
+    if (!ask.serverName || !allowedTools.has(`mcp:${ask.serverName}`)) return reject(`MCP server "${ask.serverName ?? '?'}" is not enabled here.`);
+    return mcpNeedsApproval(policy.approvalTools, ask.serverName, tool) ? { kind: 'ask', ask: describeAsk(ask, `mcp:${ask.serverName}/${tool}`) } : { kind: 'approve-once' };
+  }
   const named = ask.toolName ?? ask.serverName;
   if (named) {
     const ok = allowedTools.has(named) || (ask.serverName !== undefined && allowedTools.has(ask.serverName));
@@ -88,6 +94,28 @@ export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy, t
   const tools = toolName && kindTools.includes(toolName) ? [toolName] : kindTools;
   if (!needsApproval(policy, tools)) return { kind: 'approve-once' };
   return { kind: 'ask', ask: describeAsk(ask, tools.find((t) => policy.approvalTools!.has(t))!) };
+}
+
+/**
+ * The tool's own name on its server: the runtime names an MCP tool `<server>-<tool>` (measured on
+ * runtime 1.0.14); the server's prefix is taken off.
+ */
+export function mcpToolOf(ask: Pick<PermissionAsk, 'serverName' | 'toolName'>): string {
+  const name = ask.toolName ?? '';
+  const prefix = `${ask.serverName ?? ''}-`;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+/** Whether COPILOT_TOOLS_APPROVAL's entries (`mcp:*`, `mcp:S`, `mcp:S/*`, `mcp:S/T`) make `server`'s `tool` ask a person. */
+export function mcpNeedsApproval(patterns: ReadonlySet<string> | undefined, server: string, tool: string): boolean {
+  if (!patterns) return false;
+  return patterns.has('mcp:*') || patterns.has(`mcp:${server}`) || patterns.has(`mcp:${server}/*`) || patterns.has(`mcp:${server}/${tool}`);
+}
+
+/** How the audit trail and the budget name the tool of a request. */
+export function toolOfRequest(ask: PermissionAsk, toolName: string | undefined): string {
+  if (ask.kind === 'mcp' && ask.serverName) return `mcp:${ask.serverName}/${mcpToolOf(ask)}`;
+  return ask.toolName ?? ask.serverName ?? toolName ?? ask.kind;
 }
 
 function needsApproval(policy: PermissionPolicy, tools: readonly string[]): boolean {

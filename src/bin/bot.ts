@@ -20,6 +20,7 @@ import { startAuditPruner } from '../core/audit.js';
 import { runShutdown } from '../infra/shutdown.js';
 import { gitHubCallbackRoute } from '../../adapters/web/github-callback.js';
 import { ProfileError } from '../profiles.js';
+import { ConfigFileError } from '../infra/config-file.js';
 import { describeProfiles } from '../app.js';
 import { removePidFile, writePidFile } from '../infra/pid.js';
 import { writeReloadStatus } from '../infra/reload-status.js';
@@ -178,12 +179,14 @@ async function health(app: App, model: ModelHealth | undefined): Promise<Record<
     app.shared ? state(app.shared.ping(HEALTH_TIMEOUT_MS)) : undefined,
   ]);
   const toolSandbox = app.agent.sandboxReport();
-  return { store, runtime, ...(model ? { model: model.status() } : {}), ...(sessionState ? { sessionState } : {}), ...(toolSandbox ? { toolSandbox } : {}) };
+  // A server that is down is information, not unreadiness: the bot answers without its tools.
+  const mcp = app.agent.mcpReport();
+  return { store, runtime, ...(model ? { model: model.status() } : {}), ...(sessionState ? { sessionState } : {}), ...(toolSandbox ? { toolSandbox } : {}), ...(mcp ? { mcp } : {}) };
 }
 
 main().catch((err: unknown) => {
   // Errors that already name the setting to fix are shown as they are; anything else is unexpected.
-  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError || err instanceof ProfileError;
+  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError || err instanceof ConfigFileError;
   process.stderr.write(`copilot-threads: ${named ? '' : 'failed to start: '}${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import readline from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, logLevelFlag, unknownKeyWarnings } from '../config.js';
 import { createProcessLogger } from '../infra/log.js';
-import { createApp, profileSources } from '../app.js';
+import { createApp, loadMcp, profileSources } from '../app.js';
 import { ThreadIdError } from '../core/thread.js';
 import { forgetSession, listSessions, pruneSessions, showSession } from '../cli/sessions.js';
 import type { Out } from '../cli/out.js';
@@ -24,7 +24,8 @@ import { openStore } from '../store/store.js';
 import { Audit } from '../core/audit.js';
 import { parseDuration } from '../cli/table.js';
 import { styleFor, useColour } from '../infra/terminal-style.js';
-import { loadProfiles, ProfileError } from '../profiles.js';
+import { loadProfiles } from '../profiles.js';
+import { ConfigFileError } from '../infra/config-file.js';
 import { pidFile, runningBot } from '../infra/pid.js';
 import { awaitReloadStatus } from '../infra/reload-status.js';
 
@@ -147,11 +148,14 @@ async function configCommand(args: string[], io: Out): Promise<number> {
   const [verb, ...extra] = args;
   if (extra.length || (verb !== 'check' && verb !== 'reload')) throw new UsageError('config check | config reload');
   const config = loadConfig(process.env, { needModel: false });
+  // MCP_CONFIG is read at start only: checked here, not reloaded.
+  const mcp = loadMcp(config);
+  if (config.mcpConfig) io.out(`${config.mcpConfig}: ${mcp.servers.length} MCP server${mcp.servers.length === 1 ? '' : 's'}${mcp.servers.length ? ` (${mcp.servers.map((s) => `${s.name}: ${s.transport}`).join(', ')})` : ''}; read when the bot starts (a change needs a restart)`);
   if (!config.channelConfig && !config.agentsDir) {
     io.out('Neither CHANNEL_CONFIG nor AGENTS_DIR is set: every channel runs with the bot\'s own settings.');
     if (verb === 'check') return 0;
   } else {
-    const profiles = loadProfiles(profileSources(config));
+    const profiles = loadProfiles(profileSources(config, mcp));
     const places = profiles.channels.map((c) => c.selector);
     io.out(`${config.channelConfig ?? '(no CHANNEL_CONFIG)'}: ${places.length} place${places.length === 1 ? '' : 's'}${places.length ? ` (${places.join(', ')})` : ''}`);
     io.out(`${config.agentsDir ?? '(no AGENTS_DIR)'}: ${profiles.agents.length} agent${profiles.agents.length === 1 ? '' : 's'}${profiles.agents.length ? ` (${profiles.agents.map((a) => a.name).join(', ')})` : ''}; ${profiles.skills.length} skill${profiles.skills.length === 1 ? '' : 's'}${profiles.skills.length ? ` (${profiles.skills.map((s) => s.name).join(', ')})` : ''}`);
@@ -295,7 +299,7 @@ run(process.argv.slice(2), io).then(
     } else if (err instanceof ConfigError) {
       io.err(configProblem(err));
       process.exitCode = 1;
-    } else if (err instanceof ProfileError) {
+    } else if (err instanceof ConfigFileError) {
       io.err(err.message);
       process.exitCode = 1;
     } else if (err instanceof ThreadIdError) {

@@ -18,7 +18,7 @@ describe('the configuration reference', () => {
   it('shows each default as the schema has it', () => {
     const reference = renderReference();
     expect(reference).toContain('| `TURN_TIMEOUT_SECONDS` | `120` |');
-    expect(reference).toContain('| `COPILOT_TOOLS_APPROVAL` | `bash,powershell,edit,create,web_fetch` |');
+    expect(reference).toContain('| `COPILOT_TOOLS_APPROVAL` | `bash,powershell,edit,create,web_fetch,mcp:*` |');
     // Secrets never have a default shown, even an example one.
     expect(reference).toMatch(/\| `SLACK_BOT_TOKEN` \| — \|/);
   });

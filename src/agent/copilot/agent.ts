@@ -5,10 +5,11 @@
  * back) or restarted when it dies. Sessions are stored outside the runtime (COPILOT_HOME or the
  * shared state), so a recycle or a restart loses nothing.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../infra/log.js';
-import type { ChannelProfiles, ModelAuth, SessionId, SessionProfile, TranscriptEvent } from '../../domain.js';
+import { mcpToolName, type ChannelProfiles, type McpServer, type ModelAuth, type SessionId, type SessionProfile, type TranscriptEvent } from '../../domain.js';
 import { AccountRefusedError, AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
 import { SessionLocks } from '../locks/session-lock.js';
 import type { SessionLock } from '../locks/lock.js';
@@ -24,6 +25,7 @@ import { resumeOrCreate, type SessionSetup } from './session-config.js';
 import { accountRefusal, SessionAccounts } from './accounts.js';
 import { PROCESS_TOOLS, runTurn, type RunningTurn } from './turn.js';
 import { withDeadline } from '../../infra/deadline.js';
+import { McpHealth } from './mcp-health.js';
 
 export interface CopilotAgentOptions {
   /** COPILOT_HOME: session state lives in `<home>/session-state/<id>/`. */
@@ -73,7 +75,12 @@ export interface CopilotAgentOptions {
   toolEgress?: EgressPolicy;
   /** AGENTS_DIR's agents and skills as loaded now (read at each open: a reload reaches the next one). */
   profiles?: () => ChannelProfiles;
+  /** MCP_CONFIG's servers (each one a tool, `mcp:NAME`, of every session), and the secrets its `${env:…}` references resolved to. */
+  mcp?: { servers: readonly McpServer[]; secrets: readonly string[] };
 }
+
+/** How long the start waits for MCP servers to connect or fail (then it goes on; /healthz follows them). */
+const MCP_CHECK_MS = 20_000;
 
 export class CopilotAgent implements AgentRuntime {
   private readonly runtime: CopilotRuntime;
@@ -98,8 +105,14 @@ export class CopilotAgent implements AgentRuntime {
   /** How many times the runtime was recycled (for logs, tests and benchmarks). */
   recycles = 0;
 
+  /** How MCP_CONFIG's servers are doing (start log, /healthz). */
+  private readonly mcp: McpHealth;
+
   constructor(private readonly options: CopilotAgentOptions) {
-    this.allowedTools = new Set(options.tools);
+    const servers = options.mcp?.servers ?? [];
+    // Every configured MCP server is a tool of every session (a channel's tools may narrow them).
+    this.allowedTools = new Set([...options.tools, ...servers.map((s) => mcpToolName(s.name))]);
+    this.mcp = new McpHealth(servers.map((s) => s.name), options.mcp?.secrets ?? [], options.logger.child({ part: 'mcp' }));
     this.approvalTools = new Set(options.approvalTools ?? []);
     this.workDir = path.join(options.home, 'workspace');
     this.sessions =
@@ -109,6 +122,8 @@ export class CopilotAgent implements AgentRuntime {
       workDir: this.workDir,
       sessionFs: this.sessions.fsConfig(this.workDir),
       sandboxed: options.sandboxed === true,
+      mcpHosts: [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? [] : [new URL(s.url).hostname.replace(/^\[|\]$/g, '').toLowerCase()])))],
+      mcpReadPaths: [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? s.readPaths : [])))].sort(),
     });
   }
 
@@ -141,6 +156,10 @@ export class CopilotAgent implements AgentRuntime {
       this.failTurns(new RuntimeExitedError());
       void this.recycle('runtime exited').catch((err: unknown) => this.options.logger.error({ err: String(err) }, 'runtime restart failed'));
     });
+    if (this.mcp.configured) {
+      await this.checkMcp();
+      this.options.logger.info(this.mcp.report(), 'MCP servers');
+    }
   }
 
   async send(id: SessionId, prompt: string, options: TurnOptions): Promise<TurnResult> {
@@ -213,7 +232,7 @@ export class CopilotAgent implements AgentRuntime {
       return pool.exclusive(id, async () => {
         if (options.confirm && !(await options.confirm())) return false;
         const deleted = await this.sessions.delete(this.runtime.client, id);
-        this.runtime.killTools(id, 'the thread was forgotten');
+        this.runtime.killTools(id, 'the thread was forgotten', true);
         // The thread's folder: its tools' files and the files people attached.
         await removeThreadFolder(this.filesFolder(id));
         return deleted;
@@ -286,6 +305,38 @@ export class CopilotAgent implements AgentRuntime {
   /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
   sandboxReport(): Record<string, string> | undefined {
     return this.runtime.sandboxReport();
+  }
+
+  /** Each MCP server's state (`ok`, `down: …`); undefined when MCP_CONFIG names none. */
+  mcpReport(): Record<string, string> | undefined {
+    return this.mcp.report();
+  }
+
+  /**
+   * Opens a session of its own with every MCP server (in a folder of its own), waits until each
+   * has connected or failed, and deletes it: a server that cannot start is known at start, not
+   * at someone's first question. Never fails the start.
+   */
+  private async checkMcp(): Promise<void> {
+    const id = `copilot-threads-mcp-check-${randomBytes(4).toString('hex')}` as SessionId;
+    const folder = this.threadFolder(id);
+    try {
+      fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+      const owner = this.runtime.owner;
+      if (owner) fs.lchownSync(folder, owner.uid, owner.gid);
+      const { session } = await withDeadline(resumeOrCreate(this.runtime.client, id, false, this.setup()), MCP_CHECK_MS, 'MCP check session');
+      try {
+        await this.mcp.settle(session, MCP_CHECK_MS);
+      } finally {
+        await withDeadline(session.disconnect(), DISCONNECT_TIMEOUT_MS, 'MCP check disconnect').catch(() => undefined);
+        this.runtime.dropSession(session);
+        await withDeadline(this.sessions.delete(this.runtime.client, id), DISCONNECT_TIMEOUT_MS, 'MCP check delete').catch(() => undefined);
+      }
+    } catch (err) {
+      this.options.logger.warn({ err: String(err) }, 'MCP servers could not be checked at start; /healthz reports them once a session has used them');
+    } finally {
+      await removeThreadFolder(folder).catch(() => undefined);
+    }
   }
 
   runtimeRssMb(): number | undefined {
@@ -362,6 +413,7 @@ export class CopilotAgent implements AgentRuntime {
       throw accountRefusal(err, as) ?? err;
     });
     this.accounts.opened(opened.session, as);
+    if (this.mcp.configured) this.mcp.observe(opened.session);
     return opened;
   }
 
@@ -381,6 +433,7 @@ export class CopilotAgent implements AgentRuntime {
       owner: this.runtime.owner,
       gateway: this.runtime.gatewayAccess,
       turn: (id) => this.turns.get(id),
+      mcp: this.options.mcp?.servers ?? [],
       agents: loaded?.agents ?? [],
       skills: loaded?.skills ?? [],
     };

@@ -5,7 +5,7 @@
  * re-raised on resume), an approval that could not be asked for.
  */
 import type { Logger } from '../../infra/log.js';
-import { decidePermission, describeAsk, type PermissionAnswer, type PermissionAsk, type PermissionPolicy } from '../permissions.js';
+import { decidePermission, describeAsk, toolOfRequest, type PermissionAnswer, type PermissionAsk, type PermissionPolicy } from '../permissions.js';
 import type { PermissionRecord } from '../agent.js';
 import type { RunningTurn } from './turn.js';
 
@@ -20,7 +20,7 @@ log: Logger,
   const answer = decidePermission(request, policy, toolName);
   if (answer.kind !== 'ask') {
     log[answer.kind === 'reject' ? 'warn' : 'info']({ sessionId, request: request.kind, decision: answer.kind }, 'tool permission');
-    const tool = request.toolName ?? request.serverName ?? toolName ?? request.kind;
+    const tool = toolOfRequest(request, toolName);
     const described = describeAsk(request, tool);
     tell(turn, { tool, detail: described.detail, digest: described.digest, ...(answer.kind === 'reject' ? { decision: 'denied', reason: answer.feedback.replace(/ Do not retry; answer without it\.$/, '') } : { decision: 'allowed' }) });
     return answer.kind === 'reject' ? answer : withinBudget(turn, tool, log, sessionId);

@@ -43,6 +43,10 @@ export interface RuntimeOptions {
   toolLimits: ToolLimits;
   /** Where tools may connect through the gateway (sandboxed); no hosts: tools have no network. */
   toolEgress?: EgressPolicy;
+  /** MCP_CONFIG's remote servers' hosts: the runtime reaches them through the gateway (sandboxed). */
+  mcpHosts?: readonly string[];
+  /** MCP_CONFIG's stdio servers' files, bound read-only into the sandbox. */
+  mcpReadPaths?: readonly string[];
   logger: Logger;
 }
 
@@ -94,14 +98,14 @@ export class CopilotRuntime {
     fs.rmSync(path.join(this.options.home, 'sandbox'), { recursive: true, force: true });
     if (this.options.sandboxed) {
       const egress = this.options.toolEgress ?? { allowed: [], pinned: new Map(), refusedEndpoints: new Set() };
-      this.sandbox = prepareSandbox({ workspace: this.options.workDir, limits: this.options.toolLimits, toolNetwork: egress.allowed.length > 0 });
+      this.sandbox = prepareSandbox({ workspace: this.options.workDir, limits: this.options.toolLimits, toolNetwork: egress.allowed.length > 0, mcpReadPaths: this.options.mcpReadPaths ?? [] });
       try {
         this.gateway = await startGateway({
           socketPath: this.sandbox.gatewaySocket,
           owner: this.sandbox.owner,
           token: () => this.gatewayToken,
           routes: this.gatewayRoutes(),
-          runtimeEgress: usesCopilot(this.options.auth) ? { allowed: this.copilotHosts(), pinned: new Map(), refusedEndpoints: egress.refusedEndpoints } : undefined,
+          runtimeEgress: this.runtimeEgress(egress),
           toolEgress: egress,
           logger: this.options.logger.child({ part: 'sandbox-gateway' }),
         });
@@ -200,11 +204,11 @@ export class CopilotRuntime {
     return kb === undefined ? undefined : kb / 1024;
   }
 
-  /** Kills whatever processes `id`'s tools still run (the turn ended, or the thread is forgotten). */
-  killTools(id: SessionId, why: string): void {
+  /** Kills whatever processes `id`'s tools still run (the turn ended), or its MCP servers too (the thread is forgotten). */
+  killTools(id: SessionId, why: string, servers = false): void {
     const pid = this.pid;
     if (!this.sandbox || !pid) return;
-    const killed = killToolSandboxes(pid, id);
+    const killed = killToolSandboxes(pid, id) + (servers ? killToolSandboxes(pid, id, 'servers') : 0);
     if (killed) this.options.logger.info({ sessionId: id, commands: killed, why }, 'stopped the processes a thread\'s tools left running');
   }
 
@@ -272,8 +276,8 @@ export class CopilotRuntime {
         : {}),
     };
     if (sandbox) {
-      // Its network is the gateway: Copilot's hosts through it (GitHub mode), nothing else.
-      const proxy = usesCopilot(auth) ? `http://runtime:${this.gatewayToken}@127.0.0.1:${new URL(sandbox.gatewayUrl).port}` : undefined;
+      // Its network is the gateway: Copilot's hosts through it (GitHub mode) and remote MCP servers', nothing else.
+      const proxy = usesCopilot(auth) || this.options.mcpHosts?.length ? `http://runtime:${this.gatewayToken}@127.0.0.1:${new URL(sandbox.gatewayUrl).port}` : undefined;
       for (const key of ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) delete env[key];
       // The token goes with each session (credentials.ts), so it is in no environment a tool can read.
       return new CopilotClient({
@@ -287,6 +291,18 @@ export class CopilotRuntime {
       });
     }
     return new CopilotClient({ ...common, baseDirectory: this.options.home, env });
+  }
+
+  /**
+   * Where the runtime itself may connect through the gateway: Copilot's hosts (GitHub mode) and
+   * the remote MCP servers' (pinned where the operator pinned them); undefined: nowhere.
+   */
+  private runtimeEgress(tools: EgressPolicy): EgressPolicy | undefined {
+    const mcp = this.options.mcpHosts ?? [];
+    const allowed = [...(usesCopilot(this.options.auth) ? this.copilotHosts() : []), ...mcp];
+    if (allowed.length === 0) return undefined;
+    const pinned = new Map([...tools.pinned].filter(([host]) => mcp.includes(host)));
+    return { allowed, pinned, refusedEndpoints: tools.refusedEndpoints };
   }
 
   /** Where a runtime on Copilot may connect: Copilot's hosts, and a GitHub Enterprise's API (per-user). */

@@ -3,8 +3,9 @@
  * never written to disk, so they go with every resume too), the tools it may use and where, the
  * operator's system prompt, and the permission bridge that asks the thread's people.
  */
-import type { CopilotClient, SessionConfig } from '@github/copilot-sdk';
-import type { AgentDefinition, ModelAuth, SessionId, SessionProfile, SkillDefinition } from '../../domain.js';
+import type { CopilotClient, MCPServerConfig, SessionConfig } from '@github/copilot-sdk';
+import type { AgentDefinition, McpServer, ModelAuth, SessionId, SessionProfile, SkillDefinition } from '../../domain.js';
+import { SANDBOX_DIR } from '../sandbox/scripts.js';
 import type { TurnCredentials } from '../agent.js';
 import type { Logger } from '../../infra/log.js';
 import { realLocation } from '../permissions.js';
@@ -29,6 +30,8 @@ export interface SessionSetup {
   /** Sandboxed: who owns the thread's files, and the gateway sessions reach the model through. */
   owner: FolderOwner | undefined;
   gateway: { url: string; token: string } | undefined;
+  /** MCP_CONFIG's servers (a session gets those its tools name: `mcp:NAME`). */
+  mcp: readonly McpServer[];
   /** AGENTS_DIR's custom agents (every session may switch to them) and skills (given as instructions). */
   agents: readonly AgentDefinition[];
   skills: readonly SkillDefinition[];
@@ -56,10 +59,11 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
     name: a.name,
     ...(a.description ? { description: a.description } : {}),
     // An agent never has a tool its thread does not (a channel may narrow them further than the agent's file).
-    tools: (a.tools ?? [...allowedTools]).filter((t) => allowedTools.has(t)),
+    tools: (a.tools ?? [...allowedTools]).filter((t) => allowedTools.has(t)).map(runtimeToolName),
     ...(a.model ? { model: a.model } : {}),
     prompt: a.prompt,
   }));
+  const mcpServers = mcpServersOf(id, setup, allowedTools);
   return {
     ...(provider ? { createSessionFsProvider: () => provider(id, setup.threadFolder(id), owner) } : {}),
     ...(model ? { model } : {}),
@@ -71,7 +75,8 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
     ...(auth?.kind === 'per-user' && as ? { gitHubToken: as.token } : {}),
     // The runtime's own GitHub tools (its built-in MCP server) are tools too: none unless the operator enables them.
     disabledMcpServers: ['github-mcp-server'],
-    availableTools: [...allowedTools],
+    ...(mcpServers ? { mcpServers } : {}),
+    availableTools: [...allowedTools].map(runtimeToolName),
     workingDirectory: setup.threadFolder(id),
     streaming: true,
     ...(systemPrompt ? { systemMessage: { mode: 'append' as const, content: systemPrompt } } : {}),
@@ -84,6 +89,40 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
         setup.logger,
       ),
   };
+}
+
+/** The runtime's name for one of the bot's tool names: an MCP server is `mcp:NAME` to the bot, `NAME` to the runtime. */
+export function runtimeToolName(tool: string): string {
+  return tool.startsWith('mcp:') ? tool.slice(4) : tool;
+}
+
+/**
+ * The session's MCP servers: those its tools name. Sandboxed, a stdio server starts through
+ * mcp.sh, in a sandbox of its thread's (its folder only, the server's own files read-only, no
+ * network but the allowed hosts through the proxy, the tools' limits); remote servers are reached
+ * by the runtime through the gateway. Without the sandbox they run as configured, in the thread's folder.
+ */
+export function mcpServersOf(id: SessionId, setup: Pick<SessionSetup, 'mcp' | 'owner' | 'threadFolder'>, allowedTools: ReadonlySet<string>): Record<string, MCPServerConfig> | undefined {
+  const servers = setup.mcp.filter((s) => allowedTools.has(`mcp:${s.name}`));
+  if (servers.length === 0) return undefined;
+  const sandboxed = setup.owner !== undefined;
+  return Object.fromEntries(
+    servers.map((s): [string, MCPServerConfig] => {
+      const common = { tools: [...s.tools], ...(s.timeoutMs !== undefined ? { timeout: s.timeoutMs } : {}) };
+      if (s.transport !== 'stdio') return [s.name, { ...common, type: s.transport, url: s.url, headers: { ...s.headers } }];
+      if (!sandboxed) return [s.name, { ...common, type: 'stdio', command: s.command, args: [...s.args], env: { ...s.env }, workingDirectory: s.cwd ?? setup.threadFolder(id) }];
+      return [
+        s.name,
+        {
+          ...common,
+          type: 'stdio',
+          command: `${SANDBOX_DIR}/mcp.sh`,
+          args: [id, s.cwd ?? '-', s.command, ...s.args],
+          env: { ...s.env, COPILOT_THREADS_MCP_ENV: Object.keys(s.env).join(',') },
+        },
+      ];
+    }),
+  );
 }
 
 /** The skills as instructions: each with what it is for, to be followed when a request calls for it. */

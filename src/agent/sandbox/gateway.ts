@@ -53,8 +53,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** Headers that carry credentials or belong to one hop only: never forwarded as they came. */
-const DROPPED = new Set(['host', 'authorization', 'api-key', 'x-api-key', 'connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+/** Headers that belong to one hop only (the proxy password among them): never forwarded. */
+const HOP = ['host', 'connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer'];
+/** A route's: also the credentials the runtime sent (its key is the gateway's token), which the route puts in itself. */
+const DROPPED = new Set([...HOP, 'authorization', 'api-key', 'x-api-key']);
+/**
+ * Through the proxy (a plain-HTTP request for another host): the request's own credentials are
+ * its own (an MCP server's header from MCP_CONFIG), and go on.
+ */
+const DROPPED_PROXIED = new Set(HOP);
 
 /** The model provider as a route: the key goes in the header that provider type expects. */
 export function modelUpstream(provider: { type: 'openai' | 'azure' | 'anthropic'; baseUrl: string; apiKey: string | undefined }): Upstream {
@@ -160,7 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         refuse(who, target.hostname, port, decision.reason);
         return answer(res, 403, `copilot-threads: ${decision.reason}`);
       }
-      const headers = forwardHeaders(req.headers);
+      const headers = forwardHeaders(req.headers, DROPPED_PROXIED);
       headers.host = target.host;
       const out = http.request({ host: decision.address, port, method: req.method, path: `${target.pathname}${target.search}`, headers }, (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
@@ -251,9 +258,9 @@ function answer(res: http.ServerResponse, status: number, message: string): void
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
 }
 
-function forwardHeaders(incoming: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+function forwardHeaders(incoming: http.IncomingHttpHeaders, dropped: ReadonlySet<string> = DROPPED): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(incoming)) if (!DROPPED.has(name) && value !== undefined) headers[name] = value;
+  for (const [name, value] of Object.entries(incoming)) if (!dropped.has(name) && value !== undefined) headers[name] = value;
   return headers;
 }
 

@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { FORWARDER, NEST_DIR, SANDBOX_DIR, SANDBOX_UID, START, TOOL, TOOLS_WORKSPACE, shellAssignments } from './scripts.js';
+import { FORWARDER, MCP, NEST_DIR, SANDBOX_DIR, SANDBOX_UID, START, TOOL, TOOLS_WORKSPACE, shellAssignments } from './scripts.js';
 import type { ToolLimits } from './limits.js';
 
 export class SandboxUnavailableError extends Error {
@@ -40,6 +40,8 @@ export interface SandboxOptions {
   limits: ToolLimits;
   /** Tools may reach the network through the gateway (TOOLS_ALLOWED_HOSTS is not empty). */
   toolNetwork: boolean;
+  /** Host files and folders MCP_CONFIG's stdio servers read (their programs and folders): read-only in the runtime's sandbox and in every server's. */
+  mcpReadPaths?: readonly string[];
 }
 
 /** Whose the sandbox's processes and files are on the host. */
@@ -119,10 +121,19 @@ export function sandboxOwner(): SandboxOwner {
  * then `--` and the command.
  */
 const STAGE = `set -e
-mount --bind "$2" "$1/workspace"
-mount --bind "$3" "$1/runtime"
-mount --bind "$4" "$1/node"
+stage=$1
+mount --bind "$2" "$stage/workspace"
+mount --bind "$3" "$stage/runtime"
+mount --bind "$4" "$stage/node"
+n=$5
 shift 5
+i=0
+while [ "$i" -lt "$n" ]; do
+  mount --bind "$1" "$stage/read/$i"
+  shift
+  i=$((i + 1))
+done
+shift
 exec "$@"`;
 
 /** Files of /etc a program may need (TLS roots, names of users, time zone, the linker's cache). */
@@ -215,6 +226,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   };
   write('start.sh', START, 0o555);
   write('tool.sh', TOOL, 0o555);
+  write('mcp.sh', MCP, 0o555);
   write('forward.mjs', FORWARDER);
   write('passwd', `root:x:0:0:root:/root:/bin/sh\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:/tmp:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
   write('group', `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`);
@@ -237,17 +249,24 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     }),
   );
   write('tool-args', `${toolArgs(options, gatewayUrl).join('\0')}\0`);
+  const readPaths = options.mcpReadPaths ?? [];
+  // An MCP server's sandbox is a command's, with its files read-only.
+  write('mcp-args', `${[...toolArgs(options, gatewayUrl), ...readPaths.flatMap((p) => ['--ro-bind', p, p])].join('\0')}\0`);
   const runtime = bundledRuntime();
   const node = fs.realpathSync(process.execPath);
   const asNobody = owner.uid !== process.getuid?.();
   // Where bwrap finds the host folders it binds: as they are, or (a root bot) as staged by STAGE.
   const stage = path.join(base, 'stage');
   const from = asNobody ? { workspace: path.join(stage, 'workspace'), runtime: path.join(stage, 'runtime'), node: path.join(stage, 'node') } : { workspace, runtime: runtime.dir, node };
+  const readFrom = readPaths.map((p, i) => (asNobody ? path.join(stage, 'read', String(i)) : p));
   if (asNobody) {
     fs.chmodSync(base, 0o711);
     fs.mkdirSync(path.join(stage, 'workspace'), { recursive: true, mode: 0o711 });
     fs.mkdirSync(path.join(stage, 'runtime'), { mode: 0o711 });
     fs.writeFileSync(path.join(stage, 'node'), '');
+    fs.mkdirSync(path.join(stage, 'read'), { mode: 0o711 });
+    // A mount point of the same kind as what is bound on it.
+    readPaths.forEach((p, i) => (fs.statSync(p).isDirectory() ? fs.mkdirSync(readFrom[i]!, { mode: 0o711 }) : fs.writeFileSync(readFrom[i]!, '')));
     fs.chmodSync(stage, 0o711);
   }
   const renewHome = () => {
@@ -271,6 +290,8 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     '--bind', runtimeHome, runtimeHome,
     '--bind', from.workspace, workspace,
     '--bind', from.workspace, TOOLS_WORKSPACE,
+    // MCP servers' files, last: over /tmp's tmpfs where they are under /tmp.
+    ...readPaths.flatMap((p, i) => ['--ro-bind', readFrom[i]!, p]),
     '--chdir', workspace,
     '--', '/bin/sh', `${SANDBOX_DIR}/start.sh`,
   ];
@@ -283,7 +304,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
       throw new SandboxUnavailableError('the tool sandbox of a bot that runs as root needs unshare and setpriv (util-linux) to run as nobody: install util-linux');
     }
     launcher = unshare;
-    args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', STAGE, 'stage', stage, workspace, runtime.dir, node, '--', setpriv, `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', bwrap, ...bwrapArgs];
+    args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', STAGE, 'stage', stage, workspace, runtime.dir, node, String(readPaths.length), ...readPaths, '--', setpriv, `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', bwrap, ...bwrapArgs];
   }
   const env = {
     COPILOT_THREADS_WORKSPACE: workspace,
@@ -414,8 +435,8 @@ export function descendants(pid: number): number[] {
  * a sandbox whose bwrap carries the thread's id on its command line, and killing that bwrap takes
  * everything inside down with it (its process namespace ends). Returns how many were killed.
  */
-export function killToolSandboxes(rootPid: number, sessionId: string): number {
-  const marker = `${TOOL_MARKER}${sessionId}\0`;
+export function killToolSandboxes(rootPid: number, sessionId: string, what: 'commands' | 'servers' = 'commands'): number {
+  const marker = `${what === 'commands' ? TOOL_MARKER : MCP_MARKER}${sessionId}\0`;
   let killed = 0;
   for (const pid of descendants(rootPid)) {
     let cmdline: string;
@@ -437,11 +458,14 @@ export function killToolSandboxes(rootPid: number, sessionId: string): number {
 
 /** On the command line of each tool command's bwrap (tool.sh sets it), followed by the thread's id. */
 const TOOL_MARKER = '\0--setenv\0COPILOT_THREADS_SESSION\0';
+/** The same for a thread's MCP server (mcp.sh): it lives as long as its session, not a turn. */
+const MCP_MARKER = '\0--setenv\0COPILOT_THREADS_MCP\0';
 
-/** Whether `pid` is a tool command's sandbox (its bwrap carries a thread's id). */
+/** Whether `pid` is a tool command's or an MCP server's sandbox (its bwrap carries a thread's id). */
 function isToolSandbox(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(TOOL_MARKER);
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    return cmdline.includes(TOOL_MARKER) || cmdline.includes(MCP_MARKER);
   } catch {
     return false;
   }

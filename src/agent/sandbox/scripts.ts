@@ -148,6 +148,39 @@ fi
 exit "$status"
 `;
 
+/**
+ * The command the runtime starts for a stdio MCP server of a thread (MCP_CONFIG), sandboxed as a
+ * shell command is (mcp-args: tool-args plus the servers' own files, read-only), but for as long
+ * as the session runs it, with no time limit and no watch on the folder (its writes are held to
+ * the folder's size by file size only). \`$1\`: the thread; \`$2\`: the server's folder (\`-\`: the
+ * thread's own); then the program and its arguments. COPILOT_THREADS_MCP_ENV names the variables
+ * of its own environment (MCP_CONFIG's \`env\`; none named _ct_*, CT_* or COPILOT_THREADS_*, which
+ * this script uses): nothing else of the runtime's reaches it.
+ */
+export const MCP = `#!/bin/sh
+# copilot-threads: one MCP server of one thread, in a sandbox of its own (src/agent/sandbox/scripts.ts).
+: "\${PATH:=/usr/sbin:/usr/bin:/sbin:/bin}"
+. ${SANDBOX_DIR}/tools.env
+_ct_id=\${1:-}
+_ct_cwd=\${2:-}
+case $_ct_id in
+  '' | *[!A-Za-z0-9_-]*)
+    echo 'copilot-threads: this MCP server belongs to no thread, so it was not started' >&2
+    exit 126 ;;
+esac
+shift 2
+_ct_folder=$CT_TOOLS_WORKSPACE/$_ct_id
+[ -d "$_ct_folder" ] || mkdir -m 700 -p "$_ct_folder" || exit 126
+[ "$_ct_cwd" = - ] && _ct_cwd=$CT_WORKSPACE/$_ct_id
+set -- -- prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$(( CT_MAX_DISK_KB * 1024 ))" --core=0 -- "$@"
+for _ct_name in $(printf '%s' "\${COPILOT_THREADS_MCP_ENV:-}" | tr ',' ' '); do
+  case $_ct_name in '' | [0-9]* | *[!A-Za-z0-9_]*) continue ;; esac
+  eval "_ct_value=\\\${$_ct_name-}"
+  set -- --setenv "$_ct_name" "$_ct_value" "$@"
+done
+exec setpriv --pdeathsig KILL -- bwrap --args 4 --bind "$_ct_folder" "$CT_WORKSPACE/$_ct_id" --chdir "$_ct_cwd" --setenv COPILOT_THREADS_MCP "$_ct_id" "$@" 4<${SANDBOX_DIR}/mcp-args
+`;
+
 /** `KEY='value'` lines for tools.env (values quoted for sh). */
 export function shellAssignments(values: Record<string, string | number>): string {
   return Object.entries(values)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePermission, isInside, type PermissionPolicy } from '../../../src/agent/permissions.js';
+import { decidePermission, isInside, mcpToolOf, toolOfRequest, type PermissionPolicy } from '../../../src/agent/permissions.js';
 
 const policy = (tools: string[]): PermissionPolicy => ({ allowedTools: new Set(tools), workspace: '/srv/bot/workspace' });
 
@@ -21,7 +21,9 @@ describe('decidePermission', () => {
     expect(decidePermission({ kind: 'shell' }, p).kind).toBe('reject');
     expect(decidePermission({ kind: 'write', fileName: '/srv/bot/workspace/x' }, p).kind).toBe('reject');
     expect(decidePermission({ kind: 'shell' }, policy(['bash'])).kind).toBe('approve-once');
-    expect(decidePermission({ kind: 'mcp', serverName: 'github', toolName: 'search' }, policy(['github'])).kind).toBe('approve-once');
+    expect(decidePermission({ kind: 'mcp', serverName: 'github', toolName: 'github-search' }, policy(['mcp:github'])).kind).toBe('approve-once');
+    // A server is enabled by its mcp: name only (a built-in tool of the same name enables nothing of it).
+    expect(decidePermission({ kind: 'mcp', serverName: 'github', toolName: 'github-search' }, policy(['github', 'mcp:other'])).kind).toBe('reject');
     expect(decidePermission({ kind: 'custom-tool', toolName: 'deploy' }, p).kind).toBe('reject');
   });
 
@@ -44,7 +46,19 @@ describe('tools that need approval (COPILOT_TOOLS_APPROVAL)', () => {
     const answer = decidePermission({ kind: 'shell', fullCommandText: 'ls -la', intention: 'list files' }, p(['bash'], ['bash']), 'bash');
     expect(answer).toMatchObject({ kind: 'ask', ask: { tool: 'bash', detail: 'ls -la', intention: 'list files' } });
     expect(decidePermission({ kind: 'url', url: 'https://example.com' }, p(['web_fetch'], ['web_fetch']))).toMatchObject({ kind: 'ask', ask: { tool: 'web_fetch', detail: 'https://example.com' } });
-    expect(decidePermission({ kind: 'mcp', serverName: 'github', toolName: 'x', args: { q: 1 } }, p(['github'], ['github']))).toMatchObject({ kind: 'ask', ask: { tool: 'github', detail: '{"q":1}' } });
+    expect(decidePermission({ kind: 'mcp', serverName: 'github', toolName: 'github-x', args: { q: 1 } }, p(['mcp:github'], ['mcp:*']))).toMatchObject({ kind: 'ask', ask: { tool: 'mcp:github/x', detail: '{"q":1}' } });
+  });
+
+  it('MCP tools ask as COPILOT_TOOLS_APPROVAL\'s patterns say: mcp:*, mcp:SERVER, mcp:SERVER/*, mcp:SERVER/TOOL', () => {
+    const ask = (patterns: string[], server = 'weather', tool = 'weather-forecast') => decidePermission({ kind: 'mcp', serverName: server, toolName: tool, args: {} }, p(['mcp:weather', 'mcp:docs'], patterns)).kind;
+    for (const patterns of [['mcp:*'], ['mcp:weather'], ['mcp:weather/*'], ['mcp:weather/forecast']]) expect(ask(patterns)).toBe('ask');
+    for (const patterns of [[], ['mcp:docs'], ['mcp:docs/*'], ['mcp:weather/look'], ['bash']]) expect(ask(patterns)).toBe('approve-once');
+    // The runtime's name is `<server>-<tool>`: a tool whose own name has a dash is still itself.
+    expect(ask(['mcp:weather/five-day'], 'weather', 'weather-five-day')).toBe('ask');
+    // A server the session does not have is refused, whatever the patterns.
+    expect(ask([], 'other', 'other-x')).toBe('reject');
+    expect(mcpToolOf({ serverName: 'weather', toolName: 'weather-forecast' })).toBe('forecast');
+    expect(toolOfRequest({ kind: 'mcp', serverName: 'weather', toolName: 'weather-forecast' }, undefined)).toBe('mcp:weather/forecast');
   });
 
   it('never asks for what the policy denies anyway, nor for tools off the list', () => {

@@ -17,6 +17,7 @@ const setup = (maxAiCredits: number): SessionSetup => ({
   owner: undefined,
   gateway: undefined,
   turn: () => undefined,
+  mcp: [],
   logger: silentLogger,
   agents: [],
   skills: [],
@@ -63,5 +64,29 @@ describe('session config', () => {
     expect(narrow.customAgents?.map((a) => a.name)).toEqual(['writer']);
     expect(narrow.agent).toBeUndefined();
     expect(narrow.systemMessage).toEqual({ mode: 'append', content: 'Be kind.' });
+  });
+
+  it('MCP servers: those the session\'s tools name (mcp:NAME), stdio ones through mcp.sh in the thread\'s sandbox, remote ones as they are', () => {
+    const id = 'local-ana-x' as SessionId;
+    const mcp: SessionSetup['mcp'] = [
+      { name: 'weather', transport: 'stdio', command: 'node', args: ['/opt/w/index.js'], env: { API_KEY: 'k' }, cwd: undefined, tools: ['*'], readPaths: ['/opt/w/index.js'], timeoutMs: 9000 },
+      { name: 'docs', transport: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t' }, tools: ['search'] },
+    ];
+    const base: SessionSetup = { ...setup(0), allowedTools: new Set(['grep', 'mcp:weather', 'mcp:docs']), mcp, owner: { uid: 65534, gid: 65534 }, agents: [{ name: 'reviewer', tools: ['mcp:docs', 'grep'], prompt: 'Review.' }] };
+    const c = sessionConfig(id, base);
+    // The runtime's names: a server is its name (all its tools).
+    expect(c.availableTools).toEqual(['grep', 'weather', 'docs']);
+    expect(c.customAgents?.[0]?.tools).toEqual(['docs', 'grep']);
+    expect(c.mcpServers).toEqual({
+      weather: { type: 'stdio', command: '/run/copilot-threads/mcp.sh', args: [id, '-', 'node', '/opt/w/index.js'], env: { API_KEY: 'k', COPILOT_THREADS_MCP_ENV: 'API_KEY' }, tools: ['*'], timeout: 9000 },
+      docs: { type: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t' }, tools: ['search'] },
+    });
+    // Unsandboxed, a stdio server runs as configured, in the thread's folder.
+    expect(sessionConfig(id, { ...base, owner: undefined }).mcpServers?.weather).toEqual({ type: 'stdio', command: 'node', args: ['/opt/w/index.js'], env: { API_KEY: 'k' }, workingDirectory: '/work', tools: ['*'], timeout: 9000 });
+    // A place whose tools leave a server out: the session has none of it.
+    const narrow = sessionConfig(id, base, undefined, { tools: ['mcp:docs'] });
+    expect(Object.keys(narrow.mcpServers ?? {})).toEqual(['docs']);
+    expect(narrow.availableTools).toEqual(['docs']);
+    expect(sessionConfig(id, base, undefined, { tools: ['grep'] })).not.toHaveProperty('mcpServers');
   });
 });

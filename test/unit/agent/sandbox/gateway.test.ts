@@ -189,11 +189,13 @@ describe('the sandbox gateway: the egress proxy', () => {
       tunnel.socket.write('GET /through-the-tunnel HTTP/1.1\r\nHost: allowed.test\r\nConnection: close\r\n\r\n');
     });
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
-    const plain = await request(sock, { method: 'GET', path: `http://allowed.test:${fake.port}/plain`, headers: { 'proxy-authorization': 'Basic eDp5' } });
+    // The request's own credentials (an MCP server's header from MCP_CONFIG) go on; the proxy's password does not.
+    const plain = await request(sock, { method: 'GET', path: `http://allowed.test:${fake.port}/plain`, headers: { 'proxy-authorization': 'Basic eDp5', authorization: 'Bearer mcp-server-token', 'x-api-key': 'k' } });
     expect(plain.status).toBe(200);
     expect(fake.seen.map((s) => s.url)).toEqual(['/through-the-tunnel', '/plain']);
     expect(fake.seen[1]!.headers.host).toBe(`allowed.test:${fake.port}`);
     expect(fake.seen[1]!.headers['proxy-authorization']).toBeUndefined();
+    expect(fake.seen[1]!.headers).toMatchObject({ authorization: 'Bearer mcp-server-token', 'x-api-key': 'k' });
   });
 
   it('refuses a host that is not allowed (though it resolves to a live server), with 403 and no connection', async () => {
