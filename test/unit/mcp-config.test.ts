@@ -101,4 +101,10 @@ describe('MCP_CONFIG', () => {
     // The default (mcp:*) needs no servers.
     expect(loadMcp(loadConfig(base, { needModel: true, cwd: dir }), {}).servers).toEqual([]);
   });
+
+  it('docs/examples/mcp.json loads as docs/mcp.md says', () => {
+    const config = loadMcpConfig({ file: path.resolve('docs/examples/mcp.json'), env: { WEATHER_API_KEY: 'w', TICKETS_TOKEN: 't', DOCS_MCP_TOKEN: 'd' } });
+    expect(config.servers.map((s) => `${s.name}:${s.transport}`)).toEqual(['weather:stdio', 'tickets:stdio', 'docs:http']);
+    expect(mcpHosts(config)).toEqual(['mcp.docs.example.com']);
+  });
 });
