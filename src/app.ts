@@ -5,6 +5,7 @@
  */
 import { checkHome } from './agent/home.js';
 import net from 'node:net';
+import path from 'node:path';
 import { ConfigError, type Config } from './config.js';
 import type { Logger } from './infra/log.js';
 import { CopilotAgent } from './agent/copilot/agent.js';
@@ -24,8 +25,8 @@ import { ownEndpoints } from './agent/sandbox/own-endpoints.js';
 import { GitHubOAuth } from './infra/github-oauth.js';
 import { Accounts } from './core/identity/accounts.js';
 import { ProfileHolder, type ProfileSources } from './profiles.js';
+import { addKnownSecrets } from './core/redact.js';
 import { loadMcpConfig, mcpApprovalProblem, mcpHosts, McpConfigError, NO_MCP, type McpConfig } from './mcp-config.js';
-import { hostAllowed } from './infra/host-names.js';
 import { profileFor } from './core/profiles.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
@@ -64,6 +65,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   // The admin CLI runs no turn: it needs neither (and `config check` reads them itself).
   // MCP_CONFIG too (the admin CLI runs no turn); its servers are tools a channel or an agent may name.
   const mcp = role === 'cli' ? NO_MCP : loadMcp(config);
+  // Its secrets are masked in whatever the bot shows or keeps (a tool's error that echoes one).
+  addKnownSecrets(mcp.secrets);
   const profiles = new ProfileHolder(profileSources(config, mcp), role === 'cli' ? NO_PROFILES : undefined);
   if (config.channelConfig || config.agentsDir) logger.info(describeProfiles(profiles), 'channel profiles and agents loaded');
   const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);
@@ -93,7 +96,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   // MCP servers are tools: they run in the sandbox too.
   const toolsOn = config.tools.length > 0 || mcp.servers.length > 0;
   const sandboxed = toolsOn && config.toolsSandbox;
-  const toolsAllowedHosts = sandboxed ? withMcpHosts(config.toolsAllowedHosts, mcp, logger) : config.toolsAllowedHosts;
+  // Remote servers: the runtime's way out through the gateway (not the tools': they reach only TOOLS_ALLOWED_HOSTS).
+  if (sandboxed && mcpHosts(mcp).length) logger.warn({ hosts: mcp.servers.flatMap((s) => (s.transport === 'stdio' ? [] : [new URL(s.url).host])) }, "MCP_CONFIG: the runtime reaches the remote servers' hosts through the sandbox's proxy (tools do not, unless TOOLS_ALLOWED_HOSTS lists them)");
   if (mcp.servers.length > 0 && !config.toolsSandbox) logger.warn('MCP_CONFIG with TOOLS_SANDBOX=off: stdio MCP servers run with the bot\'s own access to files, processes and the network');
   if (sandboxed && config.tools.includes('view')) {
     logger.warn('COPILOT_TOOLS has view: in the tool sandbox this runtime reports every file as missing to view; grep, glob, create and edit work (see docs/tools-and-safety.md)');
@@ -122,7 +126,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     ...(sandboxed
       ? {
           toolEgress: {
-            allowed: toolsAllowedHosts,
+            allowed: config.toolsAllowedHosts,
             pinned: config.toolsPinnedHosts,
             refusedEndpoints: await ownEndpoints({ httpPort: config.port, serverUrls: [config.storeUrl, config.sessionStateUrl] }),
           },
@@ -270,26 +274,20 @@ export function loadMcp(config: Config, env: NodeJS.ProcessEnv = process.env): M
     if (problem) throw new ConfigError('COPILOT_TOOLS_APPROVAL', problem);
     return NO_MCP;
   }
-  const mcp = loadMcpConfig({ file: config.mcpConfig, env });
+  const store = config.storeUrl.startsWith('sqlite://') ? [path.dirname(config.storeUrl.slice('sqlite://'.length))] : [];
+  const mcp = loadMcpConfig({ file: config.mcpConfig, env, protectedPaths: { private: [config.copilotHome, ...store], holding: [process.cwd()] } });
   const problem = mcpApprovalProblem(config.approvalTools, mcp);
   if (problem) throw new ConfigError('COPILOT_TOOLS_APPROVAL', problem);
   if (config.toolsSandbox) {
     for (const s of mcp.servers) {
-      if (s.transport === 'stdio') continue;
+      if (s.transport === 'stdio' || s.via) continue;
       const host = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
       if (net.isIP(host) || host === 'localhost') {
-        throw new McpConfigError('MCP_CONFIG', config.mcpConfig, undefined, `servers.${s.name}.url`, `${host} is an address: the tool sandbox reaches remote servers through its proxy by host name; give the server a name and, for a private or local address, pin it (TOOLS_PINNED_HOSTS=name=address:port, the name in TOOLS_ALLOWED_HOSTS)`);
+        throw new McpConfigError('MCP_CONFIG', config.mcpConfig, undefined, `servers.${s.name}.url`, `an https:// server at an address (${host}) cannot be reached from the tool sandbox, whose proxy goes by host names: give it by the name its certificate has`);
       }
     }
   }
   return mcp;
-}
-
-/** TOOLS_ALLOWED_HOSTS with the remote MCP servers' hosts added (said once at start: tools may reach them too). */
-function withMcpHosts(allowed: readonly string[], mcp: McpConfig, logger: Logger): string[] {
-  const added = mcpHosts(mcp).filter((h) => !hostAllowed(h, allowed));
-  if (added.length) logger.warn({ added }, "TOOLS_ALLOWED_HOSTS: MCP_CONFIG's remote servers' hosts were added (the runtime reaches them through the sandbox's proxy; tools may reach them too)");
-  return [...allowed, ...added];
 }
 
 /** For the log: what was loaded, without the instructions' text. */

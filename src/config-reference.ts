@@ -109,7 +109,7 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["TOOLS_PINNED_HOSTS", ""]],
       },
       {
-        about: "A JSON file of MCP servers every thread's Copilot may use, in the Copilot CLI / VS Code format\n(servers: command/args/env/cwd, or url/headers; example: docs/examples/mcp.json). Secrets as ${env:NAME}.\nStdio servers run in the thread's tool sandbox; remote servers' hosts are added to TOOLS_ALLOWED_HOSTS.\nTheir tools need approval unless COPILOT_TOOLS_APPROVAL says otherwise (docs/mcp.md). Read at start.",
+        about: "A JSON file of MCP servers every thread's Copilot may use, in the Copilot CLI / VS Code format\n(servers: command/args/env/cwd, or url/headers; example: docs/examples/mcp.json). Secrets as ${env:NAME}.\nStdio servers run in the thread's tool sandbox; the runtime reaches remote ones through its proxy (tools do not).\nTheir tools need approval unless COPILOT_TOOLS_APPROVAL says otherwise (docs/mcp.md). Read at start.",
         settings: [["MCP_CONFIG", ""]],
       },
       {

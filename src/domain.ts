@@ -118,6 +118,28 @@ export interface McpRemoteServer extends McpServerBase {
   transport: 'http' | 'sse';
   url: string;
   headers: Readonly<Record<string, string>>;
+  /**
+   * An http:// server at an address (127.0.0.1:8080, 10.0.0.7): sandboxed, the runtime is given
+   * `host` instead (the gateway's rules go by names), pinned to where the operator put it.
+   */
+  via?: { host: string; address: string; port: number };
+}
+
+/** A thread's repository (`repo URL|owner/name [ref]`), kept beside the thread's record. */
+export interface RepoBinding {
+  /** The clone URL (no credentials in it). */
+  url: string;
+  /** How people name it: `owner/name` (on REPOS_URL's host), else `host/path`. */
+  name: string;
+  /** The branch, tag or commit asked for; absent: the default branch. */
+  ref?: string;
+  /** The commit checked out. */
+  commit: string;
+  /** Its folder in the thread's folder. */
+  folder: string;
+  /** Who bound it (or last refreshed it), and when (ISO). */
+  by: string;
+  at: string;
 }
 
 /** The bot's name for an MCP server (`mcp:<name>`). */

@@ -15,9 +15,11 @@
  * Read at start (a mistake stops it with file, line and key); a change needs a restart.
  */
 import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import type { McpServer } from './domain.js';
+import { BUILT_IN_TOOLS, type McpServer } from './domain.js';
 import { closest } from './infra/closest.js';
 import { ConfigFileError, keyPath, lineOf, parseConfigYaml, plainData, readConfigText, type ConfigFile } from './infra/config-file.js';
 
@@ -35,8 +37,12 @@ export const NO_MCP: McpConfig = { servers: [], secrets: [] };
 
 /** Server names: what the model sees as a prefix of their tools (`weather-forecast`) and what `mcp:NAME` names. */
 const SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** Names the runtime keeps for itself (its built-in GitHub server, which the bot keeps off). */
-const RESERVED = new Set(['github-mcp-server']);
+/**
+ * Names the runtime keeps for itself: its built-in GitHub server (which the bot keeps off), its
+ * built-in tools (the runtime's tool filter matches a name across every source: a server named
+ * `task` would switch the built-in `task` on), and the prefixes of its filter.
+ */
+const RESERVED = new Set<string>(['github-mcp-server', 'builtin', 'mcp', 'custom', ...BUILT_IN_TOOLS]);
 /** Folders both sandbox levels already hold read-only (the system's programs and libraries). */
 const SYSTEM = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
@@ -74,6 +80,12 @@ const fileSchema = z.strictObject(
 export interface McpConfigSources {
   file: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * What a server's read-only files must not bring into the sandbox: `private` folders are never
+   * among them nor inside them (COPILOT_HOME: every thread's files and sessions; the store's);
+   * `holding` folders are never among them (the bot's own folder, with its .env).
+   */
+  protectedPaths?: { private: readonly string[]; holding: readonly string[] };
 }
 
 /** Reads and checks MCP_CONFIG; throws `McpConfigError` at the first mistake. */
@@ -101,7 +113,7 @@ export function loadMcpConfig(sources: McpConfigSources): McpConfig {
   for (const [name, s] of Object.entries(given)) {
     const at = (...keys: PropertyKey[]) => [top, name, ...keys];
     if (!SERVER_NAME.test(name)) fail(at(), 'is not a server name (letters, digits, _ and -, at most 64)');
-    if (RESERVED.has(name)) fail(at(), "is the runtime's own GitHub server's name: choose another");
+    if (RESERVED.has(name.toLowerCase())) fail(at(), 'is a name the Copilot runtime keeps for itself (its GitHub server or one of its tools): choose another');
     const resolve = (value: string, ...keys: PropertyKey[]): string =>
       value.replace(/\$\{([^}]*)\}/g, (whole, ref: string) => {
         const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(ref);
@@ -128,23 +140,35 @@ export function loadMcpConfig(sources: McpConfigSources): McpConfig {
       }
       if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') fail(at('url'), 'must be an http:// or https:// URL');
       if (parsedUrl.username || parsedUrl.password) fail(at('url'), 'holds a user or password: put credentials in headers, as ${env:NAME}');
-      servers.push({ ...base, transport: s.type === 'sse' ? 'sse' : 'http', url, headers: map(s.headers, 'headers') });
+      const address = parsedUrl.hostname.replace(/^\[|\]$/g, '');
+      const pinTo = net.isIP(address) ? address : address.toLowerCase() === 'localhost' ? '127.0.0.1' : undefined;
+      const via = pinTo && parsedUrl.protocol === 'http:' ? { via: { host: `mcp-${servers.length + 1}.copilot-threads.invalid`, address: pinTo, port: Number(parsedUrl.port || 80) } } : {};
+      servers.push({ ...base, transport: s.type === 'sse' ? 'sse' : 'http', url, headers: map(s.headers, 'headers'), ...via });
       continue;
     }
     for (const key of ['url', 'headers'] as const) if (s[key] !== undefined) fail(at(key), `is for a remote server; this one is ${s.type ?? 'stdio'} (it has a command)`);
     if (s.command === undefined) fail(at(), 'needs a command (a stdio server) or a url (a remote one)');
     const command = resolve(s.command!, 'command');
-    const args = (s.args ?? []).map((a, i) => resolve(a, 'args', i));
+    // A relative path among the arguments is the file's folder's, as the command's is (never where the server runs).
+    const args = (s.args ?? []).map((a, i) => {
+      const value = resolve(a, 'args', i);
+      return /^\.\.?\//.test(value) ? path.resolve(folder, value) : value;
+    });
     let cwd: string | undefined;
     if (s.cwd !== undefined) {
       cwd = path.resolve(folder, resolve(s.cwd, 'cwd'));
-      if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) fail(at('cwd'), `${cwd} is not a folder`);
+      if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) fail(at('cwd'), `${s.cwd} is not a folder`);
       cwd = fs.realpathSync(cwd);
     }
     // A program given as a path, from the file's folder; a bare name is looked up on PATH where it runs.
     const program = command.includes('/') ? path.resolve(folder, command) : command;
-    if (program.includes('/') && !fs.statSync(program, { throwIfNoEntry: false })?.isFile()) fail(at('command'), `${program} is not a file`);
-    servers.push({ ...base, transport: 'stdio', command: program, args, env: map(s.env, 'env'), cwd, readPaths: readPaths(program, args, cwd) });
+    if (program.includes('/') && !fs.statSync(program, { throwIfNoEntry: false })?.isFile()) fail(at('command'), `${s.command} is not a file`);
+    const files = readPaths(program, args, cwd);
+    for (const p of files) {
+      const why = exposes(p, sources.protectedPaths ?? { private: [], holding: [] });
+      if (why) fail(at(cwd === p ? 'cwd' : 'args'), `${p} would be bound into the sandbox for this server, and ${why}: give the server's own folder or files`);
+    }
+    servers.push({ ...base, transport: 'stdio', command: program, args, env: map(s.env, 'env'), cwd, readPaths: files });
   }
   return { servers, secrets: [...secrets].sort((a, b) => b.length - a.length) };
 }
@@ -171,6 +195,33 @@ function readPaths(program: string, args: readonly string[], cwd: string | undef
   return [...out].sort();
 }
 
+/** Folders a server's files may never be, hold, or sit in (besides the caller's `protectedPaths`). */
+const NEVER = ['/', '/etc', '/home', '/root', '/proc', '/sys', '/dev', '/run', '/var', '/boot'];
+
+/** Why binding `p` would expose what it must not, or undefined. */
+function exposes(p: string, protectedPaths: NonNullable<McpConfigSources['protectedPaths']>): string | undefined {
+  const real = (q: string) => {
+    try {
+      return fs.realpathSync(q);
+    } catch {
+      return path.resolve(q);
+    }
+  };
+  const holds = (outer: string, inner: string) => inner === outer || inner.startsWith(outer === '/' ? '/' : `${outer}/`);
+  if (NEVER.includes(p)) return 'it is a system folder';
+  for (const raw of [...protectedPaths.private, ...protectedPaths.holding, os.tmpdir()]) {
+    const q = real(raw);
+    if (holds(p, q)) return `it holds ${q}`;
+  }
+  for (const raw of protectedPaths.private) {
+    const q = real(raw);
+    if (holds(q, p)) return `it is inside ${q}`;
+  }
+  // The bot's sandbox folders (their gateway socket among them).
+  if (path.basename(path.dirname(p)) === path.basename(os.tmpdir()) && path.basename(p).startsWith('copilot-threads-sandbox-')) return "it is the bot's sandbox folder";
+  return undefined;
+}
+
 function which(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (!dir) continue;
@@ -180,22 +231,28 @@ function which(name: string): string | undefined {
   return undefined;
 }
 
-/** Hosts the remote servers are on (for TOOLS_ALLOWED_HOSTS and the runtime's way out). */
+/** The hosts the runtime reaches the remote servers at (sandboxed: through the gateway, by these names). */
 export function mcpHosts(config: McpConfig): string[] {
-  return [...new Set(config.servers.flatMap((s) => (s.transport === 'stdio' ? [] : [new URL(s.url).hostname.toLowerCase().replace(/^\[|\]$/g, '')])))];
+  return [...new Set(config.servers.flatMap((s) => (s.transport === 'stdio' ? [] : [s.via?.host ?? new URL(s.url).hostname.toLowerCase()])))];
 }
 
 /**
- * COPILOT_TOOLS_APPROVAL's `mcp:` entries: `mcp:*`, `mcp:NAME`, `mcp:NAME/*`, `mcp:NAME/TOOL`, each
+ * COPILOT_TOOLS_APPROVAL's `mcp:` entries (`mcp:none`: no MCP tool asks; with servers and an
+ * explicit list, one must be there, or every MCP tool would run unasked without anyone saying so): `mcp:*`, `mcp:NAME`, `mcp:NAME/*`, `mcp:NAME/TOOL`, each
  * naming a server of MCP_CONFIG (a misspelt one would let that server's tools run unasked).
  * Returns the first problem, or undefined.
  */
 export function mcpApprovalProblem(entries: readonly string[], config: McpConfig): string | undefined {
   const names = config.servers.map((s) => s.name);
+  if (names.length && entries.length && !entries.some((e) => e.startsWith('mcp:'))) {
+    return 'names no MCP tools, so every tool of MCP_CONFIG\'s servers would run unasked: add mcp:* (ask before each), mcp:SERVER/TOOL (ask before some) or mcp:none (ask before none)';
+  }
   for (const entry of entries) {
     if (!entry.startsWith('mcp:')) continue;
-    const m = /^mcp:(\*|[A-Za-z0-9_-]+)(?:\/(\*|[^/\s]+))?$/.exec(entry);
-    if (!m || (m[1] === '*' && m[2] !== undefined)) return `"${entry}" is not an MCP pattern: write mcp:*, mcp:SERVER, mcp:SERVER/* or mcp:SERVER/TOOL`;
+    if (entry === 'mcp:none') continue;
+    // `*` stands only for a whole part (mcp:weather/fore* would match nothing, and let every tool run unasked).
+    const m = /^mcp:(\*|[A-Za-z0-9_-]+)(?:\/(\*|[^/\s*]+))?$/.exec(entry);
+    if (!m || (m[1] === '*' && m[2] !== undefined)) return `"${entry}" is not an MCP pattern: write mcp:*, mcp:SERVER, mcp:SERVER/* or mcp:SERVER/TOOL (or mcp:none)`;
     if (m[1] !== '*' && !names.includes(m[1]!)) {
       const near = closest(m[1]!, names);
       return `"${entry}" names no server of MCP_CONFIG${near ? ` (did you mean mcp:${near}?)` : names.length ? ` (its servers: ${names.join(', ')})` : ' (MCP_CONFIG has none)'}`;

@@ -4,8 +4,8 @@
  *
  * - `writeStdioServer(dir)`: a program for `node`, no dependencies, that the runtime starts as a
  *   stdio server. Its tools: `forecast {city}` (a fixed answer naming the city and `MCP_GREETING`
- *   from its environment) and `look {path}` (where it runs: its working folder, whether `path` can
- *   be read and what it holds, the process ids it can see, whether it reaches 127.0.0.1:`port`).
+ *   from its environment) and `look {path}` (where it runs: its working folder and its thread's,
+ *   whether `path` (relative: in the thread's folder) can be read and what it holds, the process ids it can see, whether it reaches 127.0.0.1:`port`).
  * - `startHttpMcpServer()`: a streamable-HTTP server on 127.0.0.1 with one tool, `lookup {key}`,
  *   that records the headers of every request (so a test sees the secret header arrive).
  */
@@ -40,9 +40,11 @@ async function call(name, args) {
   if (name === 'forecast') return 'Sunny in ' + args.city + ' (' + (process.env.MCP_GREETING || 'no greeting') + ')';
   if (name === 'look') {
     let read;
-    try { read = 'READ: ' + fs.readFileSync(args.path, 'utf8').slice(0, 200); } catch (e) { read = 'CANNOT READ: ' + e.code; }
+    // A relative path is the thread's folder's (the server runs in /, the thread's folder is given to it).
+    const file = args.path && !args.path.startsWith('/') ? (process.env.COPILOT_THREAD_FOLDER || '.') + '/' + args.path : args.path;
+    try { read = 'READ: ' + fs.readFileSync(file, 'utf8').slice(0, 200); } catch (e) { read = 'CANNOT READ: ' + e.code; }
     const pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
-    return JSON.stringify({ cwd: process.cwd(), read, pids, net: await reach(args.port), secretKeys: Object.keys(process.env).filter((k) => /SECRET|TOKEN|KEY|STORE/.test(k)) });
+    return JSON.stringify({ cwd: process.cwd(), folder: process.env.COPILOT_THREAD_FOLDER, read, pids, net: await reach(args.port), secretKeys: Object.keys(process.env).filter((k) => /SECRET|TOKEN|KEY|STORE/.test(k)) });
   }
   throw new Error('no such tool: ' + name);
 }

@@ -99,6 +99,8 @@ export interface Agent {
    * is asked once the session's lock is held (no turn runs in it anywhere): false keeps it.
    */
   forget(id: SessionId, options?: ForgetOptions): Promise<boolean>;
+  /** Clones or refreshes the thread's repository in its folder (in its sandbox); `RepoError` says why not. */
+  repo(id: SessionId, work: RepoWork): Promise<{ commit: string }>;
   list(): Promise<SessionSummary[]>;
   /** Disconnects every session and stops the runtime; in-flight turns are aborted. */
   stop(): Promise<void>;
@@ -129,6 +131,31 @@ export interface AgentRuntime extends Agent {
   readonly liveIds: SessionId[];
   readonly clientSessions: number;
   readonly recycles: number;
+}
+
+/** What to do with a thread's repository (see core/commands/repo.ts). */
+export interface RepoWork {
+  op: 'clone' | 'pull';
+  url: string;
+  host: string;
+  /** Its folder in the thread's folder. */
+  folder: string;
+  ref?: string;
+  /** An Authorization header for `host` (the person's or REPO_TOKEN), or none. */
+  authorization?: string;
+  /** pull: throw local changes away. */
+  discard?: boolean;
+}
+
+/** A repository could not be cloned or refreshed: `message` says why, in words for the thread. */
+export class RepoError extends Error {
+  override name = 'RepoError';
+  constructor(
+    message: string,
+    readonly why: 'no-tools' | 'local-changes' | 'too-big' | 'timeout' | 'git' = 'git',
+  ) {
+    super(message);
+  }
 }
 
 export class TurnTimeoutError extends Error {

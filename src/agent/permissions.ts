@@ -34,6 +34,8 @@ export interface PermissionPolicy {
   approvalTools?: ReadonlySet<string>;
   /** File tools may touch this folder (the thread's own) and what is below it, nothing else. */
   workspace: string;
+  /** MCP_CONFIG's servers → the tools of each offered (`["*"]`: all). */
+  mcpTools?: ReadonlyMap<string, readonly string[]>;
   /**
    * Where a path really is (links followed; see `realLocation`). The folder and the path are both
    * judged by it: a link inside the folder that leads out is outside. Without it, paths are text.
@@ -72,10 +74,14 @@ const reject = (feedback: string): PermissionAnswer => ({ kind: 'reject', feedba
 export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy, toolName?: string): PermissionAnswer {
   const { allowedTools } = policy;
   if (ask.kind === 'mcp') {
-    // An MCP server's tool: its server must be one of the session's (mcp:NAME), and the approval patterns name it as mcp:NAME/TOOL.
-    const tool = mcpToolOf(ask);
+    // An MCP server's tool: its server must be one of the session's (mcp:NAME), the tool one MCP_CONFIG offers of it, and the approval patterns name it as mcp:NAME/TOOL.
     if (!ask.serverName || !allowedTools.has(`mcp:${ask.serverName}`)) return reject(`MCP server "${ask.serverName ?? '?'}" is not enabled here.`);
-    return mcpNeedsApproval(policy.approvalTools, ask.serverName, tool) ? { kind: 'ask', ask: describeAsk(ask, `mcp:${ask.serverName}/${tool}`) } : { kind: 'approve-once' };
+    const tool = mcpToolOf(ask);
+    const offered = policy.mcpTools?.get(ask.serverName) ?? ['*'];
+    if (!offered.includes('*') && (tool === undefined || !offered.includes(tool))) return reject(`Tool "${tool ?? ask.toolName ?? '?'}" of MCP server "${ask.serverName}" is not enabled here.`);
+    // A name not of the runtime's usual form: asked whenever anything of the server's is asked for, never let through unasked.
+    const asks = tool === undefined ? mcpAsksAny(policy.approvalTools, ask.serverName) : mcpNeedsApproval(policy.approvalTools, ask.serverName, tool);
+    return asks ? { kind: 'ask', ask: describeAsk(ask, `mcp:${ask.serverName}/${tool ?? ask.toolName ?? '?'}`) } : { kind: 'approve-once' };
   }
   const named = ask.toolName ?? ask.serverName;
   if (named) {
@@ -100,10 +106,15 @@ export function decidePermission(ask: PermissionAsk, policy: PermissionPolicy, t
  * The tool's own name on its server: the runtime names an MCP tool `<server>-<tool>` (measured on
  * runtime 1.0.14); the server's prefix is taken off.
  */
-export function mcpToolOf(ask: Pick<PermissionAsk, 'serverName' | 'toolName'>): string {
+export function mcpToolOf(ask: Pick<PermissionAsk, 'serverName' | 'toolName'>): string | undefined {
   const name = ask.toolName ?? '';
   const prefix = `${ask.serverName ?? ''}-`;
-  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  return name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : undefined;
+}
+
+/** Whether any of COPILOT_TOOLS_APPROVAL's entries asks before some tool of `server`. */
+function mcpAsksAny(patterns: ReadonlySet<string> | undefined, server: string): boolean {
+  return patterns !== undefined && [...patterns].some((p) => p === 'mcp:*' || p === `mcp:${server}` || p.startsWith(`mcp:${server}/`));
 }
 
 /** Whether COPILOT_TOOLS_APPROVAL's entries (`mcp:*`, `mcp:S`, `mcp:S/*`, `mcp:S/T`) make `server`'s `tool` ask a person. */
@@ -114,7 +125,7 @@ export function mcpNeedsApproval(patterns: ReadonlySet<string> | undefined, serv
 
 /** How the audit trail and the budget name the tool of a request. */
 export function toolOfRequest(ask: PermissionAsk, toolName: string | undefined): string {
-  if (ask.kind === 'mcp' && ask.serverName) return `mcp:${ask.serverName}/${mcpToolOf(ask)}`;
+  if (ask.kind === 'mcp' && ask.serverName) return `mcp:${ask.serverName}/${mcpToolOf(ask) ?? ask.toolName ?? '?'}`;
   return ask.toolName ?? ask.serverName ?? toolName ?? ask.kind;
 }
 

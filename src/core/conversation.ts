@@ -27,6 +27,8 @@ import { AccountRefusedError, TurnFailedError } from '../agent/agent.js';
 import { DEFAULT_CONTEXT_BUDGET, withAuthor, withContext, withQuoted, type ContextBudget, type ContextMessage, type ThreadContext } from './thread-context.js';
 import { legacySessionIdFor, sessionIdFor, ThreadIdError, type SessionId, type ThreadRef } from './thread.js';
 import { choose, effectLine } from './commands/choose.js';
+import { repoCommand } from './commands/repo.js';
+import { repoInstructions, repoLine, type RepoSettings } from './repos.js';
 import { agentsOffered, inEffect, profileFor, sessionProfile, type Offer, type ProfileSource } from './profiles.js';
 import { NO_PROFILES, type ChannelProfiles, type SessionProfile } from '../domain.js';
 
@@ -67,6 +69,8 @@ export interface ConversationOptions {
   models?: readonly string[];
   /** COPILOT_MODEL (undefined: the runtime's default). */
   defaultModel?: string;
+  /** REPOS_ALLOWED, REPOS_URL and REPO_TOKEN: which repositories `repo …` may bind, and with what. Absent: none. */
+  repos?: RepoSettings & { token?: string };
 }
 
 /** What login, logout and whoami say where everyone runs on one account. */
@@ -308,7 +312,7 @@ export class Conversation {
           approvals: this.options.approvals,
           registry: this.options.registry,
           pageSize: this.pageSize,
-          setting: (record) => effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer(this.profiles()))),
+          setting: (record) => [effectLine(inEffect(record, profileFor(this.profiles(), thread), this.offer(this.profiles()))), ...(record?.repo ? [repoLine(record.repo)] : [])].join('\n'),
         });
       }
       case 'forget':
@@ -338,6 +342,21 @@ export class Conversation {
           isAdmin: (t) => this.isAdmin(t),
           // Behind the thread's running turn, and apart from a 👍/👎 being counted: each writes the whole record.
           inLine: (fn) => this.queue.run(resolved, () => this.votes.run(id, fn)),
+        });
+      }
+      case 'repo': {
+        const resolved = this.resolveId(thread);
+        if (typeof resolved !== 'string') return resolved;
+        const id = await this.sessionOf(thread, resolved);
+        const repos = this.options.repos ?? { allowed: [], baseUrl: 'https://github.com', plainHttpHosts: new Set<string>() };
+        return repoCommand(thread, id, command.action, {
+          registry: this.options.registry,
+          agent: this.options.agent,
+          settings: repos,
+          tokenFor: (t, host) => this.repoToken(t, host, repos),
+          isAdmin: (t) => this.isAdmin(t),
+          inLine: (fn) => this.queue.run(resolved, () => this.votes.run(id, fn)),
+          now: this.now,
         });
       }
       case 'help':
@@ -428,7 +447,7 @@ export class Conversation {
         // The record says where the thread's context starts and which model and agent it chose.
         const loaded = this.profiles();
         const offered = this.offer(loaded);
-        const recordRead = (options.context && options.messageId) || offered.models.length > 0 || offered.agents.length > 0 ? this.options.registry.get(id) : Promise.resolve(undefined);
+        const recordRead = (options.context && options.messageId) || offered.models.length > 0 || offered.agents.length > 0 || this.options.repos?.allowed.length ? this.options.registry.get(id) : Promise.resolve(undefined);
         const [context, files, record] = await Promise.all([this.contextOf(recordRead, options), options.files, recordRead]);
         const profile = this.sessionProfileOf(loaded, thread, record, offered);
         const prompt = withContext(context, withAuthor(as?.login, withFiles(said, files)), this.contextBudget);
@@ -531,6 +550,18 @@ export class Conversation {
     return this.options.models ?? [];
   }
 
+  /**
+   * The token a repository on `host` is cloned with for this person: only ever for REPOS_URL's
+   * host; there, per-user, the person's own (they connect first), else REPO_TOKEN.
+   */
+  private async repoToken(thread: ThreadRef, host: string, repos: RepoSettings & { token?: string }): Promise<string | undefined | Reply> {
+    if (host !== new URL(repos.baseUrl).hostname.toLowerCase()) return undefined;
+    const accounts = this.options.accounts;
+    if (!accounts) return repos.token;
+    const check = await accounts.credentials(thread);
+    return check.ok ? check.credentials.token : check.reply;
+  }
+
   /** What a thread may switch to (a place's own list of agents narrows them: see `inEffect`), and the bot's own model. */
   private offer(loaded: ChannelProfiles): Offer {
     return { models: this.models(), agents: loaded.agents.map((a) => a.name), defaultModel: this.options.defaultModel };
@@ -538,8 +569,10 @@ export class Conversation {
 
   /** The thread's channel profile with its own choices over it; undefined when there is nothing beyond the bot's settings. */
   private sessionProfileOf(loaded: ChannelProfiles, thread: ThreadRef, record: ThreadRecord | undefined, offer: Offer): SessionProfile | undefined {
-    if (loaded.channels.length === 0 && record?.model === undefined && record?.agent === undefined) return undefined;
+    if (loaded.channels.length === 0 && record?.model === undefined && record?.agent === undefined && record?.repo === undefined) return undefined;
     const profile = sessionProfile(profileFor(loaded, thread), { model: record?.model, agent: record?.agent }, offer);
+    // Its repository: where the code is, after the channel's own instructions.
+    if (record?.repo) profile.instructions = [profile.instructions, repoInstructions(record.repo)].filter(Boolean).join('\n\n');
     return Object.keys(profile).length ? profile : undefined;
   }
 

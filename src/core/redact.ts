@@ -26,8 +26,17 @@ const SECRET_PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = 
   [/(--?[A-Za-z-]*(?:password|passwd|secret|token|api-key|apikey)[A-Za-z-]*)\s+(?!\[)("[^"]*"|'[^']*'|\S+)/gi, (_m, flag: string) => `${flag} [hidden]`],
 ];
 
+/** Values the bot knows to be secret (MCP_CONFIG's `${env:…}` values): masked wherever they appear, whatever they look like. */
+const known = new Set<string>();
+
+/** Adds values to mask as they are (shorter than 6 characters: too likely to be ordinary words). */
+export function addKnownSecrets(values: Iterable<string>): void {
+  for (const v of values) if (v.length >= 6) known.add(v);
+}
+
 export function maskSecrets(text: string): string {
   let out = text;
+  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join('[hidden]');
   for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement as never);
   return out;
 }

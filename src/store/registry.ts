@@ -7,7 +7,7 @@
 import type Keyv from 'keyv';
 import { entries } from './keyv.js';
 import { type StoreCalls } from '../infra/store-calls.js';
-import type { SessionId, ThreadRef } from '../domain.js';
+import type { RepoBinding, SessionId, ThreadRef } from '../domain.js';
 
 export interface ThreadRecord {
   sessionId: SessionId;
@@ -37,6 +37,8 @@ export interface ThreadRecord {
   model?: string;
   /** The custom agent the thread switched to (`/copilot agent`); absent: its channel's, or none. Kept beside the record. */
   agent?: string;
+  /** The repository the thread is bound to (`repo …`). Kept beside the record. */
+  repo?: RepoBinding;
   /** The latest 👍/👎 on an answer of this thread, and how many of each (see `recordFeedback`). */
   feedback?: { up: number; down: number; last?: { by: string; vote: 'up' | 'down'; at: string } };
 }
@@ -73,10 +75,11 @@ export interface ThreadRegistry {
   list(filter?: RegistryFilter): Promise<ThreadRecord[]>;
 }
 
-/** A thread's own model and agent (`model NAME`, `agent NAME`). */
+/** A thread's own model and agent (`model NAME`, `agent NAME`), and its repository (`repo …`). */
 export interface ThreadChoice {
   model?: string;
   agent?: string;
+  repo?: RepoBinding;
 }
 
 /** Where a thread's choices are kept: beside its record, not in it (see `get`); no record shape, so `list` skips it. */
@@ -84,10 +87,11 @@ function choiceKey(id: SessionId): string {
   return `${id}#choice`;
 }
 
-/** What `choose` changes: a name sets, null clears, absent keeps. */
+/** What `choose` changes: a value sets, null clears, absent keeps. */
 export interface ThreadChoiceChange {
   model?: string | null;
   agent?: string | null;
+  repo?: RepoBinding | null;
 }
 
 /** Every method rejects with `StoreUnavailableError` when the store fails or does not answer in time. */
@@ -155,8 +159,10 @@ export class KeyvThreadRegistry implements ThreadRegistry {
       const value = change[key] === undefined ? existing[key] : change[key];
       if (value !== null && value !== undefined) choice[key] = value;
     }
+    const repo = change.repo === undefined ? existing.repo : change.repo;
+    if (repo) choice.repo = repo;
     await this.calls.run('write', () => (Object.keys(choice).length ? this.choices.set(choiceKey(id), choice) : this.choices.delete(choiceKey(id))));
-    const { model: _model, agent: _agent, ...rest } = existing;
+    const { model: _model, agent: _agent, repo: _repo, ...rest } = existing;
     return { ...rest, ...choice };
   }
 

@@ -32,6 +32,9 @@ class MemoryAgent implements Agent {
   async history(id: SessionId) {
     return this.sessions.get(id);
   }
+  async repo(): Promise<{ commit: string }> {
+    throw new Error('no repositories here');
+  }
   async forget(id: SessionId) {
     return this.sessions.delete(id);
   }

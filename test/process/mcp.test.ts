@@ -5,6 +5,7 @@
  * question is answered with a server's tool, run in the sandbox.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mention } from '../../testkit/slack-harness.js';
@@ -16,6 +17,7 @@ import { echoReply, textOf, type ModelScript } from '../../testkit/model-server.
 
 let stack: Stack;
 let file: string;
+let serversDir: string;
 
 /** `weather CITY` asks the weather server's forecast; its result is the answer. */
 const script: ModelScript = (req) => {
@@ -30,9 +32,14 @@ beforeAll(async () => {
   stack = await startStack({ script });
   fs.chmodSync(stack.dir, 0o755);
   file = path.join(stack.dir, 'mcp.json');
+  serversDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-mcp-servers-'));
+  fs.chmodSync(serversDir, 0o755);
 });
 
-afterAll(() => stack.close());
+afterAll(async () => {
+  await stack.close();
+  fs.rmSync(serversDir, { recursive: true, force: true });
+});
 
 describe('MCP_CONFIG on the built bot', () => {
   it('a mistake stops the bot and the chat at start with its file, line and key; config check names it too', async () => {
@@ -52,7 +59,8 @@ describe('MCP_CONFIG on the built bot', () => {
   });
 
   it('/healthz names each server, a broken one down while the bot stays ready; a thread\'s question runs a server\'s tool', async () => {
-    const server = writeStdioServer(path.join(stack.dir, 'weather'));
+    // Not in the bot's data folder (its store is there, which no server's files may hold or be in).
+    const server = writeStdioServer(path.join(serversDir, 'weather'));
     fs.writeFileSync(file, JSON.stringify({ servers: { weather: { command: 'node', args: [server], env: { MCP_GREETING: '${env:WEATHER_GREETING}' } }, broken: { command: '/bin/false' } } }));
     const bot = await stack.startBot({ MCP_CONFIG: file, COPILOT_TOOLS_APPROVAL: 'none', WEATHER_GREETING: 'from-the-bot-env' });
     try {

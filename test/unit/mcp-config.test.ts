@@ -49,12 +49,31 @@ describe('MCP_CONFIG', () => {
     const config = loadMcpConfig({ file, env: { WEATHER_KEY: 'wk-123', DOCS_TOKEN: 'dt-456' } });
     const real = fs.realpathSync(dir);
     expect(config.servers).toEqual([
-      { name: 'weather', transport: 'stdio', command: 'node', args: ['./srv/index.js', path.join(dir, 'srv', 'index.js'), '--verbose'], env: { API_KEY: 'wk-123' }, cwd: path.join(real, 'srv'), tools: ['forecast'], timeoutMs: 5000, readPaths: [path.join(real, 'srv'), path.join(real, 'srv', 'index.js')] },
+      { name: 'weather', transport: 'stdio', command: 'node', args: [path.join(dir, 'srv', 'index.js'), path.join(dir, 'srv', 'index.js'), '--verbose'], env: { API_KEY: 'wk-123' }, cwd: path.join(real, 'srv'), tools: ['forecast'], timeoutMs: 5000, readPaths: [path.join(real, 'srv'), path.join(real, 'srv', 'index.js')] },
       { name: 'docs', transport: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer dt-456' }, tools: ['*'] },
       { name: 'events', transport: 'sse', url: 'https://events.example.com/sse', headers: {}, tools: ['*'] },
     ]);
     expect([...config.secrets].sort()).toEqual(['dt-456', 'wk-123']);
     expect(mcpHosts(config)).toEqual(['mcp.example.com', 'events.example.com']);
+  });
+
+  it("a server's files never bring the bot's data, its folder, the system or the temp folder into the sandbox; relative arguments are the file's folder's", () => {
+    const home = path.join(dir, 'copilot');
+    fs.mkdirSync(path.join(home, 'srv'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'mcp', 'tool'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'mcp', 'tool', 'index.js'), '');
+    const protectedPaths = { private: [home], holding: [path.join(dir, 'bot')] };
+    fs.mkdirSync(path.join(dir, 'bot'));
+    const load = (server: Record<string, unknown>) => loadMcpConfig({ file: write(JSON.stringify({ servers: { s: server } })), env: {}, protectedPaths });
+    const real = fs.realpathSync(dir);
+    expect(() => load({ command: 'node', args: ['--root', '/'] })).toThrow(/servers\.s\.args: \/ would be bound into the sandbox for this server, and it is a system folder/);
+    expect(() => load({ command: 'node', args: ['/home'] })).toThrow(/it is a system folder/);
+    expect(() => load({ command: 'node', args: [os.tmpdir()] })).toThrow(/it holds/);
+    expect(() => load({ command: 'node', cwd: '.' })).toThrow(new RegExp(`servers\\.s\\.cwd: ${real} would be bound into the sandbox for this server, and it holds ${real}/copilot`));
+    expect(() => load({ command: 'node', args: [path.join(home, 'srv')] })).toThrow(/and it is inside/);
+    expect(() => load({ command: 'node', args: [path.join(dir, 'bot')] })).toThrow(/and it holds/);
+    // ./ and ../ are from the file's folder (never where the server runs), and bound as such.
+    expect(load({ command: 'node', args: ['./mcp/tool/index.js', '-m', 'x'] }).servers[0]).toMatchObject({ args: [path.join(dir, 'mcp', 'tool', 'index.js'), '-m', 'x'], readPaths: [path.join(real, 'mcp', 'tool', 'index.js')] });
   });
 
   it("takes the Copilot CLI's mcpServers (type local) as well", () => {
@@ -73,9 +92,10 @@ describe('MCP_CONFIG', () => {
     expect(problem('{"servers": {"w": {"url": "ftp://x.test/"}}}')).toMatch(/servers\.w\.url: must be an http:\/\/ or https:\/\/ URL/);
     expect(problem('{"servers": {"w": {"url": "https://me:pw@x.test/"}}}')).toMatch(/holds a user or password/);
     expect(problem('{"servers": {"w w": {"command": "node"}}}')).toMatch(/servers\.w w: is not a server name/);
-    expect(problem('{"servers": {"github-mcp-server": {"command": "node"}}}')).toMatch(/the runtime's own GitHub server/);
-    expect(problem('{"servers": {"w": {"command": "./missing.sh"}}}')).toMatch(/servers\.w\.command: \S+missing\.sh is not a file/);
-    expect(problem('{"servers": {"w": {"command": "node", "cwd": "nowhere"}}}')).toMatch(/servers\.w\.cwd: \S+nowhere is not a folder/);
+    // Names the runtime keeps: its GitHub server, its tools (a server named task would switch the built-in task on).
+    for (const name of ['github-mcp-server', 'task', 'bash', 'Memory', 'builtin']) expect(problem(`{"servers": {"${name}": {"command": "node"}}}`)).toMatch(/a name the Copilot runtime keeps for itself/);
+    expect(problem('{"servers": {"w": {"command": "./missing.sh"}}}')).toMatch(/servers\.w\.command: \.\/missing\.sh is not a file/);
+    expect(problem('{"servers": {"w": {"command": "node", "cwd": "nowhere"}}}')).toMatch(/servers\.w\.cwd: nowhere is not a folder/);
     expect(problem('{"servers": {"w": {"command": "node", "env": {"CT_WORKSPACE": "x"}}}}')).toMatch(/servers\.w\.env\.CT_WORKSPACE: is not a variable name the bot can pass on/);
     expect(problem('{"servers": {"w": {"command": "node", "timeout": -1}}}')).toMatch(/servers\.w\.timeout: must be a positive number of milliseconds/);
     expect(problem('{"inputs": [], "servers": {}}')).toMatch(/inputs: asks a person for values at start/);
@@ -90,12 +110,24 @@ describe('MCP_CONFIG', () => {
     expect(mcpApprovalProblem(['mcp:wether/*'], config)).toBe('"mcp:wether/*" names no server of MCP_CONFIG (did you mean mcp:weather?)');
     expect(mcpApprovalProblem(['mcp:*/x'], config)).toMatch(/is not an MCP pattern/);
     expect(mcpApprovalProblem(['mcp:weather/a/b'], config)).toMatch(/is not an MCP pattern/);
+    // A * inside a name would match nothing (and let the tools run unasked).
+    expect(mcpApprovalProblem(['mcp:weather/fore*'], config)).toMatch(/is not an MCP pattern/);
+    // An explicit list with no word on MCP: every MCP tool would run unasked without anyone saying so.
+    expect(mcpApprovalProblem(['bash', 'edit'], config)).toMatch(/^names no MCP tools, so every tool of MCP_CONFIG's servers would run unasked: add mcp:\*/);
+    expect(mcpApprovalProblem(['bash', 'mcp:none'], config)).toBeUndefined();
+    expect(mcpApprovalProblem([], config)).toBeUndefined();
   });
 
-  it('at start: a remote server at an address is refused in the sandbox (the proxy goes by names), and approvals are checked', () => {
-    const base = { COPILOT_GITHUB_TOKEN: 'ghp_x', COPILOT_HOME: dir };
-    const file = write('{"servers": {"local": {"url": "http://127.0.0.1:8080/mcp"}}}');
-    expect(() => loadMcp(loadConfig({ ...base, MCP_CONFIG: file }, { needModel: true, cwd: dir }), {})).toThrow(/servers\.local\.url: 127\.0\.0\.1 is an address: .*TOOLS_PINNED_HOSTS/);
+  it('at start: an http server at an address gets a stand-in name the gateway pins; an https one at an address is refused in the sandbox; approvals are checked', () => {
+    const base = { COPILOT_GITHUB_TOKEN: 'ghp_x', COPILOT_HOME: path.join(dir, 'home') };
+    const plain = loadMcp(loadConfig({ ...base, MCP_CONFIG: write('{"servers": {"local": {"url": "http://127.0.0.1:8080/mcp"}, "named": {"url": "http://localhost/mcp"}}}') }, { needModel: true, cwd: dir }), {});
+    expect(plain.servers.map((s) => (s.transport === 'stdio' ? undefined : s.via))).toEqual([
+      { host: 'mcp-1.copilot-threads.invalid', address: '127.0.0.1', port: 8080 },
+      { host: 'mcp-2.copilot-threads.invalid', address: '127.0.0.1', port: 80 },
+    ]);
+    expect(mcpHosts(plain)).toEqual(['mcp-1.copilot-threads.invalid', 'mcp-2.copilot-threads.invalid']);
+    const file = write('{"servers": {"local": {"url": "https://10.0.0.7/mcp"}}}');
+    expect(() => loadMcp(loadConfig({ ...base, MCP_CONFIG: file }, { needModel: true, cwd: dir }), {})).toThrow(/servers\.local\.url: an https:\/\/ server at an address \(10\.0\.0\.7\) cannot be reached from the tool sandbox/);
     expect(loadMcp(loadConfig({ ...base, MCP_CONFIG: file, TOOLS_SANDBOX: 'off' }, { needModel: true, cwd: dir }), {}).servers).toHaveLength(1);
     expect(() => loadMcp(loadConfig({ ...base, COPILOT_TOOLS_APPROVAL: 'mcp:weather' }, { needModel: true, cwd: dir }), {})).toThrow(/^COPILOT_TOOLS_APPROVAL: "mcp:weather" names no server of MCP_CONFIG \(MCP_CONFIG has none\)$/);
     // The default (mcp:*) needs no servers.

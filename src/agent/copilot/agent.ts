@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../infra/log.js';
 import { mcpToolName, type ChannelProfiles, type McpServer, type ModelAuth, type SessionId, type SessionProfile, type TranscriptEvent } from '../../domain.js';
-import { AccountRefusedError, AgentStoppedError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
+import { AccountRefusedError, AgentStoppedError, RepoError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type RepoWork, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
 import { SessionLocks } from '../locks/session-lock.js';
 import type { SessionLock } from '../locks/lock.js';
 import { removeThreadFolder } from '../thread-files.js';
@@ -122,8 +122,9 @@ export class CopilotAgent implements AgentRuntime {
       workDir: this.workDir,
       sessionFs: this.sessions.fsConfig(this.workDir),
       sandboxed: options.sandboxed === true,
-      mcpHosts: [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? [] : [new URL(s.url).hostname.replace(/^\[|\]$/g, '').toLowerCase()])))],
-      mcpReadPaths: [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? s.readPaths : [])))].sort(),
+      mcpHosts: [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? [] : [s.via?.host ?? new URL(s.url).hostname.toLowerCase()])))],
+      mcpPins: new Map(servers.flatMap((s) => (s.transport !== 'stdio' && s.via ? [[s.via.host, { address: s.via.address, port: s.via.port }] as const] : []))),
+      mcpServers: servers.flatMap((s) => (s.transport === 'stdio' ? [{ name: s.name, readPaths: s.readPaths }] : [])),
     });
   }
 
@@ -305,6 +306,16 @@ export class CopilotAgent implements AgentRuntime {
   /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
   sandboxReport(): Record<string, string> | undefined {
     return this.runtime.sandboxReport();
+  }
+
+  async repo(id: SessionId, work: RepoWork): Promise<{ commit: string }> {
+    // Without tools every thread works in the workspace itself: nothing of its own to clone into, nothing to read it with.
+    if (this.allowedTools.size === 0) throw new RepoError('Repositories need tools: this bot has none (COPILOT_TOOLS), so Copilot could not read the code.', 'no-tools');
+    const folder = this.threadFolder(id);
+    fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const owner = this.runtime.owner;
+    if (owner) fs.lchownSync(folder, owner.uid, owner.gid);
+    return this.runtime.runRepo(id, work, folder);
   }
 
   /** Each MCP server's state (`ok`, `down: …`); undefined when MCP_CONFIG names none. */

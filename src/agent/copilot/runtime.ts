@@ -5,6 +5,7 @@
  * it. It knows nothing of sessions: the session pool and the agent do.
  */
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CopilotClient, RuntimeConnection, type CopilotSession, type SessionFsConfig } from '@github/copilot-sdk';
@@ -12,10 +13,13 @@ import { traceContext } from '../../infra/tracing.js';
 import { withDeadline } from '../../infra/deadline.js';
 import type { Logger } from '../../infra/log.js';
 import type { ModelAuth, SessionId } from '../../domain.js';
-import { AgentStoppedError } from '../agent.js';
+import { AgentStoppedError, type RepoWork } from '../agent.js';
+import { GIT_SCRIPT, gitArgs, gitOutcome } from '../repos.js';
+import { SANDBOX_DIR } from '../sandbox/scripts.js';
+import { runProcess } from '../../infra/run-process.js';
 import { killToolSandboxes, prepareSandbox, runtimeRssKb, type Sandbox } from '../sandbox/sandbox.js';
 import { modelUpstream, startGateway, type Gateway, type Upstream } from '../sandbox/gateway.js';
-import type { EgressPolicy } from '../sandbox/egress-policy.js';
+import type { EgressPolicy, Pin } from '../sandbox/egress-policy.js';
 import type { FolderOwner } from '../thread-files.js';
 import { apiUrlOf } from '../../infra/github-oauth.js';
 import { describeLimits, type ToolLimits } from '../sandbox/limits.js';
@@ -45,8 +49,10 @@ export interface RuntimeOptions {
   toolEgress?: EgressPolicy;
   /** MCP_CONFIG's remote servers' hosts: the runtime reaches them through the gateway (sandboxed). */
   mcpHosts?: readonly string[];
-  /** MCP_CONFIG's stdio servers' files, bound read-only into the sandbox. */
-  mcpReadPaths?: readonly string[];
+  /** Of those, the ones the operator gave as an address (their stand-in names, pinned there). */
+  mcpPins?: ReadonlyMap<string, Pin>;
+  /** MCP_CONFIG's stdio servers and their files, bound read-only into the sandbox (see SandboxOptions). */
+  mcpServers?: ReadonlyArray<{ name: string; readPaths: readonly string[] }>;
   logger: Logger;
 }
 
@@ -98,7 +104,7 @@ export class CopilotRuntime {
     fs.rmSync(path.join(this.options.home, 'sandbox'), { recursive: true, force: true });
     if (this.options.sandboxed) {
       const egress = this.options.toolEgress ?? { allowed: [], pinned: new Map(), refusedEndpoints: new Set() };
-      this.sandbox = prepareSandbox({ workspace: this.options.workDir, limits: this.options.toolLimits, toolNetwork: egress.allowed.length > 0, mcpReadPaths: this.options.mcpReadPaths ?? [] });
+      this.sandbox = prepareSandbox({ workspace: this.options.workDir, limits: this.options.toolLimits, toolNetwork: egress.allowed.length > 0, mcpServers: this.options.mcpServers ?? [] });
       try {
         this.gateway = await startGateway({
           socketPath: this.sandbox.gatewaySocket,
@@ -212,6 +218,29 @@ export class CopilotRuntime {
     if (killed) this.options.logger.info({ sessionId: id, commands: killed, why }, 'stopped the processes a thread\'s tools left running');
   }
 
+  /**
+   * Clones or refreshes a thread's repository in `folder` (the thread's): in the thread's sandbox
+   * with a proxy password that opens only the repository's host, or (no sandbox) by git here.
+   */
+  async runRepo(id: SessionId, work: RepoWork, folder: string): Promise<{ commit: string }> {
+    const limits = this.options.toolLimits;
+    const timeoutMs = (limits.seconds + 15) * 1000;
+    if (!this.sandbox || !this.gateway) {
+      const run = await runProcess('/bin/sh', ['-c', GIT_SCRIPT, 'repo', ...gitArgs(work)], { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), CT_REPO_AUTH: work.authorization ?? '' }, folder, timeoutMs);
+      return gitOutcome(run, work, limits, work.authorization);
+    }
+    const tools = this.options.toolEgress;
+    const pin = tools?.pinned.get(work.host);
+    const grant = this.gateway.grant({ allowed: [work.host], pinned: new Map(pin ? [[work.host, pin]] : []), refusedEndpoints: tools?.refusedEndpoints ?? new Set() });
+    try {
+      const proxy = `http://repo:${grant.password}@127.0.0.1:${new URL(this.sandbox.gatewayUrl).port}`;
+      const run = await this.sandbox.run(['/bin/sh', `${SANDBOX_DIR}/repo.sh`, id, ...gitArgs(work)], { CT_REPO_SCRIPT: GIT_SCRIPT, CT_REPO_PROXY: proxy, CT_REPO_AUTH: work.authorization ?? '' }, timeoutMs);
+      return gitOutcome(run, work, limits, work.authorization);
+    } finally {
+      grant.revoke();
+    }
+  }
+
   /** What the tool sandbox enforces, in words (start log, /healthz); undefined when there is none. */
   sandboxReport(): Record<string, string> | undefined {
     if (!this.sandbox) return undefined;
@@ -302,6 +331,7 @@ export class CopilotRuntime {
     const allowed = [...(usesCopilot(this.options.auth) ? this.copilotHosts() : []), ...mcp];
     if (allowed.length === 0) return undefined;
     const pinned = new Map([...tools.pinned].filter(([host]) => mcp.includes(host)));
+    for (const [host, pin] of this.options.mcpPins ?? []) pinned.set(host, pin);
     return { allowed, pinned, refusedEndpoints: tools.refusedEndpoints };
   }
 

@@ -85,7 +85,7 @@ export function sessionConfig(id: SessionId, setup: SessionSetup, as?: TurnCrede
         request,
         invocation.sessionId,
         setup.turn(invocation.sessionId),
-        { allowedTools, approvalTools, workspace: setup.threadFolder(invocation.sessionId as SessionId), real: realLocation },
+        { allowedTools, approvalTools, workspace: setup.threadFolder(invocation.sessionId as SessionId), real: realLocation, mcpTools: new Map(setup.mcp.map((s) => [s.name, s.tools])) },
         setup.logger,
       ),
   };
@@ -109,20 +109,29 @@ export function mcpServersOf(id: SessionId, setup: Pick<SessionSetup, 'mcp' | 'o
   return Object.fromEntries(
     servers.map((s): [string, MCPServerConfig] => {
       const common = { tools: [...s.tools], ...(s.timeoutMs !== undefined ? { timeout: s.timeoutMs } : {}) };
-      if (s.transport !== 'stdio') return [s.name, { ...common, type: s.transport, url: s.url, headers: { ...s.headers } }];
-      if (!sandboxed) return [s.name, { ...common, type: 'stdio', command: s.command, args: [...s.args], env: { ...s.env }, workingDirectory: s.cwd ?? setup.threadFolder(id) }];
+      if (s.transport !== 'stdio') return [s.name, { ...common, type: s.transport, url: sandboxed && s.via ? viaUrl(s.url, s.via.host) : s.url, headers: { ...s.headers } }];
+      // Never in the thread's folder by default: what the thread's tools write there must not be what a server loads.
+      if (!sandboxed) return [s.name, { ...common, type: 'stdio', command: s.command, args: [...s.args], env: { ...s.env, COPILOT_THREAD_FOLDER: setup.threadFolder(id) }, workingDirectory: s.cwd ?? '/' }];
       return [
         s.name,
         {
           ...common,
           type: 'stdio',
           command: `${SANDBOX_DIR}/mcp.sh`,
-          args: [id, s.cwd ?? '-', s.command, ...s.args],
-          env: { ...s.env, COPILOT_THREADS_MCP_ENV: Object.keys(s.env).join(',') },
+          args: [id, s.name, s.cwd ?? '-', s.command, ...s.args],
+          // Given to mcp.sh under names of its own, so none of them decides how the sandbox is made.
+          env: { ...Object.fromEntries(Object.entries(s.env).map(([k, v]) => [`_ct_env_${k}`, v])), COPILOT_THREADS_MCP_ENV: Object.keys(s.env).join(',') },
         },
       ];
     }),
   );
+}
+
+/** `url` with its host replaced by the stand-in name the gateway pins (the port and path kept). */
+function viaUrl(url: string, host: string): string {
+  const u = new URL(url);
+  u.hostname = host;
+  return u.toString();
 }
 
 /** The skills as instructions: each with what it is for, to be followed when a request calls for it. */

@@ -13,10 +13,11 @@
  * - `CONNECT host:port` and `GET http://host/...` from the runtime (GitHub mode), with the token
  *   as the proxy password: Copilot's own hosts only.
  * - the same from tools (no token): only TOOLS_ALLOWED_HOSTS.
+ * - the same from an operation the bot started with a password of its own (`grant`): what that allows.
  * Every connection goes to an address checked when it is made (`chooseAddress`): never loopback,
  * private or link-local unless the operator pinned the host there, never the bot's own endpoints.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -50,6 +51,11 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /**
+   * A proxy password of its own for one operation the bot starts (a thread's repository clone):
+   * what `policy` allows, until `revoke()`. The runtime and tools never hold it.
+   */
+  grant(policy: EgressPolicy): { password: string; revoke(): void };
   close(): Promise<void>;
 }
 
@@ -128,9 +134,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const resolve = options.resolve ?? defaultResolve;
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
 
-  const policyFor = (req: http.IncomingMessage): { who: 'runtime' | 'tool'; policy: EgressPolicy | undefined } => {
+  const grants = new Map<string, EgressPolicy>();
+  const policyFor = (req: http.IncomingMessage): { who: 'runtime' | 'tool' | 'granted'; policy: EgressPolicy | undefined } => {
     const password = proxyPassword(req.headers['proxy-authorization']);
-    return password !== undefined && sameSecret(password, options.token()) ? { who: 'runtime', policy: options.runtimeEgress } : { who: 'tool', policy: options.toolEgress };
+    if (password !== undefined && sameSecret(password, options.token())) return { who: 'runtime', policy: options.runtimeEgress };
+    const granted = password !== undefined ? grants.get(password) : undefined;
+    return granted ? { who: 'granted', policy: granted } : { who: 'tool', policy: options.toolEgress };
   };
 
   /** Where to connect for host:port under `policy`, or why not. */
@@ -246,6 +255,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   fs.chmodSync(options.socketPath, 0o600);
   if (options.owner) fs.lchownSync(options.socketPath, options.owner.uid, options.owner.gid);
   return {
+    grant(policy) {
+      const password = randomBytes(24).toString('hex');
+      grants.set(password, policy);
+      return { password, revoke: () => grants.delete(password) };
+    },
     close: () =>
       new Promise<void>((done) => {
         server.closeAllConnections();

@@ -19,12 +19,13 @@
  * not start with tools.
  */
 import { spawnSync } from 'node:child_process';
+import { runProcess, type ProcessRun } from '../../infra/run-process.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { FORWARDER, MCP, NEST_DIR, SANDBOX_DIR, SANDBOX_UID, START, TOOL, TOOLS_WORKSPACE, shellAssignments } from './scripts.js';
+import { FORWARDER, MCP, NEST_DIR, REPO, SANDBOX_DIR, SANDBOX_UID, START, TOOL, TOOLS_WORKSPACE, shellAssignments } from './scripts.js';
 import type { ToolLimits } from './limits.js';
 
 export class SandboxUnavailableError extends Error {
@@ -40,8 +41,8 @@ export interface SandboxOptions {
   limits: ToolLimits;
   /** Tools may reach the network through the gateway (TOOLS_ALLOWED_HOSTS is not empty). */
   toolNetwork: boolean;
-  /** Host files and folders MCP_CONFIG's stdio servers read (their programs and folders): read-only in the runtime's sandbox and in every server's. */
-  mcpReadPaths?: readonly string[];
+  /** MCP_CONFIG's stdio servers and the host files each reads (its program and folders): read-only in the runtime's sandbox, and each in its own server's only. */
+  mcpServers?: ReadonlyArray<{ name: string; readPaths: readonly string[] }>;
 }
 
 /** Whose the sandbox's processes and files are on the host. */
@@ -72,6 +73,12 @@ export interface Sandbox {
   dispose(): void;
   /** A fresh runtime home for a new runtime start (nothing of the last one's survives). */
   renewHome(): void;
+  /**
+   * Runs `argv` in a sandbox like the runtime's, of its own (its own launcher, forwarder and
+   * namespaces: the runtime is not in it), with `env` beside the sandbox's: a thread's repository
+   * (repo.sh). Killed at `timeoutMs`.
+   */
+  run(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ProcessRun>;
 }
 
 /** Where the SDK's platform package keeps the runtime executable. */
@@ -227,6 +234,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   write('start.sh', START, 0o555);
   write('tool.sh', TOOL, 0o555);
   write('mcp.sh', MCP, 0o555);
+  write('repo.sh', REPO, 0o555);
   write('forward.mjs', FORWARDER);
   write('passwd', `root:x:0:0:root:/root:/bin/sh\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:/tmp:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
   write('group', `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`);
@@ -249,9 +257,12 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     }),
   );
   write('tool-args', `${toolArgs(options, gatewayUrl).join('\0')}\0`);
-  const readPaths = options.mcpReadPaths ?? [];
-  // An MCP server's sandbox is a command's, with its files read-only.
-  write('mcp-args', `${[...toolArgs(options, gatewayUrl), ...readPaths.flatMap((p) => ['--ro-bind', p, p])].join('\0')}\0`);
+  // A repository's clone reaches the network (the gateway, with a password that opens its host only).
+  write('repo-args', `${toolArgs({ ...options, toolNetwork: true }, gatewayUrl).join('\0')}\0`);
+  const servers = options.mcpServers ?? [];
+  // An MCP server's sandbox is a command's, with its own files read-only (not another server's).
+  for (const server of servers) write(`mcp-${server.name}.args`, `${[...toolArgs(options, gatewayUrl), ...server.readPaths.flatMap((p) => ['--ro-bind', p, p])].join('\0')}\0`);
+  const readPaths = [...new Set(servers.flatMap((server) => server.readPaths))].sort();
   const runtime = bundledRuntime();
   const node = fs.realpathSync(process.execPath);
   const asNobody = owner.uid !== process.getuid?.();
@@ -325,6 +336,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     gatewayUrl,
     renewHome,
     dispose: () => fs.rmSync(base, { recursive: true, force: true }),
+    run: (argv, extra, timeoutMs) => runProcess(launcher, [...args, ...argv], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env, ...extra }, workspace, timeoutMs),
   };
   try {
     probe(launcher, args, env, workspace);

@@ -77,25 +77,10 @@ server.listen(port, '127.0.0.1', () => fs.writeFileSync('/tmp/forwarder.ready', 
 `;
 
 /**
- * COPILOT_BASH_PATH inside the runtime's sandbox: the runtime starts every shell command with it
- * (\`bash --norc --noprofile -c <command>\`, COPILOT_AGENT_SESSION_ID naming the thread). Each runs
- * in a sandbox of its own below the runtime's: its own process ids (the runtime is not in its
- * process table), only its thread's folder, a read-only /proc/sys, a small /tmp, no network unless
- * hosts are allowed (then only the bot's proxy), no user namespaces, and limits on processes,
- * memory, file size, disk and time. The static part of its bwrap arguments is in tool-args.
+ * The thread's folder's allowance (TOOLS_MAX_DISK_MB), measured before a command: \`room\` is what
+ * a file may grow to (0 when the folder is full). Expects \`$folder\` and tools.env.
  */
-export const TOOL = `#!/bin/sh
-# copilot-threads: one shell command of one thread, in a sandbox of its own (src/agent/sandbox/scripts.ts).
-. ${SANDBOX_DIR}/tools.env
-id=\${COPILOT_AGENT_SESSION_ID:-}
-case $id in
-  '' | *[!A-Za-z0-9_-]*)
-    echo 'copilot-threads: this command belongs to no thread, so it was not run' >&2
-    exit 126 ;;
-esac
-folder=$CT_TOOLS_WORKSPACE/$id
-[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
-# What the folder holds: kb and files. Every fork counts (a command's sandbox costs a few
+const FOLDER_ALLOWANCE = `# What the folder holds: kb and files. Every fork counts (a command's sandbox costs a few
 # milliseconds; this script should add few more). A folder that cannot be measured whole (a tool
 # made part of it unreadable) counts as full: fail closed.
 # One subshell for both numbers (a fork costs milliseconds on small VMs).
@@ -118,14 +103,13 @@ if full; then
 else
   room=$(( (CT_MAX_DISK_KB - kb) * 1024 ))
 fi
-exec 3<&0
-setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
-  bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\
-  prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
-  /bin/bash "$@" <&3 3<&- 4<${SANDBOX_DIR}/tool-args &
-child=$!
-exec 3<&-
-trap 'kill -KILL "$child" 2>/dev/null' TERM INT HUP
+`;
+
+/**
+ * Waits for the command started in the background as \`$child\`, killing it when the folder
+ * passes its allowance meanwhile, and says why it stopped when a limit stopped it: \`$status\`.
+ */
+const WATCHED_WAIT = `trap 'kill -KILL "$child" 2>/dev/null' TERM INT HUP
 # The folder's allowance is also checked while the command runs (many files, each below the limit).
 # Its output goes nowhere: a \`sleep\` holding the command's stdout would keep the runtime waiting.
 ( while sleep 2; do
@@ -145,40 +129,119 @@ elif [ "$room" -gt 0 ] && { [ "$status" -eq 153 ] || full; }; then
   measure
   echo "copilot-threads: stopped: this thread's folder reached its limit: $(why)" >&2
 fi
-exit "$status"
+`;
+
+/**
+ * COPILOT_BASH_PATH inside the runtime's sandbox: the runtime starts every shell command with it
+ * (\`bash --norc --noprofile -c <command>\`, COPILOT_AGENT_SESSION_ID naming the thread). Each runs
+ * in a sandbox of its own below the runtime's: its own process ids (the runtime is not in its
+ * process table), only its thread's folder, a read-only /proc/sys, a small /tmp, no network unless
+ * hosts are allowed (then only the bot's proxy), no user namespaces, and limits on processes,
+ * memory, file size, disk and time. The static part of its bwrap arguments is in tool-args.
+ */
+export const TOOL = `#!/bin/sh
+# copilot-threads: one shell command of one thread, in a sandbox of its own (src/agent/sandbox/scripts.ts).
+. ${SANDBOX_DIR}/tools.env
+id=\${COPILOT_AGENT_SESSION_ID:-}
+case $id in
+  '' | *[!A-Za-z0-9_-]*)
+    echo 'copilot-threads: this command belongs to no thread, so it was not run' >&2
+    exit 126 ;;
+esac
+folder=$CT_TOOLS_WORKSPACE/$id
+[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
+${FOLDER_ALLOWANCE}exec 3<&0
+setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
+  bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\
+  prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
+  /bin/bash "$@" <&3 3<&- 4<${SANDBOX_DIR}/tool-args &
+child=$!
+exec 3<&-
+${WATCHED_WAIT}exit "$status"
+`;
+
+/**
+ * A thread's repository, cloned or refreshed (\`/copilot repo\`): started by the bot, never by
+ * the runtime, through the runtime's sandbox (a launcher of its own), and run as a shell command
+ * of the thread is: only its folder, its limits and its time, watched for the folder's allowance.
+ * Its one way out is the gateway, with a password of this operation's own (\`CT_REPO_PROXY\`)
+ * that opens the repository's host and nothing else. \`$1\`: the thread; the rest goes to
+ * \`CT_REPO_SCRIPT\` (what git does, see agent/repos.ts); \`CT_REPO_AUTH\`: an Authorization header
+ * for the repository's host, or empty (given to git by the script in its environment, never on
+ * git's command line).
+ */
+export const REPO = `#!/bin/sh
+# copilot-threads: one thread's repository, cloned or refreshed in the thread's sandbox (src/agent/sandbox/scripts.ts).
+. ${SANDBOX_DIR}/tools.env
+id=\${1:-}
+case $id in
+  '' | *[!A-Za-z0-9_-]*)
+    echo 'copilot-threads: this repository belongs to no thread' >&2
+    exit 126 ;;
+esac
+shift
+folder=$CT_TOOLS_WORKSPACE/$id
+[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
+${FOLDER_ALLOWANCE}[ "$room" -gt 0 ] || exit 75
+setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
+  bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" \\
+    --setenv HTTPS_PROXY "$CT_REPO_PROXY" --setenv https_proxy "$CT_REPO_PROXY" --setenv HTTP_PROXY "$CT_REPO_PROXY" --setenv http_proxy "$CT_REPO_PROXY" \\
+    --setenv CT_REPO_AUTH "\${CT_REPO_AUTH:-}" -- \\
+  prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
+  /bin/sh -c "$CT_REPO_SCRIPT" repo "$@" </dev/null 4<${SANDBOX_DIR}/repo-args &
+child=$!
+${WATCHED_WAIT}exit "$status"
 `;
 
 /**
  * The command the runtime starts for a stdio MCP server of a thread (MCP_CONFIG), sandboxed as a
- * shell command is (mcp-args: tool-args plus the servers' own files, read-only), but for as long
- * as the session runs it, with no time limit and no watch on the folder (its writes are held to
- * the folder's size by file size only). \`$1\`: the thread; \`$2\`: the server's folder (\`-\`: the
- * thread's own); then the program and its arguments. COPILOT_THREADS_MCP_ENV names the variables
- * of its own environment (MCP_CONFIG's \`env\`; none named _ct_*, CT_* or COPILOT_THREADS_*, which
- * this script uses): nothing else of the runtime's reaches it.
+ * shell command is (mcp-NAME.args: tool-args plus that server's own files, read-only) and watched
+ * for the folder's allowance the same way, but for as long as the session runs it (no time
+ * limit). \`$1\`: the thread; \`$2\`: the server; \`$3\`: its folder (\`-\`: \`/\`, never the thread's,
+ * where the thread's tools could plant what a server would load); then the program and its
+ * arguments. Its own environment (MCP_CONFIG's \`env\`) arrives as \`_ct_env_NAME\`, named in
+ * COPILOT_THREADS_MCP_ENV, and goes to bwrap through a pipe (never on a command line); nothing
+ * else of the runtime's reaches it, and none of it decides which programs start it.
  */
 export const MCP = `#!/bin/sh
 # copilot-threads: one MCP server of one thread, in a sandbox of its own (src/agent/sandbox/scripts.ts).
-: "\${PATH:=/usr/sbin:/usr/bin:/sbin:/bin}"
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+unset LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT
+cd /
 . ${SANDBOX_DIR}/tools.env
-_ct_id=\${1:-}
-_ct_cwd=\${2:-}
-case $_ct_id in
+id=\${1:-}
+name=\${2:-}
+cwd=\${3:-}
+case $id in
   '' | *[!A-Za-z0-9_-]*)
     echo 'copilot-threads: this MCP server belongs to no thread, so it was not started' >&2
     exit 126 ;;
 esac
-shift 2
-_ct_folder=$CT_TOOLS_WORKSPACE/$_ct_id
-[ -d "$_ct_folder" ] || mkdir -m 700 -p "$_ct_folder" || exit 126
-[ "$_ct_cwd" = - ] && _ct_cwd=$CT_WORKSPACE/$_ct_id
-set -- -- prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$(( CT_MAX_DISK_KB * 1024 ))" --core=0 -- "$@"
-for _ct_name in $(printf '%s' "\${COPILOT_THREADS_MCP_ENV:-}" | tr ',' ' '); do
-  case $_ct_name in '' | [0-9]* | *[!A-Za-z0-9_]*) continue ;; esac
-  eval "_ct_value=\\\${$_ct_name-}"
-  set -- --setenv "$_ct_name" "$_ct_value" "$@"
-done
-exec setpriv --pdeathsig KILL -- bwrap --args 4 --bind "$_ct_folder" "$CT_WORKSPACE/$_ct_id" --chdir "$_ct_cwd" --setenv COPILOT_THREADS_MCP "$_ct_id" "$@" 4<${SANDBOX_DIR}/mcp-args
+case $name in
+  '' | *[!A-Za-z0-9_-]*) echo 'copilot-threads: no such MCP server' >&2; exit 126 ;;
+esac
+args=${SANDBOX_DIR}/mcp-$name.args
+[ -r "$args" ] || { echo "copilot-threads: no MCP server $name" >&2; exit 126; }
+shift 3
+folder=$CT_TOOLS_WORKSPACE/$id
+[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
+[ "$cwd" = - ] && cwd=/
+${FOLDER_ALLOWANCE}envs() {
+  for n in $(printf '%s' "\${COPILOT_THREADS_MCP_ENV:-}" | tr ',' ' '); do
+    case $n in '' | [0-9]* | *[!A-Za-z0-9_]*) continue ;; esac
+    eval "v=\\\${_ct_env_$n-}"
+    printf '%s\\0' --setenv "$n" "$v"
+  done
+}
+exec 3<&0
+envs | setpriv --pdeathsig KILL -- \\
+  bwrap --args 4 --args 5 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$cwd" --setenv COPILOT_THREADS_MCP "$id" --setenv COPILOT_THREAD_FOLDER "$CT_WORKSPACE/$id" -- \\
+  prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
+  "$@" 4<"$args" 5<&0 0<&3 3<&- &
+child=$!
+exec 3<&-
+${WATCHED_WAIT}exit "$status"
 `;
 
 /** `KEY='value'` lines for tools.env (values quoted for sh). */

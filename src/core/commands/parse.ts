@@ -17,7 +17,16 @@ export type Command =
   /** Shows (no name) or switches this thread's model or custom agent; `default` goes back to its channel's. */
   | { kind: 'model'; name?: string }
   | { kind: 'agent'; name?: string }
+  /** The thread's repository: shows it, binds one (a URL or owner/name, and a ref), refreshes it, or lets it go. */
+  | { kind: 'repo'; action: RepoAction }
   | { kind: 'help' };
+
+export type RepoAction =
+  | { kind: 'show' }
+  | { kind: 'bind'; target: string; ref?: string }
+  /** `discard`: local changes (a tool's edits) are thrown away. */
+  | { kind: 'pull'; discard: boolean }
+  | { kind: 'remove' };
 
 export type Parsed =
   | { kind: 'command'; command: Command }
@@ -32,6 +41,7 @@ export const COMMAND_HELP: ReadonlyArray<readonly [usage: string, what: string]>
   ['usage', 'show what you used today and this week, and your daily budgets'],
   ['model [name]', "show this thread's model and the others on offer, or switch to one (`default`: back to the channel's)"],
   ['agent [name]', "show this thread's custom agent and the others, or switch to one (`default`: back to the channel's)"],
+  ['repo [URL or owner/name] [ref]', "show this thread's repository, or bind one: cloned into the thread's folder for Copilot to work in (`repo pull`: refresh it; `repo remove`)"],
   ['login', 'connect your GitHub account: your turns run on your own Copilot seat (where the bot asks for it)'],
   ['logout', 'disconnect your GitHub account'],
   ['whoami', 'show which GitHub account your turns run as'],
@@ -73,6 +83,8 @@ function toCommand(word: string, args: string[]): Result {
       if (args.length > 1 || !/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/.test(args[0]!)) return { ok: false, error: `Usage: \`${word} [name]\`, with one ${word} name (say \`${word}\` to see them).` };
       return { ok: true, value: { kind: word, name: args[0]! } };
     }
+    case 'repo':
+      return repoCommand(args);
     case 'forget':
     case 'sessions':
     case 'usage':
@@ -87,4 +99,22 @@ function toCommand(word: string, args: string[]): Result {
     default:
       return { ok: false, error: `Unknown command \`${word.slice(0, 30)}\`. Try \`help\`.` };
   }
+}
+
+/** A ref as git takes it: a branch, a tag or a commit (nothing an option or a path trick could hide in). */
+const REF = /^(?!-)(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/;
+const REPO_USAGE = 'Usage: `repo` (show), `repo URL|owner/name [ref]` (bind), `repo pull [--discard]`, `repo remove`.';
+
+function repoCommand(args: string[]): Result {
+  // Slack wraps links in <…>, with a label after |.
+  const [first, ...rest] = args.map((a) => a.replace(/^<([^|>]+)(?:\|[^>]*)?>$/, '$1'));
+  if (first === undefined) return { ok: true, value: { kind: 'repo', action: { kind: 'show' } } };
+  if (first === 'pull') {
+    if (rest.length === 0) return { ok: true, value: { kind: 'repo', action: { kind: 'pull', discard: false } } };
+    if (rest.length === 1 && rest[0] === '--discard') return { ok: true, value: { kind: 'repo', action: { kind: 'pull', discard: true } } };
+    return { ok: false, error: REPO_USAGE };
+  }
+  if (first === 'remove') return rest.length ? { ok: false, error: REPO_USAGE } : { ok: true, value: { kind: 'repo', action: { kind: 'remove' } } };
+  if (rest.length > 1 || first.length > 300 || (rest[0] !== undefined && !REF.test(rest[0]))) return { ok: false, error: REPO_USAGE };
+  return { ok: true, value: { kind: 'repo', action: { kind: 'bind', target: first, ...(rest[0] ? { ref: rest[0] } : {}) } } };
 }

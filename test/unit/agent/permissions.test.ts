@@ -57,6 +57,13 @@ describe('tools that need approval (COPILOT_TOOLS_APPROVAL)', () => {
     expect(ask(['mcp:weather/five-day'], 'weather', 'weather-five-day')).toBe('ask');
     // A server the session does not have is refused, whatever the patterns.
     expect(ask([], 'other', 'other-x')).toBe('reject');
+    // A name not of the form <server>-<tool>: asked whenever anything of its server is asked for (never let through on a pattern it slipped past).
+    expect(ask(['mcp:weather/forecast'], 'weather', 'forecast')).toBe('ask');
+    expect(ask(['mcp:docs/x'], 'weather', 'forecast')).toBe('approve-once');
+    // A tool MCP_CONFIG does not offer of its server is refused.
+    const only = { ...p(['mcp:weather'], []), mcpTools: new Map([['weather', ['forecast']]]) };
+    expect(decidePermission({ kind: 'mcp', serverName: 'weather', toolName: 'weather-forecast' }, only).kind).toBe('approve-once');
+    expect(decidePermission({ kind: 'mcp', serverName: 'weather', toolName: 'weather-delete' }, only).kind).toBe('reject');
     expect(mcpToolOf({ serverName: 'weather', toolName: 'weather-forecast' })).toBe('forecast');
     expect(toolOfRequest({ kind: 'mcp', serverName: 'weather', toolName: 'weather-forecast' }, undefined)).toBe('mcp:weather/forecast');
   });

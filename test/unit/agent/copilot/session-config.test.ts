@@ -78,11 +78,17 @@ describe('session config', () => {
     expect(c.availableTools).toEqual(['grep', 'weather', 'docs']);
     expect(c.customAgents?.[0]?.tools).toEqual(['docs', 'grep']);
     expect(c.mcpServers).toEqual({
-      weather: { type: 'stdio', command: '/run/copilot-threads/mcp.sh', args: [id, '-', 'node', '/opt/w/index.js'], env: { API_KEY: 'k', COPILOT_THREADS_MCP_ENV: 'API_KEY' }, tools: ['*'], timeout: 9000 },
+      // Its environment under names of mcp.sh's own (none can change how the sandbox is made), its folder / (never the thread's).
+      weather: { type: 'stdio', command: '/run/copilot-threads/mcp.sh', args: [id, 'weather', '-', 'node', '/opt/w/index.js'], env: { _ct_env_API_KEY: 'k', COPILOT_THREADS_MCP_ENV: 'API_KEY' }, tools: ['*'], timeout: 9000 },
       docs: { type: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer t' }, tools: ['search'] },
     });
-    // Unsandboxed, a stdio server runs as configured, in the thread's folder.
-    expect(sessionConfig(id, { ...base, owner: undefined }).mcpServers?.weather).toEqual({ type: 'stdio', command: 'node', args: ['/opt/w/index.js'], env: { API_KEY: 'k' }, workingDirectory: '/work', tools: ['*'], timeout: 9000 });
+    // Unsandboxed, a stdio server runs as configured, in / unless its cwd says otherwise, told its thread's folder.
+    expect(sessionConfig(id, { ...base, owner: undefined }).mcpServers?.weather).toEqual({ type: 'stdio', command: 'node', args: ['/opt/w/index.js'], env: { API_KEY: 'k', COPILOT_THREAD_FOLDER: '/work' }, workingDirectory: '/', tools: ['*'], timeout: 9000 });
+    // A server the operator gave at an address: sandboxed, by its stand-in name (pinned in the gateway), port and path kept.
+    const local: SessionSetup['mcp'] = [{ name: 'local', transport: 'http', url: 'http://127.0.0.1:8080/mcp', headers: {}, tools: ['*'], via: { host: 'mcp-1.copilot-threads.invalid', address: '127.0.0.1', port: 8080 } }];
+    const withLocal = { ...base, mcp: local, allowedTools: new Set(['mcp:local']) };
+    expect(sessionConfig(id, withLocal).mcpServers?.local).toMatchObject({ url: 'http://mcp-1.copilot-threads.invalid:8080/mcp' });
+    expect(sessionConfig(id, { ...withLocal, owner: undefined }).mcpServers?.local).toMatchObject({ url: 'http://127.0.0.1:8080/mcp' });
     // A place whose tools leave a server out: the session has none of it.
     const narrow = sessionConfig(id, base, undefined, { tools: ['mcp:docs'] });
     expect(Object.keys(narrow.mcpServers ?? {})).toEqual(['docs']);

@@ -1,0 +1,85 @@
+/**
+ * Which repository a thread may be bound to (`repo URL|owner/name [ref]`), as pure functions on
+ * text: what a target names (a clone URL, a name people know it by, a folder), whether
+ * REPOS_ALLOWED lets it in, and what the thread's sessions are told of it.
+ */
+import type { RepoBinding } from '../domain.js';
+
+export interface RepoSettings {
+  /** REPOS_ALLOWED: `owner/*`, `host/owner/name`, `*`; empty: no repository may be bound. */
+  allowed: readonly string[];
+  /** REPOS_URL: where `owner/name` is (https://github.com, or a GitHub Enterprise). */
+  baseUrl: string;
+  /** Hosts an operator placed (TOOLS_PINNED_HOSTS): the only ones `http://` may name. */
+  plainHttpHosts: ReadonlySet<string>;
+}
+
+export interface RepoTarget {
+  /** The clone URL (no credentials in it). */
+  url: string;
+  /** `owner/name` on REPOS_URL's host, else `host/path`. */
+  name: string;
+  host: string;
+  /** Its folder in the thread's folder: the repository's own name. */
+  folder: string;
+}
+
+const SEGMENT = /^[A-Za-z0-9_.~-]+$/;
+
+/** What `target` names, or why it cannot be bound. */
+export function repoTarget(target: string, settings: RepoSettings): RepoTarget | { problem: string } {
+  const base = new URL(settings.baseUrl);
+  let url: URL;
+  if (/^[A-Za-z0-9-]+\/[A-Za-z0-9_.-]+$/.test(target)) url = new URL(`${base.origin}${base.pathname.replace(/\/$/, '')}/${target}`);
+  else if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+    try {
+      url = new URL(target);
+    } catch {
+      return { problem: `\`${target}\` is not a URL.` };
+    }
+  } else if (/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?\/[^\s]+$/.test(target)) url = new URL(`https://${target}`);
+  else return { problem: `\`${target}\` is neither \`owner/name\` nor a repository's https:// URL.` };
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `Only https:// repositories can be bound (not ${url.protocol.slice(0, -1)}).` };
+  const host = url.hostname.toLowerCase();
+  if (url.protocol === 'http:' && !settings.plainHttpHosts.has(host)) return { problem: `\`http://\` sends everything in the clear: only hosts the operator placed (TOOLS_PINNED_HOSTS) may use it. Use https://.` };
+  if (url.username || url.password) return { problem: 'A repository URL must not hold a user or password: the bot brings the credentials.' };
+  if (url.search || url.hash) return { problem: 'A repository URL has no query or fragment.' };
+  const segments = url.pathname.replace(/\/+$/, '').split('/').slice(1);
+  if (segments.length < 2 || segments.length > 6 || segments.some((s) => !SEGMENT.test(s) || s === '.' || s === '..')) return { problem: `\`${target}\` does not look like a repository (host/owner/name).` };
+  const path = segments.join('/').replace(/\.git$/, '');
+  const folder = segments.at(-1)!.replace(/\.git$/, '');
+  if (!folder || folder.startsWith('.')) return { problem: `\`${target}\` has no name to give its folder.` };
+  const onBase = host === base.hostname.toLowerCase() && url.port === base.port;
+  return { url: `${url.protocol}//${url.host}/${path}.git`.replace(/\.git\.git$/, '.git'), name: onBase ? path : `${host}/${path}`, host, folder };
+}
+
+/**
+ * Whether REPOS_ALLOWED lets `target` in. A pattern is `host/owner/name` or (without a host)
+ * `owner/name` on REPOS_URL's host; `*` stands for one part (`acme/*`), `*` alone for any.
+ */
+export function repoAllowed(target: RepoTarget, settings: RepoSettings): boolean {
+  const baseHost = new URL(settings.baseUrl).hostname.toLowerCase();
+  const full = `${target.host}/${target.name.startsWith(`${target.host}/`) ? target.name.slice(target.host.length + 1) : target.name}`;
+  return settings.allowed.some((raw) => {
+    const pattern = raw.trim().toLowerCase();
+    if (pattern === '*') return true;
+    const parts = pattern.split('/');
+    const withHost = /[.:]/.test(parts[0]!) ? pattern : `${baseHost}/${pattern}`;
+    const re = new RegExp(`^${withHost.split('/').map((p) => p.split('*').map(escape).join('[^/]+')).join('/')}$`);
+    return re.test(full.toLowerCase());
+  });
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** What the thread's sessions are told: where the code is, so they read it there. */
+export function repoInstructions(repo: RepoBinding): string {
+  return `This thread works on the repository ${repo.name} (${repo.ref ? `ref ${repo.ref}` : 'its default branch'}, commit ${repo.commit.slice(0, 12)}), checked out in the folder ${repo.folder}/ of your working directory. When asked about the code, read it there with your tools; do not guess.`;
+}
+
+/** One line for the history header and the thread's notices. */
+export function repoLine(repo: RepoBinding): string {
+  return `📦 Repository: **${repo.name}** ${repo.ref ? `\`${repo.ref}\`` : '(default branch)'} at \`${repo.commit.slice(0, 7)}\`, in \`${repo.folder}/\` (bound by ${repo.by})`;
+}
