@@ -14,7 +14,7 @@ RUN npm ci --omit=dev --no-audit --no-fund
 # ── run: the built bot, its runtime dependencies, and bubblewrap for the tool sandbox.
 FROM node:24-bookworm-slim
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends bubblewrap ca-certificates tini \
+  && apt-get install -y --no-install-recommends bubblewrap ca-certificates git tini \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app

@@ -16,6 +16,7 @@ const ONCE = [
   'test/slack/approvals.test.ts',
   'test/discord/approvals.test.ts',
   'test/e2e/sandbox.test.ts',
+  'test/e2e/mcp.test.ts',
   'test/e2e/console-terminal.test.ts',
   'test/e2e/pictures.test.ts',
   'test/e2e/failures.test.ts',

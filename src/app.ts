@@ -212,6 +212,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     profiles,
     models: config.models,
     ...(config.model ? { defaultModel: config.model } : {}),
+    repos: { allowed: config.repos.allowed, baseUrl: config.repos.baseUrl, plainHttpHosts: new Set(config.toolsPinnedHosts.keys()), ...(config.repos.token ? { token: config.repos.token } : {}) },
     approvals,
     metrics,
     audit,

@@ -113,6 +113,14 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["MCP_CONFIG", ""]],
       },
       {
+        about: "Repositories a thread may be bound to with `/copilot repo URL|owner/name [ref]` (cloned shallow into the\nthread's folder, in its sandbox: docs/repositories.md), comma-separated patterns: acme/* (on REPOS_URL),\nacme/widgets, git.example.com/team/*, or * for any. Empty (default): none. Needs tools (COPILOT_TOOLS).",
+        settings: [["REPOS_ALLOWED", ""]],
+      },
+      {
+        about: "Where owner/name is (default https://github.com, or GITHUB_URL with per-user accounts), and the only host\nREPO_TOKEN is sent to: a token that may read the repositories (with per-user accounts, each person's own is used).",
+        settings: [["REPOS_URL", ""], ["REPO_TOKEN", ""]],
+      },
+      {
         about: "What one tool command may use: processes, memory per process (MB; /tmp is a quarter of it),\nthe thread folder's size (MB), and seconds.",
         settings: [["TOOLS_MAX_PROCESSES", "128"], ["TOOLS_MAX_MEMORY_MB", "1024"], ["TOOLS_MAX_DISK_MB", "1024"], ["TOOLS_MAX_SECONDS", "300"]],
       },

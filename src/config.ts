@@ -29,6 +29,8 @@ export interface Config {
   models: string[];
   /** COPILOT_MODELS is set: channel profiles and threads may use only `models`. */
   modelsListed: boolean;
+  /** REPOS_ALLOWED, REPOS_URL, REPO_TOKEN: which repositories `repo …` may bind a thread to, and how they are fetched. */
+  repos: { allowed: string[]; baseUrl: string; token: string | undefined };
   /** MCP_CONFIG (absolute): the MCP servers sessions may use (src/mcp-config.ts). */
   mcpConfig: string | undefined;
   /** CHANNEL_CONFIG (absolute): per-channel profiles (src/profiles.ts). */
@@ -316,6 +318,9 @@ const schema = z.object({
   COPILOT_MODELS: list.pipe(z.array(z.string().regex(/^[^\s,]+$/, { error: 'must be a comma-separated list of model names' }))),
   CHANNEL_CONFIG: optionalText,
   MCP_CONFIG: optionalText,
+  REPOS_ALLOWED: list.pipe(z.array(z.string().regex(/^(\*|[A-Za-z0-9.:*_-]+(\/[A-Za-z0-9.*_~-]+){1,5})$/, { error: 'must be a comma-separated list of repository patterns (owner/*, owner/name, host/owner/*, *)' }))),
+  REPOS_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL (e.g. https://github.com or https://ghe.example.com)' }).refine((u) => /^https?:\/\//i.test(u), { error: 'must be an https:// URL' }).optional()),
+  REPO_TOKEN: optionalText,
   AGENTS_DIR: optionalText,
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -426,6 +431,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
   refuseUnknownTools('COPILOT_TOOLS_APPROVAL', e.COPILOT_TOOLS_APPROVAL);
   const cwd = options.cwd ?? process.cwd();
   const identity = resolveIdentity(e);
+  const pins = pinnedHosts(e.TOOLS_PINNED_HOSTS, e.TOOLS_ALLOWED_HOSTS);
+  // http:// sends a token in the clear: only to a host the operator placed themselves.
+  if (e.REPOS_URL?.toLowerCase().startsWith('http:') && !pins.has(new URL(e.REPOS_URL).hostname.toLowerCase())) {
+    throw new ConfigError('REPOS_URL', 'must be an https:// URL (http:// only for a host pinned in TOOLS_PINNED_HOSTS)');
+  }
   const auth = identity ? { kind: 'per-user' as const } : resolveAuth(e, options.needModel);
   return {
     model: e.COPILOT_MODEL,
@@ -433,6 +443,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     modelsListed: e.COPILOT_MODELS.length > 0,
     channelConfig: e.CHANNEL_CONFIG ? path.resolve(cwd, e.CHANNEL_CONFIG) : undefined,
     mcpConfig: e.MCP_CONFIG ? path.resolve(cwd, e.MCP_CONFIG) : undefined,
+    // Where owner/name is, and the only host REPO_TOKEN (or, per-user, a person's token) is sent to.
+    repos: { allowed: e.REPOS_ALLOWED, baseUrl: e.REPOS_URL ?? identity?.githubUrl ?? 'https://github.com', token: e.REPO_TOKEN },
     agentsDir: e.AGENTS_DIR ? path.resolve(cwd, e.AGENTS_DIR) : undefined,
     auth,
     copilotHome: path.resolve(cwd, e.COPILOT_HOME),
@@ -455,7 +467,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
     toolsSandbox: e.TOOLS_SANDBOX === 'on',
     toolsAllowedHosts: e.TOOLS_ALLOWED_HOSTS,
-    toolsPinnedHosts: pinnedHosts(e.TOOLS_PINNED_HOSTS, e.TOOLS_ALLOWED_HOSTS),
+    toolsPinnedHosts: pins,
     toolsMax: { processes: e.TOOLS_MAX_PROCESSES, memoryMb: e.TOOLS_MAX_MEMORY_MB, diskMb: e.TOOLS_MAX_DISK_MB, seconds: e.TOOLS_MAX_SECONDS },
     approvers: e.APPROVERS,
     systemPrompt: e.COPILOT_SYSTEM_PROMPT,

@@ -56,7 +56,7 @@ export interface DiscordHarness {
   adapter: DiscordAdapter;
   /** Dispatches MESSAGE_CREATE; returns the message id. */
   say(content: string, o?: SayOptions): string;
-  slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number; name?: string; roles?: string[] }): { token: string };
+  slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number; name?: string; roles?: string[]; strings?: Record<string, string> }): { token: string };
   press(customId: string, o?: { channel?: string; user?: string; ephemeral?: boolean; guild?: string }): { token: string };
   /** Contents of the messages the bot got into a channel (Discord accepted them), in order. */
   sent(channel: string): string[];
@@ -98,7 +98,7 @@ export function discordMessage(content: string, o: SayOptions = {}) {
 }
 
 /** An INTERACTION_CREATE payload for `/copilot <sub>`, in a guild thread (default) or a DM (`guild: null`). */
-export function slashInteraction(sub: string, token: string, o: { channel?: string; guild?: string | null; user?: string; page?: number; name?: string; roles?: string[] } = {}) {
+export function slashInteraction(sub: string, token: string, o: { channel?: string; guild?: string | null; user?: string; page?: number; name?: string; roles?: string[]; strings?: Record<string, string> } = {}) {
   const guild = o.guild === undefined ? G1 : o.guild;
   const channel = o.channel ?? T1;
   return {
@@ -107,7 +107,7 @@ export function slashInteraction(sub: string, token: string, o: { channel?: stri
     type: 2,
     token,
     version: 1,
-    data: { id: nextId(), name: 'copilot', type: 1, options: [{ type: 1, name: sub, options: o.page ? [{ type: 4, name: 'page', value: o.page }] : o.name ? [{ type: 3, name: 'name', value: o.name }] : [] }] },
+    data: { id: nextId(), name: 'copilot', type: 1, options: [{ type: 1, name: sub, options: o.page ? [{ type: 4, name: 'page', value: o.page }] : o.name ? [{ type: 3, name: 'name', value: o.name }] : Object.entries(o.strings ?? {}).map(([name, value]) => ({ type: 3, name, value })) }] },
     ...(guild ? { guild_id: guild, member: member(o.user, o.roles) } : { user: human(o.user) }),
     channel_id: channel,
     channel: channelPayload(channel, guild),

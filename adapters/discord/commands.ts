@@ -31,6 +31,13 @@ export function copilotCommand() {
         .setDescription("Show this thread's custom agent, or switch it (default: back to the channel's)")
         .addStringOption((o) => o.setName('name').setDescription('An agent on offer, or default').setMaxLength(100)),
     )
+    .addSubcommand((s) =>
+      s
+        .setName('repo')
+        .setDescription("Show this thread's repository, or bind one, refresh it (pull) or let it go (remove)")
+        .addStringOption((o) => o.setName('what').setDescription('owner/name or an https:// URL to bind; pull, pull --discard or remove').setMaxLength(300))
+        .addStringOption((o) => o.setName('ref').setDescription('A branch, tag or commit (default: the default branch)').setMaxLength(200)),
+    )
     .addSubcommand((s) => s.setName('help').setDescription('How to use Copilot here'));
 }
 

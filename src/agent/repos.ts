@@ -21,7 +21,7 @@ cfg credential.helper ''
 cfg init.defaultBranch main
 cfg advice.detachedHead false
 cfg fetch.recurseSubmodules false
-if [ -n "\${CT_REPO_AUTH:-}" ]; then cfg http.extraHeader "$CT_REPO_AUTH"; fi
+if [ -n "\${CT_REPO_AUTH:-}" ]; then cfg http.extraHeader "Authorization: $CT_REPO_AUTH"; fi
 unset CT_REPO_AUTH
 case $op in
   clone)

@@ -141,6 +141,7 @@ export async function showSession(app: App, io: Out, target: string, options: { 
       ['feedback', record.feedback ? `👍 ${record.feedback.up} · 👎 ${record.feedback.down}` : 'none'],
       ['model', record.model ? `${record.model} (chosen in the thread)` : "its channel's (CHANNEL_CONFIG) or COPILOT_MODEL"],
       ['agent', record.agent ? `${record.agent} (chosen in the thread)` : "its channel's (CHANNEL_CONFIG), or none"],
+      ['repository', record.repo ? `${record.repo.name} ${record.repo.ref ?? '(default branch)'} at ${record.repo.commit.slice(0, 12)}, in ${record.repo.folder}/ (bound by ${record.repo.by} ${record.repo.at})` : 'none'],
       ['tool approvals', approvalSummary(approvals.map((a) => a.decision?.outcome ?? 'pending'))],
     ];
     io.out(table(['FIELD', 'VALUE'], rows, style));

@@ -1,5 +1,6 @@
 /** /copilot history|forget|sessions|help, its buttons, and the text commands, on Discord. */
 import fs from 'node:fs';
+import { startGitServer } from '../../testkit/git-server.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUTTON } from '../../adapters/discord/commands.js';
 import { IDS } from '../../testkit/fake-discord.js';
@@ -135,6 +136,26 @@ describe('/copilot on Discord', () => {
     expect((await shown(d, agents.token))[0]!.content).toMatch(/No custom agents are on offer here/);
     const outside = d.slash('model', { channel: TEXT, name: 'model-b' });
     expect((await shown(d, outside.token))[0]!.content).toMatch(/Use this inside a thread/);
+  });
+
+  it('/copilot repo binds the thread\'s repository (cloned in its sandbox), shows it, and says what is wrong', async () => {
+    const git = await startGitServer();
+    try {
+      const commit = git.makeRepo('acme/widgets', { 'README.md': 'Widgets\n' });
+      d = await startDiscordHarness({ env: { COPILOT_TOOLS: 'bash', REPOS_ALLOWED: 'acme/*', REPOS_URL: `http://git.test:${git.port}`, TOOLS_ALLOWED_HOSTS: 'git.test', TOOLS_PINNED_HOSTS: `git.test=127.0.0.1:${git.port}` } });
+      await turns(d, T1, 'first');
+      const bind = d.slash('repo', { strings: { what: 'acme/widgets', ref: 'main' } });
+      expect((await shown(d, bind.token))[0]!.content).toMatch(new RegExp(`Repository: \\*\\*acme/widgets\\*\\* \`main\` at \`${commit.slice(0, 7)}\``));
+      expect(deferredEphemeral(d, bind.token)).toEqual({ type: 5, data: { flags: 64 } });
+      const show = d.slash('repo');
+      expect((await shown(d, show.token))[0]!.content).toMatch(/acme\/widgets[\s\S]*`repo pull` refreshes it/);
+      const bad = d.slash('repo', { strings: { what: 'other/thing' } });
+      expect((await shown(d, bad.token))[0]!.content).toMatch(/not among the repositories this bot may bind/);
+      const outside = d.slash('repo', { channel: TEXT, strings: { what: 'acme/widgets' } });
+      expect((await shown(d, outside.token))[0]!.content).toMatch(/Use this inside a thread/);
+    } finally {
+      await git.close();
+    }
   });
 
   it('works in DMs too', async () => {

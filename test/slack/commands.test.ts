@@ -1,5 +1,6 @@
 /** history / forget / sessions / help: in threads, as /copilot, from buttons and the message shortcut. */
 import fs from 'node:fs';
+import { startGitServer } from '../../testkit/git-server.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION, encodeTarget } from '../../adapters/slack/blocks.js';
 import { THINKING } from '../../adapters/slack/replier.js';
@@ -165,6 +166,30 @@ describe('/copilot', () => {
     expect(String((await response(s, 'a')).text)).toMatch(/There is no agent `nobody` here\. No custom agents are on offer here/);
     await s.command(`model ${link} model-b`, { channel: 'C999', responseId: 'elsewhere' });
     expect(String((await response(s, 'elsewhere')).text)).toMatch(/Run this in <#C222>/);
+  });
+
+  it('repo: `@copilot repo owner/name` in the thread, or /copilot repo with the thread\'s link', async () => {
+    const git = await startGitServer();
+    try {
+      const commit = git.makeRepo('acme/widgets', { 'README.md': 'Widgets\n' });
+      s = await startSlackHarness({ env: { COPILOT_TOOLS: 'bash', REPOS_ALLOWED: 'acme/*', REPOS_URL: `http://git.test:${git.port}`, TOOLS_ALLOWED_HOSTS: 'git.test', TOOLS_PINNED_HOSTS: `git.test=127.0.0.1:${git.port}` } });
+      const ts = await threadWithTurns(s, 'first');
+      await s.event(mention('repo acme/widgets', { thread_ts: ts }));
+      await expect.poll(() => finished(s!, ts).length, { timeout: 30_000 }).toBe(2);
+      expect(finished(s, ts)[1]).toMatch(new RegExp(`Repository: \\*acme/widgets\\* \\(default branch\\) at \`${commit.slice(0, 7)}\``));
+      const link = `https://test.slack.com/archives/C222/p${ts.replace('.', '')}`;
+      // Slack wraps a link in <…>: the same repository, given as a URL.
+      await s.command(`repo ${link} <http://git.test:${git.port}/acme/widgets.git> main`, { responseId: 'r' });
+      expect(String((await response(s, 'r')).text)).toMatch(/Repository: \*acme\/widgets\* `main`/);
+      await s.command(`repo ${link}`, { responseId: 'show' });
+      expect(String((await response(s, 'show')).text)).toMatch(/acme\/widgets\* `main`[\s\S]*`repo pull` refreshes it/);
+      await s.command('repo', { responseId: 'nolink' });
+      expect(String((await response(s, 'nolink')).text)).toMatch(/Slack does not tell me which thread a slash command comes from/);
+      await s.command(`repo ${link} acme/widgets`, { channel: 'C999', responseId: 'elsewhere' });
+      expect(String((await response(s, 'elsewhere')).text)).toMatch(/Run this in <#C222>/);
+    } finally {
+      await git.close();
+    }
   });
 
   it('pages long histories with buttons and sends the transcript as a private file', async () => {

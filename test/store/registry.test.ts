@@ -61,6 +61,12 @@ describe.each(backends)("a thread's own model and agent on %s", (_name, urlFor) 
       await a.registry.recordFeedback(id, 'up', 'U1', new Date());
       expect(await a.registry.get(id)).toMatchObject({ turns: 2, model: 'm-b', agent: 'reviewer', feedback: { up: 1 } });
       expect(await a.registry.choose(id, { agent: null })).toMatchObject({ model: 'm-b' });
+      // A repository too (`repo …`): kept beside the record, through turns, until cleared.
+      const repo = { url: 'https://github.com/acme/w.git', name: 'acme/w', commit: 'a'.repeat(40), folder: 'w', by: 'U1', at: new Date(0).toISOString() };
+      await b.registry.choose(id, { repo });
+      await a.registry.recordTurn(id, ref, new Date());
+      expect(await a.registry.get(id)).toMatchObject({ model: 'm-b', repo });
+      expect(await b.registry.choose(id, { repo: null })).not.toHaveProperty('repo');
       expect((await b.registry.get(id))?.agent).toBeUndefined();
       expect((await a.registry.list({ workspace: run })).map((r) => r.sessionId)).toEqual([id]);
       await a.registry.delete(id);

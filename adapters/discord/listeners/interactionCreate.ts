@@ -102,6 +102,14 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
       if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));
       return show(interaction, textView((await ctx.conversation.runCommand(thread, parsed.command)).text));
     }
+    case 'repo': {
+      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      const words = [interaction.options.getString('what')?.trim(), interaction.options.getString('ref')?.trim()].filter(Boolean);
+      // The same words as in a message (`@Copilot repo owner/name ref`).
+      const parsed = parseInput(['repo', ...words].join(' '), { explicit: true });
+      if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));
+      return show(interaction, textView((await ctx.conversation.runCommand(thread, parsed.command)).text));
+    }
     default:
       return show(interaction, textView('Unknown subcommand. Try `/copilot help`.'));
   }

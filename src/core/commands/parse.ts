@@ -115,6 +115,7 @@ function repoCommand(args: string[]): Result {
     return { ok: false, error: REPO_USAGE };
   }
   if (first === 'remove') return rest.length ? { ok: false, error: REPO_USAGE } : { ok: true, value: { kind: 'repo', action: { kind: 'remove' } } };
-  if (rest.length > 1 || first.length > 300 || (rest[0] !== undefined && !REF.test(rest[0]))) return { ok: false, error: REPO_USAGE };
+  // A repository has a / in it (owner/name, a URL): "repo is broken" is a prompt, not a command.
+  if (rest.length > 1 || first.length > 300 || !first.includes('/') || (rest[0] !== undefined && !REF.test(rest[0]))) return { ok: false, error: REPO_USAGE };
   return { ok: true, value: { kind: 'repo', action: { kind: 'bind', target: first, ...(rest[0] ? { ref: rest[0] } : {}) } } };
 }

@@ -16,8 +16,8 @@ import { parsePermalink, workspaceOf } from '../../thread.js';
 /** Markdown, like every core reply. */
 export const SLASH_HELP = [
   '**Copilot in this workspace** keeps one session per thread. Mention me in a thread to talk.',
-  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]')}\`: ${what}`),
-  'In a thread you can also write `@copilot history`, `@copilot forget`, `@copilot model [name]`, `@copilot agent [name]` or `@copilot help`.',
+  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]').replace(/^repo /, 'repo <thread link> ')}\`: ${what}`),
+  'In a thread you can also write `@copilot history`, `@copilot forget`, `@copilot model [name]`, `@copilot agent [name]`, `@copilot repo …` or `@copilot help`.',
 ].join('\n');
 
 export function copilotCommand(app: App, ctx: SlackContext): void {
@@ -84,6 +84,17 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
       if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');
       if (target.channel !== channel) return respondPrivately(respond, `Run this in <#${target.channel}>, where that thread is.`);
       const parsed = parseInput(`${what}${page ? ` ${page}` : ''}`, { explicit: true });
+      if (parsed.kind !== 'command') return respondPrivately(respond, toMrkdwn(parsed.kind === 'invalid' ? parsed.message : SLASH_HELP));
+      const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: target.thread, user: who.user }, parsed.command);
+      return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
+    }
+    case 'repo': {
+      // As model and agent: Slack says no thread, so the thread's link does (or it is said in the thread).
+      if (!link) return respondPrivately(respond, toMrkdwn('Slack does not tell me which thread a slash command comes from. In the thread, write `@Copilot repo` (or `@Copilot repo owner/name [ref]`, `repo pull`, `repo remove`), or give the thread\'s link here: `/copilot repo <thread link> [owner/name or URL] [ref]`.'));
+      const target = parsePermalink(link);
+      if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');
+      if (target.channel !== channel) return respondPrivately(respond, `Run this in <#${target.channel}>, where that thread is.`);
+      const parsed = parseInput(['repo', ...[page, ...extra].filter((w): w is string => w !== undefined)].join(' '), { explicit: true });
       if (parsed.kind !== 'command') return respondPrivately(respond, toMrkdwn(parsed.kind === 'invalid' ? parsed.message : SLASH_HELP));
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: target.thread, user: who.user }, parsed.command);
       return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));

@@ -20,6 +20,20 @@ describe('parseInput', () => {
     expect(parseInput('/model a b')).toEqual({ kind: 'invalid', message: expect.stringMatching(/Usage: `model \[name\]`/) });
   });
 
+  it('repo: show, bind (owner/name or a URL, Slack\'s <link|label> unwrapped, a ref), pull, remove', () => {
+    const repo = (text: string, explicit = false) => parseInput(text, { explicit });
+    expect(repo('repo')).toEqual({ kind: 'command', command: { kind: 'repo', action: { kind: 'show' } } });
+    expect(repo('repo acme/widgets')).toEqual({ kind: 'command', command: { kind: 'repo', action: { kind: 'bind', target: 'acme/widgets' } } });
+    expect(repo('/repo <https://github.com/acme/widgets|acme/widgets> release/1.2')).toEqual({ kind: 'command', command: { kind: 'repo', action: { kind: 'bind', target: 'https://github.com/acme/widgets', ref: 'release/1.2' } } });
+    expect(repo('repo pull')).toEqual({ kind: 'command', command: { kind: 'repo', action: { kind: 'pull', discard: false } } });
+    expect(repo('repo pull --discard')).toEqual({ kind: 'command', command: { kind: 'repo', action: { kind: 'pull', discard: true } } });
+    expect(repo('repo remove')).toEqual({ kind: 'command', command: { kind: 'repo', action: { kind: 'remove' } } });
+    // A ref git could take for an option or a path trick is refused.
+    for (const bad of ['/repo acme/w --upload-pack=x', '/repo acme/w a..b', '/repo acme/w a b', '/repo pull now', '/repo remove all', '/repo widgets']) expect(repo(bad).kind, bad).toBe('invalid');
+    // Plain words that are not a repository are a prompt.
+    expect(repo('repo is broken').kind).toBe('prompt');
+  });
+
   it('leaves prompts that merely start with a command word to the model', () => {
     expect(parseInput('history of Rome, briefly')).toEqual({ kind: 'prompt', text: 'history of Rome, briefly' });
     expect(parseInput('forget about it and tell me a joke').kind).toBe('prompt');
