@@ -143,7 +143,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     profiles: () => profiles.current,
     mcp,
     // A thread another process holds is waited for, as long as a turn may take (with a person deciding on a tool).
-    lockWaitMs: (config.turnTimeoutSeconds + (config.approvalTools.length ? config.approvalTimeoutSeconds : 0)) * 1000,
+    lockWaitMs: (config.turnTimeoutSeconds + (asksPeople(config, mcp) ? config.approvalTimeoutSeconds : 0)) * 1000,
     ...(shared ? { shared: { sessions: shared.sessions, lock: shared.lock } } : {}),
   });
   stateLost = (id, reason) => agent.sessionStateLost(id, reason);
@@ -264,6 +264,11 @@ export function profileSources(config: Config, mcp: McpConfig = NO_MCP): Profile
   return { channelConfig: config.channelConfig, agentsDir: config.agentsDir, tools: [...config.tools, ...mcp.servers.map((s) => mcpToolName(s.name))], models: config.models, modelsListed: config.modelsListed };
 }
 
+/** Whether a turn may wait for a person to approve a tool: a tool of COPILOT_TOOLS on the list, or an MCP server's while there are servers. */
+function asksPeople(config: Config, mcp: McpConfig): boolean {
+  return config.approvalTools.some((t) => (t.startsWith('mcp:') ? mcp.servers.length > 0 && t !== 'mcp:none' : true));
+}
+
 /**
  * MCP_CONFIG as read and checked against the rest: COPILOT_TOOLS_APPROVAL's `mcp:` entries must
  * name its servers; sandboxed, a remote server must be reached by a host name (the proxy's policy
@@ -271,13 +276,13 @@ export function profileSources(config: Config, mcp: McpConfig = NO_MCP): Profile
  */
 export function loadMcp(config: Config, env: NodeJS.ProcessEnv = process.env): McpConfig {
   if (!config.mcpConfig) {
-    const problem = mcpApprovalProblem(config.approvalTools, NO_MCP);
+    const problem = mcpApprovalProblem(config.approvalGiven, NO_MCP);
     if (problem) throw new ConfigError('COPILOT_TOOLS_APPROVAL', problem);
     return NO_MCP;
   }
   const store = config.storeUrl.startsWith('sqlite://') ? [path.dirname(config.storeUrl.slice('sqlite://'.length))] : [];
   const mcp = loadMcpConfig({ file: config.mcpConfig, env, protectedPaths: { private: [config.copilotHome, ...store], holding: [process.cwd()] } });
-  const problem = mcpApprovalProblem(config.approvalTools, mcp);
+  const problem = mcpApprovalProblem(config.approvalGiven, mcp);
   if (problem) throw new ConfigError('COPILOT_TOOLS_APPROVAL', problem);
   if (config.toolsSandbox) {
     for (const s of mcp.servers) {

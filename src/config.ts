@@ -67,6 +67,8 @@ export interface Config {
   tools: string[];
   /** Of `tools`, those a person must approve in the thread for each use. */
   approvalTools: string[];
+  /** COPILOT_TOOLS_APPROVAL as given (its default when unset; `none`: empty), before narrowing to the tools there are. */
+  approvalGiven: string[];
   /** A request nobody decides within this long is denied. */
   approvalTimeoutSeconds: number;
   /** With tools enabled, the runtime runs in a sandbox (src/agent/sandbox/); off only for bots isolated another way. */
@@ -464,6 +466,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     tools: e.COPILOT_TOOLS,
     // MCP entries are checked against MCP_CONFIG once it is read (mcpApprovalProblem).
     approvalTools: e.COPILOT_TOOLS_APPROVAL.filter((t) => e.COPILOT_TOOLS.includes(t) || t.startsWith('mcp:')),
+    approvalGiven: e.COPILOT_TOOLS_APPROVAL,
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
     toolsSandbox: e.TOOLS_SANDBOX === 'on',
     toolsAllowedHosts: e.TOOLS_ALLOWED_HOSTS,

@@ -192,6 +192,15 @@ async function sendCompletion(res: http.ServerResponse, req: ModelRequest, out: 
   res.end();
 }
 
+/** `sh <command>` runs it with bash; the tool's output comes back as `OUT: <output>`; anything else is echoed. */
+export const shellScript: ModelScript = (req) => {
+  const last = req.messages.at(-1)!;
+  if (last.role === 'tool') return { kind: 'text', text: `OUT: ${textOf(last.content)}` };
+  const said = req.userTexts.at(-1) ?? '';
+  if (said.startsWith('sh ')) return { kind: 'tool', name: 'bash', args: { command: said.slice(3), description: 'probe' } };
+  return echoReply(req);
+};
+
 /**
  * Asks for tools: `run <name>` → `bash` writing `<name>.txt` in the workspace (and printing it),
  * `fetch <url>` → `web_fetch`; a tool's result comes back as `tool answer: <result>`; anything

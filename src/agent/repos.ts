@@ -1,15 +1,23 @@
 /**
  * A thread's repository, cloned or refreshed by git: the script git runs (in the thread's sandbox
- * when there is one, see sandbox/scripts.ts REPO), and what its ending means. Shallow (the last
- * commit only), no submodules, no hooks, no protocol but http(s), no credential helper, no
- * prompt: the credentials are one Authorization header for the repository's host, given to git
- * in its environment.
+ * when there is one, see sandbox/scripts.ts REPO), and what its ending means. Always a fresh
+ * shallow clone (the last commit only) put in the old one's place: a repository the thread's
+ * tools could have changed (its .git/config can run commands, point elsewhere, allow file://) is
+ * never fetched into, and nothing that reads one has the credentials in its environment. No
+ * submodules, no hooks, no redirects, no protocol but http(s), no credential helper, no prompt:
+ * the credentials are one Authorization header for the repository's host, given to git in its
+ * environment for the fetch only.
  */
 import { RepoError, type RepoWork } from './agent.js';
 
 /** `$1` clone|pull, `$2` URL, `$3` folder, `$4` ref (empty: the default branch), `$5` 1 to discard local changes. */
 export const GIT_SCRIPT = `set -eu
 op=$1 url=$2 dir=$3 ref=$4 discard=$5
+# The credentials are for the fresh clone's fetch only: nothing that reads a repository the
+# thread's tools could have touched (its .git/config: core.fsmonitor, filters, insteadOf, proxies)
+# ever runs with them in its environment.
+auth=\${CT_REPO_AUTH:-}
+unset CT_REPO_AUTH
 n=0
 cfg() { export "GIT_CONFIG_KEY_$n=$1" "GIT_CONFIG_VALUE_$n=$2"; n=$((n + 1)); export GIT_CONFIG_COUNT=$n; }
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_LFS_SKIP_SMUDGE=1 GIT_ASKPASS=/bin/false SSH_ASKPASS=/bin/false
@@ -17,31 +25,39 @@ cfg protocol.allow never
 cfg protocol.https.allow always
 cfg protocol.http.allow always
 cfg core.hooksPath /dev/null
+cfg core.fsmonitor false
 cfg credential.helper ''
 cfg init.defaultBranch main
 cfg advice.detachedHead false
 cfg fetch.recurseSubmodules false
-if [ -n "\${CT_REPO_AUTH:-}" ]; then cfg http.extraHeader "Authorization: $CT_REPO_AUTH"; fi
-unset CT_REPO_AUTH
-case $op in
-  clone)
-    rm -rf -- "./$dir"
-    git init -q "./$dir"
-    cd -- "./$dir"
-    git remote add origin "$url"
-    git fetch -q --depth 1 --no-tags origin "\${ref:-HEAD}"
-    git checkout -q --detach FETCH_HEAD ;;
-  pull)
-    cd -- "./$dir"
-    if [ "$discard" != 1 ] && [ -n "$(git status --porcelain)" ]; then
-      echo "copilot-threads: $(git status --porcelain | wc -l) files changed here" >&2
-      exit 65
-    fi
-    git fetch -q --depth 1 --no-tags origin "\${ref:-HEAD}"
-    git reset -q --hard FETCH_HEAD
-    git clean -q -fdx ;;
-esac
-git rev-parse HEAD
+# A redirect could carry the credentials to another host; a server that trickles is given up.
+cfg http.followRedirects false
+cfg http.lowSpeedLimit 1000
+cfg http.lowSpeedTime 60
+# pull: the tools' changes are kept unless thrown away (counted without running anything of the folder's config).
+if [ "$op" = pull ] && [ "$discard" != 1 ] && [ -d "./$dir/.git" ]; then
+  changed=$(git -C "./$dir" status --porcelain 2>/dev/null | wc -l)
+  if [ "$changed" -gt 0 ]; then
+    echo "copilot-threads: $changed files changed here" >&2
+    exit 65
+  fi
+fi
+# Always a fresh clone beside it, then put in its place: an old .git is never trusted, never fetched into.
+top=$(pwd)
+new=.copilot-threads-clone-$$
+trap 'cd "$top" && rm -rf -- "./$new"' EXIT
+rm -rf -- "./$new"
+git init -q "./$new"
+cd -- "./$new"
+git remote add origin "$url"
+if [ -n "$auth" ]; then cfg http.extraHeader "Authorization: $auth"; fi
+git fetch -q --depth 1 --no-tags origin "\${ref:-HEAD}"
+git checkout -q --detach FETCH_HEAD
+commit=$(git rev-parse HEAD)
+cd "$top"
+rm -rf -- "./$dir"
+mv -- "./$new" "./$dir"
+echo "$commit"
 `;
 
 /** The script's arguments for `work`. */

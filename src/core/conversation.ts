@@ -353,7 +353,7 @@ export class Conversation {
           registry: this.options.registry,
           agent: this.options.agent,
           settings: repos,
-          tokenFor: (t, host) => this.repoToken(t, host, repos),
+          tokenFor: (t) => this.repoToken(t, repos),
           isAdmin: (t) => this.isAdmin(t),
           inLine: (fn) => this.queue.run(resolved, () => this.votes.run(id, fn)),
           now: this.now,
@@ -550,12 +550,8 @@ export class Conversation {
     return this.options.models ?? [];
   }
 
-  /**
-   * The token a repository on `host` is cloned with for this person: only ever for REPOS_URL's
-   * host; there, per-user, the person's own (they connect first), else REPO_TOKEN.
-   */
-  private async repoToken(thread: ThreadRef, host: string, repos: RepoSettings & { token?: string }): Promise<string | undefined | Reply> {
-    if (host !== new URL(repos.baseUrl).hostname.toLowerCase()) return undefined;
+  /** The token a repository on REPOS_URL is cloned with for this person: per-user, their own (they connect first), else REPO_TOKEN. */
+  private async repoToken(thread: ThreadRef, repos: RepoSettings & { token?: string }): Promise<string | undefined | Reply> {
     const accounts = this.options.accounts;
     if (!accounts) return repos.token;
     const check = await accounts.credentials(thread);

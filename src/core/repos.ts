@@ -22,6 +22,8 @@ export interface RepoTarget {
   host: string;
   /** Its folder in the thread's folder: the repository's own name. */
   folder: string;
+  /** On REPOS_URL (its scheme, host, port and path): the only place REPO_TOKEN or a person's token is sent. */
+  onBase: boolean;
 }
 
 const SEGMENT = /^[A-Za-z0-9_.~-]+$/;
@@ -31,13 +33,15 @@ export function repoTarget(target: string, settings: RepoSettings): RepoTarget |
   const base = new URL(settings.baseUrl);
   let url: URL;
   if (/^[A-Za-z0-9-]+\/[A-Za-z0-9_.-]+$/.test(target)) url = new URL(`${base.origin}${base.pathname.replace(/\/$/, '')}/${target}`);
-  else if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) {
     try {
       url = new URL(target);
     } catch {
       return { problem: `\`${target}\` is not a URL.` };
     }
   } else if (/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?\/[^\s]+$/.test(target)) url = new URL(`https://${target}`);
+  // ext::…, file:…, git@host:… and the like.
+  else if (/^[^/]*:/.test(target)) return { problem: 'Only https:// repositories can be bound.' };
   else return { problem: `\`${target}\` is neither \`owner/name\` nor a repository's https:// URL.` };
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `Only https:// repositories can be bound (not ${url.protocol.slice(0, -1)}).` };
   const host = url.hostname.toLowerCase();
@@ -49,8 +53,10 @@ export function repoTarget(target: string, settings: RepoSettings): RepoTarget |
   const path = segments.join('/').replace(/\.git$/, '');
   const folder = segments.at(-1)!.replace(/\.git$/, '');
   if (!folder || folder.startsWith('.')) return { problem: `\`${target}\` has no name to give its folder.` };
-  const onBase = host === base.hostname.toLowerCase() && url.port === base.port;
-  return { url: `${url.protocol}//${url.host}/${path}.git`.replace(/\.git\.git$/, '.git'), name: onBase ? path : `${host}/${path}`, host, folder };
+  // On REPOS_URL (same scheme, host and port, under its path): named owner/name, and its credentials may go there.
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const onBase = url.origin === base.origin && `/${path}`.startsWith(`${basePath}/`);
+  return { url: `${url.protocol}//${url.host}/${path}.git`, name: onBase ? path.slice(basePath.length ? basePath.length : 0).replace(/^\//, '') : `${url.host.toLowerCase()}/${path}`, host, folder, onBase };
 }
 
 /**
@@ -58,13 +64,13 @@ export function repoTarget(target: string, settings: RepoSettings): RepoTarget |
  * `owner/name` on REPOS_URL's host; `*` stands for one part (`acme/*`), `*` alone for any.
  */
 export function repoAllowed(target: RepoTarget, settings: RepoSettings): boolean {
-  const baseHost = new URL(settings.baseUrl).hostname.toLowerCase();
-  const full = `${target.host}/${target.name.startsWith(`${target.host}/`) ? target.name.slice(target.host.length + 1) : target.name}`;
+  // Host-less patterns name REPOS_URL's repositories only (not the same owner on another host or port).
+  const full = target.onBase ? `@base/${target.name}` : target.name;
   return settings.allowed.some((raw) => {
     const pattern = raw.trim().toLowerCase();
     if (pattern === '*') return true;
     const parts = pattern.split('/');
-    const withHost = /[.:]/.test(parts[0]!) ? pattern : `${baseHost}/${pattern}`;
+    const withHost = /[.:]/.test(parts[0]!) ? pattern : `@base/${pattern}`;
     const re = new RegExp(`^${withHost.split('/').map((p) => p.split('*').map(escape).join('[^/]+')).join('/')}$`);
     return re.test(full.toLowerCase());
   });

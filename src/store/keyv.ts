@@ -119,7 +119,17 @@ async function openAdapter(url: string, timeoutMs: number, pool: PgPool | undefi
         // WAL: a write is one append, not a rollback journal written, synced and deleted; NORMAL
         // syncs at checkpoints, so a crash of the process loses nothing (a power cut may lose the
         // last writes, which de-duplication, the registry and the journal all tolerate).
-        await sqlite.query('PRAGMA journal_mode = WAL');
+        // Switching to WAL needs the file to itself for a moment, and SQLite does not wait for that
+        // (no busy handler): two processes opening it at once (the bot and the CLI) try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await sqlite.query('PRAGMA journal_mode = WAL');
+            break;
+          } catch (err) {
+            if (attempt >= 40 || !/SQLITE_BUSY|locked/.test(String(err))) throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
         await sqlite.query('PRAGMA synchronous = NORMAL');
       }
       return sqlite;

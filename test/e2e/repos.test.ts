@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { localThread, startHarness, type Harness } from '../../testkit/harness.js';
 import { startGitServer, type GitServer } from '../../testkit/git-server.js';
-import { echoReply, textOf, type ModelScript } from '../../testkit/model-server.js';
+import { shellScript, textOf } from '../../testkit/model-server.js';
 
 let h: Harness | undefined;
 let git: GitServer;
@@ -25,14 +25,7 @@ afterEach(async () => {
   await git.close();
 });
 
-/** `sh COMMAND` runs it with bash; its output comes back as `OUT: …`. */
-const script: ModelScript = (req) => {
-  const last = req.messages.at(-1)!;
-  if (last.role === 'tool') return { kind: 'text', text: `OUT: ${textOf(last.content)}` };
-  const said = req.userTexts.at(-1) ?? '';
-  if (said.startsWith('sh ')) return { kind: 'tool', name: 'bash', args: { command: said.slice(3), description: 'look' } };
-  return echoReply(req);
-};
+const script = shellScript;
 
 const repo = (target?: string, ref?: string) => ({ kind: 'repo' as const, action: target === undefined ? { kind: 'show' as const } : { kind: 'bind' as const, target, ...(ref ? { ref } : {}) } });
 
@@ -89,7 +82,14 @@ describe('a thread\'s repository', () => {
     const second = git.commit('acme/widgets', { 'src/gear.ts': 'export const teeth = 48;\n' });
     expect((await c.handleMessage(ana, 'sh echo note >> widgets/README.md && echo ok')).text).toMatch(/^OUT: ok/);
     expect((await c.runCommand(ana, { kind: 'repo', action: { kind: 'pull', discard: false } })).text).toMatch(/local changes \(1 files changed here\)\. `repo pull --discard`/);
-    expect((await c.runCommand(ana, { kind: 'repo', action: { kind: 'pull', discard: true } })).text).toBe(`Refreshed **acme/widgets**: \`${first.slice(0, 7)}\` → \`${second.slice(0, 7)}\`. My next answer here reads it.`);
+    // The thread's tools rewrite the clone's .git/config: a command on every status, another repository, file:// allowed.
+    const tamper = `sh cd widgets && git config core.fsmonitor 'env > ../leak.txt; false' && git config remote.origin.url http://git.test:${git.port}/other/thing.git && git config protocol.file.allow always && echo tampered`;
+    expect((await c.handleMessage(ana, tamper)).text).toMatch(/^OUT: tampered/);
+        expect((await c.runCommand(ana, { kind: 'repo', action: { kind: 'pull', discard: true } })).text).toBe(`Refreshed **acme/widgets**: \`${first.slice(0, 7)}\` → \`${second.slice(0, 7)}\`. My next answer here reads it.`);
+    // Nothing of that ran with the token, nor fetched from elsewhere: a fresh clone of the bound repository took its place.
+    const leak = path.join(folder, 'leak.txt');
+    expect(fs.existsSync(leak) ? fs.readFileSync(leak, 'utf8') : '').not.toMatch(/repo-token|Basic/);
+    expect(fs.readFileSync(path.join(folder, 'widgets', '.git', 'config'), 'utf8')).not.toMatch(/fsmonitor|other\/thing|protocol/);
     expect(fs.readFileSync(path.join(folder, 'widgets', 'src', 'gear.ts'), 'utf8')).toBe('export const teeth = 48;\n');
     expect(fs.readFileSync(path.join(folder, 'widgets', 'README.md'), 'utf8')).toBe('Widgets\n');
     expect((await c.runCommand(ana, { kind: 'repo', action: { kind: 'pull', discard: false } })).text).toBe(`**acme/widgets** is up to date (\`${second.slice(0, 7)}\`).`);

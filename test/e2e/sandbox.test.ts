@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sessionIdFor } from '../../src/core/thread.js';
 import { localThread, startHarness, type Harness } from '../../testkit/harness.js';
-import { echoReply, textOf, type ModelScript } from '../../testkit/model-server.js';
+import { shellScript, textOf } from '../../testkit/model-server.js';
 import { TEST_STORE } from '../../testkit/services.js';
 import { processesNaming } from '../../testkit/process.js';
 import { SCAN } from '../../testkit/probes.js';
@@ -20,14 +20,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** `sh <command>` runs it with bash; the tool's output comes back as `OUT: <output>`. */
-const shell: ModelScript = (req) => {
-  const last = req.messages.at(-1)!;
-  if (last.role === 'tool') return { kind: 'text', text: `OUT: ${textOf(last.content)}` };
-  const said = req.userTexts.at(-1) ?? '';
-  if (said.startsWith('sh ')) return { kind: 'tool', name: 'bash', args: { command: said.slice(3), description: 'probe' } };
-  return echoReply(req);
-};
+const shell = shellScript;
 
 const SECRET = 'sk-bot-only-secret-4242';
 

@@ -81,6 +81,9 @@ const RUNTIME_ENV = [
   'COPILOT_DEBUG_GITHUB_API_URL',
 ];
 
+/** Repository clones or refreshes at once on one instance (the rest wait their turn). */
+const REPO_RUNS_AT_ONCE = 2;
+
 /** How long a runtime gets to stop before it is killed. */
 export const STOP_TIMEOUT_MS = 5000;
 const FORCE_STOP_TIMEOUT_MS = 2000;
@@ -93,6 +96,9 @@ export class CopilotRuntime {
   /** The runtime's secret with the gateway (new at every runtime start): its model key, the trace route's first path segment, its proxy password. */
   private gatewayToken = randomBytes(24).toString('hex');
   private stopped = false;
+  /** Repository clones running, and those waiting for one to end. */
+  private repoRuns = 0;
+  private readonly repoWaiting: Array<() => void> = [];
   private exitHandler: (code: number | null, signal: NodeJS.Signals | null) => void = () => undefined;
 
   constructor(private readonly options: RuntimeOptions) {}
@@ -223,6 +229,18 @@ export class CopilotRuntime {
    * with a proxy password that opens only the repository's host, or (no sandbox) by git here.
    */
   async runRepo(id: SessionId, work: RepoWork, folder: string): Promise<{ commit: string }> {
+    // A few at a time on this instance: each is a sandbox, a forwarder and git, up to the tools' limits.
+    while (this.repoRuns >= REPO_RUNS_AT_ONCE) await new Promise<void>((r) => this.repoWaiting.push(r));
+    this.repoRuns++;
+    try {
+      return await this.runRepoNow(id, work, folder);
+    } finally {
+      this.repoRuns--;
+      this.repoWaiting.shift()?.();
+    }
+  }
+
+  private async runRepoNow(id: SessionId, work: RepoWork, folder: string): Promise<{ commit: string }> {
     const limits = this.options.toolLimits;
     const timeoutMs = (limits.seconds + 15) * 1000;
     if (!this.sandbox || !this.gateway) {

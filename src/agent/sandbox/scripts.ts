@@ -76,6 +76,18 @@ server.on('error', (err) => {
 server.listen(port, '127.0.0.1', () => fs.writeFileSync('/tmp/forwarder.ready', ''));
 `;
 
+/** \`$id\` checked to be a thread's (else \`refusal\`, exit 126), and \`$folder\`: its folder, made when missing. */
+function threadFolder(refusal: string): string {
+  return `case $id in
+  '' | *[!A-Za-z0-9_-]*)
+    echo 'copilot-threads: ${refusal}' >&2
+    exit 126 ;;
+esac
+folder=$CT_TOOLS_WORKSPACE/$id
+[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
+`;
+}
+
 /**
  * The thread's folder's allowance (TOOLS_MAX_DISK_MB), measured before a command: \`room\` is what
  * a file may grow to (0 when the folder is full). Expects \`$folder\` and tools.env.
@@ -143,14 +155,7 @@ export const TOOL = `#!/bin/sh
 # copilot-threads: one shell command of one thread, in a sandbox of its own (src/agent/sandbox/scripts.ts).
 . ${SANDBOX_DIR}/tools.env
 id=\${COPILOT_AGENT_SESSION_ID:-}
-case $id in
-  '' | *[!A-Za-z0-9_-]*)
-    echo 'copilot-threads: this command belongs to no thread, so it was not run' >&2
-    exit 126 ;;
-esac
-folder=$CT_TOOLS_WORKSPACE/$id
-[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
-${FOLDER_ALLOWANCE}exec 3<&0
+${threadFolder('this command belongs to no thread, so it was not run')}${FOLDER_ALLOWANCE}exec 3<&0
 setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
   bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\
   prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
@@ -167,28 +172,24 @@ ${WATCHED_WAIT}exit "$status"
  * Its one way out is the gateway, with a password of this operation's own (\`CT_REPO_PROXY\`)
  * that opens the repository's host and nothing else. \`$1\`: the thread; the rest goes to
  * \`CT_REPO_SCRIPT\` (what git does, see agent/repos.ts); \`CT_REPO_AUTH\`: an Authorization header
- * for the repository's host, or empty (given to git by the script in its environment, never on
- * git's command line).
+ * for the repository's host, or empty; both reach the clone's sandbox through a pipe, and git
+ * through its environment: on no command line.
  */
 export const REPO = `#!/bin/sh
 # copilot-threads: one thread's repository, cloned or refreshed in the thread's sandbox (src/agent/sandbox/scripts.ts).
 . ${SANDBOX_DIR}/tools.env
 id=\${1:-}
-case $id in
-  '' | *[!A-Za-z0-9_-]*)
-    echo 'copilot-threads: this repository belongs to no thread' >&2
-    exit 126 ;;
-esac
-shift
-folder=$CT_TOOLS_WORKSPACE/$id
-[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
+${threadFolder('this repository belongs to no thread')}shift
 ${FOLDER_ALLOWANCE}[ "$room" -gt 0 ] || exit 75
-setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
-  bwrap --args 4 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" \\
-    --setenv HTTPS_PROXY "$CT_REPO_PROXY" --setenv https_proxy "$CT_REPO_PROXY" --setenv HTTP_PROXY "$CT_REPO_PROXY" --setenv http_proxy "$CT_REPO_PROXY" \\
-    --setenv CT_REPO_AUTH "\${CT_REPO_AUTH:-}" -- \\
+# The proxy's password and the credentials go to bwrap through a pipe: on no command line.
+secrets() {
+  for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy; do printf '%s\\0' --setenv "$v" "$CT_REPO_PROXY"; done
+  printf '%s\\0' --setenv CT_REPO_AUTH "\${CT_REPO_AUTH:-}"
+}
+secrets | setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
+  bwrap --args 4 --args 5 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\
   prlimit --nproc="$CT_MAX_PROCESSES" --data="$CT_MAX_MEMORY_BYTES" --fsize="$room" --core=0 -- \\
-  /bin/sh -c "$CT_REPO_SCRIPT" repo "$@" </dev/null 4<${SANDBOX_DIR}/repo-args &
+  /bin/sh -c "$CT_REPO_SCRIPT" repo "$@" 4<${SANDBOX_DIR}/repo-args 5<&0 </dev/null &
 child=$!
 ${WATCHED_WAIT}exit "$status"
 `;
@@ -213,19 +214,12 @@ cd /
 id=\${1:-}
 name=\${2:-}
 cwd=\${3:-}
-case $id in
-  '' | *[!A-Za-z0-9_-]*)
-    echo 'copilot-threads: this MCP server belongs to no thread, so it was not started' >&2
-    exit 126 ;;
-esac
-case $name in
+${threadFolder('this MCP server belongs to no thread, so it was not started')}case $name in
   '' | *[!A-Za-z0-9_-]*) echo 'copilot-threads: no such MCP server' >&2; exit 126 ;;
 esac
 args=${SANDBOX_DIR}/mcp-$name.args
 [ -r "$args" ] || { echo "copilot-threads: no MCP server $name" >&2; exit 126; }
 shift 3
-folder=$CT_TOOLS_WORKSPACE/$id
-[ -d "$folder" ] || mkdir -m 700 -p "$folder" || exit 126
 [ "$cwd" = - ] && cwd=/
 ${FOLDER_ALLOWANCE}envs() {
   for n in $(printf '%s' "\${COPILOT_THREADS_MCP_ENV:-}" | tr ',' ' '); do

@@ -18,10 +18,10 @@ export interface RepoDeps {
   agent: Pick<Agent, 'repo'>;
   settings: RepoSettings;
   /**
-   * The token to clone `host` with as this person: their own (per-user, on their GitHub's host),
-   * REPO_TOKEN (on REPOS_URL's host), or none; a Reply when the person must connect first.
+   * The token to clone a repository on REPOS_URL with as this person: their own (per-user), or
+   * REPO_TOKEN; a Reply when the person must connect first. Never asked for another place's.
    */
-  tokenFor(thread: ThreadRef, host: string): Promise<string | undefined | Reply>;
+  tokenFor(thread: ThreadRef): Promise<string | undefined | Reply>;
   isAdmin(thread: ThreadRef): boolean;
   /** Behind the thread's running turn (a clone under a turn's feet would change its files mid-answer). */
   inLine<T>(fn: () => Promise<T>): Promise<T>;
@@ -43,12 +43,13 @@ export async function repoCommand(thread: ThreadRef, id: SessionId, action: Repo
     return notice(`This thread is no longer bound to **${record.repo.name}** (its folder \`${record.repo.folder}/\` stays until the thread is forgotten).`);
   }
   if (action.kind === 'pull' && !record.repo) return notice('This thread has no repository to refresh: `repo URL|owner/name [ref]` binds one.');
-  const target = action.kind === 'bind' ? repoTarget(action.target, deps.settings) : { url: record.repo!.url, name: record.repo!.name, host: new URL(record.repo!.url).hostname.toLowerCase(), folder: record.repo!.folder };
+  // A refresh goes where the binding went (read again through the same rules: REPOS_ALLOWED may have changed).
+  const target = repoTarget(action.kind === 'bind' ? action.target : record.repo!.url, deps.settings);
   if ('problem' in target) return notice(target.problem);
   if (!repoAllowed(target, deps.settings)) {
     return notice(deps.settings.allowed.length ? `**${target.name}** is not among the repositories this bot may bind (REPOS_ALLOWED: ${deps.settings.allowed.join(', ')}).` : 'Repositories are off on this bot (REPOS_ALLOWED is empty).');
   }
-  const token = await deps.tokenFor(thread, target.host);
+  const token = target.onBase ? await deps.tokenFor(thread) : undefined;
   if (token !== undefined && typeof token !== 'string') return token;
   const ref = action.kind === 'bind' ? action.ref : record.repo!.ref;
   const work: RepoWork = {
