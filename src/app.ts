@@ -26,6 +26,7 @@ import { GitHubOAuth } from './infra/github-oauth.js';
 import { Accounts } from './core/identity/accounts.js';
 import { ProfileHolder, type ProfileSources } from './profiles.js';
 import { addKnownSecrets } from './core/redact.js';
+import { which } from './infra/which.js';
 import { loadMcpConfig, mcpApprovalProblem, mcpHosts, McpConfigError, NO_MCP, type McpConfig } from './mcp-config.js';
 import { profileFor } from './core/profiles.js';
 
@@ -67,6 +68,8 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
   const mcp = role === 'cli' ? NO_MCP : loadMcp(config);
   // Its secrets are masked in whatever the bot shows or keeps (a tool's error that echoes one).
   addKnownSecrets(mcp.secrets);
+  // Repositories are fetched by the host's git (in the sandbox): found now, not at someone's first `repo`.
+  if (role !== 'cli' && config.repos.allowed.length > 0 && !which('git')) throw new ConfigError('REPOS_ALLOWED', 'repositories are fetched with git, which is not installed on this host (apt install git), or set REPOS_ALLOWED empty');
   const profiles = new ProfileHolder(profileSources(config, mcp), role === 'cli' ? NO_PROFILES : undefined);
   if (config.channelConfig || config.agentsDir) logger.info(describeProfiles(profiles), 'channel profiles and agents loaded');
   const store = await openStore(config.storeUrl, config.storeTimeoutMs, config.namespace, config.keyring);

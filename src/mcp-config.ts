@@ -21,6 +21,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BUILT_IN_TOOLS, type McpServer } from './domain.js';
 import { closest } from './infra/closest.js';
+import { which } from './infra/which.js';
 import { ConfigFileError, keyPath, lineOf, parseConfigYaml, plainData, readConfigText, type ConfigFile } from './infra/config-file.js';
 
 export class McpConfigError extends ConfigFileError {
@@ -219,15 +220,6 @@ function exposes(p: string, protectedPaths: NonNullable<McpConfigSources['protec
   }
   // The bot's sandbox folders (their gateway socket among them).
   if (path.basename(path.dirname(p)) === path.basename(os.tmpdir()) && path.basename(p).startsWith('copilot-threads-sandbox-')) return "it is the bot's sandbox folder";
-  return undefined;
-}
-
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return file;
-  }
   return undefined;
 }
 

@@ -186,7 +186,7 @@ async function health(app: App, model: ModelHealth | undefined): Promise<Record<
 
 main().catch((err: unknown) => {
   // Errors that already name the setting to fix are shown as they are; anything else is unexpected.
-  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError || err instanceof ConfigFileError;
+  const named = err instanceof SlackStartError || err instanceof DiscordStartError || err instanceof StoreUnavailableError || err instanceof PortInUseError || err instanceof SandboxUnavailableError || err instanceof HomeUnusableError || err instanceof ModelUnusableError || err instanceof ConfigFileError || err instanceof ConfigError;
   process.stderr.write(`copilot-threads: ${named ? '' : 'failed to start: '}${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

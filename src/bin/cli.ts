@@ -50,8 +50,9 @@ Commands (each also as \`sessions <command>\`):
   users list [--json]                  who connected a GitHub account (COPILOT_AUTH=per-user)
   users revoke PLATFORM:ID             end a person's connection (their token deleted, and revoked
                                        at GitHub with GITHUB_CLIENT_SECRET)
-  config check                         read CHANNEL_CONFIG and AGENTS_DIR as the bot would, and say
-                                       what they hold (or the file, line and key of a mistake)
+  config check                         read CHANNEL_CONFIG, AGENTS_DIR and MCP_CONFIG as the bot
+                                       would, and say what they hold (or the file, line and key of
+                                       a mistake); no MCP server is started
   config reload                        check them, then have the running bot (COPILOT_HOME/bot.pid
                                        on this host) read them again: the same as kill -HUP
   keys new                             print a fresh TOKEN_ENCRYPTION_KEY

@@ -2,7 +2,7 @@
  * MCP_CONFIG on the built entry points, both adapters on: a mistake stops the bot and the chat at
  * start with its file, line and key (and `config check` says the same); a running bot names each
  * server in /healthz (a broken one "down: …" while the bot stays ready) and a Slack thread's
- * question is answered with a server's tool, run in the sandbox.
+ * question is answered with a server's tool, run in the sandbox. And REPOS_ALLOWED without git.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,6 +56,12 @@ describe('MCP_CONFIG on the built bot', () => {
     const missing = await runBuilt('src/bin/cli.js', ['config', 'check'], all);
     expect(missing.code).toBe(1);
     expect(missing.output).toMatch(/MCP_CONFIG: \S+mcp\.json, line 6, servers\.weather\.env\.KEY: \$\{env:WEATHER_KEY\}: WEATHER_KEY is not set in the bot's environment/);
+  });
+
+  it('REPOS_ALLOWED on a host without git stops the start in one line naming the setting', async () => {
+    const run = await runBuilt('src/bin/bot.js', [], { ...stack.env, REPOS_ALLOWED: 'acme/*', PATH: path.join(stack.dir, 'no-programs-here'), PORT: String(await freePort()) });
+    expect(run.code).toBe(1);
+    expect(run.output.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual(['copilot-threads: REPOS_ALLOWED: repositories are fetched with git, which is not installed on this host (apt install git), or set REPOS_ALLOWED empty']);
   });
 
   it('/healthz names each server, a broken one down while the bot stays ready; a thread\'s question runs a server\'s tool', async () => {

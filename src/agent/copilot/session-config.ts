@@ -100,7 +100,7 @@ export function runtimeToolName(tool: string): string {
  * The session's MCP servers: those its tools name. Sandboxed, a stdio server starts through
  * mcp.sh, in a sandbox of its thread's (its folder only, the server's own files read-only, no
  * network but the allowed hosts through the proxy, the tools' limits); remote servers are reached
- * by the runtime through the gateway. Without the sandbox they run as configured, in the thread's folder.
+ * by the runtime through the gateway. Without the sandbox they run as configured, in / unless their cwd says otherwise.
  */
 export function mcpServersOf(id: SessionId, setup: Pick<SessionSetup, 'mcp' | 'owner' | 'threadFolder'>, allowedTools: ReadonlySet<string>): Record<string, MCPServerConfig> | undefined {
   const servers = setup.mcp.filter((s) => allowedTools.has(`mcp:${s.name}`));

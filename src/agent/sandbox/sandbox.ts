@@ -20,6 +20,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { runProcess, type ProcessRun } from '../../infra/run-process.js';
+import { which } from '../../infra/which.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -97,19 +98,6 @@ export function bundledRuntime(): { dir: string; executable: string } {
   throw new SandboxUnavailableError(`the Copilot runtime for ${process.platform}-${arch} is not installed (npm ci installs it)`);
 }
 
-/** The first `name` on PATH that is an executable file. */
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const file = path.join(dir || '.', name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return fs.realpathSync(file);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /** The sandbox's user on the host when the bot runs as root. */
 const NOBODY: SandboxOwner = { uid: 65534, gid: 65534 };
