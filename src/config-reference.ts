@@ -113,7 +113,7 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["MCP_CONFIG", ""]],
       },
       {
-        about: "Repositories a thread may be bound to with `/copilot repo URL|owner/name [ref]` (cloned shallow into the\nthread's folder, in its sandbox: docs/repositories.md), comma-separated patterns: acme/* (on REPOS_URL),\nacme/widgets, git.example.com/team/*, or * for any. Empty (default): none. Needs tools (COPILOT_TOOLS).",
+        about: "Repositories a thread may be bound to with `/copilot repo URL|owner/name [ref]` (cloned shallow into the\nthread's folder, in its sandbox: docs/repositories.md), comma-separated patterns: acme/* (on REPOS_URL),\nacme/widgets, git.example.com/team/*, * for any on the network, file:///srv/git/* for some on this host.\nEmpty (default): none. Needs tools (COPILOT_TOOLS) and git.",
         settings: [["REPOS_ALLOWED", ""]],
       },
       {

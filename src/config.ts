@@ -320,7 +320,7 @@ const schema = z.object({
   COPILOT_MODELS: list.pipe(z.array(z.string().regex(/^[^\s,]+$/, { error: 'must be a comma-separated list of model names' }))),
   CHANNEL_CONFIG: optionalText,
   MCP_CONFIG: optionalText,
-  REPOS_ALLOWED: list.pipe(z.array(z.string().regex(/^(\*|[A-Za-z0-9.:*_-]+(\/[A-Za-z0-9.*_~-]+){1,5})$/, { error: 'must be a comma-separated list of repository patterns (owner/*, owner/name, host/owner/*, *)' }))),
+  REPOS_ALLOWED: list.pipe(z.array(z.string().regex(/^(\*|[A-Za-z0-9.:*_-]+(\/[A-Za-z0-9.*_~-]+){1,5}|file:\/\/(\/[A-Za-z0-9.*_~-]+){1,12})$/, { error: 'must be a comma-separated list of repository patterns (owner/*, owner/name, host/owner/*, file:///srv/git/*, *)' }))),
   REPOS_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL (e.g. https://github.com or https://ghe.example.com)' }).refine((u) => /^https?:\/\//i.test(u), { error: 'must be an https:// URL' }).optional()),
   REPO_TOKEN: optionalText,
   AGENTS_DIR: optionalText,

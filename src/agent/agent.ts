@@ -141,6 +141,8 @@ export interface RepoWork {
   /** Its folder in the thread's folder. */
   folder: string;
   ref?: string;
+  /** A local repository (file://): its folder on this host, bound read-only for the clone. */
+  local?: string;
   /** An Authorization header for `host` (the person's or REPO_TOKEN), or none. */
   authorization?: string;
   /** pull: throw local changes away. */

@@ -18,12 +18,24 @@ op=$1 url=$2 dir=$3 ref=$4 discard=$5
 # ever runs with them in its environment.
 auth=\${CT_REPO_AUTH:-}
 unset CT_REPO_AUTH
+top=$(pwd)
+new=.copilot-threads-clone-$$
+trap 'cd "$top" && rm -rf -- "./$new"; [ "\${GIT_CONFIG_GLOBAL:-/dev/null}" = /dev/null ] || rm -f -- "$GIT_CONFIG_GLOBAL"' EXIT
 n=0
 cfg() { export "GIT_CONFIG_KEY_$n=$1" "GIT_CONFIG_VALUE_$n=$2"; n=$((n + 1)); export GIT_CONFIG_COUNT=$n; }
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TERMINAL_PROMPT=0 GIT_LFS_SKIP_SMUDGE=1 GIT_ASKPASS=/bin/false SSH_ASKPASS=/bin/false
 cfg protocol.allow never
 cfg protocol.https.allow always
 cfg protocol.http.allow always
+# A local repository the operator allowed (REPOS_ALLOWED file:///…): that one, by its URL.
+# Its files are not the sandbox's user's: git is told they are fine to read, for that one only, in
+# a global config of this run's own (git hands a local upload-pack no GIT_CONFIG_* settings).
+case $url in file:///*)
+  cfg protocol.file.allow always
+  GIT_CONFIG_GLOBAL=$(mktemp)
+  printf '[safe]\\n\\tdirectory = %s\\n' "\${url#file://}" > "$GIT_CONFIG_GLOBAL"
+  export GIT_CONFIG_GLOBAL ;;
+esac
 cfg core.hooksPath /dev/null
 cfg core.fsmonitor false
 cfg credential.helper ''
@@ -43,9 +55,6 @@ if [ "$op" = pull ] && [ "$discard" != 1 ] && [ -d "./$dir/.git" ]; then
   fi
 fi
 # Always a fresh clone beside it, then put in its place: an old .git is never trusted, never fetched into.
-top=$(pwd)
-new=.copilot-threads-clone-$$
-trap 'cd "$top" && rm -rf -- "./$new"' EXIT
 rm -rf -- "./$new"
 git init -q "./$new"
 cd -- "./$new"

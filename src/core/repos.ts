@@ -24,12 +24,16 @@ export interface RepoTarget {
   folder: string;
   /** On REPOS_URL (its scheme, host, port and path): the only place REPO_TOKEN or a person's token is sent. */
   onBase: boolean;
+  /** A repository on the bot's host (`file:///…`, only where REPOS_ALLOWED names such paths): its folder. */
+  local?: string;
 }
 
 const SEGMENT = /^[A-Za-z0-9_.~-]+$/;
 
 /** What `target` names, or why it cannot be bound. */
 export function repoTarget(target: string, settings: RepoSettings): RepoTarget | { problem: string } {
+  // Before a URL parser folds them away: a path that climbs (`/../`, encoded or not) is no repository's.
+  if (/(^|\/)(\.|%2e){1,2}(\/|$)/i.test(target)) return { problem: `\`${target}\` does not look like a repository.` };
   const base = new URL(settings.baseUrl);
   let url: URL;
   if (/^[A-Za-z0-9-]+\/[A-Za-z0-9_.-]+$/.test(target)) url = new URL(`${base.origin}${base.pathname.replace(/\/$/, '')}/${target}`);
@@ -43,6 +47,7 @@ export function repoTarget(target: string, settings: RepoSettings): RepoTarget |
   // ext::…, file:…, git@host:… and the like.
   else if (/^[^/]*:/.test(target)) return { problem: 'Only https:// repositories can be bound.' };
   else return { problem: `\`${target}\` is neither \`owner/name\` nor a repository's https:// URL.` };
+  if (url.protocol === 'file:') return localTarget(target, url, settings);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: `Only https:// repositories can be bound (not ${url.protocol.slice(0, -1)}).` };
   const host = url.hostname.toLowerCase();
   if (url.protocol === 'http:' && !settings.plainHttpHosts.has(host)) return { problem: `\`http://\` sends everything in the clear: only hosts the operator placed (TOOLS_PINNED_HOSTS) may use it. Use https://.` };
@@ -60,6 +65,21 @@ export function repoTarget(target: string, settings: RepoSettings): RepoTarget |
 }
 
 /**
+ * `file:///srv/git/acme/widgets.git`: a repository on the bot's host, which only an operator can
+ * offer (a `file:///…` pattern in REPOS_ALLOWED; `*` is not one): bound read-only for the clone.
+ */
+function localTarget(target: string, url: URL, settings: RepoSettings): RepoTarget | { problem: string } {
+  if (!settings.allowed.some((p) => p.toLowerCase().startsWith('file://'))) return { problem: 'Only https:// repositories can be bound (a repository on the bot\'s host only where REPOS_ALLOWED names its folder, file:///…).' };
+  if (url.host || url.search || url.hash) return { problem: `\`${target}\` is not a local repository's URL (file:///path/to/repo.git).` };
+  const segments = url.pathname.replace(/\/+$/, '').split('/').slice(1);
+  if (segments.length < 1 || segments.length > 12 || segments.some((s) => !SEGMENT.test(s) || s === '.' || s === '..')) return { problem: `\`${target}\` does not look like a repository's folder.` };
+  const local = `/${segments.join('/')}`;
+  const folder = segments.at(-1)!.replace(/\.git$/, '');
+  if (!folder || folder.startsWith('.')) return { problem: `\`${target}\` has no name to give its folder.` };
+  return { url: `file://${local}`, name: `file://${local}`, host: '', folder, onBase: false, local };
+}
+
+/**
  * Whether REPOS_ALLOWED lets `target` in. A pattern is `host/owner/name` or (without a host)
  * `owner/name` on REPOS_URL's host; `*` stands for one part (`acme/*`), `*` alone for any.
  */
@@ -68,6 +88,11 @@ export function repoAllowed(target: RepoTarget, settings: RepoSettings): boolean
   const full = target.onBase ? `@base/${target.name}` : target.name;
   return settings.allowed.some((raw) => {
     const pattern = raw.trim().toLowerCase();
+    // A local repository only by a pattern of its own kind (file:///…), never by * or a host's.
+    if (target.local !== undefined || pattern.startsWith('file://')) {
+      if (target.local === undefined || !pattern.startsWith('file://')) return false;
+      return new RegExp(`^file://${pattern.slice('file://'.length).split('/').map((p) => p.split('*').map(escape).join('[^/]+')).join('/')}$`).test(target.name.toLowerCase());
+    }
     if (pattern === '*') return true;
     const parts = pattern.split('/');
     const withHost = /[.:]/.test(parts[0]!) ? pattern : `@base/${pattern}`;

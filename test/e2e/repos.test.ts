@@ -96,7 +96,7 @@ describe('a thread\'s repository', () => {
 
     // REPOS_ALLOWED, the target's form, and a repository that is not there.
     expect((await c.runCommand(ana, repo('other/thing'))).text).toMatch(/other\/thing\*\* is not among the repositories this bot may bind \(REPOS_ALLOWED: acme\/\*\)/);
-    expect((await c.runCommand(ana, repo('file:///etc'))).text).toMatch(/Only https:\/\/ repositories can be bound \(not file\)/);
+    expect((await c.runCommand(ana, repo('file:///etc'))).text).toMatch(/Only https:\/\/ repositories can be bound \(a repository on the bot's host only where REPOS_ALLOWED names its folder/);
     expect((await c.runCommand(ana, repo('http://evil.example/acme/x'))).text).toMatch(/only hosts the operator placed/);
     expect((await c.runCommand(ana, repo('acme/missing'))).text).toMatch(/^⚠️ git could not clone http:\/\/git\.test:\d+\/acme\/missing\.git: /);
 
@@ -123,6 +123,18 @@ describe('a thread\'s repository', () => {
     expect((await c.runCommand(t, repo(`http://git.test:${git.port}/acme/widgets.git`, 'main'))).text).toMatch(new RegExp(`\\*\\*acme/widgets\\*\\* \`main\` at \`${v2.slice(0, 7)}\``));
     // No REPO_TOKEN: no Authorization at all.
     expect(git.authorizations.every((a) => a === undefined)).toBe(true);
+    // A repository on the bot's host needs a file:/// pattern of its own (* is not one).
+    expect((await c.runCommand(t, repo(`file://${git.root}/acme/widgets.git`))).text).toMatch(/Only https:\/\/ repositories can be bound \(a repository on the bot's host only where REPOS_ALLOWED names its folder/);
+    await h.close();
+
+    // Named by the operator, it is cloned from its folder, bound read-only into the clone's sandbox.
+    h = await startHarness({ env: { COPILOT_TOOLS: 'bash', COPILOT_TOOLS_APPROVAL: 'none', REPOS_ALLOWED: `file://${git.root}/acme/*` }, script });
+    const local = localThread('local-repo');
+    await h.app.conversation.handleMessage(local, 'hello');
+    expect((await h.app.conversation.runCommand(local, repo(`file://${git.root}/acme/widgets.git`))).text).toMatch(new RegExp(`\\*\\*file://${git.root}/acme/widgets\\.git\\*\\* \\(default branch\\) at \`${v2.slice(0, 7)}\``));
+    expect((await h.app.conversation.handleMessage(local, 'sh cat widgets/README.md')).text).toMatch(/^OUT: v2/);
+    expect((await h.app.conversation.runCommand(local, repo(`file://${git.root}/other/thing.git`))).text).toMatch(/is not among the repositories/);
+    expect((await h.app.conversation.runCommand(local, repo(`file://${git.root}/acme/nothing.git`))).text).toMatch(/^⚠️ There is no repository at/);
     await h.close();
 
     h = await startHarness({ env: { REPOS_ALLOWED: '*', REPOS_URL: `https://github.com` }, script });

@@ -40,7 +40,8 @@ describe('MCP_CONFIG', () => {
     const file = write(
       JSON.stringify({
         servers: {
-          weather: { command: 'node', args: ['./srv/index.js', path.join(dir, 'srv', 'index.js'), '--verbose'], env: { API_KEY: '${env:WEATHER_KEY}' }, cwd: 'srv', tools: ['forecast'], timeout: 5000 },
+          // A program in /usr (node may be anywhere: under CI's Node 24 it is in npx's cache, and then bound too).
+          weather: { command: 'sh', args: ['./srv/index.js', path.join(dir, 'srv', 'index.js'), '--verbose'], env: { API_KEY: '${env:WEATHER_KEY}' }, cwd: 'srv', tools: ['forecast'], timeout: 5000 },
           docs: { type: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer ${env:DOCS_TOKEN}' } },
           events: { type: 'sse', url: 'https://events.example.com/sse' },
         },
@@ -49,7 +50,7 @@ describe('MCP_CONFIG', () => {
     const config = loadMcpConfig({ file, env: { WEATHER_KEY: 'wk-123', DOCS_TOKEN: 'dt-456' } });
     const real = fs.realpathSync(dir);
     expect(config.servers).toEqual([
-      { name: 'weather', transport: 'stdio', command: 'node', args: [path.join(dir, 'srv', 'index.js'), path.join(dir, 'srv', 'index.js'), '--verbose'], env: { API_KEY: 'wk-123' }, cwd: path.join(real, 'srv'), tools: ['forecast'], timeoutMs: 5000, readPaths: [path.join(real, 'srv'), path.join(real, 'srv', 'index.js')] },
+      { name: 'weather', transport: 'stdio', command: 'sh', args: [path.join(dir, 'srv', 'index.js'), path.join(dir, 'srv', 'index.js'), '--verbose'], env: { API_KEY: 'wk-123' }, cwd: path.join(real, 'srv'), tools: ['forecast'], timeoutMs: 5000, readPaths: [path.join(real, 'srv'), path.join(real, 'srv', 'index.js')] },
       { name: 'docs', transport: 'http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer dt-456' }, tools: ['*'] },
       { name: 'events', transport: 'sse', url: 'https://events.example.com/sse', headers: {}, tools: ['*'] },
     ]);
@@ -73,7 +74,7 @@ describe('MCP_CONFIG', () => {
     expect(() => load({ command: 'node', args: [path.join(home, 'srv')] })).toThrow(/and it is inside/);
     expect(() => load({ command: 'node', args: [path.join(dir, 'bot')] })).toThrow(/and it holds/);
     // ./ and ../ are from the file's folder (never where the server runs), and bound as such.
-    expect(load({ command: 'node', args: ['./mcp/tool/index.js', '-m', 'x'] }).servers[0]).toMatchObject({ args: [path.join(dir, 'mcp', 'tool', 'index.js'), '-m', 'x'], readPaths: [path.join(real, 'mcp', 'tool', 'index.js')] });
+    expect(load({ command: 'sh', args: ['./mcp/tool/index.js', '-m', 'x'] }).servers[0]).toMatchObject({ args: [path.join(dir, 'mcp', 'tool', 'index.js'), '-m', 'x'], readPaths: [path.join(real, 'mcp', 'tool', 'index.js')] });
   });
 
   it("takes the Copilot CLI's mcpServers (type local) as well", () => {

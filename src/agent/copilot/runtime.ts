@@ -13,7 +13,7 @@ import { traceContext } from '../../infra/tracing.js';
 import { withDeadline } from '../../infra/deadline.js';
 import type { Logger } from '../../infra/log.js';
 import type { ModelAuth, SessionId } from '../../domain.js';
-import { AgentStoppedError, type RepoWork } from '../agent.js';
+import { AgentStoppedError, RepoError, type RepoWork } from '../agent.js';
 import { GIT_SCRIPT, gitArgs, gitOutcome } from '../repos.js';
 import { SANDBOX_DIR } from '../sandbox/scripts.js';
 import { runProcess } from '../../infra/run-process.js';
@@ -80,6 +80,17 @@ const RUNTIME_ENV = [
   // Where the runtime asks GitHub about an account: the runtime's own override (the tests' fake GitHub). No secret.
   'COPILOT_DEBUG_GITHUB_API_URL',
 ];
+
+/** A local repository's folder as it really is (links followed); RepoError when there is none. */
+function localRepository(p: string): string {
+  try {
+    const real = fs.realpathSync(p);
+    if (fs.statSync(real).isDirectory()) return real;
+  } catch {
+    // below
+  }
+  throw new RepoError(`There is no repository at ${p} on the bot's host.`, 'git');
+}
 
 /** Repository clones or refreshes at once on one instance (the rest wait their turn). */
 const REPO_RUNS_AT_ONCE = 2;
@@ -243,16 +254,23 @@ export class CopilotRuntime {
   private async runRepoNow(id: SessionId, work: RepoWork, folder: string): Promise<{ commit: string }> {
     const limits = this.options.toolLimits;
     const timeoutMs = (limits.seconds + 15) * 1000;
+    const local = work.local ? localRepository(work.local) : undefined;
     if (!this.sandbox || !this.gateway) {
       const run = await runProcess('/bin/sh', ['-c', GIT_SCRIPT, 'repo', ...gitArgs(work)], { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), CT_REPO_AUTH: work.authorization ?? '' }, folder, timeoutMs);
       return gitOutcome(run, work, limits, work.authorization);
+    }
+    const argv = ['/bin/sh', `${SANDBOX_DIR}/repo.sh`, id, ...gitArgs(work)];
+    if (local) {
+      // Nothing to reach: the repository is bound in, read-only, as it really is.
+      const run = await this.sandbox.run(argv, { CT_REPO_SCRIPT: GIT_SCRIPT, CT_REPO_READ: local }, timeoutMs, [local]);
+      return gitOutcome(run, work, limits);
     }
     const tools = this.options.toolEgress;
     const pin = tools?.pinned.get(work.host);
     const grant = this.gateway.grant({ allowed: [work.host], pinned: new Map(pin ? [[work.host, pin]] : []), refusedEndpoints: tools?.refusedEndpoints ?? new Set() });
     try {
       const proxy = `http://repo:${grant.password}@127.0.0.1:${new URL(this.sandbox.gatewayUrl).port}`;
-      const run = await this.sandbox.run(['/bin/sh', `${SANDBOX_DIR}/repo.sh`, id, ...gitArgs(work)], { CT_REPO_SCRIPT: GIT_SCRIPT, CT_REPO_PROXY: proxy, CT_REPO_AUTH: work.authorization ?? '' }, timeoutMs);
+      const run = await this.sandbox.run(argv, { CT_REPO_SCRIPT: GIT_SCRIPT, CT_REPO_PROXY: proxy, CT_REPO_AUTH: work.authorization ?? '' }, timeoutMs);
       return gitOutcome(run, work, limits, work.authorization);
     } finally {
       grant.revoke();

@@ -76,10 +76,10 @@ export interface Sandbox {
   renewHome(): void;
   /**
    * Runs `argv` in a sandbox like the runtime's, of its own (its own launcher, forwarder and
-   * namespaces: the runtime is not in it), with `env` beside the sandbox's: a thread's repository
-   * (repo.sh). Killed at `timeoutMs`.
+   * namespaces: the runtime is not in it), with `env` beside the sandbox's and `readOnly` host
+   * paths bound as they are: a thread's repository (repo.sh). Killed at `timeoutMs`.
    */
-  run(argv: readonly string[], env: Record<string, string>, timeoutMs: number): Promise<ProcessRun>;
+  run(argv: readonly string[], env: Record<string, string>, timeoutMs: number, readOnly?: readonly string[]): Promise<ProcessRun>;
 }
 
 /** Where the SDK's platform package keeps the runtime executable. */
@@ -124,8 +124,8 @@ n=$5
 shift 5
 i=0
 while [ "$i" -lt "$n" ]; do
-  mount --bind "$1" "$stage/read/$i"
-  shift
+  mount --bind "$1" "$2"
+  shift 2
   i=$((i + 1))
 done
 shift
@@ -257,6 +257,8 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
   // Where bwrap finds the host folders it binds: as they are, or (a root bot) as staged by STAGE.
   const stage = path.join(base, 'stage');
   const from = asNobody ? { workspace: path.join(stage, 'workspace'), runtime: path.join(stage, 'runtime'), node: path.join(stage, 'node') } : { workspace, runtime: runtime.dir, node };
+  // A mount point of the same kind as what is bound on it.
+  const mountPoint = (at: string, like: string) => (fs.statSync(like).isDirectory() ? fs.mkdirSync(at, { mode: 0o711 }) : fs.writeFileSync(at, ''));
   const readFrom = readPaths.map((p, i) => (asNobody ? path.join(stage, 'read', String(i)) : p));
   if (asNobody) {
     fs.chmodSync(base, 0o711);
@@ -264,8 +266,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     fs.mkdirSync(path.join(stage, 'runtime'), { mode: 0o711 });
     fs.writeFileSync(path.join(stage, 'node'), '');
     fs.mkdirSync(path.join(stage, 'read'), { mode: 0o711 });
-    // A mount point of the same kind as what is bound on it.
-    readPaths.forEach((p, i) => (fs.statSync(p).isDirectory() ? fs.mkdirSync(readFrom[i]!, { mode: 0o711 }) : fs.writeFileSync(readFrom[i]!, '')));
+    readPaths.forEach((p, i) => mountPoint(readFrom[i]!, p));
     fs.chmodSync(stage, 0o711);
   }
   const renewHome = () => {
@@ -274,37 +275,53 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     fs.lchownSync(runtimeHome, owner.uid, owner.gid);
   };
   renewHome();
-  const bwrapArgs = [
-    '--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
-    '--die-with-parent', '--new-session', '--hostname', 'copilot-runtime',
-    // START mounts as root of the namespace, then the runtime becomes uid SANDBOX_UID.
-    '--uid', '0', '--gid', '0',
-    // For START only: it mounts, then the runtime starts with none (see scripts.ts).
-    '--cap-add', 'ALL',
-    ...systemBinds(),
-    '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', `${NEST_DIR}/proc`,
-    '--ro-bind', dir, SANDBOX_DIR,
-    '--ro-bind', from.node, `${SANDBOX_DIR}/node`,
-    '--ro-bind', from.runtime, runtime.dir,
-    '--bind', runtimeHome, runtimeHome,
-    '--bind', from.workspace, workspace,
-    '--bind', from.workspace, TOOLS_WORKSPACE,
-    // MCP servers' files, last: over /tmp's tmpfs where they are under /tmp.
-    ...readPaths.flatMap((p, i) => ['--ro-bind', readFrom[i]!, p]),
-    '--chdir', workspace,
-    '--', '/bin/sh', `${SANDBOX_DIR}/start.sh`,
-  ];
-  let launcher = bwrap;
-  let args = bwrapArgs;
-  if (asNobody) {
-    const [unshare, setpriv] = [which('unshare'), which('setpriv')];
-    if (!unshare || !setpriv) {
-      fs.rmSync(base, { recursive: true, force: true });
-      throw new SandboxUnavailableError('the tool sandbox of a bot that runs as root needs unshare and setpriv (util-linux) to run as nobody: install util-linux');
-    }
-    launcher = unshare;
-    args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', STAGE, 'stage', stage, workspace, runtime.dir, node, String(readPaths.length), ...readPaths, '--', setpriv, `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', bwrap, ...bwrapArgs];
+  const [unshare, setpriv] = [which('unshare'), which('setpriv')];
+  if (asNobody && (!unshare || !setpriv)) {
+    fs.rmSync(base, { recursive: true, force: true });
+    throw new SandboxUnavailableError('the tool sandbox of a bot that runs as root needs unshare and setpriv (util-linux) to run as nobody: install util-linux');
   }
+  /** The launcher and its arguments, with `extra` host paths (as they really are) read-only beside the MCP servers' files; `from`: where each is staged (a root bot). */
+  const launch = (extra: ReadonlyArray<{ path: string; from: string }> = []) => {
+    const reads = [...readPaths.map((p, i) => ({ path: p, from: readFrom[i]! })), ...extra];
+    const bwrapArgs = [
+      '--unshare-user', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--die-with-parent', '--new-session', '--hostname', 'copilot-runtime',
+      // START mounts as root of the namespace, then the runtime becomes uid SANDBOX_UID.
+      '--uid', '0', '--gid', '0',
+      // For START only: it mounts, then the runtime starts with none (see scripts.ts).
+      '--cap-add', 'ALL',
+      ...systemBinds(),
+      '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', `${NEST_DIR}/proc`,
+      '--ro-bind', dir, SANDBOX_DIR,
+      '--ro-bind', from.node, `${SANDBOX_DIR}/node`,
+      '--ro-bind', from.runtime, runtime.dir,
+      '--bind', runtimeHome, runtimeHome,
+      '--bind', from.workspace, workspace,
+      '--bind', from.workspace, TOOLS_WORKSPACE,
+      // MCP servers' files (and a run's own), last: over /tmp's tmpfs where they are under /tmp.
+      ...reads.flatMap((r) => ['--ro-bind', r.from, r.path]),
+      '--chdir', workspace,
+      '--', '/bin/sh', `${SANDBOX_DIR}/start.sh`,
+    ];
+    if (!asNobody) return { launcher: bwrap, args: bwrapArgs };
+    return {
+      launcher: unshare!,
+      args: ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', STAGE, 'stage', stage, workspace, runtime.dir, node, String(reads.length), ...reads.flatMap((r) => [r.path, r.from]), '--', setpriv!, `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', bwrap, ...bwrapArgs],
+    };
+  };
+  const { launcher, args } = launch();
+  let runs = 0;
+  /** One run's own read-only paths: staged under names of its own (a root bot), removed after it. */
+  const runWith = async (argv: readonly string[], extra: Record<string, string>, timeoutMs: number, readOnly: readonly string[]) => {
+    const staged = readOnly.map((p) => ({ path: p, from: asNobody ? path.join(stage, 'read', `run${++runs}`) : p }));
+    try {
+      if (asNobody) staged.forEach((r) => mountPoint(r.from, r.path));
+      const l = launch(staged);
+      return await runProcess(l.launcher, [...l.args, ...argv], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env, ...extra }, workspace, timeoutMs);
+    } finally {
+      if (asNobody) for (const r of staged) fs.rmSync(r.from, { recursive: true, force: true });
+    }
+  };
   const env = {
     COPILOT_THREADS_WORKSPACE: workspace,
     COPILOT_THREADS_GATEWAY_PORT: String(GATEWAY_PORT),
@@ -324,7 +341,7 @@ export function prepareSandbox(options: SandboxOptions): Sandbox {
     gatewayUrl,
     renewHome,
     dispose: () => fs.rmSync(base, { recursive: true, force: true }),
-    run: (argv, extra, timeoutMs) => runProcess(launcher, [...args, ...argv], { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env, ...extra }, workspace, timeoutMs),
+    run: (argv, extra, timeoutMs, readOnly = []) => runWith(argv, extra, timeoutMs, readOnly),
   };
   try {
     probe(launcher, args, env, workspace);

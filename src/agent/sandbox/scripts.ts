@@ -182,9 +182,13 @@ id=\${1:-}
 ${threadFolder('this repository belongs to no thread')}shift
 ${FOLDER_ALLOWANCE}[ "$room" -gt 0 ] || exit 75
 # The proxy's password and the credentials go to bwrap through a pipe: on no command line.
+# A local repository (file://, which the operator allowed) is bound read-only instead.
 secrets() {
-  for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy; do printf '%s\\0' --setenv "$v" "$CT_REPO_PROXY"; done
+  if [ -n "\${CT_REPO_PROXY:-}" ]; then
+    for v in HTTPS_PROXY https_proxy HTTP_PROXY http_proxy; do printf '%s\\0' --setenv "$v" "$CT_REPO_PROXY"; done
+  fi
   printf '%s\\0' --setenv CT_REPO_AUTH "\${CT_REPO_AUTH:-}"
+  if [ -n "\${CT_REPO_READ:-}" ]; then printf '%s\\0' --ro-bind "$CT_REPO_READ" "$CT_REPO_READ"; fi
 }
 secrets | setpriv --pdeathsig KILL -- timeout --kill-after=5 "$CT_MAX_SECONDS" \\
   bwrap --args 4 --args 5 --bind "$folder" "$CT_WORKSPACE/$id" --chdir "$CT_WORKSPACE/$id" --setenv COPILOT_THREADS_SESSION "$id" -- \\

@@ -57,6 +57,7 @@ export async function repoCommand(thread: ThreadRef, id: SessionId, action: Repo
     url: target.url,
     host: target.host,
     folder: target.folder,
+    ...(target.local ? { local: target.local } : {}),
     ...(ref ? { ref } : {}),
     ...(token ? { authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` } : {}),
     ...(action.kind === 'pull' ? { discard: action.discard } : {}),

@@ -54,6 +54,19 @@ describe('repository targets', () => {
     expect(allowed('acme/widgets', ['acme/widget.'])).toBe(false);
   });
 
+  it('file:///…: a repository on the bot\'s host, only by a file:/// pattern of REPOS_ALLOWED (* is not one)', () => {
+    const local = { ...settings, allowed: ['file:///srv/git/*', '*'] };
+    expect(repoTarget('file:///srv/git/widgets.git', local)).toEqual({ url: 'file:///srv/git/widgets.git', name: 'file:///srv/git/widgets.git', host: '', folder: 'widgets', onBase: false, local: '/srv/git/widgets.git' });
+    expect(repoAllowed(target('file:///srv/git/widgets.git', local), local)).toBe(true);
+    expect(repoAllowed(target('file:///etc/x.git', local), local)).toBe(false);
+    expect(repoAllowed(target('file:///srv/git/widgets.git', local), { ...local, allowed: ['*', 'file:///srv/other/*'] })).toBe(false);
+    // Not offered at all without such a pattern; no host, no tricks.
+    expect((repoTarget('file:///srv/git/widgets.git', settings) as { problem: string }).problem).toMatch(/only where REPOS_ALLOWED names its folder/);
+    for (const t of ['file://host/srv/git/w.git', 'file:///srv/git/../../etc', 'file:///srv/git/.hidden']) expect(repoTarget(t, local), t).toHaveProperty('problem');
+    // And a file:/// pattern lets no https repository in.
+    expect(repoAllowed(target('acme/widgets'), { ...settings, allowed: ['file:///srv/git/*'] })).toBe(false);
+  });
+
   it('tells sessions where the code is', () => {
     expect(repoInstructions({ url: 'u', name: 'acme/w', ref: 'main', commit: 'abcdef0123456789', folder: 'w', by: 'ana', at: '' })).toBe('This thread works on the repository acme/w (ref main, commit abcdef012345), checked out in the folder w/ of your working directory. When asked about the code, read it there with your tools; do not guess.');
   });
