@@ -33,8 +33,9 @@ export class TableOnFirstUse {
     return (this.ready ??= this.run(this.ddl, []).then(
       () => undefined,
       (err: unknown) => {
-        // Two processes creating the table at once: Postgres reports the loser as a duplicate.
-        if (['23505', '42P07'].includes((err as { code?: string }).code ?? '')) return;
+        // Two processes creating the table at once: Postgres reports the loser as a duplicate (of the
+        // table, of its row type: "type … already exists", or of the catalog's key).
+        if (['23505', '42P07', '42710'].includes((err as { code?: string }).code ?? '')) return;
         this.ready = undefined;
         throw err;
       },
