@@ -142,6 +142,11 @@ export interface RepoBinding {
   at: string;
 }
 
+/** The hosts the runtime reaches the remote MCP servers at (sandboxed: through the gateway, by these names). */
+export function mcpHostsOf(servers: readonly McpServer[]): string[] {
+  return [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? [] : [s.via?.host ?? new URL(s.url).hostname.toLowerCase()])))];
+}
+
 /** The bot's name for an MCP server (`mcp:<name>`). */
 export function mcpToolName(server: string): string {
   return `mcp:${server}`;

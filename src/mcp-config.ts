@@ -19,7 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { BUILT_IN_TOOLS, type McpServer } from './domain.js';
+import { BUILT_IN_TOOLS, mcpHostsOf, type McpServer } from './domain.js';
 import { closest } from './infra/closest.js';
 import { which } from './infra/which.js';
 import { ConfigFileError, keyPath, lineOf, parseConfigYaml, plainData, readConfigText, type ConfigFile } from './infra/config-file.js';
@@ -225,7 +225,7 @@ function exposes(p: string, protectedPaths: NonNullable<McpConfigSources['protec
 
 /** The hosts the runtime reaches the remote servers at (sandboxed: through the gateway, by these names). */
 export function mcpHosts(config: McpConfig): string[] {
-  return [...new Set(config.servers.flatMap((s) => (s.transport === 'stdio' ? [] : [s.via?.host ?? new URL(s.url).hostname.toLowerCase()])))];
+  return mcpHostsOf(config.servers);
 }
 
 /**

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../infra/log.js';
-import { mcpToolName, type ChannelProfiles, type McpServer, type ModelAuth, type SessionId, type SessionProfile, type TranscriptEvent } from '../../domain.js';
+import { mcpHostsOf, mcpToolName, type ChannelProfiles, type McpServer, type ModelAuth, type SessionId, type SessionProfile, type TranscriptEvent } from '../../domain.js';
 import { AccountRefusedError, AgentStoppedError, RepoError, RuntimeExitedError, SessionStateLostError, TurnFailedError, TurnTimeoutError, type AgentRuntime, type ForgetOptions, type RepoWork, type SessionSummary, type TurnCredentials, type TurnOptions, type TurnResult } from '../agent.js';
 import { SessionLocks } from '../locks/session-lock.js';
 import type { SessionLock } from '../locks/lock.js';
@@ -122,7 +122,7 @@ export class CopilotAgent implements AgentRuntime {
       workDir: this.workDir,
       sessionFs: this.sessions.fsConfig(this.workDir),
       sandboxed: options.sandboxed === true,
-      mcpHosts: [...new Set(servers.flatMap((s) => (s.transport === 'stdio' ? [] : [s.via?.host ?? new URL(s.url).hostname.toLowerCase()])))],
+      mcpHosts: mcpHostsOf(servers),
       mcpPins: new Map(servers.flatMap((s) => (s.transport !== 'stdio' && s.via ? [[s.via.host, { address: s.via.address, port: s.via.port }] as const] : []))),
       mcpServers: servers.flatMap((s) => (s.transport === 'stdio' ? [{ name: s.name, readPaths: s.readPaths }] : [])),
     });
