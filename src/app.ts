@@ -29,6 +29,7 @@ import { addKnownSecrets } from './core/redact.js';
 import { which } from './infra/which.js';
 import { loadMcpConfig, mcpApprovalProblem, mcpHosts, McpConfigError, NO_MCP, type McpConfig } from './mcp-config.js';
 import { profileFor } from './core/profiles.js';
+import { Scheduler } from './core/schedules/scheduler.js';
 
 /** Bounds on the shutdown steps after the grace period (each part also bounds its own calls). */
 const AGENT_STOP_MS = 12_000;
@@ -54,6 +55,8 @@ export interface App {
   usage: UsageMeter;
   /** CHANNEL_CONFIG and AGENTS_DIR as loaded; `reload()` reads them again (SIGHUP). */
   profiles: ProfileHolder;
+  /** Runs scheduled prompts once adapters `use` it and the entry point `start`s it (the bot, the console chat). */
+  scheduler: Scheduler;
   /** Lets queued turns finish for up to `graceMs`, aborts the rest, and closes everything. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -215,6 +218,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     profiles,
     models: config.models,
     ...(config.model ? { defaultModel: config.model } : {}),
+    schedules: { store: store.schedules, perUser: config.schedules.perUser, timeZone: config.schedules.timeZone },
     repos: { allowed: config.repos.allowed, baseUrl: config.repos.baseUrl, plainHttpHosts: new Set(config.toolsPinnedHosts.keys()), ...(config.repos.token ? { token: config.repos.token } : {}) },
     approvals,
     metrics,
@@ -223,6 +227,12 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     ...(accounts ? { accounts } : {}),
   });
   queued = () => conversation.queue.size;
+  const scheduler = new Scheduler({
+    store: store.schedules,
+    claim: (key, ttlMs) => store.dedupe.claim(key, ttlMs),
+    refusal: (thread) => conversation.accessRefusal(thread),
+    logger: logger.child({ component: 'schedules' }),
+  });
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -236,8 +246,11 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     accounts,
     usage,
     profiles,
+    scheduler,
     shutdown(graceMs) {
       closing ??= (async () => {
+        // Nothing new starts in a process going away; a run already started is a turn like the others.
+        scheduler.stop();
         agent.beginStop();
         // Sign-ins waiting for people end: their messages are not answered by a process going away.
         accounts?.stop();

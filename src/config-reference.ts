@@ -161,6 +161,10 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["SESSION_MAX_AI_CREDITS", "0"]],
       },
       {
+        about: "Scheduled prompts (`/copilot schedule \"<when>\" <prompt>`, docs/schedules.md): how many one person may have\n(0 = schedules off), and the time zone clock times are read in for people whose platform does not tell theirs\n(Discord, the console; Slack says each person's own).",
+        settings: [["SCHEDULES_PER_USER", "10"], ["SCHEDULE_TIMEZONE", "UTC"]],
+      },
+      {
         about: "Seals the tokens the bot keeps for people and workspaces (AES-256-GCM; 32 bytes, base64:\n`copilot-threads keys new` prints one). To rotate: set the new key, list the old one in\nTOKEN_ENCRYPTION_PREVIOUS_KEYS, run `copilot-threads keys rotate`, then drop the old key.",
         settings: [["TOKEN_ENCRYPTION_KEY", ""], ["TOKEN_ENCRYPTION_PREVIOUS_KEYS", ""]],
       },

@@ -11,6 +11,7 @@ import { BUILT_IN_TOOLS, DEFAULT_APPROVAL_TOOLS, type ContextBudget, type ModelA
 import { LOG_LEVELS, type LogFormat, type LogLevel } from './infra/log.js';
 import { redactUrl } from './infra/redact-url.js';
 import { closest } from './infra/closest.js';
+import { isTimeZone } from './infra/time-zone.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -31,6 +32,8 @@ export interface Config {
   modelsListed: boolean;
   /** REPOS_ALLOWED, REPOS_URL, REPO_TOKEN: which repositories `repo …` may bind a thread to, and how they are fetched. */
   repos: { allowed: string[]; baseUrl: string; token: string | undefined };
+  /** SCHEDULES_PER_USER (0: schedules off) and SCHEDULE_TIMEZONE (the zone of people whose platform does not tell theirs). */
+  schedules: { perUser: number; timeZone: string };
   /** MCP_CONFIG (absolute): the MCP servers sessions may use (src/mcp-config.ts). */
   mcpConfig: string | undefined;
   /** CHANNEL_CONFIG (absolute): per-channel profiles (src/profiles.ts). */
@@ -324,6 +327,8 @@ const schema = z.object({
   REPOS_URL: z.preprocess(blankToUndefined, z.url({ error: 'must be a URL (e.g. https://github.com or https://ghe.example.com)' }).refine((u) => /^https?:\/\//i.test(u), { error: 'must be an https:// URL' }).optional()),
   REPO_TOKEN: optionalText,
   AGENTS_DIR: optionalText,
+  SCHEDULES_PER_USER: int(0, 10),
+  SCHEDULE_TIMEZONE: z.preprocess(blankToUndefined, z.string().refine(isTimeZone, { error: 'must be an IANA time zone, like UTC, Europe/Paris or America/New_York' }).default('UTC')),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -448,6 +453,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Config
     // Where owner/name is, and the only host REPO_TOKEN (or, per-user, a person's token) is sent to.
     repos: { allowed: e.REPOS_ALLOWED, baseUrl: e.REPOS_URL ?? identity?.githubUrl ?? 'https://github.com', token: e.REPO_TOKEN },
     agentsDir: e.AGENTS_DIR ? path.resolve(cwd, e.AGENTS_DIR) : undefined,
+    schedules: { perUser: e.SCHEDULES_PER_USER, timeZone: e.SCHEDULE_TIMEZONE },
     auth,
     copilotHome: path.resolve(cwd, e.COPILOT_HOME),
     otelEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -241,3 +241,33 @@ export interface SessionProfile {
   agents?: readonly string[];
   skills?: readonly string[];
 }
+
+/**
+ * When a scheduled prompt runs (`schedule "<when>" …`, core/schedules/when.ts): once at an
+ * instant, every so many minutes from an anchor, or on a cron pattern read in the schedule's
+ * time zone (so "every weekday at 09:00" stays at 09:00 across daylight-saving changes).
+ */
+export type ScheduleRule =
+  | { kind: 'once'; at: string }
+  | { kind: 'every'; minutes: number; from: string }
+  | { kind: 'cron'; pattern: string };
+
+/** A scheduled prompt: a turn of `thread`'s session as `thread.user`, at each of the rule's times (store/schedules.ts). */
+export interface Schedule {
+  /** Short and random: what `unschedule ID` and the cancel buttons name. */
+  id: string;
+  sessionId: SessionId;
+  /** Where it runs, and as whom (`user`: the person who scheduled it). */
+  thread: ThreadRef;
+  prompt: string;
+  /** The person's words for when, as they wrote them (shown in lists). */
+  when: string;
+  rule: ScheduleRule;
+  /** IANA zone the rule's clock times are read in (the person's, or SCHEDULE_TIMEZONE). */
+  timeZone: string;
+  /** The next run (ISO); a run is due once this has passed. */
+  next: string;
+  createdAt: string;
+  runs: number;
+  lastRunAt?: string;
+}

@@ -64,6 +64,10 @@ export interface FakeSlack {
   uninstalled(token: string): void;
   /** Display names `users.info` gives (others: `name-<id>`). */
   people(names: Record<string, string>): void;
+  /** A person's time zone in their profile (`users.info`'s tz; others: America/Los_Angeles). */
+  timeZone(user: string, tz: string): void;
+  /** A person's account is deactivated (`users.info` says deleted). */
+  deactivate(user: string): void;
   /** Makes `channel` private (or a group DM) with these members; unlisted channels are public. */
   privateChannel(channel: string, members: string[], kind?: 'private' | 'mpim'): void;
   /** Names a channel as `conversations.list` shows it (C222 is `general`). */
@@ -81,6 +85,8 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     closeAfter: undefined,
     peopleSaid: [],
     names: new Map(),
+    zones: new Map(),
+    deactivated: new Set(),
     privates: new Map(),
     channelNames: new Map([['C222', 'general']]),
     files: new Map(),
@@ -184,6 +190,12 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     },
     people(map) {
       for (const [id, name] of Object.entries(map)) state.names.set(id, name);
+    },
+    timeZone(user, tz) {
+      state.zones.set(user, tz);
+    },
+    deactivate(user) {
+      state.deactivated.add(user);
     },
     nameChannel(channel, name) {
       state.channelNames.set(channel, name);

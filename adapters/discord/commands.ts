@@ -38,6 +38,20 @@ export function copilotCommand() {
         .addStringOption((o) => o.setName('what').setDescription('owner/name or an https:// URL to bind; pull, pull --discard or remove').setMaxLength(300))
         .addStringOption((o) => o.setName('ref').setDescription('A branch, tag or commit (default: the default branch)').setMaxLength(200)),
     )
+    .addSubcommand((s) =>
+      s
+        .setName('schedule')
+        .setDescription('Run a prompt in this thread at set times, as you; the answer is posted here')
+        .addStringOption((o) => o.setName('when').setDescription('every weekday at 09:00, every 2h, tomorrow 17:30, a cron pattern; a zone at the end (… in Europe/Paris)').setRequired(true).setMaxLength(100))
+        .addStringOption((o) => o.setName('prompt').setDescription('What to ask each time').setRequired(true).setMaxLength(4000)),
+    )
+    .addSubcommand((s) => s.setName('schedules').setDescription("This thread's schedules, with buttons to cancel them (only to you)"))
+    .addSubcommand((s) =>
+      s
+        .setName('unschedule')
+        .setDescription('Stop a schedule')
+        .addStringOption((o) => o.setName('id').setDescription('The id schedules shows').setRequired(true).setMaxLength(20)),
+    )
     .addSubcommand((s) => s.setName('help').setDescription('How to use Copilot here'));
 }
 
@@ -46,4 +60,5 @@ export const BUTTON = {
   forgetYes: 'copilot:forget:yes',
   forgetNo: 'copilot:forget:no',
   historyPage: 'copilot:history:',
+  unschedule: 'copilot:unschedule:',
 } as const;

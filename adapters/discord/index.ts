@@ -12,6 +12,8 @@ import type { Conversation } from '../../src/core/conversation.js';
 import type { Logger } from '../../src/infra/log.js';
 import type { Dedupe, ThreadRegistry, TurnJournal } from '../../src/core/ports.js';
 import { recoverInterrupted, refetchDroppedThreads } from './recovery.js';
+import { discordScheduledRuns } from './schedules.js';
+import type { ScheduledRunner } from '../../src/core/schedules/scheduler.js';
 import { startRecovery } from '../shared/recovery.js';
 import { discordVisibility } from './visibility.js';
 import { discordApprovalCards } from './approvals.js';
@@ -40,6 +42,8 @@ export interface DiscordDeps {
 
 export interface DiscordAdapter {
   client: Client;
+  /** Runs scheduled prompts of Discord threads (the entry point hands it to the core's scheduler). */
+  scheduledRuns: ScheduledRunner;
   start(): Promise<void>;
   /** Waits for answers being sent, then leaves the gateway. */
   stop(): Promise<void>;
@@ -97,6 +101,7 @@ export function createDiscordAdapter(deps: DiscordDeps): DiscordAdapter {
   let stopRecovery = (): void => undefined;
   return {
     client,
+    scheduledRuns: discordScheduledRuns(client, ctx),
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       try {

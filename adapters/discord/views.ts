@@ -44,3 +44,17 @@ export function forgetConfirmView(): View {
   );
   return { content: "**Forget this thread?** Its Copilot session will be deleted for good; the next message starts from scratch.", more: [], components: [row], files: [] };
 }
+
+/** Discord takes at most 5 rows of 5 buttons under a message. */
+const MAX_BUTTONS = 25;
+
+/** A thread's schedules, with a Cancel button for each the asker may stop. */
+export function schedulesView(reply: Extract<Reply, { kind: 'schedules' }>): View {
+  const view = textView(reply.text);
+  const cancellable = reply.items.filter((i) => i.cancellable).slice(0, MAX_BUTTONS);
+  const rows: Array<ActionRowBuilder<ButtonBuilder>> = [];
+  for (let i = 0; i < cancellable.length; i += 5) {
+    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(cancellable.slice(i, i + 5).map((item) => new ButtonBuilder().setCustomId(`${BUTTON.unschedule}${item.id}`).setLabel(`Cancel ${item.id}`).setStyle(ButtonStyle.Danger))));
+  }
+  return { ...view, components: rows };
+}

@@ -3,7 +3,7 @@ import { FORGOTTEN_MARK } from '../../src/core/reply.js';
 import type { RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { slackThreadRef } from './thread.js';
-import { historyBlocks, type Block, type ThreadTarget } from './blocks.js';
+import { historyBlocks, scheduleBlocks, type Block, type ThreadTarget } from './blocks.js';
 import type { SlackContext } from './context.js';
 import { toMrkdwn } from './mrkdwn.js';
 
@@ -53,4 +53,14 @@ export async function sendTranscript(ctx: SlackContext, client: WebClient, respo
     initial_comment: `Transcript of the Copilot session for thread ${target.t} in <#${target.c}>.`,
   });
   await respondPrivately(respond, '📄 I sent you the transcript in a direct message.');
+}
+
+/** A schedule's Cancel button: stopped (or why not), and the list shown again as it is now. */
+export async function cancelSchedule(ctx: SlackContext, respond: RespondFn, who: Actor, target: ThreadTarget): Promise<void> {
+  if (!target.s) return respondPrivately(respond, 'That button is no longer valid.');
+  const thread = slackThreadRef(who.workspace, target.c, target.t, who.user);
+  const stopped = await ctx.conversation.runCommand(thread, { kind: 'unschedule', id: target.s });
+  const list = await ctx.conversation.runCommand(thread, { kind: 'schedules' });
+  const blocks = list.kind === 'schedules' ? scheduleBlocks(list, { c: target.c, t: target.t }) : [];
+  await respondPrivately(respond, toMrkdwn(stopped.text), [{ type: 'section', text: { type: 'mrkdwn', text: toMrkdwn(stopped.text) } }, ...blocks], true);
 }

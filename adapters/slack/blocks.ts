@@ -22,6 +22,7 @@ export const ACTION = {
   history: 'copilot_history',
   forget: 'copilot_forget',
   transcript: 'copilot_transcript',
+  unschedule: 'copilot_unschedule',
   /** A button that opens a page (GitHub's sign-in): Slack still sends its click, which is only acknowledged. */
   link: 'copilot_link',
 } as const;
@@ -33,6 +34,8 @@ export interface ThreadTarget {
   t: string;
   /** page (history only) */
   p?: number;
+  /** schedule id (unschedule only) */
+  s?: string;
 }
 
 export function encodeTarget(target: ThreadTarget): string {
@@ -42,7 +45,7 @@ export function encodeTarget(target: ThreadTarget): string {
 export function decodeTarget(value: string | undefined): ThreadTarget | undefined {
   try {
     const v = JSON.parse(value ?? '') as ThreadTarget;
-    if (typeof v.c === 'string' && /^[A-Z0-9]+$/.test(v.c) && typeof v.t === 'string' && /^\d+\.\d+$/.test(v.t)) return v;
+    if (typeof v.c === 'string' && /^[A-Z0-9]+$/.test(v.c) && typeof v.t === 'string' && /^\d+\.\d+$/.test(v.t) && (v.s === undefined || (typeof v.s === 'string' && /^[a-f0-9]{8}$/.test(v.s)))) return v;
   } catch {
     // fall through
   }
@@ -159,6 +162,24 @@ export function feedbackBlocks(): Block[] {
       ],
     },
   ];
+}
+
+/** A thread's schedules: a line each (its author named, not notified: the list is private), a Cancel button on those the asker may stop. */
+export function scheduleBlocks(reply: Extract<Reply, { kind: 'schedules' }>, target: ThreadTarget): Block[] {
+  if (reply.items.length === 0) return textSections(reply.text);
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*Schedules of this thread* (${reply.items.length})` } }];
+  // One block each; the heading and the footer take two.
+  for (const item of reply.items.slice(0, MAX_BLOCKS - 2)) {
+    if (blocks.length >= MAX_BLOCKS - 1) break;
+    const text = `${toMrkdwn(item.line)} · by ${slackNames(undefined).person(item.by)}`;
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text },
+      ...(item.cancellable ? { accessory: button('Cancel', ACTION.unschedule, encodeTarget({ c: target.c, t: target.t, s: item.id }), { style: 'danger' }) } : {}),
+    });
+  }
+  if (reply.footer) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: toMrkdwn(reply.footer) }] });
+  return blocks;
 }
 
 export function confirmForgetBlocks(target: ThreadTarget): Block[] {

@@ -8,7 +8,7 @@ import type { Addressed, AnswerView, InboundMessage, PlatformThread } from '../.
 import type { Reservation } from '../../src/core/queue.js';
 import { INTERRUPTED_NOTICE, isPrivate, type Reply } from '../../src/core/reply.js';
 import type { ThreadRef } from '../../src/core/thread.js';
-import { accountBlocks, confirmForgetBlocks, feedbackBlocks, historyBlocks, sessionListBlocks, slackNames } from './blocks.js';
+import { accountBlocks, confirmForgetBlocks, feedbackBlocks, historyBlocks, scheduleBlocks, sessionListBlocks, slackNames } from './blocks.js';
 import { StreamReplier, type Replier } from './stream.js';
 import type { ThreadNames } from '../../src/core/listing.js';
 import { openingOf } from '../../src/core/ports.js';
@@ -42,7 +42,7 @@ export function receive(ctx: SlackContext, client: WebClient, bot: EventBot, eve
 }
 
 /** The core's calls, made on Slack (see `PlatformThread`). */
-function slackThread(ctx: SlackContext, client: WebClient, bot: EventBot, where: ThreadRef, at: { post: Reservation; text: string; surface?: AssistantSurface }): PlatformThread {
+export function slackThread(ctx: SlackContext, client: WebClient, bot: EventBot, where: ThreadRef, at: { post: Reservation; text: string; surface?: AssistantSurface }): PlatformThread {
   const names = slackNames(ctx.teams.urlOf(where.workspace));
   return {
     messages: (range) => threadMessages(client, ctx.people, bot.userId, where.channel, where.thread, range),
@@ -166,7 +166,9 @@ async function deliver(client: WebClient, thread: ThreadRef, reply: Reply, names
       ? historyBlocks(reply.text, { c: thread.channel, t: thread.thread }, reply.page.page, reply.page.pages)
       : reply.kind === 'sessions'
         ? sessionListBlocks(reply.records, names)
-        : accountBlocks(reply);
+        : reply.kind === 'schedules'
+          ? scheduleBlocks(reply, { c: thread.channel, t: thread.thread })
+          : accountBlocks(reply);
   await ephemeral(client, thread, reply.text.slice(0, 200), blocks);
 }
 

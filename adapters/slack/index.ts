@@ -21,6 +21,8 @@ import { withDeadline } from '../../src/infra/deadline.js';
 import { recoverInterrupted } from './incoming.js';
 import { startRecovery } from '../shared/recovery.js';
 import { slackVisibility } from './visibility.js';
+import { slackScheduledRuns, slackTimeZones } from './schedules.js';
+import type { ScheduledRunner } from '../../src/core/schedules/scheduler.js';
 import type { SlackContext } from './context.js';
 import { Deliveries } from '../../src/core/deliveries.js';
 import { Inbound } from '../../src/core/inbound.js';
@@ -78,6 +80,8 @@ export interface SlackAdapter {
   start(): Promise<void>;
   /** Waits for answers being posted, then disconnects. */
   stop(): Promise<void>;
+  /** Runs scheduled prompts of Slack threads (the entry point hands it to the core's scheduler). */
+  scheduledRuns: ScheduledRunner;
   /** CHANNEL_CONFIG's `slack:#name` places: channel names (lower case, no `#`) → the ids of the channels so named. */
   channelIds(names: readonly string[]): Promise<Map<string, string[]>>;
 }
@@ -172,6 +176,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   for (const register of [foreignPayloads, assistant, appHomeOpened, appMention, message, copilotCommand, buttons, approvalButtons, feedbackButtons, threadHistory]) register(app, ctx);
   if (installations) uninstalls(app, ctx, installations, clientFor);
   deps.conversation.useVisibility('slack', slackVisibility(teams, logger));
+  deps.conversation.useTimeZones('slack', slackTimeZones(ctx));
   deps.conversation.useApprovalCards('slack', slackApprovalCards(teams));
   // An event from a workspace without an install (or not allowed) fails Bolt's lookup: said once a
   // minute, as a warning, not once per message at error level.
@@ -190,6 +195,7 @@ export async function createSlackAdapter(deps: SlackDeps): Promise<SlackAdapter>
   return {
     botUserId: single?.auth.user_id,
     teamId: single?.auth.team_id,
+    scheduledRuns: slackScheduledRuns(ctx),
     route: receiver
       ? (req, res) => {
           const path = (req.url ?? '').split('?')[0];

@@ -126,6 +126,10 @@ async function main(): Promise<void> {
     { log: app.store.audit, claimRound: (round) => app.store.dedupe.claim(round, HOUR_MS), logger: logger.child({ component: 'audit' }) },
     { days: config.auditRetentionDays, everyMs: HOUR_MS },
   );
+  // Scheduled prompts run on the platforms this instance serves (another instance runs the others').
+  if (slack) app.scheduler.use('slack', slack.scheduledRuns);
+  if (discord) app.scheduler.use('discord', discord.scheduledRuns);
+  app.scheduler.start();
   if (!slack && !discord) {
     logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
   }

@@ -31,6 +31,7 @@ import { repoCommand } from './commands/repo.js';
 import { repoInstructions, repoLine, type RepoSettings } from './repos.js';
 import { agentsOffered, inEffect, profileFor, sessionProfile, type Offer, type ProfileSource } from './profiles.js';
 import { NO_PROFILES, type ChannelProfiles, type SessionProfile } from '../domain.js';
+import { addSchedule, listSchedules, stopSchedule, type ScheduleDeps, type ScheduleSettings } from './schedules/commands.js';
 
 /**
  * Which of `records` `asker` could see on the platform itself (members of a private channel, of a
@@ -71,7 +72,12 @@ export interface ConversationOptions {
   defaultModel?: string;
   /** REPOS_ALLOWED, REPOS_URL and REPO_TOKEN: which repositories `repo …` may bind, and with what. Absent: none. */
   repos?: RepoSettings & { token?: string };
+  /** Scheduled prompts (SCHEDULES_PER_USER, SCHEDULE_TIMEZONE) and where they are kept. Absent: none. */
+  schedules?: ScheduleSettings;
 }
+
+/** A person's own time zone as their platform knows it (Slack's profile); undefined where it does not say. */
+export type TimeZoneLookup = (thread: ThreadRef) => Promise<string | undefined>;
 
 /** What login, logout and whoami say where everyone runs on one account. */
 const SHARED_ACCOUNT = 'This bot runs everyone’s turns on one shared Copilot account (COPILOT_AUTH=shared): there is no GitHub account of yours to connect.';
@@ -114,6 +120,7 @@ export class Conversation {
   private readonly pageSize: number;
   private readonly visibility = new Map<string, VisibilityCheck>();
   private readonly names = new Map<string, ThreadNames>();
+  private readonly zones = new Map<string, TimeZoneLookup>();
   /** Which session a thread with a legacy id acts on: the legacy one, or its own (decided once per process). */
   private readonly legacy = new Map<SessionId, SessionId>();
   private readonly gate: AccessGate;
@@ -143,6 +150,11 @@ export class Conversation {
   /** An adapter says how its platform decides who may see a thread; without one, workspace members see all but others' DMs. */
   useVisibility(platform: string, check: VisibilityCheck): void {
     this.visibility.set(platform, check);
+  }
+
+  /** An adapter says how its platform tells a person's time zone (for `schedule`); without one, SCHEDULE_TIMEZONE. */
+  useTimeZones(platform: string, lookup: TimeZoneLookup): void {
+    this.zones.set(platform, lookup);
   }
 
   /** An adapter says how its platform names channels and people in lists (mentions that do not ping, links). */
@@ -359,9 +371,35 @@ export class Conversation {
           now: this.now,
         });
       }
+      case 'schedule':
+      case 'schedules':
+      case 'unschedule': {
+        const resolved = this.resolveId(thread);
+        if (typeof resolved !== 'string') return resolved;
+        const id = await this.sessionOf(thread, resolved);
+        const deps = this.scheduleDeps(thread);
+        if (!deps) return { kind: 'notice', text: 'Schedules are off on this bot.' };
+        if (command.kind === 'schedule') return addSchedule(thread, id, command.when, command.prompt, deps);
+        if (command.kind === 'schedules') return listSchedules(thread, id, deps);
+        return stopSchedule(thread, id, command.id, deps);
+      }
       case 'help':
         return { kind: 'notice', text: helpText() };
     }
+  }
+
+  private scheduleDeps(thread: ThreadRef): ScheduleDeps | undefined {
+    const settings = this.options.schedules;
+    if (!settings) return undefined;
+    const zone = this.zones.get(thread.platform);
+    return {
+      ...settings,
+      zoneOf: (t) => (zone ? zone(t) : Promise.resolve(undefined)),
+      isAdmin: (t) => this.isAdmin(t),
+      starterOf: async (id) => (await this.options.registry.get(id))?.startedBy,
+      names: this.threadNames(thread.platform),
+      now: this.now,
+    };
   }
 
   /** Whether the thread's person may forget the thread recorded as `record` (see commands/forget.ts). */
@@ -386,10 +424,18 @@ export class Conversation {
       // No session (or one the confirmation kept): the record goes only if the confirmation agrees.
       if (!session && confirm && !(await confirm())) return { session: false, record: false, kept: true };
       await this.options.approvals?.forget(id);
+      await this.forgetSchedules(id);
       const record = await this.options.registry.delete(id);
       if (session || record) this.audit.record({ kind: 'forget', actor: by.actor, session: id, detail: { via: by.via } });
       return { session, record };
     });
+  }
+
+  /** A forgotten thread's schedules go with it: nothing runs in a thread that was asked to forget. */
+  private async forgetSchedules(id: SessionId): Promise<void> {
+    const store = this.options.schedules?.store;
+    if (!store) return;
+    for (const s of await store.list({ sessionId: id })) await store.delete(s.id);
   }
 
   private idOf(thread: ThreadRef): SessionId | undefined {

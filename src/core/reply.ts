@@ -17,6 +17,8 @@ export type Reply =
   | { kind: 'forgotten'; text: string; sessionId: SessionId }
   | { kind: 'history'; text: string; sessionId: SessionId; page: Page; transcript: string }
   | { kind: 'sessions'; text: string; records: ThreadRecord[] }
+  /** A thread's schedules; the asker may cancel those marked `cancellable` (a button each). */
+  | { kind: 'schedules'; text: string; items: ScheduleItem[]; footer?: string }
   /** Not allowed here, or over a limit: said to the sender only, and nothing else happened. */
   | { kind: 'refusal'; text: string }
   /**
@@ -25,11 +27,20 @@ export type Reply =
    */
   | { kind: 'account'; text: string; link?: { url: string; label: string } };
 
+/** One schedule in a list: `line` is Markdown (its id, when, next run, prompt), `by` who made it (named as each platform names people). */
+export interface ScheduleItem {
+  id: string;
+  line: string;
+  by: string;
+  cancellable: boolean;
+}
+
 /** History is shown only to whoever asked; answers and notices belong to the thread. */
 export function isPrivate(reply: Reply): boolean {
   switch (reply.kind) {
     case 'history':
     case 'sessions':
+    case 'schedules':
     case 'refusal':
     case 'account':
       return true;

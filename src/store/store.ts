@@ -12,6 +12,8 @@ import { auditLogFor, type AuditLog } from './audit.js';
 import { usageStoreFor, type UsageStore } from './usage.js';
 import { KeyvSecretVault, type SecretVault } from './secrets.js';
 import { KeyvIdentityStore, type IdentityStore, type LinkedAccount, type PendingSignIn } from './identities.js';
+import { KeyvScheduleStore, type ScheduleStore } from './schedules.js';
+import type { Schedule } from '../domain.js';
 import type { Keyring } from '../infra/keyring.js';
 import type Keyv from 'keyv';
 
@@ -32,6 +34,8 @@ export interface Store {
   secrets: SecretVault;
   /** People's linked GitHub accounts, their tokens in `secrets` (identities.ts). */
   identities: IdentityStore;
+  /** Scheduled prompts (schedules.ts). */
+  schedules: ScheduleStore;
   /**
    * Claims a probe twice and reads the registry, within the store timeout: what every entry point
    * does before it starts, so a store that cannot be used (unreachable, wrong database,
@@ -99,6 +103,7 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     usage,
     secrets,
     identities: new KeyvIdentityStore(onFirstUse<LinkedAccount | PendingSignIn>('identities'), secrets, calls),
+    schedules: new KeyvScheduleStore(onFirstUse<Schedule>('schedules'), calls),
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -24,6 +24,9 @@ export interface SlackState {
   peopleSaid: Array<Record<string, unknown>>;
   /** Display names `users.info` gives. */
   names: Map<string, string>;
+  /** People's time zones as `users.info` gives them (others: America/Los_Angeles), and the deactivated. */
+  zones: Map<string, string>;
+  deactivated: Set<string>;
   privates: Map<string, { members: string[]; kind: 'private' | 'mpim' }>;
   /** Channel id → its name, as `conversations.list` names channels (the rest are `channel-<id>`). */
   channelNames: Map<string, string>;

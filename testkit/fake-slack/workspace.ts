@@ -39,7 +39,7 @@ export function workspaceMethods(state: SlackState): Methods {
     'users.info': (args) => {
       const id = String(args.user);
       const name = state.names.get(id) ?? `name-${id}`;
-      return { ok: true, user: { id, name: id.toLowerCase(), real_name: name, profile: { display_name: name } } };
+      return { ok: true, user: { id, name: id.toLowerCase(), real_name: name, tz: state.zones.get(id) ?? 'America/Los_Angeles', deleted: state.deactivated.has(id), profile: { display_name: name } } };
     },
     'apps.connections.open': () => ({ ok: true, url: `${state.base.replace('http', 'ws')}/link` }),
   };

@@ -20,7 +20,7 @@ import { BUTTON, COMMAND_NAME } from '../commands.js';
 import type { DiscordContext } from '../context.js';
 import { NO_PINGS } from '../send.js';
 import { dmThreadRef, guildThreadRef, roleIds } from '../thread.js';
-import { accountView, forgetConfirmView, historyView, textView, type View } from '../views.js';
+import { accountView, forgetConfirmView, historyView, schedulesView, textView, type View } from '../views.js';
 import { APPROVAL_BUTTON, parseApprovalButton } from '../approvals.js';
 
 export function interactionCreate(client: Client, ctx: DiscordContext): void {
@@ -110,6 +110,17 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
       if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));
       return show(interaction, textView((await ctx.conversation.runCommand(thread, parsed.command)).text));
     }
+    case 'schedule':
+    case 'schedules':
+    case 'unschedule': {
+      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      const words = sub === 'schedule' ? `"${interaction.options.getString('when')?.trim() ?? ''}" ${interaction.options.getString('prompt')?.trim() ?? ''}` : sub === 'unschedule' ? (interaction.options.getString('id')?.trim() ?? '') : '';
+      // The same words as in a message (`@Copilot schedule "every 2h" …`): one parser for both.
+      const parsed = parseInput(`${sub} ${words}`.trim(), { explicit: true });
+      if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));
+      const reply = await ctx.conversation.runCommand(thread, parsed.command);
+      return show(interaction, reply.kind === 'schedules' ? schedulesView(reply) : textView(reply.text));
+    }
     default:
       return show(interaction, textView('Unknown subcommand. Try `/copilot help`.'));
   }
@@ -137,6 +148,25 @@ async function button(ctx: DiscordContext, interaction: ButtonInteraction): Prom
     await interaction.editReply({ content: reply.text, components: [] });
     if (interaction.message.flags.has(MessageFlags.Ephemeral) && interaction.channel?.isSendable()) {
       await interaction.channel.send({ content: `${FORGOTTEN_MARK} <@${interaction.user.id}> made me forget this thread: its Copilot session is deleted. The next message starts fresh.`, allowedMentions: NO_PINGS });
+    }
+    return;
+  }
+  if (interaction.customId.startsWith(BUTTON.unschedule)) {
+    const id = interaction.customId.slice(BUTTON.unschedule.length);
+    const parsed = parseInput(`unschedule ${id}`, { explicit: true });
+    if (parsed.kind !== 'command') {
+      await interaction.followUp({ content: 'That button is not valid here.', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const stopped = await ctx.conversation.runCommand(thread, parsed.command);
+    // To the presser only; a private list is shown again as it is now (a list in the thread stays, its buttons answer "no schedule" once used).
+    await interaction.followUp({ content: stopped.text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+    if (interaction.message.flags.has(MessageFlags.Ephemeral)) {
+      const list = await ctx.conversation.runCommand(thread, { kind: 'schedules' });
+      if (list.kind === 'schedules') {
+        const view = schedulesView(list);
+        await interaction.editReply({ content: view.content, components: view.components });
+      }
     }
     return;
   }

@@ -5,7 +5,7 @@
  * DISCORD_REPLY_WITHOUT_MENTION says (the core decides). Bots, system messages and edits (a
  * different event) are ignored. Forwards, replies and stickers reach the model as what they carry.
  */
-import { ChannelType, Events, MessageType, type Client, type Message, type SendableChannels } from 'discord.js';
+import { ChannelType, Events, MessageType, type Client, type Message, type SendableChannels, type User } from 'discord.js';
 import type { AnswerView, InboundMessage, PlatformThread } from '../../../src/core/inbound.js';
 import type { InboundFile } from '../../../src/core/attachments.js';
 import { downloadCapped, FileHostError } from '../../shared/download.js';
@@ -18,7 +18,7 @@ import { NO_PINGS, sendChunks } from '../send.js';
 import { DiscordStream } from '../stream.js';
 import { dmThreadRef, guildThreadRef, mentionsBot, roleIds, stripMention, threadName } from '../thread.js';
 import { quotedIn, threadMessages } from '../thread-messages.js';
-import { accountView, forgetConfirmView } from '../views.js';
+import { accountView, forgetConfirmView, schedulesView } from '../views.js';
 
 export function messageCreate(client: Client, ctx: DiscordContext): void {
   client.on(Events.MessageCreate, (message) => {
@@ -73,9 +73,10 @@ function ownWords(message: Message, botId: string): string {
 
 /**
  * The core's calls, made on Discord (see `PlatformThread`). `opens`: the message is in a text
- * channel and its answer goes to a thread opened from it.
+ * channel and its answer goes to a thread opened from it. `author`: whom private replies go to
+ * (the message's author; for a scheduled run, whose message is the bot's, the person it runs as).
  */
-function discordThread(ctx: DiscordContext, message: Message, channel: SendableChannels, opens?: () => Promise<{ thread: ThreadRef; target: SendableChannels }>): PlatformThread {
+export function discordThread(ctx: DiscordContext, message: Message, channel: SendableChannels, opens?: () => Promise<{ thread: ThreadRef; target: SendableChannels }>, author: User = message.author): PlatformThread {
   let target = channel;
   let opened = !opens;
   const safely = (what: string, work: () => Promise<unknown>) =>
@@ -103,8 +104,8 @@ function discordThread(ctx: DiscordContext, message: Message, channel: SendableC
     async deliver(_thread: ThreadRef, reply: Reply) {
       // Refused before anything showed: privately (a DM), or as a reply where no thread was opened.
       if (reply.kind === 'refusal') {
-        await message.author.send({ content: reply.text, allowedMentions: NO_PINGS }).catch((err: unknown) =>
-          ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not send why a message was not answered (DMs closed?)'),
+        await author.send({ content: reply.text, allowedMentions: NO_PINGS }).catch((err: unknown) =>
+          ctx.logger.info({ err: String(err), user: author.id }, 'Discord: could not send why a message was not answered (DMs closed?)'),
         );
         return;
       }
@@ -112,18 +113,24 @@ function discordThread(ctx: DiscordContext, message: Message, channel: SendableC
       // Where DMs are closed, the thread hears only how to get it privately.
       if (reply.kind === 'account') {
         const view = accountView(reply);
-        const sent = await message.author.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS }).then(
+        const sent = await author.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS }).then(
           () => true,
           (err: unknown) => {
-            ctx.logger.info({ err: String(err), user: message.author.id }, 'Discord: could not DM a person about their GitHub account (DMs closed?)');
+            ctx.logger.info({ err: String(err), user: author.id }, 'Discord: could not DM a person about their GitHub account (DMs closed?)');
             return false;
           },
         );
         // Only a sign-in prompt is pointed to publicly (it is how they go on); other news stays unsaid.
-        if (!sent && reply.link) await message.reply({ content: `<@${message.author.id}> I could not send you a private message. Use \`/copilot login\` here: what it shows is only for you.`, allowedMentions: { users: [message.author.id] } });
+        if (!sent && reply.link) await message.reply({ content: `<@${author.id}> I could not send you a private message. Use \`/copilot login\` here: what it shows is only for you.`, allowedMentions: { users: [author.id] } });
         return;
       }
       if (!opened) return void (await message.reply({ content: reply.text, allowedMentions: NO_PINGS }));
+      // A thread's schedules, with a Cancel button on each (the core decides who may press it).
+      if (reply.kind === 'schedules') {
+        const view = schedulesView(reply);
+        await target.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS });
+        return;
+      }
       await sendChunks(target, reply.text);
     },
     async confirmForget() {

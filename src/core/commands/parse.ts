@@ -19,6 +19,11 @@ export type Command =
   | { kind: 'agent'; name?: string }
   /** The thread's repository: shows it, binds one (a URL or owner/name, and a ref), refreshes it, or lets it go. */
   | { kind: 'repo'; action: RepoAction }
+  /** A prompt run as a turn of this thread, as its author, at the times `when` says (core/schedules). */
+  | { kind: 'schedule'; when: string; prompt: string }
+  /** This thread's schedules, with cancel buttons. */
+  | { kind: 'schedules' }
+  | { kind: 'unschedule'; id: string }
   | { kind: 'help' };
 
 export type RepoAction =
@@ -42,6 +47,9 @@ export const COMMAND_HELP: ReadonlyArray<readonly [usage: string, what: string]>
   ['model [name]', "show this thread's model and the others on offer, or switch to one (`default`: back to the channel's)"],
   ['agent [name]', "show this thread's custom agent and the others, or switch to one (`default`: back to the channel's)"],
   ['repo [URL or owner/name] [ref]', "show this thread's repository, or bind one: cloned into the thread's folder for Copilot to work in (`repo pull`: refresh it; `repo remove`)"],
+  ['schedule "<when>" <prompt>', 'run a prompt here at set times, as you ("every weekday at 09:00", "every 2h", "tomorrow 17:30", cron); the answer is posted in the thread'],
+  ['schedules', "list this thread's schedules (with buttons to cancel them)"],
+  ['unschedule <id>', 'stop a schedule'],
   ['login', 'connect your GitHub account: your turns run on your own Copilot seat (where the bot asks for it)'],
   ['logout', 'disconnect your GitHub account'],
   ['whoami', 'show which GitHub account your turns run as'],
@@ -58,10 +66,12 @@ const PREFIX = /^\s*(?:\/|!)?(?:copilot\s+)?/i;
 export function parseInput(text: string, options: { explicit?: boolean } = {}): Parsed {
   const trimmed = text.trim();
   // `/word` is a command attempt; `/etc/hosts, what is this?` is a prompt that starts with a path.
-  const explicit = options.explicit === true || /^\/[A-Za-z]+(?:\s|$)/.test(trimmed);
   const body = trimmed.replace(PREFIX, '');
+  // So is `schedule "…`: the quotes say it is meant as one (and a mistake in it is shown, not asked of the model).
+  const explicit = options.explicit === true || /^\/[A-Za-z]+(?:\s|$)/.test(trimmed) || /^schedule\s+["“”„'‘’]/i.test(body);
   const [word = '', ...args] = body.split(/\s+/).filter(Boolean);
-  const command = toCommand(word.toLowerCase(), args);
+  // A schedule's prompt keeps its own lines and spaces: it is read from the text, not the words.
+  const command = word.toLowerCase() === 'schedule' ? scheduleCommand(body.slice(body.indexOf(word) + word.length).trim()) : toCommand(word.toLowerCase(), args);
   if (command.ok) return { kind: 'command', command: command.value };
   if (explicit) return { kind: 'invalid', message: command.error };
   return { kind: 'prompt', text: trimmed };
@@ -85,6 +95,10 @@ function toCommand(word: string, args: string[]): Result {
     }
     case 'repo':
       return repoCommand(args);
+    case 'unschedule':
+      if (args.length !== 1 || !SCHEDULE_ID.test(args[0]!.replace(/^`|`$/g, ''))) return { ok: false, error: 'Usage: `unschedule ID`, with the id `schedules` shows.' };
+      return { ok: true, value: { kind: 'unschedule', id: args[0]!.replace(/^`|`$/g, '').toLowerCase() } };
+    case 'schedules':
     case 'forget':
     case 'sessions':
     case 'usage':
@@ -118,4 +132,18 @@ function repoCommand(args: string[]): Result {
   // A repository has a / in it (owner/name, a URL): "repo is broken" is a prompt, not a command.
   if (rest.length > 1 || first.length > 300 || !first.includes('/') || (rest[0] !== undefined && !REF.test(rest[0]))) return { ok: false, error: REPO_USAGE };
   return { ok: true, value: { kind: 'repo', action: { kind: 'bind', target: first, ...(rest[0] ? { ref: rest[0] } : {}) } } };
+}
+
+/** What a schedule id looks like (core/schedules/commands.ts makes them): nothing else is looked up. */
+export const SCHEDULE_ID = /^[a-f0-9]{8}$/i;
+const SCHEDULE_USAGE = 'Usage: `schedule "<when>" <prompt>`, the when in quotes, e.g. `schedule "every weekday at 09:00" summarise what changed in the repo yesterday`.';
+
+/** `"<when>" <prompt>`: straight or typographic quotes (chat clients turn one into the other). */
+function scheduleCommand(rest: string): Result {
+  const m = /^["“”„'‘’]([^"“”„'‘’]{1,100})["“”„'‘’]\s+([\s\S]+)$/.exec(rest);
+  if (!m) return { ok: false, error: SCHEDULE_USAGE };
+  const prompt = m[2]!.trim();
+  // A schedule runs prompts, not commands (`schedule "in 1h" forget` would forget as whoever made it).
+  if (parseInput(prompt).kind !== 'prompt') return { ok: false, error: 'A schedule runs a question or a task for me, not a command.' };
+  return { ok: true, value: { kind: 'schedule', when: m[1]!.trim(), prompt } };
 }

@@ -1,10 +1,10 @@
-/** The buttons on private messages: history pages, forget (after Slack's confirm dialog), transcript. */
+/** The buttons on private messages: history pages, forget (after Slack's confirm dialog), transcript, a schedule's Cancel. */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ACTION, decodeTarget } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
 import { errorReference, failureNotice } from '../../../../src/core/reply.js';
 import { toMrkdwn } from '../../mrkdwn.js';
-import { forgetThread, respondPrivately, sendTranscript, showHistory, type Actor } from '../../actions.js';
+import { cancelSchedule, forgetThread, respondPrivately, sendTranscript, showHistory, type Actor } from '../../actions.js';
 import { describe } from '../../replier.js';
 import { containerOf } from '../../thread.js';
 
@@ -38,4 +38,5 @@ export function buttons(app: App, ctx: SlackContext): void {
   on(new RegExp(`^${ACTION.history}`), ({ respond }, who, target) => showHistory(ctx, respond, who, target, true));
   on(new RegExp(`^${ACTION.forget}$`), ({ respond, client }, who, target) => forgetThread(ctx, client, respond, who, target));
   on(new RegExp(`^${ACTION.transcript}$`), ({ respond, client }, who, target) => sendTranscript(ctx, client, respond, who, target));
+  on(new RegExp(`^${ACTION.unschedule}$`), ({ respond }, who, target) => cancelSchedule(ctx, respond, who, target));
 }

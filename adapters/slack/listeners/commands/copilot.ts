@@ -1,11 +1,11 @@
 /**
- * `/copilot history|forget|sessions|usage|login|logout|whoami|model|agent|help [thread link] [page|name]`. Acked at once (Slack allows 3 s),
+ * `/copilot history|forget|sessions|usage|login|logout|whoami|model|agent|repo|schedule|schedules|unschedule|help [thread link] [page|name|…]`. Acked at once (Slack allows 3 s),
  * answered privately through `respond()`. Slack sends no thread with a slash command, so without
  * a thread link `history` and `forget` list this channel's threads that have sessions.
  */
 import type { App, RespondFn } from '@slack/bolt';
-import { COMMAND_HELP, parseInput } from '../../../../src/core/commands/parse.js';
-import { accountBlocks, confirmForgetBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
+import { COMMAND_HELP, parseInput, SCHEDULE_ID } from '../../../../src/core/commands/parse.js';
+import { accountBlocks, confirmForgetBlocks, scheduleBlocks, sessionListBlocks, slackNames, textSections, threadListBlocks } from '../../blocks.js';
 import type { SlackContext } from '../../context.js';
 import { errorReference, failureNotice, type Reply } from '../../../../src/core/reply.js';
 import { respondPrivately, showHistory, type Actor } from '../../actions.js';
@@ -16,7 +16,7 @@ import { parsePermalink, workspaceOf } from '../../thread.js';
 /** Markdown, like every core reply. */
 export const SLASH_HELP = [
   '**Copilot in this workspace** keeps one session per thread. Mention me in a thread to talk.',
-  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]').replace(/^repo /, 'repo <thread link> ')}\`: ${what}`),
+  ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]').replace(/^(repo|schedule|schedules)\b ?/, '$1 <thread link> ').trimEnd()}\`: ${what}`),
   'In a thread you can also write `@copilot history`, `@copilot forget`, `@copilot model [name]`, `@copilot agent [name]`, `@copilot repo …` or `@copilot help`.',
 ].join('\n');
 
@@ -97,6 +97,26 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
       const parsed = parseInput(['repo', ...[page, ...extra].filter((w): w is string => w !== undefined)].join(' '), { explicit: true });
       if (parsed.kind !== 'command') return respondPrivately(respond, toMrkdwn(parsed.kind === 'invalid' ? parsed.message : SLASH_HELP));
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: target.thread, user: who.user }, parsed.command);
+      return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
+    }
+    case 'schedule':
+    case 'schedules':
+    case 'unschedule': {
+      const what = sub.toLowerCase();
+      // `unschedule ID` needs no thread: a person stops their own schedules from anywhere.
+      const linkless = what === 'unschedule' && link !== undefined && SCHEDULE_ID.test(link);
+      if (!link || (!linkless && !parsePermalink(link))) {
+        if (!link || what !== 'unschedule') return respondPrivately(respond, toMrkdwn(`Slack does not tell me which thread a slash command comes from. In the thread, write \`@Copilot ${what === 'schedule' ? 'schedule "every weekday at 09:00" …' : what}\`, or give the thread's link here: \`/copilot ${what} <thread link>${what === 'schedule' ? ' "<when>" <prompt>' : ''}\`.`));
+      }
+      const target = linkless ? { channel, thread: channel } : parsePermalink(link);
+      if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');
+      if (target.channel !== channel) return respondPrivately(respond, `Run this in <#${target.channel}>, where that thread is.`);
+      // The words after the link, as typed: a schedule's prompt keeps its lines.
+      const rest = linkless ? link : text.trim().replace(/^\S+\s+\S+\s*/, '');
+      const parsed = parseInput(`${what} ${rest}`, { explicit: true });
+      if (parsed.kind !== 'command') return respondPrivately(respond, toMrkdwn(parsed.kind === 'invalid' ? parsed.message : SLASH_HELP));
+      const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: target.thread, user: who.user }, parsed.command);
+      if (reply.kind === 'schedules') return respondPrivately(respond, toMrkdwn(reply.text), scheduleBlocks(reply, { c: channel, t: target.thread }));
       return respondPrivately(respond, toMrkdwn(reply.text), textSections(reply.text));
     }
     default:
