@@ -57,7 +57,7 @@ export interface DiscordHarness {
   /** Dispatches MESSAGE_CREATE; returns the message id. */
   say(content: string, o?: SayOptions): string;
   slash(sub: string, o?: { channel?: string; guild?: string | null; user?: string; page?: number; name?: string; roles?: string[]; strings?: Record<string, string> }): { token: string };
-  press(customId: string, o?: { channel?: string; user?: string; ephemeral?: boolean; guild?: string }): { token: string };
+  press(customId: string, o?: { channel?: string; user?: string; ephemeral?: boolean; guild?: string; roles?: string[] }): { token: string };
   /** Contents of the messages the bot got into a channel (Discord accepted them), in order. */
   sent(channel: string): string[];
   restart(): Promise<void>;
@@ -155,7 +155,7 @@ export async function startDiscordHarness(options: { env?: Record<string, string
         version: 1,
         data: { custom_id: customId, component_type: 2 },
         guild_id: guild,
-        member: member(o.user),
+        member: member(o.user, o.roles),
         channel_id: channel,
         channel: channelPayload(channel, guild),
         message: {

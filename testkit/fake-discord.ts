@@ -53,6 +53,10 @@ export interface FakeDiscord {
   connected(): Promise<void>;
   /** A file on the fake's CDN (`/attachments/…`): the `attachments` entry a message carries. */
   file(name: string, content: Buffer | string, contentType: string): Record<string, unknown>;
+  /** A person's roles in a guild now (`GET /guilds/:id/members/:user`; everyone is a member with none until told). */
+  memberRoles(guild: string, user: string, roles: string[]): void;
+  /** A person left a guild: asking for them as a member is answered Unknown Member. */
+  leaveGuild(guild: string, user: string): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,9 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
   const limits = new MessageRateLimit();
   const history = new ChannelHistory();
   const cdnFiles = new Map<string, { content: Buffer; type: string }>();
+  const roles = new Map<string, string[]>();
+  const left = new Set<string>();
+  const user = (id: string) => ({ id, username: `user${id.slice(-2)}`, discriminator: '0', global_name: null, avatar: null });
 
   const server = http.createServer(
     withBody((req, res, raw) => {
@@ -139,6 +146,12 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
         history.remember(posted);
         return send(200, posted);
       }
+      if (method === 'GET' && (m = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path))) {
+        const key = `${m[1]}:${m[2]}`;
+        if (left.has(key) || !guilds.some((g) => g.id === m![1])) return send(404, { message: 'Unknown Member', code: 10007 });
+        return send(200, { user: user(m[2]!), roles: roles.get(key) ?? [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 });
+      }
+      if (method === 'GET' && (m = /^\/users\/(\d+)$/.exec(path))) return send(200, user(m[1]!));
       if (method === 'GET' && (m = /^\/channels\/(\d+)\/thread-members\/(\d+)$/.exec(path))) {
         const thread = guilds.flatMap((g) => g.threads).find((t) => t.id === m![1]);
         if (!thread?.members?.includes(m[2]!)) return send(404, { message: 'Unknown Member', code: 10007 });
@@ -199,6 +212,12 @@ export async function startFakeDiscord(guilds: Guild[]): Promise<FakeDiscord> {
       const at = `/attachments/${id}/${name}`;
       cdnFiles.set(at, { content: data, type: contentType });
       return { id, filename: name, size: data.length, url: `${base}${at}`, proxy_url: `${base}${at}`, content_type: contentType };
+    },
+    memberRoles(guild, id, list) {
+      roles.set(`${guild}:${id}`, list);
+    },
+    leaveGuild(guild, id) {
+      left.add(`${guild}:${id}`);
     },
     close: () =>
       new Promise<void>((resolve) => {

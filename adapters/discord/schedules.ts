@@ -60,7 +60,8 @@ async function stillThere(client: Client, thread: ThreadRef): Promise<ThreadRef 
     return thread;
   }
   const guild = await client.guilds.fetch(thread.workspace);
-  const member = await guild.members.fetch(thread.user);
+  // Asked of Discord, not the cache: roles change and people leave without a message to show it.
+  const member = await guild.members.fetch({ user: thread.user, force: true });
   if (!('permissionsFor' in channel) || !channel.permissionsFor(member)?.has(PermissionFlagsBits.ViewChannel)) return { gone: 'they can no longer see this thread' };
   return { ...thread, roles: roleIds(member) };
 }

@@ -12,6 +12,23 @@ describe('parseInput', () => {
     expect(parseInput('!help')).toEqual({ kind: 'command', command: { kind: 'help' } });
   });
 
+  it('schedule: the when in quotes (straight or typographic), the prompt with its own lines; schedules; unschedule ID', () => {
+    expect(parseInput('schedule "every weekday at 09:00" summarise\n  the PRs')).toEqual({ kind: 'command', command: { kind: 'schedule', when: 'every weekday at 09:00', prompt: 'summarise\n  the PRs' } });
+    expect(parseInput('/copilot schedule “in 2h” ping me')).toEqual({ kind: 'command', command: { kind: 'schedule', when: 'in 2h', prompt: 'ping me' } });
+    // Quoted, it is meant as a command: a mistake is shown, not sent to the model.
+    expect(parseInput('schedule "in 2h"')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('Usage: `schedule "<when>" <prompt>`') });
+    expect(parseInput('schedule "in 2h" history')).toEqual({ kind: 'invalid', message: 'A schedule runs a question or a task for me, not a command.' });
+    expect(parseInput('schedule "in 2h" /forget')).toEqual({ kind: 'invalid', message: 'A schedule runs a question or a task for me, not a command.' });
+    // Without quotes it is a prompt ("schedule a meeting tomorrow"), unless said as a command.
+    expect(parseInput('schedule a meeting for tomorrow')).toEqual({ kind: 'prompt', text: 'schedule a meeting for tomorrow' });
+    expect(parseInput('/schedule tomorrow ping')).toMatchObject({ kind: 'invalid' });
+    expect(parseInput('schedules')).toEqual({ kind: 'command', command: { kind: 'schedules' } });
+    expect(parseInput('unschedule 0A1b2C3d')).toEqual({ kind: 'command', command: { kind: 'unschedule', id: '0a1b2c3d' } });
+    expect(parseInput('unschedule `0a1b2c3d`')).toEqual({ kind: 'command', command: { kind: 'unschedule', id: '0a1b2c3d' } });
+    expect(parseInput('/unschedule ../../x')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('Usage: `unschedule ID`') });
+    expect(parseInput('unschedule the meeting')).toEqual({ kind: 'prompt', text: 'unschedule the meeting' });
+  });
+
   it('reads model and agent, with or without a name', () => {
     expect(parseInput('model')).toEqual({ kind: 'command', command: { kind: 'model' } });
     expect(parseInput('/copilot model gpt-5.1')).toEqual({ kind: 'command', command: { kind: 'model', name: 'gpt-5.1' } });
