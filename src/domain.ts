@@ -270,4 +270,6 @@ export interface Schedule {
   createdAt: string;
   runs: number;
   lastRunAt?: string;
+  /** A one-off whose platform failed: how many times it was tried (it is given up after a few). */
+  attempts?: number;
 }

@@ -48,9 +48,9 @@ export function forgetConfirmView(): View {
 /** Discord takes at most 5 rows of 5 buttons under a message. */
 const MAX_BUTTONS = 25;
 
-/** A thread's schedules, with a Cancel button for each the asker may stop. */
-export function schedulesView(reply: Extract<Reply, { kind: 'schedules' }>): View {
-  const view = textView(reply.text);
+/** A thread's schedules, with a Cancel button for each the asker may stop; `own`: seen by the asker only (their count elsewhere shows). */
+export function schedulesView(reply: Extract<Reply, { kind: 'schedules' }>, own: boolean): View {
+  const view = textView(own && reply.footer ? `${reply.text}\n${reply.footer}` : reply.text);
   const cancellable = reply.items.filter((i) => i.cancellable).slice(0, MAX_BUTTONS);
   const rows: Array<ActionRowBuilder<ButtonBuilder>> = [];
   for (let i = 0; i < cancellable.length; i += 5) {

@@ -166,7 +166,8 @@ export function feedbackBlocks(): Block[] {
 
 /** A thread's schedules: a line each (its author named, not notified: the list is private), a Cancel button on those the asker may stop. */
 export function scheduleBlocks(reply: Extract<Reply, { kind: 'schedules' }>, target: ThreadTarget): Block[] {
-  if (reply.items.length === 0) return textSections(reply.text);
+  // A private list: the asker's own count elsewhere is theirs to see.
+  if (reply.items.length === 0) return textSections([reply.text, reply.footer].filter(Boolean).join('\n'));
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*Schedules of this thread* (${reply.items.length})` } }];
   // One block each; the heading and the footer take two.
   for (const item of reply.items.slice(0, MAX_BLOCKS - 2)) {

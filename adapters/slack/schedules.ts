@@ -7,7 +7,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { ThreadRef } from '../../src/core/thread.js';
-import type { Schedule, ScheduledRunner } from '../../src/core/schedules/scheduler.js';
+import { ScheduleGone, type Schedule, type ScheduledRunner } from '../../src/core/schedules/scheduler.js';
 import type { TimeZoneLookup } from '../../src/core/conversation.js';
 import type { SlackContext } from './context.js';
 import { slackThread } from './incoming.js';
@@ -34,13 +34,23 @@ export function slackScheduledRuns(ctx: SlackContext): ScheduledRunner {
       const name = await ctx.people.nameOf(team.client, as.user);
       const shown = s.prompt.length > PROMPT_SHOWN ? `${s.prompt.slice(0, PROMPT_SHOWN)}…` : s.prompt;
       const text = `⏰ Scheduled by *${safe(name)}* (\`${s.id}\`, ${s.rule.kind === 'once' ? 'once' : safe(s.when)}):\n${shown.split('\n').map((l) => `>${safe(l)}`).join('\n')}`;
-      const header = await team.client.chat.postMessage({ channel: as.channel, thread_ts: as.thread, text });
+      const header = await team.client.chat.postMessage({ channel: as.channel, thread_ts: as.thread, text }).catch((err: unknown) => {
+        // Slack says the thread cannot be written to any more: the schedule stops (other failures: tried again).
+        const code = slackErrorOf(err);
+        if (code && GONE.has(code)) throw new ScheduleGone(`I cannot post in this thread any more (${code})`);
+        throw err;
+      });
       if (!header.ts) throw new Error('chat.postMessage returned no ts');
       // The run's message is the turn's: the thread's context runs up to it, its answer comes after it.
       const post = ctx.posts.reserve(`${as.channel}/${as.thread}`);
       const arrival = ctx.inbound.arrive({ thread: as, addressed: 'direct' }, post);
       const platform = slackThread(ctx, team.client, { userId: team.botUserId, token: team.token }, as, { post, text: s.prompt });
+      // Admitted already (the scheduler asked, as for a message): the pipeline asks only access again.
       await ctx.inbound.handle(arrival, { key: `slack:${as.workspace}:${as.channel}:${header.ts}`, thread: as, id: header.ts, text: s.prompt, addressed: 'direct' }, platform, true);
+    },
+    async tell(s, reply) {
+      const team = await teamOf(s);
+      await team.client.chat.postEphemeral({ channel: s.thread.channel, thread_ts: s.thread.thread, user: s.thread.user, text: toMrkdwn(reply.text) });
     },
     async say(s, text) {
       const team = await teamOf(s);
@@ -76,10 +86,17 @@ async function stillThere(client: WebClient, thread: ThreadRef): Promise<string 
   return 'they are no longer in this channel';
 }
 
+/** Slack's answers for a thread the bot cannot write to any more. */
+const GONE = new Set(['channel_not_found', 'is_archived', 'not_in_channel', 'thread_not_found', 'account_inactive', 'team_access_not_granted']);
+
+function slackErrorOf(err: unknown): string | undefined {
+  return (err as { data?: { error?: string } }).data?.error;
+}
+
 /** A Slack error that says the thing is gone resolves to undefined; anything else (a 500, a timeout) rejects. */
 function definitely(...codes: string[]) {
   return (err: unknown): undefined => {
-    if (codes.includes((err as { data?: { error?: string } }).data?.error ?? '')) return undefined;
+    if (codes.includes(slackErrorOf(err) ?? '')) return undefined;
     throw err;
   };
 }

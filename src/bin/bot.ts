@@ -129,7 +129,8 @@ async function main(): Promise<void> {
   // Scheduled prompts run on the platforms this instance serves (another instance runs the others').
   if (slack) app.scheduler.use('slack', slack.scheduledRuns);
   if (discord) app.scheduler.use('discord', discord.scheduledRuns);
-  app.scheduler.start();
+  // SCHEDULES_PER_USER=0 turns schedules off: none are made, and those kept from before do not run.
+  if (config.schedules.perUser > 0) app.scheduler.start();
   if (!slack && !discord) {
     logger.warn('no chat adapter is configured (set SLACK_BOT_TOKEN or DISCORD_TOKEN): this process serves /healthz and retention only; chat in a terminal with `npm run chat -- --thread NAME`');
   }

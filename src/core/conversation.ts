@@ -114,6 +114,8 @@ export class Conversation {
   readonly queue = new KeyedQueue<SessionId>();
   /** Votes on one thread are counted one at a time (read, add, write), not in the turn's line. */
   private readonly votes = new KeyedQueue<SessionId>();
+  /** A person's schedules are made one at a time (counted against SCHEDULES_PER_USER, then added). */
+  private readonly scheduling = new KeyedQueue<string>();
   private readonly transcripts: TranscriptCache;
   private readonly admins: ReadonlySet<string>;
   private readonly now: () => Date;
@@ -395,6 +397,8 @@ export class Conversation {
     return {
       ...settings,
       zoneOf: (t) => (zone ? zone(t) : Promise.resolve(undefined)),
+      maxPromptChars: this.options.access?.maxPromptChars ?? Number.POSITIVE_INFINITY,
+      inLine: (person, fn) => this.scheduling.run(person, fn),
       isAdmin: (t) => this.isAdmin(t),
       starterOf: async (id) => (await this.options.registry.get(id))?.startedBy,
       names: this.threadNames(thread.platform),

@@ -12,7 +12,7 @@ import { auditLogFor, type AuditLog } from './audit.js';
 import { usageStoreFor, type UsageStore } from './usage.js';
 import { KeyvSecretVault, type SecretVault } from './secrets.js';
 import { KeyvIdentityStore, type IdentityStore, type LinkedAccount, type PendingSignIn } from './identities.js';
-import { KeyvScheduleStore, type ScheduleStore } from './schedules.js';
+import { KeyvScheduleStore, type ScheduleRun, type ScheduleStore } from './schedules.js';
 import type { Schedule } from '../domain.js';
 import type { Keyring } from '../infra/keyring.js';
 import type Keyv from 'keyv';
@@ -103,7 +103,7 @@ export async function openStore(url: string, timeoutMs = DEFAULT_STORE_TIMEOUT_M
     usage,
     secrets,
     identities: new KeyvIdentityStore(onFirstUse<LinkedAccount | PendingSignIn>('identities'), secrets, calls),
-    schedules: new KeyvScheduleStore(onFirstUse<Schedule>('schedules'), calls),
+    schedules: new KeyvScheduleStore(onFirstUse<Schedule | ScheduleRun>('schedules'), calls),
     async check() {
       const probe = `probe:${process.pid}:${Date.now()}`;
       if (!(await dedupe.claim(probe, 60_000)) || (await dedupe.claim(probe, 60_000))) {

@@ -32,7 +32,7 @@ describe('npm run discord:register', () => {
     const put = discord.callsTo('PUT', new RegExp(`^/applications/${IDS.app}/guilds/${G1}/commands$`))[0]!;
     const [command] = put.body as Array<{ name: string; options: Array<{ name: string }> }>;
     expect(command!.name).toBe('copilot');
-    expect(command!.options.map((o) => o.name)).toEqual(['history', 'forget', 'sessions', 'usage', 'login', 'logout', 'whoami', 'model', 'agent', 'repo', 'help']);
+    expect(command!.options.map((o) => o.name)).toEqual(['history', 'forget', 'sessions', 'usage', 'login', 'logout', 'whoami', 'model', 'agent', 'repo', 'schedule', 'schedules', 'unschedule', 'help']);
 
     const global = await register(fx.env);
     expect(global.stdout).toContain('globally');

@@ -35,6 +35,7 @@ function schedule(id: string, o: Partial<Schedule> = {}): Schedule {
 function fakeRunner(o: { gone?: string; failPerson?: boolean } = {}) {
   const runs: Array<{ id: string; at: string; as: ThreadRef }> = [];
   const said: string[] = [];
+  const told: string[] = [];
   const runner: ScheduledRunner = {
     person: async (s) => {
       if (o.failPerson) throw new Error('platform is down');
@@ -46,15 +47,20 @@ function fakeRunner(o: { gone?: string; failPerson?: boolean } = {}) {
     say: async (_s, text) => {
       said.push(text);
     },
+    tell: async (_s, reply) => {
+      told.push(reply.text);
+    },
   };
-  return { runner, runs, said };
+  return { runner, runs, said, told };
 }
 
-function schedulerOn(store: Store, refusal: (t: ThreadRef) => boolean = () => false): Scheduler {
+function schedulerOn(store: Store, o: { refusal?: (t: ThreadRef) => boolean; admit?: () => boolean; busy?: () => boolean } = {}): Scheduler {
   return new Scheduler({
     store: store.schedules,
     claim: (key, ttl) => store.dedupe.claim(key, ttl),
-    refusal: (t) => (refusal(t) ? { kind: 'refusal', text: 'no' } : undefined),
+    refusal: (t) => (o.refusal?.(t) ? { kind: 'refusal', text: 'no' } : undefined),
+    admit: async () => (o.admit?.() === false ? { ok: false, reply: { kind: 'refusal', text: 'Not now: your daily budget of 1 turns is spent.' } } : { ok: true }),
+    busy: () => o.busy?.() === true,
     logger: testLogger(),
   });
 }
@@ -86,7 +92,7 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     const opened = await open(2);
     if (!opened) return;
     const [a, b] = opened as [Store, Store];
-    await a.schedules.put(schedule('aaaa0001'));
+    await a.schedules.add(schedule('aaaa0001'));
     const one = fakeRunner();
     const two = fakeRunner();
     const sa = schedulerOn(a);
@@ -113,8 +119,8 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     const opened = await open(1);
     if (!opened) return;
     const [store] = opened as [Store];
-    await store.schedules.put(schedule('bbbb0001'));
-    await store.schedules.put(schedule('bbbb0002', { rule: { kind: 'once', at: '2026-12-07T09:30:00.000Z' }, next: '2026-12-07T09:30:00.000Z', when: 'in 30m' }));
+    await store.schedules.add(schedule('bbbb0001'));
+    await store.schedules.add(schedule('bbbb0002', { rule: { kind: 'once', at: '2026-12-07T09:30:00.000Z' }, next: '2026-12-07T09:30:00.000Z', when: 'in 30m' }));
     // The bot was down from 09:00 to 14:20: four hourly runs and the one-off were missed.
     vi.setSystemTime(new Date('2026-12-07T14:20:00Z'));
     const { runner, runs } = fakeRunner();
@@ -135,7 +141,7 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     if (!opened) return;
     const [store] = opened as [Store];
     const due = { next: T0.toISOString() };
-    await store.schedules.put(schedule('cccc0001', due));
+    await store.schedules.add(schedule('cccc0001', due));
     const left = fakeRunner({ gone: 'they are no longer in this channel' });
     const scheduler = schedulerOn(store);
     scheduler.use('slack', left.runner);
@@ -146,9 +152,9 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     expect(await store.schedules.get('cccc0001')).toBeUndefined();
 
     // Still in the channel, but no longer let in by the access rules (ALLOWED_USERS changed, a role taken away).
-    await store.schedules.put(schedule('cccc0002', due));
+    await store.schedules.add(schedule('cccc0002', due));
     const refused = fakeRunner();
-    const strict = schedulerOn(store, (t) => !t.roles?.includes('admitted'));
+    const strict = schedulerOn(store, { refusal: (t) => !t.roles?.includes('admitted') });
     strict.use('slack', refused.runner);
     await strict.tick();
     await strict.settled();
@@ -157,7 +163,7 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     expect(await store.schedules.get('cccc0002')).toBeUndefined();
 
     // Slack down: this run is skipped, the schedule kept for its next time.
-    await store.schedules.put(schedule('cccc0003', due));
+    await store.schedules.add(schedule('cccc0003', due));
     const down = fakeRunner({ failPerson: true });
     const flaky = schedulerOn(store);
     flaky.use('slack', down.runner);
@@ -167,11 +173,60 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     expect(await store.schedules.get('cccc0003')).toMatchObject({ next: '2026-12-07T10:00:00.000Z' });
   });
 
+  it('holds a run back as a message would be (the person told privately), waits for a busy thread, and tries a one-off again when the platform failed', async () => {
+    const opened = await open(1);
+    if (!opened) return;
+    const [store] = opened as [Store];
+    const due = { next: T0.toISOString() };
+    await store.schedules.add(schedule('eeee0001', due));
+    const spent = fakeRunner();
+    const budget = schedulerOn(store, { admit: () => false });
+    budget.use('slack', spent.runner);
+    await budget.tick();
+    await budget.settled();
+    expect(spent.runs).toEqual([]);
+    expect(spent.said).toEqual([]);
+    expect(spent.told).toEqual(['⏭️ Your schedule `eeee0001` did not run this time: Not now: your daily budget of 1 turns is spent.']);
+    expect(await store.schedules.get('eeee0001')).toMatchObject({ next: '2026-12-07T10:00:00.000Z' });
+
+    // A thread with a turn still going here: the run waits (still due), it does not queue behind it.
+    await store.schedules.add(schedule('eeee0002', due));
+    let busy = true;
+    const waiting = fakeRunner();
+    const polite = schedulerOn(store, { busy: () => busy });
+    polite.use('slack', waiting.runner);
+    await polite.tick();
+    await polite.settled();
+    expect(waiting.runs).toEqual([]);
+    expect(await store.schedules.get('eeee0002')).toMatchObject({ next: T0.toISOString(), runs: 0 });
+    busy = false;
+    await polite.tick();
+    await polite.settled();
+    expect(waiting.runs.map((r) => r.id)).toContain('eeee0002');
+
+    // A one-off whose platform is down is tried again a minute later, and given up after three tries.
+    await store.schedules.add(schedule('eeee0003', { rule: { kind: 'once', at: T0.toISOString() }, when: 'in 1m', next: T0.toISOString() }));
+    const down = fakeRunner({ failPerson: true });
+    const retrying = schedulerOn(store);
+    retrying.use('slack', down.runner);
+    await retrying.tick();
+    await retrying.settled();
+    expect(await store.schedules.get('eeee0003')).toMatchObject({ attempts: 1, next: '2026-12-07T09:01:00.000Z' });
+    vi.setSystemTime(new Date('2026-12-07T09:01:00Z'));
+    await retrying.tick();
+    await retrying.settled();
+    expect(await store.schedules.get('eeee0003')).toMatchObject({ attempts: 2, next: '2026-12-07T09:03:00.000Z' });
+    vi.setSystemTime(new Date('2026-12-07T09:03:00Z'));
+    await retrying.tick();
+    await retrying.settled();
+    expect(await store.schedules.get('eeee0003')).toBeUndefined();
+  });
+
   it('leaves a platform it does not serve to an instance that does, and skips a schedule stopped meanwhile', async () => {
     const opened = await open(2);
     if (!opened) return;
     const [a, b] = opened as [Store, Store];
-    await a.schedules.put(schedule('dddd0001', { next: T0.toISOString(), thread: { ...thread, platform: 'discord' } }));
+    await a.schedules.add(schedule('dddd0001', { next: T0.toISOString(), thread: { ...thread, platform: 'discord' } }));
     const slackOnly = schedulerOn(a);
     slackOnly.use('slack', fakeRunner().runner);
     await slackOnly.tick();
@@ -183,16 +238,28 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     await other.settled();
     expect(discord.runs.map((r) => r.id)).toEqual(['dddd0001']);
 
-    // Listed while due, stopped before its claim: nothing runs.
-    await a.schedules.put(schedule('dddd0002', { next: '2026-12-07T09:00:00.000Z', thread: { ...thread, platform: 'discord' } }));
+    // Listed while due, stopped before its claim: nothing runs, and nothing comes back.
+    await a.schedules.add(schedule('dddd0002', { next: '2026-12-07T09:00:00.000Z', thread: { ...thread, platform: 'discord' } }));
     const listed = await b.schedules.list();
     await a.schedules.delete('dddd0002');
     const late = fakeRunner();
-    const racing = schedulerOn({ ...b, schedules: { ...b.schedules, list: async () => listed, get: (id) => b.schedules.get(id), put: (s) => b.schedules.put(s), delete: (id) => b.schedules.delete(id) } } as Store);
+    const racing = new Scheduler({
+      store: { ...b.schedules, list: async () => listed, get: (id) => b.schedules.get(id), add: (s) => b.schedules.add(s), advance: (id, r) => b.schedules.advance(id, r), delete: (id) => b.schedules.delete(id) },
+      claim: (key, ttl) => b.dedupe.claim(key, ttl),
+      refusal: () => undefined,
+      admit: async () => ({ ok: true }),
+      logger: testLogger(),
+    });
     racing.use('discord', late.runner);
     await racing.tick();
     await racing.settled();
     expect(late.runs).toEqual([]);
     expect(await b.schedules.get('dddd0002')).toBeUndefined();
+    // A run moving a schedule on just as it is stopped keeps nothing of it.
+    await a.schedules.add(schedule('dddd0003'));
+    await a.schedules.delete('dddd0003');
+    expect(await a.schedules.advance('dddd0003', { next: '2026-12-07T11:00:00.000Z', runs: 1 })).toBe(false);
+    expect(await a.schedules.get('dddd0003')).toBeUndefined();
+    expect((await a.schedules.list()).map((x) => x.id)).not.toContain('dddd0003');
   });
 });

@@ -113,13 +113,15 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
     case 'schedule':
     case 'schedules':
     case 'unschedule': {
-      if (!thread) return show(interaction, textView(NOT_A_THREAD));
+      // `unschedule ID` needs no thread: a person stops their own schedules from anywhere.
+      const where = thread ?? (sub === 'unschedule' ? { platform: 'discord', workspace: interaction.guildId ?? 'dm', channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id, roles: roleIds(interaction.member) } : undefined);
+      if (!where) return show(interaction, textView(NOT_A_THREAD));
       const words = sub === 'schedule' ? `"${interaction.options.getString('when')?.trim() ?? ''}" ${interaction.options.getString('prompt')?.trim() ?? ''}` : sub === 'unschedule' ? (interaction.options.getString('id')?.trim() ?? '') : '';
       // The same words as in a message (`@Copilot schedule "every 2h" …`): one parser for both.
       const parsed = parseInput(`${sub} ${words}`.trim(), { explicit: true });
       if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));
-      const reply = await ctx.conversation.runCommand(thread, parsed.command);
-      return show(interaction, reply.kind === 'schedules' ? schedulesView(reply) : textView(reply.text));
+      const reply = await ctx.conversation.runCommand(where, parsed.command);
+      return show(interaction, reply.kind === 'schedules' ? schedulesView(reply, true) : textView(reply.text));
     }
     default:
       return show(interaction, textView('Unknown subcommand. Try `/copilot help`.'));
@@ -164,7 +166,7 @@ async function button(ctx: DiscordContext, interaction: ButtonInteraction): Prom
     if (interaction.message.flags.has(MessageFlags.Ephemeral)) {
       const list = await ctx.conversation.runCommand(thread, { kind: 'schedules' });
       if (list.kind === 'schedules') {
-        const view = schedulesView(list);
+        const view = schedulesView(list, true);
         await interaction.editReply({ content: view.content, components: view.components });
       }
     }

@@ -127,7 +127,7 @@ export function discordThread(ctx: DiscordContext, message: Message, channel: Se
       if (!opened) return void (await message.reply({ content: reply.text, allowedMentions: NO_PINGS }));
       // A thread's schedules, with a Cancel button on each (the core decides who may press it).
       if (reply.kind === 'schedules') {
-        const view = schedulesView(reply);
+        const view = schedulesView(reply, false);
         await target.send({ content: view.content, components: view.components, allowedMentions: NO_PINGS });
         return;
       }

@@ -144,6 +144,7 @@ function scheduleCommand(rest: string): Result {
   if (!m) return { ok: false, error: SCHEDULE_USAGE };
   const prompt = m[2]!.trim();
   // A schedule runs prompts, not commands (`schedule "in 1h" forget` would forget as whoever made it).
-  if (parseInput(prompt).kind !== 'prompt') return { ok: false, error: 'A schedule runs a question or a task for me, not a command.' };
+  // Another schedule inside is refused before it is parsed: parsing it would parse the rest again, and so on.
+  if (/^\s*(?:\/|!)?(?:copilot\s+)?schedule\b/i.test(prompt) || parseInput(prompt).kind !== 'prompt') return { ok: false, error: 'A schedule runs a question or a task for me, not a command.' };
   return { ok: true, value: { kind: 'schedule', when: m[1]!.trim(), prompt } };
 }

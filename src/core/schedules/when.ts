@@ -40,10 +40,8 @@ export function parseWhen(text: string, now: Date, timeZone: string): ParsedWhen
   const next = nextRun(rule, timeZone, now);
   if (!next) return problem(rule.kind === 'once' ? 'That time has already passed' : 'That never comes (no date matches it)');
   if (next.getTime() - now.getTime() > MAX_AHEAD_MS) return problem('That is more than a year away');
-  if (rule.kind === 'cron') {
-    const after = nextRun(rule, timeZone, next);
-    if (after && after.getTime() - next.getTime() < MIN_REPEAT_MINUTES * 60_000) return problem(`That repeats more often than every ${MIN_REPEAT_MINUTES} minutes, the most a schedule may`);
-  }
+  // Not only the first gap: "0,10-59 9 * * *" starts slow and then runs every minute.
+  if (rule.kind === 'cron' && tooOften(rule.pattern, timeZone, now)) return problem(`That repeats more often than every ${MIN_REPEAT_MINUTES} minutes, the most a schedule may`);
   return { ok: true, rule, timeZone, next };
 }
 
@@ -87,7 +85,7 @@ function ruleOf(w: string, now: Date, zone: string): Read {
   let m: RegExpExecArray | null;
   // every 2h, every 30 minutes, every hour, hourly
   if ((m = /^(?:every (\d+) ?([a-z]+)|every (minute|hour|day)|(hourly))$/.exec(w))) {
-    const n = m[1] ? Number(m[1]) : 1;
+    const n = m[1] ? Math.min(Number(m[1]), 1e7) : 1;
     const unit = m[2] ?? m[3] ?? 'hour';
     const per = UNIT_MINUTES[unit];
     if (per === undefined) return { problem: `"${unit}" is not a unit I know (minutes, hours or days)` };
@@ -108,7 +106,9 @@ function ruleOf(w: string, now: Date, zone: string): Read {
   if ((m = /^in (\d+) ?([a-z]+)$/.exec(w))) {
     const per = UNIT_MS[m[2]!];
     if (per === undefined) return { problem: `"${m[2]}" is not a unit I know (seconds, minutes, hours or days)` };
-    return { kind: 'once', at: new Date(now.getTime() + Number(m[1]) * per).toISOString() };
+    const at = now.getTime() + Number(m[1]) * per;
+    if (!Number.isFinite(at) || at - now.getTime() > MAX_AHEAD_MS) return { problem: 'That is more than a year away' };
+    return { kind: 'once', at: new Date(at).toISOString() };
   }
   // 2026-12-24 09:00, 2026-12-24T09:00
   if ((m = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})(?:t| at | )${TIME}$`).exec(w))) {
@@ -131,6 +131,14 @@ function ruleOf(w: string, now: Date, zone: string): Read {
     return next ? { kind: 'once', at: next.toISOString() } : { problem: 'That never comes' };
   }
   return { problem: `I could not read "${w}" as a time` };
+}
+
+/** Runs of a pattern looked at for gaps: more than any hour holds at the most frequent allowed (12). */
+const GAPS_CHECKED = 300;
+
+function tooOften(pattern: string, zone: string, from: Date): boolean {
+  const runs = new Cron(pattern, { timezone: zone, paused: true }).nextRuns(GAPS_CHECKED, from);
+  return runs.some((at, i) => i > 0 && at.getTime() - runs[i - 1]!.getTime() < MIN_REPEAT_MINUTES * 60_000);
 }
 
 function cronRule(pattern: string, zone: string): Read {
