@@ -83,7 +83,7 @@ export class KeyvScheduleStore implements ScheduleStore {
         if (key.endsWith('#run') && !all.has(key.slice(0, -'#run'.length))) await this.calls.run('delete', () => keyv.delete(key)).catch(() => undefined);
         continue;
       }
-      const s: Schedule = { ...value, ...((all.get(runKey(value.id)) as ScheduleRun | undefined) ?? {}) };
+      const s: Schedule = { ...value, ...((all.get(runKey(value.id))) ?? {}) };
       if (filter.sessionId !== undefined && s.sessionId !== filter.sessionId) continue;
       if (filter.person !== undefined && personOfSchedule(s) !== filter.person) continue;
       out.push(s);
