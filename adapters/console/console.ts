@@ -15,6 +15,7 @@ import { visible } from '../../src/core/exact-text.js';
 import { sessionIdFor, type ThreadRef } from '../../src/core/thread.js';
 import type { Reply } from '../../src/core/reply.js';
 import { MarkdownBlocks, terminalRenderer, type Render } from './markdown.js';
+import type { Scheduler } from '../../src/core/schedules/scheduler.js';
 import { Spinner } from './spinner.js';
 
 export function consoleThread(name: string, user = localUser()): ThreadRef {
@@ -41,6 +42,8 @@ export interface ConsoleIO {
   /** Where the input history is kept between runs (terminal only). */
   historyFile?: string;
   width?: number;
+  /** Runs this thread's scheduled prompts while the chat is open (printed as they come). Absent: they wait for a chat that runs them. */
+  scheduler?: Scheduler;
 }
 
 const EXIT = new Set(['/quit', '/exit', '/q']);
@@ -59,7 +62,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
   const write = (s: string) => io.output.write(s);
   const tty = io.tty === true;
   write(`${paint('1', `copilot-threads · thread "${thread.thread}"`)} (session ${sessionIdFor(thread)})\n`);
-  write(paint('2', `Type a message. Commands: /attach PATH (a file for your next message), /history [page], /forget, /sessions, /usage, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
+  write(paint('2', `Type a message. Commands: /attach PATH (a file for your next message), /history [page], /forget, /sessions, /usage, /schedules, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
   const say = (text: string) => write(tty ? `${paint('33', 'bot ›')}\n${render(text)}` : `${paint('33', 'bot › ')}${render(text)}`);
   const rl = tty
     ? readline.createInterface({ input: io.input, output: io.output, terminal: true, history: loadHistory(io.historyFile), historySize: HISTORY_KEPT, removeHistoryDuplicates: true })
@@ -111,6 +114,22 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
       rl.prompt();
     } else write(you);
   };
+  // This thread's schedules run while the chat is open: the prompt is printed as if typed, then its answer.
+  io.scheduler?.use('local', {
+    accepts: (s) => s.thread.thread === thread.thread && s.thread.user === thread.user,
+    person: async (s) => s.thread,
+    run: async (s, as) => {
+      spinner?.stop();
+      write(`\n${paint('33', `⏰ scheduled \`${s.id}\` (${s.rule.kind === 'once' ? 'once' : s.when}) ›`)} ${visible(s.prompt)}\n`);
+      const extra: MessageOptions = { admitted: true, tell: async (r) => void say(accountText(r)) };
+      if (tty) await answerOnTerminal(conversation, as, s.prompt, { write, paint, spinner: spinner!, render }, extra);
+      else await answerPlain(conversation, as, s.prompt, { write, paint, render }, extra);
+      prompt();
+    },
+    say: async (_s, text) => void write(`\n${paint('33', 'bot › ')}${text}\n`),
+    tell: async (_s, reply) => void write(`\n${paint('33', 'bot › ')}${reply.text}\n`),
+  });
+  io.scheduler?.start();
   prompt();
   // Files named with /attach go with the next message, as a file dropped in a chat thread does.
   let attached: InboundFile[] = [];
@@ -167,6 +186,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
     void reply;
     prompt();
   }
+  io.scheduler?.stop();
   spinner?.stop();
   rl.close();
   write('\n');
@@ -186,6 +206,11 @@ interface Out {
 function reasonOf(reply: Reply, paint: Out['paint']): string {
   // The upstream's words, shown with every escape visible: a terminal must not act on them.
   return reply.kind === 'error' && reply.reason ? `${paint('2', `  reason: ${visible(reply.reason.replace(/\s+/g, ' ')).slice(0, 500)}`)}\n` : '';
+}
+
+/** What a reply reads as here: the console is one person's, so a private list's own count shows too. */
+function textOf(reply: Reply): string {
+  return reply.kind === 'schedules' && reply.footer ? `${reply.text}\n${reply.footer}` : reply.text;
 }
 
 function label(kind: Reply['kind'], paint: Out['paint']): string {
@@ -216,7 +241,7 @@ async function answerPlain(conversation: Conversation, thread: ThreadRef, line: 
     return reply;
   }
   if (shown) write('\n');
-  write(`${label(reply.kind, paint)}${render(reply.text)}${reasonOf(reply, paint)}`);
+  write(`${label(reply.kind, paint)}${render(textOf(reply))}${reasonOf(reply, paint)}`);
   return reply;
 }
 
@@ -250,7 +275,7 @@ async function answerOnTerminal(conversation: Conversation, thread: ThreadRef, l
     return reply;
   }
   // Nothing streamed (a command, an error), or the answer differs from what streamed: shown whole.
-  write(`${label(reply.kind, paint).trimEnd()}\n${render(reply.text)}${reasonOf(reply, paint)}\n`);
+  write(`${label(reply.kind, paint).trimEnd()}\n${render(textOf(reply))}${reasonOf(reply, paint)}\n`);
   return reply;
 }
 

@@ -50,6 +50,8 @@ async function main(): Promise<void> {
       tty,
       historyFile: path.join(config.copilotHome, 'console-history'),
       width: Math.min(process.stdout.columns || 100, 120),
+      // This thread's schedules run while the chat is open (SCHEDULES_PER_USER=0: none).
+      ...(config.schedules.perUser > 0 ? { scheduler: app.scheduler } : {}),
     });
   } finally {
     await stop();

@@ -66,6 +66,23 @@ describe('console chat on a terminal', () => {
     }
   });
 
+  it('runs the thread’s schedules while the chat is open: the prompt shown as it runs, then its answer; listed with the others', async () => {
+    const out = await chat('sched', { ...fx.env, NO_COLOR: '1' }, [
+      { wait: 'you ›', send: 'schedule "in 2s" status of the nightly build?\r' },
+      { wait: 'Scheduled', send: 'schedule "every 6h in Europe/Paris" anything new?\r' },
+      { wait: 'every 6h', send: '' },
+      { wait: 'you said: status of the nightly build?', send: '/schedules\r' },
+      { wait: 'Schedules of this thread', send: '' },
+      { wait: 'you ›', send: '/quit\r' },
+    ]);
+    expect(out.code).toBe(0);
+    const text = plain(out.output);
+    expect(text).toMatch(/⏰ scheduled `[a-f0-9]{8}` \(once\) › status of the nightly build\?/);
+    expect(text).toMatch(/Schedules of this thread\*?\*? \(1\)[\s\S]*every 6h in Europe\/Paris[\s\S]*\(Europe\/Paris\)/);
+    // The one-off ran once and is done; the other stays for the next chat.
+    expect(fx.model.requests.filter((r) => r.userTexts.at(-1) === 'status of the nightly build?')).toHaveLength(1);
+  });
+
   it('honours NO_COLOR: no colour codes, the Markdown laid out as plain text', async () => {
     const out = await chat('mono', { ...fx.env, NO_COLOR: '1' }, [{ wait: 'you ›', send: 'plan\r' }, { wait: 'That is all', send: '/quit\r' }]);
     expect(out.code).toBe(0);

@@ -24,6 +24,8 @@ export type { Schedule } from '../../domain.js';
 
 /** How a platform runs a scheduled prompt: the adapter's port (Slack, Discord, the console). */
 export interface ScheduledRunner {
+  /** Which of its platform's schedules this runner takes (the console: its own thread's); absent, all. */
+  accepts?(schedule: Schedule): boolean;
   /**
    * The person as they are now where the schedule runs (Discord: their roles now), or why they
    * cannot be answered there any more (left the workspace, lost sight of the channel, the thread
@@ -126,7 +128,10 @@ export class Scheduler {
     const now = this.now();
     let due: Schedule[];
     try {
-      due = (await this.deps.store.list()).filter((s) => this.runners.has(s.thread.platform) && new Date(s.next).getTime() <= now.getTime());
+      due = (await this.deps.store.list()).filter((s) => {
+        const runner = this.runners.get(s.thread.platform);
+        return runner !== undefined && (runner.accepts?.(s) ?? true) && new Date(s.next).getTime() <= now.getTime();
+      });
     } catch (err) {
       this.deps.logger.warn({ err: String(err) }, 'could not list the schedules; trying again shortly');
       return;
