@@ -161,7 +161,7 @@ export const CONFIG_REFERENCE: readonly SettingSection[] = [
         settings: [["SESSION_MAX_AI_CREDITS", "0"]],
       },
       {
-        about: "Scheduled prompts (`/copilot schedule \"<when>\" <prompt>`, docs/schedules.md): how many one person may have\n(0 = schedules off), and the time zone clock times are read in for people whose platform does not tell theirs\n(Discord, the console; Slack says each person's own).",
+        about: "Scheduled prompts (`schedule \"<when>\" <prompt>` in a thread, docs/schedules.md): how many one person may have\n(0 = schedules off), and the time zone clock times are read in for people whose platform does not tell theirs\n(Discord, the console; Slack says each person's own).",
         settings: [["SCHEDULES_PER_USER", "10"], ["SCHEDULE_TIMEZONE", "UTC"]],
       },
       {

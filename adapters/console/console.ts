@@ -62,7 +62,7 @@ export async function runConsole(conversation: Conversation, thread: ThreadRef, 
   const write = (s: string) => io.output.write(s);
   const tty = io.tty === true;
   write(`${paint('1', `copilot-threads · thread "${thread.thread}"`)} (session ${sessionIdFor(thread)})\n`);
-  write(paint('2', `Type a message. Commands: /attach PATH (a file for your next message), /history [page], /forget, /sessions, /usage, /schedules, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
+  write(paint('2', `Type a message. Commands: /attach PATH (a file for your next message), /history [page], /forget, /sessions, /usage, /schedule "<when>" <prompt>, /schedules, /help, /quit.${tty ? ' ↑/↓ recall earlier lines.' : ''}\n`));
   const say = (text: string) => write(tty ? `${paint('33', 'bot ›')}\n${render(text)}` : `${paint('33', 'bot › ')}${render(text)}`);
   const rl = tty
     ? readline.createInterface({ input: io.input, output: io.output, terminal: true, history: loadHistory(io.historyFile), historySize: HISTORY_KEPT, removeHistoryDuplicates: true })

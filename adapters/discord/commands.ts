@@ -42,8 +42,8 @@ export function copilotCommand() {
       s
         .setName('schedule')
         .setDescription('Run a prompt in this thread at set times, as you; the answer is posted here')
-        .addStringOption((o) => o.setName('when').setDescription('every weekday at 09:00, every 2h, tomorrow 17:30, a cron pattern; a zone at the end (… in Europe/Paris)').setRequired(true).setMaxLength(100))
-        .addStringOption((o) => o.setName('prompt').setDescription('What to ask each time').setRequired(true).setMaxLength(4000)),
+        .addStringOption((o) => o.setName('when').setDescription('every weekday at 09:00, every 2h, tomorrow 17:30, cron; a zone at the end: … in Europe/Paris').setRequired(true).setMaxLength(100))
+        .addStringOption((o) => o.setName('prompt').setDescription('What to ask each time (one line; for several, mention me: schedule "<when>" …)').setRequired(true).setMaxLength(6000)),
     )
     .addSubcommand((s) => s.setName('schedules').setDescription("This thread's schedules, with buttons to cancel them (only to you)"))
     .addSubcommand((s) =>

@@ -26,7 +26,11 @@ export function slackScheduledRuns(ctx: SlackContext): ScheduledRunner {
     async person(s) {
       const team = await ctx.teams.get(s.thread.workspace);
       if (!team) return { gone: 'the app is no longer installed in this workspace' };
-      const gone = await stillThere(team.client, s.thread);
+      const gone = await stillThere(team.client, s.thread).catch((err: unknown) => {
+        // An app installed from an older manifest cannot tell: nothing runs until it is reinstalled.
+        if (slackErrorOf(err) === 'missing_scope') throw new Error('missing_scope: scheduled prompts need the users:read, channels:read, groups:read and mpim:read scopes (reinstall the app with adapters/slack/manifest.json)');
+        throw err;
+      });
       return gone ? { gone } : s.thread;
     },
     async run(s, as) {

@@ -78,7 +78,7 @@ describe('console chat on a terminal', () => {
     expect(out.code).toBe(0);
     const text = plain(out.output);
     expect(text).toMatch(/⏰ scheduled `[a-f0-9]{8}` \(once\) › status of the nightly build\?/);
-    expect(text).toMatch(/Schedules of this thread\*?\*? \(1\)[\s\S]*every 6h in Europe\/Paris[\s\S]*\(Europe\/Paris\)/);
+    expect(text).toMatch(/Schedules of this thread\*?\*? \(1\)[\s\S]*every 6h · next [^\n]*\(Europe\/Paris\)/);
     // The one-off ran once and is done; the other stays for the next chat.
     expect(fx.model.requests.filter((r) => r.userTexts.at(-1) === 'status of the nightly build?')).toHaveLength(1);
   });

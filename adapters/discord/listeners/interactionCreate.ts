@@ -116,7 +116,9 @@ async function slash(ctx: DiscordContext, interaction: ChatInputCommandInteracti
       // `unschedule ID` needs no thread: a person stops their own schedules from anywhere.
       const where = thread ?? (sub === 'unschedule' ? { platform: 'discord', workspace: interaction.guildId ?? 'dm', channel: interaction.channelId, thread: interaction.channelId, user: interaction.user.id, roles: roleIds(interaction.member) } : undefined);
       if (!where) return show(interaction, textView(NOT_A_THREAD));
-      const words = sub === 'schedule' ? `"${interaction.options.getString('when')?.trim() ?? ''}" ${interaction.options.getString('prompt')?.trim() ?? ''}` : sub === 'unschedule' ? (interaction.options.getString('id')?.trim() ?? '') : '';
+      // The when has its own option: quotes typed around it (as in a message) are not part of it.
+      const when = (interaction.options.getString('when') ?? '').trim().replace(/^["“”„'‘’](.*)["“”„'‘’]$/, '$1').trim();
+      const words = sub === 'schedule' ? `"${when}" ${interaction.options.getString('prompt')?.trim() ?? ''}` : sub === 'unschedule' ? (interaction.options.getString('id')?.trim() ?? '') : '';
       // The same words as in a message (`@Copilot schedule "every 2h" …`): one parser for both.
       const parsed = parseInput(`${sub} ${words}`.trim(), { explicit: true });
       if (parsed.kind !== 'command') return show(interaction, textView(parsed.kind === 'invalid' ? parsed.message : 'Try `/copilot help`.'));

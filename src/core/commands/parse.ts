@@ -67,8 +67,8 @@ export function parseInput(text: string, options: { explicit?: boolean } = {}): 
   const trimmed = text.trim();
   // `/word` is a command attempt; `/etc/hosts, what is this?` is a prompt that starts with a path.
   const body = trimmed.replace(PREFIX, '');
-  // So is `schedule "…`: the quotes say it is meant as one (and a mistake in it is shown, not asked of the model).
-  const explicit = options.explicit === true || /^\/[A-Za-z]+(?:\s|$)/.test(trimmed) || /^schedule\s+["“”„'‘’]/i.test(body);
+  // So is `schedule "…` (the quotes say it is meant as one), and `unschedule` with an id or none (and a mistake in it is shown, not asked of the model).
+  const explicit = options.explicit === true || /^\/[A-Za-z]+(?:\s|$)/.test(trimmed) || /^schedule\s+["“”„'‘’]/i.test(body) || /^unschedule(?:\s+`?[0-9a-z]{1,16}`?)?$/i.test(body);
   const [word = '', ...args] = body.split(/\s+/).filter(Boolean);
   // A schedule's prompt keeps its own lines and spaces: it is read from the text, not the words.
   const command = word.toLowerCase() === 'schedule' ? scheduleCommand(body.slice(body.indexOf(word) + word.length).trim()) : toCommand(word.toLowerCase(), args);

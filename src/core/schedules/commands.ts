@@ -1,8 +1,8 @@
 /**
  * `schedule "<when>" <prompt>`, `schedules`, `unschedule ID`. A schedule is its author's: it runs
  * as them, counts against their SCHEDULES_PER_USER, and only they, the thread's starter or an
- * admin may stop it. Everyone in the thread sees that one was set (the notice is the thread's)
- * and may list the thread's schedules.
+ * admin may stop it. Made in the thread, the notice is the thread's (a slash command's is its
+ * author's only); anyone there may list the thread's schedules.
  */
 import { randomBytes } from 'node:crypto';
 import type { Schedule, SessionId, ThreadRef } from '../../domain.js';
@@ -54,7 +54,7 @@ export async function addSchedule(thread: ThreadRef, id: SessionId, when: string
       sessionId: id,
       thread: where,
       prompt,
-      when,
+      when: parsed.when,
       rule: parsed.rule,
       timeZone: parsed.timeZone,
       next: parsed.next.toISOString(),
@@ -69,7 +69,7 @@ export async function addSchedule(thread: ThreadRef, id: SessionId, when: string
     }
     const repeats = parsed.rule.kind !== 'once';
     return notice(
-      `⏰ Scheduled \`${schedule.id}\`: “${shown(openingOf(prompt), deps)}”, ${repeats ? `${shown(when, deps)} (${parsed.timeZone}), first` : 'once,'} on ${timeIn(parsed.next, parsed.timeZone)}. ` +
+      `⏰ Scheduled \`${schedule.id}\`: “${shown(openingOf(prompt), deps)}”, ${repeats ? `${shown(parsed.when, deps)} (${parsed.timeZone}), first` : 'once,'} on ${timeIn(parsed.next, parsed.timeZone)}. ` +
         `I will answer it here, as a turn of yours. \`schedules\` lists this thread's; \`unschedule ${schedule.id}\` stops it.`,
     );
   });
@@ -87,7 +87,8 @@ export async function listSchedules(thread: ThreadRef, id: SessionId, deps: Sche
     by: s.thread.user,
     cancellable: mayStop(s, thread, starter, deps),
   }));
-  return { kind: 'schedules', items, ...(footer ? { footer } : {}), text: [`**Schedules of this thread** (${here.length})`, ...items.map((i) => `• ${i.line} · by ${deps.names.person(i.by)}`)].join('\n') };
+  const off = deps.perUser <= 0 ? ' — schedules are off on this bot (SCHEDULES_PER_USER is 0): none of these runs' : '';
+  return { kind: 'schedules', items, ...(footer ? { footer } : {}), text: [`**Schedules of this thread** (${here.length})${off}`, ...items.map((i) => `• ${i.line} · by ${deps.names.person(i.by)}`)].join('\n') };
 }
 
 export async function stopSchedule(thread: ThreadRef, id: SessionId, scheduleId: string, deps: ScheduleDeps): Promise<Reply> {

@@ -212,10 +212,10 @@ export class Scheduler {
     await this.deps.store.advance(s.id, { next: new Date(this.now().getTime() + RETRY_MS * attempts).toISOString(), runs: s.runs, attempts, ...(s.lastRunAt ? { lastRunAt: s.lastRunAt } : {}) });
   }
 
-  /** The person lost the thread: their schedule stops, and the thread hears why. */
+  /** The person lost the thread (or the bot did): the schedule stops, and the thread hears why. */
   private async end(s: Schedule, runner: ScheduledRunner, log: Logger, because: string): Promise<void> {
     await this.deps.store.delete(s.id);
-    log.info({ because }, 'schedule stopped: its person lost access');
+    log.info({ because }, 'schedule stopped: its person or its thread is out of reach');
     await this.say(runner, s, log, `⏹️ Schedule \`${s.id}\` stopped: ${because}.`);
   }
 

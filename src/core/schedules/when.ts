@@ -15,7 +15,8 @@ export const MIN_REPEAT_MINUTES = 5;
 /** A one-off this far ahead is refused (a typo in a year, not a plan). */
 const MAX_AHEAD_MS = 400 * 24 * 60 * 60 * 1000;
 
-export type ParsedWhen = { ok: true; rule: ScheduleRule; timeZone: string; next: Date } | { ok: false; problem: string };
+/** `when`: the person's words without the zone they named (shown beside it). */
+export type ParsedWhen = { ok: true; rule: ScheduleRule; timeZone: string; next: Date; when: string } | { ok: false; problem: string };
 
 export const WHEN_EXAMPLES = '"every weekday at 09:00", "every monday at 9am", "every 2h", "tomorrow 17:30", "in 20m", "2026-12-24 09:00", a cron pattern like "0 9 * * 1-5", and a zone at the end if you like ("… in Europe/Paris")';
 
@@ -33,7 +34,11 @@ export function parseWhen(text: string, now: Date, timeZone: string): ParsedWhen
   if (zoned) {
     if (!isTimeZone(zoned[2]!)) return problem(`I do not know the time zone "${zoned[2]}" (use an IANA name like Europe/Paris or America/New_York)`);
     words = zoned[1]!;
-    timeZone = canonicalZone(zoned[2]!);
+    timeZone = /^(utc|gmt)$/i.test(zoned[2]!) ? 'UTC' : zoned[2]!;
+  } else {
+    // "… in CET", "… in Paris": a zone, but not one spelled as Intl knows zones.
+    const named = /\sin\s+([A-Za-z_]+)$/.exec(words);
+    if (named && UNIT_MS[named[1]!.toLowerCase()] === undefined) return problem(`I do not know the time zone "${named[1]}" (use an IANA name like Europe/Paris or America/New_York; abbreviations like CET or EST are not zones)`);
   }
   const rule = ruleOf(words.toLowerCase(), now, timeZone);
   if ('problem' in rule) return problem(rule.problem);
@@ -42,7 +47,7 @@ export function parseWhen(text: string, now: Date, timeZone: string): ParsedWhen
   if (next.getTime() - now.getTime() > MAX_AHEAD_MS) return problem('That is more than a year away');
   // Not only the first gap: "0,10-59 9 * * *" starts slow and then runs every minute.
   if (rule.kind === 'cron' && tooOften(rule.pattern, timeZone, now)) return problem(`That repeats more often than every ${MIN_REPEAT_MINUTES} minutes, the most a schedule may`);
-  return { ok: true, rule, timeZone, next };
+  return { ok: true, rule, timeZone, next, when: words };
 }
 
 /** The rule's first run after `after` (undefined: none, a one-off that has passed). */
@@ -73,13 +78,11 @@ function problem(text: string): ParsedWhen {
   return { ok: false, problem: `${text}. I understand ${WHEN_EXAMPLES}.` };
 }
 
-function canonicalZone(zone: string): string {
-  return /^(utc|gmt)$/i.test(zone) ? 'UTC' : new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-}
-
 type Read = ScheduleRule | { problem: string };
 
-function ruleOf(w: string, now: Date, zone: string): Read {
+function ruleOf(text: string, now: Date, zone: string): Read {
+  // "at 9" is 9 o'clock (a bare number is a time only after "at": "every 9" is not).
+  const w = text.replace(/\bat (\d{1,2})$/, 'at $1:00');
   // A cron pattern: five fields of digits, *, ranges, steps, lists, names (croner checks it).
   if (/^\S+( \S+){4}$/.test(w) && /^[\d*/,?LW#a-z-]+( [\d*/,?LW#a-z-]+){4}$/i.test(w) && /[\d*]/.test(w.split(' ')[0]!)) return cronRule(w, zone);
   let m: RegExpExecArray | null;

@@ -17,7 +17,7 @@ import { parsePermalink, workspaceOf } from '../../thread.js';
 export const SLASH_HELP = [
   '**Copilot in this workspace** keeps one session per thread. Mention me in a thread to talk.',
   ...COMMAND_HELP.map(([usage, what]) => `• \`/copilot ${usage.replace('[page]', '[thread link] [page]').replace('[name]', '[thread link] [name]').replace(/^(repo|schedule|schedules)\b ?/, '$1 <thread link> ').trimEnd()}\`: ${what}`),
-  'In a thread you can also write `@copilot history`, `@copilot forget`, `@copilot model [name]`, `@copilot agent [name]`, `@copilot repo …` or `@copilot help`.',
+  'In a thread you can also write `@copilot history`, `@copilot forget`, `@copilot model [name]`, `@copilot agent [name]`, `@copilot repo …`, `@copilot schedule "<when>" <prompt>`, `@copilot schedules` or `@copilot help`.',
 ].join('\n');
 
 export function copilotCommand(app: App, ctx: SlackContext): void {
@@ -104,15 +104,17 @@ async function run(ctx: SlackContext, respond: RespondFn, who: Actor, channel: s
     case 'unschedule': {
       const what = sub.toLowerCase();
       // `unschedule ID` needs no thread: a person stops their own schedules from anywhere.
-      const linkless = what === 'unschedule' && link !== undefined && SCHEDULE_ID.test(link);
+      const bare = link?.replace(/^`|`$/g, '');
+      const linkless = what === 'unschedule' && bare !== undefined && SCHEDULE_ID.test(bare);
+      if (what === 'unschedule' && !linkless && (!link || !parsePermalink(link))) return respondPrivately(respond, toMrkdwn('Usage: `/copilot unschedule <id>`, with the 8-character id `schedules` shows (`/copilot schedules <thread link>`, or `@Copilot schedules` in the thread).'));
       if (!link || (!linkless && !parsePermalink(link))) {
-        if (!link || what !== 'unschedule') return respondPrivately(respond, toMrkdwn(`Slack does not tell me which thread a slash command comes from. In the thread, write \`@Copilot ${what === 'schedule' ? 'schedule "every weekday at 09:00" …' : what}\`, or give the thread's link here: \`/copilot ${what} <thread link>${what === 'schedule' ? ' "<when>" <prompt>' : ''}\`.`));
+        if (!link) return respondPrivately(respond, toMrkdwn(`Slack does not tell me which thread a slash command comes from. In the thread, write \`@Copilot ${what === 'schedule' ? 'schedule "every weekday at 09:00" …' : what}\`, or give the thread's link here: \`/copilot ${what} <thread link>${what === 'schedule' ? ' "<when>" <prompt>' : ''}\`.`));
       }
       const target = linkless ? { channel, thread: channel } : parsePermalink(link);
       if (!target) return respondPrivately(respond, 'That is not a Slack thread link. Use “Copy link” on the thread’s first message.');
       if (target.channel !== channel) return respondPrivately(respond, `Run this in <#${target.channel}>, where that thread is.`);
       // The words after the link, as typed: a schedule's prompt keeps its lines.
-      const rest = linkless ? link : text.trim().replace(/^\S+\s+\S+\s*/, '');
+      const rest = linkless ? bare : text.trim().replace(/^\S+\s+\S+\s*/, '');
       const parsed = parseInput(`${what} ${rest}`, { explicit: true });
       if (parsed.kind !== 'command') return respondPrivately(respond, toMrkdwn(parsed.kind === 'invalid' ? parsed.message : SLASH_HELP));
       const reply = await ctx.conversation.runCommand({ platform: 'slack', workspace: who.workspace, channel, thread: target.thread, user: who.user }, parsed.command);

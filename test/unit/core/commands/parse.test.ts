@@ -27,6 +27,9 @@ describe('parseInput', () => {
     expect(parseInput('unschedule `0a1b2c3d`')).toEqual({ kind: 'command', command: { kind: 'unschedule', id: '0a1b2c3d' } });
     expect(parseInput('/unschedule ../../x')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('Usage: `unschedule ID`') });
     expect(parseInput('unschedule the meeting')).toEqual({ kind: 'prompt', text: 'unschedule the meeting' });
+    // An id mistyped, or none: said as a mistake, not sent to the model.
+    expect(parseInput('unschedule 3f9a2c1')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('Usage: `unschedule ID`') });
+    expect(parseInput('unschedule')).toMatchObject({ kind: 'invalid' });
   });
 
   it('reads model and agent, with or without a name', () => {

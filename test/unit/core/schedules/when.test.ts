@@ -18,6 +18,7 @@ describe('when a schedule runs', () => {
     expect(ok('every weekday at 09:00')).toMatchObject({ rule: { kind: 'cron', pattern: '0 9 * * 1-5' }, next: new Date('2026-12-08T08:00:00Z') });
     expect(ok('every monday and thursday at 9am').rule).toEqual({ kind: 'cron', pattern: '0 9 * * 1,4' });
     expect(ok('daily at noon').rule).toEqual({ kind: 'cron', pattern: '0 12 * * *' });
+    expect(ok('tomorrow at 9').next).toEqual(new Date('2026-12-08T08:00:00Z'));
     expect(ok('every weekend at 10:30pm').rule).toEqual({ kind: 'cron', pattern: '30 22 * * 0,6' });
     expect(ok('every 2h')).toMatchObject({ rule: { kind: 'every', minutes: 120 }, next: new Date('2026-12-07T20:30:00Z') });
     expect(ok('every 30 minutes').rule).toMatchObject({ minutes: 30 });
@@ -37,6 +38,10 @@ describe('when a schedule runs', () => {
     expect(ok('every weekday at 09:00 in America/New_York')).toMatchObject({ timeZone: 'America/New_York', next: new Date('2026-12-08T14:00:00Z') });
     expect(ok('17:30 UTC')).toMatchObject({ timeZone: 'UTC', next: new Date('2026-12-08T17:30:00Z') });
     expect(problem('every 2h in Mars/Olympus')).toMatch(/do not know the time zone "Mars\/Olympus"/);
+    // An abbreviation is not a zone: the zone is blamed, not the time.
+    expect(problem('every weekday at 09:00 in CET')).toMatch(/do not know the time zone "CET".*abbreviations/);
+    // The zone as the person spelled it, and their words without it.
+    expect(ok('every day at 9 in Asia/Kolkata')).toMatchObject({ timeZone: 'Asia/Kolkata', when: 'every day at 9', rule: { pattern: '0 9 * * *' } });
   });
 
   it('keeps a clock time across daylight saving, and an interval by the clock’s minutes', () => {
