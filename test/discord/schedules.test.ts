@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BUTTON } from '../../adapters/discord/commands.js';
 import { IDS } from '../../testkit/fake-discord.js';
 import { G1, interactionMessages, ROLE, startDiscordHarness, T1, type DiscordHarness } from '../../testkit/discord-harness.js';
+import { runSchedulesUntil } from '../../testkit/schedules.js';
 
 let d: DiscordHarness | undefined;
 afterEach(async () => {
@@ -20,19 +21,6 @@ async function shown(d: DiscordHarness, token: string, n = 1) {
   return interactionMessages(d.discord, token);
 }
 
-async function runUntil(d: DiscordHarness, done: () => boolean): Promise<void> {
-  d.h.app.scheduler.use('discord', d.adapter.scheduledRuns);
-  await expect
-    .poll(
-      async () => {
-        await d.h.app.scheduler.tick();
-        return done();
-      },
-      { timeout: 40_000, interval: 300 },
-    )
-    .toBe(true);
-  await d.h.app.scheduler.settled();
-}
 
 describe('scheduled prompts on Discord', () => {
   it('schedules with /copilot schedule, runs in the thread as its author with their roles now, lists and cancels with buttons', async () => {
@@ -48,7 +36,7 @@ describe('scheduled prompts on Discord', () => {
     d.say('schedule "in 1s" is the build green? @everyone', { channel: T1, roles: [ROLE] });
     await expect.poll(() => d!.sent(T1).some((t) => /Scheduled `[a-f0-9]{8}`: “is the build green\?/.test(t)), { timeout: 30_000 }).toBe(true);
     const before = d.sent(T1).length;
-    await runUntil(d, () => d!.sent(T1).slice(before).some((t) => t.includes('is the build green') && !t.startsWith('⏰')));
+    await runSchedulesUntil(d.h.app, 'discord', d.adapter.scheduledRuns, () => d!.sent(T1).slice(before).some((t) => t.includes('is the build green') && !t.startsWith('⏰')));
     const run = d.sent(T1).slice(before);
     expect(run[0]).toMatch(new RegExp(`^⏰ Scheduled by <@${IDS.human}> \\(\`[a-f0-9]{8}\`, once\\):\\n> is the build green\\? @everyone`));
     // Nobody is pinged by the run's message (a mention shows the person; @everyone stays text).
@@ -77,7 +65,7 @@ describe('scheduled prompts on Discord', () => {
     d.discord.memberRoles(G1, IDS.human, []);
     d.discord.leaveGuild(G1, IDS.other);
     const asked = d.h.model.requests.length;
-    await runUntil(d, () => d!.sent(T1).filter((t) => /stopped:/.test(t)).length === 2);
+    await runSchedulesUntil(d.h.app, 'discord', d.adapter.scheduledRuns, () => d!.sent(T1).filter((t) => /stopped:/.test(t)).length === 2);
     const stopped = d.sent(T1).filter((t) => /stopped:/.test(t));
     expect(stopped).toHaveLength(2);
     expect(stopped).toEqual(expect.arrayContaining([

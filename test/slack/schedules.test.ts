@@ -9,6 +9,7 @@ import { ACTION } from '../../adapters/slack/blocks.js';
 import { THINKING } from '../../adapters/slack/replier.js';
 import { mention, nextTs, startSlackHarness, type SlackHarness } from '../../testkit/slack-harness.js';
 import { blockAction, threadTexts } from '../../testkit/slack-view.js';
+import { runSchedulesUntil } from '../../testkit/schedules.js';
 
 let s: SlackHarness | undefined;
 afterEach(async () => {
@@ -30,20 +31,6 @@ async function response(s: SlackHarness, id: string): Promise<Record<string, unk
   return s.slack.responses.find((r) => r.id === id)!.body;
 }
 
-/** Runs the scheduler (as the bot's poll does) until `done` holds. */
-async function runUntil(s: SlackHarness, done: () => boolean): Promise<void> {
-  s.h.app.scheduler.use('slack', s.adapter.scheduledRuns);
-  await expect
-    .poll(
-      async () => {
-        await s.h.app.scheduler.tick();
-        return done();
-      },
-      { timeout: 40_000, interval: 300 },
-    )
-    .toBe(true);
-  await s.h.app.scheduler.settled();
-}
 
 const scheduleId = (text: string) => /Scheduled `([a-f0-9]{8})`/.exec(text)?.[1];
 
@@ -64,7 +51,7 @@ describe('scheduled prompts on Slack', () => {
     await expect.poll(() => finished(s!, ts).length, { timeout: 30_000 }).toBe(3);
     const once = scheduleId(finished(s, ts)[2]!)!;
     const asked = s.h.model.requests.length;
-    await runUntil(s, () => finished(s!, ts).some((t) => /status of the release/.test(t) && !t.startsWith('⏰')));
+    await runSchedulesUntil(s.h.app, 'slack', s.adapter.scheduledRuns, () => finished(s!, ts).some((t) => /status of the release/.test(t) && !t.startsWith('⏰')));
     const texts = finished(s, ts);
     const header = texts.findIndex((t) => t.startsWith('⏰ Scheduled by *Ana*'));
     expect(texts[header]).toContain(`\`${once}\`, once`);
@@ -118,7 +105,7 @@ describe('scheduled prompts on Slack', () => {
     await expect.poll(async () => (await s!.h.app.store.schedules.list()).length, { timeout: 30_000 }).toBe(2);
     s.slack.privateChannel('C222', ['UOTHER']);
     const asked = s.h.model.requests.length;
-    await runUntil(s, () => finished(s!, ts).some((t) => /stopped: they are no longer in this channel/.test(t)));
+    await runSchedulesUntil(s.h.app, 'slack', s.adapter.scheduledRuns, () => finished(s!, ts).some((t) => /stopped: they are no longer in this channel/.test(t)));
     expect(s.h.model.requests.length).toBe(asked);
     expect((await s.h.app.store.schedules.list()).map((x) => x.thread.user)).toEqual(['UOTHER']);
 
