@@ -6,6 +6,8 @@ import { nodeArgs } from './process.js';
 export interface TerminalStep {
   /** Wait until this text appears in new output. */
   wait?: string;
+  /** false: anywhere in the output so far (for what comes on its own time, like a scheduled run). */
+  new?: boolean;
   /** Then type this (`\r` is Enter, `\x1b[A` the up arrow). */
   send?: string;
 }
