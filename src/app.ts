@@ -234,7 +234,7 @@ export async function createApp(config: Config, logger: Logger, role = 'bot'): P
     // As a message of theirs: the rate limit and daily budget hold for scheduled turns too.
     admit: (thread, prompt) => conversation.admit(thread, prompt, { once: false }),
     ...(accounts ? { unready: async (thread) => ((await accounts.credentials(thread)).ok ? undefined : 'your GitHub account is not connected here (say `login`; your scheduled turns run as you)') } : {}),
-    busy: (id) => conversation.queue.pending(id) > 0,
+    busy: (thread) => conversation.active(thread),
     logger: logger.child({ component: 'schedules' }),
   });
   let closing: Promise<void> | undefined;

@@ -15,7 +15,7 @@
  * last run is still going: runs never pile up behind a slow turn or a pending approval.
  */
 import type { Logger } from '../../infra/log.js';
-import type { Schedule, SessionId, ThreadRef } from '../../domain.js';
+import type { Schedule, ThreadRef } from '../../domain.js';
 import type { ScheduleStore } from '../../store/schedules.js';
 import type { Reply } from '../reply.js';
 import { nextRun } from './when.js';
@@ -60,7 +60,7 @@ export interface SchedulerDeps {
   /** Why the person's turns cannot run now (per-user: no GitHub account connected); undefined when they can. */
   unready?(thread: ThreadRef): Promise<string | undefined>;
   /** Whether the thread has a turn queued or running in this process. */
-  busy?(sessionId: SessionId): boolean;
+  busy?(thread: ThreadRef): boolean;
   logger: Logger;
   now?: () => Date;
 }
@@ -138,7 +138,7 @@ export class Scheduler {
     }
     for (const s of due) {
       // Its last run still going, or the thread busy here: it waits (due still), rather than queue behind.
-      if (this.stopped || this.running.has(s.id) || this.deps.busy?.(s.sessionId)) continue;
+      if (this.stopped || this.running.has(s.id) || this.deps.busy?.(s.thread)) continue;
       try {
         const started = await this.take(s, now);
         if (started) {
