@@ -28,6 +28,9 @@ const ONCE = [
   'test/discord/resilience.test.ts',
   // The identity store has its own test on every backend (test/store/identities.test.ts).
   'test/e2e/per-user.test.ts',
+  // Schedules in the store, claimed and moved on, are tested on every backend (test/store/schedules.test.ts).
+  'test/slack/schedules.test.ts',
+  'test/discord/schedules.test.ts',
 ];
 
 export default defineConfig({
