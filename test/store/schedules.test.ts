@@ -101,15 +101,20 @@ describe.each(EVERY_BACKEND)('scheduled prompts on %s', (_name, urlFor) => {
     sb.use('slack', two.runner);
     sa.start();
     sb.start();
-    await advance(59 * 60_000, [sa, sb]);
+    // The clock jumps to just before it is due (polls in between would find nothing), then both poll on.
+    await advance(10_000, [sa, sb]);
+    vi.setSystemTime(new Date(T0.getTime() + 59 * 60_000));
+    await advance(10_000, [sa, sb]);
     expect(one.runs.length + two.runs.length).toBe(0);
-    await advance(2 * 60_000, [sa, sb]);
+    vi.setSystemTime(new Date(T0.getTime() + 60 * 60_000));
+    await advance(60_000, [sa, sb]);
     const runs = [...one.runs, ...two.runs];
     expect(runs).toHaveLength(1);
     // As the person, as they are now (the platform's answer), not as they were when it was made.
     expect(runs[0]!.as).toMatchObject({ user: 'U1', roles: ['now'] });
     expect(await b.schedules.get('aaaa0001')).toMatchObject({ runs: 1, next: '2026-12-07T11:00:00.000Z' });
-    await advance(60 * 60_000, [sa, sb]);
+    vi.setSystemTime(new Date(T0.getTime() + 120 * 60_000));
+    await advance(30_000, [sa, sb]);
     expect(one.runs.length + two.runs.length).toBe(2);
     sa.stop();
     sb.stop();
