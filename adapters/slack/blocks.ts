@@ -3,6 +3,7 @@
  * and the forget confirmation. Limits are Slack's, named next to the code that obeys them.
  */
 import type { Reply } from '../../src/core/reply.js';
+import { SCHEDULE_ID } from '../../src/core/commands/parse.js';
 import type { ThreadRecord } from '../../src/core/ports.js';
 import { threadLine, type ThreadNames } from '../../src/core/listing.js';
 import { chunkMarkdown } from '../shared/chunk.js';
@@ -45,7 +46,7 @@ export function encodeTarget(target: ThreadTarget): string {
 export function decodeTarget(value: string | undefined): ThreadTarget | undefined {
   try {
     const v = JSON.parse(value ?? '') as ThreadTarget;
-    if (typeof v.c === 'string' && /^[A-Z0-9]+$/.test(v.c) && typeof v.t === 'string' && /^\d+\.\d+$/.test(v.t) && (v.s === undefined || (typeof v.s === 'string' && /^[a-f0-9]{8}$/.test(v.s)))) return v;
+    if (typeof v.c === 'string' && /^[A-Z0-9]+$/.test(v.c) && typeof v.t === 'string' && /^\d+\.\d+$/.test(v.t) && (v.s === undefined || (typeof v.s === 'string' && SCHEDULE_ID.test(v.s)))) return v;
   } catch {
     // fall through
   }

@@ -12,6 +12,7 @@ import type { TimeZoneLookup } from '../../src/core/conversation.js';
 import type { SlackContext } from './context.js';
 import { slackThread } from './incoming.js';
 import { escapeMrkdwn, defuseBroadcasts, toMrkdwn } from './mrkdwn.js';
+import { inChannel } from './visibility.js';
 
 /** How much of the prompt the run's first message repeats (the whole prompt goes to the model). */
 const PROMPT_SHOWN = 500;
@@ -81,13 +82,7 @@ async function stillThere(client: WebClient, thread: ThreadRef): Promise<string 
   if (!channel) return 'the channel is gone, or I am no longer in it';
   if (channel.is_archived) return 'the channel is archived';
   if (channel.is_im || (!channel.is_private && !channel.is_mpim)) return undefined;
-  let cursor: string | undefined;
-  do {
-    const page = await client.conversations.members({ channel: thread.channel, limit: 1000, ...(cursor ? { cursor } : {}) });
-    if (page.members?.includes(thread.user)) return undefined;
-    cursor = page.response_metadata?.next_cursor || undefined;
-  } while (cursor);
-  return 'they are no longer in this channel';
+  return (await inChannel(client, thread.channel, thread.user)) ? undefined : 'they are no longer in this channel';
 }
 
 /** Slack's answers for a thread the bot cannot write to any more. */

@@ -31,16 +31,21 @@ async function canSee(client: WebClient, channel: string, user: string, askedIn:
     const info = await client.conversations.info({ channel });
     const c = info.channel;
     if (c && !c.is_private && !c.is_mpim && !c.is_im) return true;
-    let cursor: string | undefined;
-    do {
-      const page = await client.conversations.members({ channel, limit: 1000, ...(cursor ? { cursor } : {}) });
-      if (page.members?.includes(user)) return true;
-      cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor);
-    return false;
+    return await inChannel(client, channel, user);
   } catch (err) {
     // A channel the bot left, or an install without the read scopes: not listed.
     logger.warn({ err: describe(err), channel }, 'Slack: could not tell who may see a channel (needs channels:read, groups:read, mpim:read); its threads are not listed');
     return false;
   }
+}
+
+/** Whether `user` is a member of `channel`, page by page (Slack pages members); rejects when Slack cannot tell. */
+export async function inChannel(client: WebClient, channel: string, user: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await client.conversations.members({ channel, limit: 1000, ...(cursor ? { cursor } : {}) });
+    if (page.members?.includes(user)) return true;
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+  return false;
 }
